@@ -1,0 +1,89 @@
+// The Worker's configuration, read from its vars: which registries it may reach, the Hub
+// web API, cache lifetimes, rate limit and CORS origins. Bad configuration is reported
+// once, clearly, instead of surfacing as odd proxy errors.
+
+export interface Env {
+  UPSTREAMS?: string;
+  HUB_API?: string;
+  TAG_TTL?: string;
+  RATE_LIMIT?: string;
+  ALLOWED_ORIGINS?: string;
+  CACHE?: R2Bucket;
+  ASSETS?: Fetcher;
+}
+
+export interface Config {
+  upstreams: Map<string, URL>;
+  hubApi: URL;
+  tagTtlSeconds: number;
+  rateLimitPerMinute: number;
+  allowedOrigins: string[];
+}
+
+export const DEFAULT_UPSTREAMS: Record<string, string> = {
+  "docker.io": "https://registry-1.docker.io",
+  "ghcr.io": "https://ghcr.io",
+  "quay.io": "https://quay.io",
+  "gcr.io": "https://gcr.io",
+  "registry.k8s.io": "https://registry.k8s.io",
+  "mcr.microsoft.com": "https://mcr.microsoft.com",
+  "public.ecr.aws": "https://public.ecr.aws",
+  "nvcr.io": "https://nvcr.io",
+};
+
+export class ConfigError extends Error {}
+
+const cache = new WeakMap<object, Config>();
+
+export function loadConfig(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const config: Config = {
+    upstreams: parseUpstreams(env.UPSTREAMS),
+    hubApi: parseUrl(env.HUB_API ?? "https://hub.docker.com", "HUB_API"),
+    tagTtlSeconds: parseNumber(env.TAG_TTL, 300, "TAG_TTL"),
+    rateLimitPerMinute: parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT"),
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
+  };
+  cache.set(env, config);
+  return config;
+}
+
+function parseUpstreams(raw: string | undefined): Map<string, URL> {
+  let object: unknown = DEFAULT_UPSTREAMS;
+  if (raw !== undefined && raw.trim() !== "") {
+    try {
+      object = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`UPSTREAMS is not valid JSON; expected e.g. {"docker.io":"https://registry-1.docker.io"}`);
+    }
+  }
+  if (typeof object !== "object" || object === null || Array.isArray(object)) {
+    throw new ConfigError("UPSTREAMS must be a JSON object of registry name -> base URL");
+  }
+  const map = new Map<string, URL>();
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value !== "string") throw new ConfigError(`UPSTREAMS["${key}"] must be a URL string`);
+    map.set(key.toLowerCase(), parseUrl(value, `UPSTREAMS["${key}"]`));
+  }
+  return map;
+}
+
+function parseUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${what} is not a URL: ${value}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`${what} must be http or https: ${value}`);
+  url.pathname = url.pathname.replace(/\/+$/, "");
+  return url;
+}
+
+function parseNumber(value: string | undefined, fallback: number, what: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${what} must be a non-negative number, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,97 @@
+// Maps a client's /v2/ path to an upstream registry and repository. The first path
+// component (or containerd's ?ns=) is a key into UPSTREAMS, never a host to connect to,
+// so the proxy cannot be turned into an open proxy.
+import type { Config } from "./config.ts";
+
+export type V2Kind = "manifests" | "blobs" | "tags";
+
+export interface V2Route {
+  kind: V2Kind;
+  /** The UPSTREAMS key, e.g. "docker.io". */
+  key: string;
+  upstream: URL;
+  /** The repository as the client named it in the path (e.g. "ghcr.io/o/a" or "ubuntu"). */
+  clientName: string;
+  /** The repository on the upstream registry (e.g. "o/a" or "library/ubuntu"). */
+  upstreamName: string;
+  /** Tag or digest for manifests, digest for blobs, "list" for tags. */
+  reference: string;
+}
+
+export class RouteError extends Error {
+  readonly status: number;
+  readonly code: "NAME_INVALID" | "NAME_UNKNOWN" | "TAG_INVALID" | "DIGEST_INVALID" | "UNSUPPORTED";
+  constructor(status: number, code: RouteError["code"], message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const HOSTLIKE = /[.:]|^localhost$/;
+
+export function looksLikeHost(component: string): boolean {
+  return HOSTLIKE.test(component);
+}
+
+/** Splits "/v2/<name>/<kind>/<reference>"; null for "/v2/" itself. */
+export function parseV2Path(pathname: string, search: URLSearchParams, config: Config): V2Route | null {
+  const rest = pathname.replace(/^\/v2\/?/, "");
+  if (rest === "") return null;
+  let match = /^(.+)\/(manifests|blobs)\/([^/]+)$/.exec(rest);
+  let kind: V2Kind;
+  let name: string;
+  let reference: string;
+  if (match) {
+    name = match[1];
+    kind = match[2] as V2Kind;
+    reference = decodeURIComponent(match[3]);
+  } else if ((match = /^(.+)\/tags\/list$/.exec(rest))) {
+    name = match[1];
+    kind = "tags";
+    reference = "list";
+  } else {
+    throw new RouteError(404, "UNSUPPORTED", `unsupported path ${pathname}: this mirror serves /v2/<name>/manifests/<ref>, /v2/<name>/blobs/<digest> and /v2/<name>/tags/list`);
+  }
+  const resolved = resolveRepository(name, search.get("ns"), config);
+  if (kind === "blobs" && !DIGEST.test(reference)) {
+    throw new RouteError(400, "DIGEST_INVALID", `"${reference}" is not a sha256 digest (sha256: followed by 64 lowercase hex characters)`);
+  }
+  if (kind === "manifests" && !DIGEST.test(reference) && !TAG.test(reference)) {
+    throw new RouteError(400, "TAG_INVALID", `"${reference}" is neither a valid tag nor a sha256 digest`);
+  }
+  return { kind, reference, ...resolved };
+}
+
+export function resolveRepository(name: string, ns: string | null, config: Config): Pick<V2Route, "key" | "upstream" | "clientName" | "upstreamName"> {
+  const components = name.split("/");
+  let key = "docker.io";
+  let repoComponents = components;
+  if (ns) {
+    key = ns.toLowerCase();
+    if (!config.upstreams.has(key)) throw unknownRegistry(key, config);
+    if (components.length > 1 && components[0] === key) repoComponents = components.slice(1);
+  } else if (components.length > 1 && (config.upstreams.has(components[0]) || looksLikeHost(components[0]))) {
+    key = components[0];
+    if (!config.upstreams.has(key)) throw unknownRegistry(key, config);
+    repoComponents = components.slice(1);
+  }
+  const upstream = config.upstreams.get(key);
+  if (!upstream) throw unknownRegistry(key, config);
+  for (const component of repoComponents) {
+    if (!COMPONENT.test(component)) {
+      throw new RouteError(400, "NAME_INVALID", `invalid repository name "${name}": "${component}" must be lowercase letters, digits and separators (. _ __ -)`);
+    }
+  }
+  if (name.length > 255) throw new RouteError(400, "NAME_INVALID", `repository name is longer than 255 characters`);
+  if (key === "docker.io" && repoComponents.length === 1) repoComponents = ["library", ...repoComponents];
+  return { key, upstream, clientName: name, upstreamName: repoComponents.join("/") };
+}
+
+function unknownRegistry(key: string, config: Config): RouteError {
+  const known = [...config.upstreams.keys()].join(", ");
+  return new RouteError(404, "NAME_UNKNOWN", `registry "${key}" is not configured on this mirror; it serves: ${known}. The operator can add it to UPSTREAMS.`);
+}

@@ -1,0 +1,48 @@
+// `npm start`: builds the PWA, then serves it and the Worker together with `wrangler dev`
+// on http://localhost:8787, with R2 emulated locally (persisted under .wrangler/).
+// Offline: no login, no telemetry, no update check. The environment variables
+// UPSTREAMS, HUB_API, TAG_TTL, RATE_LIMIT and ALLOWED_ORIGINS override wrangler.toml.
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { OFFLINE_ENV } from "./offline-env.ts";
+
+const root = join(import.meta.dirname, "..");
+const port = process.env.PORT ?? "8787";
+const env = { ...process.env, ...OFFLINE_ENV };
+
+const build = spawnSync(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: root, stdio: "inherit", env });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const vars: string[] = [];
+for (const name of ["UPSTREAMS", "HUB_API", "TAG_TTL", "RATE_LIMIT", "ALLOWED_ORIGINS"]) {
+  const value = process.env[name];
+  if (value !== undefined && value !== "") vars.push("--var", `${name}:${value}`);
+}
+if (process.env.UPSTREAMS) {
+  try {
+    JSON.parse(process.env.UPSTREAMS);
+  } catch {
+    console.error(`UPSTREAMS must be a JSON object, e.g. UPSTREAMS='{"docker.io":"http://127.0.0.1:5000"}'`);
+    process.exit(2);
+  }
+}
+
+const wrangler = spawn(join(root, "node_modules/.bin/wrangler"), [
+  "dev", "--port", port, "--ip", process.env.HOST ?? "localhost", "--show-interactive-dev-session=false", "--log-level", "warn", ...vars,
+], { cwd: root, stdio: "inherit", env });
+
+const url = `http://localhost:${port}`;
+void (async () => {
+  for (let i = 0; i < 600; i++) {
+    try {
+      await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
+      console.log(`\ndockerdl is ready: ${url}  (mirror: ${url}/v2/)  Ctrl-C stops it.`);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+})();
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => wrangler.kill(signal));
+wrangler.on("exit", (code) => process.exit(code ?? 0));

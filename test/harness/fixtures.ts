@@ -1,0 +1,141 @@
+// The fixture images every suite tests with, pushed to the harness registries through
+// the registry's own push API. Names and contents are fixed, so digests are stable.
+import { buildImage, buildIndex, noise, type BuiltImage, type BuiltIndex, type Blob, type FileSpec } from "./image-builder.ts";
+
+export interface Pusher {
+  url: string;
+  /** Authorization header value for pushing to `repository`. */
+  authorization(repository: string): string | undefined;
+}
+
+export interface FixtureImage {
+  repository: string;
+  tag: string;
+  digest: string;
+  mediaType: string;
+  /** For indexes: each platform's manifest digest, as "os/arch[/variant]". */
+  platforms: Record<string, string>;
+  layerCount: number;
+  private: boolean;
+}
+
+function files(name: string, arch: string, extra: FileSpec[] = []): FileSpec[][] {
+  return [
+    [
+      { path: "etc/", type: "directory" },
+      { path: "etc/fixture-release", content: `${name} ${arch}\n` },
+      { path: "bin/", type: "directory" },
+      { path: "bin/hello", content: `#!/bin/sh\necho hello from ${name} on ${arch}\n`, mode: 0o755 },
+    ],
+    [
+      { path: "data/", type: "directory" },
+      { path: "data/noise.bin", content: noise(`${name}/${arch}`, 96 * 1024) },
+      ...extra,
+    ],
+  ];
+}
+
+function platformKey(p: { os: string; architecture: string; variant?: string }): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+}
+
+export function fixtureDefinitions(): { repository: string; tag: string; built: BuiltImage | BuiltIndex; private?: boolean }[] {
+  const multiPlatforms = [
+    { os: "linux", architecture: "amd64" },
+    { os: "linux", architecture: "arm64", variant: "v8" },
+    { os: "linux", architecture: "arm", variant: "v7" },
+  ];
+  const listPlatforms = [
+    { os: "linux", architecture: "amd64" },
+    { os: "linux", architecture: "arm64", variant: "v8" },
+  ];
+  const many: FileSpec[][] = Array.from({ length: 42 }, (_, i) => [
+    { path: `layer-${String(i).padStart(2, "0")}.txt`, content: `layer ${i}\n` + "x".repeat(i * 100) },
+  ]);
+  return [
+    { repository: "test/single", tag: "v1", built: buildImage({ layers: files("single", "amd64") }) },
+    { repository: "library/hello", tag: "latest", built: buildImage({ oci: true, layers: files("hello", "amd64") }) },
+    {
+      repository: "test/multi",
+      tag: "v1",
+      built: buildIndex(multiPlatforms.map((platform) => buildImage({ oci: true, platform, layers: files("multi", platformKey(platform)) })), { oci: true, attestations: true }),
+    },
+    {
+      repository: "test/list",
+      tag: "v1",
+      built: buildIndex(listPlatforms.map((platform) => buildImage({ platform, layers: files("list", platformKey(platform)) })), { oci: false }),
+    },
+    { repository: "test/many", tag: "v1", built: buildImage({ layers: many }) },
+    { repository: "a/b/c", tag: "v1", built: buildImage({ layers: files("nested", "amd64") }) },
+    { repository: "private/secret", tag: "v1", built: buildImage({ layers: files("secret", "amd64") }), private: true },
+  ];
+}
+
+export async function pushFixtures(pusher: Pusher, definitions = fixtureDefinitions()): Promise<FixtureImage[]> {
+  const out: FixtureImage[] = [];
+  for (const def of definitions) {
+    const built = def.built;
+    if ("images" in built) {
+      for (const image of built.images) await pushImage(pusher, def.repository, image, image.manifest.digest);
+      for (const extra of built.extras) await pushBlob(pusher, def.repository, extra);
+      for (const m of built.extraManifests) await pushManifest(pusher, def.repository, m.blob.digest, m.blob.bytes, m.mediaType);
+      await pushManifest(pusher, def.repository, def.tag, built.manifest.bytes, built.mediaType);
+      out.push({
+        repository: def.repository,
+        tag: def.tag,
+        digest: built.manifest.digest,
+        mediaType: built.mediaType,
+        platforms: Object.fromEntries(built.images.map((i) => [platformKey(i.platform), i.manifest.digest])),
+        layerCount: built.images[0]?.layers.length ?? 0,
+        private: def.private ?? false,
+      });
+    } else {
+      await pushImage(pusher, def.repository, built, def.tag);
+      out.push({
+        repository: def.repository,
+        tag: def.tag,
+        digest: built.manifest.digest,
+        mediaType: built.mediaType,
+        platforms: { [platformKey(built.platform)]: built.manifest.digest },
+        layerCount: built.layers.length,
+        private: def.private ?? false,
+      });
+    }
+  }
+  return out;
+}
+
+async function pushImage(pusher: Pusher, repository: string, image: BuiltImage, reference: string) {
+  for (const layer of image.layers) await pushBlob(pusher, repository, layer);
+  await pushBlob(pusher, repository, image.config);
+  await pushManifest(pusher, repository, reference, image.manifest.bytes, image.mediaType);
+}
+
+function headers(pusher: Pusher, repository: string, extra: Record<string, string> = {}): Record<string, string> {
+  const authorization = pusher.authorization(repository);
+  return authorization ? { authorization, ...extra } : extra;
+}
+
+export async function pushBlob(pusher: Pusher, repository: string, blob: Blob): Promise<void> {
+  const head = await fetch(`${pusher.url}/v2/${repository}/blobs/${blob.digest}`, { method: "HEAD", headers: headers(pusher, repository) });
+  if (head.ok) return;
+  const start = await fetch(`${pusher.url}/v2/${repository}/blobs/uploads/`, { method: "POST", headers: headers(pusher, repository) });
+  if (start.status !== 202) throw new Error(`blob upload to ${repository} refused: ${start.status} ${await start.text()}`);
+  const location = new URL(start.headers.get("location") ?? "", pusher.url);
+  location.searchParams.set("digest", blob.digest);
+  const put = await fetch(location, {
+    method: "PUT",
+    headers: headers(pusher, repository, { "content-type": "application/octet-stream" }),
+    body: blob.bytes as Uint8Array<ArrayBuffer>,
+  });
+  if (put.status !== 201) throw new Error(`blob ${blob.digest} upload to ${repository} failed: ${put.status} ${await put.text()}`);
+}
+
+export async function pushManifest(pusher: Pusher, repository: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<void> {
+  const put = await fetch(`${pusher.url}/v2/${repository}/manifests/${reference}`, {
+    method: "PUT",
+    headers: headers(pusher, repository, { "content-type": mediaType }),
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
+  if (put.status !== 201) throw new Error(`manifest ${repository}:${reference} push failed: ${put.status} ${await put.text()}`);
+}

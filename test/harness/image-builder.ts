@@ -1,0 +1,149 @@
+// Builds small, real, deterministic images in memory: layers are gzip'd tars of real
+// files, configs carry the uncompressed diff_ids, manifests are Docker v2 or OCI. The
+// same inputs always give the same digests.
+import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { TAR_END, tarHeader, tarPadding } from "../../shared/tar-header.ts";
+
+export const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+export const DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+export const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+export const DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+export const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+export const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+export const OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+export interface FileSpec {
+  path: string;
+  content?: string | Uint8Array;
+  mode?: number;
+  type?: "file" | "directory";
+}
+
+export interface Blob {
+  digest: string;
+  bytes: Uint8Array;
+}
+
+export interface BuiltImage {
+  mediaType: string;
+  manifest: Blob;
+  config: Blob;
+  layers: (Blob & { diffId: string })[];
+  platform: { os: string; architecture: string; variant?: string };
+}
+
+export interface BuiltIndex {
+  mediaType: string;
+  manifest: Blob;
+  images: BuiltImage[];
+  /** Attestation manifests (unknown/unknown) and their blobs. */
+  extras: Blob[];
+  extraManifests: { blob: Blob; mediaType: string }[];
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return "sha256:" + createHash("sha256").update(bytes).digest("hex");
+}
+
+function blob(bytes: Uint8Array): Blob {
+  return { digest: sha256(bytes), bytes };
+}
+
+/** Deterministic pseudo-random bytes, so layers don't compress to nothing. */
+export function noise(seed: string, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let block = createHash("sha256").update(seed).digest();
+  for (let i = 0; i < length; i += 32) {
+    out.set(block.subarray(0, Math.min(32, length - i)), i);
+    block = createHash("sha256").update(block).digest();
+  }
+  return out;
+}
+
+export function tarOf(files: FileSpec[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const file of files) {
+    const data = typeof file.content === "string" ? new TextEncoder().encode(file.content) : (file.content ?? new Uint8Array());
+    const type = file.type ?? "file";
+    parts.push(tarHeader({ name: file.path, size: type === "file" ? data.length : 0, mode: file.mode ?? (type === "file" ? 0o644 : 0o755), type, mtime: 1_700_000_000 }));
+    if (type === "file") {
+      parts.push(data, new Uint8Array(tarPadding(data.length)));
+    }
+  }
+  parts.push(TAR_END);
+  return Buffer.concat(parts);
+}
+
+export function layerOf(files: FileSpec[]): Blob & { diffId: string } {
+  const tar = tarOf(files);
+  return { ...blob(gzipSync(tar, { level: 6 })), diffId: sha256(tar) };
+}
+
+function json(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+export function buildImage(options: {
+  oci?: boolean;
+  platform?: { os: string; architecture: string; variant?: string };
+  layers: FileSpec[][];
+  cmd?: string[];
+}): BuiltImage {
+  const platform = options.platform ?? { os: "linux", architecture: "amd64" };
+  const layers = options.layers.map(layerOf);
+  const config = blob(json({
+    architecture: platform.architecture,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    os: platform.os,
+    created: "2024-01-01T00:00:00Z",
+    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: options.cmd ?? ["/bin/sh"] },
+    rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
+    history: layers.map((_, i) => ({ created: "2024-01-01T00:00:00Z", created_by: `fixture layer ${i}` })),
+  }));
+  const mediaType = options.oci ? OCI_MANIFEST : DOCKER_MANIFEST;
+  const manifest = blob(json({
+    schemaVersion: 2,
+    mediaType,
+    config: { mediaType: options.oci ? OCI_CONFIG : DOCKER_CONFIG, digest: config.digest, size: config.bytes.length },
+    layers: layers.map((l) => ({ mediaType: options.oci ? OCI_LAYER : DOCKER_LAYER, digest: l.digest, size: l.bytes.length })),
+  }));
+  return { mediaType, manifest, config, layers, platform };
+}
+
+/** A multi-platform index; with `attestations`, each image gets a BuildKit-style attestation manifest. */
+export function buildIndex(images: BuiltImage[], options: { oci: boolean; attestations?: boolean }): BuiltIndex {
+  const extras: Blob[] = [];
+  const extraManifests: BuiltIndex["extraManifests"] = [];
+  const entries: unknown[] = images.map((image) => ({
+    mediaType: image.mediaType,
+    digest: image.manifest.digest,
+    size: image.manifest.bytes.length,
+    platform: image.platform,
+  }));
+  if (options.attestations) {
+    for (const image of images) {
+      const statement = blob(json({ _type: "https://in-toto.io/Statement/v0.1", subject: [{ digest: { sha256: image.manifest.digest.slice(7) } }] }));
+      const emptyConfig = blob(json({}));
+      const attestation = blob(json({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: OCI_CONFIG, digest: emptyConfig.digest, size: emptyConfig.bytes.length },
+        layers: [{ mediaType: "application/vnd.in-toto+json", digest: statement.digest, size: statement.bytes.length, annotations: { "in-toto.io/predicate-type": "https://spdx.dev/Document" } }],
+      }));
+      extras.push(statement, emptyConfig);
+      extraManifests.push({ blob: attestation, mediaType: OCI_MANIFEST });
+      entries.push({
+        mediaType: OCI_MANIFEST,
+        digest: attestation.digest,
+        size: attestation.bytes.length,
+        annotations: { "vnd.docker.reference.digest": image.manifest.digest, "vnd.docker.reference.type": "attestation-manifest" },
+        platform: { architecture: "unknown", os: "unknown" },
+      });
+    }
+  }
+  const mediaType = options.oci ? OCI_INDEX : DOCKER_LIST;
+  const manifest = blob(json({ schemaVersion: 2, mediaType, manifests: entries }));
+  return { mediaType, manifest, images, extras, extraManifests };
+}
