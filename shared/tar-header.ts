@@ -10,7 +10,7 @@ export const TAR_END: Uint8Array<ArrayBuffer> = new Uint8Array(2 * BLOCK_SIZE);
 /** The first size that does not fit ustar's 11 octal digits (8 GiB). */
 export const USTAR_MAX_SIZE = 8 ** 11;
 
-export type TarEntryType = "file" | "directory";
+export type TarEntryType = "file" | "directory" | "symlink" | "hardlink";
 
 export interface TarHeaderInput {
   /** Path inside the archive; a directory gets a trailing "/" if it lacks one. */
@@ -22,6 +22,8 @@ export interface TarHeaderInput {
   type?: TarEntryType;
   /** Seconds since the epoch; 0 when absent so archives are reproducible. */
   mtime?: number;
+  /** Target of a symlink or hardlink. */
+  linkname?: string;
 }
 
 /** Bytes of zero padding that follow `size` bytes of data to reach a block boundary. */
@@ -42,7 +44,9 @@ export function tarHeader(entry: TarHeaderInput): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`tar entry ${name}: size must be a non-negative safe integer, got ${size}`);
   }
-  if (type === "directory" && size !== 0) throw new RangeError(`tar directory ${name} must have size 0`);
+  if (type !== "file" && size !== 0) throw new RangeError(`tar ${type} ${name} must have size 0`);
+  const linkname = entry.linkname ?? "";
+  if ((type === "symlink" || type === "hardlink") && linkname === "") throw new RangeError(`tar ${type} ${name} needs a linkname`);
   const mode = entry.mode ?? (type === "directory" ? 0o755 : 0o644);
   const mtime = entry.mtime ?? 0;
   if (!Number.isSafeInteger(mtime) || mtime < 0 || mtime >= 8 ** 11) {
@@ -54,6 +58,8 @@ export function tarHeader(entry: TarHeaderInput): Uint8Array<ArrayBuffer> {
   const split = splitUstarPath(name, nameBytes);
   if (!split) records.push(["path", name]);
   if (size >= USTAR_MAX_SIZE) records.push(["size", String(size)]);
+  const linkFits = isAscii(linkname) && utf8.encode(linkname).length <= 100;
+  if (!linkFits) records.push(["linkpath", linkname]);
 
   const ustar = ustarBlock({
     name: split ? split.name : asciiField(name, 100),
@@ -62,7 +68,8 @@ export function tarHeader(entry: TarHeaderInput): Uint8Array<ArrayBuffer> {
     // Readers that honour PAX take the record; Go and Python also write 0 here.
     size: size >= USTAR_MAX_SIZE ? 0 : size,
     mtime,
-    typeflag: type === "directory" ? "5" : "0",
+    typeflag: TYPEFLAGS[type],
+    linkname: linkFits ? utf8.encode(linkname) : asciiField(linkname, 100),
   });
   if (records.length === 0) return ustar;
 
@@ -74,6 +81,7 @@ export function tarHeader(entry: TarHeaderInput): Uint8Array<ArrayBuffer> {
     size: paxData.length,
     mtime,
     typeflag: "x",
+    linkname: new Uint8Array(0),
   });
   const out = new Uint8Array(BLOCK_SIZE + paxData.length + tarPadding(paxData.length) + BLOCK_SIZE);
   out.set(paxHeader, 0);
@@ -91,13 +99,16 @@ export function tarChecksum(block: Uint8Array): number {
 
 const utf8 = new TextEncoder();
 
+const TYPEFLAGS = { file: "0", hardlink: "1", symlink: "2", directory: "5" } as const;
+
 interface UstarFields {
   name: Uint8Array;
   prefix: Uint8Array;
   mode: number;
   size: number;
   mtime: number;
-  typeflag: "0" | "5" | "x";
+  typeflag: "0" | "1" | "2" | "5" | "x";
+  linkname: Uint8Array;
 }
 
 function ustarBlock(f: UstarFields): Uint8Array<ArrayBuffer> {
@@ -109,6 +120,7 @@ function ustarBlock(f: UstarFields): Uint8Array<ArrayBuffer> {
   writeOctal(b, 124, 12, f.size);
   writeOctal(b, 136, 12, f.mtime);
   b[156] = f.typeflag.charCodeAt(0);
+  b.set(f.linkname, 157);
   writeAscii(b, 257, "ustar\0");
   writeAscii(b, 263, "00");
   // uname and gname stay empty: ids are 0 and nothing here is owned by a real user.

@@ -39,6 +39,48 @@ function platformKey(p: { os: string; architecture: string; variant?: string }):
   return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
 }
 
+/**
+ * Layers that add, overwrite, delete (whiteout) and opaque-replace files, with symlinks
+ * and a hardlink: the cases a merged filesystem view must get right.
+ */
+export function whiteoutLayers(): FileSpec[][] {
+  return [
+    [
+      { path: "etc/", type: "directory" },
+      { path: "etc/os-release", content: "NAME=fixture\nVERSION=1\n" },
+      { path: "etc/keep.conf", content: "keep me\n", mode: 0o600 },
+      { path: "etc/remove-me", content: "deleted in layer 2\n" },
+      { path: "opt/", type: "directory" },
+      { path: "opt/app/", type: "directory" },
+      { path: "opt/app/old-1.txt", content: "old one\n" },
+      { path: "opt/app/old-2.txt", content: "old two\n" },
+      { path: "opt/app/sub/", type: "directory" },
+      { path: "opt/app/sub/deep.txt", content: "deep\n" },
+      { path: "usr/", type: "directory" },
+      { path: "usr/bin/", type: "directory" },
+      { path: "usr/bin/tool", content: "#!/bin/sh\necho tool v1\n", mode: 0o755 },
+      { path: "var/", type: "directory" },
+      { path: "var/cache/", type: "directory" },
+      { path: "var/cache/big.bin", content: noise("whiteout/big", 40 * 1024) },
+    ],
+    [
+      { path: "etc/.wh.remove-me" },
+      { path: "etc/os-release", content: "NAME=fixture\nVERSION=2\n" },
+      { path: "opt/app/.wh..wh..opq" },
+      { path: "opt/app/new.txt", content: "replaces the whole folder\n" },
+      { path: "usr/bin/tool", content: "#!/bin/sh\necho tool v2\n", mode: 0o750 },
+      { path: "usr/bin/tool-link", type: "symlink", linkname: "tool" },
+      { path: "usr/bin/tool-hard", type: "hardlink", linkname: "usr/bin/tool" },
+      { path: "var/.wh.cache" },
+    ],
+    [
+      { path: "var/cache/", type: "directory", mode: 0o700 },
+      { path: "var/cache/fresh.txt", content: "recreated after whiteout\n" },
+      { path: "etc/absolute-link", type: "symlink", linkname: "/etc/os-release" },
+    ],
+  ];
+}
+
 export function fixtureDefinitions(): { repository: string; tag: string; built: BuiltImage | BuiltIndex; private?: boolean }[] {
   const multiPlatforms = [
     { os: "linux", architecture: "amd64" },
@@ -68,6 +110,7 @@ export function fixtureDefinitions(): { repository: string; tag: string; built: 
     { repository: "test/many", tag: "v1", built: buildImage({ layers: many }) },
     { repository: "a/b/c", tag: "v1", built: buildImage({ layers: files("nested", "amd64") }) },
     { repository: "private/secret", tag: "v1", built: buildImage({ layers: files("secret", "amd64") }), private: true },
+    { repository: "test/layers", tag: "v1", built: buildImage({ oci: true, layers: whiteoutLayers() }) },
   ];
 }
 

@@ -18,7 +18,8 @@ export interface FileSpec {
   path: string;
   content?: string | Uint8Array;
   mode?: number;
-  type?: "file" | "directory";
+  type?: "file" | "directory" | "symlink" | "hardlink";
+  linkname?: string;
 }
 
 export interface Blob {
@@ -67,7 +68,8 @@ export function tarOf(files: FileSpec[]): Uint8Array {
   for (const file of files) {
     const data = typeof file.content === "string" ? new TextEncoder().encode(file.content) : (file.content ?? new Uint8Array());
     const type = file.type ?? "file";
-    parts.push(tarHeader({ name: file.path, size: type === "file" ? data.length : 0, mode: file.mode ?? (type === "file" ? 0o644 : 0o755), type, mtime: 1_700_000_000 }));
+    const mode = file.mode ?? (type === "directory" ? 0o755 : type === "symlink" ? 0o777 : 0o644);
+    parts.push(tarHeader({ name: file.path, size: type === "file" ? data.length : 0, mode, type, mtime: 1_700_000_000, linkname: file.linkname }));
     if (type === "file") {
       parts.push(data, new Uint8Array(tarPadding(data.length)));
     }
