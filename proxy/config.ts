@@ -8,7 +8,11 @@ export interface Env {
   TAG_TTL?: string;
   RATE_LIMIT?: string;
   ALLOWED_ORIGINS?: string;
+  /** Bytes above which a blob goes to R2 by multipart upload (default and maximum 5 GiB); lowered only by tests. */
+  R2_SINGLE_PUT_LIMIT?: string;
   CACHE?: R2Bucket;
+  /** Optional Workers Rate Limiting binding: a per-location limit on top of the per-isolate one. */
+  RATE_LIMITER?: RateLimit;
   ASSETS?: Fetcher;
 }
 
@@ -18,7 +22,11 @@ export interface Config {
   tagTtlSeconds: number;
   rateLimitPerMinute: number;
   allowedOrigins: string[];
+  singlePutLimit: number;
 }
+
+/** R2's limit for one put; larger objects take the multipart API. */
+export const R2_MAX_SINGLE_PUT = 5 * 1024 ** 3;
 
 export const DEFAULT_UPSTREAMS: Record<string, string> = {
   "docker.io": "https://registry-1.docker.io",
@@ -44,6 +52,7 @@ export function loadConfig(env: Env): Config {
     tagTtlSeconds: parseNumber(env.TAG_TTL, 300, "TAG_TTL"),
     rateLimitPerMinute: parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT"),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
+    singlePutLimit: Math.min(parseNumber(env.R2_SINGLE_PUT_LIMIT, R2_MAX_SINGLE_PUT, "R2_SINGLE_PUT_LIMIT"), R2_MAX_SINGLE_PUT),
   };
   cache.set(env, config);
   return config;

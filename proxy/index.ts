@@ -1,13 +1,17 @@
 // The Worker's entry: routes registry, token and API requests; everything else is the
 // PWA's static assets (served before the Worker runs, see wrangler.toml).
+import { handleApi, isApiPath } from "./api/router.ts";
+import { ApiError, apiErrorResponse } from "./api/errors.ts";
 import { ConfigError, loadConfig, type Config, type Env } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
 import { registryError } from "./registry-errors.ts";
+import type { Mirror } from "./mirror.ts";
+import { checkRateLimit } from "./rate-limit.ts";
 import { handleV2 } from "./registry.ts";
 import { handleToken } from "./token.ts";
 
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     let config: Config;
     try {
       config = loadConfig(env);
@@ -16,15 +20,33 @@ export default {
       throw error;
     }
     if (request.method === "OPTIONS") return preflight(request, config);
-    const response = await route(request, env, config);
+    const limited = await rateLimited(request, env, config);
+    if (limited) return withCors(request, limited, config);
+    const mirror: Mirror = { config, cache: env.CACHE, waitUntil: (promise) => ctx.waitUntil(promise) };
+    const response = await route(request, env, mirror);
     return withCors(request, response, config);
   },
 } satisfies ExportedHandler<Env>;
 
-async function route(request: Request, env: Env, config: Config): Promise<Response> {
+async function route(request: Request, env: Env, mirror: Mirror): Promise<Response> {
+  const { config } = mirror;
   const { pathname } = new URL(request.url);
-  if (pathname === "/v2" || pathname.startsWith("/v2/")) return handleV2(request, config);
+  if (pathname === "/v2" || pathname.startsWith("/v2/")) return handleV2(request, mirror);
   if (pathname === "/token") return handleToken(request, config);
+  if (isApiPath(pathname)) return handleApi(request, env, config);
   if (env.ASSETS) return env.ASSETS.fetch(request);
   return new Response("not found", { status: 404 });
+}
+
+/** The 429 for a client over RATE_LIMIT, in the shape its endpoint speaks; null when within it. */
+async function rateLimited(request: Request, env: Env, config: Config): Promise<Response | null> {
+  const { pathname } = new URL(request.url);
+  const registry = pathname === "/v2" || pathname.startsWith("/v2/") || pathname === "/token";
+  if (!registry && !isApiPath(pathname)) return null;
+  const decision = await checkRateLimit(request, config.rateLimitPerMinute, env.RATE_LIMITER);
+  if (decision.allowed) return null;
+  const headers = { "retry-after": String(decision.retryAfter) };
+  const message = `too many requests from your address: this mirror allows ${config.rateLimitPerMinute} a minute (blob downloads are not counted); retry in ${decision.retryAfter} s`;
+  if (registry) return registryError(429, "TOOMANYREQUESTS", message, undefined, headers);
+  return apiErrorResponse(new ApiError(429, "RATE_LIMITED", message, { headers }));
 }

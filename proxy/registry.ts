@@ -1,40 +1,40 @@
-// The pull side of the distribution API: /v2/, manifests, blobs and tags/list, passed
-// through to the upstream the path selects, with challenges rewritten to our /token and
-// bodies streamed, never buffered.
+// The pull side of the distribution API: /v2/, manifests, blobs and tags/list, for the
+// upstream the path (or ?ns=) selects. Manifests and blobs go through the R2 cache when
+// one is bound; tags/list is always passed through (it changes, and it is cheap).
+import { handleBlob } from "./blobs.ts";
 import type { Config } from "./config.ts";
+import { handleManifest } from "./manifests.ts";
+import type { Mirror } from "./mirror.ts";
 import { registryError } from "./registry-errors.ts";
+import { registryHeaders, relayResponse } from "./relay.ts";
 import { parseV2Path, RouteError, type V2Route } from "./route.ts";
-import { rewriteChallenge, upstreamAuthorization } from "./token.ts";
+import { upstreamTarget, upstreamHeaders } from "./upstream-call.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
 import { upstreamFetch } from "./upstream.ts";
 
-const FORWARD_REQUEST_HEADERS = ["accept", "authorization", "range", "if-none-match"];
-const FORWARD_RESPONSE_HEADERS = [
-  "content-type", "content-length", "content-range", "accept-ranges", "docker-content-digest", "etag",
-  "last-modified", "retry-after", "ratelimit-limit", "ratelimit-remaining", "docker-ratelimit-source",
-];
-
-export async function handleV2(request: Request, config: Config): Promise<Response> {
+export async function handleV2(request: Request, mirror: Mirror): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {
     return registryError(405, "UNSUPPORTED", "this mirror is read-only: only GET and HEAD are supported");
   }
   const url = new URL(request.url);
   let route: V2Route | null;
   try {
-    route = parseV2Path(url.pathname, url.searchParams, config);
+    route = parseV2Path(url.pathname, url.searchParams, mirror.config);
   } catch (error) {
     if (error instanceof RouteError) return registryError(error.status, error.code, error.message);
     throw error;
   }
-  if (!route) return handleBase(request, url, config);
-  return forward(request, url, route);
+  if (!route) return handleBase(request, url, mirror.config);
+  if (route.kind === "blobs") return handleBlob(request, route, mirror);
+  if (route.kind === "manifests") return handleManifest(request, route, mirror);
+  return listTags(request, url, route);
 }
 
 async function handleBase(request: Request, url: URL, config: Config): Promise<Response> {
   // Like Docker Hub, /v2/ challenges anonymous clients: docker, containerd and
   // containers/image only do the token dance when the probe tells them to.
   const key = url.searchParams.get("ns")?.toLowerCase() ?? "docker.io";
-  const headers = baseHeaders();
+  const headers = registryHeaders();
   if (!config.upstreams.has(key)) return registryError(404, "NAME_UNKNOWN", `registry "${key}" is not configured on this mirror`);
   if (!request.headers.get("authorization")) {
     headers.set("www-authenticate", `Bearer realm="${url.origin}/token",service="${key}"`);
@@ -43,56 +43,16 @@ async function handleBase(request: Request, url: URL, config: Config): Promise<R
   return new Response("{}", { headers });
 }
 
-function baseHeaders(): Headers {
-  return new Headers({ "content-type": "application/json", "docker-distribution-api-version": "registry/2.0" });
-}
-
-async function forward(request: Request, url: URL, route: V2Route): Promise<Response> {
-  const path = route.kind === "tags" ? `tags/list` : `${route.kind}/${route.reference}`;
-  const target = new URL(`${route.upstream.href}/v2/${route.upstreamName}/${path}`);
-  if (route.kind === "tags") {
-    for (const p of ["n", "last"]) {
-      const v = url.searchParams.get(p);
-      if (v !== null) target.searchParams.set(p, v);
-    }
+async function listTags(request: Request, url: URL, route: V2Route): Promise<Response> {
+  const target = upstreamTarget(route, "tags/list");
+  for (const p of ["n", "last"]) {
+    const v = url.searchParams.get(p);
+    if (v !== null) target.searchParams.set(p, v);
   }
-  const headers = new Headers();
-  for (const name of FORWARD_REQUEST_HEADERS) {
-    const value = name === "authorization" ? upstreamAuthorization(request.headers.get(name)) : request.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
-  let response: Response;
   try {
-    response = await upstreamFetch(target, { method: request.method, headers, signal: request.signal }, route.upstream);
+    const response = await upstreamFetch(target, { method: request.method, headers: upstreamHeaders(request, route, { method: "GET" }), signal: request.signal }, route.upstream);
+    return relayResponse(response, request, route);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
-  return relayResponse(response, url, route);
-}
-
-export function relayResponse(response: Response, url: URL, route: V2Route): Response {
-  const headers = baseHeaders();
-  for (const name of FORWARD_RESPONSE_HEADERS) {
-    const value = response.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
-  if (response.status === 401) {
-    const challenge = rewriteChallenge(response.headers.get("www-authenticate"), url.origin, route.key, route.clientName);
-    if (challenge) headers.set("www-authenticate", challenge);
-  }
-  const link = response.headers.get("link");
-  if (link) headers.set("link", rewriteLink(link, url, route));
-  return new Response(response.body, { status: response.status, headers });
-}
-
-/** Tags pagination: the upstream's Link points at its own name; point it at ours. */
-function rewriteLink(link: string, url: URL, route: V2Route): string {
-  return link.replace(/<([^>]*)>/, (_, target: string) => {
-    const next = new URL(target, route.upstream);
-    const mine = new URL(`/v2/${route.clientName}/tags/list`, url.origin);
-    mine.search = next.search;
-    const ns = url.searchParams.get("ns");
-    if (ns) mine.searchParams.set("ns", ns);
-    return `<${mine.pathname}${mine.search}>`;
-  });
 }

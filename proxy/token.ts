@@ -8,7 +8,7 @@ import type { Config } from "./config.ts";
 import { registryError } from "./registry-errors.ts";
 import { resolveRepository, RouteError } from "./route.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
-import { upstreamFetch } from "./upstream.ts";
+import { upstreamFetch, v2Url } from "./upstream.ts";
 
 /** Rewrites an upstream Bearer challenge so the client comes to our /token. */
 export function rewriteChallenge(header: string | null, origin: string, key: string, clientName?: string): string | null {
@@ -40,7 +40,7 @@ const realmCache = new Map<string, { value: UpstreamRealm | null; expires: numbe
 async function discoverRealm(upstream: URL): Promise<UpstreamRealm | null> {
   const cached = realmCache.get(upstream.href);
   if (cached && cached.expires > Date.now()) return cached.value;
-  const response = await upstreamFetch(new URL(`${upstream.href}/v2/`), { method: "GET", headers: new Headers() }, upstream);
+  const response = await upstreamFetch(v2Url(upstream, ""), { method: "GET", headers: new Headers() }, upstream);
   await response.body?.cancel();
   const bearer = findChallenge(response.headers.get("www-authenticate"), "bearer");
   let value: UpstreamRealm | null = null;
@@ -169,7 +169,7 @@ async function basicUpstreamToken(upstream: URL, key: string, authorization: str
   if (!authorization?.startsWith("Basic ")) return tokenResponse({ token: ANONYMOUS_TOKEN });
   let response: Response;
   try {
-    response = await upstreamFetch(new URL(`${upstream.href}/v2/`), { method: "GET", headers: new Headers({ authorization }) }, upstream);
+    response = await upstreamFetch(v2Url(upstream, ""), { method: "GET", headers: new Headers({ authorization }) }, upstream);
   } catch (error) {
     return upstreamFailure(error, key);
   }

@@ -5,7 +5,18 @@ import { checkTarget } from "./address-guard.ts";
 
 const MAX_REDIRECTS = 5;
 
-export async function upstreamFetch(url: URL, init: { method: string; headers: Headers; signal?: AbortSignal }, upstream: URL): Promise<Response> {
+/** `<upstream base>/v2/<path>`; the base may carry a path prefix, never a doubled slash. */
+export function v2Url(upstream: URL, path: string): URL {
+  return new URL(`${upstream.origin}${upstream.pathname.replace(/\/+$/, "")}/v2/${path}`);
+}
+
+export interface UpstreamInit {
+  method: string;
+  headers: Headers;
+  signal?: AbortSignal;
+}
+
+export async function upstreamFetch(url: URL, init: UpstreamInit, upstream: URL): Promise<Response> {
   let current = url;
   let headers = init.headers;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {

@@ -1,7 +1,8 @@
 // `npm start`: builds the PWA, then serves it and the Worker together with `wrangler dev`
 // on http://localhost:8787, with R2 emulated locally (persisted under .wrangler/).
 // Offline: no login, no telemetry, no update check. The environment variables
-// UPSTREAMS, HUB_API, TAG_TTL, RATE_LIMIT and ALLOWED_ORIGINS override wrangler.toml.
+// UPSTREAMS, HUB_API, TAG_TTL, RATE_LIMIT, ALLOWED_ORIGINS and the *_TTL cache
+// lifetimes override wrangler.toml.
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { OFFLINE_ENV } from "./offline-env.ts";
@@ -14,7 +15,7 @@ const build = spawnSync(process.execPath, [join(root, "node_modules/vite/bin/vit
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const vars: string[] = [];
-for (const name of ["UPSTREAMS", "HUB_API", "TAG_TTL", "RATE_LIMIT", "ALLOWED_ORIGINS"]) {
+for (const name of ["UPSTREAMS", "HUB_API", "TAG_TTL", "RATE_LIMIT", "ALLOWED_ORIGINS", "SEARCH_TTL", "POPULAR_TTL", "DETAILS_TTL"]) {
   const value = process.env[name];
   if (value !== undefined && value !== "") vars.push("--var", `${name}:${value}`);
 }

@@ -30,6 +30,13 @@ export function parseChallenges(header: string): Challenge[] {
     if (!scheme) break;
     const challenge: Challenge = { scheme, params: {} };
     challenges.push(challenge);
+    // A token68 ("Negotiate abc==") instead of parameters: skip it whole, or its
+    // trailing "=" reads as an empty parameter and swallows the next challenge.
+    const token68 = /^[ \t]+[A-Za-z0-9\-._~+/]+=*[ \t]*(?=,|$)/.exec(s.slice(i));
+    if (token68 && !/^[ \t]+[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=[ \t]*[^= \t,]/.test(s.slice(i))) {
+      i += token68[0].length;
+      continue;
+    }
     for (;;) {
       skipSpaces();
       const save = i;

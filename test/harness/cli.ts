@@ -9,6 +9,7 @@ console.log(`token server   ${info.tokenServer}/token`);
 console.log(`registry       ${info.registry}   (token auth; private/* needs ${info.user.username} / ${info.user.password})`);
 console.log(`basic registry ${info.basicRegistry}   (htpasswd: ${info.basicUser.username} / ${info.basicUser.password})`);
 if (info.worker) console.log(`worker         ${info.worker}`);
+console.log(`fake Hub API   ${info.hubApi}`);
 console.log(`UPSTREAMS='${JSON.stringify(info.upstreams)}'`);
 for (const f of [...info.fixtures]) console.log(`  ${f.repository}:${f.tag}  ${f.digest}${f.private ? "  (private)" : ""}`);
 console.log("Ctrl-C stops everything.");

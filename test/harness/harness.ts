@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startFakeHub, type FakeHub } from "./fake-hub.ts";
 import { fixtureDefinitions, pushFixtures, type FixtureImage } from "./fixtures.ts";
 import { buildImage } from "./image-builder.ts";
 import { stopAll } from "./processes.ts";
@@ -22,6 +23,8 @@ export interface HarnessInfo {
   registry: string;
   basicRegistry: string;
   worker?: string;
+  /** The fake Docker Hub web API (HUB_API of the Worker). */
+  hubApi: string;
   upstreams: Record<string, string>;
   fixtures: FixtureImage[];
   basicFixtures: FixtureImage[];
@@ -32,6 +35,7 @@ export interface HarnessInfo {
 export interface Harness {
   info: HarnessInfo;
   tokenServer: TokenServer;
+  hub: FakeHub;
   worker?: RunningWorker;
   stop(): Promise<void>;
 }
@@ -39,6 +43,7 @@ export interface Harness {
 export async function startHarness(options: { worker?: boolean; workDir?: string; keep?: boolean } = {}): Promise<Harness> {
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "dockerdl-harness-"));
   let tokenServer: TokenServer | undefined;
+  let hub: FakeHub | undefined;
   try {
     tokenServer = await startTokenServer(workDir);
     const registry = await startRegistry("token", join(workDir, "registry-token"), { kind: "token", realm: tokenServer.realm, certFile: tokenServer.certFile });
@@ -56,9 +61,13 @@ export async function startHarness(options: { worker?: boolean; workDir?: string
     ]);
 
     const upstreams = { [HUB_KEY]: registry.url, [TOKEN_REGISTRY_KEY]: registry.url, [BASIC_REGISTRY_KEY]: basicRegistry.url };
+    hub = await startFakeHub();
+    const fakeHub = hub;
     let worker: RunningWorker | undefined;
     if (options.worker) {
-      worker = await startWorker({ upstreams, persistDir: join(workDir, "wrangler-state"), logDir: workDir });
+      // Every suite shares this Worker from one address, so no per-client limit here
+      // (test/integration/proxy-rate-limit.test.ts starts its own Worker to test it).
+      worker = await startWorker({ upstreams, hubApi: fakeHub.url, vars: { RATE_LIMIT: "0" }, persistDir: join(workDir, "wrangler-state"), logDir: workDir });
     }
     const info: HarnessInfo = {
       workDir,
@@ -66,6 +75,7 @@ export async function startHarness(options: { worker?: boolean; workDir?: string
       registry: registry.url,
       basicRegistry: basicRegistry.url,
       worker: worker?.url,
+      hubApi: fakeHub.url,
       upstreams,
       fixtures,
       basicFixtures,
@@ -75,16 +85,19 @@ export async function startHarness(options: { worker?: boolean; workDir?: string
     return {
       info,
       tokenServer,
+      hub: fakeHub,
       worker,
       async stop() {
         await stopAll();
         await server.stop();
+        await fakeHub.stop();
         if (!options.keep) rmSync(workDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await stopAll();
     await tokenServer?.stop();
+    await hub?.stop();
     throw error;
   }
 }

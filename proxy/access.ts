@@ -1,0 +1,115 @@
+// Who may be served a cached object. An object the upstream hands to anyone is public and
+// is served from the cache to anyone; anything else is private, and before a private
+// object leaves the cache the requester's own credentials are checked upstream with a
+// HEAD (no body bytes move). Whether a repository is public is probed without
+// credentials, never taken from the client: a client cannot make private content public.
+import { findChallenge } from "../shared/www-authenticate.ts";
+import type { Visibility } from "./cache-keys.ts";
+import { registryError } from "./registry-errors.ts";
+import type { V2Route } from "./route.ts";
+import { rewriteChallenge, upstreamAuthorization } from "./token.ts";
+import { callUpstream, upstreamTarget } from "./upstream-call.ts";
+import { upstreamFailure } from "./upstream-failure.ts";
+import { upstreamFetch } from "./upstream.ts";
+
+const PROBE_TTL_MS = 5 * 60_000;
+const probes = new Map<string, { value: boolean; expires: number }>();
+
+/**
+ * Only a 2xx is access. Redirects are followed (blob HEADs end at a CDN): a 3xx on its
+ * own proves nothing, since a misconfigured upstream may redirect anyone anywhere.
+ */
+function granted(response: Response): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+/** How an object the upstream just served to this requester may be cached. */
+export async function visibilityFor(request: Request, route: V2Route, path: string): Promise<Visibility> {
+  // Sent upstream without credentials and served: anyone may read it.
+  if (!upstreamAuthorization(request.headers.get("authorization"))) return "public";
+  return (await anonymouslyReadable(request, route, path)) ? "public" : "private";
+}
+
+/**
+ * Whether the upstream serves `path` of this repository without credentials, doing the
+ * anonymous token dance of its own challenge if it has one. Remembered per repository
+ * for a few minutes; any doubt (errors included) means private.
+ */
+export async function anonymouslyReadable(request: Request, route: V2Route, path: string): Promise<boolean> {
+  const memoKey = `${route.upstream.href} ${route.upstreamName}`;
+  const memo = probes.get(memoKey);
+  if (memo && memo.expires > Date.now()) return memo.value;
+  let value = false;
+  try {
+    value = await probe(request, route, path);
+  } catch {
+    value = false;
+  }
+  probes.set(memoKey, { value, expires: Date.now() + PROBE_TTL_MS });
+  return value;
+}
+
+async function probe(request: Request, route: V2Route, path: string): Promise<boolean> {
+  const first = await callUpstream(request, route, path, { method: "HEAD", anonymous: true });
+  await first.body?.cancel();
+  if (granted(first)) return true;
+  if (first.status !== 401) return false;
+  const bearer = findChallenge(first.headers.get("www-authenticate"), "bearer");
+  if (!bearer?.params.realm) return false;
+  const realm = new URL(bearer.params.realm, upstreamTarget(route, path));
+  if (bearer.params.service) realm.searchParams.set("service", bearer.params.service);
+  realm.searchParams.set("scope", `repository:${route.upstreamName}:pull`);
+  const tokenResponse = await upstreamFetch(realm, { method: "GET", headers: new Headers({ accept: "application/json" }) }, route.upstream);
+  if (!tokenResponse.ok) {
+    await tokenResponse.body?.cancel();
+    return false;
+  }
+  const body = (await tokenResponse.json()) as { token?: string; access_token?: string };
+  const token = body.token ?? body.access_token;
+  if (!token) return false;
+  const withToken = new Request(request.url, { headers: { authorization: `Bearer ${token}`, accept: request.headers.get("accept") ?? "" } });
+  const second = await callUpstream(withToken, route, path, { method: "HEAD" });
+  await second.body?.cancel();
+  return granted(second);
+}
+
+/**
+ * Checks upstream that this requester may read `path` of the repository they named.
+ * null when they may; otherwise the refusal to send them (a 401 carries our challenge).
+ */
+export async function verifyRequester(request: Request, route: V2Route, path: string): Promise<Response | null> {
+  let response: Response;
+  try {
+    response = await callUpstream(request, route, path, { method: "HEAD" });
+  } catch (error) {
+    return upstreamFailure(error, route.key);
+  }
+  await response.body?.cancel();
+  if (granted(response)) return null;
+  return refusalFor(response, request, route);
+}
+
+/** A spec-shaped error for an upstream answer that carried no usable body (a HEAD). */
+export function refusalFor(response: Response, request: Request, route: V2Route): Response {
+  const headers = new Headers();
+  const retryAfter = response.headers.get("retry-after");
+  if (retryAfter) headers.set("retry-after", retryAfter);
+  const name = route.clientName;
+  switch (response.status) {
+    case 401: {
+      const challenge = rewriteChallenge(response.headers.get("www-authenticate"), new URL(request.url).origin, route.key, name);
+      if (challenge) headers.set("www-authenticate", challenge);
+      return registryError(401, "UNAUTHORIZED", `authentication required to pull ${name}`, undefined, headers);
+    }
+    case 403:
+      return registryError(403, "DENIED", `access to ${name} denied by ${route.key}`, undefined, headers);
+    case 404:
+      return route.kind === "blobs"
+        ? registryError(404, "BLOB_UNKNOWN", `blob ${route.reference} is not in ${name}`, undefined, headers)
+        : registryError(404, "MANIFEST_UNKNOWN", `manifest ${route.reference} is not in ${name}`, undefined, headers);
+    case 429:
+      return registryError(429, "TOOMANYREQUESTS", `${route.key} is rate limiting this mirror; retry later`, undefined, headers);
+    default:
+      return registryError(502, "UNKNOWN", `${route.key} answered ${response.status} for ${name}`, undefined, headers);
+  }
+}

@@ -1,0 +1,111 @@
+// POST /api/download and /api/download-stream {image, platform} (and GET with query
+// parameters): the image as one docker-load tar, streamed by the Worker, for people
+// without a browser (curl -o ubuntu.tar …). Manifests and config are resolved first, so
+// a bad reference, a missing platform or an unreachable registry is a JSON error before
+// any byte is sent; then the tar is laid out with shared/image-archive's plan (exact
+// Content-Length) and filled by shared/tar's streamTar straight from the upstream blobs,
+// one layer at a time, in constant memory. Nothing is cached: blobs pass through.
+import type { Config } from "../config.ts";
+import { checkTarget } from "../address-guard.ts";
+import { PlatformNotAvailableError } from "../../shared/errors.ts";
+import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
+import { planImageArchive } from "../../shared/image-archive.ts";
+import { formatPlatform, parsePlatform } from "../../shared/platform.ts";
+import { defaultFileName, parseReference, type Reference } from "../../shared/reference.ts";
+import { archiveImageOf, RegistryClient, type LayerDescriptor } from "../../shared/registry.ts";
+import { streamTar } from "../../shared/tar.ts";
+import { resolveRepository, RouteError } from "../route.ts";
+import type { ApiContext } from "./context.ts";
+import { ApiError } from "./errors.ts";
+import { optionalText, readParams, requireText } from "./input.ts";
+
+export async function handleDownload(request: Request, ctx: ApiContext): Promise<Response> {
+  const params = await readParams(request, { image: ["image"], platform: ["platform"] });
+  const ref = parseReference(requireText(params, "image", "the image reference", 512));
+  const platformText = optionalText(params, "platform", "the platform", 64);
+  const platform = platformText === undefined ? undefined : parsePlatform(platformText);
+  const upstream = upstreamOf(ref, ctx.config);
+  const client = new RegistryClient({
+    fetch: guardedFetch(upstream),
+    endpoints: { [ref.registry]: upstream.href.replace(/\/+$/, "") },
+    redirects: "manual",
+  });
+  let image;
+  try {
+    image = await client.resolveImage(ref, platform, { signal: request.signal });
+  } catch (error) {
+    if (error instanceof PlatformNotAvailableError) {
+      throw new ApiError(404, error.code, error.message, { hint: `offered: ${error.available.map(formatPlatform).join(", ")}` });
+    }
+    if (error instanceof Error && "code" in error && error.code === "PLATFORM_NOT_AVAILABLE") {
+      // A multi-platform image and no platform given: the request is incomplete.
+      throw new ApiError(400, "PLATFORM_REQUIRED", error.message, { hint: 'add "platform", e.g. linux/amd64' });
+    }
+    throw error;
+  }
+  const plan = planImageArchive([archiveImageOf(image)]);
+  const layers = new Map<string, LayerDescriptor>(image.layers.map((l) => [l.digest, l]));
+  const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
+    const layer = layers.get(key);
+    if (!layer) throw new Error(`the plan names blob ${key}, which the image does not have`);
+    const stream = await client.fetchBlob(ref, layer, undefined, request.signal);
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  };
+  // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
+  const { readable, writable } = new FixedLengthStream(plan.totalSize);
+  void pump(streamTar(plan, openBlob), writable);
+  const fileName = defaultFileName(ref, image.platform);
+  return new Response(readable, {
+    headers: {
+      "content-type": "application/x-tar",
+      "content-disposition": `attachment; filename="${fileName}"`,
+      "cache-control": "no-store",
+      "x-image-digest": image.manifest.digest,
+      "x-image-platform": formatPlatform(image.platform),
+    },
+  });
+}
+
+/** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */
+async function pump(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<Uint8Array>): Promise<void> {
+  const writer = writable.getWriter();
+  try {
+    for await (const chunk of chunks) await writer.write(chunk);
+    await writer.close();
+  } catch (error) {
+    await writer.abort(error).catch(() => {});
+  }
+}
+
+function upstreamOf(ref: Reference, config: Config): URL {
+  try {
+    const name = `${ref.registry}/${ref.repository}`;
+    return resolveRepository(name, null, config).upstream;
+  } catch (error) {
+    if (error instanceof RouteError) throw new ApiError(error.status === 404 ? 404 : 400, error.status === 404 ? "UNKNOWN_REGISTRY" : "BAD_REFERENCE", error.message);
+    throw error;
+  }
+}
+
+/**
+ * The fetch the registry client uses: every URL it asks for (the registry, its token
+ * realm, blob redirects) passes the proxy's address guard for this upstream first.
+ */
+function guardedFetch(upstream: URL): HttpFetch {
+  return async (url, init) => {
+    checkTarget(new URL(url), upstream);
+    const response = await fetch(url, {
+      method: init.method ?? "GET",
+      headers: init.headers,
+      body: init.body,
+      redirect: "manual",
+      signal: init.signal,
+    });
+    return response as unknown as HttpResponse;
+  };
+}

@@ -1,0 +1,67 @@
+// Docker Hub's web API (HUB_API, https://hub.docker.com by default): requests for the
+// few endpoints the seed API reads (their answers are typed in hub-types.ts), with Hub's
+// failures turned into clear API errors. Requests go through the proxy's upstreamFetch
+// so that a redirect is checked like any other upstream hop.
+import type { Config } from "../config.ts";
+import { upstreamFetch } from "../upstream.ts";
+import { ApiError } from "./errors.ts";
+
+export type { HubCatalogPage, HubNamespaceRepositoryPage, HubRepository, HubSearchPage, HubTag, HubTagImage, HubTagPage } from "./hub-types.ts";
+
+const HUB_TIMEOUT_MS = 15_000;
+
+/** GETs `path` (with `query`) from Hub; a 404 becomes `notFound`'s message. */
+export async function hubGet<T>(config: Config, path: string, query: Record<string, string | number>, notFound: string): Promise<T> {
+  const url = new URL(joinPath(config.hubApi, path));
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, String(value));
+  let response: Response;
+  try {
+    response = await upstreamFetch(url, {
+      method: "GET",
+      headers: new Headers({ accept: "application/json", "user-agent": "dockerdl (+https://github.com/)" }),
+      signal: AbortSignal.timeout(HUB_TIMEOUT_MS),
+    }, config.hubApi);
+  } catch (error) {
+    throw new ApiError(502, "UPSTREAM", `could not reach Docker Hub's API at ${config.hubApi.host}: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: "try again in a moment; the operator can check HUB_API",
+    });
+  }
+  if (response.status === 404) {
+    await response.body?.cancel();
+    throw new ApiError(404, "NOT_FOUND", notFound);
+  }
+  if (response.status === 429) {
+    const retryAfter = response.headers.get("retry-after");
+    await response.body?.cancel();
+    throw new ApiError(429, "RATE_LIMITED", "Docker Hub is rate-limiting this mirror's requests", {
+      hint: "try again in a minute",
+      ...(retryAfter ? { headers: { "retry-after": retryAfter } } : {}),
+    });
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new ApiError(502, "UPSTREAM", `Docker Hub's API answered ${response.status} for ${path}`, { hint: "try again in a moment" });
+  }
+  try {
+    return (await response.json()) as T;
+  } catch {
+    throw new ApiError(502, "UPSTREAM", `Docker Hub's API answered ${path} with something that is not JSON`);
+  }
+}
+
+/** Path segments for Hub: "library/nginx" → ["library", "nginx"]; Hub names have exactly two. */
+export function hubPath(repository: string): { namespace: string; name: string } | null {
+  const parts = repository.split("/");
+  if (parts.length !== 2) return null;
+  return { namespace: parts[0], name: parts[1] };
+}
+
+/** How docker writes a Hub repository: official images without "library/". */
+export function familiarHubName(repository: string): string {
+  return repository.startsWith("library/") ? repository.slice("library/".length) : repository;
+}
+
+/** base + "/v2/…", whether or not the base URL ends with "/" (URL.href always does). */
+export function joinPath(base: URL, path: string): string {
+  return base.href.replace(/\/+$/, "") + path;
+}

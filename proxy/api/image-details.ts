@@ -1,0 +1,145 @@
+// POST /api/image-details {image, page, limit} and GET /api/image-details?image=…:
+// what the image page shows. Docker Hub images: description (short and full markdown),
+// stars, pulls, last update and a page of tags with per-platform sizes and digests, all
+// from Hub's web API. Other registries: a page of tag names from tags/list, and full
+// platform details for the tag the reference names. Cached for DETAILS_TTL (30 min).
+import { DOCKER_HUB, familiarRepository, formatReference, parseReference, type Reference } from "../../shared/reference.ts";
+import { resolveRepository, RouteError } from "../route.ts";
+import { cacheHeaders, cacheKey, cachedJson } from "./cache.ts";
+import type { ApiContext } from "./context.ts";
+import { ApiError, jsonResponse } from "./errors.ts";
+import { hubGet, hubPath, type HubRepository, type HubTag, type HubTagPage } from "./hub.ts";
+import { optionalInt, readParams, requireText } from "./input.ts";
+import type { RegistryTarget } from "./registry-client.ts";
+import { listRegistryTags, registryTagInfo } from "./registry-tags.ts";
+import { tagFromHub, type TagInfo } from "./tags.ts";
+
+export interface ImageDetails {
+  /** The reference in full: docker.io/library/nginx:latest. */
+  image: string;
+  registry: string;
+  repository: string;
+  /** As docker writes it: nginx, grafana/grafana, ghcr.io/owner/app. */
+  name: string;
+  source: "hub" | "registry";
+  official: boolean | null;
+  description: string | null;
+  /** Markdown, as the publisher wrote it: render it sanitised. */
+  fullDescription: string | null;
+  stars: number | null;
+  pulls: number | null;
+  lastUpdated: string | null;
+  /** The tag (or digest) the reference names; null when it does not exist. */
+  tag: TagInfo | null;
+  tags: TagInfo[];
+  tagCount: number | null;
+  page: number;
+  limit: number;
+  hasMoreTags: boolean;
+  fetchedAt: string;
+}
+
+const MAX_IMAGE_LENGTH = 512;
+
+export async function handleImageDetails(request: Request, ctx: ApiContext): Promise<Response> {
+  const params = await readParams(request, { image: ["image"], page: ["page"], limit: ["limit"] });
+  const ref = parseReference(requireText(params, "image", "the image reference", MAX_IMAGE_LENGTH));
+  const page = optionalInt(params, "page", 1, 1, 100);
+  const limit = optionalInt(params, "limit", 25, 1, 100);
+  const key = await cacheKey("details", { image: formatReference(ref), page, limit });
+  const cached = await cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.settings.detailsTtlMs, now: ctx.now }, () =>
+    ref.registry === DOCKER_HUB ? hubDetails(ctx, ref, page, limit) : registryDetails(ctx, ref, page, limit));
+  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.settings.detailsTtlMs, ctx.now()));
+}
+
+async function hubDetails(ctx: ApiContext, ref: Reference, page: number, limit: number): Promise<ImageDetails> {
+  const path = hubPath(ref.repository);
+  const shown = familiarRepository(ref);
+  if (!path) {
+    throw new ApiError(404, "NOT_FOUND", `${shown} cannot exist on Docker Hub: Hub repositories are namespace/name`, {
+      hint: "for another registry, put its host first, e.g. ghcr.io/owner/app",
+    });
+  }
+  const base = `/v2/namespaces/${path.namespace}/repositories/${path.name}/tags`;
+  const [repository, tagPage] = await Promise.all([
+    hubGet<HubRepository>(ctx.config, `/v2/repositories/${path.namespace}/${path.name}/`, {}, `${shown} was not found on Docker Hub`, ),
+    hubGet<HubTagPage>(ctx.config, base, { page, page_size: limit }, `${shown} has no tags page ${page} on Docker Hub`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return { count: 0, next: null, previous: null, results: [] } satisfies HubTagPage;
+      throw error;
+    }),
+  ]);
+  const tags = (tagPage.results ?? []).map(tagFromHub);
+  let tag: TagInfo | null = null;
+  if (ref.tag !== undefined) {
+    tag = tags.find((t) => t.name === ref.tag) ?? null;
+    if (!tag) {
+      const one = await hubGet<HubTag>(ctx.config, `${base}/${encodeURIComponent(ref.tag)}`, {}, "no such tag").catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      });
+      tag = one ? tagFromHub(one) : null;
+    }
+  } else if (ref.digest !== undefined) {
+    tag = tags.find((t) => t.digest === ref.digest) ?? null;
+  }
+  return {
+    image: formatReference(ref),
+    registry: ref.registry,
+    repository: ref.repository,
+    name: shown,
+    source: "hub",
+    official: path.namespace === "library",
+    description: repository.description ?? null,
+    fullDescription: repository.full_description ?? null,
+    stars: repository.star_count ?? null,
+    pulls: repository.pull_count ?? null,
+    lastUpdated: repository.last_updated ?? null,
+    tag,
+    tags,
+    tagCount: typeof tagPage.count === "number" ? tagPage.count : null,
+    page,
+    limit,
+    hasMoreTags: Boolean(tagPage.next),
+    fetchedAt: new Date(ctx.now()).toISOString(),
+  };
+}
+
+async function registryDetails(ctx: ApiContext, ref: Reference, page: number, limit: number): Promise<ImageDetails> {
+  let target: RegistryTarget;
+  try {
+    const resolved = resolveRepository(`${ref.registry}/${ref.repository}`, null, ctx.config);
+    target = { key: resolved.key, upstream: resolved.upstream, repository: resolved.upstreamName };
+  } catch (error) {
+    if (error instanceof RouteError) throw new ApiError(error.status === 404 ? 404 : 400, error.status === 404 ? "UNKNOWN_REGISTRY" : "BAD_REFERENCE", error.message);
+    throw error;
+  }
+  const reference = ref.digest ?? ref.tag ?? "latest";
+  const [listing, tag] = await Promise.all([
+    listRegistryTags(target, page, limit),
+    registryTagInfo(target, reference, ref.tag ?? reference).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }),
+  ]);
+  const tags: TagInfo[] = listing.names.map((name) => (tag && name === tag.name ? tag : { name, digest: null, lastUpdated: null, platforms: null }));
+  return {
+    image: formatReference(ref),
+    registry: ref.registry,
+    repository: ref.repository,
+    name: familiarRepository(ref),
+    source: "registry",
+    official: null,
+    description: null,
+    fullDescription: null,
+    stars: null,
+    pulls: null,
+    lastUpdated: null,
+    tag,
+    tags,
+    tagCount: null,
+    page,
+    limit,
+    hasMoreTags: listing.hasMore,
+    fetchedAt: new Date(ctx.now()).toISOString(),
+  };
+}

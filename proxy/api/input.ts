@@ -1,0 +1,112 @@
+// Reading and checking what a client sent: the same fields arrive as query parameters
+// (GET, for curl and links) or as a JSON object (POST, for the PWA). Everything a
+// handler uses passes through here, so bad input always gets the same clear 4xx.
+import { ApiError } from "./errors.ts";
+
+/** Request bodies are a few small fields; anything bigger is a mistake or abuse. */
+export const MAX_BODY_BYTES = 16 * 1024;
+export const MAX_QUERY_LENGTH = 100;
+
+export type Params = Record<string, unknown>;
+
+/**
+ * The request's fields. `names` maps each field to the query-parameter spellings that
+ * GET accepts for it (e.g. query ← q, query).
+ */
+export async function readParams(request: Request, names: Record<string, string[]>): Promise<Params> {
+  if (request.method === "GET" || request.method === "HEAD") {
+    const search = new URL(request.url).searchParams;
+    const out: Params = {};
+    for (const [field, spellings] of Object.entries(names)) {
+      for (const spelling of spellings) {
+        const value = search.get(spelling);
+        if (value !== null) {
+          out[field] = value;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+  const contentType = request.headers.get("content-type") ?? "";
+  if (contentType && !/^application\/json\b/i.test(contentType) && !/^text\/plain\b/i.test(contentType)) {
+    throw new ApiError(415, "BAD_REQUEST", `send the body as application/json, not ${contentType.split(";")[0]}`);
+  }
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > MAX_BODY_BYTES) throw tooLarge();
+  const text = await readCapped(request);
+  if (text.trim() === "") throw new ApiError(400, "BAD_REQUEST", "the request body is empty; send a JSON object such as {\"query\":\"nginx\"}");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, "BAD_REQUEST", `the request body is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ApiError(400, "BAD_REQUEST", "the request body must be a JSON object");
+  }
+  const object = value as Params;
+  const known = new Set(Object.keys(names));
+  const unknown = Object.keys(object).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new ApiError(400, "BAD_REQUEST", `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; this endpoint takes ${[...known].join(", ")}`);
+  }
+  return object;
+}
+
+async function readCapped(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function tooLarge(): ApiError {
+  return new ApiError(413, "BAD_REQUEST", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+}
+
+/** A required, trimmed, single-line text of bounded length. */
+export function requireText(params: Params, field: string, what: string, maxLength: number): string {
+  const value = params[field];
+  if (value === undefined || value === null) throw new ApiError(400, "BAD_REQUEST", `${what} is missing: give "${field}"`);
+  if (typeof value !== "string") throw new ApiError(400, "BAD_REQUEST", `"${field}" must be a string`);
+  const text = value.trim();
+  if (text === "") throw new ApiError(400, "BAD_REQUEST", `${what} is empty`);
+  if (text.length > maxLength) throw new ApiError(400, "BAD_REQUEST", `${what} is ${text.length} characters long; the limit is ${maxLength}`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new ApiError(400, "BAD_REQUEST", `${what} contains control characters`);
+  return text;
+}
+
+/** Like requireText, but absent or empty means undefined. */
+export function optionalText(params: Params, field: string, what: string, maxLength: number): string | undefined {
+  const value = params[field];
+  if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return undefined;
+  return requireText(params, field, what, maxLength);
+}
+
+/** An optional whole number in [min, max]; strings of digits (query parameters) count. */
+export function optionalInt(params: Params, field: string, fallback: number, min: number, max: number): number {
+  const value = params[field];
+  if (value === undefined || value === null || value === "") return fallback;
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n)) throw new ApiError(400, "BAD_REQUEST", `"${field}" must be a whole number, got ${JSON.stringify(value)}`);
+  if (n < min || n > max) throw new ApiError(400, "BAD_REQUEST", `"${field}" must be between ${min} and ${max}, got ${n}`);
+  return n;
+}

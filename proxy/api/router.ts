@@ -1,0 +1,52 @@
+// The seed API's entry: /api/search, /api/popular, /api/image-details, /api/download
+// (and /api/download-stream, the same) and docker search's /v1/search and /v1/_ping.
+// Picks the handler by path, refuses wrong methods with 405 and an Allow header, and
+// turns every failure into a JSON error.
+import type { Config } from "../config.ts";
+import type { ApiContext } from "./context.ts";
+import { handleDockerSearch, handleV1Ping } from "./docker-search.ts";
+import { handleDownload } from "./download.ts";
+import { ApiError, apiErrorResponse, toApiError } from "./errors.ts";
+import { handleImageDetails } from "./image-details.ts";
+import { handlePopular } from "./popular.ts";
+import { handleSearch } from "./search.ts";
+import { loadApiSettings, type ApiEnv } from "./settings.ts";
+
+interface Route {
+  methods: string[];
+  handle(request: Request, ctx: ApiContext): Promise<Response> | Response;
+}
+
+const ROUTES: Record<string, Route> = {
+  "/api/search": { methods: ["GET", "POST"], handle: handleSearch },
+  "/api/popular": { methods: ["GET"], handle: handlePopular },
+  "/api/image-details": { methods: ["GET", "POST"], handle: handleImageDetails },
+  "/api/download": { methods: ["GET", "POST"], handle: handleDownload },
+  "/api/download-stream": { methods: ["GET", "POST"], handle: handleDownload },
+  "/v1/search": { methods: ["GET"], handle: handleDockerSearch },
+  "/v1/_ping": { methods: ["GET"], handle: handleV1Ping },
+};
+
+/** True for the paths this router answers (index.ts sends them here). */
+export function isApiPath(pathname: string): boolean {
+  return pathname.startsWith("/api/") || pathname === "/api" || pathname.startsWith("/v1/");
+}
+
+export async function handleApi(request: Request, env: ApiEnv, config: Config, now: () => number = Date.now): Promise<Response> {
+  try {
+    const pathname = new URL(request.url).pathname.replace(/\/+$/, "");
+    const route = ROUTES[pathname];
+    if (!route) {
+      throw new ApiError(404, "NOT_FOUND", `no API endpoint at ${pathname || "/"}; this Worker serves ${Object.keys(ROUTES).join(", ")}`);
+    }
+    if (!route.methods.includes(request.method)) {
+      throw new ApiError(405, "METHOD_NOT_ALLOWED", `${pathname} takes ${route.methods.join(" or ")}, not ${request.method}`, {
+        headers: { allow: [...route.methods, "OPTIONS"].join(", ") },
+      });
+    }
+    const ctx: ApiContext = { config, settings: loadApiSettings(env), cache: env.CACHE, now };
+    return await route.handle(request, ctx);
+  } catch (error) {
+    return apiErrorResponse(toApiError(error));
+  }
+}

@@ -1,0 +1,116 @@
+// GET and HEAD /v2/<name>/blobs/<digest>. From R2 when the blob is cached (ranges too),
+// after checking a private blob's requester upstream; otherwise from upstream, and a full
+// GET fills the cache on the way through (see verified-pump.ts). Ranged reads of a blob
+// that isn't cached go straight through: a part of a blob can't be verified or stored.
+import { verifyRequester, visibilityFor } from "./access.ts";
+import { openBlobUpload, type BlobUpload } from "./blob-upload.ts";
+import { blobKey, visibilityOf } from "./cache-keys.ts";
+import type { Mirror } from "./mirror.ts";
+import { contentRange, parseRange } from "./range.ts";
+import { registryError } from "./registry-errors.ts";
+import { relayResponse } from "./relay.ts";
+import type { V2Route } from "./route.ts";
+import { callUpstream } from "./upstream-call.ts";
+import { upstreamFailure } from "./upstream-failure.ts";
+import { pumpVerified } from "./verified-pump.ts";
+
+export async function handleBlob(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {
+  const cache = mirror.cache;
+  const path = `blobs/${route.reference}`;
+  if (cache) {
+    const cached = await fromCache(request, route, cache, path);
+    if (cached) return cached;
+  }
+  const whole = request.method === "GET" && !request.headers.get("range");
+  if (!cache || !whole) return passThrough(request, route, path);
+  return fill(request, route, mirror, cache, path);
+}
+
+async function passThrough(request: Request, route: V2Route, path: string): Promise<Response> {
+  try {
+    const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
+    return relayResponse(response, request, route);
+  } catch (error) {
+    return upstreamFailure(error, route.key);
+  }
+}
+
+function blobHeaders(digest: string): Headers {
+  return new Headers({
+    "content-type": "application/octet-stream",
+    "docker-content-digest": digest,
+    "docker-distribution-api-version": "registry/2.0",
+    "accept-ranges": "bytes",
+    etag: `"${digest}"`,
+  });
+}
+
+/** The cached blob, null when it isn't cached, or the refusal for a private one. */
+async function fromCache(request: Request, route: V2Route, cache: R2Bucket, path: string): Promise<Response | null> {
+  const key = blobKey(route.reference);
+  const meta = await cache.head(key);
+  if (!meta) return null;
+  if (visibilityOf(meta) === "private") {
+    const refusal = await verifyRequester(request, route, path);
+    if (refusal) return refusal;
+  }
+  const headers = blobHeaders(route.reference);
+  const range = parseRange(request.headers.get("range"), meta.size);
+  if (range === "unsatisfiable") {
+    return registryError(416, "RANGE_INVALID", `range ${request.headers.get("range")} is outside the blob's ${meta.size} bytes`, undefined, {
+      "content-range": `bytes */${meta.size}`,
+    });
+  }
+  if (request.method === "HEAD") {
+    headers.set("content-length", String(meta.size));
+    return new Response(null, { status: 200, headers });
+  }
+  const object = await cache.get(key, range ? { range } : {});
+  if (!object) return null; // evicted between head and get
+  if (range) {
+    headers.set("content-range", contentRange(range, meta.size));
+    headers.set("content-length", String(range.length));
+    return new Response(object.body, { status: 206, headers });
+  }
+  headers.set("content-length", String(meta.size));
+  return new Response(object.body, { status: 200, headers });
+}
+
+/** A full GET of an uncached blob: stream it to the client and into R2 at once. */
+async function fill(request: Request, route: V2Route, mirror: Mirror, cache: R2Bucket, path: string): Promise<Response> {
+  let upstream: Response;
+  let visibility: Awaited<ReturnType<typeof visibilityFor>>;
+  try {
+    [upstream, visibility] = await Promise.all([
+      callUpstream(request, route, path, { method: "GET" }),
+      visibilityFor(request, route, path),
+    ]);
+  } catch (error) {
+    return upstreamFailure(error, route.key);
+  }
+  const lengthHeader = upstream.headers.get("content-length");
+  const length = Number(lengthHeader);
+  if (upstream.status !== 200 || !upstream.body || lengthHeader === null || !Number.isSafeInteger(length)) {
+    return relayResponse(upstream, request, route);
+  }
+  let upload: BlobUpload | null = null;
+  try {
+    upload = openBlobUpload(cache, {
+      key: blobKey(route.reference),
+      digest: route.reference,
+      length,
+      visibility,
+      source: `${route.key}/${route.upstreamName}`,
+      singlePutLimit: mirror.config.singlePutLimit,
+    });
+  } catch (error) {
+    console.warn(`not caching ${route.reference}: ${String(error)}`);
+  }
+  const client = new FixedLengthStream(length);
+  const pump = pumpVerified(upstream.body, route.reference, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null);
+  mirror.waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
+  if (upload) mirror.waitUntil(upload.done.catch((error: unknown) => console.warn(`R2 refused ${route.reference}: ${String(error)}`)));
+  const headers = blobHeaders(route.reference);
+  headers.set("content-length", String(length));
+  return new Response(client.readable, { status: 200, headers });
+}

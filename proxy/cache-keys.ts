@@ -1,0 +1,25 @@
+// Where things live in the R2 bucket, and what each object records about who may read it.
+// Blobs and manifests are keyed by digest only (content-addressed, shared by every
+// repository that holds them); access is per repository, so each object says whether
+// the upstream served it to anyone ("public") or only with credentials ("private"), and a
+// private object is served only after the requester's own credentials pass upstream.
+import type { V2Route } from "./route.ts";
+
+export type Visibility = "public" | "private";
+
+export function blobKey(digest: string): string {
+  return `blobs/${digest.replace(":", "/")}`;
+}
+
+export function manifestKey(digest: string): string {
+  return `manifests/${digest.replace(":", "/")}`;
+}
+
+/** Tag resolutions are per upstream repository; only public ones are stored. */
+export function tagKey(route: V2Route, tag: string): string {
+  return `tags/${route.key}/${route.upstreamName}/${tag}`;
+}
+
+export function visibilityOf(object: R2Object): Visibility {
+  return object.customMetadata?.visibility === "public" ? "public" : "private";
+}

@@ -1,0 +1,167 @@
+// The registry token dance, as docker does it: a request answered 401 carries a
+// WWW-Authenticate challenge; Bearer means "get a token from realm for this service and
+// scope" (anonymously, or with Basic credentials), Basic means "send the password".
+// Tokens are cached per realm, service and scope until they expire, and a registry's
+// challenge is remembered so later requests carry a token from the start instead of
+// collecting a 401 each.
+
+import type { HttpFetch } from "./http.ts";
+import { discardBody, readBody } from "./http.ts";
+import { AUTH_HINT, errorFromResponse, networkError, RegistryError } from "./registry-errors.ts";
+import { findChallenge, parseChallenges, type Challenge } from "./www-authenticate.ts";
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+interface CachedToken {
+  value: string;
+  expires: number;
+}
+
+/** Tokens live 60 s when the token service does not say (the distribution spec's default). */
+const DEFAULT_TOKEN_SECONDS = 60;
+/** Renew this long before expiry, so a token does not lapse between check and use. */
+const EXPIRY_MARGIN_MS = 10_000;
+
+export class RegistryAuth {
+  readonly #fetch: HttpFetch;
+  readonly #credentials?: Credentials;
+  /** base URL → the challenge it answered with. */
+  readonly #challenges = new Map<string, Challenge>();
+  readonly #tokens = new Map<string, CachedToken>();
+  readonly #pending = new Map<string, Promise<string>>();
+
+  constructor(fetch: HttpFetch, credentials?: Credentials) {
+    this.#fetch = fetch;
+    if (credentials !== undefined) this.#credentials = credentials;
+  }
+
+  get hasCredentials(): boolean {
+    return this.#credentials !== undefined;
+  }
+
+  /** The Authorization header to send up front, once `base` has challenged us before. */
+  async authorization(base: string, scope: string, signal?: AbortSignal): Promise<string | undefined> {
+    const challenge = this.#challenges.get(base);
+    if (challenge === undefined) return undefined;
+    return this.#answer(challenge, scope, signal);
+  }
+
+  /**
+   * Answers a 401: remembers the challenge and returns the Authorization to retry with.
+   * `failed` is the Authorization that was refused, so a cached token is not offered twice.
+   */
+  async answerChallenge(base: string, header: string | null, scope: string, failed: string | undefined, host: string, signal?: AbortSignal): Promise<string> {
+    const challenge = pickChallenge(header);
+    if (challenge === undefined) {
+      throw new RegistryError("UNAUTHORIZED", `${host} asks for authentication but does not say how (no usable WWW-Authenticate challenge)`, {
+        hint: "check the registry address; dockerdl speaks the Bearer token and Basic schemes",
+        status: 401,
+      });
+    }
+    this.#challenges.set(base, challenge);
+    const scopeToUse = challenge.params.scope || scope;
+    if (challenge.scheme.toLowerCase() === "bearer") this.#tokens.delete(tokenKey(challenge, scopeToUse));
+    const answer = await this.#answer(challenge, scopeToUse, signal);
+    if (answer === failed && challenge.scheme.toLowerCase() === "basic") {
+      throw new RegistryError("UNAUTHORIZED", `${host} rejected the username or password`, {
+        hint: "check the username and password given with --username and --password-stdin",
+        status: 401,
+      });
+    }
+    return answer;
+  }
+
+  async #answer(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<string> {
+    if (challenge.scheme.toLowerCase() === "basic") {
+      if (this.#credentials === undefined) {
+        throw new RegistryError("UNAUTHORIZED", "the registry requires a username and password", { hint: AUTH_HINT, status: 401 });
+      }
+      return basicAuthorization(this.#credentials);
+    }
+    const key = tokenKey(challenge, scope);
+    const cached = this.#tokens.get(key);
+    if (cached !== undefined && cached.expires > Date.now()) return `Bearer ${cached.value}`;
+    // Parallel blob requests share one token request.
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = this.#fetchToken(challenge, scope, signal).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return `Bearer ${await pending}`;
+  }
+
+  async #fetchToken(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<string> {
+    const realm = challenge.params.realm;
+    if (!realm) {
+      throw new RegistryError("UNAUTHORIZED", "the registry's Bearer challenge names no realm to get a token from", {
+        hint: "the registry is misconfigured; tell its operator",
+        status: 401,
+      });
+    }
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new RegistryError("UNAUTHORIZED", `the registry's token realm ${JSON.stringify(realm)} is not a URL`, { hint: "the registry is misconfigured; tell its operator" });
+    }
+    if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
+    for (const s of scope.split(" ").filter(Boolean)) url.searchParams.append("scope", s);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.#credentials !== undefined) headers.authorization = basicAuthorization(this.#credentials);
+    const what = "a token";
+    let response;
+    try {
+      response = await this.#fetch(url.href, { method: "GET", headers, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw networkError(error, url.host, what);
+    }
+    if (response.status === 401 || response.status === 403) {
+      await discardBody(response);
+      throw new RegistryError("UNAUTHORIZED", `the token service ${url.host} rejected the username or password`, {
+        hint: "check the username and password given with --username and --password-stdin",
+        status: response.status,
+      });
+    }
+    if (response.status !== 200) throw await errorFromResponse(response, what, url.host);
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(new TextDecoder().decode(await readBody(response, 1 << 20))) as typeof body;
+    } catch (error) {
+      throw new RegistryError("UPSTREAM", `the token service ${url.host} answered something that is not a token (${error instanceof Error ? error.message : String(error)})`, {
+        hint: "check the registry or proxy address",
+      });
+    }
+    const token = typeof body.token === "string" && body.token ? body.token : typeof body.access_token === "string" ? body.access_token : "";
+    if (!token) {
+      throw new RegistryError("UPSTREAM", `the token service ${url.host} answered without a token`, { hint: "check the registry or proxy address" });
+    }
+    const seconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    this.#tokens.set(tokenKey(challenge, scope), { value: token, expires: Date.now() + Math.max(seconds * 1000 - EXPIRY_MARGIN_MS, 1000) });
+    return token;
+  }
+}
+
+/** Bearer wins over Basic when a registry offers both: it works anonymously too. */
+function pickChallenge(header: string | null): Challenge | undefined {
+  if (!header) return undefined;
+  return findChallenge(header, "bearer") ?? parseChallenges(header).find((c) => c.scheme.toLowerCase() === "basic");
+}
+
+function tokenKey(challenge: Challenge, scope: string): string {
+  return `${challenge.params.realm ?? ""}\n${challenge.params.service ?? ""}\n${scope}`;
+}
+
+export function basicAuthorization(credentials: Credentials): string {
+  // btoa takes Latin-1 only; encode UTF-8 first so any password works.
+  const bytes = new TextEncoder().encode(`${credentials.username}:${credentials.password}`);
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return `Basic ${btoa(binary)}`;
+}
+
+export function pullScope(repository: string): string {
+  return `repository:${repository}:pull`;
+}

@@ -1,0 +1,120 @@
+// Registry answers turned into DockerdlErrors a user can act on. The HTTP status and a
+// Retry-After travel with the error, so the download engine can tell a fault worth
+// retrying (network, 5xx, 429) from one that will not go away (401, 404).
+
+import { DockerdlError, type KnownErrorCode } from "./errors.ts";
+import type { HttpResponse } from "./http.ts";
+
+export class RegistryError extends DockerdlError {
+  readonly status?: number;
+  /** From Retry-After (seconds or an HTTP date), when the registry sent one. */
+  readonly retryAfterMs?: number;
+
+  constructor(code: KnownErrorCode | "TRUNCATED", message: string, options: { hint?: string; cause?: unknown; status?: number; retryAfterMs?: number } = {}) {
+    super(code, message, options);
+    this.name = "RegistryError";
+    if (options.status !== undefined) this.status = options.status;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Codes the engine retries with backoff: the same request may well succeed later. */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set(["NETWORK", "UPSTREAM", "RATE_LIMITED", "TRUNCATED"]);
+
+export function isTransient(error: unknown): boolean {
+  return error instanceof DockerdlError && TRANSIENT_CODES.has(error.code);
+}
+
+export const AUTH_HINT =
+  "if the image is private, give the registry's username and password (dockerdl pull --username U --password-stdin); otherwise check the image name";
+
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value.trim());
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The spec's {errors:[{code,message}]} body, if the registry sent one. */
+export function registryErrorCodes(body: string): { code: string; message: string }[] {
+  try {
+    const json = JSON.parse(body) as { errors?: { code?: unknown; message?: unknown }[] };
+    if (!Array.isArray(json.errors)) return [];
+    return json.errors.map((e) => ({ code: String(e.code ?? ""), message: String(e.message ?? "") }));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The error for a non-success answer about `what` (e.g. "image test/x:v1" or
+ * "layer sha256:…"). Reads a little of the body for the registry's own words.
+ */
+export async function errorFromResponse(response: HttpResponse, what: string, host: string): Promise<RegistryError> {
+  let body = "";
+  try {
+    body = response.body === null ? "" : (await response.text()).slice(0, 4096);
+  } catch {
+    // the body is only for the message
+  }
+  const errors = registryErrorCodes(body);
+  const said = errors.map((e) => e.message || e.code).filter(Boolean).join("; ");
+  const detail = said ? ` (${host} said: ${said})` : "";
+  const status = response.status;
+  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+  if (status === 401 || status === 403 || errors.some((e) => e.code === "DENIED" || e.code === "UNAUTHORIZED")) {
+    return new RegistryError("UNAUTHORIZED", `${host} refused access to ${what}${detail}`, { hint: AUTH_HINT, status });
+  }
+  if (status === 404 || errors.some((e) => /_UNKNOWN$/.test(e.code))) {
+    return new RegistryError("NOT_FOUND", `${what} was not found on ${host}${detail}`, {
+      hint: "check the name and tag (tags are case-sensitive); `docker.io` images without a slash are official ones (ubuntu = library/ubuntu)",
+      status,
+    });
+  }
+  if (status === 429 || errors.some((e) => e.code === "TOOMANYREQUESTS")) {
+    const wait = retryAfterMs === undefined ? "" : ` for ${Math.ceil(retryAfterMs / 1000)} s`;
+    return new RegistryError("RATE_LIMITED", `${host} is rate-limiting requests${wait} while fetching ${what}${detail}`, {
+      hint: "wait and run the command again; signing in (--username) or using your own mirror (--proxy) raises the limit",
+      status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (status >= 500) {
+    return new RegistryError("UPSTREAM", `${host} answered ${status} for ${what}${detail}`, {
+      hint: "the registry (or the proxy in front of it) is having trouble; try again in a moment",
+      status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  return new RegistryError("UPSTREAM", `${host} answered ${status} for ${what}${detail}`, {
+    hint: "this is not an answer a registry should give here; check the registry or proxy address",
+    status,
+  });
+}
+
+export function networkError(error: unknown, host: string, what: string): DockerdlError {
+  if (error instanceof DockerdlError) return error;
+  if (isAbort(error)) return new DockerdlError("CANCELLED", "the download was cancelled", { cause: error });
+  const cause = error instanceof Error ? describeCause(error) : String(error);
+  return new RegistryError("NETWORK", `could not reach ${host} while fetching ${what}: ${cause}`, {
+    hint: "check the network connection and the registry or --proxy address; for a plain-http registry add --insecure",
+    cause: error,
+  });
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
+}
+
+// Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in cause.
+function describeCause(error: Error): string {
+  const parts = [error.message];
+  let cause = (error as { cause?: unknown }).cause;
+  for (let depth = 0; depth < 3 && cause instanceof Error; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    parts.push(typeof code === "string" && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message);
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return parts.filter(Boolean).join(": ");
+}

@@ -1,0 +1,79 @@
+// Cache lifetimes through the real Worker and its local R2: a second Worker started
+// with lifetimes of 2 seconds shows answers expiring (the next request reaches Hub
+// again), and expired answers being served, marked STALE, while Hub is down. Hits
+// within the default lifetimes are covered by the other api-*.test.ts suites; exact
+// boundaries with a controlled clock by test/unit/api-cache.test.ts.
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { startWorker, type RunningWorker } from "../harness/wrangler.ts";
+import { expectApiError, getJson, hubRequests } from "./api-helpers.ts";
+
+const harness = inject("harness");
+const hub = harness.hubApi;
+const TTL_SECONDS = 2;
+let worker: RunningWorker;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  worker = await startWorker({
+    upstreams: harness.upstreams,
+    hubApi: hub,
+    vars: { SEARCH_TTL: String(TTL_SECONDS), POPULAR_TTL: String(TTL_SECONDS), DETAILS_TTL: String(TTL_SECONDS) },
+    persistDir: join(harness.workDir, "wrangler-short-ttl"),
+    logDir: harness.workDir,
+    name: "wrangler-short-ttl",
+  });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+});
+
+afterEach(async () => {
+  await fetch(`${hub}/__fake/outage`, { method: "DELETE" });
+});
+
+describe("cache lifetimes (SEARCH_TTL, POPULAR_TTL, DETAILS_TTL)", () => {
+  it.each([
+    ["search", "/api/search?q=ubuntu&limit=3", "/v2/search/repositories/"],
+    ["popular", "/api/popular?limit=2", "/v2/namespaces/library/repositories"],
+    ["details", "/api/image-details?image=nginx:1.27", "/v2/repositories/library/nginx/"],
+  ])("%s: a hit within the lifetime, a miss after it", async (_, path, hubPath) => {
+    const count = async () => (await hubRequests(hub, hubPath)).length;
+    const start = await count();
+    const first = await getJson(`${worker.url}${path}`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-cache")).toBe("MISS");
+    const second = await getJson(`${worker.url}${path}`);
+    expect(second.headers.get("x-cache")).toBe("HIT");
+    expect(await count()).toBe(start + 1);
+    await sleep(TTL_SECONDS * 1000 + 200);
+    const third = await getJson(`${worker.url}${path}`);
+    expect(third.headers.get("x-cache")).toBe("MISS");
+    // Same answer, fetched anew.
+    expect({ ...(third.body as object), fetchedAt: null }).toEqual({ ...(first.body as object), fetchedAt: null });
+    expect((third.body as { fetchedAt: string }).fetchedAt).not.toBe((first.body as { fetchedAt: string }).fetchedAt);
+    expect(await count()).toBe(start + 2);
+  });
+
+  it("serves an expired answer, marked STALE, while Hub is down; without one it says so", async () => {
+    const fresh = await getJson(`${worker.url}/api/search?q=hello&limit=4`);
+    expect(fresh.status).toBe(200);
+    await sleep(TTL_SECONDS * 1000 + 200);
+    await fetch(`${hub}/__fake/outage?status=503`, { method: "POST" });
+    const stale = await getJson(`${worker.url}/api/search?q=hello&limit=4`);
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get("x-cache")).toBe("STALE");
+    expect(stale.body).toEqual(fresh.body);
+    await expectApiError(getJson(`${worker.url}/api/search?q=never-asked-before`), 502, "UPSTREAM", "Docker Hub");
+  });
+
+  it("passes Hub's rate limit on as 429 with Retry-After", async () => {
+    await fetch(`${hub}/__fake/outage?status=429`, { method: "POST" });
+    const response = await getJson(`${worker.url}/api/image-details?image=someone/nginx-proxy`);
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("60");
+    expect((response.body as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+  });
+});

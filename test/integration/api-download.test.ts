@@ -1,0 +1,76 @@
+// /api/download through the real Worker: curl saves the streamed tar (exact
+// Content-Length, a sensible file name) and podman loads it into a private store; bad
+// requests get a JSON error and no tar.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { expectApiError, getJson, postJson } from "./api-helpers.ts";
+
+const harness = inject("harness");
+const worker = harness.worker!;
+const dir = mkdtempSync(join(tmpdir(), "dockerdl-api-download-"));
+
+const stores: string[] = [];
+
+afterAll(() => {
+  for (const d of [dir, ...stores]) rmSync(d, { recursive: true, force: true });
+});
+
+/** curl -o, returning the response headers. */
+function curlDownload(url: string, file: string, data?: string): Record<string, string> {
+  const args = ["-sS", "-D", "-", "-o", file, url];
+  if (data !== undefined) args.push("-H", "content-type: application/json", "--data", data);
+  const raw = execFileSync("curl", args, { encoding: "utf8" });
+  const headers: Record<string, string> = {};
+  for (const line of raw.split(/\r?\n/).slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function podmanLoad(file: string): string {
+  // podman refuses a runroot longer than 50 characters: keep the store's path short.
+  const store = mkdtempSync(join(tmpdir(), "ddp-"));
+  stores.push(store);
+  const args = ["--root", join(store, "root"), "--runroot", join(store, "run"), "--storage-driver", "vfs", "--tmpdir", join(store, "tmp"), "--events-backend", "none"];
+  execFileSync("mkdir", ["-p", join(store, "tmp")]);
+  const out = execFileSync("podman", [...args, "load", "-i", file], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const images = execFileSync("podman", [...args, "images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" });
+  return out + images;
+}
+
+describe("/api/download", () => {
+  it("streams a multi-platform image's chosen platform as a tar that podman loads (GET, curl -o)", async () => {
+    const file = join(dir, "multi.tar");
+    const headers = curlDownload(`${worker}/api/download?image=test/multi:v1&platform=linux/arm64`, file);
+    expect(headers["content-type"]).toBe("application/x-tar");
+    expect(Number(headers["content-length"])).toBe(statSync(file).size);
+    expect(headers["content-disposition"]).toBe('attachment; filename="test_multi_v1_linux_arm64_v8.tar"');
+    expect(headers["x-image-digest"]).toBe(harness.fixtures.find((f) => f.repository === "test/multi")!.platforms["linux/arm64/v8"]);
+    expect(podmanLoad(file)).toContain("test/multi:v1");
+  });
+
+  it("streams a single-platform image from another registry (POST /api/download-stream)", async () => {
+    const file = join(dir, "single.tar");
+    const headers = curlDownload(`${worker}/api/download-stream`, file, JSON.stringify({ image: "auth.test/test/single:v1" }));
+    expect(Number(headers["content-length"])).toBe(statSync(file).size);
+    expect(headers["content-disposition"]).toContain("auth.test_test_single_v1_linux_amd64.tar");
+    expect(podmanLoad(file)).toContain("auth.test/test/single:v1");
+  });
+
+  it("answers JSON errors, never a tar, for a missing or absent platform and bad references", async () => {
+    await expectApiError(getJson(`${worker}/api/download?image=test/multi:v1`), 400, "PLATFORM_REQUIRED", "multi-platform");
+    const missing = await getJson<{ error: { code: string; message: string; hint: string } }>(`${worker}/api/download?image=test/multi:v1&platform=linux/ppc64le`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("PLATFORM_NOT_AVAILABLE");
+    expect(missing.body.error.hint).toContain("linux/arm/v7");
+    await expectApiError(postJson(`${worker}/api/download`, { image: "test/multi:v1", platform: "linux" }), 400, "BAD_PLATFORM");
+    await expectApiError(postJson(`${worker}/api/download`, { image: "UPPER/case" }), 400, "BAD_REFERENCE");
+    const notFound = await getJson<{ error: { code: string } }>(`${worker}/api/download?image=test/nothing:v1`);
+    expect(notFound.status).toBe(404);
+    expect(notFound.headers.get("content-type")).toContain("application/json");
+  });
+});

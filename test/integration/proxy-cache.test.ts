@@ -1,0 +1,193 @@
+// The R2 cache of the mirror, through the real Worker (wrangler dev, local R2) in front of
+// the harness registries: warm pulls move no blob bytes from upstream, ranges come from
+// R2, cached private content is not handed to others, corrupt upstream bytes never land
+// in R2, big blobs take multipart, and what a cache miss costs compared with no cache.
+// Each Worker here has fresh R2, so nothing other suites did is cached already.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { pushBlob, type Pusher } from "../harness/fixtures.ts";
+import { skopeoCopy } from "../harness/mirror-clients.ts";
+import { accessLogCursor, accessLogFile, blobBytes, corruptBlob } from "../harness/registry-files.ts";
+import { startWorker, uncachedConfig, type RunningWorker } from "../harness/wrangler.ts";
+
+const harness = inject("harness");
+const dir = mkdtempSync(join(tmpdir(), "dockerdl-proxy-cache-"));
+const basicAuth = `Basic ${Buffer.from(`${harness.basicUser.username}:${harness.basicUser.password}`).toString("base64")}`;
+const basicPusher: Pusher = { url: harness.basicRegistry, authorization: () => basicAuth };
+const MIB = 1024 * 1024;
+
+let cached: RunningWorker;
+let multipart: RunningWorker;
+let uncached: RunningWorker;
+
+beforeAll(async () => {
+  const common = { upstreams: harness.upstreams, logDir: dir };
+  [cached, multipart, uncached] = await Promise.all([
+    startWorker({ ...common, name: "wrangler-cached", vars: { RATE_LIMIT: "0" }, persistDir: join(dir, "cached") }),
+    startWorker({ ...common, name: "wrangler-multipart", vars: { RATE_LIMIT: "0", R2_SINGLE_PUT_LIMIT: String(8 * MIB) }, persistDir: join(dir, "multipart") }),
+    startWorker({ ...common, name: "wrangler-uncached", vars: { RATE_LIMIT: "0" }, persistDir: join(dir, "uncached"), config: uncachedConfig(dir) }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([cached?.stop(), multipart?.stop(), uncached?.stop()]);
+});
+
+function sha256(bytes: Uint8Array): string {
+  return "sha256:" + createHash("sha256").update(bytes).digest("hex");
+}
+
+async function token(worker: string, repository: string, basic?: string): Promise<string> {
+  const response = await fetch(`${worker}/token?service=docker.io&scope=repository:${repository}:pull`, basic ? { headers: { authorization: basic } } : {});
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** A fresh random blob in the htpasswd registry, so no earlier pull has cached it. */
+async function freshBlob(repository: string, size: number): Promise<{ digest: string; bytes: Uint8Array }> {
+  const bytes = new Uint8Array(randomBytes(size));
+  const blob = { digest: sha256(bytes), bytes };
+  await pushBlob(basicPusher, repository, blob);
+  return blob;
+}
+
+/** Reads a body to the end; a transfer cut short rejects (or comes back short). */
+async function download(url: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: Uint8Array | null; error?: unknown }> {
+  const response = await fetch(url, { headers });
+  try {
+    return { status: response.status, bytes: new Uint8Array(await response.arrayBuffer()) };
+  } catch (error) {
+    return { status: response.status, bytes: null, error };
+  }
+}
+
+/** R2 writes run in waitUntil after the response: give them a moment. */
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+describe("the blob and manifest cache", () => {
+  it("a second pull of an image moves zero blob bytes from upstream", async () => {
+    const host = new URL(cached.url).host;
+    const log = accessLogCursor(accessLogFile(harness.workDir, "token"));
+    const first = await skopeoCopy(host, "test/many:v1", join(dir, "many-1"));
+    expect(first.code, first.stderr).toBe(0);
+    const cold = log.since();
+    expect(blobBytes(cold)).toBeGreaterThan(0);
+    await settle();
+    log.since();
+    const second = await skopeoCopy(host, "test/many:v1", join(dir, "many-2"));
+    expect(second.code, second.stderr).toBe(0);
+    const warm = log.since();
+    expect(blobBytes(warm)).toBe(0);
+    // A public tag within TAG_TTL is not even resolved upstream again.
+    expect(warm.filter((e) => e.path.includes("/manifests/"))).toEqual([]);
+  });
+
+  it("serves ranges of a cached blob from R2 with 206 and Content-Range, like the upstream does", async () => {
+    const { digest, bytes } = await freshBlob("proxytest/range", 300_000);
+    const url = (worker: string) => `${worker}/v2/basic.test/proxytest/range/blobs/${digest}`;
+    const auth = { authorization: basicAuth };
+    expect(sha256((await download(url(cached.url), auth)).bytes!)).toBe(digest);
+    await settle();
+    const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
+    for (const worker of [cached.url, uncached.url]) {
+      const ranged = await fetch(url(worker), { headers: { ...auth, range: "bytes=1000-1999" } });
+      expect(ranged.status).toBe(206);
+      expect(ranged.headers.get("content-range")).toBe(`bytes 1000-1999/${bytes.length}`);
+      expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(bytes.subarray(1000, 2000));
+      const suffix = await fetch(url(worker), { headers: { ...auth, range: "bytes=-10" } });
+      expect(suffix.status).toBe(206);
+      expect(new Uint8Array(await suffix.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 10));
+    }
+    const beyond = await fetch(url(cached.url), { headers: { ...auth, range: `bytes=${bytes.length}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${bytes.length}`);
+    // The cached worker answered its ranges without blob GETs upstream (only access checks).
+    const upstreamGets = log.since().filter((e) => e.method === "GET" && e.path.includes(digest));
+    expect(upstreamGets.length).toBe(2); // the uncached worker's two ranges
+  });
+
+  it("never hands a cached private blob to a client that may not pull it", async () => {
+    const secret = harness.fixtures.find((f) => f.repository === "private/secret")!;
+    const credentials = `Basic ${Buffer.from(`${harness.user.username}:${harness.user.password}`).toString("base64")}`;
+    const allowed = `Bearer ${await token(cached.url, "private/secret", credentials)}`;
+    const manifestResponse = await fetch(`${cached.url}/v2/private/secret/manifests/v1`, { headers: { authorization: allowed } });
+    expect(manifestResponse.status).toBe(200);
+    const manifest = (await manifestResponse.json()) as { layers: { digest: string }[] };
+    const layer = manifest.layers[1].digest;
+    const blobUrl = (repository: string) => `${cached.url}/v2/${repository}/blobs/${layer}`;
+    expect(sha256((await download(blobUrl("private/secret"), { authorization: allowed })).bytes!)).toBe(layer);
+    await settle();
+
+    const log = accessLogCursor(accessLogFile(harness.workDir, "token"));
+    // Cached now; the owner still gets it, checked upstream with a HEAD, no bytes moved.
+    expect(sha256((await download(blobUrl("private/secret"), { authorization: allowed })).bytes!)).toBe(layer);
+    expect(blobBytes(log.since())).toBe(0);
+
+    const anonymous = await fetch(blobUrl("private/secret"));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toContain(`realm="${cached.url}/token"`);
+    expect(((await anonymous.json()) as { errors: { code: string }[] }).errors[0].code).toBe("UNAUTHORIZED");
+
+    const anonymousToken = `Bearer ${await token(cached.url, "private/secret")}`;
+    expect((await fetch(blobUrl("private/secret"), { headers: { authorization: anonymousToken } })).status).toBe(401);
+
+    // Naming a public repository the client may pull doesn't unlock another repository's blob.
+    const publicToken = `Bearer ${await token(cached.url, "test/single")}`;
+    const viaPublic = await fetch(blobUrl("test/single"), { headers: { authorization: publicToken } });
+    expect(viaPublic.status).toBe(404);
+    expect(((await viaPublic.json()) as { errors: { code: string }[] }).errors[0].code).toBe("BLOB_UNKNOWN");
+
+    const manifestAnonymous = await fetch(`${cached.url}/v2/private/secret/manifests/${secret.digest}`, { headers: { authorization: anonymousToken } });
+    expect(manifestAnonymous.status).toBe(401);
+  });
+
+  it("never stores a corrupted upstream blob, and the client sees a broken transfer", async () => {
+    for (const [worker, size] of [[cached, 2 * MIB], [multipart, 12 * MIB]] as const) {
+      const { digest } = await freshBlob("proxytest/corrupt", size);
+      corruptBlob(harness.workDir, "basic", digest);
+      const url = `${worker.url}/v2/basic.test/proxytest/corrupt/blobs/${digest}`;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const result = await download(url, { authorization: basicAuth });
+        expect(result.status).toBe(200);
+        // Cut short: either the read fails or fewer bytes than announced arrive; never the whole bad blob.
+        expect(result.bytes === null || result.bytes.length < size, `attempt ${attempt} on ${size} bytes`).toBe(true);
+        await settle();
+      }
+    }
+  });
+
+  it("stores blobs above the single-put limit with multipart and serves them back intact", async () => {
+    const { digest } = await freshBlob("proxytest/big", 17 * MIB + 12345);
+    const url = `${multipart.url}/v2/basic.test/proxytest/big/blobs/${digest}`;
+    expect(sha256((await download(url, { authorization: basicAuth })).bytes!)).toBe(digest);
+    await settle();
+    const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
+    const again = await download(url, { authorization: basicAuth });
+    expect(sha256(again.bytes!)).toBe(digest);
+    expect(blobBytes(log.since())).toBe(0);
+    const ranged = await fetch(url, { headers: { authorization: basicAuth, range: `bytes=${10 * MIB}-${10 * MIB + 9}` } });
+    expect(ranged.status).toBe(206);
+  });
+
+  it("measures what a cache miss costs the client compared with no cache", async () => {
+    const size = 64 * MIB;
+    const { digest } = await freshBlob("proxytest/timing", size);
+    const time = async (worker: string) => {
+      const started = performance.now();
+      const { bytes } = await download(`${worker}/v2/basic.test/proxytest/timing/blobs/${digest}`, { authorization: basicAuth });
+      const ms = performance.now() - started;
+      expect(sha256(bytes!)).toBe(digest);
+      return ms;
+    };
+    const direct = await time(uncached.url);
+    const miss = await time(cached.url);
+    await settle();
+    const hit = await time(cached.url);
+    const rate = (ms: number) => `${(size / MIB / (ms / 1000)).toFixed(0)} MB/s`;
+    console.log(`64 MiB blob through the Worker: no cache ${direct.toFixed(0)} ms (${rate(direct)}), ` +
+      `cache miss ${miss.toFixed(0)} ms (${rate(miss)}), cache hit ${hit.toFixed(0)} ms (${rate(hit)})`);
+  });
+});

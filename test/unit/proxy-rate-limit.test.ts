@@ -1,0 +1,56 @@
+// The per-client limiter: a sliding minute, per IP (an IPv6 /64 counts as one client),
+// blob downloads never counted, 0 turning it off.
+import { describe, expect, it } from "vitest";
+import { clientKey, isCounted, RateLimiter } from "../../proxy/rate-limit.ts";
+
+const request = (path: string, ip?: string, method = "GET") =>
+  new Request(`https://mirror.example${path}`, { method, headers: ip ? { "cf-connecting-ip": ip } : {} });
+
+describe("RateLimiter", () => {
+  it("allows the limit within a minute, then refuses with the seconds to wait", () => {
+    const limiter = new RateLimiter();
+    const t0 = 1_800_000_000_000; // on a minute boundary
+    for (let i = 0; i < 5; i++) expect(limiter.take("a", 5, t0 + i).allowed).toBe(true);
+    const refused = limiter.take("a", 5, t0 + 15_000);
+    expect(refused).toEqual({ allowed: false, retryAfter: 45 });
+    expect(limiter.take("b", 5, t0 + 15_000).allowed).toBe(true);
+  });
+
+  it("slides: the previous minute still counts in proportion, so no 2x burst at a boundary", () => {
+    const t0 = 1_800_000_000_000;
+    const burst = (at: number) => {
+      const limiter = new RateLimiter();
+      for (let i = 0; i < 10; i++) limiter.take("a", 10, t0 + 59_000);
+      let allowed = 0;
+      for (let i = 0; i < 10; i++) if (limiter.take("a", 10, at).allowed) allowed++;
+      return allowed;
+    };
+    expect(burst(t0 + 61_000)).toBe(1); // ~98% of the previous minute still counts
+    expect(burst(t0 + 90_000)).toBe(5); // half of it
+    expect(burst(t0 + 180_000)).toBe(10); // two minutes on, nothing
+  });
+
+  it("is off with a limit of 0", () => {
+    const limiter = new RateLimiter();
+    for (let i = 0; i < 1000; i++) expect(limiter.take("a", 0).allowed).toBe(true);
+  });
+});
+
+describe("clientKey and isCounted", () => {
+  it("keys IPv4 by address and IPv6 by /64", () => {
+    expect(clientKey(request("/v2/", "203.0.113.9"))).toBe("203.0.113.9");
+    expect(clientKey(request("/v2/", "2001:db8:1:2:aaaa::1"))).toBe(clientKey(request("/v2/", "2001:0db8:0001:0002:ffff:1:2:3")));
+    expect(clientKey(request("/v2/", "2001:db8:1:2::1"))).not.toBe(clientKey(request("/v2/", "2001:db8:1:3::1")));
+    expect(clientKey(request("/v2/"))).toBe("unknown");
+  });
+
+  it("counts manifests, tags, tokens and the API, never blobs or preflights", () => {
+    expect(isCounted(request("/v2/library/ubuntu/manifests/22.04"))).toBe(true);
+    expect(isCounted(request("/v2/o/a/tags/list"))).toBe(true);
+    expect(isCounted(request("/token?scope=x"))).toBe(true);
+    expect(isCounted(request("/api/search"))).toBe(true);
+    expect(isCounted(request(`/v2/ghcr.io/o/a/blobs/sha256:${"a".repeat(64)}`))).toBe(false);
+    expect(isCounted(request(`/v2/library/ubuntu/blobs/sha256:${"a".repeat(64)}`, undefined, "HEAD"))).toBe(false);
+    expect(isCounted(request("/v2/x/manifests/1", undefined, "OPTIONS"))).toBe(false);
+  });
+});
