@@ -1,8 +1,40 @@
 // Builds the PWA from web/ into dist/, which wrangler serves as Workers static assets.
+// The page and its download worker are ES modules; the service worker is built
+// afterwards as one classic script (Firefox and Safari register module service workers
+// late or not at all), with the list of files to cache for offline use baked in.
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { defineConfig } from "vite";
+import { build, defineConfig, type Plugin } from "vite";
 
 const here = import.meta.dirname;
+const jsx = { jsx: { runtime: "automatic", importSource: "preact" } } as const;
+
+function serviceWorker(): Plugin {
+  let files: string[] = [];
+  return {
+    name: "dockerdl-service-worker",
+    apply: "build",
+    generateBundle(_options, bundle) {
+      files = Object.keys(bundle).filter((name) => !name.endsWith(".map"));
+    },
+    async closeBundle() {
+      const shell = ["/", ...files.filter((f) => f !== "index.html").map((f) => `/${f}`), "/manifest.webmanifest", "/icon-192.png", "/icon-512.png"];
+      const buildId = createHash("sha256").update(files.sort().join("\n")).digest("hex").slice(0, 12);
+      await build({
+        configFile: false,
+        logLevel: "warn",
+        define: { __PRECACHE__: JSON.stringify(shell), __BUILD_ID__: JSON.stringify(buildId) },
+        build: {
+          outDir: resolve(here, "dist"),
+          emptyOutDir: false,
+          target: "es2022",
+          copyPublicDir: false,
+          lib: { entry: resolve(here, "web/sw/service-worker.ts"), formats: ["iife"], name: "dockerdlServiceWorker", fileName: () => "sw.js" },
+        },
+      });
+    },
+  };
+}
 
 export default defineConfig({
   root: "web",
@@ -11,12 +43,8 @@ export default defineConfig({
     outDir: "../dist",
     emptyOutDir: true,
     target: "es2022",
-    rollupOptions: {
-      input: { main: resolve(here, "web/index.html"), sw: resolve(here, "web/sw/service-worker.ts") },
-      output: {
-        entryFileNames: (chunk) => (chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js"),
-      },
-    },
   },
-  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+  worker: { format: "es" },
+  oxc: jsx,
+  plugins: [serviceWorker()],
 });

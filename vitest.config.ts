@@ -1,5 +1,6 @@
 // Test projects: "unit" is pure and fast; "integration" starts the real parts once
-// (registry, token server, fixtures, wrangler dev) through test/harness/global-setup.ts.
+// (registry, token server, fixtures, wrangler dev) through test/harness/global-setup.ts;
+// "e2e" drives the PWA in headless Chromium against the same kind of harness.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -17,6 +18,18 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
+          globalSetup: ["test/harness/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          // Its own harness (the Worker serves the dist/ that `npm test` has just built).
           globalSetup: ["test/harness/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-export const PROJECTS = ["shared", "proxy", "web", "web/sw", "web/explore", "cli", "test"];
+export const PROJECTS = ["shared", "proxy", "web", "web/sw", "web/workers", "web/lib", "web/explore", "cli", "test"];
 
 const root = join(import.meta.dirname, "..");
 let failed = false;

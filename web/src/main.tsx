@@ -1,11 +1,6 @@
-// Entry of the PWA: mounts the app and registers the service worker.
+// Entry of the PWA: mounts the app (which registers the service worker).
 import { render } from "preact";
 import { App } from "./app.tsx";
+import "./styles.css";
 
 render(<App />, document.getElementById("app")!);
-
-if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error: unknown) => {
-    console.warn("service worker registration failed", error);
-  });
-}

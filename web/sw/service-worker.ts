@@ -1,10 +1,40 @@
-// The service worker's entry only wires events; the strategies live in their own modules.
-export type {};
+// The service worker's entry only wires events; the strategies live in their own
+// modules: app-shell.ts (offline shell, updates) and streamed-download.ts.
+import type { ServiceWorkerRequest } from "../lib/protocol.ts";
+import { dropOldShells, isShellRequest, precacheShell, serveShell } from "./app-shell.ts";
+import { controlStream, prepareStream, streamJobId, streamResponse } from "./streamed-download.ts";
+
 declare const self: ServiceWorkerGlobalScope;
 
-self.addEventListener("install", () => {
-  void self.skipWaiting();
+self.addEventListener("install", (event) => {
+  event.waitUntil(precacheShell());
 });
+
 self.addEventListener("activate", (event) => {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(Promise.all([dropOldShells(), self.clients.claim()]));
+});
+
+self.addEventListener("message", (event: ExtendableMessageEvent) => {
+  const message = event.data as ServiceWorkerRequest;
+  switch (message.kind) {
+    case "skip-waiting":
+      void self.skipWaiting();
+      break;
+    case "prepare-stream":
+      prepareStream(message.job);
+      event.source?.postMessage({ kind: "stream-ready", id: message.job.id });
+      break;
+    case "pause":
+    case "resume":
+    case "cancel":
+      controlStream(message.id, message.kind);
+      break;
+  }
+});
+
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  const streamId = url.origin === self.location.origin ? streamJobId(url) : undefined;
+  if (streamId !== undefined) event.respondWith(streamResponse(streamId));
+  else if (isShellRequest(event.request)) event.respondWith(serveShell(event.request));
 });

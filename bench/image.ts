@@ -1,0 +1,109 @@
+// Benchmark images: layers of random data (gzip cannot shrink them) built once as
+// real gzip'd tars on disk, pushed once to a registry whose storage lives under
+// bench/.cache and is reused by later runs. Streams throughout: a 2 GiB layer never
+// sits in memory.
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { TAR_END, tarHeader, tarPadding } from "../shared/tar-header.ts";
+
+export interface BenchImage {
+  repository: string;
+  tag: string;
+  /** Sum of the layer blobs, what every tool must move. */
+  layerBytes: number;
+  layers: { digest: string; size: number }[];
+}
+
+interface LayerFile {
+  digest: string;
+  size: number;
+  diffId: string;
+  path: string;
+}
+
+/** A gzip'd tar holding one file of `size` random bytes. */
+async function buildLayer(dir: string, name: string, size: number): Promise<LayerFile> {
+  const path = join(dir, `${name}.tar.gz`);
+  const meta = `${path}.json`;
+  if (existsSync(meta) && existsSync(path)) return JSON.parse(readFileSync(meta, "utf8")) as LayerFile;
+  const diff = createHash("sha256");
+  const blob = createHash("sha256");
+  async function* tar(): AsyncGenerator<Uint8Array> {
+    const header = tarHeader({ name: `${name}.bin`, size, mtime: 1_700_000_000 });
+    diff.update(header);
+    yield header;
+    for (let left = size; left > 0;) {
+      const piece = randomBytes(Math.min(left, 1 << 20));
+      left -= piece.length;
+      diff.update(piece);
+      yield piece;
+    }
+    const tail = new Uint8Array(tarPadding(size) + TAR_END.length);
+    diff.update(tail);
+    yield tail;
+  }
+  const hashing = async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      blob.update(chunk);
+      yield chunk;
+    }
+  };
+  await pipeline(Readable.from(tar()), createGzip({ level: 1 }), hashing, createWriteStream(path));
+  const layer = { digest: `sha256:${blob.digest("hex")}`, diffId: `sha256:${diff.digest("hex")}`, size: statSync(path).size, path };
+  writeFileSync(meta, JSON.stringify(layer));
+  return layer;
+}
+
+async function exists(url: string): Promise<boolean> {
+  const response = await fetch(url, { method: "HEAD", headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" } });
+  return response.ok;
+}
+
+async function pushBlob(registry: string, repository: string, digest: string, file: string): Promise<void> {
+  if (await exists(`${registry}/v2/${repository}/blobs/${digest}`)) return;
+  const start = await fetch(`${registry}/v2/${repository}/blobs/uploads/`, { method: "POST" });
+  if (start.status !== 202) throw new Error(`upload refused: ${start.status}`);
+  const location = new URL(start.headers.get("location") ?? "", registry);
+  location.searchParams.set("digest", digest);
+  // curl streams the file; fetch would need the whole body or duplex streaming.
+  execFileSync("curl", ["-sSf", "-X", "PUT", "-H", "Content-Type: application/octet-stream", "-T", file, location.href], { stdio: "inherit" });
+}
+
+/** Builds (or reuses) and pushes an image of `layerSizes` random layers; returns what was pushed. */
+export async function ensureImage(registry: string, cacheDir: string, repository: string, layerSizes: number[]): Promise<BenchImage> {
+  const dir = join(cacheDir, "layers", repository.replace(/\//g, "_"));
+  mkdirSync(dir, { recursive: true });
+  const layers: LayerFile[] = [];
+  for (const [i, size] of layerSizes.entries()) {
+    process.stdout.write(`  layer ${i + 1}/${layerSizes.length} of ${repository} (${(size / 2 ** 20).toFixed(0)} MiB)…\n`);
+    layers.push(await buildLayer(dir, `layer-${i}-${size}`, size));
+  }
+  const config = new TextEncoder().encode(JSON.stringify({
+    architecture: "amd64", os: "linux", created: "2024-01-01T00:00:00Z",
+    config: { Cmd: ["/bin/sh"] },
+    rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
+    history: layers.map(() => ({ created: "2024-01-01T00:00:00Z", created_by: "bench" })),
+  }));
+  const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: configDigest, size: config.length },
+    layers: layers.map((l) => ({ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: l.digest, size: l.size })),
+  });
+  const tag = "v1";
+  for (const l of layers) await pushBlob(registry, repository, l.digest, l.path);
+  const configFile = join(dir, "config.json");
+  writeFileSync(configFile, config);
+  await pushBlob(registry, repository, configDigest, configFile);
+  const put = await fetch(`${registry}/v2/${repository}/manifests/${tag}`, {
+    method: "PUT", headers: { "content-type": "application/vnd.docker.distribution.manifest.v2+json" }, body: manifest,
+  });
+  if (put.status !== 201) throw new Error(`manifest push failed: ${put.status} ${await put.text()}`);
+  return { repository, tag, layerBytes: layers.reduce((n, l) => n + l.size, 0), layers: layers.map((l) => ({ digest: l.digest, size: l.size })) };
+}

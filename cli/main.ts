@@ -1,0 +1,49 @@
+// The `dockerdl` command (bin/dockerdl.mjs runs this on Node 22): parses argv, runs the
+// command, and turns any failure into "error: what was wrong" + "hint: what to do"
+// with a non-zero exit status (2 for usage errors, 130 when interrupted).
+
+import { DockerdlError } from "../shared/errors.ts";
+import { HELP, parseCommand } from "./args.ts";
+import { pull } from "./pull.ts";
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const command = parseCommand(argv);
+    if (command.command === "help") {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    await pull(command, { stdout: process.stdout, stderr: process.stderr, readPassword: readStdin, signal: controller.signal });
+    return 0;
+  } catch (error) {
+    process.stderr.write(formatError(error));
+    if (error instanceof DockerdlError && error.code === "USAGE") return 2;
+    if (controller.signal.aborted) return 130;
+    return 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export function formatError(error: unknown): string {
+  if (error instanceof DockerdlError) {
+    return `dockerdl: error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ""}`;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return `dockerdl: unexpected error: ${detail}\n  hint: this is a bug in dockerdl; please report it with the command you ran\n`;
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

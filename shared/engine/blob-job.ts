@@ -1,0 +1,232 @@
+// One blob written into a random-access sink: its chunks are written at their final
+// offsets as they arrive, in any order, while its SHA-256 advances strictly in order
+// (the hash cursor). A piece that lands at the cursor is hashed at once; one ahead of
+// it is read back from the sink later, or, if the sink cannot read, held in memory
+// within the budget. When the cursor reaches the end the digest is compared: a
+// mismatch restarts the blob from scratch once, then fails naming it.
+
+import { DockerdlError } from "../errors.ts";
+import type { TarBlobSegment } from "../tar.ts";
+import type { Chunk } from "./chunks.ts";
+import type { MemoryBudget } from "./memory.ts";
+import type { ProgressTracker } from "./progress.ts";
+import type { BlobState, Hasher, HasherFactory, RandomAccessSink } from "./types.ts";
+import { fromBase64, toBase64 } from "./util.ts";
+
+/** Read-back size: large enough to be cheap, small enough to stay out of the budget. */
+const READ_BACK = 4 << 20;
+const ATTEMPTS = 2;
+
+export class BlobJob {
+  readonly segment: TarBlobSegment;
+  chunks: Chunk[];
+  hashed = 0;
+  verified = false;
+  #attempt = 1;
+  #hasher?: Hasher;
+  #pumping: Promise<void> | null = null;
+  #again = false;
+  /** Blob position → bytes written but not hashed yet (only without sink.read, or briefly at the cursor). */
+  readonly #held = new Map<number, Uint8Array>();
+  readonly #sink: RandomAccessSink;
+  readonly #budget: MemoryBudget;
+  readonly #progress: ProgressTracker;
+  readonly #createHasher: HasherFactory;
+  /** Puts chunks back in the queue after a digest mismatch. */
+  readonly #requeue: (chunks: Chunk[]) => void;
+
+  constructor(
+    segment: TarBlobSegment,
+    chunks: Chunk[],
+    deps: { sink: RandomAccessSink; budget: MemoryBudget; progress: ProgressTracker; createHasher: HasherFactory; requeue: (chunks: Chunk[]) => void },
+  ) {
+    this.segment = segment;
+    this.chunks = chunks;
+    this.#sink = deps.sink;
+    this.#budget = deps.budget;
+    this.#progress = deps.progress;
+    this.#createHasher = deps.createHasher;
+    this.#requeue = deps.requeue;
+  }
+
+  get digest(): string {
+    return this.segment.key;
+  }
+
+  /** Applies a saved state; returns the bytes it saves refetching. */
+  async restore(state: BlobState | undefined): Promise<number> {
+    if (state === undefined) return 0;
+    if (state.verified) {
+      for (const c of this.chunks) c.received = c.end - c.start;
+      this.hashed = this.segment.size;
+      this.verified = true;
+      this.#progress.verified(this.digest);
+      return this.segment.size;
+    }
+    let hashed = 0;
+    if (state.hasher !== undefined && state.hashed > 0 && state.hashed <= this.segment.size) {
+      try {
+        const hasher = await this.#createHasher();
+        hasher.init();
+        if (hasher.load === undefined) throw new Error("this hasher cannot load a state");
+        hasher.load(fromBase64(state.hasher));
+        this.#hasher = hasher;
+        hashed = state.hashed;
+      } catch {
+        hashed = 0; // a hasher state from another build: refetch this blob
+      }
+    }
+    this.hashed = hashed;
+    const canRead = this.#sink.read !== undefined;
+    let restored = 0;
+    this.chunks.forEach((c, i) => {
+      const length = c.end - c.start;
+      const upToCursor = Math.min(length, Math.max(0, hashed - c.start));
+      // Written beyond the cursor is only usable when it can be read back for hashing.
+      const saved = canRead ? Math.min(length, Math.max(upToCursor, state.received[i] ?? 0)) : upToCursor;
+      // Keep chunks contiguous from the cursor's point of view: a chunk's bytes count only from its start.
+      c.received = saved;
+      restored += saved;
+    });
+    this.#progress.add(this.digest, restored);
+    return restored;
+  }
+
+  state(): BlobState {
+    const out: BlobState = { hashed: this.hashed, received: this.chunks.map((c) => c.received), verified: this.verified };
+    const save = this.#hasher?.save;
+    if (!this.verified && save !== undefined && this.hashed > 0) out.hasher = toBase64(save.call(this.#hasher));
+    // Without a saved hash state, the cursor must start over (from written data).
+    if (out.hasher === undefined && !this.verified) out.hashed = 0;
+    return out;
+  }
+
+  /** A piece of `chunk` arrived: write it at its place, then hash what can be hashed. */
+  async accept(chunk: Chunk, bytes: Uint8Array): Promise<void> {
+    const position = chunk.start + chunk.received;
+    await this.#write(this.segment.offset + position, bytes);
+    chunk.received += bytes.length;
+    this.#progress.add(this.digest, bytes.length);
+    const atCursor = position === this.hashed && this.#pumping === null;
+    if (atCursor || this.#sink.read === undefined) {
+      this.#held.set(position, bytes);
+      this.#budget.hold(bytes.length);
+    }
+    await this.pump();
+  }
+
+  /** May `chunk`'s fetcher read on while the budget is spent? Only at the hash cursor. */
+  isAtCursor(chunk: Chunk): boolean {
+    return chunk.start <= this.hashed && this.hashed < chunk.end;
+  }
+
+  /** Runs the in-order hasher as far as written data allows; one pump at a time. */
+  pump(): Promise<void> {
+    if (this.#pumping !== null) {
+      this.#again = true;
+      return this.#pumping;
+    }
+    this.#pumping = (async () => {
+      try {
+        do {
+          this.#again = false;
+          while (await this.#step()) this.#budget.changed.notify();
+        } while (this.#again);
+      } finally {
+        this.#pumping = null;
+      }
+    })();
+    return this.#pumping;
+  }
+
+  async #step(): Promise<boolean> {
+    if (this.verified) return false;
+    if (this.hashed === this.segment.size) {
+      await this.#finish();
+      return false;
+    }
+    const hasher = this.#hasher ?? (this.#hasher = await this.#newHasher());
+    const held = this.#held.get(this.hashed);
+    if (held !== undefined) {
+      this.#held.delete(this.hashed);
+      hasher.update(held);
+      this.hashed += held.length;
+      this.#budget.release(held.length);
+      return true;
+    }
+    const read = this.#sink.read;
+    if (read === undefined) return false;
+    const chunk = this.chunks.find((c) => c.start <= this.hashed && this.hashed < c.end);
+    const available = chunk === undefined ? 0 : chunk.start + chunk.received - this.hashed;
+    if (available <= 0) return false;
+    const length = Math.min(available, READ_BACK);
+    const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length);
+    if (bytes.length !== length) {
+      throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
+        hint: "the output file changed under the download; run it again",
+      });
+    }
+    hasher.update(bytes);
+    this.hashed += length;
+    this.#dropHeldBelowCursor();
+    return true;
+  }
+
+  async #finish(): Promise<void> {
+    const hasher = this.#hasher ?? (this.#hasher = await this.#newHasher());
+    const actual = `sha256:${hasher.digest("hex")}`;
+    if (actual === this.digest) {
+      this.verified = true;
+      this.#hasher = undefined;
+      this.#progress.verified(this.digest);
+      return;
+    }
+    if (this.#attempt >= ATTEMPTS) {
+      throw new DockerdlError("DIGEST_MISMATCH", `layer ${this.digest} is corrupt: the ${this.segment.size} bytes received hash to ${actual} (tried ${this.#attempt} times)`, {
+        hint: "the registry or a proxy in between keeps sending wrong data for this layer; try again later or without --proxy",
+      });
+    }
+    // Corrupt somewhere: nothing of it can be trusted, so start it over.
+    this.#attempt++;
+    this.#hasher = await this.#newHasher();
+    this.hashed = 0;
+    for (const [, bytes] of this.#held) this.#budget.release(bytes.length);
+    this.#held.clear();
+    // Fresh chunk objects: the fetcher that delivered the last byte is still finishing
+    // with the old ones and must not see them reopen under it.
+    this.chunks = this.chunks.map((c) => ({ ...c, received: 0 }));
+    this.#progress.reset(this.digest);
+    this.#requeue(this.chunks);
+  }
+
+  async #newHasher(): Promise<Hasher> {
+    const hasher = await this.#createHasher();
+    hasher.init();
+    return hasher;
+  }
+
+  #dropHeldBelowCursor(): void {
+    for (const [position, bytes] of this.#held) {
+      if (position < this.hashed) {
+        this.#held.delete(position);
+        this.#budget.release(bytes.length);
+      }
+    }
+  }
+
+  async #write(position: number, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.#sink.write(position, bytes);
+    } catch (error) {
+      throw writeError(error);
+    }
+  }
+}
+
+export function writeError(error: unknown): DockerdlError {
+  if (error instanceof DockerdlError) return error;
+  return new DockerdlError("WRITE_FAILED", `writing the output failed: ${error instanceof Error ? error.message : String(error)}`, {
+    hint: "check that the disk has room and the file is writable, then run the same command again to resume",
+    cause: error,
+  });
+}

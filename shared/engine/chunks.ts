@@ -1,0 +1,121 @@
+// How blobs are split into range requests, and fetching one range with retries. A
+// chunk remembers how many of its bytes arrived, so a reset or a truncated body
+// resumes with a Range from there, never from the start of the blob.
+
+import { DockerdlError } from "../errors.ts";
+import { isTransient, RegistryError } from "../registry-errors.ts";
+import type { BlobSource, RetryEvent } from "./types.ts";
+import { cancelled, sleep } from "./util.ts";
+
+export interface Chunk {
+  digest: string;
+  /** Within the blob; end exclusive. */
+  start: number;
+  end: number;
+  /** Bytes of [start, end) written so far, from start. */
+  received: number;
+}
+
+export const DEFAULT_CHUNK_SIZE = 16 << 20;
+
+/** Equal chunks of about chunkSize; a blob of up to 1.5 chunks stays whole. */
+export function splitBlob(digest: string, size: number, chunkSize: number): Chunk[] {
+  if (size === 0) return [{ digest, start: 0, end: 0, received: 0 }];
+  const count = size <= chunkSize * 1.5 ? 1 : Math.ceil(size / chunkSize);
+  const chunks: Chunk[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = i * chunkSize;
+    chunks.push({ digest, start, end: i === count - 1 ? size : start + chunkSize, received: 0 });
+  }
+  return chunks;
+}
+
+export interface RetryPolicy {
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  onRetry?(event: RetryEvent): void;
+}
+
+/**
+ * Fetches what is left of `chunk`, handing each piece to `accept` (which writes it and
+ * advances chunk.received). Transient failures retry after a backoff (or the server's
+ * Retry-After), from the first missing byte.
+ */
+export async function fetchChunk(
+  chunk: Chunk,
+  source: BlobSource,
+  accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+  counted: (bytes: number) => void,
+): Promise<void> {
+  let failures = 0;
+  while (chunk.start + chunk.received < chunk.end) {
+    if (signal.aborted) throw cancelled(signal);
+    const before = chunk.received;
+    try {
+      await fetchOnce(chunk, source, accept, signal, counted);
+    } catch (error) {
+      if (signal.aborted) throw cancelled(signal);
+      if (!isTransient(error)) throw error;
+      if (chunk.received > before) failures = 0;
+      failures++;
+      if (failures > policy.retries) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new DockerdlError((error as DockerdlError).code, `${message} (gave up after ${failures} attempts)`, {
+          hint: "the connection keeps failing; check the network and run the same command again to resume",
+          cause: error,
+        });
+      }
+      const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+      // Jitter keeps parallel chunks from retrying in lockstep.
+      const delayMs = retryAfter !== undefined ? Math.min(retryAfter, 5 * 60_000) : backoff * (0.75 + Math.random() * 0.5);
+      policy.onRetry?.({ digest: chunk.digest, position: chunk.start + chunk.received, attempt: failures, delayMs, error });
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+async function fetchOnce(
+  chunk: Chunk,
+  source: BlobSource,
+  accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
+  signal: AbortSignal,
+  counted: (bytes: number) => void,
+): Promise<void> {
+  const from = chunk.start + chunk.received;
+  const stream = await source.fetchRange(chunk.digest, from, chunk.end, signal);
+  const reader = stream.getReader();
+  try {
+    while (chunk.start + chunk.received < chunk.end) {
+      let result;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        if (signal.aborted) throw cancelled(signal);
+        if (error instanceof DockerdlError) throw error;
+        throw new RegistryError("TRUNCATED", `the connection broke after ${chunk.received} of ${chunk.end - chunk.start} bytes of a range of ${chunk.digest}`, {
+          hint: "try again",
+          cause: error,
+        });
+      }
+      if (result.done || result.value === undefined) break;
+      let bytes = result.value;
+      if (bytes.length === 0) continue;
+      counted(bytes.length);
+      const room = chunk.end - chunk.start - chunk.received;
+      if (bytes.length > room) bytes = bytes.subarray(0, room);
+      await accept(chunk, bytes);
+    }
+  } finally {
+    if (chunk.start + chunk.received < chunk.end || signal.aborted) await reader.cancel().catch(() => {});
+    else reader.releaseLock();
+  }
+  if (chunk.start + chunk.received < chunk.end) {
+    throw new RegistryError("TRUNCATED", `the body of a range of ${chunk.digest} ended after ${chunk.start + chunk.received - from} of ${chunk.end - from} bytes`, {
+      hint: "try again",
+    });
+  }
+}

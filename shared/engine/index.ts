@@ -1,0 +1,192 @@
+// The download engine: fills a planned image archive (shared/image-archive.ts) with
+// blobs fetched in parallel, verified, resumable, within a memory budget. It runs the
+// same in Node (the CLI), a browser's dedicated Worker or Service Worker (the PWA):
+// everything runtime-specific comes in through small interfaces (types.ts).
+//
+// How to use it:
+//
+//   const image = await client.resolveImage(ref, platform);         // shared/registry.ts
+//   const plan = planImageArchive([archiveImageOf(image)]);         // every offset known
+//   await downloadArchive({
+//     plan,
+//     source: registryBlobSource(client, image),                    // or any BlobSource
+//     sink,                                                         // see below
+//     createHasher: createSHA256,                                   // from hash-wasm
+//     resume: savedState,                                           // optional
+//     onCheckpoint: (state) => save(state),                         // JSON, any time
+//     onProgress: (p) => show(p.doneBytes, p.totalBytes, p.bytesPerSecond, p.etaSeconds),
+//     signal,
+//   });
+//
+// Sinks:
+// - random-access `{kind: "random-access", write(position, bytes), read?(position, length)}`:
+//   a Node file handle, a File System Access writable (write({type: "write", position,
+//   data})), OPFS. The caller sizes the file to plan.totalSize if it wants to; the engine
+//   writes every tar header first, then every chunk at its final offset, in parallel.
+//   With `read`, chunks ahead of a blob's hash cursor are read back instead of held in
+//   memory, and resume keeps them. Resume (`resume` + `onCheckpoint`) needs this kind.
+// - sequential `{kind: "sequential", write(bytes)}`: a stream (Service Worker download,
+//   HTTP response). Written strictly in order; chunks ahead are prefetched within the
+//   memory budget; write()'s promise is the backpressure. Content-Length is
+//   plan.totalSize. No resume, and a corrupt layer fails the stream (it cannot be
+//   unwritten).
+//
+// Guarantees: every blob's SHA-256 and size are checked (hashing in order even when
+// chunks arrive out of order); a corrupt blob is refetched from scratch once, then the
+// download fails naming it; resets, truncated bodies, 5xx and 429 (Retry-After) are
+// retried with backoff, resuming with Range from the first missing byte; the returned
+// promise settles only after every request has stopped and nothing more will be
+// written. It resolves only when the whole archive is written and verified: a caller
+// must not present the output as complete before that (the CLI renames `.part` then).
+// Defaults suit a browser's 6 HTTP/1.1 connections per host: 6 connections, 16 MiB
+// chunks, 64 MiB memory budget.
+
+import { DockerdlError } from "../errors.ts";
+import { blobSegments } from "../tar.ts";
+import { BlobJob, writeError } from "./blob-job.ts";
+import { DEFAULT_CHUNK_SIZE, fetchChunk, splitBlob, type Chunk, type RetryPolicy } from "./chunks.ts";
+import { MemoryBudget } from "./memory.ts";
+import { ChunkPool } from "./pool.ts";
+import { ProgressTracker } from "./progress.ts";
+import { SequentialAssembler } from "./sequential.ts";
+import { planId, usableState } from "./state.ts";
+import type { DownloadOptions, DownloadResult, EngineState } from "./types.ts";
+import { cancelled } from "./util.ts";
+
+export type * from "./types.ts";
+export { registryBlobSource } from "./registry-source.ts";
+export { formatBytes } from "./util.ts";
+
+export const DEFAULTS = {
+  connections: 6,
+  chunkSize: DEFAULT_CHUNK_SIZE,
+  memoryBudget: 64 << 20,
+  retries: 6,
+  baseDelayMs: 500,
+  maxDelayMs: 15_000,
+  checkpointIntervalMs: 1000,
+  progressIntervalMs: 250,
+} as const;
+
+export async function downloadArchive(options: DownloadOptions): Promise<DownloadResult> {
+  const o = { ...DEFAULTS, ...definedOnly(options) };
+  const { plan, source, sink } = o;
+  const segments = blobSegments(plan);
+  const progress = new ProgressTracker(plan.totalSize, segments.map((s) => ({ digest: s.key, size: s.size })), o.progressIntervalMs, options.onProgress);
+  const budget = new MemoryBudget(o.memoryBudget);
+  const internal = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+  const failWith = (error: unknown) => {
+    if (!internal.signal.aborted) internal.abort(error instanceof DockerdlError ? error : writeError(error));
+  };
+  const result: DownloadResult = { totalBytes: plan.totalSize, fetchedBytes: 0, resumedBytes: 0 };
+  const counted = (n: number) => {
+    result.fetchedBytes += n;
+  };
+  const policy: RetryPolicy = { retries: o.retries, baseDelayMs: o.baseDelayMs, maxDelayMs: o.maxDelayMs };
+  if (options.onRetry) policy.onRetry = options.onRetry;
+  const chunksOf = new Map(segments.map((s) => [s.key, splitBlob(s.key, s.size, o.chunkSize)]));
+  if (signal.aborted) throw cancelled(signal);
+
+  if (sink.kind === "sequential") {
+    const assembler = new SequentialAssembler(budget, progress);
+    const queue = segments.flatMap((s) => chunksOf.get(s.key) as Chunk[]);
+    const pool = new ChunkPool(queue, o.connections, async (chunk) => {
+      await fetchChunk(chunk, source, async (c, bytes) => {
+        await assembler.accept(c, bytes);
+        await budget.waitForRoom(() => assembler.isAtCursor(c), signal);
+      }, policy, signal, counted);
+    }, failWith);
+    signal.addEventListener("abort", () => assembler.wake(), { once: true });
+    const writing = assembler.write(plan, sink, o.createHasher, signal).catch((error: unknown) => {
+      failWith(error);
+      throw error;
+    });
+    const fetching = pool.run();
+    const [w, f] = await Promise.allSettled([writing, fetching]);
+    progress.maybeEmit(true);
+    if (w.status === "rejected" || f.status === "rejected") throw firstError(signal, w, f);
+    return result;
+  }
+
+  // Random access.
+  const id = planId(plan, o.chunkSize);
+  const saved = options.resume === undefined ? undefined : usableState(options.resume, id, new Map([...chunksOf].map(([k, v]) => [k, v.length])));
+  let pool: ChunkPool | undefined;
+  const jobs = new Map<string, BlobJob>();
+  for (const segment of segments) {
+    jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
+      sink, budget, progress, createHasher: o.createHasher, requeue: (chunks) => pool?.requeue(chunks),
+    }));
+  }
+  const state = (): EngineState => ({
+    version: 1,
+    planId: id,
+    headersWritten: true,
+    blobs: Object.fromEntries([...jobs].map(([digest, job]) => [digest, job.state()])),
+  });
+  let lastCheckpoint = Date.now();
+  let checkpointing: Promise<void> | undefined;
+  const checkpoint = async (force: boolean) => {
+    if (!options.onCheckpoint) return;
+    if (checkpointing) {
+      if (!force) return;
+      await checkpointing;
+    }
+    if (!force && Date.now() - lastCheckpoint < o.checkpointIntervalMs) return;
+    lastCheckpoint = Date.now();
+    checkpointing = Promise.resolve(options.onCheckpoint(state())).finally(() => {
+      checkpointing = undefined;
+    });
+    await checkpointing;
+  };
+
+  try {
+    for (const segment of plan.segments) {
+      if (segment.kind !== "bytes") continue;
+      // Headers are cheap to write again and a resumed file may have lost nothing else.
+      await sink.write(segment.offset, segment.bytes).catch((error: unknown) => {
+        throw writeError(error);
+      });
+      progress.addInline(segment.bytes.length);
+    }
+    for (const job of jobs.values()) result.resumedBytes += await job.restore(saved?.blobs[job.digest]);
+    for (const job of jobs.values()) await job.pump();
+    progress.maybeEmit(true);
+
+    const queue = segments.flatMap((s) => (chunksOf.get(s.key) as Chunk[]).filter((c) => c.start + c.received < c.end || c.end === 0));
+    pool = new ChunkPool(queue, o.connections, async (chunk) => {
+      const job = jobs.get(chunk.digest) as BlobJob;
+      await fetchChunk(chunk, source, async (c, bytes) => {
+        await job.accept(c, bytes);
+        await budget.waitForRoom(() => job.isAtCursor(c), signal);
+        await checkpoint(false);
+      }, policy, signal, counted);
+      await job.pump();
+    }, failWith);
+    await pool.run();
+    const unverified = [...jobs.values()].find((j) => !j.verified);
+    if (unverified) {
+      throw new DockerdlError("SIZE_MISMATCH", `layer ${unverified.digest} ended at ${unverified.hashed} of ${unverified.segment.size} bytes`, {
+        hint: "this is a bug in dockerdl's engine; run the command again",
+      });
+    }
+  } catch (error) {
+    await checkpoint(true).catch(() => {});
+    progress.maybeEmit(true);
+    throw signal.aborted ? cancelled(signal) : error;
+  }
+  await checkpoint(true);
+  progress.maybeEmit(true);
+  return result;
+}
+
+function firstError(signal: AbortSignal, ...results: PromiseSettledResult<unknown>[]): unknown {
+  if (signal.aborted) return cancelled(signal);
+  for (const r of results) if (r.status === "rejected") return r.reason;
+  return new DockerdlError("CANCELLED", "the download stopped");
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,63 @@
+// Runs chunk fetches with a global connection limit, in file order, taking work that is
+// queued while it runs (a blob restarted after a digest mismatch). The first failure
+// aborts everything else; the pool settles only when every running task has stopped,
+// so nothing writes to the sink after the download has returned.
+
+import type { Chunk } from "./chunks.ts";
+
+export class ChunkPool {
+  readonly #queue: Chunk[];
+  readonly #limit: number;
+  readonly #run: (chunk: Chunk) => Promise<void>;
+  readonly #abort: (error: unknown) => void;
+  #active = 0;
+  #failure: { error: unknown } | undefined;
+  #settle?: { resolve: () => void; reject: (e: unknown) => void };
+
+  constructor(queue: Chunk[], limit: number, run: (chunk: Chunk) => Promise<void>, abort: (error: unknown) => void) {
+    this.#queue = queue;
+    this.#limit = Math.max(1, limit);
+    this.#run = run;
+    this.#abort = abort;
+  }
+
+  /** Re-fetch these first: they block a hash cursor. */
+  requeue(chunks: Chunk[]): void {
+    this.#queue.unshift(...chunks);
+    this.#fill();
+  }
+
+  run(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject };
+      this.#fill();
+    });
+  }
+
+  #fill(): void {
+    if (this.#settle === undefined) return;
+    if (this.#failure === undefined) {
+      while (this.#active < this.#limit && this.#queue.length > 0) {
+        const chunk = this.#queue.shift() as Chunk;
+        this.#active++;
+        this.#run(chunk).then(
+          () => {
+            this.#active--;
+            this.#fill();
+          },
+          (error: unknown) => {
+            this.#active--;
+            if (this.#failure === undefined) {
+              this.#failure = { error };
+              this.#abort(error);
+            }
+            this.#fill();
+          },
+        );
+      }
+    }
+    if (this.#active > 0) return;
+    if (this.#failure !== undefined) this.#settle.reject(this.#failure.error);
+    else if (this.#queue.length === 0) this.#settle.resolve();
+  }
+}

@@ -1,0 +1,135 @@
+// The download engine's public types: what it reads from (a blob source), what it
+// writes to (a random-access or a sequential sink), how it hashes, what it reports and
+// what it saves to resume. All runtime-agnostic: see index.ts for how each runtime
+// plugs in.
+
+import type { TarPlan } from "../tar.ts";
+
+/** Where blob bytes come from: the registry (registry-source.ts), the proxy, or a test. */
+export interface BlobSource {
+  /**
+   * The bytes [start, end) of blob `digest`. The stream may end early or fail (a reset,
+   * a truncated body): the engine asks again from where it stopped. Errors that are
+   * DockerdlErrors with a transient code (NETWORK, UPSTREAM, RATE_LIMITED, TRUNCATED)
+   * are retried with backoff; any other error fails the download.
+   */
+  fetchRange(digest: string, start: number, end: number, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** A file written at any offset: a Node file handle, File System Access, OPFS. */
+export interface RandomAccessSink {
+  kind: "random-access";
+  write(position: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: reads back bytes written earlier. With it, chunks that arrive ahead of a
+   * blob's hash cursor are written and dropped, then read back to be hashed in order;
+   * without it they stay in memory (within `memoryBudget`) until hashed, and a resumed
+   * download refetches everything after each blob's hash cursor.
+   */
+  read?(position: number, length: number): Promise<Uint8Array>;
+}
+
+/** A stream written front to back: a Service Worker download, an HTTP response, stdout. */
+export interface SequentialSink {
+  kind: "sequential";
+  /** Resolves when the sink wants more (backpressure). */
+  write(bytes: Uint8Array): Promise<void>;
+}
+
+export type Sink = RandomAccessSink | SequentialSink;
+
+/**
+ * Incremental SHA-256. hash-wasm's `createSHA256` is a HasherFactory as it is, and its
+ * state can be saved and loaded, so a resumed download continues hashing where it
+ * stopped. A hasher without save/load works too (Node's faster native one): a resumed
+ * blob is then hashed again by reading back what was written (random-access sinks
+ * with `read`), or refetched (without).
+ */
+export interface Hasher {
+  init(): unknown;
+  update(data: Uint8Array): unknown;
+  digest(outputType?: "hex"): string;
+  save?(): Uint8Array;
+  load?(state: Uint8Array): unknown;
+}
+export type HasherFactory = () => Promise<Hasher>;
+
+export interface LayerProgress {
+  digest: string;
+  size: number;
+  /** Bytes received and written (not necessarily verified yet). */
+  done: number;
+  verified: boolean;
+}
+
+export interface Progress {
+  totalBytes: number;
+  doneBytes: number;
+  /** Bytes per second over the last few seconds. */
+  bytesPerSecond: number;
+  /** Seconds left at the current speed; undefined until there is a speed. */
+  etaSeconds?: number;
+  layers: LayerProgress[];
+}
+
+export interface RetryEvent {
+  digest: string;
+  /** Where the retry resumes, within the blob. */
+  position: number;
+  attempt: number;
+  delayMs: number;
+  error: unknown;
+}
+
+export interface BlobState {
+  /** Bytes [0, hashed) are written and hashed; `hasher` is the hash state at that point. */
+  hashed: number;
+  hasher?: string;
+  /** Per chunk: bytes written from the chunk's start (only trusted with a readable sink). */
+  received: number[];
+  verified: boolean;
+}
+
+/** Plain JSON: save it anywhere (a file beside the download, IndexedDB) and pass it back as `resume`. */
+export interface EngineState {
+  version: 1;
+  /** Identifies plan + chunking; a state for anything else is ignored, not misapplied. */
+  planId: string;
+  headersWritten: boolean;
+  blobs: Record<string, BlobState>;
+}
+
+export interface DownloadOptions {
+  plan: TarPlan;
+  source: BlobSource;
+  sink: Sink;
+  createHasher: HasherFactory;
+  /** Parallel requests in all (default 6: a browser's HTTP/1.1 limit per host). */
+  connections?: number;
+  /** Layers larger than this are fetched as several ranges in parallel (default 16 MiB). */
+  chunkSize?: number;
+  /** Bytes held in memory waiting to be hashed or written in order (default 64 MiB). */
+  memoryBudget?: number;
+  /** Transient failures in a row, without progress, before a chunk gives up (default 6). */
+  retries?: number;
+  /** First backoff delay, doubled per failure up to maxDelayMs (defaults 500 and 15 000). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** A state saved from an earlier run of the same plan (random-access sinks only). */
+  resume?: EngineState;
+  /** Called with a consistent state at most every checkpointIntervalMs, and at the end. */
+  onCheckpoint?(state: EngineState): void | Promise<void>;
+  checkpointIntervalMs?: number;
+  onProgress?(progress: Progress): void;
+  progressIntervalMs?: number;
+  onRetry?(event: RetryEvent): void;
+  signal?: AbortSignal;
+}
+
+export interface DownloadResult {
+  totalBytes: number;
+  /** Bytes fetched over the network in this run (retries included). */
+  fetchedBytes: number;
+  /** Bytes skipped because a resumed state had them already. */
+  resumedBytes: number;
+}

@@ -1,0 +1,42 @@
+// What the end-to-end tests check a downloaded file against: the CLI's output for the
+// same image (byte for byte) and `podman load` into a fresh, throwaway storage root.
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..", "..");
+
+export const RESULTS = join(root, "test-results", "e2e");
+mkdirSync(RESULTS, { recursive: true });
+
+/** `dockerdl pull` through the same Worker, as a person with the CLI would. */
+export async function cliPull(worker: string, reference: string, platform: string | undefined, out: string, credentials?: { username: string; password: string }): Promise<void> {
+  const args = [join(root, "scripts/node22.mjs"), join(root, "cli/main.ts"), "pull", reference, "--proxy", worker, "-o", out];
+  if (platform) args.push("--platform", platform);
+  if (credentials) args.push("--username", credentials.username, "--password-stdin");
+  const child = run(process.execPath, args, { cwd: root, timeout: 60_000 });
+  if (credentials) {
+    child.child.stdin?.end(`${credentials.password}\n`);
+  } else {
+    child.child.stdin?.end();
+  }
+  await child;
+}
+
+/** Loads `file` with podman into a fresh root; returns what podman says it loaded. */
+export async function podmanLoad(file: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "dockerdl-podman-"));
+  try {
+    const { stdout, stderr } = await run("podman", [
+      "--root", join(dir, "root"), "--runroot", join(dir, "run"), "--storage-driver", "vfs", "--tmpdir", dir, "--events-backend", "none",
+      "load", "-i", file,
+    ], { timeout: 60_000 });
+    return `${stdout}${stderr}`;
+  } finally {
+    // vfs layers are plain directories; podman leaves nothing running after `load`.
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

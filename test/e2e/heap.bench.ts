@@ -1,0 +1,100 @@
+// By hand, not in `npm test` (it pushes and downloads a large image): measures the JS
+// heap of the page and of the download worker while the PWA saves an image of 1 GiB or
+// more through File System Access, to show memory stays bounded whatever the size.
+//
+//   node scripts/node22.mjs test/e2e/heap.bench.ts [size in MiB, default 1024]
+//
+// Prints the largest JSHeapUsedSize seen (CDP Performance.getMetrics on the page;
+// Runtime.getHeapUsage on the dedicated worker) and the throughput.
+import { createHash, randomBytes } from "node:crypto";
+import { startHarness } from "../harness/harness.ts";
+import { pushBlob, pushManifest } from "../harness/fixtures.ts";
+import { REGISTRY_SERVICE } from "../harness/registry.ts";
+import { clickDownload, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
+import { launch } from "./browser.ts";
+
+const sizeMiB = Number(process.argv[2] ?? 1024);
+const LAYER_MIB = 256;
+const repository = "bench/big";
+const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+
+const harness = await startHarness({ worker: true });
+const browser = await launch();
+try {
+  const authorization = () =>
+    `Bearer ${harness.tokenServer.mintToken(REGISTRY_SERVICE, [{ type: "repository", name: repository, actions: ["pull", "push"] }], "bench")}`;
+  const pusher = { url: harness.info.registry, authorization };
+  // Random bytes, stored as uncompressed layers: nothing decompresses them on the way,
+  // and random data keeps any compression along the path from shrinking the transfer.
+  const layers: { digest: string; size: number }[] = [];
+  for (let left = sizeMiB; left > 0; left -= LAYER_MIB) {
+    const bytes = randomBytes(Math.min(left, LAYER_MIB) << 20);
+    const digest = sha256(bytes);
+    await pushBlob(pusher, repository, { digest, bytes });
+    layers.push({ digest, size: bytes.length });
+  }
+  const config = new TextEncoder().encode(JSON.stringify({
+    architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
+  }));
+  const configDigest = sha256(config);
+  await pushBlob(pusher, repository, { digest: configDigest, bytes: config });
+  const manifest = new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
+    layers: layers.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar", ...l })),
+  }));
+  await pushManifest(pusher, repository, "v1", manifest, "application/vnd.oci.image.manifest.v1+json");
+  console.log(`pushed ${repository}:v1, ${sizeMiB} MiB in ${layers.length} layers`);
+
+  const page = await browser.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send("Performance.enable");
+  // The engine runs in a dedicated worker: attach to it and ask its heap the old way
+  // (messages wrapped for the target), since Playwright's sessions are page-only.
+  let workerSession: string | undefined;
+  let nextId = 1;
+  const answers = new Map<number, (value: { usedSize: number }) => void>();
+  cdp.on("Target.attachedToTarget", (event: { sessionId: string; targetInfo: { type: string } }) => {
+    if (event.targetInfo.type === "worker") workerSession = event.sessionId;
+  });
+  cdp.on("Target.receivedMessageFromTarget", (event: { message: string }) => {
+    const message = JSON.parse(event.message) as { id?: number; result?: { usedSize: number } };
+    if (message.id !== undefined && message.result) answers.get(message.id)?.(message.result);
+  });
+  await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const workerHeap = async (): Promise<number | undefined> => {
+    if (!workerSession) return undefined;
+    const id = nextId++;
+    const answer = new Promise<{ usedSize: number }>((resolve) => answers.set(id, resolve));
+    await cdp.send("Target.sendMessageToTarget", { sessionId: workerSession, message: JSON.stringify({ id, method: "Runtime.getHeapUsage" }) }).catch(() => {});
+    const result = await Promise.race([answer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
+    return result?.usedSize;
+  };
+
+  await openApp(page, harness.info.worker!);
+  await typeReference(page, `${repository}:v1`);
+  await waitForSummary(page);
+  let pageMax = 0;
+  let workerMax = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const { metrics } = (await cdp.send("Performance.getMetrics")) as { metrics: { name: string; value: number }[] };
+      pageMax = Math.max(pageMax, metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? 0);
+      workerMax = Math.max(workerMax, (await workerHeap()) ?? 0);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  const started = Date.now();
+  await clickDownload(page);
+  const status = await waitForJobEnd(page);
+  const seconds = (Date.now() - started) / 1000;
+  sampling = false;
+  await sampler;
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  console.log(`download ${status}: ${sizeMiB} MiB in ${seconds.toFixed(1)} s (${(sizeMiB / seconds).toFixed(1)} MiB/s)`);
+  console.log(`max JS heap used: page ${mib(pageMax)}, download worker ${workerMax ? mib(workerMax) : "(not measured)"}`);
+} finally {
+  await browser.close();
+  await harness.stop();
+}

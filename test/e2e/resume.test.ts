@@ -1,0 +1,69 @@
+// Resume after a reload: the page is reloaded in the middle of a File System Access
+// download (blob requests are held back by a slow proxy so there is a middle), the
+// unfinished download is offered, and resuming it fetches only what was not yet
+// committed and ends with a complete file that matches the CLI's and loads.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { clickDownload, committedLayers, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
+import { launch, readOpfsFile, type Browser } from "./browser.ts";
+import { RESULTS, cliPull, podmanLoad } from "./files.ts";
+import { startSlowProxy, type SlowProxy } from "./slow-proxy.ts";
+
+const harness = inject("harness");
+const worker = harness.worker!;
+const many = harness.fixtures.find((f) => f.repository === "test/many")!;
+
+describe("an interrupted download", () => {
+  let browser: Browser;
+  let slow: SlowProxy;
+
+  beforeAll(async () => {
+    slow = await startSlowProxy(worker, 700);
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await slow?.close();
+  });
+
+  it("is offered after a reload and resumes where its last commit left it", async () => {
+    const page = await browser.newPage();
+    await openApp(page, slow.url);
+    await typeReference(page, "test/many:v1");
+    await waitForSummary(page);
+    await clickDownload(page);
+
+    let committed = 0;
+    for (let i = 0; i < 150 && committed < 5; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      committed = await committedLayers(page);
+    }
+    expect(committed).toBeGreaterThanOrEqual(5);
+    expect(committed).toBeLessThan(many.layerCount);
+
+    await page.reload();
+    slow.delayMs = 0;
+    const resume = await page.waitForSelector("[data-unfinished] button.primary", { timeout: 15_000 });
+    // What the file holds durably now (the old page's worker may have committed more
+    // since the check above); requests the dying worker still had in flight settle first.
+    await new Promise((r) => setTimeout(r, 1000));
+    committed = await committedLayers(page);
+    const requestsBefore = slow.blobRequests.length;
+    await resume.click();
+    expect(await waitForJobEnd(page)).toBe("done");
+    // The config, plus only the layers the last commit did not have (a request the
+    // engine retried after a dropped connection counts once).
+    expect(new Set(slow.blobRequests.slice(requestsBefore)).size).toBe(1 + many.layerCount - committed);
+
+    const file = join(RESULTS, "resumed-many.tar");
+    writeFileSync(file, await readOpfsFile(page, "test_many_v1_linux_amd64.tar"));
+    const cliFile = join(RESULTS, "cli-many.tar");
+    await cliPull(worker, "test/many:v1", undefined, cliFile);
+    expect(readFileSync(file).equals(readFileSync(cliFile))).toBe(true);
+    expect(await podmanLoad(file)).toContain("Loaded image: docker.io/test/many:v1");
+    expect(await page.$("[data-unfinished]")).toBeNull();
+    expect(await page.textContent("#history-title + .list")).toContain("test/many:v1");
+    expect(browser.errors).toEqual([]);
+  });
+});

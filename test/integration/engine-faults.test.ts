@@ -1,0 +1,204 @@
+// The engine under faults, end to end: the real CLI pulls from the real registry
+// through test/harness/relay.ts, which resets, truncates, corrupts, answers 5xx or 429,
+// or slows the network so the download can be killed half way. Each run either
+// completes with a file podman loads, or fails with a clear message and no file under
+// the final name; a resumed run fetches only what was not yet safely written.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { pushFixtures } from "../harness/fixtures.ts";
+import { buildImage, noise, type BuiltImage } from "../harness/image-builder.ts";
+import { podmanLoad } from "../harness/podman.ts";
+import { startRelay, type Relay } from "../harness/relay.ts";
+import { hostOf, runCli, startCli } from "./cli-helpers.ts";
+
+const harness = inject("harness");
+const workDir = mkdtempSync(join(tmpdir(), "dockerdl-faults-"));
+const { username, password } = harness.basicUser;
+let relay: Relay;
+let image: BuiltImage;
+let big: { digest: string; size: number };
+let layerBytes = 0;
+
+beforeAll(async () => {
+  // Random content: gzip cannot shrink it, so layer sizes are what they look like.
+  image = buildImage({
+    layers: [
+      [{ path: "big.bin", content: noise("faults/big", 3 << 20) }],
+      [{ path: "mid.bin", content: noise("faults/mid", 1 << 20) }],
+      [{ path: "small.txt", content: "small\n" }],
+    ],
+  });
+  const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  await pushFixtures({ url: harness.basicRegistry, authorization: () => authorization }, [{ repository: "test/faults", tag: "v1", built: image }]);
+  big = { digest: image.layers[0].digest, size: image.layers[0].bytes.length };
+  layerBytes = image.layers.reduce((n, l) => n + l.bytes.length, 0);
+  relay = await startRelay(harness.basicRegistry);
+});
+afterAll(async () => {
+  await relay?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  relay.reset();
+  relay.shaping = {};
+});
+
+let runs = 0;
+function pullArgs(output: string): string[] {
+  return ["pull", `${hostOf(relay.url)}/test/faults:v1`, "--username", username, "--password-stdin", "--chunk-size", "1M", "-o", output];
+}
+
+async function pull(): Promise<{ code: number | null; stderr: string; output: string; dir: string }> {
+  const dir = join(workDir, `run-${runs++}`);
+  const output = join(dir, "faults.tar");
+  mkdirSync(dir);
+  const result = await runCli([...pullArgs(output)], { cwd: workDir, stdin: password });
+  return { code: result.code, stderr: result.stderr, output, dir: workDir };
+}
+
+/** Only the first request for `digest` that matches gets the fault. */
+function once(digest: string, fault: NonNullable<ReturnType<Relay["fault"]>>, when: (range?: string) => boolean = () => true): Relay["fault"] {
+  let fired = false;
+  return (r) => {
+    if (fired || r.method !== "GET" || !r.path.includes(`/blobs/${digest}`) || !when(r.range)) return undefined;
+    fired = true;
+    return fault;
+  };
+}
+
+async function expectLoads(output: string): Promise<void> {
+  const loaded = await podmanLoad(output);
+  expect(loaded.images.map((i) => i.name)).toEqual([`${hostOf(relay.url)}/test/faults:v1`]);
+}
+
+const rangeStart = (range?: string) => Number(/bytes=(\d+)-/.exec(range ?? "")?.[1] ?? 0);
+
+describe("engine faults through a relay in front of the real registry", { timeout: 60_000 }, () => {
+  it("resumes a blob from where a truncated body stopped, not from the start", async () => {
+    relay.fault = once(big.digest, { kind: "truncate", afterBytes: 300_000 });
+    const run = await pull();
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const requests = relay.log.filter((e) => e.path.includes(big.digest));
+    // The resumed range starts where the client's data ended: at most the 300 000 bytes
+    // sent (a failing body stream may drop what it still had queued), never at 0 again.
+    const resumed = requests.filter((e) => rangeStart(e.range) % (1 << 20) !== 0).map((e) => rangeStart(e.range));
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]).toBeGreaterThan(0);
+    expect(resumed[0]).toBeLessThanOrEqual(300_000);
+    expect(relay.bytesFor(big.digest)).toBe(big.size + 300_000 - resumed[0]);
+    await expectLoads(run.output);
+  });
+
+  it("resumes after a connection reset mid-blob with a Range from the last byte received", async () => {
+    relay.fault = once(big.digest, { kind: "reset", afterBytes: 500_000 });
+    const run = await pull();
+    expect(run.code).toBe(0);
+    const resumed = relay.log.filter((e) => e.path.includes(big.digest) && rangeStart(e.range) % (1 << 20) !== 0);
+    expect(resumed.length).toBe(1);
+    // A reset may drop what was still in flight, never more than that one request's bytes.
+    expect(relay.bytesFor(big.digest)).toBeLessThanOrEqual(big.size + 500_000);
+    await expectLoads(run.output);
+  });
+
+  it("refetches a blob with a corrupted byte from scratch, once", async () => {
+    relay.fault = once(big.digest, { kind: "corrupt", atByte: 1234 }, (range) => rangeStart(range) === 0);
+    const run = await pull();
+    expect(run.code).toBe(0);
+    expect(relay.bytesFor(big.digest)).toBe(2 * big.size);
+    await expectLoads(run.output);
+  });
+
+  it("fails naming a blob that arrives corrupt every time, leaving no complete-looking file", async () => {
+    relay.fault = (r) => (r.path.includes(`/blobs/${big.digest}`) && rangeStart(r.range) === 0 && r.method === "GET" ? { kind: "corrupt", atByte: 10 } : undefined);
+    const run = await pull();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^dockerdl: error: layer ${big.digest} is corrupt: the ${big.size} bytes received hash to sha256:[0-9a-f]{64} \\(tried 2 times\\)`));
+    expect(run.stderr).toMatch(/hint: .*run the same command again to resume/);
+    expect(existsSync(run.output)).toBe(false);
+    expect(existsSync(`${run.output}.part`)).toBe(true);
+  });
+
+  it("rides out a burst of 503s", async () => {
+    // Two on the config (the registry client's retries), four on the layers (the engine's).
+    let config = 0;
+    let layers = 0;
+    relay.fault = (r) => {
+      if (!r.path.includes("/blobs/")) return undefined;
+      const first = r.path.includes(image.config.digest) ? config++ < 2 : layers++ < 4;
+      return first ? { kind: "status", status: 503 } : undefined;
+    };
+    const run = await pull();
+    expect(run.code).toBe(0);
+    expect(relay.log.filter((e) => e.status === 503)).toHaveLength(6);
+    await expectLoads(run.output);
+  });
+
+  it("waits as long as a 429's Retry-After says, then continues", async () => {
+    relay.fault = once(big.digest, { kind: "status", status: 429, retryAfter: "1" });
+    const started = Date.now();
+    const run = await pull();
+    expect(run.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    await expectLoads(run.output);
+  });
+
+  it("resumes a download interrupted (Ctrl-C) and killed half way, refetching only what was not saved", async () => {
+    const dir = mkdtempSync(join(workDir, "resume-"));
+    const output = join(dir, "faults.tar");
+    const state = `${output}.part.json`;
+    relay.shaping = { aggregate: 1 << 20 }; // ~5 s for the whole image
+
+    // 1: Ctrl-C — the CLI saves its state and says how to resume.
+    const first = startCli(pullArgs(output), { cwd: dir, stdin: password });
+    await waitFor(() => relay.bytesFor("/blobs/") > 1_000_000);
+    first.child.kill("SIGINT");
+    const interrupted = await first.done;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/dockerdl: error: the download was cancelled/);
+    expect(interrupted.stderr).toMatch(/run the same command again to resume/);
+    expect(existsSync(output)).toBe(false);
+    const afterFirst = savedBytes(state);
+    expect(afterFirst).toBeGreaterThan(0);
+
+    // 2: killed outright — only the last checkpoint survives.
+    const fetchedBefore = relay.bytesFor("/blobs/");
+    const second = startCli(pullArgs(output), { cwd: dir, stdin: password });
+    await waitFor(() => relay.bytesFor("/blobs/") - fetchedBefore > 1_500_000 && savedBytes(state) > afterFirst);
+    second.child.kill("SIGKILL");
+    await second.done;
+    expect(existsSync(output)).toBe(false);
+    const saved = savedBytes(state);
+
+    // 3: completes, fetching exactly what the state did not vouch for.
+    relay.shaping = {};
+    const fetchedBeforeLast = relay.bytesFor("/blobs/");
+    const last = await runCli(pullArgs(output), { cwd: dir, stdin: password });
+    expect(last.stderr).toBe("");
+    expect(last.code).toBe(0);
+    const configSize = image.config.bytes.length;
+    expect(relay.bytesFor("/blobs/") - fetchedBeforeLast).toBe(layerBytes - saved + configSize);
+    expect(readdirSync(dir)).toEqual(["faults.tar"]);
+    await expectLoads(output);
+  });
+});
+
+/** Layer bytes a resume state vouches for: verified layers whole, others as written. */
+function savedBytes(stateFile: string): number {
+  if (!existsSync(stateFile)) return 0;
+  const state = JSON.parse(readFileSync(stateFile, "utf8")) as { engine: { blobs: Record<string, { verified: boolean; received: number[] }> } };
+  return Object.entries(state.engine.blobs).reduce((n, [digest, b]) => {
+    const size = image.layers.find((l) => l.digest === digest)?.bytes.length ?? 0;
+    return n + (b.verified ? size : b.received.reduce((a, r) => a + r, 0));
+  }, 0);
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the download to get going");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,222 @@
+// The registry client against a scripted fetch: where requests go (direct, proxy,
+// http for loopback), the token dance and its cache, redirects without Authorization
+// across origins, digest checks, Range handling, and how failures read.
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { isDockerdlError } from "../../shared/errors.ts";
+import type { HttpFetch, HttpRequestInit, HttpResponse } from "../../shared/http.ts";
+import { parseReference } from "../../shared/reference.ts";
+import { defaultBase, RegistryClient, sliceStream } from "../../shared/registry.ts";
+import { RegistryError } from "../../shared/registry-errors.ts";
+
+type Handler = (url: URL, init: HttpRequestInit) => Response | Promise<Response>;
+
+function fakeFetch(handler: Handler): HttpFetch & { calls: { url: string; init: HttpRequestInit }[] } {
+  const calls: { url: string; init: HttpRequestInit }[] = [];
+  const f = (async (url: string, init: HttpRequestInit) => {
+    calls.push({ url, init });
+    return (await handler(new URL(url), init)) as unknown as HttpResponse;
+  }) as HttpFetch & { calls: typeof calls };
+  f.calls = calls;
+  return f;
+}
+
+const sha = (b: Uint8Array | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+const layer = new TextEncoder().encode("layer bytes 0123456789");
+const config = json({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha("x")] } });
+const manifest = json({
+  schemaVersion: 2,
+  mediaType: "application/vnd.oci.image.manifest.v1+json",
+  config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length },
+  layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha(layer), size: layer.length }],
+});
+const armConfig = json({ architecture: "arm64", os: "linux", rootfs: { type: "layers", diff_ids: [sha("x")] } });
+const armManifest = json({
+  schemaVersion: 2,
+  mediaType: "application/vnd.oci.image.manifest.v1+json",
+  config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(armConfig), size: armConfig.length },
+  layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha(layer), size: layer.length }],
+});
+const index = json({
+  schemaVersion: 2,
+  mediaType: "application/vnd.oci.image.index.v1+json",
+  manifests: [
+    { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha(manifest), size: manifest.length, platform: { os: "linux", architecture: "amd64" } },
+    { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha(armManifest), size: armManifest.length, platform: { os: "linux", architecture: "arm64", variant: "v8" } },
+    { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha("att"), size: 10, platform: { os: "unknown", architecture: "unknown" }, annotations: { "vnd.docker.reference.type": "attestation-manifest" } },
+  ],
+});
+
+/** A registry with token auth: blobs and manifests by digest, `v1` → index. */
+function registry(options: { tokenStatus?: number; blobRedirect?: string } = {}): Handler {
+  const blobs = new Map([[sha(layer), layer], [sha(config), config], [sha(armConfig), armConfig]]);
+  const manifests = new Map([[sha(manifest), manifest], [sha(armManifest), armManifest], [sha(index), index], ["v1", index], ["single", manifest]]);
+  return (url, init) => {
+    if (url.pathname === "/token") {
+      if (options.tokenStatus) return new Response("{}", { status: options.tokenStatus });
+      return Response.json({ token: `tok-${url.searchParams.get("scope")}`, expires_in: 300 });
+    }
+    if (url.host === "cdn.example") {
+      if (init.headers?.authorization) return new Response("leaked", { status: 400 });
+      return new Response(layer as Uint8Array<ArrayBuffer>);
+    }
+    const auth = init.headers?.authorization;
+    const m = /^\/v2\/(.+)\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
+    if (!m) return new Response("?", { status: 404 });
+    if (auth !== `Bearer tok-repository:${m[1]}:pull`) {
+      return new Response(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }), {
+        status: 401,
+        headers: { "www-authenticate": `Bearer realm="https://auth.example/token",service="reg",scope="repository:${m[1]}:pull"` },
+      });
+    }
+    if (m[2] === "manifests") {
+      const bytes = manifests.get(m[3]);
+      if (!bytes) return new Response(JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] }), { status: 404 });
+      const type = (JSON.parse(new TextDecoder().decode(bytes)) as { mediaType: string }).mediaType;
+      return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": type, "docker-content-digest": sha(bytes) } });
+    }
+    const blob = blobs.get(m[3]);
+    if (!blob) return new Response("{}", { status: 404 });
+    if (m[3] === sha(layer) && options.blobRedirect) return new Response(null, { status: 307, headers: { location: options.blobRedirect } });
+    const range = /^bytes=(\d+)-(\d+)$/.exec(init.headers?.range ?? "");
+    if (range) {
+      const [start, end] = [Number(range[1]), Number(range[2])];
+      return new Response(blob.slice(start, end + 1) as Uint8Array<ArrayBuffer>, { status: 206, headers: { "content-range": `bytes ${start}-${end}/${blob.length}` } });
+    }
+    return new Response(blob as Uint8Array<ArrayBuffer>);
+  };
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream as ReadableStream<Uint8Array<ArrayBuffer>>).arrayBuffer());
+}
+
+describe("where requests go", () => {
+  const client = (options: { proxy?: string; insecure?: boolean } = {}) => new RegistryClient({ fetch: fakeFetch(() => new Response()), ...options });
+  it.each([
+    ["ubuntu", {}, "https://registry-1.docker.io", "library/ubuntu"],
+    ["ghcr.io/o/a:1", {}, "https://ghcr.io", "o/a"],
+    ["localhost:5000/a", {}, "http://localhost:5000", "a"],
+    ["127.0.0.1:5000/a/b/c", {}, "http://127.0.0.1:5000", "a/b/c"],
+    ["registry.lan/x", { insecure: true }, "http://registry.lan", "x"],
+    ["ubuntu", { proxy: "https://p.example/" }, "https://p.example", "library/ubuntu"],
+    ["user/app", { proxy: "https://p.example" }, "https://p.example", "user/app"],
+    ["ghcr.io/o/a", { proxy: "https://p.example" }, "https://p.example", "ghcr.io/o/a"],
+  ] as const)("%s %j → %s/v2/%s", (ref, options, base, name) => {
+    expect(client(options).endpoint(parseReference(ref))).toMatchObject({ base, name });
+  });
+
+  it("uses http only for loopback registries unless told", () => {
+    expect(defaultBase("localhost", false)).toBe("http://localhost");
+    expect(defaultBase("[::1]:5000", false)).toBe("http://[::1]:5000");
+    expect(defaultBase("quay.io", false)).toBe("https://quay.io");
+  });
+});
+
+describe("resolveImage", () => {
+  it("does the token dance once, then reuses the token for the scope", async () => {
+    const fetch = fakeFetch(registry());
+    const client = new RegistryClient({ fetch, endpoints: { "reg.example": "https://reg.example" } });
+    const image = await client.resolveImage(parseReference("reg.example/team/app:v1"), { os: "linux", architecture: "arm64" });
+    expect(image.manifest.digest).toBe(sha(armManifest));
+    expect(image.index?.digest).toBe(sha(index));
+    expect(image.platform).toMatchObject({ os: "linux", architecture: "arm64" });
+    expect(image.platforms.map((p) => p.architecture)).toEqual(["amd64", "arm64"]); // no attestation
+    expect(image.layers).toEqual([{ digest: sha(layer), size: layer.length, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip" }]);
+    const tokenCalls = fetch.calls.filter((c) => c.url.includes("/token"));
+    expect(tokenCalls).toHaveLength(1);
+    expect(new URL(tokenCalls[0].url).searchParams.get("service")).toBe("reg");
+    expect(new URL(tokenCalls[0].url).searchParams.get("scope")).toBe("repository:team/app:pull");
+    expect(fetch.calls.filter((c) => c.url.includes("/v2/")).length).toBe(4); // 401, index, manifest, config
+    expect(fetch.calls.find((c) => c.url.endsWith("/manifests/v1"))?.init.headers?.accept).toContain("application/vnd.docker.distribution.manifest.list.v2+json");
+  });
+
+  it("sends credentials to the token service as Basic", async () => {
+    const fetch = fakeFetch(registry());
+    const client = new RegistryClient({ fetch, endpoints: { "reg.example": "https://reg.example" }, credentials: { username: "me", password: "pässword" } });
+    await client.resolveImage(parseReference("reg.example/a:single"));
+    const token = fetch.calls.find((c) => c.url.includes("/token"));
+    expect(token?.init.headers?.authorization).toBe(`Basic ${Buffer.from("me:pässword").toString("base64")}`);
+  });
+
+  it("says the username or password was rejected when the token service refuses", async () => {
+    const client = new RegistryClient({ fetch: fakeFetch(registry({ tokenStatus: 401 })), endpoints: { "reg.example": "https://reg.example" }, credentials: { username: "me", password: "x" } });
+    const error = await client.resolveImage(parseReference("reg.example/a:single")).catch((e: unknown) => e);
+    expect(isDockerdlError(error, "UNAUTHORIZED")).toBe(true);
+    expect((error as Error).message).toContain("rejected the username or password");
+  });
+
+  it("refuses a platform the index lacks, listing what it has", async () => {
+    const client = new RegistryClient({ fetch: fakeFetch(registry()), endpoints: { "reg.example": "https://reg.example" } });
+    const error = await client.resolveImage(parseReference("reg.example/a:v1"), { os: "linux", architecture: "s390x" }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe("linux/s390x is not available for reg.example/a:v1; it offers linux/amd64, linux/arm64/v8");
+  });
+
+  it("names the image that is not found", async () => {
+    const client = new RegistryClient({ fetch: fakeFetch(registry()), endpoints: { "reg.example": "https://reg.example" } });
+    const error = await client.resolveImage(parseReference("reg.example/a:v9")).catch((e: unknown) => e);
+    expect(isDockerdlError(error, "NOT_FOUND")).toBe(true);
+    expect((error as Error).message).toBe("reg.example/a:v9 was not found on reg.example (reg.example said: manifest unknown)");
+  });
+
+  it("refuses a manifest whose bytes do not match the digest the registry gives", async () => {
+    const fetch = fakeFetch(() => new Response(manifest as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": sha("other") } }));
+    const client = new RegistryClient({ fetch, endpoints: { "reg.example": "https://reg.example" } });
+    const error = await client.getManifest(parseReference("reg.example/a:v1"), "v1").catch((e: unknown) => e);
+    expect(isDockerdlError(error, "DIGEST_MISMATCH")).toBe(true);
+  });
+
+  it("reports rate limiting with the wait from Retry-After", async () => {
+    const fetch = fakeFetch(() => new Response("{}", { status: 429, headers: { "retry-after": "7" } }));
+    const client = new RegistryClient({ fetch, endpoints: { "reg.example": "https://reg.example" }, retries: 0 });
+    const error = await client.getManifest(parseReference("reg.example/a:v1"), "v1").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as RegistryError).code).toBe("RATE_LIMITED");
+    expect((error as RegistryError).retryAfterMs).toBe(7000);
+    expect((error as Error).message).toContain("for 7 s");
+  });
+
+  it("retries a 503 on a manifest, then succeeds", async () => {
+    let n = 0;
+    const inner = registry();
+    const client = new RegistryClient({ fetch: fakeFetch((url, init) => (url.pathname.includes("/manifests/") && n++ < 2 ? new Response("{}", { status: 503 }) : inner(url, init))), endpoints: { "reg.example": "https://reg.example" }, retryDelayMs: 1 });
+    expect((await client.getManifest(parseReference("reg.example/a:single"), "single")).digest).toBe(sha(manifest));
+  });
+
+  it("reports an unreachable registry as a network error with the cause", async () => {
+    const fetch = fakeFetch(() => {
+      throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }) });
+    });
+    const client = new RegistryClient({ fetch, retries: 1, retryDelayMs: 1 });
+    const error = await client.getManifest(parseReference("127.0.0.1:1/a:v1"), "v1").catch((e: unknown) => e);
+    expect(fetch.calls).toHaveLength(2); // retried once
+    expect(isDockerdlError(error, "NETWORK")).toBe(true);
+    expect((error as Error).message).toBe("could not reach 127.0.0.1:1 while fetching 127.0.0.1:1/a:v1: fetch failed: connect ECONNREFUSED 127.0.0.1:1");
+  });
+});
+
+describe("fetchBlob", () => {
+  const ref = parseReference("reg.example/a:v1");
+  const descriptor = { digest: sha(layer), size: layer.length, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip" };
+
+  it("asks for a Range and returns exactly those bytes", async () => {
+    const client = new RegistryClient({ fetch: fakeFetch(registry()), endpoints: { "reg.example": "https://reg.example" } });
+    expect(new TextDecoder().decode(await readAll(await client.fetchBlob(ref, descriptor, { start: 6, end: 11 })))).toBe("bytes");
+  });
+
+  it("follows a redirect to another origin without the registry's Authorization", async () => {
+    const fetch = fakeFetch(registry({ blobRedirect: "https://cdn.example/blob?sig=1" }));
+    const client = new RegistryClient({ fetch, endpoints: { "reg.example": "https://reg.example" } });
+    expect(await readAll(await client.fetchBlob(ref, descriptor))).toEqual(layer);
+    const cdn = fetch.calls.find((c) => c.url.startsWith("https://cdn.example"));
+    expect(cdn?.init.headers?.authorization).toBeUndefined();
+    expect(cdn?.init.redirect).toBe("manual");
+  });
+
+  it("cuts a registry's whole-blob answer to the range asked for", async () => {
+    const stream = new Response(layer as Uint8Array<ArrayBuffer>).body as ReadableStream<Uint8Array>;
+    expect(new TextDecoder().decode(await readAll(sliceStream(stream, 6, 5)))).toBe("bytes");
+  });
+});

@@ -1,0 +1,71 @@
+// The web app's use of the shared registry client: always through the same-origin
+// proxy (the Worker serving this app), looking an image up for the platform picker,
+// resolving it for one platform (optionally pinned to the digest the person saw), and
+// the facts shown before downloading. Runs in the dedicated worker and the service worker.
+
+import { planImageArchive } from "../../shared/image-archive.ts";
+import { parseManifest } from "../../shared/manifest.ts";
+import { availablePlatforms, type Platform } from "../../shared/platform.ts";
+import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
+import { archiveImageOf, RegistryClient, type Credentials, type ResolvedImage } from "../../shared/registry.ts";
+import type { TarPlan } from "../../shared/tar.ts";
+import type { ImageSummary } from "./protocol.ts";
+
+export type { Credentials } from "../../shared/registry.ts";
+
+export interface ImageOverview {
+  digest: string;
+  kind: "index" | "image";
+  platforms: Platform[];
+}
+
+export function proxyClient(credentials?: Credentials): RegistryClient {
+  return new RegistryClient({
+    // Never a cached answer: tags move, and tokens ride on these requests.
+    fetch: (url, init) => fetch(url, { ...init, cache: "no-store" }),
+    proxy: self.location.origin,
+    ...(credentials && credentials.username !== "" ? { credentials } : {}),
+    // The proxy follows upstream redirects itself; the browser hides manual ones anyway.
+    redirects: "follow",
+  });
+}
+
+/** The platforms a reference offers, without fetching more than the index when it is one. */
+export async function lookUp(client: RegistryClient, ref: Reference, signal?: AbortSignal): Promise<ImageOverview> {
+  const top = await client.getManifest(ref, ref.digest ?? ref.tag ?? "latest", signal);
+  const parsed = parseManifest(top.bytes, top.mediaType);
+  if (parsed.kind === "index") return { digest: top.digest, kind: "index", platforms: availablePlatforms(parsed.index) };
+  const image = await client.resolveImage(ref, undefined, signal ? { signal } : {});
+  return { digest: top.digest, kind: "image", platforms: [image.platform] };
+}
+
+/**
+ * Resolves `ref` for `platform`. With `pinned` (the digest the reference resolved to
+ * when the person looked), the same image is fetched even if the tag has moved since,
+ * while the file still names the tag (RepoTags), as a download without pinning would.
+ */
+export async function resolvePinned(client: RegistryClient, ref: Reference, platform: Platform | undefined, pinned?: string, signal?: AbortSignal): Promise<ResolvedImage> {
+  const image = await client.resolveImage(pinned && !ref.digest ? { ...ref, digest: pinned } : ref, platform, signal ? { signal } : {});
+  return { ...image, reference: ref };
+}
+
+export function planOf(image: ResolvedImage): TarPlan {
+  return planImageArchive([archiveImageOf(image)]);
+}
+
+export function topDigest(image: ResolvedImage): string {
+  return image.index?.digest ?? image.manifest.digest;
+}
+
+export function summarize(image: ResolvedImage, plan: TarPlan): ImageSummary {
+  return {
+    reference: familiarName(image.reference),
+    platform: image.platform,
+    platforms: image.platforms,
+    topDigest: topDigest(image),
+    digest: image.manifest.digest,
+    totalSize: plan.totalSize,
+    layers: image.layers.map((l) => ({ digest: l.digest, size: l.size })),
+    fileName: defaultFileName(image.reference, image.platform),
+  };
+}

@@ -1,0 +1,58 @@
+// What the person checks before downloading: size, layer count, digests, file name,
+// and how the file is saved.
+import type { ImageSummary } from "../../lib/protocol.ts";
+import { formatBytes } from "../i18n/index.ts";
+import { useI18n } from "../i18n/context.ts";
+
+interface Props {
+  summary: ImageSummary;
+  via: "file" | "stream";
+  canPick: boolean;
+  canStream: boolean;
+  onVia(via: "file" | "stream"): void;
+  onDownload(): void;
+  busy: boolean;
+}
+
+export function SummaryCard({ summary, via, canPick, canStream, onVia, onDownload, busy }: Props) {
+  const { t } = useI18n();
+  return (
+    <section class="card summary" aria-labelledby="summary-title">
+      <h2 id="summary-title">{t("summary.title")}</h2>
+      <dl>
+        <dt>{t("summary.size")}</dt>
+        <dd data-testid="total-size">{formatBytes(summary.totalSize)} <span class="muted">({summary.totalSize.toLocaleString()} B)</span></dd>
+        <dt>{t("summary.layers")}</dt>
+        <dd data-testid="layer-count">{summary.layers.length}</dd>
+        <dt>{t("summary.digest")}</dt>
+        <dd><code class="digest" data-testid="digest">{summary.digest}</code></dd>
+        {summary.topDigest !== summary.digest && (
+          <>
+            <dt>{t("summary.index")}</dt>
+            <dd><code class="digest">{summary.topDigest}</code></dd>
+          </>
+        )}
+        <dt>{t("summary.file")}</dt>
+        <dd><code>{summary.fileName}</code></dd>
+      </dl>
+      {canPick && canStream ? (
+        <fieldset class="via">
+          <legend>{t("save.label")}</legend>
+          <label class="check">
+            <input type="radio" name="via" value="file" checked={via === "file"} onChange={() => onVia("file")} />
+            {t("save.file")}
+          </label>
+          <label class="check">
+            <input type="radio" name="via" value="stream" checked={via === "stream"} onChange={() => onVia("stream")} />
+            {t("save.stream")}
+          </label>
+        </fieldset>
+      ) : (
+        !canPick && <p class="note">{t("save.streamOnly")}</p>
+      )}
+      <button type="button" class="primary" onClick={onDownload} disabled={busy}>
+        {t("download")}
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,120 @@
+// The streamed download for browsers without showSaveFilePicker (Firefox, Safari): the
+// page hands the job over, then navigates a hidden iframe to STREAM_PATH + id (an
+// <a download> would bypass the service worker). This worker resolves the image, plans
+// the tar and answers with it as a stream with an exact Content-Length, filled by the
+// shared engine through its sequential sink (parallel fetches, verified in order).
+// Progress goes to the page over a BroadcastChannel.
+
+import { createSHA256 } from "hash-wasm";
+import { downloadArchive, registryBlobSource, type Progress } from "../../shared/engine/index.ts";
+import { parseReference } from "../../shared/reference.ts";
+import { addHistory } from "../lib/db.ts";
+import { planOf, proxyClient, resolvePinned, summarize } from "../lib/image-lookup.ts";
+import { PROGRESS_CHANNEL, STREAM_PATH, errorInfo, type Event, type StartJob } from "../lib/protocol.ts";
+
+interface Control {
+  controller: AbortController;
+  paused: boolean;
+  wake?: () => void;
+}
+
+const prepared = new Map<string, StartJob>();
+const controls = new Map<string, Control>();
+let channel: BroadcastChannel | undefined;
+const broadcast = (event: Event) => (channel ??= new BroadcastChannel(PROGRESS_CHANNEL)).postMessage(event);
+
+export function prepareStream(job: StartJob): void {
+  prepared.set(job.id, job);
+}
+
+export function controlStream(id: string, action: "pause" | "resume" | "cancel"): void {
+  const control = controls.get(id);
+  if (!control) return;
+  if (action === "cancel") control.controller.abort("cancel");
+  control.paused = action === "pause";
+  if (action !== "pause") control.wake?.();
+  if (action !== "cancel") broadcast({ kind: "status", id, status: action === "pause" ? "paused" : "running" });
+}
+
+export function streamJobId(url: URL): string | undefined {
+  return url.pathname.startsWith(STREAM_PATH) ? decodeURIComponent(url.pathname.slice(STREAM_PATH.length)) : undefined;
+}
+
+export async function streamResponse(id: string): Promise<Response> {
+  const job = prepared.get(id);
+  prepared.delete(id);
+  // No such job (an old link, or the worker restarted): nothing to download, and the
+  // iframe that asked stays blank rather than showing an error page.
+  if (!job) return new Response(null, { status: 204 });
+  const control: Control = { controller: new AbortController(), paused: false };
+  controls.set(id, control);
+  const { signal } = control.controller;
+  try {
+    const client = proxyClient(job.credentials);
+    const ref = parseReference(job.reference);
+    const image = await resolvePinned(client, ref, job.platform, job.pinnedDigest, signal);
+    const plan = planOf(image);
+    const summary = summarize(image, plan);
+    broadcast({ kind: "status", id, status: "running", summary });
+
+    // The engine's writes resolve only when the browser has taken the bytes: that is the
+    // backpressure that keeps memory bounded whatever the image's size.
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    const waitWhilePaused = async () => {
+      while (control.paused && !signal.aborted) await new Promise<void>((resolve) => (control.wake = resolve));
+    };
+    const progress = (p: Progress) =>
+      broadcast({
+        kind: "progress", id, done: p.doneBytes, total: p.totalBytes, layers: p.layers.map((l) => l.done),
+        speed: control.paused ? 0 : p.bytesPerSecond, ...(p.etaSeconds === undefined ? {} : { eta: p.etaSeconds }),
+      });
+    downloadArchive({
+      plan,
+      source: registryBlobSource(client, image),
+      sink: {
+        kind: "sequential",
+        write: async (bytes) => {
+          await waitWhilePaused();
+          await writer.write(bytes);
+        },
+      },
+      createHasher: createSHA256,
+      connections: 5,
+      onProgress: progress,
+      signal,
+    }).then(
+      async () => {
+        await writer.close();
+        controls.delete(id);
+        await addHistory({
+          id, reference: summary.reference, platform: image.platform, digest: summary.digest,
+          size: plan.totalSize, fileName: summary.fileName, finishedAt: Date.now(), via: "stream",
+        });
+        broadcast({ kind: "status", id, status: "done", summary });
+      },
+      async (error: unknown) => {
+        // An errored body tells the browser the download failed, so no truncated file looks complete.
+        await writer.abort(error).catch(() => {});
+        fail(id, control, error);
+      },
+    );
+    return new Response(readable as ReadableStream<Uint8Array<ArrayBuffer>>, {
+      headers: {
+        "content-type": "application/x-tar",
+        "content-length": String(plan.totalSize),
+        "content-disposition": `attachment; filename="${summary.fileName}"; filename*=UTF-8''${encodeURIComponent(summary.fileName)}`,
+        "cache-control": "no-store",
+      },
+    });
+  } catch (error) {
+    fail(id, control, error);
+    return new Response(null, { status: 204 });
+  }
+}
+
+function fail(id: string, control: Control, error: unknown): void {
+  controls.delete(id);
+  const cancelled = control.controller.signal.reason === "cancel";
+  broadcast({ kind: "status", id, status: cancelled ? "cancelled" : "failed", ...(cancelled ? {} : { error: errorInfo(error) }) });
+}
