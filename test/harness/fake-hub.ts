@@ -197,6 +197,33 @@ function syntheticRepositories(): FakeRepository[] {
   for (let i = 0; i < 30; i++) {
     out.push(repo(`webfan${i}`, "webapp", `A web app number ${i}`, i, 1000 - i, "none", syntheticTags(`webfan${i}/webapp`, ["latest"], [["linux", "amd64", null]])));
   }
+  // A publisher's README is untrusted text: this one tries the usual ways to run script
+  // in the page that renders it (the image page's markdown renderer must defuse all).
+  out.push({
+    ...repo("mallory", "readme", "Made-up repository whose README attacks its renderer", 1, 10, "none", syntheticTags("mallory/readme", ["latest"], [["linux", "amd64", null]])),
+    fullDescription: [
+      "# Hostile readme",
+      "",
+      "Some **bold** text and a [safe link](https://example.com/docs).",
+      "",
+      "<script>window.__xss = 'script'</script>",
+      "",
+      "<img src=x onerror=\"window.__xss='img'\">",
+      "",
+      "Inline <img src=x onerror=\"window.__xss='inline'\"> html and <a href=\"javascript:window.__xss='a'\">an anchor</a>.",
+      "",
+      "[js link](javascript:window.__xss='link') [data link](data:text/html,<script>parent.__xss='data'</script>) [spaced]( JAVASCRIPT:window.__xss='spaced')",
+      "",
+      "![pixel](https://tracker.invalid/pixel.gif) ![svg](data:image/svg+xml,<svg onload=\"window.__xss='svg'\">)",
+      "",
+      "<iframe src=\"javascript:window.__xss='iframe'\"></iframe>",
+      "",
+      "[ref][evil]",
+      "",
+      "[evil]: javascript:window.__xss='ref'",
+      "",
+    ].join("\n"),
+  });
   return out;
 }
 

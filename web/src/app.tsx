@@ -24,7 +24,15 @@ import {
 import { I18n } from "./i18n/context.ts";
 import { LANGS, initialLang, saveLang, translator, type Lang } from "./i18n/index.ts";
 import { useJobs, type JobView } from "./jobs.ts";
+import { LazyView } from "./lazy-view.tsx";
+import { routeHref, useRoute } from "./route.ts";
 import { registerServiceWorker } from "./sw-registration.ts";
+
+// Search, image pages and the file explorer load on demand, so the download form's
+// initial JS stays small.
+const loadDiscover = () => import("./discover/DiscoverView.tsx").then((m) => m.DiscoverView);
+const loadImage = () => import("./discover/ImageView.tsx").then((m) => m.ImageView);
+const loadExplore = () => import("./explore/ExploreView.tsx").then((m) => m.ExploreView);
 
 type Lookup =
   | { status: "idle" }
@@ -58,6 +66,15 @@ export function App() {
   const [lookup, setLookup] = useState<Lookup>({ status: "idle" });
   const [platform, setPlatform] = useState("");
   const wantedPlatform = useRef<string | undefined>(undefined);
+  const route = useRoute();
+  // #/download?image=…&platform=… (from search, an image page or the explorer) prefills the form.
+  useEffect(() => {
+    if (route.view !== "download") return;
+    const image = route.params.get("image");
+    if (!image) return;
+    wantedPlatform.current = route.params.get("platform") ?? undefined;
+    setReference(image);
+  }, [route]);
   const [summary, setSummary] = useState<ImageSummary>();
   const [summaryError, setSummaryError] = useState<ErrorInfo>();
   const [tags, setTags] = useState<string[]>([]);
@@ -267,6 +284,11 @@ export function App() {
           <img src="/icon-192.png" alt="" width={32} height={32} />
           <h1>dockerdl</h1>
         </div>
+        <nav class="views" aria-label={t("nav.label")}>
+          <a href={routeHref("download")} aria-current={route.view === "download" ? "page" : undefined}>{t("nav.download")}</a>
+          <a href={routeHref("search")} aria-current={route.view === "search" || route.view === "image" ? "page" : undefined}>{t("nav.search")}</a>
+          <a href={routeHref("explore")} aria-current={route.view === "explore" ? "page" : undefined}>{t("nav.explore")}</a>
+        </nav>
         <label class="lang">
           <span class="visually-hidden">{t("lang.label")}</span>
           <select value={lang} onChange={(e) => setLang(e.currentTarget.value as Lang)} aria-label={t("lang.label")}>
@@ -277,7 +299,17 @@ export function App() {
         </label>
       </header>
       <UpdatePrompt waiting={waiting} />
-      <main>
+      {route.view !== "download" && (
+        <main>
+          <LazyView
+            key={route.view}
+            load={route.view === "search" ? loadDiscover : route.view === "image" ? loadImage : loadExplore}
+            props={{ params: route.params }}
+            fallback={<p class="muted" role="status">{t("nav.loading")}</p>}
+          />
+        </main>
+      )}
+      <main hidden={route.view !== "download"}>
         <p class="tagline">{t("app.tagline")}</p>
         {!online && <p class="note offline" role="status">{t("offline")}</p>}
         <form class="card" onSubmit={(e) => e.preventDefault()} aria-label={t("ref.label")}>

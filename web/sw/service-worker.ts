@@ -2,6 +2,7 @@
 // modules: app-shell.ts (offline shell, updates) and streamed-download.ts.
 import type { ServiceWorkerRequest } from "../lib/protocol.ts";
 import { dropOldShells, isShellRequest, precacheShell, serveShell } from "./app-shell.ts";
+import { isPortStreamPrepare, portStreamId, portStreamResponse, preparePortStream } from "./port-stream.ts";
 import { controlStream, prepareStream, streamJobId, streamResponse } from "./streamed-download.ts";
 
 declare const self: ServiceWorkerGlobalScope;
@@ -15,6 +16,10 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("message", (event: ExtendableMessageEvent) => {
+  if (isPortStreamPrepare(event.data)) {
+    if (preparePortStream(event.data, event.ports[0])) event.source?.postMessage({ kind: "stream-ready", id: event.data.id });
+    return;
+  }
   const message = event.data as ServiceWorkerRequest;
   switch (message.kind) {
     case "skip-waiting":
@@ -35,6 +40,8 @@ self.addEventListener("message", (event: ExtendableMessageEvent) => {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   const streamId = url.origin === self.location.origin ? streamJobId(url) : undefined;
+  const portId = url.origin === self.location.origin ? portStreamId(url) : undefined;
   if (streamId !== undefined) event.respondWith(streamResponse(streamId));
+  else if (portId !== undefined) event.respondWith(portStreamResponse(portId));
   else if (isShellRequest(event.request)) event.respondWith(serveShell(event.request));
 });

@@ -1,5 +1,10 @@
 // English text of the app. Keys are what the code asks for; {name} is filled in.
 export const en = {
+  "nav.label": "Sections",
+  "nav.download": "Download",
+  "nav.search": "Search",
+  "nav.explore": "Explore files",
+  "nav.loading": "Loading…",
   "app.tagline": "Download container images without Docker, straight to disk.",
   "lang.label": "Language",
   "ref.label": "Image",

@@ -2,6 +2,11 @@
 import type { MessageKey } from "./en.ts";
 
 export const zh: Record<MessageKey, string> = {
+  "nav.label": "栏目",
+  "nav.download": "下载",
+  "nav.search": "搜索",
+  "nav.explore": "浏览文件",
+  "nav.loading": "加载中…",
   "app.tagline": "无需 Docker 即可下载容器镜像，直接保存到磁盘。",
   "lang.label": "语言",
   "ref.label": "镜像",

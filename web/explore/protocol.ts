@@ -1,0 +1,109 @@
+// The messages between the explore view (the page) and its dedicated worker
+// (explore.worker.ts), which holds the merged filesystem and does every heavy step:
+// fetching and caching layers, decompressing, parsing tars, writing ZIPs and tars.
+// Plain structured-clonable data only; MessagePorts and file handles are transferred.
+
+import type { Platform } from "../../shared/platform.ts";
+import type { FsNodeType } from "../../shared/rootfs.ts";
+import type { Credentials } from "../lib/image-lookup.ts";
+import type { ErrorInfo } from "../lib/protocol.ts";
+
+export type { ErrorInfo } from "../lib/protocol.ts";
+
+/** One row of the tree. Sizes of directories are the sum of the files below them. */
+export interface NodeView {
+  path: string;
+  type: FsNodeType;
+  size: number;
+  mode: number;
+  linkname?: string;
+  /** 1-based layer number as people count them (0: a folder no layer listed). */
+  layer: number;
+  hasChildren: boolean;
+}
+
+export interface LayerView {
+  digest: string;
+  size: number;
+  mediaType: string;
+  /** Where its bytes came from when it was last read. */
+  source?: "network" | "cache";
+}
+
+export interface OpenedImage {
+  reference: string;
+  platform: Platform;
+  digest: string;
+  layers: LayerView[];
+  entries: number;
+  /** Bytes of every regular file (hardlinks counted once per name, as an export writes them). */
+  fileBytes: number;
+  /** A file name stem for exports, e.g. "ubuntu_22.04_linux_amd64". */
+  baseName: string;
+}
+
+export interface SearchResult {
+  /** Matches and the folders that lead to them, sorted by path. */
+  nodes: NodeView[];
+  /** Paths of the matches among `nodes`. */
+  matches: string[];
+  total: number;
+  truncated: boolean;
+}
+
+export type SaveWhat = { kind: "file"; path: string } | { kind: "zip"; path: string } | { kind: "tar"; path: string };
+
+/** Where a save goes: back to the page as a Blob, a picked file, or the service worker's stream. */
+export type SaveTarget = { kind: "blob" } | { kind: "handle"; handle: FileSystemFileHandle } | { kind: "port"; port: MessagePort };
+
+export interface SaveResult {
+  bytes: number;
+  entries: number;
+  /** Layers read from the network for this save (0 when all came from the cache). */
+  fetchedLayers: number;
+  blob?: Blob;
+}
+
+export type ExploreRequest =
+  | { kind: "overview"; id: string; reference: string; credentials?: Credentials }
+  | { kind: "open"; id: string; reference: string; platform?: Platform; credentials?: Credentials }
+  | { kind: "children"; id: string; path: string }
+  | { kind: "search"; id: string; query: string; limit: number }
+  | { kind: "save"; id: string; what: SaveWhat; target: SaveTarget }
+  | { kind: "cancel"; id: string };
+
+export interface ExploreProgress {
+  kind: "progress";
+  id: string;
+  /** Layer being read (0-based) and how many there are; absent for exports. */
+  layer?: number;
+  layers?: number;
+  source?: "network" | "cache";
+  done: number;
+  total: number;
+  entries: number;
+}
+
+export type ExploreEvent =
+  | { kind: "result"; id: string; ok: true; value: unknown }
+  | { kind: "result"; id: string; ok: false; error: ErrorInfo }
+  | ExploreProgress;
+
+/** The service worker's part of a streamed save (browsers without showSaveFilePicker). */
+export const EXPORT_STREAM_PATH = "/_explore-download/";
+
+/** Page → service worker, with the MessagePort the explore worker writes into. */
+export interface PortStreamPrepare {
+  kind: "prepare-port-stream";
+  id: string;
+  fileName: string;
+  contentType: string;
+}
+
+/** Over that port: the service worker pulls, the explore worker answers one message per pull. */
+export type PortStreamMessage =
+  | { kind: "pull" }
+  | { kind: "cancel" }
+  | { kind: "chunk"; bytes: Uint8Array }
+  | { kind: "end" }
+  | { kind: "error"; message: string };

@@ -1,0 +1,326 @@
+// The explore view (#/explore?image=…&platform=…): pick an image and platform, read its
+// layers into the merged filesystem (in the explore worker, with progress), browse and
+// search it, download one file or folder, and export everything as a ZIP or a tar.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { formatPlatform, type Platform } from "../../../shared/platform.ts";
+import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
+import type { ExploreProgress, NodeView, OpenedImage, SaveResult, SaveWhat } from "../../explore/protocol.ts";
+import { forgetCredentials, rememberCredentials, rememberedCredentials } from "../../lib/db.ts";
+import type { Credentials } from "../../lib/image-lookup.ts";
+import { errorInfo, type ErrorInfo } from "../../lib/protocol.ts";
+import { CredentialsFields, type CredentialsState } from "../components/CredentialsFields.tsx";
+import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { formatBytes } from "../i18n/index.ts";
+import { routeHref } from "../route.ts";
+import { ExploreError, cancel, chooseVia, newId, openImage, overview, save } from "./explore-client.ts";
+import { FileTree } from "./FileTree.tsx";
+import { useExploreT, type ExploreTranslate } from "./i18n.ts";
+import { baseName } from "./mode.ts";
+
+type Lookup =
+  | { status: "idle" }
+  | { status: "loading"; name: string }
+  | { status: "ok"; kind: "index" | "image"; platforms: Platform[] }
+  | { status: "error"; error: ErrorInfo };
+
+type Opening =
+  | { status: "idle" }
+  | { status: "loading"; id: string; progress?: ExploreProgress }
+  | { status: "ok"; image: OpenedImage }
+  | { status: "error"; error: ErrorInfo };
+
+export interface SaveView {
+  id: string;
+  kind: SaveWhat["kind"];
+  label: string;
+  fileName: string;
+  status: "running" | "done" | "failed" | "cancelled";
+  done: number;
+  total: number;
+  result?: SaveResult;
+  error?: ErrorInfo;
+}
+
+const DEFAULT_PLATFORM = "linux/amd64";
+
+// The worker keeps the opened image; this keeps the view's side of it while the person
+// visits another view.
+let kept: { reference: string; platform: string; image: OpenedImage } | undefined;
+
+function tryParse(text: string): { ref?: Reference; error?: ErrorInfo } {
+  if (text.trim() === "") return {};
+  try {
+    return { ref: parseReference(text.trim()) };
+  } catch (error) {
+    return { error: errorInfo(error) };
+  }
+}
+
+const asInfo = (error: unknown): ErrorInfo => (error instanceof ExploreError ? error.info : errorInfo(error));
+
+export function ExploreView({ params }: { params: URLSearchParams }) {
+  const t = useExploreT();
+  const asked = params.get("image") ?? "";
+  const restore = kept && (asked === "" || asked === kept.reference) ? kept : undefined;
+  const [reference, setReference] = useState(restore?.reference ?? asked);
+  const parsed = useMemo(() => tryParse(reference), [reference]);
+  const name = parsed.ref ? familiarName(parsed.ref) : "";
+  const registry = parsed.ref?.registry;
+  const [creds, setCreds] = useState<CredentialsState>({ username: "", password: "", remember: false });
+  const [remembered, setRemembered] = useState(false);
+  const [credsNotice, setCredsNotice] = useState<string>();
+  const credentials: Credentials | undefined = creds.username !== "" ? { username: creds.username, password: creds.password } : undefined;
+  const credentialsKey = credentials ? `${credentials.username}\n${credentials.password}` : "";
+  const [lookup, setLookup] = useState<Lookup>({ status: "idle" });
+  const [platform, setPlatform] = useState(restore?.platform ?? "");
+  const wantedPlatform = useRef(params.get("platform") ?? undefined);
+  const [opening, setOpening] = useState<Opening>(restore ? { status: "ok", image: restore.image } : { status: "idle" });
+  const [saves, setSaves] = useState<SaveView[]>([]);
+  const [pageError, setPageError] = useState<ErrorInfo>();
+
+  useEffect(() => {
+    setRemembered(false);
+    if (!registry) return;
+    void rememberedCredentials(registry).then((found) => {
+      if (!found) return;
+      setCreds({ ...found, remember: true });
+      setRemembered(true);
+    });
+  }, [registry]);
+
+  // The platforms on offer, once typing pauses: the same lookup as the download form.
+  useEffect(() => {
+    if (!parsed.ref) {
+      setLookup({ status: "idle" });
+      return;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      setLookup({ status: "loading", name });
+      overview(name, credentials).then(
+        (found) => {
+          if (!live) return;
+          setLookup({ status: "ok", kind: found.kind, platforms: found.platforms });
+          const names = found.platforms.map(formatPlatform);
+          const wanted = wantedPlatform.current;
+          wantedPlatform.current = undefined;
+          setPlatform((now) => (wanted && names.includes(wanted) ? wanted : names.includes(now) ? now : names.includes(DEFAULT_PLATFORM) ? DEFAULT_PLATFORM : (names[0] ?? "")));
+          if (credentials && creds.remember && registry) void rememberCredentials(registry, credentials).then(() => setRemembered(true));
+        },
+        (error: unknown) => live && setLookup({ status: "error", error: asInfo(error) }),
+      );
+    }, 350);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [name, credentialsKey]);
+
+  const platforms = lookup.status === "ok" ? lookup.platforms : [];
+  const chosen = platforms.find((p) => formatPlatform(p) === platform);
+
+  const browse = async () => {
+    if (!parsed.ref || lookup.status !== "ok") return;
+    const id = newId();
+    setOpening({ status: "loading", id });
+    setPageError(undefined);
+    history.replaceState(null, "", routeHref("explore", { image: reference.trim(), platform: lookup.kind === "index" ? platform : undefined }));
+    try {
+      const image = await openImage(id, name, lookup.kind === "index" ? chosen : undefined, credentials, (progress) =>
+        setOpening((now) => (now.status === "loading" && now.id === id ? { status: "loading", id, progress } : now)),
+      );
+      kept = { reference: reference.trim(), platform, image };
+      setOpening((now) => (now.status === "loading" && now.id === id ? { status: "ok", image } : now));
+    } catch (error) {
+      const info = asInfo(error);
+      setOpening((now) => (now.status === "loading" && now.id === id ? (info.code === "CANCELLED" ? { status: "idle" } : { status: "error", error: info }) : now));
+    }
+  };
+
+  const stopBrowsing = () => {
+    if (opening.status === "loading") cancel(opening.id);
+  };
+
+  const updateSave = (id: string, patch: Partial<SaveView>) => setSaves((list) => list.map((s) => (s.id === id ? { ...s, ...patch } : s)));
+
+  const runSave = async (what: SaveWhat, fileName: string, size: number, label: string, toDisk: boolean) => {
+    const id = newId();
+    setPageError(undefined);
+    const via = chooseVia(size, toDisk);
+    setSaves((list) => [{ id, kind: what.kind, label, fileName, status: "running", done: 0, total: size }, ...list]);
+    try {
+      const result = await save(id, what, fileName, via, (p) => updateSave(id, { done: p.done, total: p.total }));
+      updateSave(id, { status: "done", done: result.bytes, result });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError" && via === "file") {
+        setSaves((list) => list.filter((s) => s.id !== id));
+        setPageError({ code: "CANCELLED", message: t("error.pickerCancelled") });
+        return;
+      }
+      const info = asInfo(error);
+      if (info.code === "NO_SERVICE_WORKER") info.message = t("error.noServiceWorker");
+      updateSave(id, info.code === "CANCELLED" ? { status: "cancelled" } : { status: "failed", error: info });
+    }
+  };
+
+  const image = opening.status === "ok" ? opening.image : undefined;
+  const saveNode = (node: NodeView) => {
+    if (node.type === "directory") void runSave({ kind: "zip", path: node.path }, `${baseName(node.path)}.zip`, node.size, `/${node.path}/`, false);
+    else void runSave({ kind: "file", path: node.path }, baseName(node.path), node.size, `/${node.path}`, false);
+  };
+  const exportAll = (format: "zip" | "tar") => {
+    if (!image) return;
+    void runSave({ kind: format, path: "" }, `${image.baseName}-rootfs.${format}`, image.fileBytes, `${image.reference} (${format.toUpperCase()})`, true);
+  };
+
+  const forget = async () => {
+    await forgetCredentials(registry);
+    setRemembered(false);
+    setCreds({ username: "", password: "", remember: false });
+    setCredsNotice(undefined);
+  };
+
+  const refError = reference.trim() !== "" ? parsed.error : undefined;
+  const loading = opening.status === "loading";
+  return (
+    <div class="explore">
+      <h2 class="view-title">{t("title")}</h2>
+      <p class="tagline">{t("intro")}</p>
+      <form class="card" aria-label={t("title")} onSubmit={(e) => {
+        e.preventDefault();
+        void browse();
+      }}>
+        <label for="explore-reference">{t("ref.label")}</label>
+        <input
+          id="explore-reference" name="explore-reference" autocomplete="off" autocapitalize="off" spellcheck={false} placeholder="alpine:3.20"
+          value={reference} onInput={(e) => setReference(e.currentTarget.value)}
+          aria-invalid={refError ? true : undefined} aria-describedby={refError ? "explore-reference-error" : "explore-reference-help"}
+        />
+        {refError ? (
+          <p id="explore-reference-error" class="field-error" role="alert">{t("ref.invalid")}: {refError.message}</p>
+        ) : (
+          <p id="explore-reference-help" class="muted">{t("ref.help")}</p>
+        )}
+        <div aria-live="polite" class="lookup">
+          {lookup.status === "loading" && <p class="muted">{t("ref.checking", { name: lookup.name })}</p>}
+          {lookup.status === "error" && <ErrorMessage error={lookup.error} />}
+        </div>
+        {lookup.status === "ok" && lookup.kind === "index" && (
+          <label class="platform">
+            {t("platform.label")}
+            <select name="explore-platform" value={platform} onChange={(e) => setPlatform(e.currentTarget.value)}>
+              {platforms.map((p) => <option key={formatPlatform(p)} value={formatPlatform(p)}>{formatPlatform(p)}</option>)}
+            </select>
+          </label>
+        )}
+        {lookup.status === "ok" && lookup.kind === "image" && platforms[0] && (
+          <p class="platform-single" data-testid="explore-single-platform">{t("platform.single", { platform: formatPlatform(platforms[0]) })}</p>
+        )}
+        <CredentialsFields value={creds} registry={registry} remembered={remembered} onChange={setCreds} onForget={() => void forget()} notice={credsNotice} />
+        <div class="actions">
+          <button type="submit" class="primary" data-testid="browse" disabled={lookup.status !== "ok" || loading}>{t("open")}</button>
+          {loading && <button type="button" class="secondary" onClick={stopBrowsing}>{t("stop")}</button>}
+        </div>
+      </form>
+      {opening.status === "loading" && <ReadingCard progress={opening.progress} t={t} />}
+      {opening.status === "error" && <div class="card"><ErrorMessage error={opening.error} /></div>}
+      {pageError && <div class="card"><ErrorMessage error={pageError} /></div>}
+      {image && <ImageCard image={image} onExport={exportAll} t={t} />}
+      {saves.length > 0 && (
+        <section class="card saves" aria-labelledby="saves-heading">
+          <h2 id="saves-heading">{t("save.heading")}</h2>
+          <ul class="list">
+            {saves.map((s) => (
+              <SaveRow key={s.id} save={s} t={t} onStop={() => cancel(s.id)} onDismiss={() => setSaves((list) => list.filter((x) => x.id !== s.id))} />
+            ))}
+          </ul>
+        </section>
+      )}
+      {image && <FileTree image={image} onSave={saveNode} />}
+    </div>
+  );
+}
+
+function ReadingCard({ progress, t }: { progress?: ExploreProgress; t: ExploreTranslate }) {
+  return (
+    <section class="card reading" aria-live="polite" data-testid="reading">
+      {progress?.layers !== undefined && progress.layer !== undefined ? (
+        <p>
+          {t("progress.layer", { n: Math.min(progress.layer + 1, progress.layers), count: progress.layers })}
+          {progress.source && <span class="muted"> — {t(progress.source === "cache" ? "progress.cache" : "progress.network")}</span>}
+        </p>
+      ) : (
+        <p class="muted">…</p>
+      )}
+      <progress max={progress?.total || 1} value={progress?.done ?? 0} />
+      {progress && (
+        <p class="stats muted">
+          <span>{t("progress.bytes", { done: formatBytes(progress.done), total: formatBytes(progress.total) })}</span>
+          <span>{t("progress.entries", { count: progress.entries })}</span>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function ImageCard({ image, onExport, t }: { image: OpenedImage; onExport(format: "zip" | "tar"): void; t: ExploreTranslate }) {
+  return (
+    <section class="card explore-image" aria-labelledby="explore-image-heading" data-testid="explore-image">
+      <h2 id="explore-image-heading">{image.reference}</h2>
+      <dl>
+        <dt>{t("image.platform")}</dt>
+        <dd>{formatPlatform(image.platform)}</dd>
+        <dt>{t("image.digest")}</dt>
+        <dd><code>{image.digest}</code></dd>
+        <dt>{t("image.files")}</dt>
+        <dd data-testid="entry-count">{image.entries}</dd>
+        <dt>{t("image.size")}</dt>
+        <dd>{formatBytes(image.fileBytes)}</dd>
+      </dl>
+      <details class="layers">
+        <summary>{t("image.layers")} ({image.layers.length})</summary>
+        <ol>
+          {image.layers.map((l) => (
+            <li key={l.digest} data-source={l.source}>
+              <code class="layer-name">{l.digest.slice(0, 19)}</code> {formatBytes(l.size)}
+              {l.source && <span class="muted"> · {t(l.source === "cache" ? "layer.cache" : "layer.network")}</span>}
+            </li>
+          ))}
+        </ol>
+      </details>
+      <p class="note">{t("cache.note")}</p>
+      <h3>{t("export.heading")}</h3>
+      <p class="note">{t("export.note")}</p>
+      <div class="actions">
+        <button type="button" class="primary" data-testid="export-zip" onClick={() => onExport("zip")}>{t("export.zip")}</button>
+        <button type="button" data-testid="export-tar" onClick={() => onExport("tar")}>{t("export.tar")}</button>
+      </div>
+    </section>
+  );
+}
+
+function SaveRow({ save: s, t, onStop, onDismiss }: { save: SaveView; t: ExploreTranslate; onStop(): void; onDismiss(): void }) {
+  const status = { running: t("save.running"), done: t("save.done"), failed: t("save.failed"), cancelled: t("save.cancelled") }[s.status];
+  return (
+    <li class={`save save-${s.status}`} data-status={s.status} data-file={s.fileName} data-fetched={s.result?.fetchedLayers}>
+      <div class="save-head">
+        <code>{s.label}</code>
+        <span class="badge">{status}</span>
+        {s.status === "running" ? (
+          <button type="button" class="secondary" onClick={onStop}>{t("stop")}</button>
+        ) : (
+          <button type="button" class="secondary" onClick={onDismiss}>{t("save.dismiss")}</button>
+        )}
+      </div>
+      {s.status === "running" && <progress max={s.total || 1} value={s.done} />}
+      <p class="stats muted">
+        <span>{s.fileName}</span>
+        {s.status === "running" && <span>{formatBytes(s.done)} / {formatBytes(s.total)}</span>}
+        {s.result && <span>{t("save.written", { bytes: formatBytes(s.result.bytes) })}</span>}
+        {s.result && s.kind !== "file" && <span>{t("save.entries", { count: s.result.entries })}</span>}
+        {s.result && <span>{s.result.fetchedLayers === 0 ? t("save.cached") : t("save.fetched", { count: s.result.fetchedLayers })}</span>}
+      </p>
+      {s.error && <ErrorMessage error={s.error} />}
+    </li>
+  );
+}
