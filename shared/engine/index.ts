@@ -126,6 +126,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     blobs: Object.fromEntries([...jobs].map(([digest, job]) => [digest, job.state()])),
   });
   let lastCheckpoint = Date.now();
+  const checkpointedVerified = new Set<string>();
   let checkpointing: Promise<void> | undefined;
   const checkpoint = async (force: boolean) => {
     if (!options.onCheckpoint) return;
@@ -163,6 +164,12 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
         await checkpoint(false);
       }, policy, signal, counted);
       await job.pump();
+      // A layer just verified is worth saving at once: if the rest stalls, a resume
+      // must not fetch it again.
+      if (job.verified && !checkpointedVerified.has(job.digest)) {
+        checkpointedVerified.add(job.digest);
+        await checkpoint(true);
+      }
     }, failWith);
     await pool.run();
     const unverified = [...jobs.values()].find((j) => !j.verified);

@@ -238,6 +238,21 @@ describe("downloadArchive into a random-access sink", () => {
     });
   }
 
+  it("saves its state as soon as a layer is verified, whatever the checkpoint interval", async () => {
+    const { image: img, blobs } = image([5_000, 7_000, 9_000]);
+    const plan = planImageArchive([img]);
+    const sink = memorySink(plan.totalSize, true);
+    const verifiedAtCheckpoints: number[] = [];
+    await downloadArchive({
+      plan, source: memorySource(blobs), sink, createHasher: nodeHasher, connections: 1, checkpointIntervalMs: 3_600_000, ...fast,
+      onCheckpoint: (state) => {
+        verifiedAtCheckpoints.push(Object.values(state.blobs).filter((b) => b.verified).length);
+      },
+    });
+    // One save per verified layer (plus the final one), not just the final one.
+    expect(verifiedAtCheckpoints.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
   it("ignores a state saved for another image", async () => {
     const { image: img, blobs } = image([100_000]);
     const plan = planImageArchive([img]);
