@@ -7,6 +7,7 @@
 // one layer at a time, in constant memory. Nothing is cached: blobs pass through.
 import type { Config } from "../config.ts";
 import { checkTarget } from "../address-guard.ts";
+import { toHex } from "../../shared/digest.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import { planImageArchive } from "../../shared/image-archive.ts";
@@ -49,12 +50,7 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
     const layer = layers.get(key);
     if (!layer) throw new Error(`the plan names blob ${key}, which the image does not have`);
     const stream = await client.fetchBlob(ref, layer, undefined, request.signal);
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
+    yield* verified(stream, layer.digest);
   };
   // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
   const { readable, writable } = new FixedLengthStream(plan.totalSize);
@@ -71,6 +67,29 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
   });
 }
 
+/**
+ * A layer's bytes, checked against its digest as they pass. The last chunk is held back
+ * until the digest is known, so a corrupt layer ends the response short (the client
+ * sees a broken transfer) instead of completing a tar with bad bytes in it.
+ */
+async function* verified(stream: ReadableStream<Uint8Array>, digest: string): AsyncGenerator<Uint8Array> {
+  const hasher = new crypto.DigestStream("SHA-256");
+  const hashWriter = hasher.getWriter();
+  const reader = stream.getReader();
+  let held: Uint8Array | undefined;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    await hashWriter.write(value);
+    if (held) yield held;
+    held = value;
+  }
+  await hashWriter.close();
+  const actual = `sha256:${toHex(new Uint8Array(await hasher.digest))}`;
+  if (actual !== digest) throw new Error(`layer ${digest} is corrupt upstream (its bytes hash to ${actual})`);
+  if (held) yield held;
+}
+
 /** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */
 async function pump(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<Uint8Array>): Promise<void> {
   const writer = writable.getWriter();
@@ -78,6 +97,7 @@ async function pump(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<
     for await (const chunk of chunks) await writer.write(chunk);
     await writer.close();
   } catch (error) {
+    console.warn(`download stopped: ${String(error)}`);
     await writer.abort(error).catch(() => {});
   }
 }

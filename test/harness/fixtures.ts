@@ -148,7 +148,7 @@ export async function pushFixtures(pusher: Pusher, definitions = fixtureDefiniti
   return out;
 }
 
-async function pushImage(pusher: Pusher, repository: string, image: BuiltImage, reference: string) {
+export async function pushImage(pusher: Pusher, repository: string, image: BuiltImage, reference: string) {
   for (const layer of image.layers) await pushBlob(pusher, repository, layer);
   await pushBlob(pusher, repository, image.config);
   await pushManifest(pusher, repository, reference, image.manifest.bytes, image.mediaType);

@@ -9,7 +9,7 @@ import { fixtureDefinitions, pushFixtures, type FixtureImage } from "./fixtures.
 import { buildImage } from "./image-builder.ts";
 import { stopAll } from "./processes.ts";
 import { BASIC_USER, REGISTRY_SERVICE, startRegistry } from "./registry.ts";
-import { startTokenServer, TEST_USER, type TokenServer } from "./token-server.ts";
+import { PUSH_USER, startTokenServer, TEST_USER, type TokenServer } from "./token-server.ts";
 import { startWorker, type RunningWorker } from "./wrangler.ts";
 
 /** Registry names (UPSTREAMS keys) the Worker is given in tests. */
@@ -29,6 +29,8 @@ export interface HarnessInfo {
   fixtures: FixtureImage[];
   basicFixtures: FixtureImage[];
   user: { username: string; password: string };
+  /** Can push to the token-auth registry (for tests that need an image of their own). */
+  pushUser: { username: string; password: string };
   basicUser: { username: string; password: string };
 }
 
@@ -80,6 +82,7 @@ export async function startHarness(options: { worker?: boolean; workDir?: string
       fixtures,
       basicFixtures,
       user: TEST_USER,
+      pushUser: PUSH_USER,
       basicUser: BASIC_USER,
     };
     return {

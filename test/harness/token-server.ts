@@ -5,7 +5,7 @@
 //
 // Policy, like Hub: repositories under "private/" need the test user's credentials;
 // every other repository is pullable anonymously; wrong credentials get a 401; push is
-// granted only to the harness itself (mintToken).
+// granted only to PUSH_USER and the harness itself (mintToken).
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createSign, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -13,6 +13,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 
 export const TEST_USER = { username: "tester", password: "s3cret-pass" };
+/** May also push: for tests that need an image of their own (e.g. one to corrupt). */
+export const PUSH_USER = { username: "pusher", password: "push-pass" };
 export const ISSUER = "dockerdl-test-issuer";
 
 export interface Access {
@@ -81,7 +83,8 @@ export async function startTokenServer(dir: string): Promise<TokenServer> {
     if (basic) [user, password] = basic;
     requests.push({ method: req.method ?? "GET", url: req.url ?? "", user });
 
-    if (user !== null && (user !== TEST_USER.username || password !== TEST_USER.password)) {
+    const known = [TEST_USER, PUSH_USER].some((u) => u.username === user && u.password === password);
+    if (user !== null && !known) {
       res.writeHead(401, { "content-type": "application/json" });
       return res.end(JSON.stringify({ details: "incorrect username or password" }));
     }
@@ -90,7 +93,8 @@ export async function startTokenServer(dir: string): Promise<TokenServer> {
     for (const scope of params.getAll("scope").flatMap((s) => s.split(" "))) {
       const [type, name, actions] = splitScope(scope);
       if (type !== "repository" || !name) continue;
-      const allowed = actions.filter((a) => a === "pull" && (user !== null || !isPrivateRepository(name)));
+      const allowed = actions.filter((a) =>
+        (a === "pull" && (user !== null || !isPrivateRepository(name))) || (a === "push" && user === PUSH_USER.username));
       // Like Hub: a token with empty access rather than an error, so the registry answers 401.
       access.push({ type, name, actions: allowed });
     }

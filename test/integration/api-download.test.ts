@@ -1,11 +1,15 @@
 // /api/download through the real Worker: curl saves the streamed tar (exact
 // Content-Length, a sensible file name) and podman loads it into a private store; bad
 // requests get a JSON error and no tar.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { pushImage } from "../harness/fixtures.ts";
+import { buildImage, noise } from "../harness/image-builder.ts";
+import { corruptBlob } from "../harness/registry-files.ts";
+import { REGISTRY_SERVICE } from "../harness/registry.ts";
 import { expectApiError, getJson, postJson } from "./api-helpers.ts";
 
 const harness = inject("harness");
@@ -72,5 +76,33 @@ describe("/api/download", () => {
     const notFound = await getJson<{ error: { code: string } }>(`${worker}/api/download?image=test/nothing:v1`);
     expect(notFound.status).toBe(404);
     expect(notFound.headers.get("content-type")).toContain("application/json");
+  });
+
+  it("cuts the transfer short, never completing the tar, when an upstream layer is corrupt", async () => {
+    const repository = "apitest/corrupt";
+    const auth = Buffer.from(`${harness.pushUser.username}:${harness.pushUser.password}`).toString("base64");
+    const tokenResponse = await fetch(`${harness.tokenServer}/token?service=${REGISTRY_SERVICE}&scope=repository:${repository}:pull,push`, {
+      headers: { authorization: `Basic ${auth}` },
+    });
+    const { token } = (await tokenResponse.json()) as { token: string };
+    const image = buildImage({ layers: [[{ path: "big.bin", content: noise("api-corrupt", 3 * 1024 * 1024) }]] });
+    await pushImage({ url: harness.registry, authorization: () => `Bearer ${token}` }, repository, image, "v1");
+    corruptBlob(harness.workDir, "token", image.layers[0].digest);
+
+    const file = join(dir, "corrupt.tar");
+    let failure: { status: number | null; stderr: string } | undefined;
+    try {
+      curlDownload(`${worker}/api/download?image=${repository}:v1`, file);
+    } catch (error) {
+      const e = error as { status: number | null; stderr: Buffer | string };
+      failure = { status: e.status, stderr: String(e.stderr) };
+    }
+    // curl's exit 18: the body ended before Content-Length.
+    expect(failure?.status, failure?.stderr).toBe(18);
+    // What arrived stops inside the layer: manifest.json, which comes after the blobs, is absent.
+    const listing = spawnSync("tar", ["-tf", file], { encoding: "utf8" });
+    expect(listing.status).not.toBe(0);
+    expect(listing.stdout).toContain("blobs/sha256/");
+    expect(listing.stdout).not.toContain("manifest.json");
   });
 });
