@@ -1,11 +1,10 @@
 // Starts the real Worker under `wrangler dev` (workerd) on a free loopback port, with
 // its upstreams pointed at the harness registries and local R2 in a private folder.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OFFLINE_ENV } from "../../scripts/offline-env.ts";
 import { freePort, waitForHttp } from "./net.ts";
 import { startProcess, type Started } from "./processes.ts";
-
 
 export interface WorkerOptions {
   upstreams: Record<string, string>;
@@ -43,24 +42,38 @@ export function wranglerArgs(port: number, options: Omit<WorkerOptions, "logDir"
 }
 
 /**
- * A copy of wrangler.toml without the R2 binding, written into `dir`: the Worker as an
- * operator runs it without a cache. Paths are made absolute so the copy works from anywhere.
+ * A copy of wrangler.toml in `dir` whose static assets are a snapshot of dist/ taken
+ * now: wrangler dev reloads the Worker when its assets change, and a build running
+ * meanwhile (another `npm test`, a developer's `npm run build`) would otherwise cut
+ * every transfer in flight. Without `cache`, the R2 binding is left out: the Worker as
+ * an operator runs it without a cache. Paths are absolute so the copy works from anywhere.
  */
-export function uncachedConfig(dir: string): string {
-  const original = readFileSync(join(root, "wrangler.toml"), "utf8");
-  const withoutR2 = original.replace(/\[\[r2_buckets\]\][^[]*/g, "");
-  const absolute = withoutR2
+export function workerConfig(dir: string, options: { cache?: boolean } = {}): string {
+  const dist = join(root, "dist");
+  if (!existsSync(join(dist, "index.html"))) throw new Error(`${dist} has no build: run "npm run build" first`);
+  const assets = join(dir, "assets");
+  rmSync(assets, { recursive: true, force: true });
+  cpSync(dist, assets, { recursive: true });
+  let config = readFileSync(join(root, "wrangler.toml"), "utf8");
+  if (options.cache === false) config = config.replace(/\[\[r2_buckets\]\][^[]*/g, "");
+  config = config
     .replace(/^main = "(.*)"$/m, (_, main: string) => `main = ${JSON.stringify(join(root, main))}`)
-    .replace(/^directory = "(.*)"$/m, (_, dir: string) => `directory = ${JSON.stringify(join(root, dir))}`);
+    .replace(/^directory = "(.*)"$/m, () => `directory = ${JSON.stringify(assets)}`);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, "wrangler-uncached.toml");
-  writeFileSync(file, absolute);
+  const file = join(dir, options.cache === false ? "wrangler-uncached.toml" : "wrangler.toml");
+  writeFileSync(file, config);
   return file;
+}
+
+/** The Worker without its R2 cache (see workerConfig). */
+export function uncachedConfig(dir: string): string {
+  return workerConfig(dir, { cache: false });
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const port = await freePort();
-  const process = startProcess(options.name ?? "wrangler", join(root, "node_modules", ".bin", "wrangler"), wranglerArgs(port, options), {
+  const config = options.config ?? workerConfig(join(options.logDir, `worker-${port}`));
+  const process = startProcess(options.name ?? "wrangler", join(root, "node_modules", ".bin", "wrangler"), wranglerArgs(port, { ...options, config }), {
     cwd: root,
     logDir: options.logDir,
     env: { ...globalThis.process.env, ...OFFLINE_ENV, CI: "true" },
