@@ -132,7 +132,9 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     if (!options.onCheckpoint) return;
     if (checkpointing) {
       if (!force) return;
-      await checkpointing;
+      // Several forced saves may wait here at once: only one runs at a time, so the
+      // caller's onCheckpoint never overlaps itself.
+      while (checkpointing) await checkpointing;
     }
     if (!force && Date.now() - lastCheckpoint < o.checkpointIntervalMs) return;
     lastCheckpoint = Date.now();

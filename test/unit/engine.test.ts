@@ -253,6 +253,25 @@ describe("downloadArchive into a random-access sink", () => {
     expect(verifiedAtCheckpoints.slice(0, 3)).toEqual([1, 2, 3]);
   });
 
+  it("never runs two saves at once, even when layers verify together", async () => {
+    const { image: img, blobs } = image([3_000, 3_000, 3_000, 3_000, 3_000, 3_000]);
+    const plan = planImageArchive([img]);
+    let active = 0;
+    let overlapped = false;
+    let saves = 0;
+    await downloadArchive({
+      plan, source: memorySource(blobs), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, connections: 6, checkpointIntervalMs: 0, ...fast,
+      onCheckpoint: async () => {
+        if (active++ > 0) overlapped = true;
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+        saves++;
+      },
+    });
+    expect(saves).toBeGreaterThanOrEqual(6);
+    expect(overlapped).toBe(false);
+  });
+
   it("ignores a state saved for another image", async () => {
     const { image: img, blobs } = image([100_000]);
     const plan = planImageArchive([img]);
