@@ -9,7 +9,8 @@ import { MergedFs, normalizeTarPath } from "../../shared/rootfs.ts";
 import type { TarReadEntry } from "../../shared/tar-reader.ts";
 import { lookUp, proxyClient } from "../lib/image-lookup.ts";
 import { errorInfo } from "../lib/protocol.ts";
-import { LayerSource, checkLayersReadable, newStats } from "./layer-source.ts";
+import { LayerSource, checkLayersReadable, newStats, type LayerOrigin } from "./layer-source.ts";
+import { savedMismatch } from "./saved-layers.ts";
 import type { ExploreEvent, ExploreRequest, OpenedImage, SaveResult, SaveTarget, SaveWhat } from "./protocol.ts";
 import { openOutput, writeAll } from "./sinks.ts";
 import { TreeIndex, within } from "./tree-index.ts";
@@ -89,18 +90,41 @@ async function openImage(id: string, reference: string, platform: Extract<Explor
   const layers: OpenedImage["layers"] = image.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType }));
   let entries = 0;
   let layerIndex = 0;
-  let layerSource: "cache" | "network" | undefined;
+  let origin: LayerOrigin | undefined;
   const progress = throttled(() =>
-    post({ kind: "progress", id, layer: layerIndex, layers: image.layers.length, done: stats.bytes, total, entries, ...(layerSource ? { source: layerSource } : {}) }),
+    post({
+      kind: "progress", id, layer: layerIndex, layers: image.layers.length, done: stats.bytes, total, entries,
+      ...(origin ? { source: origin.source } : {}), ...(origin?.source === "saved" ? { savedFile: origin.fileName } : {}),
+    }),
   );
+  const noted = (o: LayerOrigin) => {
+    origin = o;
+    const view = layers[layerIndex];
+    view.source = o.source;
+    if (o.source === "saved") view.savedFile = o.fileName;
+    else delete view.savedFile;
+  };
   for (layerIndex = 0; layerIndex < image.layers.length; layerIndex++) {
-    const headers: TarReadEntry[] = [];
-    for await (const item of source.items(layerIndex, stats, signal, (s) => (layers[layerIndex].source = layerSource = s))) {
-      headers.push(item.entry);
-      entries++;
-      progress();
+    const before = { entries, bytes: stats.bytes };
+    for (;;) {
+      const headers: TarReadEntry[] = [];
+      try {
+        for await (const item of source.items(layerIndex, stats, signal, noted)) {
+          headers.push(item.entry);
+          entries++;
+          progress();
+        }
+      } catch (error) {
+        // A saved file that no longer holds the layer is forgotten: read it again elsewhere.
+        if (signal.aborted || !savedMismatch(error)) throw error;
+        stats.saved--;
+        entries = before.entries;
+        stats.bytes = before.bytes;
+        continue;
+      }
+      fs.applyLayer(layerIndex, headers);
+      break;
     }
-    fs.applyLayer(layerIndex, headers);
     progress(true);
   }
   await source.settled();
@@ -113,6 +137,10 @@ async function openImage(id: string, reference: string, platform: Extract<Explor
     entries: tree.entries,
     fileBytes: tree.fileBytes,
     baseName: defaultFileName(ref, image.platform).replace(/\.tar$/, ""),
+    fetchedLayers: stats.fetched,
+    cachedLayers: stats.cached,
+    savedLayers: stats.saved,
+    savedWaiting: [...source.saved.waiting.values()],
   };
   session = { source, tree, opened };
   return opened;

@@ -1,5 +1,6 @@
 // An image's layers as tar entries, for browsing and exporting: each layer comes from
-// this browser's layer cache when it holds it, otherwise from the proxy through the
+// an image tar this browser saved that holds it (saved-layers.ts), else from this
+// browser's layer cache when it holds it, otherwise from the proxy through the
 // download engine (parallel ranged fetches, retries, sha256 verified as it streams),
 // stored in the cache on the way. Gzip goes through DecompressionStream; a zstd layer
 // fails with a message naming it (browsers cannot decompress zstd).
@@ -10,16 +11,21 @@ import { normalizeTarPath } from "../../shared/rootfs.ts";
 import type { RegistryClient, ResolvedImage } from "../../shared/registry.ts";
 import { readTar, type TarReadItem } from "../../shared/tar-reader.ts";
 import { cachedLayer, storeLayer } from "./layer-cache.ts";
+import type { SavedFile } from "../lib/db.ts";
+import { SAVED_MISMATCH, SavedLayers, savedMismatch } from "./saved-layers.ts";
+
+export type LayerOrigin = { source: "cache" | "network" } | { source: "saved"; fileName: string };
 
 export interface ReadStats {
-  /** Layers fetched from the network, and read from the cache, by this operation. */
+  /** Layers fetched from the network, read from the cache, and read from a saved file, by this operation. */
   fetched: number;
   cached: number;
+  saved: number;
   /** Compressed bytes read so far. */
   bytes: number;
 }
 
-export const newStats = (): ReadStats => ({ fetched: 0, cached: 0, bytes: 0 });
+export const newStats = (): ReadStats => ({ fetched: 0, cached: 0, saved: 0, bytes: 0 });
 
 export function zstdSupported(): boolean {
   try {
@@ -48,6 +54,7 @@ export class LayerSource {
   readonly #image: ResolvedImage;
   /** Cache writes still running, so a second read waits for the first one's copy. */
   readonly #storing = new Map<string, Promise<boolean>>();
+  readonly saved = new SavedLayers();
 
   constructor(client: RegistryClient, image: ResolvedImage) {
     this.#client = client;
@@ -59,13 +66,18 @@ export class LayerSource {
   }
 
   /** A layer's compressed bytes, whole and verified (or the stream errors). */
-  async compressed(index: number, stats: ReadStats, signal: AbortSignal): Promise<{ stream: ReadableStream<Uint8Array>; source: "cache" | "network" }> {
+  async compressed(index: number, stats: ReadStats, signal: AbortSignal): Promise<{ stream: ReadableStream<Uint8Array>; origin: LayerOrigin; saved?: SavedFile }> {
     const layer = this.#image.layers[index];
+    const saved = await this.saved.open(layer.digest, layer.size);
+    if (saved) {
+      stats.saved++;
+      return { stream: saved.stream, origin: { source: "saved", fileName: saved.record.fileName }, saved: saved.record };
+    }
     await this.#storing.get(layer.digest);
     const cached = await cachedLayer(layer.digest, layer.size);
     if (cached) {
       stats.cached++;
-      return { stream: cached, source: "cache" };
+      return { stream: cached, origin: { source: "cache" } };
     }
     stats.fetched++;
     const fetched = this.#fetchVerified(index, signal);
@@ -73,7 +85,7 @@ export class LayerSource {
     const keep = this.#image.layers.map((l) => l.digest);
     const storing = storeLayer(layer.digest, layer.size, forCache, keep).finally(() => this.#storing.delete(layer.digest));
     this.#storing.set(layer.digest, storing);
-    return { stream: forReader, source: "network" };
+    return { stream: forReader, origin: { source: "network" } };
   }
 
   /** Waits until every layer fetched so far is in the cache (or failed to get there). */
@@ -84,10 +96,29 @@ export class LayerSource {
   /**
    * The layer's tar entries. Reading to the end drains the stream, so the layer is
    * verified (and cached) before the generator finishes; stopping early cancels it.
+   * A layer from a saved file that turns out wrong (or unreadable) ends with a
+   * SAVED_FILE_CHANGED error after its file is forgotten: reading it again goes to the
+   * cache or the network.
    */
-  async *items(index: number, stats: ReadStats, signal: AbortSignal, onSource?: (source: "cache" | "network") => void): AsyncGenerator<TarReadItem> {
-    const { stream, source } = await this.compressed(index, stats, signal);
-    onSource?.(source);
+  async *items(index: number, stats: ReadStats, signal: AbortSignal, onSource?: (origin: LayerOrigin) => void): AsyncGenerator<TarReadItem> {
+    const { stream, origin, saved } = await this.compressed(index, stats, signal);
+    onSource?.(origin);
+    if (!saved) {
+      yield* this.#items(index, stream, stats, signal);
+      return;
+    }
+    try {
+      yield* this.#items(index, stream, stats, signal);
+    } catch (error) {
+      if (signal.aborted || savedMismatch(error) || (error instanceof DockerdlError && error.code === "UNSUPPORTED_LAYER")) throw error;
+      // Bytes that do not decompress or parse: the file changed under its record.
+      const digest = this.#image.layers[index].digest;
+      await this.saved.drop(saved, digest);
+      throw new DockerdlError(SAVED_MISMATCH, `the saved file ${saved.fileName} no longer holds layer ${digest}`, { cause: error });
+    }
+  }
+
+  async *#items(index: number, stream: ReadableStream<Uint8Array>, stats: ReadStats, signal: AbortSignal): AsyncGenerator<TarReadItem> {
     const counted = stream.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         stats.bytes += chunk.length;

@@ -27,7 +27,19 @@ export interface LayerView {
   size: number;
   mediaType: string;
   /** Where its bytes came from when it was last read. */
-  source?: "network" | "cache";
+  source?: LayerSourceKind;
+  /** The saved image tar it was read from, when source is "saved". */
+  savedFile?: string;
+}
+
+/** A layer is read from an image tar this browser saved, its layer cache, or the network. */
+export type LayerSourceKind = "network" | "cache" | "saved";
+
+/** A saved image tar holding some of this image's layers that the worker may not read yet. */
+export interface SavedFileWaiting {
+  /** Its record's id in IndexedDB ("saved-files"), where the page finds the handle. */
+  id: string;
+  fileName: string;
 }
 
 export interface OpenedImage {
@@ -40,6 +52,12 @@ export interface OpenedImage {
   fileBytes: number;
   /** A file name stem for exports, e.g. "ubuntu_22.04_linux_amd64". */
   baseName: string;
+  /** Layers read from the network, from the cache and from saved files while opening. */
+  fetchedLayers: number;
+  cachedLayers: number;
+  savedLayers: number;
+  /** Saved files that hold layers of this image but need the person's permission to be read. */
+  savedWaiting: SavedFileWaiting[];
 }
 
 export interface SearchResult {
@@ -78,7 +96,8 @@ export interface ExploreProgress {
   /** Layer being read (0-based) and how many there are; absent for exports. */
   layer?: number;
   layers?: number;
-  source?: "network" | "cache";
+  source?: LayerSourceKind;
+  savedFile?: string;
   done: number;
   total: number;
   entries: number;

@@ -1,6 +1,8 @@
 // The app's IndexedDB (via idb): unfinished downloads (engine state and the file
 // handle, so a reload or a crash can resume), the history of finished downloads, and
-// credentials a person asked to remember on this device. Used by the page and workers.
+// credentials a person asked to remember on this device, and the image files saved
+// through File System Access with where each layer sits in them (so the explorer can
+// read a layer from disk instead of fetching it again). Used by the page and workers.
 
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { EngineState } from "../../shared/engine/index.ts";
@@ -35,23 +37,92 @@ export interface HistoryEntry {
   via: "file" | "stream";
 }
 
+/** Where one layer's compressed bytes sit in a saved image tar (from the plan). */
+export interface SavedLayer {
+  digest: string;
+  offset: number;
+  size: number;
+}
+
+/**
+ * An image tar written through File System Access, finished or not, keyed by its job's
+ * id. Only `verified` layers are known to be in the file (all of them once complete);
+ * a reader still checks each layer's sha256, since the file may have changed since.
+ */
+export interface SavedFile {
+  id: string;
+  fileName: string;
+  handle: FileSystemFileHandle;
+  reference: string;
+  platform: Platform;
+  /** The platform's manifest digest: what the file contains. */
+  manifestDigest: string;
+  totalSize: number;
+  layers: SavedLayer[];
+  /** Digests of the layers whose bytes the last commit holds, verified by the engine. */
+  verified: string[];
+  complete: boolean;
+  updatedAt: number;
+}
+
 interface Schema extends DBSchema {
   jobs: { key: string; value: UnfinishedJob };
   history: { key: string; value: HistoryEntry; indexes: { finishedAt: number } };
   credentials: { key: string; value: Credentials & { registry: string } };
+  "saved-files": { key: string; value: SavedFile; indexes: { digest: string } };
 }
 
 let db: Promise<IDBPDatabase<Schema>> | undefined;
 
 export function openAppDB(): Promise<IDBPDatabase<Schema>> {
-  db ??= openDB<Schema>("dockerdl", 1, {
-    upgrade(database) {
-      database.createObjectStore("jobs", { keyPath: "id" });
-      database.createObjectStore("history", { keyPath: "id" }).createIndex("finishedAt", "finishedAt");
-      database.createObjectStore("credentials", { keyPath: "registry" });
+  // Version 2 added "saved-files"; stores of version 1 are kept as they are.
+  db ??= openDB<Schema>("dockerdl", 2, {
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        database.createObjectStore("jobs", { keyPath: "id" });
+        database.createObjectStore("history", { keyPath: "id" }).createIndex("finishedAt", "finishedAt");
+        database.createObjectStore("credentials", { keyPath: "registry" });
+      }
+      if (oldVersion < 2) {
+        database.createObjectStore("saved-files", { keyPath: "id" }).createIndex("digest", "verified", { multiEntry: true });
+      }
+    },
+    // A newer version in another tab waits for this one: let it go, and reopen next time.
+    blocking() {
+      void db?.then((open) => open.close());
+      db = undefined;
     },
   });
   return db;
+}
+
+/** Records (or updates) a saved file; another record for the same file on disk is dropped. */
+export async function recordSavedFile(file: SavedFile): Promise<void> {
+  const database = await openAppDB();
+  const known = (await database.getKey("saved-files", file.id)) !== undefined;
+  for (const other of known ? [] : await database.getAll("saved-files")) {
+    const same = await other.handle.isSameEntry(file.handle).catch(() => false);
+    if (same) await database.delete("saved-files", other.id);
+  }
+  await database.put("saved-files", file);
+}
+
+/** Saved files whose verified layers include `digest`, most recently updated first. */
+export async function savedFilesWith(digest: string): Promise<SavedFile[]> {
+  const found = await (await openAppDB()).getAllFromIndex("saved-files", "digest", digest);
+  return found.sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+export async function listSavedFiles(): Promise<SavedFile[]> {
+  return (await openAppDB()).getAll("saved-files");
+}
+
+export async function loadSavedFile(id: string): Promise<SavedFile | undefined> {
+  return (await openAppDB()).get("saved-files", id);
+}
+
+export async function deleteSavedFile(id: string): Promise<void> {
+  await (await openAppDB()).delete("saved-files", id);
 }
 
 export async function saveJob(job: UnfinishedJob): Promise<void> {

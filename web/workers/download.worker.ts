@@ -2,10 +2,12 @@
 // images up through the proxy, and the File System Access download (parallel fetches,
 // hashing, positioned writes). This file only wires messages to those modules.
 
-import type { Progress } from "../../shared/engine/index.ts";
+import type { EngineState, Progress } from "../../shared/engine/index.ts";
 import { isDockerdlError } from "../../shared/errors.ts";
 import { parseReference } from "../../shared/reference.ts";
-import { addHistory, deleteJob, loadJob, saveJob } from "../lib/db.ts";
+import type { ResolvedImage } from "../../shared/registry.ts";
+import { blobSegments, type TarPlan } from "../../shared/tar.ts";
+import { addHistory, deleteJob, deleteSavedFile, loadJob, recordSavedFile, saveJob, type SavedFile } from "../lib/db.ts";
 import { lookUp, planOf, proxyClient, resolvePinned, summarize, topDigest } from "../lib/image-lookup.ts";
 import { errorInfo, type Event, type Request, type StartJob } from "../lib/protocol.ts";
 import { listTags } from "../lib/tags.ts";
@@ -77,13 +79,16 @@ async function start(job: StartJob, handle: FileSystemFileHandle, resume: boolea
     await downloadToFile({
       client, image, plan, handle, signal: controller.signal, onProgress: progress,
       ...(resumeState ? { resume: resumeState } : {}),
-      onCommit: (state) =>
-        saveJob({
+      onCommit: async (state) => {
+        await saveJob({
           id: job.id, reference: summary.reference, platform: image.platform, pinnedDigest: topDigest(image),
           fileName: handle.name, totalSize: plan.totalSize, doneBytes: done, handle, registry: ref.registry,
           updatedAt: Date.now(), ...(state ? { state } : {}),
-        }),
+        });
+        await recordSavedFile(savedFile(job.id, summary.reference, image, plan, handle, state)).catch(() => {});
+      },
     });
+    await recordSavedFile(savedFile(job.id, summary.reference, image, plan, handle, "complete")).catch(() => {});
     await deleteJob(job.id);
     await addHistory({
       id: job.id, reference: summary.reference, platform: image.platform, digest: summary.digest,
@@ -107,10 +112,25 @@ async function start(job: StartJob, handle: FileSystemFileHandle, resume: boolea
   }
 }
 
+/**
+ * Where each layer sits in the saved file, for the explorer: every layer the committed
+ * state has verified (all of them once the download is complete).
+ */
+function savedFile(id: string, reference: string, image: ResolvedImage, plan: TarPlan, handle: FileSystemFileHandle, state: EngineState | "complete" | undefined): SavedFile {
+  const layers = blobSegments(plan).map((s) => ({ digest: s.key, offset: s.offset, size: s.size }));
+  const complete = state === "complete";
+  const verified = complete ? layers.map((l) => l.digest) : layers.filter((l) => state?.blobs[l.digest]?.verified).map((l) => l.digest);
+  return {
+    id, fileName: handle.name, handle, reference, platform: image.platform, manifestDigest: image.manifest.digest,
+    totalSize: plan.totalSize, layers, verified, complete, updatedAt: Date.now(),
+  };
+}
+
 /** Cancel: the unfinished job is dropped and its partial file removed where the browser allows. */
 async function forget(id: string, handle?: FileSystemFileHandle): Promise<void> {
   const saved = await loadJob(id);
   await deleteJob(id);
+  await deleteSavedFile(id).catch(() => {});
   const file = (handle ?? saved?.handle) as (FileSystemFileHandle & { remove?: () => Promise<void> }) | undefined;
   await file?.remove?.().catch(() => {});
 }

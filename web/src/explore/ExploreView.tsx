@@ -4,8 +4,8 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatPlatform, type Platform } from "../../../shared/platform.ts";
 import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
-import type { ExploreProgress, NodeView, OpenedImage, SaveResult, SaveWhat } from "../../explore/protocol.ts";
-import { forgetCredentials, rememberCredentials, rememberedCredentials } from "../../lib/db.ts";
+import type { ExploreProgress, LayerSourceKind, NodeView, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../explore/protocol.ts";
+import { forgetCredentials, listSavedFiles, loadSavedFile, rememberCredentials, rememberedCredentials } from "../../lib/db.ts";
 import type { Credentials } from "../../lib/image-lookup.ts";
 import { errorInfo, type ErrorInfo } from "../../lib/protocol.ts";
 import { CredentialsFields, type CredentialsState } from "../components/CredentialsFields.tsx";
@@ -121,6 +121,8 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
 
   const browse = async () => {
     if (!parsed.ref || lookup.status !== "ok") return;
+    // Pressing Browse is a gesture: the one moment to ask to read this image's saved file again.
+    await askToReadSaved(name, platform);
     const id = newId();
     setOpening({ status: "loading", id });
     setPageError(undefined);
@@ -171,6 +173,15 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
   const exportAll = (format: "zip" | "tar") => {
     if (!image) return;
     void runSave({ kind: format, path: "" }, `${image.baseName}-rootfs.${format}`, image.fileBytes, `${image.reference} (${format.toUpperCase()})`, true);
+  };
+
+  // A saved file the worker could not read without the person's permission.
+  const useSaved = async (waiting: SavedFileWaiting) => {
+    setPageError(undefined);
+    const record = await loadSavedFile(waiting.id).catch(() => undefined);
+    const permission = record ? await askPermission(record.handle) : "denied";
+    if (permission === "granted") void browse();
+    else setPageError({ code: "PERMISSION", message: t("saved.denied", { name: waiting.fileName }) });
   };
 
   const forget = async () => {
@@ -225,7 +236,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
       {opening.status === "loading" && <ReadingCard progress={opening.progress} t={t} />}
       {opening.status === "error" && <div class="card"><ErrorMessage error={opening.error} /></div>}
       {pageError && <div class="card"><ErrorMessage error={pageError} /></div>}
-      {image && <ImageCard image={image} onExport={exportAll} t={t} />}
+      {image && <ImageCard image={image} onExport={exportAll} onUseSaved={(w) => void useSaved(w)} t={t} />}
       {saves.length > 0 && (
         <section class="card saves" aria-labelledby="saves-heading">
           <h2 id="saves-heading">{t("save.heading")}</h2>
@@ -247,7 +258,7 @@ function ReadingCard({ progress, t }: { progress?: ExploreProgress; t: ExploreTr
       {progress?.layers !== undefined && progress.layer !== undefined ? (
         <p>
           {t("progress.layer", { n: Math.min(progress.layer + 1, progress.layers), count: progress.layers })}
-          {progress.source && <span class="muted"> — {t(progress.source === "cache" ? "progress.cache" : "progress.network")}</span>}
+          {progress.source && <span class="muted"> — {t(PROGRESS_KEY[progress.source], { name: progress.savedFile ?? "" })}</span>}
         </p>
       ) : (
         <p class="muted">…</p>
@@ -263,9 +274,43 @@ function ReadingCard({ progress, t }: { progress?: ExploreProgress; t: ExploreTr
   );
 }
 
-function ImageCard({ image, onExport, t }: { image: OpenedImage; onExport(format: "zip" | "tar"): void; t: ExploreTranslate }) {
+const PROGRESS_KEY = { cache: "progress.cache", network: "progress.network", saved: "progress.saved" } as const satisfies Record<LayerSourceKind, string>;
+const LAYER_KEY = { cache: "layer.cache", network: "layer.network", saved: "layer.saved" } as const satisfies Record<LayerSourceKind, string>;
+
+type PermissionHandle = FileSystemFileHandle & {
+  queryPermission?(descriptor: { mode: "read" }): Promise<PermissionState>;
+  requestPermission?(descriptor: { mode: "read" }): Promise<PermissionState>;
+};
+
+async function askPermission(handle: FileSystemFileHandle): Promise<PermissionState> {
+  const h = handle as PermissionHandle;
+  try {
+    const now = (await h.queryPermission?.({ mode: "read" })) ?? "granted";
+    return now === "prompt" ? ((await h.requestPermission?.({ mode: "read" })) ?? "denied") : now;
+  } catch {
+    return "denied";
+  }
+}
+
+/** Asks to read the newest saved file of this image and platform again, if the browser needs asking. */
+async function askToReadSaved(reference: string, platform: string): Promise<void> {
+  try {
+    const saved = (await listSavedFiles())
+      .filter((f) => f.reference === reference && formatPlatform(f.platform) === platform && f.verified.length > 0)
+      .sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    const handle = saved?.handle as PermissionHandle | undefined;
+    if (handle && (await handle.queryPermission?.({ mode: "read" })) === "prompt") await handle.requestPermission?.({ mode: "read" });
+  } catch {
+    // no saved file to read: the layers come from the cache or the network
+  }
+}
+
+function ImageCard({ image, onExport, onUseSaved, t }: { image: OpenedImage; onExport(format: "zip" | "tar"): void; onUseSaved(waiting: SavedFileWaiting): void; t: ExploreTranslate }) {
   return (
-    <section class="card explore-image" aria-labelledby="explore-image-heading" data-testid="explore-image">
+    <section
+      class="card explore-image" aria-labelledby="explore-image-heading" data-testid="explore-image"
+      data-fetched={image.fetchedLayers} data-cached={image.cachedLayers} data-saved={image.savedLayers}
+    >
       <h2 id="explore-image-heading">{image.reference}</h2>
       <dl>
         <dt>{t("image.platform")}</dt>
@@ -281,13 +326,19 @@ function ImageCard({ image, onExport, t }: { image: OpenedImage; onExport(format
         <summary>{t("image.layers")} ({image.layers.length})</summary>
         <ol>
           {image.layers.map((l) => (
-            <li key={l.digest} data-source={l.source}>
+            <li key={l.digest} data-digest={l.digest} data-source={l.source} data-saved-file={l.savedFile}>
               <code class="layer-name">{l.digest.slice(0, 19)}</code> {formatBytes(l.size)}
-              {l.source && <span class="muted"> · {t(l.source === "cache" ? "layer.cache" : "layer.network")}</span>}
+              {l.source && <span class="muted"> · {t(LAYER_KEY[l.source], { name: l.savedFile ?? "" })}</span>}
             </li>
           ))}
         </ol>
       </details>
+      {image.savedWaiting.map((w) => (
+        <div key={w.id} class="note saved-waiting" data-testid="saved-waiting">
+          <p>{t("saved.waiting", { name: w.fileName })}</p>
+          <button type="button" class="secondary" onClick={() => onUseSaved(w)}>{t("saved.use", { name: w.fileName })}</button>
+        </div>
+      ))}
       <p class="note">{t("cache.note")}</p>
       <h3>{t("export.heading")}</h3>
       <p class="note">{t("export.note")}</p>
