@@ -1,7 +1,9 @@
 // GET and HEAD /v2/<name>/blobs/<digest>. From R2 when the blob is cached (ranges too),
 // after checking a private blob's requester upstream; otherwise from upstream, and a full
 // GET fills the cache on the way through (see verified-pump.ts). Ranged reads of a blob
-// that isn't cached go straight through: a part of a blob can't be verified or stored.
+// that isn't cached go straight through (a part of a blob can't be verified or stored),
+// and start one full fetch in the background that fills the cache, so a blob downloaded
+// in ranges (the PWA and the CLI split large layers) is cached for the next client too.
 import { verifyRequester, visibilityFor } from "./access.ts";
 import { openBlobUpload, type BlobUpload } from "./blob-upload.ts";
 import { blobKey, visibilityOf } from "./cache-keys.ts";
@@ -22,8 +24,52 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
     if (cached) return cached;
   }
   const whole = request.method === "GET" && !request.headers.get("range");
+  if (cache && request.method === "GET" && !whole) fillInBackground(request, route, mirror, cache, path);
   if (!cache || !whole) return passThrough(request, route, path);
   return fill(request, route, mirror, cache, path);
+}
+
+/** Background fills running in this isolate, by digest: one per blob, however many ranges ask. */
+const backgroundFills = new Map<string, Promise<void>>();
+
+/**
+ * Fetches the whole blob once, verified, into R2 while ranges of it are served from
+ * upstream. Every ranged request of the blob keeps the fill alive (waitUntil), so it
+ * lasts as long as a client is still downloading the blob, plus the runtime's grace.
+ */
+function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: R2Bucket, path: string): void {
+  let running = backgroundFills.get(route.reference);
+  if (!running) {
+    // Same credentials and Accept as the client's request, but no Range and not tied to
+    // the client's connection.
+    const headers = new Headers(request.headers);
+    headers.delete("range");
+    const whole = new Request(request.url, { method: "GET", headers });
+    running = (async () => {
+      const [upstream, visibility] = await Promise.all([
+        callUpstream(whole, route, path, { method: "GET" }),
+        visibilityFor(whole, route, path),
+      ]);
+      const length = Number(upstream.headers.get("content-length"));
+      if (upstream.status !== 200 || !upstream.body || upstream.headers.get("content-length") === null || !Number.isSafeInteger(length)) {
+        await upstream.body?.cancel();
+        return;
+      }
+      const upload = openBlobUpload(cache, {
+        key: blobKey(route.reference),
+        digest: route.reference,
+        length,
+        visibility,
+        source: `${route.key}/${route.upstreamName}`,
+        singlePutLimit: mirror.config.singlePutLimit,
+      });
+      await Promise.all([pumpVerified(upstream.body, route.reference, null, upload.writable), upload.done]);
+    })()
+      .catch((error: unknown) => console.warn(`background fill of ${route.reference} from ${route.key}: ${String(error)}`))
+      .finally(() => backgroundFills.delete(route.reference));
+    backgroundFills.set(route.reference, running);
+  }
+  mirror.waitUntil(running);
 }
 
 async function passThrough(request: Request, route: V2Route, path: string): Promise<Response> {

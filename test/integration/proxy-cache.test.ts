@@ -109,6 +109,26 @@ describe("the blob and manifest cache", () => {
     expect(upstreamGets.length).toBe(2); // the uncached worker's two ranges
   });
 
+  it("fills the cache in the background when an uncached blob is fetched in ranges", async () => {
+    const { digest, bytes } = await freshBlob("proxytest/ranged-fill", 3 * MIB);
+    const url = `${cached.url}/v2/basic.test/proxytest/ranged-fill/blobs/${digest}`;
+    const auth = { authorization: basicAuth };
+    // As the engine does: the blob in parallel ranges, never a whole GET.
+    const half = Math.floor(bytes.length / 2);
+    const parts = await Promise.all([`bytes=0-${half - 1}`, `bytes=${half}-`].map(async (range) => {
+      const response = await fetch(url, { headers: { ...auth, range } });
+      expect(response.status).toBe(206);
+      return new Uint8Array(await response.arrayBuffer());
+    }));
+    expect(sha256(Buffer.concat(parts))).toBe(digest);
+    await settle();
+    const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
+    const again = await download(url, auth);
+    expect(sha256(again.bytes!)).toBe(digest);
+    const upstreamGets = log.since().filter((e) => e.method === "GET" && e.path.includes(digest));
+    expect(upstreamGets.length).toBe(0);
+  });
+
   it("never hands a cached private blob to a client that may not pull it", async () => {
     const secret = harness.fixtures.find((f) => f.repository === "private/secret")!;
     const credentials = `Basic ${Buffer.from(`${harness.user.username}:${harness.user.password}`).toString("base64")}`;
