@@ -12,7 +12,7 @@ const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");
 
 function run(command: string, commandArgs: string[], allowFailure = false): string {
-  const result = spawnSync(command, commandArgs, { cwd: root, encoding: "utf8", stdio: ["inherit", "pipe", "pipe"] });
+  const result = spawnSync(command, commandArgs, { cwd: root, encoding: "utf8", stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
   process.stdout.write(result.stdout ?? "");
   process.stderr.write(result.stderr ?? "");
   if (result.status !== 0 && !allowFailure) process.exit(result.status ?? 1);
