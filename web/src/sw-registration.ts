@@ -4,13 +4,17 @@
 export function registerServiceWorker(onUpdate: (waiting: ServiceWorker) => void): void {
   if (!("serviceWorker" in navigator)) return;
   let reloading = false;
+  // Whether the page had a controller before the latest change: a page opened before
+  // any service worker was claimed by the first one, and a later change is an update.
+  let controlled = navigator.serviceWorker.controller !== null;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     // Only a page that was already controlled reloads: the first install just claims it.
+    const hadController = controlled;
+    controlled = true;
     if (reloading || !hadController) return;
     reloading = true;
     location.reload();
   });
-  const hadController = navigator.serviceWorker.controller !== null;
   navigator.serviceWorker
     .register("/sw.js", { scope: "/" })
     .then((registration) => {
@@ -23,6 +27,9 @@ export function registerServiceWorker(onUpdate: (waiting: ServiceWorker) => void
         worker.addEventListener("statechange", check);
       };
       watch(registration.waiting);
+      // A new version may already be installing when register() resolves, its
+      // updatefound already past.
+      watch(registration.installing);
       registration.addEventListener("updatefound", () => watch(registration.installing));
       // Long-lived tabs (an installed app) look for new versions hourly.
       setInterval(() => void registration.update().catch(() => {}), 60 * 60_000);
