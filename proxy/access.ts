@@ -7,10 +7,9 @@ import { findChallenge } from "../shared/www-authenticate.ts";
 import type { Visibility } from "./cache-keys.ts";
 import { registryError } from "./registry-errors.ts";
 import type { V2Route } from "./route.ts";
-import { rewriteChallenge, upstreamAuthorization } from "./token.ts";
+import { anonymousPullToken, rewriteChallenge, upstreamAuthorization } from "./token.ts";
 import { callUpstream, upstreamTarget } from "./upstream-call.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
-import { upstreamFetch } from "./upstream.ts";
 
 const PROBE_TTL_MS = 5 * 60_000;
 const probes = new Map<string, { value: boolean; expires: number }>();
@@ -35,7 +34,7 @@ export async function visibilityFor(request: Request, route: V2Route, path: stri
  * anonymous token dance of its own challenge if it has one. Remembered per repository
  * for a few minutes; any doubt (errors included) means private.
  */
-export async function anonymouslyReadable(request: Request, route: V2Route, path: string): Promise<boolean> {
+async function anonymouslyReadable(request: Request, route: V2Route, path: string): Promise<boolean> {
   const memoKey = `${route.upstream.href} ${route.upstreamName}`;
   const memo = probes.get(memoKey);
   if (memo && memo.expires > Date.now()) return memo.value;
@@ -56,17 +55,8 @@ async function probe(request: Request, route: V2Route, path: string): Promise<bo
   if (first.status !== 401) return false;
   const bearer = findChallenge(first.headers.get("www-authenticate"), "bearer");
   if (!bearer?.params.realm) return false;
-  const realm = new URL(bearer.params.realm, upstreamTarget(route, path));
-  if (bearer.params.service) realm.searchParams.set("service", bearer.params.service);
-  realm.searchParams.set("scope", `repository:${route.upstreamName}:pull`);
-  const tokenResponse = await upstreamFetch(realm, { method: "GET", headers: new Headers({ accept: "application/json" }) }, route.upstream);
-  if (!tokenResponse.ok) {
-    await tokenResponse.body?.cancel();
-    return false;
-  }
-  const body = (await tokenResponse.json()) as { token?: string; access_token?: string };
-  const token = body.token ?? body.access_token;
-  if (!token) return false;
+  // Any failure here throws, which anonymouslyReadable takes as "private".
+  const token = await anonymousPullToken(new URL(bearer.params.realm, upstreamTarget(route, path)), bearer.params.service, route.upstreamName, route.upstream);
   const withToken = new Request(request.url, { headers: { authorization: `Bearer ${token}`, accept: request.headers.get("accept") ?? "" } });
   const second = await callUpstream(withToken, route, path, { method: "HEAD" });
   await second.body?.cancel();

@@ -26,7 +26,7 @@ export interface UploadInfo {
   singlePutLimit: number;
 }
 
-export function partSizeFor(length: number, singlePutLimit: number): number {
+function partSizeFor(length: number, singlePutLimit: number): number {
   const spread = Math.ceil(length / MAX_PARTS / MIB) * MIB;
   return Math.max(MIN_PART, spread, Math.min(DEFAULT_PART, singlePutLimit));
 }

@@ -26,9 +26,9 @@ export interface Config {
 }
 
 /** R2's limit for one put; larger objects take the multipart API. */
-export const R2_MAX_SINGLE_PUT = 5 * 1024 ** 3;
+const R2_MAX_SINGLE_PUT = 5 * 1024 ** 3;
 
-export const DEFAULT_UPSTREAMS: Record<string, string> = {
+const DEFAULT_UPSTREAMS: Record<string, string> = {
   "docker.io": "https://registry-1.docker.io",
   "ghcr.io": "https://ghcr.io",
   "quay.io": "https://quay.io",

@@ -33,7 +33,7 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const HOSTLIKE = /[.:]|^localhost$/;
 
-export function looksLikeHost(component: string): boolean {
+function looksLikeHost(component: string): boolean {
   return HOSTLIKE.test(component);
 }
 

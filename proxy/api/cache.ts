@@ -23,7 +23,7 @@ export interface Cached<T> {
 }
 
 /** Keys live under their own prefix so they never meet the mirror's blobs and manifests. */
-export const CACHE_PREFIX = "hub-api/v1/";
+const CACHE_PREFIX = "hub-api/v1/";
 
 export async function cacheKey(kind: string, input: unknown): Promise<string> {
   const digest = await sha256Digest(new TextEncoder().encode(JSON.stringify(input)));

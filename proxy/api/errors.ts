@@ -2,6 +2,7 @@
 // the same: {"error":{"code","message","hint"?}} with the right status. The codes follow
 // shared/errors.ts where one fits (BAD_REFERENCE, NOT_FOUND, UPSTREAM, RATE_LIMITED…).
 import { DockerdlError } from "../../shared/errors.ts";
+import type { ApiErrorBody } from "../../shared/seed-api.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -26,7 +27,7 @@ export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit)
 }
 
 export function apiErrorResponse(error: ApiError): Response {
-  const body = { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+  const body: ApiErrorBody = { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
   return jsonResponse(body, error.status, { "cache-control": "no-store", ...error.headers });
 }
 

@@ -56,12 +56,7 @@ export function hubPath(repository: string): { namespace: string; name: string }
   return { namespace: parts[0], name: parts[1] };
 }
 
-/** How docker writes a Hub repository: official images without "library/". */
-export function familiarHubName(repository: string): string {
-  return repository.startsWith("library/") ? repository.slice("library/".length) : repository;
-}
-
 /** base + "/v2/…", whether or not the base URL ends with "/" (URL.href always does). */
-export function joinPath(base: URL, path: string): string {
+function joinPath(base: URL, path: string): string {
   return base.href.replace(/\/+$/, "") + path;
 }

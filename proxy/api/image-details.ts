@@ -3,6 +3,7 @@
 // stars, pulls, last update and a page of tags with per-platform sizes and digests, all
 // from Hub's web API. Other registries: a page of tag names from tags/list, and full
 // platform details for the tag the reference names. Cached for DETAILS_TTL (30 min).
+import type { ImageDetails, TagInfo } from "../../shared/seed-api.ts";
 import { DOCKER_HUB, familiarRepository, formatReference, parseReference, type Reference } from "../../shared/reference.ts";
 import { resolveRepository, RouteError } from "../route.ts";
 import { cacheHeaders, cacheKey, cachedJson } from "./cache.ts";
@@ -12,32 +13,7 @@ import { hubGet, hubPath, type HubRepository, type HubTag, type HubTagPage } fro
 import { optionalInt, readParams, requireText } from "./input.ts";
 import type { RegistryTarget } from "./registry-client.ts";
 import { listRegistryTags, registryTagInfo } from "./registry-tags.ts";
-import { tagFromHub, type TagInfo } from "./tags.ts";
-
-export interface ImageDetails {
-  /** The reference in full: docker.io/library/nginx:latest. */
-  image: string;
-  registry: string;
-  repository: string;
-  /** As docker writes it: nginx, grafana/grafana, ghcr.io/owner/app. */
-  name: string;
-  source: "hub" | "registry";
-  official: boolean | null;
-  description: string | null;
-  /** Markdown, as the publisher wrote it: render it sanitised. */
-  fullDescription: string | null;
-  stars: number | null;
-  pulls: number | null;
-  lastUpdated: string | null;
-  /** The tag (or digest) the reference names; null when it does not exist. */
-  tag: TagInfo | null;
-  tags: TagInfo[];
-  tagCount: number | null;
-  page: number;
-  limit: number;
-  hasMoreTags: boolean;
-  fetchedAt: string;
-}
+import { tagFromHub } from "./tags.ts";
 
 const MAX_IMAGE_LENGTH = 512;
 

@@ -6,12 +6,7 @@ import type { ApiContext } from "./context.ts";
 import { jsonResponse } from "./errors.ts";
 import { hubGet, type HubNamespaceRepositoryPage } from "./hub.ts";
 import { optionalInt, readParams } from "./input.ts";
-import type { SearchResult } from "./search.ts";
-
-export interface PopularAnswer {
-  repositories: (SearchResult & { lastUpdated: string | null })[];
-  fetchedAt: string;
-}
+import type { PopularAnswer } from "../../shared/seed-api.ts";
 
 export async function handlePopular(request: Request, ctx: ApiContext): Promise<Response> {
   const params = await readParams(request, { limit: ["limit"] });

@@ -3,9 +3,9 @@
 // itself. Every request goes through the proxy's upstreamFetch, so only UPSTREAMS and
 // the token realms and redirects they name are contacted, with the same address guard.
 import { findChallenge } from "../../shared/www-authenticate.ts";
-import { upstreamFetch } from "../upstream.ts";
+import { anonymousPullToken, TokenServiceError } from "../token.ts";
+import { upstreamFetch, v2Url } from "../upstream.ts";
 import { ApiError } from "./errors.ts";
-import { joinPath } from "./hub.ts";
 
 export interface RegistryTarget {
   /** The UPSTREAMS key, e.g. "ghcr.io". */
@@ -20,7 +20,7 @@ const tokens = new Map<string, { token: string; expires: number }>();
 
 /** GET /v2/<repository>/<path>, with an anonymous pull token when the registry asks for one. */
 export async function registryGet(target: RegistryTarget, path: string, accept?: string): Promise<Response> {
-  const url = new URL(joinPath(target.upstream, `/v2/${target.repository}/${path}`));
+  const url = v2Url(target.upstream, `${target.repository}/${path}`);
   const tokenKey = `${target.upstream.href}|${target.repository}`;
   const send = (token: string | undefined) => {
     const headers = new Headers();
@@ -63,28 +63,21 @@ async function fetchOrFail(url: URL, headers: Headers, target: RegistryTarget): 
   try {
     return await upstreamFetch(url, { method: "GET", headers, signal: AbortSignal.timeout(TIMEOUT_MS) }, target.upstream);
   } catch (error) {
-    throw new ApiError(502, "UPSTREAM", `could not reach registry ${target.key}: ${error instanceof Error ? error.message : String(error)}`);
+    throw unreachable(target, error);
   }
 }
 
+function unreachable(target: RegistryTarget, error: unknown): ApiError {
+  return new ApiError(502, "UPSTREAM", `could not reach registry ${target.key}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 async function anonymousToken(target: RegistryTarget, realm: URL, service: string | undefined): Promise<string> {
-  const url = new URL(realm);
-  if (service) url.searchParams.set("service", service);
-  url.searchParams.set("scope", `repository:${target.repository}:pull`);
-  const response = await fetchOrFail(url, new Headers({ accept: "application/json" }), target);
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new ApiError(502, "UPSTREAM", `the token service of ${target.key} answered ${response.status}`);
-  }
-  let body: { token?: unknown; access_token?: unknown };
   try {
-    body = (await response.json()) as typeof body;
-  } catch {
-    throw new ApiError(502, "UPSTREAM", `the token service of ${target.key} answered something that is not JSON`);
+    return await anonymousPullToken(realm, service, target.repository, target.upstream, AbortSignal.timeout(TIMEOUT_MS));
+  } catch (error) {
+    if (error instanceof TokenServiceError) throw new ApiError(502, "UPSTREAM", `the token service of ${target.key} ${error.message}`);
+    throw unreachable(target, error);
   }
-  const token = typeof body.token === "string" ? body.token : typeof body.access_token === "string" ? body.access_token : "";
-  if (!token) throw new ApiError(502, "UPSTREAM", `the token service of ${target.key} sent no token`);
-  return token;
 }
 
 function needsCredentials(target: RegistryTarget): ApiError {

@@ -8,7 +8,7 @@ import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
 import { formatPlatform, isAttestationOrUnknown } from "../../shared/platform.ts";
 import { ApiError } from "./errors.ts";
 import { readBytes, registryGet, type RegistryTarget } from "./registry-client.ts";
-import type { TagInfo, TagPlatform } from "./tags.ts";
+import type { TagInfo, TagPlatform } from "../../shared/seed-api.ts";
 
 /** Indexes with more platforms than this are cut short (each costs a subrequest). */
 const MAX_PLATFORMS = 16;

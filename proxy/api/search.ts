@@ -6,33 +6,9 @@ import type { ApiContext } from "./context.ts";
 import { jsonResponse } from "./errors.ts";
 import { hubGet, type HubCatalogPage, type HubSearchPage } from "./hub.ts";
 import { MAX_QUERY_LENGTH, optionalInt, readParams, requireText } from "./input.ts";
+import type { SearchAnswer, SearchResult } from "../../shared/seed-api.ts";
 
-export interface SearchResult {
-  /** As docker writes it: "nginx", "grafana/grafana". */
-  name: string;
-  /** With the namespace always present: "library/nginx". */
-  repository: string;
-  namespace: string;
-  description: string;
-  stars: number;
-  pulls: number;
-  official: boolean;
-  /** Verified Publisher badge; null when Hub did not say. */
-  verified: boolean | null;
-  automated: boolean;
-}
-
-export interface SearchAnswer {
-  query: string;
-  page: number;
-  limit: number;
-  total: number;
-  hasMore: boolean;
-  results: SearchResult[];
-  fetchedAt: string;
-}
-
-export const SEARCH_LIMIT_DEFAULT = 25;
+const SEARCH_LIMIT_DEFAULT = 25;
 export const SEARCH_LIMIT_MAX = 100;
 export const SEARCH_PAGE_MAX = 100;
 

@@ -2,31 +2,10 @@
 // platforms it offers with their compressed sizes and manifest digests. Attestation
 // entries (unknown/unknown) are never offered.
 import { formatPlatform } from "../../shared/platform.ts";
+import type { TagInfo, TagPlatform } from "../../shared/seed-api.ts";
 import type { HubTag } from "./hub-types.ts";
 
-export interface TagPlatform {
-  /** "linux/arm64/v8": what --platform and the download endpoints take. */
-  platform: string;
-  os: string;
-  architecture: string;
-  variant?: string;
-  /** The platform's image manifest digest. */
-  digest: string | null;
-  /** Compressed size in bytes (the sum of the layers as stored in the registry). */
-  size: number | null;
-  lastPushed?: string | null;
-}
-
-export interface TagInfo {
-  name: string;
-  /** The tag's manifest (or index) digest. */
-  digest: string | null;
-  lastUpdated: string | null;
-  /** null: not looked up (registries other than Hub list tag names only, see image-details.ts). */
-  platforms: TagPlatform[] | null;
-}
-
-export function isUnknownPlatform(os: string | undefined, architecture: string | undefined): boolean {
+function isUnknownPlatform(os: string | undefined, architecture: string | undefined): boolean {
   return !os || !architecture || os === "unknown" || architecture === "unknown";
 }
 

@@ -5,6 +5,7 @@
 // boundaries with a controlled clock by test/unit/api-cache.test.ts.
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import { startWorker, type RunningWorker } from "../harness/wrangler.ts";
 import { expectApiError, getJson, hubRequests } from "./api-helpers.ts";
 
@@ -74,6 +75,6 @@ describe("cache lifetimes (SEARCH_TTL, POPULAR_TTL, DETAILS_TTL)", () => {
     const response = await getJson(`${worker.url}/api/image-details?image=someone/nginx-proxy`);
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("60");
-    expect((response.body as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    expect((response.body as ApiErrorBody).error.code).toBe("RATE_LIMITED");
   });
 });

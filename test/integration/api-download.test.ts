@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import { pushImage } from "../harness/fixtures.ts";
 import { buildImage, noise } from "../harness/image-builder.ts";
 import { corruptBlob } from "../harness/registry-files.ts";
@@ -67,13 +68,13 @@ describe("/api/download", () => {
 
   it("answers JSON errors, never a tar, for a missing or absent platform and bad references", async () => {
     await expectApiError(getJson(`${worker}/api/download?image=test/multi:v1`), 400, "PLATFORM_REQUIRED", "multi-platform");
-    const missing = await getJson<{ error: { code: string; message: string; hint: string } }>(`${worker}/api/download?image=test/multi:v1&platform=linux/ppc64le`);
+    const missing = await getJson<ApiErrorBody>(`${worker}/api/download?image=test/multi:v1&platform=linux/ppc64le`);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("PLATFORM_NOT_AVAILABLE");
     expect(missing.body.error.hint).toContain("linux/arm/v7");
     await expectApiError(postJson(`${worker}/api/download`, { image: "test/multi:v1", platform: "linux" }), 400, "BAD_PLATFORM");
     await expectApiError(postJson(`${worker}/api/download`, { image: "UPPER/case" }), 400, "BAD_REFERENCE");
-    const notFound = await getJson<{ error: { code: string } }>(`${worker}/api/download?image=test/nothing:v1`);
+    const notFound = await getJson<ApiErrorBody>(`${worker}/api/download?image=test/nothing:v1`);
     expect(notFound.status).toBe(404);
     expect(notFound.headers.get("content-type")).toContain("application/json");
   });

@@ -1,10 +1,7 @@
 // Helpers shared by the seed API suites: JSON calls to the Worker and a view of the
 // requests the fake Hub received, to tell cache hits from misses.
 import { expect } from "vitest";
-
-export interface ApiErrorBody {
-  error: { code: string; message: string; hint?: string };
-}
+import type { ApiErrorBody } from "../../shared/seed-api.ts";
 
 export async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: T }> {
   const response = await fetch(url, init);

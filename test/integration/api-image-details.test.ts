@@ -2,30 +2,11 @@
 // (description, counts, tags with per-platform sizes and digests that match the images
 // in the harness registry), and images on another registry from the registry itself.
 import { describe, expect, inject, it } from "vitest";
+import type { ImageDetails } from "../../shared/seed-api.ts";
 import { expectApiError, getJson, hubRequests, postJson } from "./api-helpers.ts";
 
 const harness = inject("harness");
 const worker = harness.worker!;
-
-interface Platform { platform: string; os: string; architecture: string; variant?: string; digest: string | null; size: number | null }
-interface Tag { name: string; digest: string | null; lastUpdated: string | null; platforms: Platform[] | null }
-interface Details {
-  image: string;
-  registry: string;
-  repository: string;
-  name: string;
-  source: "hub" | "registry";
-  official: boolean | null;
-  description: string | null;
-  fullDescription: string | null;
-  stars: number | null;
-  pulls: number | null;
-  lastUpdated: string | null;
-  tag: Tag | null;
-  tags: Tag[];
-  tagCount: number | null;
-  hasMoreTags: boolean;
-}
 
 function fixture(repository: string) {
   return harness.fixtures.find((f) => f.repository === repository)!;
@@ -44,7 +25,7 @@ async function layerBytes(repository: string, digest: string): Promise<number> {
 describe("/api/image-details for Docker Hub images", () => {
   it("gives description, counts and the tags with platforms, sizes and digests of the real images", async () => {
     const multi = fixture("test/multi");
-    const { status, body } = await postJson<Details>(`${worker}/api/image-details`, { image: "test/multi:v1" });
+    const { status, body } = await postJson<ImageDetails>(`${worker}/api/image-details`, { image: "test/multi:v1" });
     expect(status).toBe(200);
     expect(body).toMatchObject({ image: "docker.io/test/multi:v1", registry: "docker.io", repository: "test/multi", name: "test/multi", source: "hub", official: false });
     expect(body.description).toContain("Fixture image test/multi");
@@ -65,7 +46,7 @@ describe("/api/image-details for Docker Hub images", () => {
 
   it("takes the GET form and official images by their short name", async () => {
     const hello = fixture("library/hello");
-    const { status, body } = await getJson<Details>(`${worker}/api/image-details?image=hello`);
+    const { status, body } = await getJson<ImageDetails>(`${worker}/api/image-details?image=hello`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ image: "docker.io/library/hello:latest", name: "hello", official: true });
     expect(body.tag?.digest).toBe(hello.digest);
@@ -73,19 +54,19 @@ describe("/api/image-details for Docker Hub images", () => {
   });
 
   it("pages the tags and still finds the tag the reference names when it is on a later page", async () => {
-    const { body } = await getJson<Details>(`${worker}/api/image-details?image=ubuntu:22.04-39&limit=10`);
+    const { body } = await getJson<ImageDetails>(`${worker}/api/image-details?image=ubuntu:22.04-39&limit=10`);
     expect(body.tags).toHaveLength(10);
     expect(body.tagCount).toBe(47);
     expect(body.hasMoreTags).toBe(true);
     expect(body.tag?.name).toBe("22.04-39");
     expect(body.tag?.platforms?.map((p) => p.platform)).toEqual(["linux/amd64", "linux/arm64/v8", "linux/arm/v7"]);
-    const page5 = await getJson<Details>(`${worker}/api/image-details?image=ubuntu&limit=10&page=5`);
+    const page5 = await getJson<ImageDetails>(`${worker}/api/image-details?image=ubuntu&limit=10&page=5`);
     expect(page5.body.tags).toHaveLength(7);
     expect(page5.body.hasMoreTags).toBe(false);
   });
 
   it("answers tag: null for a tag that does not exist, and 404 for a repository that does not", async () => {
-    const { status, body } = await getJson<Details>(`${worker}/api/image-details?image=nginx:no-such-tag`);
+    const { status, body } = await getJson<ImageDetails>(`${worker}/api/image-details?image=nginx:no-such-tag`);
     expect(status).toBe(200);
     expect(body.tag).toBeNull();
     await expectApiError(getJson(`${worker}/api/image-details?image=nobody/nothing`), 404, "NOT_FOUND", "nobody/nothing");
@@ -93,8 +74,8 @@ describe("/api/image-details for Docker Hub images", () => {
 
   it("caches details: a repeat within the lifetime does not reach Hub", async () => {
     const before = (await hubRequests(harness.hubApi, "/v2/repositories/library/alpine/")).length;
-    const first = await getJson<Details>(`${worker}/api/image-details?image=alpine:3.20`);
-    const second = await postJson<Details>(`${worker}/api/image-details`, { image: "docker.io/library/alpine:3.20" });
+    const first = await getJson<ImageDetails>(`${worker}/api/image-details?image=alpine:3.20`);
+    const second = await postJson<ImageDetails>(`${worker}/api/image-details`, { image: "docker.io/library/alpine:3.20" });
     expect(first.headers.get("x-cache")).toBe("MISS");
     expect(second.headers.get("x-cache")).toBe("HIT");
     expect(second.body).toEqual(first.body);
@@ -106,7 +87,7 @@ describe("/api/image-details for Docker Hub images", () => {
 describe("/api/image-details for images on other registries", () => {
   it("lists tags from the registry and gives platforms, sizes and digests of the named tag (token auth)", async () => {
     const multi = fixture("test/multi");
-    const { status, body } = await postJson<Details>(`${worker}/api/image-details`, { image: "auth.test/test/multi:v1" });
+    const { status, body } = await postJson<ImageDetails>(`${worker}/api/image-details`, { image: "auth.test/test/multi:v1" });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body).toMatchObject({ image: "auth.test/test/multi:v1", registry: "auth.test", name: "auth.test/test/multi", source: "registry", description: null, stars: null });
     expect(body.tags.map((t) => t.name)).toEqual(["v1"]);
@@ -121,7 +102,7 @@ describe("/api/image-details for images on other registries", () => {
 
   it("reads a single-platform image's platform from its config", async () => {
     const single = fixture("test/single");
-    const { body } = await getJson<Details>(`${worker}/api/image-details?image=auth.test/test/single:v1`);
+    const { body } = await getJson<ImageDetails>(`${worker}/api/image-details?image=auth.test/test/single:v1`);
     expect(body.tag?.platforms).toEqual([expect.objectContaining({ platform: "linux/amd64", digest: single.digest })]);
     expect(body.tag?.platforms?.[0].size).toBe(await layerBytes("test/single", single.digest));
   });

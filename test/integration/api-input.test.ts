@@ -2,6 +2,7 @@
 // empty and oversized queries, bad JSON, wrong methods, unknown endpoints and fields,
 // bad image references.
 import { describe, expect, inject, it } from "vitest";
+import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import { expectApiError, getJson, postJson } from "./api-helpers.ts";
 
 const worker = inject("harness").worker!;
@@ -38,7 +39,7 @@ describe("the seed API refuses bad input with a clear 4xx", () => {
     ["a bad digest", { image: "ubuntu@sha256:123" }, "digest"],
     ["spaces", { image: "ubuntu 22.04" }, "spaces"],
   ])("image-details refuses %s as BAD_REFERENCE or BAD_REQUEST", async (_, body, part) => {
-    const { status, body: answer } = await postJson<{ error: { code: string; message: string } }>(`${worker}/api/image-details`, body);
+    const { status, body: answer } = await postJson<ApiErrorBody>(`${worker}/api/image-details`, body);
     expect(status).toBe(400);
     expect(["BAD_REFERENCE", "BAD_REQUEST"]).toContain(answer.error.code);
     expect(answer.error.message.toLowerCase()).toContain(part);
@@ -57,7 +58,7 @@ describe("the seed API refuses bad input with a clear 4xx", () => {
     const response = await fetch(`${worker}${path}`, { method });
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toContain("GET");
-    const body = (await response.json()) as { error: { code: string; message: string } };
+    const body = (await response.json()) as ApiErrorBody;
     expect(body.error.code).toBe("METHOD_NOT_ALLOWED");
     expect(body.error.message).toContain(part);
   });

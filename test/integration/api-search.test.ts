@@ -2,20 +2,12 @@
 // (wrangler dev) against the fake Hub: result shapes, paging, badges, and that answers
 // are cached (repeats within the lifetime never reach Hub).
 import { describe, expect, inject, it } from "vitest";
+import type { PopularAnswer, SearchAnswer } from "../../shared/seed-api.ts";
 import { getJson, hubRequests, postJson } from "./api-helpers.ts";
 
 const harness = inject("harness");
 const worker = harness.worker!;
 const hub = harness.hubApi;
-
-interface SearchAnswer {
-  query: string;
-  page: number;
-  limit: number;
-  total: number;
-  hasMore: boolean;
-  results: { name: string; repository: string; namespace: string; description: string; stars: number; pulls: number; official: boolean; verified: boolean | null; automated: boolean }[];
-}
 
 describe("/api/search", () => {
   it("finds repositories with name, namespace, description, stars, pulls and badges (POST)", async () => {
@@ -70,7 +62,7 @@ describe("/api/search", () => {
 describe("/api/popular", () => {
   it("lists official images, most pulled first, and caches them", async () => {
     const before = (await hubRequests(hub, "/v2/namespaces/library/repositories")).length;
-    const first = await getJson<{ repositories: SearchAnswer["results"] }>(`${worker}/api/popular?limit=3`);
+    const first = await getJson<PopularAnswer>(`${worker}/api/popular?limit=3`);
     expect(first.status).toBe(200);
     expect(first.body.repositories.map((r) => r.name)).toEqual(["nginx", "alpine", "ubuntu"]);
     expect(first.body.repositories.every((r) => r.official && r.repository === `library/${r.name}`)).toBe(true);

@@ -1,71 +1,11 @@
 // The seed API as the search and image pages use it: same-origin GETs (so the answers
 // can be shared by caches), an AbortSignal on every call, and the API's JSON errors
-// ({"error":{code,message,hint}}) turned into ErrorInfo. The shapes mirror
-// proxy/api/search.ts, popular.ts, image-details.ts and tags.ts.
+// ({"error":{code,message,hint}}) turned into ErrorInfo. The shapes are the Worker's
+// own, from shared/seed-api.ts.
+import type { ApiErrorBody, ImageDetails, PopularAnswer, SearchAnswer, SearchResult, TagInfo } from "../../../shared/seed-api.ts";
 import type { ErrorInfo } from "../../lib/protocol.ts";
 
-export interface SearchResult {
-  name: string;
-  repository: string;
-  namespace: string;
-  description: string;
-  stars: number;
-  pulls: number;
-  official: boolean;
-  verified: boolean | null;
-  automated: boolean;
-  lastUpdated?: string | null;
-}
-
-export interface SearchAnswer {
-  query: string;
-  page: number;
-  limit: number;
-  total: number;
-  hasMore: boolean;
-  results: SearchResult[];
-}
-
-export interface PopularAnswer {
-  repositories: SearchResult[];
-}
-
-export interface TagPlatform {
-  platform: string;
-  os: string;
-  architecture: string;
-  variant?: string;
-  digest: string | null;
-  size: number | null;
-  lastPushed?: string | null;
-}
-
-export interface TagInfo {
-  name: string;
-  digest: string | null;
-  lastUpdated: string | null;
-  platforms: TagPlatform[] | null;
-}
-
-export interface ImageDetails {
-  image: string;
-  registry: string;
-  repository: string;
-  name: string;
-  source: "hub" | "registry";
-  official: boolean | null;
-  description: string | null;
-  fullDescription: string | null;
-  stars: number | null;
-  pulls: number | null;
-  lastUpdated: string | null;
-  tag: TagInfo | null;
-  tags: TagInfo[];
-  tagCount: number | null;
-  page: number;
-  limit: number;
-  hasMoreTags: boolean;
-}
+export type { ImageDetails, SearchResult, TagInfo };
 
 export class ApiFailure extends Error {
   readonly info: ErrorInfo;
@@ -92,7 +32,7 @@ async function getJson<T>(path: string, params: Record<string, string | number>,
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    const e = (body as { error?: Partial<ErrorInfo> } | null)?.error;
+    const e = (body as { error?: Partial<ApiErrorBody["error"]> } | null)?.error;
     throw new ApiFailure({
       code: typeof e?.code === "string" ? e.code : `HTTP_${response.status}`,
       message: typeof e?.message === "string" ? e.message : `the server answered ${response.status} ${response.statusText}`,
