@@ -46,24 +46,13 @@ function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cach
     headers.delete("range");
     const whole = new Request(request.url, { method: "GET", headers });
     running = (async () => {
-      const [upstream, visibility] = await Promise.all([
-        callUpstream(whole, route, path, { method: "GET" }),
-        visibilityFor(whole, route, path),
-      ]);
-      const length = Number(upstream.headers.get("content-length"));
-      if (upstream.status !== 200 || !upstream.body || upstream.headers.get("content-length") === null || !Number.isSafeInteger(length)) {
+      const { upstream, visibility, length } = await fetchWhole(whole, route, path);
+      if (length === null) {
         await upstream.body?.cancel();
         return;
       }
-      const upload = openBlobUpload(cache, {
-        key: blobKey(route.reference),
-        digest: route.reference,
-        length,
-        visibility,
-        source: `${route.key}/${route.upstreamName}`,
-        singlePutLimit: mirror.config.singlePutLimit,
-      });
-      await Promise.all([pumpVerified(upstream.body, route.reference, null, upload.writable), upload.done]);
+      const upload = uploadFor(cache, route, mirror, length, visibility);
+      await Promise.all([pumpVerified(upstream.body!, route.reference, null, upload.writable), upload.done]);
     })()
       .catch((error: unknown) => console.warn(`background fill of ${route.reference} from ${route.key}: ${String(error)}`))
       .finally(() => backgroundFills.delete(route.reference));
@@ -124,39 +113,51 @@ async function fromCache(request: Request, route: V2Route, cache: R2Bucket, path
 
 /** A full GET of an uncached blob: stream it to the client and into R2 at once. */
 async function fill(request: Request, route: V2Route, mirror: Mirror, cache: R2Bucket, path: string): Promise<Response> {
-  let upstream: Response;
-  let visibility: Awaited<ReturnType<typeof visibilityFor>>;
+  let whole: Awaited<ReturnType<typeof fetchWhole>>;
   try {
-    [upstream, visibility] = await Promise.all([
-      callUpstream(request, route, path, { method: "GET" }),
-      visibilityFor(request, route, path),
-    ]);
+    whole = await fetchWhole(request, route, path);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
-  const lengthHeader = upstream.headers.get("content-length");
-  const length = Number(lengthHeader);
-  if (upstream.status !== 200 || !upstream.body || lengthHeader === null || !Number.isSafeInteger(length)) {
-    return relayResponse(upstream, request, route);
-  }
+  const { upstream, visibility, length } = whole;
+  if (length === null) return relayResponse(upstream, request, route);
   let upload: BlobUpload | null = null;
   try {
-    upload = openBlobUpload(cache, {
-      key: blobKey(route.reference),
-      digest: route.reference,
-      length,
-      visibility,
-      source: `${route.key}/${route.upstreamName}`,
-      singlePutLimit: mirror.config.singlePutLimit,
-    });
+    upload = uploadFor(cache, route, mirror, length, visibility);
   } catch (error) {
     console.warn(`not caching ${route.reference}: ${String(error)}`);
   }
   const client = new FixedLengthStream(length);
-  const pump = pumpVerified(upstream.body, route.reference, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null);
+  const pump = pumpVerified(upstream.body!, route.reference, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null);
   mirror.waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
   if (upload) mirror.waitUntil(upload.done.catch((error: unknown) => console.warn(`R2 refused ${route.reference}: ${String(error)}`)));
   const headers = blobHeaders(route.reference);
   headers.set("content-length", String(length));
   return new Response(client.readable, { status: 200, headers });
+}
+
+/**
+ * A full GET of the blob upstream, and who may be served it once cached. `length` is
+ * null when the answer can't be cached (not a 200, no body or no exact length).
+ */
+async function fetchWhole(request: Request, route: V2Route, path: string) {
+  const [upstream, visibility] = await Promise.all([
+    callUpstream(request, route, path, { method: "GET" }),
+    visibilityFor(request, route, path),
+  ]);
+  const header = upstream.headers.get("content-length");
+  const length = Number(header);
+  const cacheable = upstream.status === 200 && upstream.body !== null && header !== null && Number.isSafeInteger(length);
+  return { upstream, visibility, length: cacheable ? length : null };
+}
+
+function uploadFor(cache: R2Bucket, route: V2Route, mirror: Mirror, length: number, visibility: Awaited<ReturnType<typeof visibilityFor>>): BlobUpload {
+  return openBlobUpload(cache, {
+    key: blobKey(route.reference),
+    digest: route.reference,
+    length,
+    visibility,
+    source: `${route.key}/${route.upstreamName}`,
+    singlePutLimit: mirror.config.singlePutLimit,
+  });
 }
