@@ -2,12 +2,9 @@
 // the layers from the top one down (like `crane export`): an entry is kept when no
 // higher layer wrote the same path or whited it (or a parent) out. Entry data streams
 // through, so memory stays bounded by the set of paths seen, never by file sizes.
-import { normalizeTarPath } from "./rootfs.ts";
+import { normalizeTarPath, parentOf, whiteoutOf } from "./rootfs.ts";
 import { TAR_END, tarHeader, tarPadding } from "./tar-header.ts";
 import type { TarReadEntry, TarReadItem } from "./tar-reader.ts";
-
-const WHITEOUT_PREFIX = ".wh.";
-const OPAQUE = ".wh..wh..opq";
 
 export interface FlatItem {
   /** Normalised path (no leading "/" or "./"). */
@@ -21,11 +18,6 @@ export interface FlatItem {
 export interface LayerEntries {
   index: number;
   items: AsyncIterable<TarReadItem>;
-}
-
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash < 0 ? "" : path.slice(0, slash);
 }
 
 function hiddenBy(path: string, deleted: Set<string>, opaque: Set<string>): boolean {
@@ -50,15 +42,10 @@ export async function* flattenLayers(layersTopDown: AsyncIterable<LayerEntries>)
     for await (const item of layer.items) {
       const path = normalizeTarPath(item.entry.name);
       if (path === "") continue;
-      const slash = path.lastIndexOf("/");
-      const base = path.slice(slash + 1);
-      if (base === OPAQUE) {
-        layerOpaque.push(parentOf(path));
-        continue;
-      }
-      if (base.startsWith(WHITEOUT_PREFIX)) {
-        const dir = parentOf(path);
-        layerDeleted.push((dir ? dir + "/" : "") + base.slice(WHITEOUT_PREFIX.length));
+      const whiteout = whiteoutOf(path);
+      if (whiteout !== undefined) {
+        if (whiteout.kind === "opaque") layerOpaque.push(whiteout.dir);
+        else layerDeleted.push(whiteout.path);
         continue;
       }
       if (seen.has(path) || hiddenBy(path, deleted, opaque)) continue;

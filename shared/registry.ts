@@ -120,13 +120,7 @@ export class RegistryClient {
 
   async #getManifest(ref: Reference, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
     const what = `${familiarName(ref)}${reference === ref.digest || reference === ref.tag ? "" : ` (manifest ${reference})`}`;
-    const response = await this.#request(ref, `manifests/${reference}`, { method: "GET", headers: { accept: MANIFEST_ACCEPT } }, what, signal);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readBody(response, MANIFEST_LIMIT);
-    } catch (error) {
-      throw readError(error, this.endpoint(ref).host, what);
-    }
+    const { response, bytes } = await this.#getBody(ref, `manifests/${reference}`, { accept: MANIFEST_ACCEPT }, MANIFEST_LIMIT, what, signal);
     const digest = await sha256Digest(bytes);
     const expected = reference.startsWith("sha256:") ? reference : response.headers.get("docker-content-digest");
     if (expected !== null && expected.startsWith("sha256:") && expected !== digest) {
@@ -259,13 +253,7 @@ export class RegistryClient {
     if (size > CONFIG_LIMIT) {
       throw new DockerdlError("BAD_MANIFEST", `${what} is ${size} bytes; dockerdl reads configs of up to ${CONFIG_LIMIT} bytes`, { hint: "this does not look like a container image" });
     }
-    const response = await this.#request(ref, `blobs/${digest}`, { method: "GET" }, what, signal);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readBody(response, CONFIG_LIMIT);
-    } catch (error) {
-      throw readError(error, this.endpoint(ref).host, what);
-    }
+    const { bytes } = await this.#getBody(ref, `blobs/${digest}`, {}, CONFIG_LIMIT, what, signal);
     const actual = await sha256Digest(bytes);
     if (actual !== digest || bytes.length !== size) {
       throw new DockerdlError("DIGEST_MISMATCH", `${what} (${digest}) arrived as ${bytes.length} bytes hashing to ${actual}`, {
@@ -273,6 +261,16 @@ export class RegistryClient {
       });
     }
     return bytes;
+  }
+
+  /** GETs a small body whole (up to `limit` bytes); a body that breaks off fails naming `what`. */
+  async #getBody(ref: Reference, path: string, headers: Record<string, string>, limit: number, what: string, signal?: AbortSignal): Promise<{ response: HttpResponse; bytes: Uint8Array }> {
+    const response = await this.#request(ref, path, { method: "GET", headers }, what, signal);
+    try {
+      return { response, bytes: await readBody(response, limit) };
+    } catch (error) {
+      throw readError(error, this.endpoint(ref).host, what);
+    }
   }
 
   /** Small requests (manifests, configs) ride out a 5xx, a 429 or a dropped connection. */

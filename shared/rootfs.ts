@@ -29,6 +29,17 @@ export interface FsNode {
 const WHITEOUT_PREFIX = ".wh.";
 const OPAQUE = ".wh..wh..opq";
 
+/** What a normalised path does as a whiteout: hide one path, empty a directory of lower layers' entries, or nothing. */
+export type Whiteout = { kind: "remove"; path: string } | { kind: "opaque"; dir: string } | undefined;
+
+export function whiteoutOf(path: string): Whiteout {
+  const dir = parentOf(path);
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  if (base === OPAQUE) return { kind: "opaque", dir };
+  if (base.startsWith(WHITEOUT_PREFIX)) return { kind: "remove", path: (dir ? dir + "/" : "") + base.slice(WHITEOUT_PREFIX.length) };
+  return undefined;
+}
+
 export function normalizeTarPath(name: string): string {
   const parts: string[] = [];
   for (const part of name.split("/")) {
@@ -39,13 +50,9 @@ export function normalizeTarPath(name: string): string {
   return parts.join("/");
 }
 
-function parentOf(path: string): string {
+export function parentOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "" : path.slice(0, slash);
-}
-
-function baseOf(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 export class MergedFs {
@@ -61,10 +68,9 @@ export class MergedFs {
   applyLayer(layer: number, entries: readonly TarReadEntry[]): void {
     const additions: TarReadEntry[] = [];
     for (const entry of entries) {
-      const path = normalizeTarPath(entry.name);
-      const base = baseOf(path);
-      if (base === OPAQUE) this.clearChildren(parentOf(path));
-      else if (base.startsWith(WHITEOUT_PREFIX)) this.remove(`${parentOf(path) ? parentOf(path) + "/" : ""}${base.slice(WHITEOUT_PREFIX.length)}`);
+      const whiteout = whiteoutOf(normalizeTarPath(entry.name));
+      if (whiteout?.kind === "opaque") this.clearChildren(whiteout.dir);
+      else if (whiteout?.kind === "remove") this.remove(whiteout.path);
       else additions.push(entry);
     }
     for (const entry of additions) this.add(layer, entry);

@@ -3,6 +3,8 @@
 // name prefix), PAX extended headers (path, linkpath, size, global headers), GNU long
 // names and link names ('L', 'K') and base-256 sizes, which is what image layers use.
 
+import { BLOCK_SIZE as BLOCK, tarChecksum } from "./tar-header.ts";
+
 export type TarReadType = "file" | "directory" | "symlink" | "hardlink" | "other";
 
 export interface TarReadEntry {
@@ -22,7 +24,6 @@ export interface TarReadItem {
   body(): AsyncGenerator<Uint8Array>;
 }
 
-const BLOCK = 512;
 const decoder = new TextDecoder();
 
 /** Pulls exact byte counts out of a chunked source. */
@@ -53,6 +54,14 @@ class ByteQueue {
     if (!(await this.fill(n))) {
       if (this.buffered === 0) return null;
       throw new TarFormatError(`the archive ends in the middle of an entry (${this.buffered} of ${n} bytes)`);
+    }
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      // Common case: the bytes sit in one chunk, so hand out a view rather than a copy.
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      return first.subarray(0, n);
     }
     const out = new Uint8Array(n);
     let filled = 0;
@@ -103,9 +112,7 @@ function numeric(block: Uint8Array, offset: number, length: number): number {
 }
 
 function checksumOk(block: Uint8Array): boolean {
-  let unsigned = 0;
-  for (let i = 0; i < BLOCK; i++) unsigned += i >= 148 && i < 156 ? 0x20 : block[i];
-  return unsigned === numeric(block, 148, 8);
+  return tarChecksum(block) === numeric(block, 148, 8);
 }
 
 function parsePax(data: Uint8Array): Record<string, string> {

@@ -3,7 +3,9 @@
 // same inputs always give the same digests.
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
+import type { LayerEntries } from "../../shared/flatten.ts";
 import { TAR_END, tarHeader, tarPadding } from "../../shared/tar-header.ts";
+import { readTar, type TarReadItem } from "../../shared/tar-reader.ts";
 
 export const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 export const DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -148,4 +150,14 @@ export function buildIndex(images: BuiltImage[], options: { oci: boolean; attest
   const mediaType = options.oci ? OCI_INDEX : DOCKER_LIST;
   const manifest = blob(json({ schemaVersion: 2, mediaType, manifests: entries }));
   return { mediaType, manifest, images, extras, extraManifests };
+}
+
+/** A gzipped layer's tar entries, decompressed as the browser does (DecompressionStream). */
+export function readLayer(layer: Blob): AsyncGenerator<TarReadItem> {
+  return readTar(new globalThis.Blob([layer.bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip")));
+}
+
+/** An image's layers from the top one down, as flattenLayers takes them. */
+export async function* layersTopDown(image: { layers: Blob[] }): AsyncGenerator<LayerEntries> {
+  for (let index = image.layers.length - 1; index >= 0; index--) yield { index, items: readLayer(image.layers[index]) };
 }

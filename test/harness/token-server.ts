@@ -11,6 +11,7 @@ import { createPrivateKey, createSign, randomUUID, X509Certificate, type KeyObje
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
+import { parseScope } from "../../shared/www-authenticate.ts";
 
 export const TEST_USER = { username: "tester", password: "s3cret-pass" };
 /** May also push: for tests that need an image of their own (e.g. one to corrupt). */
@@ -91,8 +92,9 @@ export async function startTokenServer(dir: string): Promise<TokenServer> {
     const service = params.get("service") ?? "";
     const access: Access[] = [];
     for (const scope of params.getAll("scope").flatMap((s) => s.split(" "))) {
-      const [type, name, actions] = splitScope(scope);
-      if (type !== "repository" || !name) continue;
+      const parsed = parseScope(scope);
+      if (parsed?.type !== "repository" || !parsed.name) continue;
+      const { type, name, actions } = parsed;
       const allowed = actions.filter((a) =>
         (a === "pull" && (user !== null || !isPrivateRepository(name))) || (a === "push" && user === PUSH_USER.username));
       // Like Hub: a token with empty access rather than an error, so the registry answers 401.
@@ -115,14 +117,6 @@ export async function startTokenServer(dir: string): Promise<TokenServer> {
     mintToken,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-function splitScope(scope: string): [string, string, string[]] {
-  // repository:name:actions — the name itself may hold a port colon (host:5000/x).
-  const first = scope.indexOf(":");
-  const last = scope.lastIndexOf(":");
-  if (first < 0 || last <= first) return ["", "", []];
-  return [scope.slice(0, first), scope.slice(first + 1, last), scope.slice(last + 1).split(",")];
 }
 
 function parseBasic(header: string | undefined): [string, string] | null {

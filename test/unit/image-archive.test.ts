@@ -2,13 +2,14 @@
 // Python's tarfile, and loaded by skopeo and podman when they are installed.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { planImageArchive, writePlanToBuffer, type ArchiveImage } from "../../shared/image-archive.ts";
 import { assertContiguous, blobSegments, planTar } from "../../shared/tar.ts";
+import { hasTool } from "../harness/tools.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "image-archive-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -202,10 +203,10 @@ describe("planImageArchive", () => {
   });
 });
 
-const skopeo = existsSync("/usr/bin/skopeo");
-const podman = existsSync("/usr/bin/podman");
-if (!skopeo) console.warn("skipping skopeo load tests: /usr/bin/skopeo is not installed");
-if (!podman) console.warn("skipping podman load tests: /usr/bin/podman is not installed");
+const skopeo = hasTool("skopeo");
+const podman = hasTool("podman");
+if (!skopeo) console.warn("skipping skopeo load tests: skopeo is not on PATH");
+if (!podman) console.warn("skipping podman load tests: podman is not on PATH");
 
 function skopeoCopy(source: string, target: string): void {
   execFileSync("skopeo", ["--insecure-policy", "copy", "--quiet", source, `oci:${target}`], { stdio: "pipe" });

@@ -25,20 +25,19 @@ const sha = (b: Uint8Array | string) => `sha256:${createHash("sha256").update(b)
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 const layer = new TextEncoder().encode("layer bytes 0123456789");
-const config = json({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha("x")] } });
-const manifest = json({
-  schemaVersion: 2,
-  mediaType: "application/vnd.oci.image.manifest.v1+json",
-  config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length },
-  layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha(layer), size: layer.length }],
-});
-const armConfig = json({ architecture: "arm64", os: "linux", rootfs: { type: "layers", diff_ids: [sha("x")] } });
-const armManifest = json({
-  schemaVersion: 2,
-  mediaType: "application/vnd.oci.image.manifest.v1+json",
-  config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(armConfig), size: armConfig.length },
-  layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha(layer), size: layer.length }],
-});
+/** A single-layer image for one architecture: its config and manifest bytes. */
+function archImage(architecture: string): { config: Uint8Array; manifest: Uint8Array } {
+  const config = json({ architecture, os: "linux", rootfs: { type: "layers", diff_ids: [sha("x")] } });
+  const manifest = json({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length },
+    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha(layer), size: layer.length }],
+  });
+  return { config, manifest };
+}
+const { config, manifest } = archImage("amd64");
+const { config: armConfig, manifest: armManifest } = archImage("arm64");
 const index = json({
   schemaVersion: 2,
   mediaType: "application/vnd.oci.image.index.v1+json",
