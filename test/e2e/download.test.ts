@@ -80,6 +80,16 @@ describe("downloading an image in the browser", () => {
     expect(await page.$("select[name=platform]")).toBeNull();
   });
 
+  it("suggests the repository's tags as the reference is typed, a private one's once signed in", async () => {
+    const page = await browser.newPage();
+    await openApp(page, worker);
+    await typeReference(page, "test/multi:v1");
+    await page.waitForSelector("#tag-suggestions option[value='test/multi:v1']", { state: "attached", timeout: 20_000 });
+    await typeReference(page, "private/secret:v1");
+    await fillCredentials(page, harness.user.username, harness.user.password);
+    await page.waitForSelector("#tag-suggestions option[value='private/secret:v1']", { state: "attached", timeout: 20_000 });
+  });
+
   it("explains a malformed reference as it is typed, with the shared parser's words", async () => {
     const page = await browser.newPage();
     await openApp(page, worker);

@@ -5,72 +5,21 @@
 // picker and through the service worker's stream. Everything is compared with what
 // `umoci unpack` makes of the same image.
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { whiteoutLayers } from "../harness/fixtures.ts";
 import { buildImage } from "../harness/image-builder.ts";
-import { writeOciLayout } from "../harness/oci-layout.ts";
+import { haveUmoci, readZip, sorted, umociUnpack, walk, type Snapshot } from "../harness/rootfs-snapshot.ts";
 import { waitForServiceWorker } from "./app-page.ts";
 import { launch, readOpfsFile, type Browser } from "./browser.ts";
 import { RESULTS } from "./files.ts";
 
 const harness = inject("harness");
 const worker = harness.worker!;
-const haveUmoci = existsSync("/usr/bin/umoci");
 const BASE = "test_layers_v1_linux_amd64-rootfs";
-
-interface Entry {
-  type: string;
-  mode: number;
-  size?: number;
-  target?: string;
-  sha256?: string;
-}
-
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-/** A directory tree as the tests compare it: types, modes, sizes, link targets, contents. */
-function walk(root: string, dir = ""): Record<string, Entry> {
-  const out: Record<string, Entry> = {};
-  for (const name of readdirSync(join(root, dir))) {
-    const path = dir ? `${dir}/${name}` : name;
-    const full = join(root, path);
-    const stat = lstatSync(full);
-    if (stat.isDirectory()) {
-      out[path] = { type: "directory", mode: stat.mode & 0o7777 };
-      Object.assign(out, walk(root, path));
-    } else if (stat.isSymbolicLink()) {
-      out[path] = { type: "symlink", mode: 0o777, target: readlinkSync(full) };
-    } else {
-      out[path] = { type: "file", mode: stat.mode & 0o7777, size: stat.size, sha256: sha256(readFileSync(full)) };
-    }
-  }
-  return out;
-}
-
-const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
-
-const READ_ZIP = `
-import hashlib, json, stat, sys, zipfile
-out = {}
-with zipfile.ZipFile(sys.argv[1]) as z:
-    assert z.testzip() is None
-    for info in z.infolist():
-        mode = info.external_attr >> 16
-        name = info.filename.rstrip("/")
-        data = z.read(info)
-        if info.is_dir():
-            out[name] = {"type": "directory", "mode": stat.S_IMODE(mode)}
-        elif stat.S_ISLNK(mode):
-            out[name] = {"type": "symlink", "mode": 0o777, "target": data.decode()}
-        else:
-            out[name] = {"type": "file", "mode": stat.S_IMODE(mode), "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-print(json.dumps(out))
-`;
 
 async function expandAll(page: Page): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -112,14 +61,12 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
   let browser: Browser;
   let page: Page;
   let work: string;
-  let expected: Record<string, Entry>;
+  let expected: Snapshot;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "dockerdl-explore-e2e-"));
     const image = buildImage({ oci: true, layers: whiteoutLayers() });
-    writeOciLayout(join(work, "layout"), image, "v1");
-    execFileSync("umoci", ["unpack", "--image", `${join(work, "layout")}:v1`, join(work, "bundle")], { stdio: "pipe" });
-    expected = walk(join(work, "bundle", "rootfs"));
+    expected = walk(umociUnpack(work, image));
     browser = await launch();
     page = await browser.newPage();
   });
@@ -153,7 +100,7 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
     expect(await page.textContent("li[data-path='var/cache'] > .row .mode")).toBe("drwx------");
 
     // The whole tree equals umoci's unpack: paths, types, sizes, modes, link targets.
-    const fromTree: Record<string, Entry> = {};
+    const fromTree: Snapshot = {};
     for (const [path, row] of Object.entries(rows)) {
       if (row.type === "directory") fromTree[path] = { type: "directory", mode: row.mode };
       else if (row.type === "symlink") fromTree[path] = { type: "symlink", mode: 0o777, target: row.link! };
@@ -181,7 +128,7 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
     const zip = await download(page, () => page.click("button[aria-label='Download the folder opt as a ZIP']"), "explore-opt.zip");
     const file = join(work, "opt.zip");
     writeFileSync(file, zip);
-    const entries = JSON.parse(execFileSync("python3", ["-c", READ_ZIP, file], { encoding: "utf8" })) as Record<string, Entry>;
+    const entries = readZip(file);
     expect(Object.keys(entries).sort()).toEqual(["opt", "opt/app", "opt/app/new.txt"]);
     expect(entries["opt/app/new.txt"].sha256).toBe(expected["opt/app/new.txt"].sha256);
   });
@@ -192,7 +139,7 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
     expect(fetched).toBe("0");
     const file = join(RESULTS, "explore-rootfs.zip");
     writeFileSync(file, await readOpfsFile(page, `${BASE}.zip`));
-    const fromZip = JSON.parse(execFileSync("python3", ["-c", READ_ZIP, file], { encoding: "utf8" })) as Record<string, Entry>;
+    const fromZip = readZip(file);
     expect(sorted(fromZip)).toEqual(sorted(expected));
     if (existsSync("/usr/bin/unzip")) execFileSync("unzip", ["-tq", file], { stdio: "pipe" });
   });

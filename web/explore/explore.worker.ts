@@ -11,7 +11,7 @@ import { lookUp, proxyClient } from "../lib/image-lookup.ts";
 import { errorInfo } from "../lib/protocol.ts";
 import { LayerSource, checkLayersReadable, newStats, type LayerOrigin } from "./layer-source.ts";
 import { savedMismatch } from "./saved-layers.ts";
-import type { ExploreEvent, ExploreRequest, OpenedImage, SaveResult, SaveTarget, SaveWhat } from "./protocol.ts";
+import { contentTypeOf, type ExploreEvent, type ExploreRequest, type OpenedImage, type SaveResult, type SaveTarget, type SaveWhat } from "./protocol.ts";
 import { openOutput, writeAll } from "./sinks.ts";
 import { TreeIndex, within } from "./tree-index.ts";
 import { writeFlatZip } from "./zip-export.ts";
@@ -152,8 +152,7 @@ async function save(id: string, what: SaveWhat, target: SaveTarget, signal: Abor
   const node = tree.get(root);
   if (!node) throw new DockerdlError("NOT_FOUND", `${root || "/"} is not in this image`, { hint: "pick it from the tree again" });
   const stats = newStats();
-  const contentType = what.kind === "zip" ? "application/zip" : what.kind === "tar" ? "application/x-tar" : "application/octet-stream";
-  const output = await openOutput(target, contentType, signal);
+  const output = await openOutput(target, contentTypeOf(what.kind), signal);
   let done = 0;
   let entries = 0;
   const total = what.kind === "file" ? node.size : tree.bytesUnder(root, what.kind === "zip");

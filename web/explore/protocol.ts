@@ -109,6 +109,11 @@ export type ExploreEvent =
   | ExploreProgress;
 
 /** The service worker's part of a streamed save (browsers without showSaveFilePicker). */
+/** The Content-Type of a save: a file's bytes, a ZIP, or a tar. */
+export function contentTypeOf(kind: SaveWhat["kind"]): string {
+  return kind === "zip" ? "application/zip" : kind === "tar" ? "application/x-tar" : "application/octet-stream";
+}
+
 export const EXPORT_STREAM_PATH = "/_explore-download/";
 
 /** Page → service worker, with the MessagePort the explore worker writes into. */

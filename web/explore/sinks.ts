@@ -61,14 +61,16 @@ function portWritable(port: MessagePort, signal: AbortSignal): WritableStream<Ui
     wake?.();
   };
   signal.addEventListener("abort", () => wake?.(), { once: true });
-  const post = (message: PortStreamMessage) => port.postMessage(message);
+  const post = (message: PortStreamMessage, transfer: Transferable[] = []) => port.postMessage(message, transfer);
   return new WritableStream<Uint8Array>({
     async write(chunk) {
       while (demand === 0 && !cancelled && !signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
       if (cancelled) throw new DOMException("the download was cancelled in the browser", "AbortError");
       signal.throwIfAborted();
       demand--;
-      post({ kind: "chunk", bytes: chunk.slice() });
+      // A copy (the writer may reuse the chunk's buffer), handed over rather than cloned again.
+      const bytes = chunk.slice();
+      post({ kind: "chunk", bytes }, [bytes.buffer]);
     },
     close() {
       post({ kind: "end" });

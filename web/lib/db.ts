@@ -74,7 +74,7 @@ interface Schema extends DBSchema {
 
 let db: Promise<IDBPDatabase<Schema>> | undefined;
 
-export function openAppDB(): Promise<IDBPDatabase<Schema>> {
+function openAppDB(): Promise<IDBPDatabase<Schema>> {
   // Version 2 added "saved-files"; stores of version 1 are kept as they are.
   db ??= openDB<Schema>("dockerdl", 2, {
     upgrade(database, oldVersion) {

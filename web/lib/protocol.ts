@@ -2,6 +2,7 @@
 // download worker (File System Access path) and the service worker (streamed path).
 // Plain structured-clonable data only.
 
+import type { Progress } from "../../shared/engine/index.ts";
 import type { Platform } from "../../shared/platform.ts";
 import type { Credentials } from "./image-lookup.ts";
 
@@ -59,6 +60,14 @@ export type ServiceWorkerRequest =
   | { kind: "skip-waiting" }
   /** Sent while a stream runs: a message event keeps the service worker alive. */
   | { kind: "keepalive" };
+
+/** The engine's progress report as the page's event; `speed` overrides the measured one (0 while paused). */
+export function progressEvent(id: string, p: Progress, speed = p.bytesPerSecond): Extract<Event, { kind: "progress" }> {
+  return {
+    kind: "progress", id, done: p.doneBytes, total: p.totalBytes, layers: p.layers.map((l) => l.done),
+    speed, ...(p.etaSeconds === undefined ? {} : { eta: p.etaSeconds }),
+  };
+}
 
 export const STREAM_PATH = "/_download/";
 export const PROGRESS_CHANNEL = "dockerdl-progress";

@@ -3,19 +3,21 @@
 // listing yet). Best effort: any failure just means no suggestions.
 
 import { RegistryAuth, pullScope, type Credentials } from "../../shared/registry-auth.ts";
-import { DOCKER_HUB, type Reference } from "../../shared/reference.ts";
+import type { Reference } from "../../shared/reference.ts";
+import { proxyClient } from "./image-lookup.ts";
+
+const fetcher = (url: string, init: RequestInit) => fetch(url, { ...init, cache: "no-store" });
 
 export async function listTags(ref: Reference, credentials?: Credentials, signal?: AbortSignal): Promise<string[]> {
-  const fetcher = (url: string, init: RequestInit) => fetch(url, { ...init, cache: "no-store" });
-  const auth = new RegistryAuth((url, init) => fetcher(url, init), credentials && credentials.username !== "" ? credentials : undefined);
-  const base = self.location.origin;
-  const name = ref.registry === DOCKER_HUB ? ref.repository : `${ref.registry}/${ref.repository}`;
+  // The proxy's URL for this repository, as the registry client would ask it.
+  const { base, name, host } = proxyClient(credentials).endpoint(ref);
   const url = `${base}/v2/${name}/tags/list?n=500`;
   let response = await fetcher(url, { signal });
   if (response.status === 401) {
     const challenge = response.headers.get("www-authenticate");
     await response.body?.cancel();
-    const authorization = await auth.answerChallenge(base, challenge, pullScope(name), undefined, new URL(base).host, signal);
+    const auth = new RegistryAuth(fetcher, credentials && credentials.username !== "" ? credentials : undefined);
+    const authorization = await auth.answerChallenge(base, challenge, pullScope(name), undefined, host, signal);
     response = await fetcher(url, { headers: { authorization }, signal });
   }
   if (!response.ok) {

@@ -2,15 +2,11 @@
 // before downloading, the running and finished downloads, unfinished ones to resume,
 // and the history. State lives here; the components only render and report.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { formatPlatform, type Platform } from "../../shared/platform.ts";
-import { familiarName, familiarRepository, parseReference, type Reference } from "../../shared/reference.ts";
-import {
-  deleteHistory, deleteJob, forgetCredentials, listHistory, listJobs, rememberCredentials, rememberedCredentials,
-  type HistoryEntry, type UnfinishedJob,
-} from "../lib/db.ts";
+import { formatPlatform } from "../../shared/platform.ts";
+import { familiarRepository } from "../../shared/reference.ts";
+import { deleteHistory, deleteJob, listHistory, listJobs, rememberedCredentials, type HistoryEntry, type UnfinishedJob } from "../lib/db.ts";
 import { errorInfo, type ErrorInfo, type ImageSummary, type StartJob } from "../lib/protocol.ts";
-import type { Credentials } from "../lib/image-lookup.ts";
-import { CredentialsFields, type CredentialsState } from "./components/CredentialsFields.tsx";
+import { CredentialsFields } from "./components/CredentialsFields.tsx";
 import { ErrorMessage } from "./components/ErrorMessage.tsx";
 import { HistoryList } from "./components/HistoryList.tsx";
 import { JobCard } from "./components/JobCard.tsx";
@@ -27,6 +23,7 @@ import { useJobs, type JobView } from "./jobs.ts";
 import { LazyView } from "./lazy-view.tsx";
 import { routeHref, useRoute } from "./route.ts";
 import { registerServiceWorker } from "./sw-registration.ts";
+import { useImageLookup } from "./use-image-lookup.ts";
 
 // Search, image pages and the file explorer load on demand, so the download form's
 // initial JS stays small.
@@ -34,38 +31,16 @@ const loadDiscover = () => import("./discover/DiscoverView.tsx").then((m) => m.D
 const loadImage = () => import("./discover/ImageView.tsx").then((m) => m.ImageView);
 const loadExplore = () => import("./explore/ExploreView.tsx").then((m) => m.ExploreView);
 
-type Lookup =
-  | { status: "idle" }
-  | { status: "loading"; name: string }
-  | { status: "ok"; kind: "index" | "image"; platforms: Platform[] }
-  | { status: "error"; error: ErrorInfo };
-
-function tryParse(text: string): { ref?: Reference; error?: ErrorInfo } {
-  if (text.trim() === "") return {};
-  try {
-    return { ref: parseReference(text) };
-  } catch (error) {
-    return { error: errorInfo(error) };
-  }
-}
-
-const DEFAULT_PLATFORM = "linux/amd64";
-
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
   const t = useMemo(() => translator(lang), [lang]);
   const [waiting, setWaiting] = useState<ServiceWorker>();
   const [online, setOnline] = useState(navigator.onLine);
 
-  const [reference, setReference] = useState("");
-  const parsed = useMemo(() => tryParse(reference), [reference]);
-  const name = parsed.ref ? familiarName(parsed.ref) : "";
-  const [creds, setCreds] = useState<CredentialsState>({ username: "", password: "", remember: false });
-  const [remembered, setRemembered] = useState(false);
-  const [credsNotice, setCredsNotice] = useState<string>();
-  const [lookup, setLookup] = useState<Lookup>({ status: "idle" });
-  const [platform, setPlatform] = useState("");
-  const wantedPlatform = useRef<string | undefined>(undefined);
+  const {
+    reference, setReference, parsed, refError, name, registry, creds, setCreds, remembered, credsNotice, credentials, credentialsKey,
+    rememberIfAsked, forget, lookup, platforms, platform, setPlatform, wantedPlatform,
+  } = useImageLookup({ overview, asInfo });
   const route = useRoute();
   // #/download?image=…&platform=… (from search, an image page or the explorer) prefills the form.
   useEffect(() => {
@@ -84,9 +59,6 @@ export function App() {
   const [unfinished, setUnfinished] = useState<UnfinishedJob[]>([]);
   const [history, setHistory] = useState<HistoryEntry[]>([]);
   const input = useRef<HTMLInputElement>(null);
-
-  const credentials: Credentials | undefined = creds.username !== "" ? { username: creds.username, password: creds.password } : undefined;
-  const credentialsKey = credentials ? `${credentials.username}\n${credentials.password}` : "";
 
   useEffect(() => saveLang(lang), [lang]);
   useEffect(() => registerServiceWorker(setWaiting), []);
@@ -108,50 +80,10 @@ export function App() {
     void listHistory().then(setHistory).catch(() => {});
   }, [statuses]);
 
-  // A registry's remembered credentials fill the form when its image is typed.
-  const registry = parsed.ref?.registry;
-  useEffect(() => {
-    setRemembered(false);
-    if (!registry) return;
-    void rememberedCredentials(registry).then((found) => {
-      if (!found) return;
-      setCreds({ ...found, remember: true });
-      setRemembered(true);
-    });
-  }, [registry]);
-
-  // Look the image up (platforms) once typing pauses.
+  // A new image or new credentials: the summary shown belongs to the old ones.
   useEffect(() => {
     setSummary(undefined);
     setSummaryError(undefined);
-    if (!parsed.ref) {
-      setLookup({ status: "idle" });
-      return;
-    }
-    let current = true;
-    const timer = setTimeout(() => {
-      setLookup({ status: "loading", name });
-      overview(name, credentials).then(
-        (found) => {
-          if (!current) return;
-          setLookup({ status: "ok", kind: found.kind, platforms: found.platforms });
-          const names = found.platforms.map(formatPlatform);
-          const wanted = wantedPlatform.current;
-          wantedPlatform.current = undefined;
-          setPlatform((now) =>
-            wanted && names.includes(wanted) ? wanted : names.includes(now) ? now : names.includes(DEFAULT_PLATFORM) ? DEFAULT_PLATFORM : (names[0] ?? ""),
-          );
-          if (credentials && creds.remember && registry) {
-            void rememberCredentials(registry, credentials).then(() => setRemembered(true));
-          }
-        },
-        (error: unknown) => current && setLookup({ status: "error", error: asInfo(error) }),
-      );
-    }, 350);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
   }, [name, credentialsKey]);
 
   // Tag suggestions for the repository being typed.
@@ -196,7 +128,7 @@ export function App() {
   const download = async () => {
     if (!summary) return;
     setPageError(undefined);
-    if (credentials && creds.remember && registry) void rememberCredentials(registry, credentials).then(() => setRemembered(true));
+    rememberIfAsked();
     const job: StartJob = { id: newId(), reference: summary.reference, platform: summary.platform, credentials, pinnedDigest: summary.topDigest };
     const view: JobView = {
       id: job.id, via, reference: summary.reference, status: "starting", summary, done: 0, total: summary.totalSize,
@@ -267,15 +199,6 @@ export function App() {
     input.current?.scrollIntoView({ block: "center" });
   };
 
-  const forget = async () => {
-    await forgetCredentials(registry);
-    setRemembered(false);
-    setCreds({ username: "", password: "", remember: false });
-    setCredsNotice(t("creds.forgotten"));
-  };
-
-  const refError = reference.trim() !== "" ? parsed.error : undefined;
-  const platforms = lookup.status === "ok" ? lookup.platforms : [];
   return (
     <I18n.Provider value={{ lang, t }}>
       <a class="skip" href="#reference">{t("ref.label")}</a>
@@ -343,7 +266,7 @@ export function App() {
           {lookup.status === "ok" && lookup.kind === "image" && platforms[0] && (
             <p class="platform-single" data-testid="single-platform">{t("platform.single", { platform: formatPlatform(platforms[0]) })}</p>
           )}
-          <CredentialsFields value={creds} registry={registry} remembered={remembered} onChange={setCreds} onForget={forget} notice={credsNotice} />
+          <CredentialsFields value={creds} registry={registry} remembered={remembered} onChange={setCreds} onForget={() => void forget(t("creds.forgotten"))} notice={credsNotice} />
         </form>
         {summaryError && <div class="card"><ErrorMessage error={summaryError} /></div>}
         {summary && (

@@ -16,7 +16,7 @@ export interface Route {
 
 const VIEWS: readonly View[] = ["download", "search", "image", "explore"];
 
-export function parseRoute(hash: string): Route {
+function parseRoute(hash: string): Route {
   const body = hash.replace(/^#\/?/, "");
   const q = body.indexOf("?");
   const path = q < 0 ? body : body.slice(0, q);

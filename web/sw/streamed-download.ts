@@ -10,7 +10,7 @@ import { downloadArchive, registryBlobSource, type Progress } from "../../shared
 import { parseReference } from "../../shared/reference.ts";
 import { addHistory } from "../lib/db.ts";
 import { planOf, proxyClient, resolvePinned, summarize } from "../lib/image-lookup.ts";
-import { PROGRESS_CHANNEL, STREAM_PATH, errorInfo, type Event, type StartJob } from "../lib/protocol.ts";
+import { PROGRESS_CHANNEL, STREAM_PATH, errorInfo, progressEvent, type Event, type StartJob } from "../lib/protocol.ts";
 
 interface Control {
   controller: AbortController;
@@ -64,11 +64,7 @@ export async function streamResponse(id: string): Promise<Response> {
     const waitWhilePaused = async () => {
       while (control.paused && !signal.aborted) await new Promise<void>((resolve) => (control.wake = resolve));
     };
-    const progress = (p: Progress) =>
-      broadcast({
-        kind: "progress", id, done: p.doneBytes, total: p.totalBytes, layers: p.layers.map((l) => l.done),
-        speed: control.paused ? 0 : p.bytesPerSecond, ...(p.etaSeconds === undefined ? {} : { eta: p.etaSeconds }),
-      });
+    const progress = (p: Progress) => broadcast(progressEvent(id, p, control.paused ? 0 : p.bytesPerSecond));
     downloadArchive({
       plan,
       source: registryBlobSource(client, image),

@@ -9,7 +9,7 @@ import type { ResolvedImage } from "../../shared/registry.ts";
 import { blobSegments, type TarPlan } from "../../shared/tar.ts";
 import { addHistory, deleteJob, deleteSavedFile, loadJob, recordSavedFile, saveJob, type SavedFile } from "../lib/db.ts";
 import { lookUp, planOf, proxyClient, resolvePinned, summarize, topDigest } from "../lib/image-lookup.ts";
-import { errorInfo, type Event, type Request, type StartJob } from "../lib/protocol.ts";
+import { errorInfo, progressEvent, type Event, type Request, type StartJob } from "../lib/protocol.ts";
 import { listTags } from "../lib/tags.ts";
 import { downloadToFile } from "./file-download.ts";
 
@@ -69,10 +69,7 @@ async function start(job: StartJob, handle: FileSystemFileHandle, resume: boolea
     let done = 0;
     const progress = (p: Progress) => {
       done = p.doneBytes;
-      post({
-        kind: "progress", id: job.id, done: p.doneBytes, total: p.totalBytes, layers: p.layers.map((l) => l.done),
-        speed: p.bytesPerSecond, ...(p.etaSeconds === undefined ? {} : { eta: p.etaSeconds }),
-      });
+      post(progressEvent(job.id, p));
     };
     // A saved state for another plan (the file changed size) is not resumable: start afresh.
     const resumeState = saved && saved.totalSize === plan.totalSize ? saved.state : undefined;

@@ -20,7 +20,7 @@ export interface MdElement {
 export type MdNode = string | MdElement;
 
 /** Descriptions longer than this are cut (Hub allows 25,000 characters). */
-export const MAX_MARKDOWN = 100_000;
+const MAX_MARKDOWN = 100_000;
 const MAX_DEPTH = 8;
 
 /** An absolute http(s) URL, normalised; null for anything else (javascript:, data:, relative…). */

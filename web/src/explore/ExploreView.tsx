@@ -1,27 +1,20 @@
 // The explore view (#/explore?image=…&platform=…): pick an image and platform, read its
 // layers into the merged filesystem (in the explore worker, with progress), browse and
 // search it, download one file or folder, and export everything as a ZIP or a tar.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { formatPlatform, type Platform } from "../../../shared/platform.ts";
-import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
+import { useState } from "preact/hooks";
+import { formatPlatform } from "../../../shared/platform.ts";
 import type { ExploreProgress, LayerSourceKind, NodeView, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../explore/protocol.ts";
-import { forgetCredentials, listSavedFiles, loadSavedFile, rememberCredentials, rememberedCredentials } from "../../lib/db.ts";
-import type { Credentials } from "../../lib/image-lookup.ts";
+import { listSavedFiles, loadSavedFile } from "../../lib/db.ts";
 import { errorInfo, type ErrorInfo } from "../../lib/protocol.ts";
-import { CredentialsFields, type CredentialsState } from "../components/CredentialsFields.tsx";
+import { CredentialsFields } from "../components/CredentialsFields.tsx";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { formatBytes } from "../i18n/index.ts";
 import { routeHref } from "../route.ts";
+import { useImageLookup } from "../use-image-lookup.ts";
 import { ExploreError, cancel, chooseVia, newId, openImage, overview, save } from "./explore-client.ts";
 import { FileTree } from "./FileTree.tsx";
 import { useExploreT, type ExploreTranslate } from "./i18n.ts";
 import { baseName } from "./mode.ts";
-
-type Lookup =
-  | { status: "idle" }
-  | { status: "loading"; name: string }
-  | { status: "ok"; kind: "index" | "image"; platforms: Platform[] }
-  | { status: "error"; error: ErrorInfo };
 
 type Opening =
   | { status: "idle" }
@@ -41,20 +34,9 @@ export interface SaveView {
   error?: ErrorInfo;
 }
 
-const DEFAULT_PLATFORM = "linux/amd64";
-
 // The worker keeps the opened image; this keeps the view's side of it while the person
 // visits another view.
 let kept: { reference: string; platform: string; image: OpenedImage } | undefined;
-
-function tryParse(text: string): { ref?: Reference; error?: ErrorInfo } {
-  if (text.trim() === "") return {};
-  try {
-    return { ref: parseReference(text.trim()) };
-  } catch (error) {
-    return { error: errorInfo(error) };
-  }
-}
 
 const asInfo = (error: unknown): ErrorInfo => (error instanceof ExploreError ? error.info : errorInfo(error));
 
@@ -62,61 +44,14 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
   const t = useExploreT();
   const asked = params.get("image") ?? "";
   const restore = kept && (asked === "" || asked === kept.reference) ? kept : undefined;
-  const [reference, setReference] = useState(restore?.reference ?? asked);
-  const parsed = useMemo(() => tryParse(reference), [reference]);
-  const name = parsed.ref ? familiarName(parsed.ref) : "";
-  const registry = parsed.ref?.registry;
-  const [creds, setCreds] = useState<CredentialsState>({ username: "", password: "", remember: false });
-  const [remembered, setRemembered] = useState(false);
-  const [credsNotice, setCredsNotice] = useState<string>();
-  const credentials: Credentials | undefined = creds.username !== "" ? { username: creds.username, password: creds.password } : undefined;
-  const credentialsKey = credentials ? `${credentials.username}\n${credentials.password}` : "";
-  const [lookup, setLookup] = useState<Lookup>({ status: "idle" });
-  const [platform, setPlatform] = useState(restore?.platform ?? "");
-  const wantedPlatform = useRef(params.get("platform") ?? undefined);
+  const {
+    reference, setReference, parsed, refError, name, registry, creds, setCreds, remembered, credsNotice, credentials,
+    forget, lookup, platforms, platform, setPlatform,
+  } = useImageLookup({ initialReference: restore?.reference ?? asked, initialPlatform: restore?.platform, wantedPlatform: params.get("platform") ?? undefined, overview, asInfo });
   const [opening, setOpening] = useState<Opening>(restore ? { status: "ok", image: restore.image } : { status: "idle" });
   const [saves, setSaves] = useState<SaveView[]>([]);
   const [pageError, setPageError] = useState<ErrorInfo>();
 
-  useEffect(() => {
-    setRemembered(false);
-    if (!registry) return;
-    void rememberedCredentials(registry).then((found) => {
-      if (!found) return;
-      setCreds({ ...found, remember: true });
-      setRemembered(true);
-    });
-  }, [registry]);
-
-  // The platforms on offer, once typing pauses: the same lookup as the download form.
-  useEffect(() => {
-    if (!parsed.ref) {
-      setLookup({ status: "idle" });
-      return;
-    }
-    let live = true;
-    const timer = setTimeout(() => {
-      setLookup({ status: "loading", name });
-      overview(name, credentials).then(
-        (found) => {
-          if (!live) return;
-          setLookup({ status: "ok", kind: found.kind, platforms: found.platforms });
-          const names = found.platforms.map(formatPlatform);
-          const wanted = wantedPlatform.current;
-          wantedPlatform.current = undefined;
-          setPlatform((now) => (wanted && names.includes(wanted) ? wanted : names.includes(now) ? now : names.includes(DEFAULT_PLATFORM) ? DEFAULT_PLATFORM : (names[0] ?? "")));
-          if (credentials && creds.remember && registry) void rememberCredentials(registry, credentials).then(() => setRemembered(true));
-        },
-        (error: unknown) => live && setLookup({ status: "error", error: asInfo(error) }),
-      );
-    }, 350);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [name, credentialsKey]);
-
-  const platforms = lookup.status === "ok" ? lookup.platforms : [];
   const chosen = platforms.find((p) => formatPlatform(p) === platform);
 
   const browse = async () => {
@@ -184,14 +119,6 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
     else setPageError({ code: "PERMISSION", message: t("saved.denied", { name: waiting.fileName }) });
   };
 
-  const forget = async () => {
-    await forgetCredentials(registry);
-    setRemembered(false);
-    setCreds({ username: "", password: "", remember: false });
-    setCredsNotice(undefined);
-  };
-
-  const refError = reference.trim() !== "" ? parsed.error : undefined;
   const loading = opening.status === "loading";
   return (
     <div class="explore">

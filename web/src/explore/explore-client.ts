@@ -7,7 +7,10 @@ import type { Platform } from "../../../shared/platform.ts";
 import type {
   ErrorInfo, ExploreEvent, ExploreProgress, ExploreRequest, NodeView, OpenedImage, PortStreamPrepare, SaveResult, SaveTarget, SaveWhat, SearchResult,
 } from "../../explore/protocol.ts";
-import { EXPORT_STREAM_PATH } from "../../explore/protocol.ts";
+import { EXPORT_STREAM_PATH, contentTypeOf } from "../../explore/protocol.ts";
+import { canPickFile, newId } from "../engine-client.ts";
+
+export { newId };
 
 export class ExploreError extends Error {
   readonly info: ErrorInfo;
@@ -38,8 +41,6 @@ function exploreWorker(): Worker {
   return worker;
 }
 
-export const newId = (): string => crypto.randomUUID();
-
 function ask<T>(request: Exclude<ExploreRequest, { kind: "cancel" }>, progress?: (p: ExploreProgress) => void, transfer: Transferable[] = []): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     waiting.set(request.id, { resolve: resolve as (value: unknown) => void, reject, ...(progress ? { progress } : {}) });
@@ -62,10 +63,8 @@ export const children = (path: string): Promise<NodeView[]> => ask({ kind: "chil
 
 export const search = (query: string, limit = 500): Promise<SearchResult> => ask({ kind: "search", id: newId(), query, limit });
 
-export const canPickFile = (): boolean => typeof window.showSaveFilePicker === "function";
-
 /** Files and folders up to this size are handed over as a Blob: no picker, no stream. */
-export const SMALL = 32 << 20;
+const SMALL = 32 << 20;
 
 export type SaveVia = "blob" | "file" | "stream";
 
@@ -85,7 +84,7 @@ const ACCEPT: Record<SaveWhat["kind"], { description: string; accept: Record<str
  * as the click's user gesture. Resolves when the bytes are all written.
  */
 export async function save(id: string, what: SaveWhat, fileName: string, via: SaveVia, progress: (p: ExploreProgress) => void): Promise<SaveResult> {
-  const contentType = what.kind === "zip" ? "application/zip" : what.kind === "tar" ? "application/x-tar" : "application/octet-stream";
+  const contentType = contentTypeOf(what.kind);
   if (via === "blob") {
     const result = await ask<SaveResult>({ kind: "save", id, what, target: { kind: "blob" } }, progress);
     if (result.blob) downloadBlob(result.blob, fileName);

@@ -139,7 +139,7 @@ const TABLES: Record<Lang, Record<ExploreKey, string>> = { en, zh };
 
 export type ExploreTranslate = (key: ExploreKey, params?: Record<string, string | number>) => string;
 
-export function exploreTranslator(lang: Lang): ExploreTranslate {
+function exploreTranslator(lang: Lang): ExploreTranslate {
   const table = TABLES[lang];
   return (key, params) => table[key].replace(/\{(\w+)\}/g, (_, name: string) => String(params?.[name] ?? `{${name}}`));
 }
