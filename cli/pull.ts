@@ -6,10 +6,10 @@
 import { rename } from "node:fs/promises";
 import { DockerdlError } from "../shared/errors.ts";
 import { downloadArchive, formatBytes, registryBlobSource, type EngineState } from "../shared/engine/index.ts";
-import { planImageArchive } from "../shared/image-archive.ts";
+import { archiveImageOf, planImageArchive } from "../shared/image-archive.ts";
 import { formatPlatform, parsePlatform, type Platform } from "../shared/platform.ts";
 import { defaultFileName, familiarName, parseReference } from "../shared/reference.ts";
-import { archiveImageOf, RegistryClient, type Credentials } from "../shared/registry.ts";
+import { RegistryClient, type Credentials } from "../shared/registry/client.ts";
 import type { PullCommand } from "./args.ts";
 import { fileSink, nodeHasher, openPartFile, partFileMatches, partPath, readResumeFile, removeResumeFile, statePath, writeResumeFile } from "./file-sink.ts";
 import { ProgressLine } from "./progress-line.ts";

@@ -38,14 +38,59 @@ export async function discardBody(response: HttpResponse): Promise<void> {
   }
 }
 
-/** The whole body, for manifests, configs and error documents (all small). */
+/**
+ * The whole body, for manifests, configs, tag lists and error documents (all small).
+ * Read chunk by chunk and cut off past `limit`, so a body without Content-Length (or
+ * with a false one) can never make us hold more than `limit` bytes.
+ */
 export async function readBody(response: HttpResponse, limit: number): Promise<Uint8Array> {
   const length = Number(response.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(length) && length > limit) {
     await discardBody(response);
     throw new RangeError(`the response is ${length} bytes, more than the ${limit} expected at most`);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > limit) throw new RangeError(`the response is ${bytes.length} bytes, more than the ${limit} expected at most`);
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done || value === undefined) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new RangeError(`the response is more than the ${limit} bytes expected at most`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
   return bytes;
+}
+
+/** At most the first `max` bytes of a body as text (error documents: only for messages). */
+export async function readPrefix(response: HttpResponse, max: number): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let left = max;
+  try {
+    while (left > 0) {
+      const { done, value } = await reader.read();
+      if (done || value === undefined) return text + decoder.decode();
+      const part = value.subarray(0, left);
+      left -= part.length;
+      text += decoder.decode(part, { stream: true });
+    }
+    await reader.cancel().catch(() => {});
+  } catch {
+    // a body that breaks off still gave us what it sent
+  }
+  return text + decoder.decode();
 }

@@ -2,6 +2,8 @@
 // layout, laid out as Docker 25+ writes it. Layers are stored as fetched (compressed),
 // so the file is the registry size and every offset is known from the manifests alone.
 
+import { formatReference, repoTag } from "./reference.ts";
+import type { ResolvedImage } from "./registry/resolve.ts";
 import { planTar, type TarInput, type TarPlan } from "./tar.ts";
 
 export { writePlanToBuffer } from "./tar.ts";
@@ -25,6 +27,20 @@ export interface ArchiveImage {
 export const ARCHIVE_MTIME = 0;
 
 export const OCI_INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
+
+/** What planImageArchive takes for an image the registry client resolved. */
+export function archiveImageOf(image: ResolvedImage): ArchiveImage {
+  const tag = repoTag(image.reference);
+  const out: ArchiveImage = {
+    repoTags: tag === undefined ? [] : [tag],
+    imageName: formatReference(image.reference),
+    manifest: { bytes: image.manifest.bytes, digest: image.manifest.digest, mediaType: image.manifest.mediaType },
+    config: { bytes: image.config.bytes, digest: image.config.digest },
+    layers: image.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType })),
+  };
+  if (image.reference.tag !== undefined) out.refName = image.reference.tag;
+  return out;
+}
 
 /**
  * Plans the archive for one image or several (an offline bundle). Blob keys are layer

@@ -3,7 +3,7 @@
 // resumes with a Range from there, never from the start of the blob.
 
 import { DockerdlError } from "../errors.ts";
-import { isTransient, RegistryError } from "../registry-errors.ts";
+import { isTransient, RegistryError } from "../registry/errors.ts";
 import type { BlobSource, RetryEvent } from "./types.ts";
 import { cancelled, sleep } from "./util.ts";
 

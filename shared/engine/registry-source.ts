@@ -2,7 +2,7 @@
 // registry client, including foreign layers from their own URLs.
 
 import { DockerdlError } from "../errors.ts";
-import type { RegistryClient, ResolvedImage } from "../registry.ts";
+import type { RegistryClient, ResolvedImage } from "../registry/client.ts";
 import type { BlobSource } from "./types.ts";
 
 export function registryBlobSource(client: RegistryClient, image: ResolvedImage): BlobSource {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { downloadArchive, type BlobSource, type EngineState, type Hasher, type Progress, type RandomAccessSink, type SequentialSink } from "../../shared/engine/index.ts";
 import { isDockerdlError } from "../../shared/errors.ts";
 import { planImageArchive, writePlanToBuffer, type ArchiveImage } from "../../shared/image-archive.ts";
-import { RegistryError } from "../../shared/registry-errors.ts";
+import { RegistryError } from "../../shared/registry/errors.ts";
 
 function sha256(bytes: Uint8Array): string {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;

@@ -2,7 +2,7 @@
 // path search with the folders leading to each match (on the whiteout fixture, merged
 // by shared/rootfs.ts), and the message for a layer the browser cannot decompress.
 import { describe, expect, it } from "vitest";
-import type { ResolvedImage } from "../../shared/registry.ts";
+import type { ResolvedImage } from "../../shared/registry/client.ts";
 import { MergedFs } from "../../shared/rootfs.ts";
 import { readTar, type TarReadEntry } from "../../shared/tar-reader.ts";
 import { checkLayersReadable, zstdSupported } from "../../web/explore/layer-source.ts";

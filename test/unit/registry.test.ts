@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { isDockerdlError } from "../../shared/errors.ts";
 import type { HttpFetch, HttpRequestInit, HttpResponse } from "../../shared/http.ts";
 import { parseReference } from "../../shared/reference.ts";
-import { defaultBase, RegistryClient, sliceStream } from "../../shared/registry.ts";
-import { RegistryError } from "../../shared/registry-errors.ts";
+import { sliceStream } from "../../shared/registry/blobs.ts";
+import { defaultBase, RegistryClient } from "../../shared/registry/client.ts";
+import { RegistryError } from "../../shared/registry/errors.ts";
 
 type Handler = (url: URL, init: HttpRequestInit) => Response | Promise<Response>;
 

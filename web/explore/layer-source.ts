@@ -8,7 +8,7 @@ import { createSHA256 } from "hash-wasm";
 import { downloadArchive, registryBlobSource } from "../../shared/engine/index.ts";
 import { DockerdlError } from "../../shared/errors.ts";
 import { normalizeTarPath } from "../../shared/rootfs.ts";
-import type { RegistryClient, ResolvedImage } from "../../shared/registry.ts";
+import type { RegistryClient, ResolvedImage } from "../../shared/registry/client.ts";
 import { readTar, type TarReadItem } from "../../shared/tar-reader.ts";
 import { cachedLayer, storeLayer } from "./layer-cache.ts";
 import type { SavedFile } from "../lib/db.ts";

@@ -3,15 +3,15 @@
 // resolving it for one platform (optionally pinned to the digest the person saw), and
 // the facts shown before downloading. Runs in the dedicated worker and the service worker.
 
-import { planImageArchive } from "../../shared/image-archive.ts";
+import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
 import { parseManifest } from "../../shared/manifest.ts";
 import { availablePlatforms, type Platform } from "../../shared/platform.ts";
 import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
-import { archiveImageOf, RegistryClient, type Credentials, type ResolvedImage } from "../../shared/registry.ts";
+import { RegistryClient, type Credentials, type ResolvedImage } from "../../shared/registry/client.ts";
 import type { TarPlan } from "../../shared/tar.ts";
 import type { ImageSummary } from "./protocol.ts";
 
-export type { Credentials } from "../../shared/registry.ts";
+export type { Credentials } from "../../shared/registry/client.ts";
 
 export interface ImageOverview {
   digest: string;

@@ -5,7 +5,7 @@
 import type { EngineState, Progress } from "../../shared/engine/index.ts";
 import { isDockerdlError } from "../../shared/errors.ts";
 import { parseReference } from "../../shared/reference.ts";
-import type { ResolvedImage } from "../../shared/registry.ts";
+import type { ResolvedImage } from "../../shared/registry/client.ts";
 import { blobSegments, type TarPlan } from "../../shared/tar.ts";
 import { addHistory, deleteJob, deleteSavedFile, loadJob, recordSavedFile, saveJob, type SavedFile } from "../lib/db.ts";
 import { lookUp, planOf, proxyClient, resolvePinned, summarize, topDigest } from "../lib/image-lookup.ts";

@@ -4,7 +4,7 @@
 
 import { createSHA256 } from "hash-wasm";
 import { downloadArchive, registryBlobSource, type EngineState, type Progress } from "../../shared/engine/index.ts";
-import type { ResolvedImage, RegistryClient } from "../../shared/registry.ts";
+import type { ResolvedImage, RegistryClient } from "../../shared/registry/client.ts";
 import type { TarPlan } from "../../shared/tar.ts";
 import { CheckpointedFile } from "./checkpointed-file.ts";
 

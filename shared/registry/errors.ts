@@ -2,8 +2,8 @@
 // Retry-After travel with the error, so the download engine can tell a fault worth
 // retrying (network, 5xx, 429) from one that will not go away (401, 404).
 
-import { DockerdlError, type KnownErrorCode } from "./errors.ts";
-import type { HttpResponse } from "./http.ts";
+import { DockerdlError, type KnownErrorCode } from "../errors.ts";
+import { readPrefix, type HttpResponse } from "../http.ts";
 
 export class RegistryError extends DockerdlError {
   readonly status?: number;
@@ -52,12 +52,8 @@ export function registryErrorCodes(body: string): { code: string; message: strin
  * "layer sha256:…"). Reads a little of the body for the registry's own words.
  */
 export async function errorFromResponse(response: HttpResponse, what: string, host: string): Promise<RegistryError> {
-  let body = "";
-  try {
-    body = response.body === null ? "" : (await response.text()).slice(0, 4096);
-  } catch {
-    // the body is only for the message
-  }
+  // Only for the message: a registry's error document is short, a hostile one is cut off.
+  const body = await readPrefix(response, 4096);
   const errors = registryErrorCodes(body);
   const said = errors.map((e) => e.message || e.code).filter(Boolean).join("; ");
   const detail = said ? ` (${host} said: ${said})` : "";

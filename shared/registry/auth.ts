@@ -5,10 +5,10 @@
 // challenge is remembered so later requests carry a token from the start instead of
 // collecting a 401 each.
 
-import type { HttpFetch } from "./http.ts";
-import { discardBody, readBody } from "./http.ts";
-import { AUTH_HINT, errorFromResponse, networkError, RegistryError } from "./registry-errors.ts";
-import { findChallenge, parseChallenges, type Challenge } from "./www-authenticate.ts";
+import type { HttpFetch } from "../http.ts";
+import { discardBody, readBody } from "../http.ts";
+import { findChallenge, parseChallenges, type Challenge } from "../www-authenticate.ts";
+import { AUTH_HINT, errorFromResponse, networkError, RegistryError } from "./errors.ts";
 
 export interface Credentials {
   username: string;
@@ -32,9 +32,11 @@ export class RegistryAuth {
   readonly #challenges = new Map<string, Challenge>();
   readonly #tokens = new Map<string, CachedToken>();
   readonly #pending = new Map<string, Promise<string>>();
+  readonly #now: () => number;
 
-  constructor(fetch: HttpFetch, credentials?: Credentials) {
+  constructor(fetch: HttpFetch, credentials?: Credentials, now: () => number = Date.now) {
     this.#fetch = fetch;
+    this.#now = now;
     if (credentials !== undefined) this.#credentials = credentials;
   }
 
@@ -61,6 +63,14 @@ export class RegistryAuth {
         status: 401,
       });
     }
+    if (challenge.params.realm) {
+      // A realm may be relative to the registry (some registries answer "/token").
+      try {
+        challenge.params.realm = new URL(challenge.params.realm, base).href;
+      } catch {
+        // left as is: #fetchToken says it is not a URL
+      }
+    }
     this.#challenges.set(base, challenge);
     const scopeToUse = challenge.params.scope || scope;
     if (challenge.scheme.toLowerCase() === "bearer") this.#tokens.delete(tokenKey(challenge, scopeToUse));
@@ -83,7 +93,7 @@ export class RegistryAuth {
     }
     const key = tokenKey(challenge, scope);
     const cached = this.#tokens.get(key);
-    if (cached !== undefined && cached.expires > Date.now()) return `Bearer ${cached.value}`;
+    if (cached !== undefined && cached.expires > this.#now()) return `Bearer ${cached.value}`;
     // Parallel blob requests share one token request.
     let pending = this.#pending.get(key);
     if (pending === undefined) {
@@ -139,7 +149,7 @@ export class RegistryAuth {
       throw new RegistryError("UPSTREAM", `the token service ${url.host} answered without a token`, { hint: "check the registry or proxy address" });
     }
     const seconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
-    this.#tokens.set(tokenKey(challenge, scope), { value: token, expires: Date.now() + Math.max(seconds * 1000 - EXPIRY_MARGIN_MS, 1000) });
+    this.#tokens.set(tokenKey(challenge, scope), { value: token, expires: this.#now() + Math.max(seconds * 1000 - EXPIRY_MARGIN_MS, 1000) });
     return token;
   }
 }

@@ -1,0 +1,120 @@
+// Blob reads for the download engine: a byte range of a layer as a stream of exactly
+// that many bytes, from the registry or, for foreign layers, from the layer's own URLs.
+// A registry that ignores Range gets its leading bytes skipped here, and one that
+// answers a different range than asked is refused, so callers never see the difference.
+// Digests are checked by the engine, which sees the whole blob.
+
+import type { HttpResponse } from "../http.ts";
+import { discardBody } from "../http.ts";
+import { errorFromResponse, RegistryError } from "./errors.ts";
+import type { AuthTarget, Transport } from "./transport.ts";
+
+/** A layer as the engine needs it: where it goes comes from the plan, where from here. */
+export interface LayerDescriptor {
+  digest: string;
+  size: number;
+  mediaType: string;
+  /** For foreign layers only: fetched from these URLs instead of the registry. */
+  urls?: string[];
+}
+
+/** Bytes [start, end) of a blob. */
+export interface BlobRange {
+  start: number;
+  /** Exclusive. */
+  end: number;
+}
+
+/** Where a registry blob is read: its URL and who to authenticate as. */
+export interface BlobLocation {
+  target: AuthTarget;
+  url: string;
+}
+
+/**
+ * Bytes [start, end) of `blob` (the whole blob without a range) as a stream that ends
+ * early only if the connection breaks; the engine counts and asks again from there.
+ */
+export async function fetchBlobRange(transport: Transport, where: BlobLocation, blob: LayerDescriptor, what: string, range?: BlobRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  const headers: Record<string, string> = { "accept-encoding": "identity" };
+  const start = range?.start ?? 0;
+  const end = range?.end ?? blob.size;
+  if (start > 0 || end < blob.size) headers.range = `bytes=${start}-${end - 1}`;
+  let response: HttpResponse;
+  let host: string;
+  if (blob.urls !== undefined) {
+    ({ response, host } = await fetchForeign(transport, blob.urls, headers, what, signal));
+  } else {
+    host = where.target.host;
+    response = await transport.request(where.target, where.url, { method: "GET", headers }, what, signal);
+  }
+  if (response.body === null) throw new RegistryError("TRUNCATED", `${host} sent no body for ${what}`, { hint: "try again" });
+  if (response.status === 206) {
+    const contentRange = response.headers.get("content-range");
+    const first = contentRange === null ? NaN : Number(/^bytes (\d+)-/.exec(contentRange)?.[1]);
+    if (first !== start) {
+      await discardBody(response);
+      throw new RegistryError("UPSTREAM", `${host} answered bytes ${contentRange ?? "(no Content-Range)"} of ${what} when asked for ${start}-${end - 1}`, {
+        hint: "the registry or proxy handles range requests wrongly; try again without --proxy",
+      });
+    }
+    return sliceStream(response.body, 0, end - start);
+  }
+  return sliceStream(response.body, start, end - start);
+}
+
+/** Foreign layers (Windows base layers): the first of their URLs that serves them. */
+async function fetchForeign(transport: Transport, urls: string[], headers: Record<string, string>, what: string, signal?: AbortSignal): Promise<{ response: HttpResponse; host: string }> {
+  let last: unknown;
+  for (const url of urls) {
+    const host = new URL(url).host;
+    try {
+      const response = await transport.send(url, { method: "GET", headers, ...(signal ? { signal } : {}) }, host, what);
+      if (response.status === 200 || response.status === 206) return { response, host };
+      last = await errorFromResponse(response, `foreign layer ${what}`, host);
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
+/**
+ * Exactly `length` bytes of `source` after skipping `skip`; ends early only if the
+ * source does. Cancelling the result cancels the source (and its connection).
+ */
+export function sliceStream(source: ReadableStream<Uint8Array>, skip: number, length: number): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let toSkip = skip;
+  let left = length;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (left <= 0) {
+          await reader.cancel().catch(() => {});
+          controller.close();
+          return;
+        }
+        const { done, value } = await reader.read();
+        if (done || value === undefined) {
+          controller.close();
+          return;
+        }
+        let chunk = value;
+        if (toSkip > 0) {
+          const dropped = Math.min(toSkip, chunk.length);
+          toSkip -= dropped;
+          chunk = chunk.subarray(dropped);
+        }
+        if (chunk.length === 0) continue;
+        if (chunk.length > left) chunk = chunk.subarray(0, left);
+        left -= chunk.length;
+        controller.enqueue(chunk);
+        return;
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}

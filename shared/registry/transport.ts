@@ -1,0 +1,174 @@
+// The registry transport: every HTTP exchange the client has with a registry goes
+// through here, so each rule is written once. It adds the Authorization the registry's
+// challenge asks for (auth.ts), follows redirects itself and drops Authorization when
+// the origin changes (blob GETs answer 307 to a CDN that must never see the token),
+// turns every unwanted answer into a RegistryError (errors.ts), reads small bodies with
+// a cap, and retries small requests on faults that may pass.
+//
+// It knows nothing of manifests or blobs: client.ts decides what to ask for.
+
+import type { HttpFetch, HttpRequestInit, HttpResponse } from "../http.ts";
+import { discardBody, readBody } from "../http.ts";
+import { DockerdlError } from "../errors.ts";
+import { RegistryAuth, type Credentials } from "./auth.ts";
+import { errorFromResponse, isTransient, networkError, RegistryError } from "./errors.ts";
+
+export interface TransportOptions {
+  fetch: HttpFetch;
+  credentials?: Credentials;
+  /**
+   * "manual" (default) follows redirects here, so Authorization never goes to another
+   * origin. Browsers hide a manual redirect's Location; there "follow" lets the browser
+   * do it (the Fetch spec drops Authorization across origins itself).
+   */
+  redirects?: "manual" | "follow";
+  /** Retries of small requests on transient faults (default 3; blob retries are the engine's). */
+  retries?: number;
+  /** First retry delay, doubled each time (default 500 ms); a Retry-After wins. */
+  retryDelayMs?: number;
+  /** The clock for token lifetimes (tests). */
+  now?: () => number;
+}
+
+/** Who a request is for: the registry's base URL, its name in messages, and the token scope. */
+export interface AuthTarget {
+  base: string;
+  host: string;
+  scope: string;
+}
+
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export class Transport {
+  readonly #options: TransportOptions;
+  readonly #auth: RegistryAuth;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+    this.#auth = new RegistryAuth(options.fetch, options.credentials, options.now);
+  }
+
+  get hasCredentials(): boolean {
+    return this.#auth.hasCredentials;
+  }
+
+  /**
+   * One authenticated request; resolves only with a 2xx. A 401 is answered once with the
+   * challenge's token (or Basic credentials); a token that expired in between is renewed
+   * the same way, so a long download re-authenticates by itself.
+   */
+  async request(target: AuthTarget, url: string, init: HttpRequestInit, what: string, signal?: AbortSignal): Promise<HttpResponse> {
+    const { base, host, scope } = target;
+    let authorization: string | undefined;
+    try {
+      authorization = await this.#auth.authorization(base, scope, signal);
+    } catch (error) {
+      throw networkError(error, host, what);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const headers = { ...init.headers, ...(authorization === undefined ? {} : { authorization }) };
+      const response = await this.send(url, { ...init, headers, ...(signal ? { signal } : {}) }, host, what);
+      if (response.status === 401 && attempt === 0) {
+        const challenge = response.headers.get("www-authenticate");
+        await discardBody(response);
+        authorization = await this.#auth.answerChallenge(base, challenge, scope, authorization, host, signal);
+        continue;
+      }
+      if (response.status >= 200 && response.status < 300) return response;
+      const error = await errorFromResponse(response, what, host);
+      if (init.method !== "HEAD" && error.code === "UNAUTHORIZED" && this.#auth.hasCredentials) {
+        throw new RegistryError("UNAUTHORIZED", `${error.message}: the credentials given do not allow pulling it`, {
+          hint: "check the username and password, and that this account may pull the image",
+          status: response.status,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** A small body whole, at most `limit` bytes; larger or broken-off bodies fail naming `what`. */
+  async readSmall(target: AuthTarget, url: string, headers: Record<string, string>, limit: number, what: string, signal?: AbortSignal): Promise<{ response: HttpResponse; bytes: Uint8Array }> {
+    const response = await this.request(target, url, { method: "GET", headers }, what, signal);
+    try {
+      return { response, bytes: await readBody(response, limit) };
+    } catch (error) {
+      throw readError(error, target.host, what);
+    }
+  }
+
+  /** fetch without auth, following redirects here so Authorization is dropped when the origin changes. */
+  async send(url: string, init: HttpRequestInit, host: string, what: string): Promise<HttpResponse> {
+    const mode = this.#options.redirects ?? "manual";
+    let current = url;
+    let headers = init.headers ?? {};
+    for (let hop = 0; ; hop++) {
+      let response: HttpResponse;
+      try {
+        response = await this.#options.fetch(current, { ...init, headers, redirect: mode });
+      } catch (error) {
+        throw networkError(error, new URL(current).host || host, what);
+      }
+      if (response.type === "opaqueredirect") {
+        // A browser will not show us the Location: let it follow.
+        try {
+          return await this.#options.fetch(current, { ...init, headers, redirect: "follow" });
+        } catch (error) {
+          throw networkError(error, host, what);
+        }
+      }
+      if (!REDIRECT_STATUSES.has(response.status)) return response;
+      const location = response.headers.get("location");
+      await discardBody(response);
+      if (location === null || hop >= MAX_REDIRECTS) {
+        throw new RegistryError("UPSTREAM", `${host} redirected ${what} ${location === null ? "without a Location" : "too many times"}`, {
+          hint: "the registry or proxy is misconfigured; try again later",
+          status: response.status,
+        });
+      }
+      const next = new URL(location, current);
+      if (next.origin !== new URL(current).origin) {
+        // The CDN behind a registry must never see the registry's token.
+        const { authorization: _dropped, ...rest } = headers;
+        headers = rest;
+      }
+      current = next.href;
+    }
+  }
+
+  /** Small requests (manifests, configs, tag lists) ride out a 5xx, a 429 or a dropped connection. */
+  async retrying<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const retries = this.#options.retries ?? 3;
+    for (let failures = 0; ; failures++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (failures >= retries || !isTransient(error) || signal?.aborted) throw error;
+        const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
+        await delay(Math.min(retryAfter ?? (this.#options.retryDelayMs ?? 500) * 2 ** failures, 30_000), signal);
+      }
+    }
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+function readError(error: unknown, host: string, what: string): DockerdlError {
+  if (error instanceof RangeError) {
+    return new DockerdlError("BAD_MANIFEST", `${what} from ${host} is too large: ${error.message}`, { hint: "this does not look like a container image" });
+  }
+  const mapped = networkError(error, host, what);
+  return mapped.code === "NETWORK"
+    ? new RegistryError("TRUNCATED", `the connection to ${host} broke while reading ${what}`, { hint: "try again", cause: error })
+    : mapped;
+}
