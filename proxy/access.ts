@@ -3,12 +3,12 @@
 // object leaves the cache the requester's own credentials are checked upstream with a
 // HEAD (no body bytes move). Whether a repository is public is probed without
 // credentials, never taken from the client: a client cannot make private content public.
-import { findChallenge } from "../shared/www-authenticate.ts";
 import type { Visibility } from "./cache-keys.ts";
 import { registryError } from "./registry-errors.ts";
 import type { V2Route } from "./route.ts";
-import { anonymousPullToken, rewriteChallenge, upstreamAuthorization } from "./token.ts";
-import { callUpstream, upstreamTarget } from "./upstream-call.ts";
+import { rewriteChallenge, upstreamAuthorization } from "./token.ts";
+import { anonymousClient, upstreamReference } from "./upstream-client.ts";
+import { callUpstream } from "./upstream-call.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
 
 const PROBE_TTL_MS = 5 * 60_000;
@@ -26,7 +26,7 @@ function granted(response: Response): boolean {
 export async function visibilityFor(request: Request, route: V2Route, path: string): Promise<Visibility> {
   // Sent upstream without credentials and served: anyone may read it.
   if (!upstreamAuthorization(request.headers.get("authorization"))) return "public";
-  return (await anonymouslyReadable(request, route, path)) ? "public" : "private";
+  return (await anonymouslyReadable(route, path)) ? "public" : "private";
 }
 
 /**
@@ -34,13 +34,13 @@ export async function visibilityFor(request: Request, route: V2Route, path: stri
  * anonymous token dance of its own challenge if it has one. Remembered per repository
  * for a few minutes; any doubt (errors included) means private.
  */
-async function anonymouslyReadable(request: Request, route: V2Route, path: string): Promise<boolean> {
+async function anonymouslyReadable(route: V2Route, path: string): Promise<boolean> {
   const memoKey = `${route.upstream.href} ${route.upstreamName}`;
   const memo = probes.get(memoKey);
   if (memo && memo.expires > Date.now()) return memo.value;
   let value = false;
   try {
-    value = await probe(request, route, path);
+    value = await probe(route, path);
   } catch {
     value = false;
   }
@@ -48,19 +48,9 @@ async function anonymouslyReadable(request: Request, route: V2Route, path: strin
   return value;
 }
 
-async function probe(request: Request, route: V2Route, path: string): Promise<boolean> {
-  const first = await callUpstream(request, route, path, { method: "HEAD", anonymous: true });
-  await first.body?.cancel();
-  if (granted(first)) return true;
-  if (first.status !== 401) return false;
-  const bearer = findChallenge(first.headers.get("www-authenticate"), "bearer");
-  if (!bearer?.params.realm) return false;
-  // Any failure here throws, which anonymouslyReadable takes as "private".
-  const token = await anonymousPullToken(new URL(bearer.params.realm, upstreamTarget(route, path)), bearer.params.service, route.upstreamName, route.upstream);
-  const withToken = new Request(request.url, { headers: { authorization: `Bearer ${token}`, accept: request.headers.get("accept") ?? "" } });
-  const second = await callUpstream(withToken, route, path, { method: "HEAD" });
-  await second.body?.cancel();
-  return granted(second);
+/** The upstream's answer to a HEAD without credentials, with its anonymous token dance. */
+function probe(route: V2Route, path: string): Promise<boolean> {
+  return anonymousClient(route).canRead(upstreamReference(route), path);
 }
 
 /**

@@ -156,34 +156,6 @@ function keyForTokenRequest(scopes: string[], service: string | null, config: Co
   return (service ?? "docker.io").toLowerCase();
 }
 
-/** The token service answered, but not with a token; the message completes "the token service of <key> …". */
-export class TokenServiceError extends Error {}
-
-/**
- * An anonymous pull token for `repository` from the realm of an upstream's Bearer
- * challenge. Network and guard errors are thrown as they come; a token service that
- * answers without a token throws TokenServiceError.
- */
-export async function anonymousPullToken(realm: URL, service: string | undefined, repository: string, upstream: URL, signal?: AbortSignal): Promise<string> {
-  const url = new URL(realm);
-  if (service) url.searchParams.set("service", service);
-  url.searchParams.set("scope", `repository:${repository}:pull`);
-  const response = await upstreamFetch(url, { method: "GET", headers: new Headers({ accept: "application/json" }), signal }, upstream);
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new TokenServiceError(`answered ${response.status}`);
-  }
-  let body: { token?: unknown; access_token?: unknown };
-  try {
-    body = (await response.json()) as typeof body;
-  } catch {
-    throw new TokenServiceError("answered something that is not JSON");
-  }
-  const token = typeof body.token === "string" ? body.token : typeof body.access_token === "string" ? body.access_token : "";
-  if (!token) throw new TokenServiceError("sent no token");
-  return token;
-}
-
 /** Token prefix that carries a client's own Basic credentials for a Basic-auth upstream. */
 const BASIC_TOKEN_PREFIX = "dockerdl-basic.";
 const ANONYMOUS_TOKEN = "dockerdl-anonymous";

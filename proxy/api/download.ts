@@ -6,31 +6,28 @@
 // Content-Length) and filled by shared/tar's streamTar straight from the upstream blobs,
 // one layer at a time, in constant memory. Nothing is cached: blobs pass through.
 import type { Config } from "../config.ts";
-import { checkTarget } from "../address-guard.ts";
 import { toHex } from "../../shared/digest.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
-import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
 import { formatPlatform, parsePlatform } from "../../shared/platform.ts";
 import { defaultFileName, parseReference, type Reference } from "../../shared/reference.ts";
-import { RegistryClient, type LayerDescriptor } from "../../shared/registry/client.ts";
+import type { LayerDescriptor } from "../../shared/registry/client.ts";
 import { streamTar } from "../../shared/tar.ts";
 import { resolveRepository, RouteError } from "../route.ts";
+import { anonymousClient, type UpstreamRepository } from "../upstream-client.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import { optionalText, readParams, requireText } from "./input.ts";
 
 export async function handleDownload(request: Request, ctx: ApiContext): Promise<Response> {
   const params = await readParams(request, { image: ["image"], platform: ["platform"] });
-  const ref = parseReference(requireText(params, "image", "the image reference", 512));
+  const named = parseReference(requireText(params, "image", "the image reference", 512));
+  const repository = upstreamOf(named, ctx.config);
+  // Asked by its UPSTREAMS key, so the client reaches that upstream and nothing else.
+  const ref = { ...named, registry: repository.key };
   const platformText = optionalText(params, "platform", "the platform", 64);
   const platform = platformText === undefined ? undefined : parsePlatform(platformText);
-  const upstream = upstreamOf(ref, ctx.config);
-  const client = new RegistryClient({
-    fetch: guardedFetch(upstream),
-    endpoints: { [ref.registry]: upstream.href.replace(/\/+$/, "") },
-    redirects: "manual",
-  });
+  const client = anonymousClient(repository);
   let image;
   try {
     image = await client.resolveImage(ref, platform, { signal: request.signal });
@@ -102,30 +99,11 @@ async function pump(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<
   }
 }
 
-function upstreamOf(ref: Reference, config: Config): URL {
+function upstreamOf(ref: Reference, config: Config): UpstreamRepository {
   try {
-    const name = `${ref.registry}/${ref.repository}`;
-    return resolveRepository(name, null, config).upstream;
+    return resolveRepository(`${ref.registry}/${ref.repository}`, null, config);
   } catch (error) {
     if (error instanceof RouteError) throw new ApiError(error.status === 404 ? 404 : 400, error.status === 404 ? "UNKNOWN_REGISTRY" : "BAD_REFERENCE", error.message);
     throw error;
   }
-}
-
-/**
- * The fetch the registry client uses: every URL it asks for (the registry, its token
- * realm, blob redirects) passes the proxy's address guard for this upstream first.
- */
-function guardedFetch(upstream: URL): HttpFetch {
-  return async (url, init) => {
-    checkTarget(new URL(url), upstream);
-    const response = await fetch(url, {
-      method: init.method ?? "GET",
-      headers: init.headers,
-      body: init.body,
-      redirect: "manual",
-      signal: init.signal,
-    });
-    return response as unknown as HttpResponse;
-  };
 }

@@ -5,17 +5,20 @@
 // platform details for the tag the reference names. Cached for DETAILS_TTL (30 min).
 import type { ImageDetails, TagInfo } from "../../shared/seed-api.ts";
 import { DOCKER_HUB, familiarRepository, formatReference, parseReference, type Reference } from "../../shared/reference.ts";
+import { isDockerdlError } from "../../shared/errors.ts";
 import { resolveRepository, RouteError } from "../route.ts";
+import { anonymousClient, upstreamReference, type UpstreamRepository } from "../upstream-client.ts";
 import { cacheHeaders, cacheKey, cachedJson } from "./cache.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError, jsonResponse } from "./errors.ts";
 import { hubGet, hubPath, type HubRepository, type HubTag, type HubTagPage } from "./hub.ts";
 import { optionalInt, readParams, requireText } from "./input.ts";
-import type { RegistryTarget } from "./registry-client.ts";
 import { listRegistryTags, registryTagInfo } from "./registry-tags.ts";
 import { tagFromHub } from "./tags.ts";
 
 const MAX_IMAGE_LENGTH = 512;
+/** A registry that does not answer within this is reported as unreachable. */
+const REGISTRY_TIMEOUT_MS = 15_000;
 
 export async function handleImageDetails(request: Request, ctx: ApiContext): Promise<Response> {
   const params = await readParams(request, { image: ["image"], page: ["page"], limit: ["limit"] });
@@ -81,22 +84,35 @@ async function hubDetails(ctx: ApiContext, ref: Reference, page: number, limit: 
 }
 
 async function registryDetails(ctx: ApiContext, ref: Reference, page: number, limit: number): Promise<ImageDetails> {
-  let target: RegistryTarget;
+  let target: UpstreamRepository;
   try {
-    const resolved = resolveRepository(`${ref.registry}/${ref.repository}`, null, ctx.config);
-    target = { key: resolved.key, upstream: resolved.upstream, repository: resolved.upstreamName };
+    target = resolveRepository(`${ref.registry}/${ref.repository}`, null, ctx.config);
   } catch (error) {
     if (error instanceof RouteError) throw new ApiError(error.status === 404 ? 404 : 400, error.status === 404 ? "UNKNOWN_REGISTRY" : "BAD_REFERENCE", error.message);
     throw error;
   }
+  const client = anonymousClient(target);
   const reference = ref.digest ?? ref.tag ?? "latest";
-  const [listing, tag] = await Promise.all([
-    listRegistryTags(target, page, limit),
-    registryTagInfo(target, reference, ref.tag ?? reference).catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    }),
-  ]);
+  const upstreamRef = upstreamReference(target, reference);
+  const signal = AbortSignal.timeout(REGISTRY_TIMEOUT_MS);
+  let listing, tag;
+  try {
+    [listing, tag] = await Promise.all([
+      listRegistryTags(client, upstreamRef, page, limit, signal),
+      registryTagInfo(client, upstreamRef, reference, ref.tag ?? reference, signal).catch((error: unknown) => {
+        if (isDockerdlError(error, "NOT_FOUND")) return null;
+        throw error;
+      }),
+    ]);
+  } catch (error) {
+    if (signal.aborted) throw new ApiError(502, "UPSTREAM", `${target.key} did not answer within ${REGISTRY_TIMEOUT_MS / 1000} s`, { hint: "try again later" });
+    if (isDockerdlError(error, "UNAUTHORIZED")) {
+      throw new ApiError(401, "UNAUTHORIZED", `${target.key}/${target.upstreamName} cannot be read anonymously`, {
+        hint: "it may be private or may not exist; details of private images are not available through this API",
+      });
+    }
+    throw error;
+  }
   const tags: TagInfo[] = listing.names.map((name) => (tag && name === tag.name ? tag : { name, digest: null, lastUpdated: null, platforms: null }));
   return {
     image: formatReference(ref),

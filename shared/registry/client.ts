@@ -34,6 +34,8 @@ export interface RegistryClientOptions extends TransportOptions {
   insecure?: boolean;
   /** Registry name → base URL, overriding where a registry is reached (tests, private mirrors, the Worker's UPSTREAMS). */
   endpoints?: Record<string, string>;
+  /** Reach only the registries in `endpoints`; any other is refused (the Worker: never an open proxy). */
+  endpointsOnly?: boolean;
 }
 
 export interface FetchedManifest {
@@ -72,6 +74,9 @@ export class RegistryClient {
       return { base, name, host: new URL(base).host };
     }
     const override = this.#options.endpoints?.[ref.registry];
+    if (override === undefined && this.#options.endpointsOnly) {
+      throw new DockerdlError("NOT_FOUND", `registry ${ref.registry} is not one this client may reach`, { hint: "check the image name" });
+    }
     const base = (override ?? defaultBase(ref.registry, this.#options.insecure ?? false)).replace(/\/+$/, "");
     return { base, name: ref.repository, host: ref.registry === DOCKER_HUB && override === undefined ? "Docker Hub" : new URL(base).host };
   }

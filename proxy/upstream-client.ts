@@ -1,0 +1,57 @@
+// The shared registry client (shared/registry/) aimed at one UPSTREAMS entry, for what
+// the Worker reads from an upstream itself: the seed API's image details and downloads,
+// and the anonymous access probe of the cache. Every URL the client asks for (the
+// registry, its token realm, each redirect hop) passes the address guard for that
+// upstream first. Anonymous clients are kept per upstream for the isolate's life, so
+// their token cache (expires_in honoured) serves many requests.
+import type { HttpFetch, HttpResponse } from "../shared/http.ts";
+import type { Reference } from "../shared/reference.ts";
+import { RegistryClient } from "../shared/registry/client.ts";
+import { checkTarget } from "./address-guard.ts";
+
+/** The upstream side of a repository: its UPSTREAMS key and base, and its name there. */
+export interface UpstreamRepository {
+  key: string;
+  upstream: URL;
+  upstreamName: string;
+}
+
+const anonymousClients = new Map<string, RegistryClient>();
+
+/** A client that reads `upstream` anonymously (one per upstream and isolate). */
+export function anonymousClient(repository: UpstreamRepository): RegistryClient {
+  const id = `${repository.key} ${repository.upstream.href}`;
+  let client = anonymousClients.get(id);
+  if (client === undefined) {
+    client = new RegistryClient({
+      fetch: guardedFetch(repository.upstream),
+      endpoints: { [repository.key]: repository.upstream.href.replace(/\/+$/, "") },
+      endpointsOnly: true,
+    });
+    anonymousClients.set(id, client);
+  }
+  return client;
+}
+
+/** The reference the client asks the upstream about (its own name for the repository). */
+export function upstreamReference(repository: UpstreamRepository, reference?: string): Reference {
+  const ref: Reference = { registry: repository.key, repository: repository.upstreamName };
+  if (reference?.startsWith("sha256:")) ref.digest = reference;
+  else if (reference !== undefined) ref.tag = reference;
+  return ref;
+}
+
+/** fetch for the client: redirects come back to it (it follows them), each URL guarded. */
+function guardedFetch(upstream: URL): HttpFetch {
+  return async (url, init) => {
+    checkTarget(new URL(url), upstream);
+    const response = await fetch(url, {
+      method: init.method ?? "GET",
+      headers: init.headers,
+      body: init.body,
+      redirect: "manual",
+      signal: init.signal,
+    });
+    return response as unknown as HttpResponse;
+  };
+}
