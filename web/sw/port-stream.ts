@@ -3,7 +3,7 @@
 // this worker a MessagePort whose other end the explore worker writes into, then
 // navigates a hidden iframe to EXPORT_STREAM_PATH + id. The response pulls one chunk
 // per read, so memory stays bounded whatever the export's size.
-import { EXPORT_STREAM_PATH, type PortStreamMessage, type PortStreamPrepare } from "../explore/protocol.ts";
+import { EXPORT_STREAM_PATH, type PortStreamMessage, type PortStreamPrepare } from "../lib/export-stream.ts";
 
 const prepared = new Map<string, { port: MessagePort; fileName: string; contentType: string }>();
 

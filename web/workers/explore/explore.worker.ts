@@ -2,16 +2,17 @@
 // (cache or verified fetch, decompress, tar headers) into the merged filesystem, answers
 // the tree's questions, and writes saves: one file, a folder as a ZIP, the whole
 // flattened filesystem as a ZIP or a tar. This file wires messages to those modules.
-import { DockerdlError } from "../../shared/errors.ts";
-import { flatTar, flattenLayers, type FlatItem, type LayerEntries } from "../../shared/flatten.ts";
-import { familiarName, parseReference, defaultFileName } from "../../shared/reference.ts";
-import { MergedFs, normalizeTarPath } from "../../shared/rootfs.ts";
-import type { TarReadEntry } from "../../shared/tar-reader.ts";
-import { lookUp, proxyClient } from "../lib/image-lookup.ts";
-import { errorInfo } from "../lib/protocol.ts";
+import { DockerdlError } from "../../../shared/errors.ts";
+import { flatTar, flattenLayers, type FlatItem, type LayerEntries } from "../../../shared/flatten.ts";
+import { familiarName, parseReference, defaultFileName } from "../../../shared/reference.ts";
+import { MergedFs, normalizeTarPath } from "../../../shared/rootfs.ts";
+import type { TarReadEntry } from "../../../shared/tar-reader.ts";
+import { lookUp, proxyClient } from "../../lib/image-lookup.ts";
+import { errorInfo } from "../../lib/protocol.ts";
 import { LayerSource, checkLayersReadable, newStats, type LayerOrigin } from "./layer-source.ts";
 import { savedMismatch } from "./saved-layers.ts";
-import { contentTypeOf, type ExploreEvent, type ExploreRequest, type OpenedImage, type SaveResult, type SaveTarget, type SaveWhat } from "./protocol.ts";
+import { contentTypeOf } from "../../lib/export-stream.ts";
+import type { ExploreEvent, ExploreRequest, OpenedImage, SaveResult, SaveTarget, SaveWhat } from "./protocol.ts";
 import { openOutput, writeAll } from "./sinks.ts";
 import { TreeIndex, within } from "./tree-index.ts";
 import { writeFlatZip } from "./zip-export.ts";

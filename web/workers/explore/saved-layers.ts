@@ -7,8 +7,8 @@
 // to the digest loses its record; one this worker may not read (permission "prompt",
 // which only the page can ask for, in a click) is reported so the page can offer to ask.
 import { createSHA256 } from "hash-wasm";
-import { DockerdlError } from "../../shared/errors.ts";
-import { deleteSavedFile, loadSavedFile, recordSavedFile, savedFilesWith, type SavedFile } from "../lib/db.ts";
+import { DockerdlError } from "../../../shared/errors.ts";
+import { deleteSavedFile, loadSavedFile, recordSavedFile, savedFilesWith, type SavedFile } from "../../lib/db.ts";
 
 type PermissionHandle = FileSystemFileHandle & { queryPermission?(descriptor: { mode: "read" | "readwrite" }): Promise<PermissionState> };
 

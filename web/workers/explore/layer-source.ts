@@ -5,13 +5,13 @@
 // stored in the cache on the way. Gzip goes through DecompressionStream; a zstd layer
 // fails with a message naming it (browsers cannot decompress zstd).
 import { createSHA256 } from "hash-wasm";
-import { downloadArchive, registryBlobSource } from "../../shared/engine/index.ts";
-import { DockerdlError } from "../../shared/errors.ts";
-import { normalizeTarPath } from "../../shared/rootfs.ts";
-import type { RegistryClient, ResolvedImage } from "../../shared/registry.ts";
-import { readTar, type TarReadItem } from "../../shared/tar-reader.ts";
+import { downloadArchive, registryBlobSource } from "../../../shared/engine/index.ts";
+import { DockerdlError } from "../../../shared/errors.ts";
+import { normalizeTarPath } from "../../../shared/rootfs.ts";
+import type { RegistryClient, ResolvedImage } from "../../../shared/registry.ts";
+import { readTar, type TarReadItem } from "../../../shared/tar-reader.ts";
 import { cachedLayer, storeLayer } from "./layer-cache.ts";
-import type { SavedFile } from "../lib/db.ts";
+import type { SavedFile } from "../../lib/db.ts";
 import { SAVED_MISMATCH, SavedLayers, savedMismatch } from "./saved-layers.ts";
 
 export type LayerOrigin = { source: "cache" | "network" } | { source: "saved"; fileName: string };

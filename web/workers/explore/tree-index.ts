@@ -1,7 +1,7 @@
 // Questions the explore view asks about a merged filesystem (shared/rootfs.ts): a
 // folder's children (folders first), path search with the folders leading to each
 // match, folder sizes, and which nodes an export of a subtree covers.
-import type { FsNode, MergedFs } from "../../shared/rootfs.ts";
+import type { FsNode, MergedFs } from "../../../shared/rootfs.ts";
 import type { NodeView, SearchResult } from "./protocol.ts";
 
 function parentOf(path: string): string {

@@ -2,15 +2,15 @@
 // images up through the proxy, and the File System Access download (parallel fetches,
 // hashing, positioned writes). This file only wires messages to those modules.
 
-import type { EngineState, Progress } from "../../shared/engine/index.ts";
-import { isDockerdlError } from "../../shared/errors.ts";
-import { parseReference } from "../../shared/reference.ts";
-import type { ResolvedImage } from "../../shared/registry.ts";
-import { blobSegments, type TarPlan } from "../../shared/tar.ts";
-import { addHistory, deleteJob, deleteSavedFile, loadJob, recordSavedFile, saveJob, type SavedFile } from "../lib/db.ts";
-import { lookUp, planOf, proxyClient, resolvePinned, summarize, topDigest } from "../lib/image-lookup.ts";
-import { errorInfo, progressEvent, type Event, type Request, type StartJob } from "../lib/protocol.ts";
-import { listTags } from "../lib/tags.ts";
+import type { EngineState, Progress } from "../../../shared/engine/index.ts";
+import { isDockerdlError } from "../../../shared/errors.ts";
+import { parseReference } from "../../../shared/reference.ts";
+import type { ResolvedImage } from "../../../shared/registry.ts";
+import { blobSegments, type TarPlan } from "../../../shared/tar.ts";
+import { addHistory, deleteJob, deleteSavedFile, loadJob, recordSavedFile, saveJob, type SavedFile } from "../../lib/db.ts";
+import { lookUp, planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
+import { errorInfo, progressEvent, type Event, type Request, type StartJob } from "../../lib/protocol.ts";
+import { listTags } from "../../lib/tags.ts";
 import { downloadToFile } from "./file-download.ts";
 
 declare const self: DedicatedWorkerGlobalScope;

@@ -3,12 +3,12 @@
 // fetching and caching layers, decompressing, parsing tars, writing ZIPs and tars.
 // Plain structured-clonable data only; MessagePorts and file handles are transferred.
 
-import type { Platform } from "../../shared/platform.ts";
-import type { FsNodeType } from "../../shared/rootfs.ts";
-import type { Credentials } from "../lib/image-lookup.ts";
-import type { ErrorInfo } from "../lib/protocol.ts";
+import type { Platform } from "../../../shared/platform.ts";
+import type { FsNodeType } from "../../../shared/rootfs.ts";
+import type { Credentials } from "../../lib/image-lookup.ts";
+import type { ErrorInfo } from "../../lib/protocol.ts";
 
-export type { ErrorInfo } from "../lib/protocol.ts";
+export type { ErrorInfo } from "../../lib/protocol.ts";
 
 /** One row of the tree. Sizes of directories are the sum of the files below them. */
 export interface NodeView {
@@ -107,27 +107,3 @@ export type ExploreEvent =
   | { kind: "result"; id: string; ok: true; value: unknown }
   | { kind: "result"; id: string; ok: false; error: ErrorInfo }
   | ExploreProgress;
-
-/** The service worker's part of a streamed save (browsers without showSaveFilePicker). */
-/** The Content-Type of a save: a file's bytes, a ZIP, or a tar. */
-export function contentTypeOf(kind: SaveWhat["kind"]): string {
-  return kind === "zip" ? "application/zip" : kind === "tar" ? "application/x-tar" : "application/octet-stream";
-}
-
-export const EXPORT_STREAM_PATH = "/_explore-download/";
-
-/** Page → service worker, with the MessagePort the explore worker writes into. */
-export interface PortStreamPrepare {
-  kind: "prepare-port-stream";
-  id: string;
-  fileName: string;
-  contentType: string;
-}
-
-/** Over that port: the service worker pulls, the explore worker answers one message per pull. */
-export type PortStreamMessage =
-  | { kind: "pull" }
-  | { kind: "cancel" }
-  | { kind: "chunk"; bytes: Uint8Array }
-  | { kind: "end" }
-  | { kind: "error"; message: string };

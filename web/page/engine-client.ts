@@ -39,7 +39,7 @@ function dispatch(event: Event): void {
 
 function downloadWorker(): Worker {
   if (!worker) {
-    worker = new Worker(new URL("../workers/download.worker.ts", import.meta.url), { type: "module", name: "dockerdl-download" });
+    worker = new Worker(new URL("../workers/download/download.worker.ts", import.meta.url), { type: "module", name: "dockerdl-download" });
     worker.addEventListener("message", (message: MessageEvent<Event>) => dispatch(message.data));
   }
   return worker;

@@ -3,7 +3,7 @@
 // search it, download one file or folder, and export everything as a ZIP or a tar.
 import { useState } from "preact/hooks";
 import { formatPlatform } from "../../../shared/platform.ts";
-import type { ExploreProgress, LayerSourceKind, NodeView, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../explore/protocol.ts";
+import type { ExploreProgress, LayerSourceKind, NodeView, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../workers/explore/protocol.ts";
 import { listSavedFiles, loadSavedFile } from "../../lib/db.ts";
 import { errorInfo, type ErrorInfo } from "../../lib/protocol.ts";
 import { CredentialsFields } from "../components/CredentialsFields.tsx";

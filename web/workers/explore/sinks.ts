@@ -2,7 +2,8 @@
 // files and folders), a file picked with showSaveFilePicker (its writable stream), or a
 // MessagePort the service worker pulls from to answer a streamed download (browsers
 // without the picker). Each counts the bytes that went through.
-import type { PortStreamMessage, SaveTarget } from "./protocol.ts";
+import type { PortStreamMessage } from "../../lib/export-stream.ts";
+import type { SaveTarget } from "./protocol.ts";
 
 export interface Output {
   stream: WritableStream<Uint8Array>;

@@ -5,9 +5,9 @@
 import type { Credentials, ImageOverview } from "../../lib/image-lookup.ts";
 import type { Platform } from "../../../shared/platform.ts";
 import type {
-  ErrorInfo, ExploreEvent, ExploreProgress, ExploreRequest, NodeView, OpenedImage, PortStreamPrepare, SaveResult, SaveTarget, SaveWhat, SearchResult,
-} from "../../explore/protocol.ts";
-import { EXPORT_STREAM_PATH, contentTypeOf } from "../../explore/protocol.ts";
+  ErrorInfo, ExploreEvent, ExploreProgress, ExploreRequest, NodeView, OpenedImage, SaveResult, SaveTarget, SaveWhat, SearchResult,
+} from "../../workers/explore/protocol.ts";
+import { EXPORT_STREAM_PATH, contentTypeOf, type PortStreamPrepare } from "../../lib/export-stream.ts";
 import { canPickFile, newId } from "../engine-client.ts";
 
 export { newId };
@@ -25,7 +25,7 @@ const waiting = new Map<string, { resolve(value: unknown): void; reject(error: u
 
 function exploreWorker(): Worker {
   if (!worker) {
-    worker = new Worker(new URL("../../explore/explore.worker.ts", import.meta.url), { type: "module", name: "dockerdl-explore" });
+    worker = new Worker(new URL("../../workers/explore/explore.worker.ts", import.meta.url), { type: "module", name: "dockerdl-explore" });
     worker.addEventListener("message", (message: MessageEvent<ExploreEvent>) => {
       const event = message.data;
       const pending = waiting.get(event.id);

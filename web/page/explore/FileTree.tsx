@@ -3,7 +3,7 @@
 // from, with a download for files and a ZIP for folders. Typing a search (debounced)
 // shows the matches with the folders that lead to them instead.
 import { useEffect, useState } from "preact/hooks";
-import type { ErrorInfo, NodeView, OpenedImage, SearchResult } from "../../explore/protocol.ts";
+import type { ErrorInfo, NodeView, OpenedImage, SearchResult } from "../../workers/explore/protocol.ts";
 import { errorInfo } from "../../lib/protocol.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { formatBytes } from "../i18n/index.ts";

@@ -3,9 +3,9 @@
 // resumable state is saved beside the file handle each time the file is committed.
 
 import { createSHA256 } from "hash-wasm";
-import { downloadArchive, registryBlobSource, type EngineState, type Progress } from "../../shared/engine/index.ts";
-import type { ResolvedImage, RegistryClient } from "../../shared/registry.ts";
-import type { TarPlan } from "../../shared/tar.ts";
+import { downloadArchive, registryBlobSource, type EngineState, type Progress } from "../../../shared/engine/index.ts";
+import type { ResolvedImage, RegistryClient } from "../../../shared/registry.ts";
+import type { TarPlan } from "../../../shared/tar.ts";
 import { CheckpointedFile } from "./checkpointed-file.ts";
 
 // One below the browser's 6 connections per host, so the page's own requests still go.

@@ -5,8 +5,8 @@
 // unzip restores them; ZIP has no hardlinks, so a hardlink becomes a copy of its target
 // (when the caller can read the target again) or a relative symlink.
 import { configure, ZipWriter } from "@zip.js/zip.js";
-import type { FlatItem } from "../../shared/flatten.ts";
-import { normalizeTarPath } from "../../shared/rootfs.ts";
+import type { FlatItem } from "../../../shared/flatten.ts";
+import { normalizeTarPath } from "../../../shared/rootfs.ts";
 
 configure({ useWebWorkers: false });
 

@@ -1,5 +1,5 @@
 // The explore view's own words, in English and Simplified Chinese, following the app's
-// language (web/src/i18n/context.ts).
+// language (web/page/i18n/context.ts).
 import { useI18n } from "../i18n/context.ts";
 import type { Lang } from "../i18n/index.ts";
 
