@@ -4,13 +4,8 @@
 
 import type { Progress } from "../../shared/engine/index.ts";
 import type { Platform } from "../../shared/platform.ts";
+import type { ErrorInfo } from "./errors.ts";
 import type { Credentials } from "./image-lookup.ts";
-
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  hint?: string;
-}
 
 /** What the page shows before a download starts. */
 export interface ImageSummary {
@@ -71,14 +66,3 @@ export function progressEvent(id: string, p: Progress, speed = p.bytesPerSecond)
 
 export const STREAM_PATH = "/_download/";
 export const PROGRESS_CHANNEL = "dockerdl-progress";
-
-export function errorInfo(error: unknown): ErrorInfo {
-  if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
-    const e = error as { code: unknown; message: unknown; hint?: unknown };
-    const info: ErrorInfo = { code: String(e.code), message: String(e.message) };
-    if (typeof e.hint === "string") info.hint = e.hint;
-    return info;
-  }
-  if (error instanceof Error && error.name === "AbortError") return { code: "CANCELLED", message: "the download was stopped" };
-  return { code: "UNKNOWN", message: error instanceof Error ? error.message : String(error) };
-}

@@ -5,7 +5,9 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { formatPlatform } from "../../shared/platform.ts";
 import { familiarRepository } from "../../shared/reference.ts";
 import { deleteHistory, deleteJob, listHistory, listJobs, rememberedCredentials, type HistoryEntry, type UnfinishedJob } from "../lib/db.ts";
-import { errorInfo, type ErrorInfo, type ImageSummary, type StartJob } from "../lib/protocol.ts";
+import { isDockerdlError } from "../../shared/errors.ts";
+import { errorInfoOf, type ErrorInfo } from "../lib/errors.ts";
+import type { ImageSummary, StartJob } from "../lib/protocol.ts";
 import { CredentialsFields } from "./components/CredentialsFields.tsx";
 import { ErrorMessage } from "./components/ErrorMessage.tsx";
 import { HistoryList } from "./components/HistoryList.tsx";
@@ -14,7 +16,7 @@ import { SummaryCard } from "./components/SummaryCard.tsx";
 import { UnfinishedList } from "./components/UnfinishedList.tsx";
 import { UpdatePrompt } from "./components/UpdatePrompt.tsx";
 import {
-  RequestError, canPickFile, canStream, controlFileDownload, controlStreamDownload, listTags, newId, overview,
+  canPickFile, canStream, controlFileDownload, controlStreamDownload, listTags, newId, overview,
   resolveImage, startFileDownload, startStreamDownload,
 } from "./engine-client.ts";
 import { I18n } from "./i18n/context.ts";
@@ -40,7 +42,7 @@ export function App() {
   const {
     reference, setReference, parsed, refError, name, registry, creds, setCreds, remembered, credsNotice, credentials, credentialsKey,
     rememberIfAsked, forget, lookup, platforms, platform, setPlatform, wantedPlatform,
-  } = useImageLookup({ overview, asInfo });
+  } = useImageLookup({ overview });
   const route = useRoute();
   // #/download?image=…&platform=… (from search, an image page or the explorer) prefills the form.
   useEffect(() => {
@@ -110,7 +112,7 @@ export function App() {
     let current = true;
     resolveImage(name, chosen, credentials).then(
       (found) => current && setSummary(found),
-      (error: unknown) => current && setSummaryError(asInfo(error)),
+      (error: unknown) => current && setSummaryError(errorInfoOf(error)),
     );
     return () => {
       current = false;
@@ -144,7 +146,7 @@ export function App() {
         });
       } catch (error) {
         if (error instanceof DOMException && error.name === "AbortError") setPageError({ code: "CANCELLED", message: t("error.pickerCancelled") });
-        else setPageError(errorInfo(error));
+        else setPageError(errorInfoOf(error));
         return;
       }
       addJob({ ...view, handle });
@@ -155,7 +157,7 @@ export function App() {
         await startStreamDownload(job);
       } catch (error) {
         removeJob(job.id);
-        setPageError(error instanceof RequestError && error.info.code === "NO_SERVICE_WORKER" ? { code: error.info.code, message: t("error.noServiceWorker") } : asInfo(error));
+        setPageError(isDockerdlError(error, "NO_SERVICE_WORKER") ? { code: error.code, message: t("error.noServiceWorker") } : errorInfoOf(error));
       }
     }
   };
@@ -288,8 +290,4 @@ export function App() {
       </main>
     </I18n.Provider>
   );
-}
-
-function asInfo(error: unknown): ErrorInfo {
-  return error instanceof RequestError ? error.info : errorInfo(error);
 }

@@ -3,16 +3,10 @@
 // first use, so the initial page load stays small.
 
 import type { Platform } from "../../shared/platform.ts";
-import { PROGRESS_CHANNEL, STREAM_PATH, type ErrorInfo, type Event, type ImageSummary, type Request, type ServiceWorkerRequest, type StartJob } from "../lib/protocol.ts";
+import { DockerdlError } from "../../shared/errors.ts";
+import { errorFromInfo } from "../lib/errors.ts";
+import { PROGRESS_CHANNEL, STREAM_PATH, type Event, type ImageSummary, type Request, type ServiceWorkerRequest, type StartJob } from "../lib/protocol.ts";
 import type { Credentials, ImageOverview } from "../lib/image-lookup.ts";
-
-export class RequestError extends Error {
-  readonly info: ErrorInfo;
-  constructor(info: ErrorInfo) {
-    super(info.message);
-    this.info = info;
-  }
-}
 
 type Listener = (event: Event) => void;
 
@@ -27,7 +21,7 @@ function dispatch(event: Event): void {
     const pending = waiting.get(event.id);
     waiting.delete(event.id);
     if (event.ok) pending?.resolve(event.value);
-    else pending?.reject(new RequestError(event.error));
+    else pending?.reject(errorFromInfo(event.error));
     return;
   }
   if (event.kind === "status" && ["done", "failed", "cancelled"].includes(event.status)) {
@@ -91,7 +85,7 @@ export async function startStreamDownload(job: StartJob): Promise<void> {
   // `ready` never settles when registration failed: give up after a while instead.
   const registration = await Promise.race([navigator.serviceWorker.ready, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000))]);
   const sw = navigator.serviceWorker.controller ?? registration?.active;
-  if (!sw) throw new RequestError({ code: "NO_SERVICE_WORKER", message: "" });
+  if (!sw) throw new DockerdlError("NO_SERVICE_WORKER", "");
   await new Promise<void>((resolve) => {
     const ready = (message: MessageEvent<{ kind?: string; id?: string }>) => {
       if (message.data?.kind !== "stream-ready" || message.data.id !== job.id) return;

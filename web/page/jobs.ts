@@ -2,7 +2,8 @@
 // from the workers' events. Also mirrors the most active one into the tab title.
 
 import { useEffect, useState } from "preact/hooks";
-import type { ErrorInfo, ImageSummary, JobStatus } from "../lib/protocol.ts";
+import type { ErrorInfo } from "../lib/errors.ts";
+import type { ImageSummary, JobStatus } from "../lib/protocol.ts";
 import type { Credentials } from "../lib/image-lookup.ts";
 import { onJobEvent } from "./engine-client.ts";
 

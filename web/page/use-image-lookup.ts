@@ -8,7 +8,7 @@ import { formatPlatform, type Platform } from "../../shared/platform.ts";
 import { familiarName, parseReference, type Reference } from "../../shared/reference.ts";
 import { forgetCredentials, rememberCredentials, rememberedCredentials } from "../lib/db.ts";
 import type { Credentials, ImageOverview } from "../lib/image-lookup.ts";
-import { errorInfo, type ErrorInfo } from "../lib/protocol.ts";
+import { errorInfoOf, type ErrorInfo } from "../lib/errors.ts";
 import type { CredentialsState } from "./components/CredentialsFields.tsx";
 
 type Lookup =
@@ -25,7 +25,7 @@ function tryParse(text: string): { ref?: Reference; error?: ErrorInfo } {
   try {
     return { ref: parseReference(text) };
   } catch (error) {
-    return { error: errorInfo(error) };
+    return { error: errorInfoOf(error) };
   }
 }
 
@@ -42,10 +42,9 @@ interface Options {
   /** A platform to select once the next lookup offers it (from the address). */
   wantedPlatform?: string;
   overview(name: string, credentials?: Credentials): Promise<ImageOverview>;
-  asInfo(error: unknown): ErrorInfo;
 }
 
-export function useImageLookup({ initialReference = "", initialPlatform = "", wantedPlatform: wanted, overview, asInfo }: Options) {
+export function useImageLookup({ initialReference = "", initialPlatform = "", wantedPlatform: wanted, overview }: Options) {
   const [reference, setReference] = useState(initialReference);
   const parsed = useMemo(() => tryParse(reference), [reference]);
   const name = parsed.ref ? familiarName(parsed.ref) : "";
@@ -95,7 +94,7 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
           setPlatform((now) => pickPlatform(names, asked, now));
           rememberIfAsked();
         },
-        (error: unknown) => current && setLookup({ status: "error", error: asInfo(error) }),
+        (error: unknown) => current && setLookup({ status: "error", error: errorInfoOf(error) }),
       );
     }, 350);
     return () => {

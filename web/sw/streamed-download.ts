@@ -9,8 +9,9 @@ import { createSHA256 } from "hash-wasm";
 import { downloadArchive, registryBlobSource, type Progress } from "../../shared/engine/index.ts";
 import { parseReference } from "../../shared/reference.ts";
 import { addHistory } from "../lib/db.ts";
+import { errorInfoOf } from "../lib/errors.ts";
 import { planOf, proxyClient, resolvePinned, summarize } from "../lib/image-lookup.ts";
-import { PROGRESS_CHANNEL, STREAM_PATH, errorInfo, progressEvent, type Event, type StartJob } from "../lib/protocol.ts";
+import { PROGRESS_CHANNEL, STREAM_PATH, progressEvent, type Event, type StartJob } from "../lib/protocol.ts";
 
 interface Control {
   controller: AbortController;
@@ -112,5 +113,5 @@ export async function streamResponse(id: string): Promise<Response> {
 function fail(id: string, control: Control, error: unknown): void {
   controls.delete(id);
   const cancelled = control.controller.signal.reason === "cancel";
-  broadcast({ kind: "status", id, status: cancelled ? "cancelled" : "failed", ...(cancelled ? {} : { error: errorInfo(error) }) });
+  broadcast({ kind: "status", id, status: cancelled ? "cancelled" : "failed", ...(cancelled ? {} : { error: errorInfoOf(error) }) });
 }

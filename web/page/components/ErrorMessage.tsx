@@ -1,7 +1,7 @@
 // A failure as a person needs it: what went wrong, then what to do about it. The
 // shared modules' hints are written for the CLI (they name its flags), so the common
 // codes get the app's own advice, in the app's language.
-import type { ErrorInfo } from "../../lib/protocol.ts";
+import type { ErrorInfo } from "../../lib/errors.ts";
 import type { MessageKey } from "../i18n/en.ts";
 import { useI18n } from "../i18n/context.ts";
 

@@ -2,11 +2,11 @@
 // query kept in the URL so back and forward work), with the popular official images
 // in front while the box is empty.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ErrorInfo } from "../../lib/protocol.ts";
+import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { useI18n } from "../i18n/context.ts";
 import { routeHref } from "../route.ts";
-import { ApiFailure, LAST_SEARCH_KEY, isAbort, popularImages, searchImages, type SearchResult } from "./api.ts";
+import { LAST_SEARCH_KEY, isAbort, popularImages, searchImages, type SearchResult } from "./api.ts";
 import { discoverText } from "./i18n.ts";
 import { ResultList } from "./ResultList.tsx";
 
@@ -22,10 +22,6 @@ interface Results {
 
 // Kept between visits of the view: popular images change hourly at most.
 let popularCache: SearchResult[] | undefined;
-
-function toInfo(error: unknown): ErrorInfo {
-  return error instanceof ApiFailure ? error.info : { code: "UNKNOWN", message: error instanceof Error ? error.message : String(error) };
-}
 
 /** The query goes into the URL without a hashchange (which would re-route the app). The
  * first query after an empty box gets its own history entry, so Back returns to the
@@ -96,7 +92,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
         },
         (e: unknown) => {
           if (isAbort(e)) return;
-          setError(toInfo(e));
+          setError(errorInfoOf(e));
           setResults(undefined);
           setLoading(false);
         },
@@ -117,7 +113,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
         popularCache = answer.repositories;
         setPopular(answer.repositories);
       },
-      (e: unknown) => !isAbort(e) && setPopularError(toInfo(e)),
+      (e: unknown) => !isAbort(e) && setPopularError(errorInfoOf(e)),
     );
     return () => controller.abort();
   }, [trimmed === "", attempt]);
@@ -140,7 +136,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
       },
       (e: unknown) => {
         if (isAbort(e)) return;
-        setError(toInfo(e));
+        setError(errorInfoOf(e));
         setLoadingMore(false);
       },
     );

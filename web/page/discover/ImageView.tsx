@@ -2,19 +2,15 @@
 // description (markdown, rendered safely), and its tags with per-platform sizes, each a
 // click away from the download form or the file explorer.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { ErrorInfo } from "../../lib/protocol.ts";
+import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { parseReference } from "../../../shared/reference.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { useI18n } from "../i18n/context.ts";
 import { routeHref } from "../route.ts";
-import { ApiFailure, LAST_SEARCH_KEY, imageDetails, isAbort, type ImageDetails, type TagInfo } from "./api.ts";
+import { LAST_SEARCH_KEY, imageDetails, isAbort, type ImageDetails, type TagInfo } from "./api.ts";
 import { discoverText } from "./i18n.ts";
 import { Markdown } from "./Markdown.tsx";
 import { TagTable } from "./TagTable.tsx";
-
-function toInfo(error: unknown): ErrorInfo {
-  return error instanceof ApiFailure ? error.info : { code: "UNKNOWN", message: error instanceof Error ? error.message : String(error) };
-}
 
 /** The tag the reference names explicitly ("nginx:1.27" → "1.27"; "nginx" → none, not "latest"). */
 function namedTag(image: string): string | undefined {
@@ -57,7 +53,7 @@ export function ImageView({ params }: { params: URLSearchParams }) {
         const named = found.tag;
         setTags(named && named.platforms !== null ? [named, ...found.tags.filter((x) => x.name !== named.name)] : found.tags);
       },
-      (e: unknown) => !isAbort(e) && setError(toInfo(e)),
+      (e: unknown) => !isAbort(e) && setError(errorInfoOf(e)),
     );
     return () => {
       controller.abort();
@@ -88,7 +84,7 @@ export function ImageView({ params }: { params: URLSearchParams }) {
       },
       (e: unknown) => {
         if (isAbort(e)) return;
-        setMoreError(toInfo(e));
+        setMoreError(errorInfoOf(e));
         setMoreLoading(false);
       },
     );

@@ -1,20 +1,11 @@
 // The seed API as the search and image pages use it: same-origin GETs (so the answers
 // can be shared by caches), an AbortSignal on every call, and the API's JSON errors
-// ({"error":{code,message,hint}}) turned into ErrorInfo. The shapes are the Worker's
-// own, from shared/seed-api.ts.
+// ({"error":{code,message,hint}}) thrown as DockerdlError with that code and hint. The
+// shapes are the Worker's own, from shared/seed-api.ts.
 import type { ApiErrorBody, ImageDetails, PopularAnswer, SearchAnswer, SearchResult, TagInfo } from "../../../shared/seed-api.ts";
-import type { ErrorInfo } from "../../lib/protocol.ts";
+import { DockerdlError } from "../../../shared/errors.ts";
 
 export type { ImageDetails, SearchResult, TagInfo };
-
-export class ApiFailure extends Error {
-  readonly info: ErrorInfo;
-  constructor(info: ErrorInfo) {
-    super(info.message);
-    this.name = "ApiFailure";
-    this.info = info;
-  }
-}
 
 export const SEARCH_PAGE_SIZE = 25;
 /** sessionStorage key of the last search, for the image page's way back. */
@@ -28,18 +19,18 @@ async function getJson<T>(path: string, params: Record<string, string | number>,
     response = await fetch(`${path}?${query}`, { signal, headers: { accept: "application/json" } });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new ApiFailure({ code: "NETWORK", message: error instanceof Error ? error.message : String(error) });
+    throw new DockerdlError("NETWORK", error instanceof Error ? error.message : String(error));
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const e = (body as { error?: Partial<ApiErrorBody["error"]> } | null)?.error;
-    throw new ApiFailure({
-      code: typeof e?.code === "string" ? e.code : `HTTP_${response.status}`,
-      message: typeof e?.message === "string" ? e.message : `the server answered ${response.status} ${response.statusText}`,
-      ...(typeof e?.hint === "string" ? { hint: e.hint } : {}),
-    });
+    throw new DockerdlError(
+      typeof e?.code === "string" ? e.code : `HTTP_${response.status}`,
+      typeof e?.message === "string" ? e.message : `the server answered ${response.status} ${response.statusText}`,
+      typeof e?.hint === "string" ? { hint: e.hint } : {},
+    );
   }
-  if (body === null) throw new ApiFailure({ code: "BAD_ANSWER", message: "the server's answer was not JSON" });
+  if (body === null) throw new DockerdlError("BAD_ANSWER", "the server's answer was not JSON");
   return body as T;
 }
 

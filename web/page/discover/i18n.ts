@@ -2,6 +2,7 @@
 // app's language (the main tables stay with the download form, so this chunk carries
 // its words with it), and number and date formats for that language.
 import type { Lang } from "../i18n/index.ts";
+import { translations, type Translator } from "../i18n/translate.ts";
 
 const en = {
   "search.title": "Search Docker Hub",
@@ -101,10 +102,10 @@ const zh: Record<DiscoverKey, string> = {
   "tag.noPlatforms": "没有可下载的平台。",
 };
 
-const TABLES: Record<Lang, Record<DiscoverKey, string>> = { en, zh };
+const translator = translations<DiscoverKey>({ en, zh });
 
 export interface DiscoverText {
-  t(key: DiscoverKey, params?: Record<string, string | number>): string;
+  t: Translator<DiscoverKey>;
   /** 13 B → "13B" / "130亿": short counts for stars and pulls. */
   count(n: number): string;
   /** The exact count, for titles. */
@@ -121,9 +122,8 @@ export function discoverText(lang: Lang): DiscoverText {
   const compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
   const full = new Intl.NumberFormat(locale);
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
-  const table = TABLES[lang];
   const text: DiscoverText = {
-    t: (key, params) => table[key].replace(/\{(\w+)\}/g, (_, name: string) => String(params?.[name] ?? `{${name}}`)),
+    t: translator(lang),
     count: (n) => compact.format(n),
     exact: (n) => full.format(n),
     date: (iso) => {

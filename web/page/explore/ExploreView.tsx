@@ -5,13 +5,13 @@ import { useState } from "preact/hooks";
 import { formatPlatform } from "../../../shared/platform.ts";
 import type { ExploreProgress, LayerSourceKind, NodeView, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../workers/explore/protocol.ts";
 import { listSavedFiles, loadSavedFile } from "../../lib/db.ts";
-import { errorInfo, type ErrorInfo } from "../../lib/protocol.ts";
+import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { CredentialsFields } from "../components/CredentialsFields.tsx";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { formatBytes } from "../i18n/index.ts";
 import { routeHref } from "../route.ts";
 import { useImageLookup } from "../use-image-lookup.ts";
-import { ExploreError, cancel, chooseVia, newId, openImage, overview, save } from "./explore-client.ts";
+import { cancel, chooseVia, newId, openImage, overview, save } from "./explore-client.ts";
 import { FileTree } from "./FileTree.tsx";
 import { useExploreT, type ExploreTranslate } from "./i18n.ts";
 import { baseName } from "./mode.ts";
@@ -38,8 +38,6 @@ export interface SaveView {
 // visits another view.
 let kept: { reference: string; platform: string; image: OpenedImage } | undefined;
 
-const asInfo = (error: unknown): ErrorInfo => (error instanceof ExploreError ? error.info : errorInfo(error));
-
 export function ExploreView({ params }: { params: URLSearchParams }) {
   const t = useExploreT();
   const asked = params.get("image") ?? "";
@@ -47,7 +45,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
   const {
     reference, setReference, parsed, refError, name, registry, creds, setCreds, remembered, credsNotice, credentials,
     forget, lookup, platforms, platform, setPlatform,
-  } = useImageLookup({ initialReference: restore?.reference ?? asked, initialPlatform: restore?.platform, wantedPlatform: params.get("platform") ?? undefined, overview, asInfo });
+  } = useImageLookup({ initialReference: restore?.reference ?? asked, initialPlatform: restore?.platform, wantedPlatform: params.get("platform") ?? undefined, overview });
   const [opening, setOpening] = useState<Opening>(restore ? { status: "ok", image: restore.image } : { status: "idle" });
   const [saves, setSaves] = useState<SaveView[]>([]);
   const [pageError, setPageError] = useState<ErrorInfo>();
@@ -69,7 +67,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
       kept = { reference: reference.trim(), platform, image };
       setOpening((now) => (now.status === "loading" && now.id === id ? { status: "ok", image } : now));
     } catch (error) {
-      const info = asInfo(error);
+      const info = errorInfoOf(error);
       setOpening((now) => (now.status === "loading" && now.id === id ? (info.code === "CANCELLED" ? { status: "idle" } : { status: "error", error: info }) : now));
     }
   };
@@ -94,7 +92,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
         setPageError({ code: "CANCELLED", message: t("error.pickerCancelled") });
         return;
       }
-      const info = asInfo(error);
+      const info = errorInfoOf(error);
       if (info.code === "NO_SERVICE_WORKER") info.message = t("error.noServiceWorker");
       updateSave(id, info.code === "CANCELLED" ? { status: "cancelled" } : { status: "failed", error: info });
     }

@@ -3,11 +3,11 @@
 // from, with a download for files and a ZIP for folders. Typing a search (debounced)
 // shows the matches with the folders that lead to them instead.
 import { useEffect, useState } from "preact/hooks";
-import type { ErrorInfo, NodeView, OpenedImage, SearchResult } from "../../workers/explore/protocol.ts";
-import { errorInfo } from "../../lib/protocol.ts";
+import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
+import type { NodeView, OpenedImage, SearchResult } from "../../workers/explore/protocol.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { formatBytes } from "../i18n/index.ts";
-import { ExploreError, children, search } from "./explore-client.ts";
+import { children, search } from "./explore-client.ts";
 import { useExploreT } from "./i18n.ts";
 import { baseName, formatMode } from "./mode.ts";
 
@@ -30,7 +30,7 @@ export function FileTree({ image, onSave }: Props) {
   const load = (path: string) =>
     children(path).then(
       (list) => setKids((m) => new Map(m).set(path, list)),
-      (e: unknown) => setError(e instanceof ExploreError ? e.info : errorInfo(e)),
+      (e: unknown) => setError(errorInfoOf(e)),
     );
 
   useEffect(() => {
@@ -47,7 +47,7 @@ export function FileTree({ image, onSave }: Props) {
     }
     let live = true;
     const timer = setTimeout(() => {
-      search(query).then((r) => live && setResult(r), (e: unknown) => live && setError(e instanceof ExploreError ? e.info : errorInfo(e)));
+      search(query).then((r) => live && setResult(r), (e: unknown) => live && setError(errorInfoOf(e)));
     }, 250);
     return () => {
       live = false;

@@ -4,21 +4,15 @@
 // download fed through a MessagePort (Firefox, Safari).
 import type { Credentials, ImageOverview } from "../../lib/image-lookup.ts";
 import type { Platform } from "../../../shared/platform.ts";
+import { DockerdlError } from "../../../shared/errors.ts";
+import { errorFromInfo } from "../../lib/errors.ts";
 import type {
-  ErrorInfo, ExploreEvent, ExploreProgress, ExploreRequest, NodeView, OpenedImage, SaveResult, SaveTarget, SaveWhat, SearchResult,
+  ExploreEvent, ExploreProgress, ExploreRequest, NodeView, OpenedImage, SaveResult, SaveTarget, SaveWhat, SearchResult,
 } from "../../workers/explore/protocol.ts";
 import { EXPORT_STREAM_PATH, contentTypeOf, type PortStreamPrepare } from "../../lib/export-stream.ts";
 import { canPickFile, newId } from "../engine-client.ts";
 
 export { newId };
-
-export class ExploreError extends Error {
-  readonly info: ErrorInfo;
-  constructor(info: ErrorInfo) {
-    super(info.message);
-    this.info = info;
-  }
-}
 
 let worker: Worker | undefined;
 const waiting = new Map<string, { resolve(value: unknown): void; reject(error: unknown): void; progress?: (p: ExploreProgress) => void }>();
@@ -35,7 +29,7 @@ function exploreWorker(): Worker {
       }
       waiting.delete(event.id);
       if (event.ok) pending?.resolve(event.value);
-      else pending?.reject(new ExploreError(event.error));
+      else pending?.reject(errorFromInfo(event.error));
     });
   }
   return worker;
@@ -128,7 +122,7 @@ async function serviceWorker(): Promise<ServiceWorker> {
     ? await Promise.race([navigator.serviceWorker.ready, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000))])
     : undefined;
   const sw = navigator.serviceWorker?.controller ?? registration?.active;
-  if (!sw) throw new ExploreError({ code: "NO_SERVICE_WORKER", message: "" });
+  if (!sw) throw new DockerdlError("NO_SERVICE_WORKER", "");
   return sw;
 }
 

@@ -1,7 +1,7 @@
 // The explore view's own words, in English and Simplified Chinese, following the app's
 // language (web/page/i18n/context.ts).
 import { useI18n } from "../i18n/context.ts";
-import type { Lang } from "../i18n/index.ts";
+import { translations, type Translator } from "../i18n/translate.ts";
 
 const en = {
   "title": "Explore an image's files",
@@ -68,9 +68,7 @@ const en = {
   "error.noServiceWorker": "This browser cannot stream the download here (no service worker). Reload the page and try again, or use a Chromium-based browser.",
 } as const;
 
-export type ExploreKey = keyof typeof en;
-
-const zh: Record<ExploreKey, string> = {
+const zh: Record<keyof typeof en, string> = {
   "title": "浏览镜像中的文件",
   "intro": "无需 Docker 即可查看镜像内容：浏览合并后的文件系统，下载单个文件或文件夹，或把整个文件系统导出为 ZIP 或 tar（与 crane export 相同）。",
   "ref.label": "镜像",
@@ -135,15 +133,10 @@ const zh: Record<ExploreKey, string> = {
   "error.noServiceWorker": "此浏览器无法在这里以流的方式下载（没有 Service Worker）。请刷新页面后重试，或使用基于 Chromium 的浏览器。",
 };
 
-const TABLES: Record<Lang, Record<ExploreKey, string>> = { en, zh };
+const translator = translations({ en, zh });
 
-export type ExploreTranslate = (key: ExploreKey, params?: Record<string, string | number>) => string;
-
-function exploreTranslator(lang: Lang): ExploreTranslate {
-  const table = TABLES[lang];
-  return (key, params) => table[key].replace(/\{(\w+)\}/g, (_, name: string) => String(params?.[name] ?? `{${name}}`));
-}
+export type ExploreTranslate = Translator<keyof typeof en>;
 
 export function useExploreT(): ExploreTranslate {
-  return exploreTranslator(useI18n().lang);
+  return translator(useI18n().lang);
 }

@@ -1,6 +1,7 @@
 // Picks English or Simplified Chinese from the browser's language (or the person's
 // choice, kept in localStorage) and formats messages, sizes and durations for it.
 import { en, type MessageKey } from "./en.ts";
+import { translations, type Translator } from "./translate.ts";
 import { zh } from "./zh.ts";
 
 export type Lang = "en" | "zh";
@@ -9,7 +10,6 @@ export const LANGS: { code: Lang; name: string }[] = [
   { code: "zh", name: "简体中文" },
 ];
 
-const TABLES: Record<Lang, Record<MessageKey, string>> = { en, zh };
 const STORAGE_KEY = "dockerdl.lang";
 
 export function initialLang(): Lang {
@@ -24,12 +24,9 @@ export function saveLang(lang: Lang): void {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
 }
 
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+export type Translate = Translator<MessageKey>;
 
-export function translator(lang: Lang): Translate {
-  const table = TABLES[lang];
-  return (key, params) => table[key].replace(/\{(\w+)\}/g, (_, name: string) => String(params?.[name] ?? `{${name}}`));
-}
+export const translator = translations<MessageKey>({ en, zh });
 
 const UNITS = ["B", "KB", "MB", "GB", "TB"];
 

@@ -9,7 +9,8 @@ import type { ResolvedImage } from "../../../shared/registry.ts";
 import { blobSegments, type TarPlan } from "../../../shared/tar.ts";
 import { addHistory, deleteJob, deleteSavedFile, loadJob, recordSavedFile, saveJob, type SavedFile } from "../../lib/db.ts";
 import { lookUp, planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
-import { errorInfo, progressEvent, type Event, type Request, type StartJob } from "../../lib/protocol.ts";
+import { errorInfoOf } from "../../lib/errors.ts";
+import { progressEvent, type Event, type Request, type StartJob } from "../../lib/protocol.ts";
 import { listTags } from "../../lib/tags.ts";
 import { downloadToFile } from "./file-download.ts";
 
@@ -41,7 +42,7 @@ async function answer(id: string, work: () => Promise<unknown>): Promise<void> {
   try {
     post({ kind: "result", id, ok: true, value: await work() });
   } catch (error) {
-    post({ kind: "result", id, ok: false, error: errorInfo(error) });
+    post({ kind: "result", id, ok: false, error: errorInfoOf(error) });
   }
 }
 
@@ -102,7 +103,7 @@ async function start(job: StartJob, handle: FileSystemFileHandle, resume: boolea
     } else {
       // A layer that stays corrupt cannot be resumed from its partial bytes: start afresh next time.
       if (isDockerdlError(error, "DIGEST_MISMATCH")) await deleteJob(job.id);
-      post({ kind: "status", id: job.id, status: "failed", error: errorInfo(error) });
+      post({ kind: "status", id: job.id, status: "failed", error: errorInfoOf(error) });
     }
   } finally {
     running.delete(job.id);

@@ -8,7 +8,7 @@ import { familiarName, parseReference, defaultFileName } from "../../../shared/r
 import { MergedFs, normalizeTarPath } from "../../../shared/rootfs.ts";
 import type { TarReadEntry } from "../../../shared/tar-reader.ts";
 import { lookUp, proxyClient } from "../../lib/image-lookup.ts";
-import { errorInfo } from "../../lib/protocol.ts";
+import { errorInfoOf } from "../../lib/errors.ts";
 import { LayerSource, checkLayersReadable, newStats, type LayerOrigin } from "./layer-source.ts";
 import { savedMismatch } from "./saved-layers.ts";
 import { contentTypeOf } from "../../lib/export-stream.ts";
@@ -44,7 +44,7 @@ async function answer(id: string, work: () => Promise<unknown>): Promise<void> {
   try {
     post({ kind: "result", id, ok: true, value: await work() });
   } catch (error) {
-    post({ kind: "result", id, ok: false, error: errorInfo(error) });
+    post({ kind: "result", id, ok: false, error: errorInfoOf(error) });
   }
 }
 

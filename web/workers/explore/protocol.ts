@@ -5,10 +5,8 @@
 
 import type { Platform } from "../../../shared/platform.ts";
 import type { FsNodeType } from "../../../shared/rootfs.ts";
+import type { ErrorInfo } from "../../lib/errors.ts";
 import type { Credentials } from "../../lib/image-lookup.ts";
-import type { ErrorInfo } from "../../lib/protocol.ts";
-
-export type { ErrorInfo } from "../../lib/protocol.ts";
 
 /** One row of the tree. Sizes of directories are the sum of the files below them. */
 export interface NodeView {
