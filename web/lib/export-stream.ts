@@ -13,14 +13,6 @@ export function contentTypeOf(kind: ExportKind): string {
 
 export const EXPORT_STREAM_PATH = "/_explore-download/";
 
-/** Page → service worker, with the MessagePort the explore worker writes into. */
-export interface PortStreamPrepare {
-  kind: "prepare-port-stream";
-  id: string;
-  fileName: string;
-  contentType: string;
-}
-
 /** Over that port: the service worker pulls, the explore worker answers one message per pull. */
 export type PortStreamMessage =
   | { kind: "pull" }

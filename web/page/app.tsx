@@ -15,10 +15,9 @@ import { JobCard } from "./components/JobCard.tsx";
 import { SummaryCard } from "./components/SummaryCard.tsx";
 import { UnfinishedList } from "./components/UnfinishedList.tsx";
 import { UpdatePrompt } from "./components/UpdatePrompt.tsx";
-import {
-  canPickFile, canStream, controlFileDownload, controlStreamDownload, listTags, newId, overview,
-  resolveImage, startFileDownload, startStreamDownload,
-} from "./engine-client.ts";
+import { canPickFile, canStream } from "./browser-download.ts";
+import { controlFileDownload, controlStreamDownload, downloadWorker, startFileDownload, startStreamDownload } from "./engine-client.ts";
+import { keepAwake } from "./sw-client.ts";
 import { I18n } from "./i18n/context.ts";
 import { LANGS, initialLang, saveLang, translator, type Lang } from "./i18n/index.ts";
 import { useJobs, type JobView } from "./jobs.ts";
@@ -42,7 +41,7 @@ export function App() {
   const {
     reference, setReference, parsed, refError, name, registry, creds, setCreds, remembered, credsNotice, credentials, credentialsKey,
     rememberIfAsked, forget, lookup, platforms, platform, setPlatform, wantedPlatform,
-  } = useImageLookup({ overview });
+  } = useImageLookup({ overview: downloadWorker.overview });
   const route = useRoute();
   // #/download?image=…&platform=… (from search, an image page or the explorer) prefills the form.
   useEffect(() => {
@@ -95,7 +94,7 @@ export function App() {
     if (!repository) return;
     let current = true;
     const timer = setTimeout(() => {
-      listTags(`${repository}:latest`, credentials).then((found) => current && setTags(found), () => {});
+      downloadWorker.tags({ reference: `${repository}:latest`, credentials }).then((found) => current && setTags(found), () => {});
     }, 500);
     return () => {
       current = false;
@@ -110,7 +109,7 @@ export function App() {
     if (lookup.status !== "ok" || !platform) return;
     const chosen = lookup.platforms.find((p) => formatPlatform(p) === platform);
     let current = true;
-    resolveImage(name, chosen, credentials).then(
+    downloadWorker.resolve({ reference: name, platform: chosen, credentials }).then(
       (found) => current && setSummary(found),
       (error: unknown) => current && setSummaryError(errorInfoOf(error)),
     );
@@ -122,16 +121,14 @@ export function App() {
   // A streamed download lives in the service worker; messages keep it awake.
   const streaming = jobs.some((j) => j.via === "stream" && (j.status === "running" || j.status === "paused"));
   useEffect(() => {
-    if (!streaming) return;
-    const timer = setInterval(() => controlStreamDownload("", "keepalive"), 10_000);
-    return () => clearInterval(timer);
+    if (streaming) return keepAwake();
   }, [streaming]);
 
   const download = async () => {
     if (!summary) return;
     setPageError(undefined);
     rememberIfAsked();
-    const job: StartJob = { id: newId(), reference: summary.reference, platform: summary.platform, credentials, pinnedDigest: summary.topDigest };
+    const job: StartJob = { id: crypto.randomUUID(), reference: summary.reference, platform: summary.platform, credentials, pinnedDigest: summary.topDigest };
     const view: JobView = {
       id: job.id, via, reference: summary.reference, status: "starting", summary, done: 0, total: summary.totalSize,
       layers: [], speed: 0, credentials,

@@ -9,6 +9,7 @@ import { familiarName, parseReference, type Reference } from "../../shared/refer
 import { forgetCredentials, rememberCredentials, rememberedCredentials } from "../lib/db.ts";
 import type { Credentials, ImageOverview } from "../lib/image-lookup.ts";
 import { errorInfoOf, type ErrorInfo } from "../lib/errors.ts";
+import type { ImageQuery } from "../lib/protocol.ts";
 import type { CredentialsState } from "./components/CredentialsFields.tsx";
 
 type Lookup =
@@ -41,7 +42,7 @@ interface Options {
   initialPlatform?: string;
   /** A platform to select once the next lookup offers it (from the address). */
   wantedPlatform?: string;
-  overview(name: string, credentials?: Credentials): Promise<ImageOverview>;
+  overview(query: ImageQuery): Promise<ImageOverview>;
 }
 
 export function useImageLookup({ initialReference = "", initialPlatform = "", wantedPlatform: wanted, overview }: Options) {
@@ -84,7 +85,7 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
     let current = true;
     const timer = setTimeout(() => {
       setLookup({ status: "loading", name });
-      overview(name, credentials).then(
+      overview({ reference: name, credentials }).then(
         (found) => {
           if (!current) return;
           setLookup({ status: "ok", kind: found.kind, platforms: found.platforms });

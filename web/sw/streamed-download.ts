@@ -11,7 +11,7 @@ import { parseReference } from "../../shared/reference.ts";
 import { addHistory } from "../lib/db.ts";
 import { errorInfoOf } from "../lib/errors.ts";
 import { planOf, proxyClient, resolvePinned, summarize } from "../lib/image-lookup.ts";
-import { PROGRESS_CHANNEL, STREAM_PATH, progressEvent, type Event, type StartJob } from "../lib/protocol.ts";
+import { PROGRESS_CHANNEL, STREAM_PATH, progressEvent, type JobEvent, type StartJob } from "../lib/protocol.ts";
 
 interface Control {
   controller: AbortController;
@@ -22,7 +22,7 @@ interface Control {
 const prepared = new Map<string, StartJob>();
 const controls = new Map<string, Control>();
 let channel: BroadcastChannel | undefined;
-const broadcast = (event: Event) => (channel ??= new BroadcastChannel(PROGRESS_CHANNEL)).postMessage(event);
+const broadcast = (event: JobEvent) => (channel ??= new BroadcastChannel(PROGRESS_CHANNEL)).postMessage(event);
 
 export function prepareStream(job: StartJob): void {
   prepared.set(job.id, job);

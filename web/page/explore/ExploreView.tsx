@@ -3,7 +3,7 @@
 // search it, download one file or folder, and export everything as a ZIP or a tar.
 import { useState } from "preact/hooks";
 import { formatPlatform } from "../../../shared/platform.ts";
-import type { ExploreProgress, LayerSourceKind, NodeView, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../workers/explore/protocol.ts";
+import type { ExploreProgress, LayerSourceKind, NodeView, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../workers/explore/types.ts";
 import { listSavedFiles, loadSavedFile } from "../../lib/db.ts";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { CredentialsFields } from "../components/CredentialsFields.tsx";
@@ -11,7 +11,7 @@ import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { formatBytes } from "../i18n/index.ts";
 import { routeHref } from "../route.ts";
 import { useImageLookup } from "../use-image-lookup.ts";
-import { cancel, chooseVia, newId, openImage, overview, save } from "./explore-client.ts";
+import { cancel, chooseVia, explorer, openImage, save } from "./explore-client.ts";
 import { FileTree } from "./FileTree.tsx";
 import { useExploreT, type ExploreTranslate } from "./i18n.ts";
 import { baseName } from "./mode.ts";
@@ -45,7 +45,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
   const {
     reference, setReference, parsed, refError, name, registry, creds, setCreds, remembered, credsNotice, credentials,
     forget, lookup, platforms, platform, setPlatform,
-  } = useImageLookup({ initialReference: restore?.reference ?? asked, initialPlatform: restore?.platform, wantedPlatform: params.get("platform") ?? undefined, overview });
+  } = useImageLookup({ initialReference: restore?.reference ?? asked, initialPlatform: restore?.platform, wantedPlatform: params.get("platform") ?? undefined, overview: explorer.overview });
   const [opening, setOpening] = useState<Opening>(restore ? { status: "ok", image: restore.image } : { status: "idle" });
   const [saves, setSaves] = useState<SaveView[]>([]);
   const [pageError, setPageError] = useState<ErrorInfo>();
@@ -56,12 +56,12 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
     if (!parsed.ref || lookup.status !== "ok") return;
     // Pressing Browse is a gesture: the one moment to ask to read this image's saved file again.
     await askToReadSaved(name, platform);
-    const id = newId();
+    const id = crypto.randomUUID();
     setOpening({ status: "loading", id });
     setPageError(undefined);
     history.replaceState(null, "", routeHref("explore", { image: reference.trim(), platform: lookup.kind === "index" ? platform : undefined }));
     try {
-      const image = await openImage(id, name, lookup.kind === "index" ? chosen : undefined, credentials, (progress) =>
+      const image = await openImage(id, { reference: name, platform: lookup.kind === "index" ? chosen : undefined, credentials }, (progress) =>
         setOpening((now) => (now.status === "loading" && now.id === id ? { status: "loading", id, progress } : now)),
       );
       kept = { reference: reference.trim(), platform, image };
@@ -79,7 +79,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
   const updateSave = (id: string, patch: Partial<SaveView>) => setSaves((list) => list.map((s) => (s.id === id ? { ...s, ...patch } : s)));
 
   const runSave = async (what: SaveWhat, fileName: string, size: number, label: string, toDisk: boolean) => {
-    const id = newId();
+    const id = crypto.randomUUID();
     setPageError(undefined);
     const via = chooseVia(size, toDisk);
     setSaves((list) => [{ id, kind: what.kind, label, fileName, status: "running", done: 0, total: size }, ...list]);

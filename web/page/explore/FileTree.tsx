@@ -4,10 +4,10 @@
 // shows the matches with the folders that lead to them instead.
 import { useEffect, useState } from "preact/hooks";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
-import type { NodeView, OpenedImage, SearchResult } from "../../workers/explore/protocol.ts";
+import type { NodeView, OpenedImage, SearchResult } from "../../workers/explore/types.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { formatBytes } from "../i18n/index.ts";
-import { children, search } from "./explore-client.ts";
+import { explorer } from "./explore-client.ts";
 import { useExploreT } from "./i18n.ts";
 import { baseName, formatMode } from "./mode.ts";
 
@@ -28,7 +28,7 @@ export function FileTree({ image, onSave }: Props) {
   const [error, setError] = useState<ErrorInfo>();
 
   const load = (path: string) =>
-    children(path).then(
+    explorer.children({ path }).then(
       (list) => setKids((m) => new Map(m).set(path, list)),
       (e: unknown) => setError(errorInfoOf(e)),
     );
@@ -47,7 +47,7 @@ export function FileTree({ image, onSave }: Props) {
     }
     let live = true;
     const timer = setTimeout(() => {
-      search(query).then((r) => live && setResult(r), (e: unknown) => live && setError(errorInfoOf(e)));
+      explorer.search({ query, limit: 500 }).then((r) => live && setResult(r), (e: unknown) => live && setError(errorInfoOf(e)));
     }, 250);
     return () => {
       live = false;

@@ -3,7 +3,7 @@
 // MessagePort the service worker pulls from to answer a streamed download (browsers
 // without the picker). Each counts the bytes that went through.
 import type { PortStreamMessage } from "../../lib/export-stream.ts";
-import type { SaveTarget } from "./protocol.ts";
+import type { SaveTarget } from "./types.ts";
 
 export interface Output {
   stream: WritableStream<Uint8Array>;

@@ -2,7 +2,7 @@
 // folder's children (folders first), path search with the folders leading to each
 // match, folder sizes, and which nodes an export of a subtree covers.
 import type { FsNode, MergedFs } from "../../../shared/rootfs.ts";
-import type { NodeView, SearchResult } from "./protocol.ts";
+import type { NodeView, SearchResult } from "./types.ts";
 
 function parentOf(path: string): string {
   const slash = path.lastIndexOf("/");

@@ -1,12 +1,9 @@
-// The messages between the explore view (the page) and its dedicated worker
-// (explore.worker.ts), which holds the merged filesystem and does every heavy step:
-// fetching and caching layers, decompressing, parsing tars, writing ZIPs and tars.
-// Plain structured-clonable data only; MessagePorts and file handles are transferred.
+// What the explore worker's calls (services.ts) take and answer, for the explore view:
+// plain structured-clonable data; a MessagePort is transferred, a file handle cloned.
 
 import type { Platform } from "../../../shared/platform.ts";
 import type { FsNodeType } from "../../../shared/rootfs.ts";
-import type { ErrorInfo } from "../../lib/errors.ts";
-import type { Credentials } from "../../lib/image-lookup.ts";
+import type { ExportKind } from "../../lib/export-stream.ts";
 
 /** One row of the tree. Sizes of directories are the sum of the files below them. */
 export interface NodeView {
@@ -67,7 +64,11 @@ export interface SearchResult {
   truncated: boolean;
 }
 
-export type SaveWhat = { kind: "file"; path: string } | { kind: "zip"; path: string } | { kind: "tar"; path: string };
+/** One file, or a folder ("" for everything) as a ZIP or a tar. */
+export interface SaveWhat {
+  kind: ExportKind;
+  path: string;
+}
 
 /** Where a save goes: back to the page as a Blob, a picked file, or the service worker's stream. */
 export type SaveTarget = { kind: "blob" } | { kind: "handle"; handle: FileSystemFileHandle } | { kind: "port"; port: MessagePort };
@@ -80,17 +81,7 @@ export interface SaveResult {
   blob?: Blob;
 }
 
-export type ExploreRequest =
-  | { kind: "overview"; id: string; reference: string; credentials?: Credentials }
-  | { kind: "open"; id: string; reference: string; platform?: Platform; credentials?: Credentials }
-  | { kind: "children"; id: string; path: string }
-  | { kind: "search"; id: string; query: string; limit: number }
-  | { kind: "save"; id: string; what: SaveWhat; target: SaveTarget }
-  | { kind: "cancel"; id: string };
-
 export interface ExploreProgress {
-  kind: "progress";
-  id: string;
   /** Layer being read (0-based) and how many there are; absent for exports. */
   layer?: number;
   layers?: number;
@@ -100,8 +91,3 @@ export interface ExploreProgress {
   total: number;
   entries: number;
 }
-
-export type ExploreEvent =
-  | { kind: "result"; id: string; ok: true; value: unknown }
-  | { kind: "result"; id: string; ok: false; error: ErrorInfo }
-  | ExploreProgress;

@@ -1,0 +1,34 @@
+// What the page may ask the download worker (lib/rpc.ts): look an image up for the
+// platform picker, resolve it for one platform (the summary shown before downloading),
+// list its repository's tags, and run, pause or cancel a File System Access download.
+// The page's types for these calls come from this object: `Remote<DownloadServices>`.
+
+import type { Platform } from "../../../shared/platform.ts";
+import { parseReference } from "../../../shared/reference.ts";
+import { lookUp, planOf, proxyClient, summarize } from "../../lib/image-lookup.ts";
+import type { ImageQuery, JobEvent, StartJob } from "../../lib/protocol.ts";
+import type { Call } from "../../lib/rpc.ts";
+import { listTags } from "../../lib/tags.ts";
+import { cancelJob, pauseJob, runJob } from "./file-job.ts";
+
+export const services = {
+  overview: ({ reference, credentials }: ImageQuery) => lookUp(proxyClient(credentials), parseReference(reference)),
+
+  resolve: async ({ reference, platform, credentials }: ImageQuery & { platform?: Platform | undefined }) => {
+    const image = await proxyClient(credentials).resolveImage(parseReference(reference), platform);
+    return summarize(image, planOf(image));
+  },
+
+  tags: ({ reference, credentials }: ImageQuery) => listTags(parseReference(reference), credentials),
+
+  /** Runs the download into `handle`; the job's events are this call's progress, and it ends with the job. */
+  start: ({ job, handle, resume }: { job: StartJob; handle: FileSystemFileHandle; resume: boolean }, call: Call<JobEvent>) =>
+    runJob(job, handle, resume, call.progress),
+
+  pause: ({ id }: { id: string }) => pauseJob(id),
+
+  /** A job not running here is dropped at once, and its "cancelled" is this call's progress. */
+  cancel: ({ id }: { id: string }, call: Call<JobEvent>) => cancelJob(id, call.progress),
+};
+
+export type DownloadServices = typeof services;
