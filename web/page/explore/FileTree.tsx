@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import type { NodeView, OpenedImage, SearchResult } from "../../workers/explore/types.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { debounced } from "../debounce.ts";
 import { formatBytes } from "../i18n/index.ts";
 import { explorer } from "./explore-client.ts";
 import { useExploreT } from "./i18n.ts";
@@ -45,14 +46,9 @@ export function FileTree({ image, onSave }: Props) {
       setResult(undefined);
       return;
     }
-    let live = true;
-    const timer = setTimeout(() => {
-      explorer.search({ query, limit: 500 }).then((r) => live && setResult(r), (e: unknown) => live && setError(errorInfoOf(e)));
-    }, 250);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
+    return debounced(250, (live) => {
+      explorer.search({ query, limit: 500 }).then((r) => live() && setResult(r), (e: unknown) => live() && setError(errorInfoOf(e)));
+    });
   }, [query, image.digest]);
 
   const toggle = (node: NodeView) => {

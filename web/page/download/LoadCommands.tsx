@@ -1,6 +1,6 @@
 // After a download: the commands that load the file into Docker or Podman.
 import { useI18n } from "../i18n/context.ts";
-import { CopyLine } from "./CopyButton.tsx";
+import { CopyLine } from "../components/CopyButton.tsx";
 
 export function LoadCommands({ fileName }: { fileName: string }) {
   const { t } = useI18n();

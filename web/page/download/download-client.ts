@@ -3,15 +3,15 @@
 // streamed path; one stream of job events from both (the worker's through each job's
 // call, the service worker's over a BroadcastChannel).
 
-import { PROGRESS_CHANNEL, STREAM_PATH, type JobEvent, type StartJob } from "../lib/protocol.ts";
-import { remoteWorker } from "../lib/rpc.ts";
-import type { DownloadServices } from "../workers/download/services.ts";
-import { downloadThroughFrame } from "./browser-download.ts";
-import { serviceWorker } from "./sw-client.ts";
+import { PROGRESS_CHANNEL, STREAM_PATH, type JobEvent, type StartJob } from "../../lib/protocol.ts";
+import { remoteWorker } from "../../lib/rpc.ts";
+import type { DownloadServices } from "../../workers/download/services.ts";
+import { downloadThroughFrame } from "../browser-download.ts";
+import { serviceWorker } from "../sw-client.ts";
 
 /** The download worker: overview, resolve and tags for the form, typed from its handlers. */
 export const downloadWorker = remoteWorker<DownloadServices>(
-  () => new Worker(new URL("../workers/download/download.worker.ts", import.meta.url), { type: "module", name: "dockerdl-download" }),
+  () => new Worker(new URL("../../workers/download/download.worker.ts", import.meta.url), { type: "module", name: "dockerdl-download" }),
 );
 
 type Listener = (event: JobEvent) => void;

@@ -4,8 +4,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { formatPlatform } from "../../../shared/platform.ts";
 import { formatBytes, formatDuration } from "../i18n/index.ts";
 import { useI18n } from "../i18n/context.ts";
-import type { JobView } from "../jobs.ts";
-import { ErrorMessage } from "./ErrorMessage.tsx";
+import type { JobView } from "./use-jobs.ts";
+import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { LoadCommands } from "./LoadCommands.tsx";
 
 interface Props {

@@ -2,10 +2,10 @@
 // from the workers' events. Also mirrors the most active one into the tab title.
 
 import { useEffect, useState } from "preact/hooks";
-import type { ErrorInfo } from "../lib/errors.ts";
-import type { ImageSummary, JobStatus } from "../lib/protocol.ts";
-import type { Credentials } from "../lib/image-lookup.ts";
-import { onJobEvent } from "./engine-client.ts";
+import type { ErrorInfo } from "../../lib/errors.ts";
+import type { ImageSummary, JobStatus } from "../../lib/protocol.ts";
+import type { Credentials } from "../../lib/image-lookup.ts";
+import { onJobEvent } from "./download-client.ts";
 
 export interface JobView {
   id: string;

@@ -1,16 +1,17 @@
-// The reference, platform and credentials part of a form, shared by the download form
-// and the explore view: parse what is typed, fill remembered credentials for its
-// registry, look the image up (its platforms) once typing pauses, and keep a sensible
-// platform chosen. The lookup itself (`overview`) is the caller's, as each view asks its
-// own worker.
+// The state of the reference, platform and credentials fields (ImageReferenceFields),
+// shared by the download form and the explore view: parse what is typed, fill
+// remembered credentials for its registry, look the image up (its platforms) once
+// typing pauses, and keep a sensible platform chosen. The lookup itself (`overview`) is
+// the caller's, as each view asks its own worker.
 import { useEffect, useMemo, useRef, useState, type Dispatch, type StateUpdater } from "preact/hooks";
-import { formatPlatform, type Platform } from "../../shared/platform.ts";
-import { familiarName, parseReference, type Reference } from "../../shared/reference.ts";
-import { forgetCredentials, rememberCredentials, rememberedCredentials } from "../lib/db.ts";
-import type { Credentials, ImageOverview } from "../lib/image-lookup.ts";
-import { errorInfoOf, type ErrorInfo } from "../lib/errors.ts";
-import type { ImageQuery } from "../lib/protocol.ts";
-import type { CredentialsState } from "./components/CredentialsFields.tsx";
+import { formatPlatform, type Platform } from "../../../shared/platform.ts";
+import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
+import { forgetCredentials, rememberCredentials, rememberedCredentials } from "../../lib/db.ts";
+import type { Credentials, ImageOverview } from "../../lib/image-lookup.ts";
+import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
+import type { ImageQuery } from "../../lib/protocol.ts";
+import { debounced } from "../debounce.ts";
+import type { CredentialsState } from "./CredentialsFields.tsx";
 
 type Lookup =
   | { status: "idle" }
@@ -82,12 +83,11 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
       setLookup({ status: "idle" });
       return;
     }
-    let current = true;
-    const timer = setTimeout(() => {
+    return debounced(350, (live) => {
       setLookup({ status: "loading", name });
       overview({ reference: name, credentials }).then(
         (found) => {
-          if (!current) return;
+          if (!live()) return;
           setLookup({ status: "ok", kind: found.kind, platforms: found.platforms });
           const names = found.platforms.map(formatPlatform);
           const asked = wantedPlatform.current;
@@ -95,13 +95,9 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
           setPlatform((now) => pickPlatform(names, asked, now));
           rememberIfAsked();
         },
-        (error: unknown) => current && setLookup({ status: "error", error: errorInfoOf(error) }),
+        (error: unknown) => live() && setLookup({ status: "error", error: errorInfoOf(error) }),
       );
-    }, 350);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
+    });
   }, [name, credentialsKey]);
 
   /** Forgets this registry's credentials and clears the fields, showing `notice` if given. */
@@ -120,3 +116,5 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
     lookup, platforms, platform, setPlatform: setPlatform as Dispatch<StateUpdater<string>>, wantedPlatform,
   };
 }
+
+export type ImageLookup = ReturnType<typeof useImageLookup>;
