@@ -9,7 +9,7 @@ import { useI18n } from "../i18n/context.ts";
 import { routeHref } from "../route.ts";
 import { LAST_SEARCH_KEY, imageDetails, isAbort, type ImageDetails, type TagInfo } from "./api.ts";
 import { discoverText } from "./i18n.ts";
-import { Markdown } from "./Markdown.tsx";
+import { Markdown } from "../markdown/Markdown.tsx";
 import { TagTable } from "./TagTable.tsx";
 
 /** The tag the reference names explicitly ("nginx:1.27" → "1.27"; "nginx" → none, not "latest"). */

@@ -1,10 +1,10 @@
-// Renders markdown.ts's tree as elements: text goes in as text nodes and the only
-// attributes are checked link URLs, so nothing in a description can run. Links open in
-// a new tab without a referrer or an opener, and are marked nofollow (the text is the
-// publisher's, not ours).
+// Renders the parser's tree (index.ts) as elements: text goes in as text nodes and the
+// only attributes are checked link URLs, so nothing in a description can run. Links
+// open in a new tab without a referrer or an opener, and are marked nofollow (the text
+// is the publisher's, not ours).
 import { h, type ComponentChildren, type VNode } from "preact";
 import { useMemo } from "preact/hooks";
-import { parseMarkdown, type MdNode } from "./markdown.ts";
+import { parseMarkdown, type MdNode } from "./index.ts";
 
 function render(node: MdNode, key: number): ComponentChildren {
   if (typeof node === "string") return node;
