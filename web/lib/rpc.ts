@@ -57,6 +57,7 @@ export function serve(services: Record<string, Handler>): (data: unknown, reply:
       running.get(id)?.abort(new DockerdlError("CANCELLED", "stopped"));
       return undefined;
     }
+    if (data.rpc !== "call") return undefined;
     const controller = new AbortController();
     running.set(id, controller);
     const call: Call<unknown> = { signal: controller.signal, progress: (update) => reply({ rpc: "progress", id, update }) };
