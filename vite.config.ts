@@ -1,5 +1,5 @@
 // Builds the PWA from web/ into dist/, which wrangler serves as Workers static assets.
-// The page and its download worker are ES modules; the service worker is built
+// The page and its workers are ES modules; the service worker is built
 // afterwards as one classic script (Firefox and Safari register module service workers
 // late or not at all), with the list of files to cache for offline use baked in.
 import { createHash } from "node:crypto";

@@ -1,10 +1,10 @@
 // Type-checks every runtime's tsconfig: shared/ against the common web-platform subset,
-// proxy/ against Workers types, web/ against the DOM, web/sw against WebWorker, cli/ and
-// test/ against Node.
+// proxy/ against Workers types, web/page against the DOM, web/workers, web/sw and web/lib
+// against WebWorker, cli/ and test/ against Node.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-export const PROJECTS = ["shared", "proxy", "web", "web/sw", "web/workers", "web/lib", "web/explore", "cli", "test"];
+export const PROJECTS = ["shared", "proxy", "web/page", "web/workers", "web/sw", "web/lib", "cli", "test"];
 
 const root = join(import.meta.dirname, "..");
 let failed = false;

@@ -5,7 +5,7 @@
 //
 // How to use it:
 //
-//   const image = await client.resolveImage(ref, platform);         // shared/registry.ts
+//   const image = await client.resolveImage(ref, platform);         // shared/registry/client.ts
 //   const plan = planImageArchive([archiveImageOf(image)]);         // every offset known
 //   await downloadArchive({
 //     plan,

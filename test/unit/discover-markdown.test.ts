@@ -3,7 +3,7 @@
 // (serialised to HTML with everything escaped, as the DOM renderer would produce it),
 // with the usual XSS attempts and pathological input.
 import { describe, expect, it } from "vitest";
-import { parseMarkdown, safeUrl, type MdNode } from "../../web/src/discover/markdown.ts";
+import { parseMarkdown, safeUrl, type MdNode } from "../../web/page/markdown/index.ts";
 
 const ALLOWED_TAGS = new Set(["h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "pre", "code", "em", "strong", "del", "a", "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td"]);
 

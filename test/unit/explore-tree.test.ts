@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { ResolvedImage } from "../../shared/registry/client.ts";
 import { MergedFs } from "../../shared/rootfs.ts";
 import { readTar, type TarReadEntry } from "../../shared/tar-reader.ts";
-import { checkLayersReadable, zstdSupported } from "../../web/explore/layer-source.ts";
-import { TreeIndex, treeOrder, within } from "../../web/explore/tree-index.ts";
-import { formatMode } from "../../web/src/explore/mode.ts";
+import { checkLayersReadable, zstdSupported } from "../../web/workers/explore/layer-source.ts";
+import { TreeIndex, treeOrder, within } from "../../web/workers/explore/tree-index.ts";
+import { formatMode } from "../../web/page/explore/mode.ts";
 import { whiteoutLayers } from "../harness/fixtures.ts";
 import { buildImage } from "../harness/image-builder.ts";
 

@@ -1,4 +1,4 @@
-// The flattened-filesystem ZIP (web/explore/zip-export.ts) against umoci's unpack of the
+// The flattened-filesystem ZIP (web/workers/explore/zip-export.ts) against umoci's unpack of the
 // same image, read back with Python's zipfile (and `unzip -t` where installed): the
 // same paths, types, modes, link targets and contents.
 import { execFileSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { flattenLayers } from "../../shared/flatten.ts";
-import { writeFlatZip } from "../../web/explore/zip-export.ts";
+import { writeFlatZip } from "../../web/workers/explore/zip-export.ts";
 import { whiteoutLayers } from "../harness/fixtures.ts";
 import { buildImage, layersTopDown } from "../harness/image-builder.ts";
 import { haveUmoci, readZip, sorted, umociUnpack, walk } from "../harness/rootfs-snapshot.ts";

@@ -1,15 +1,17 @@
-// The messages between the page and the code that does the work: the dedicated
-// download worker (File System Access path) and the service worker (streamed path).
-// Plain structured-clonable data only.
+// The data a download job's parts share: the page, the download worker (File System
+// Access path) and the service worker (streamed path). The calls themselves are typed
+// from each worker's handlers (lib/rpc.ts); this is what they take and report. Plain
+// structured-clonable data only.
 
 import type { Progress } from "../../shared/engine/index.ts";
 import type { Platform } from "../../shared/platform.ts";
+import type { ErrorInfo } from "./errors.ts";
 import type { Credentials } from "./image-lookup.ts";
 
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  hint?: string;
+/** An image as typed in a form, with the credentials for its registry. */
+export interface ImageQuery {
+  reference: string;
+  credentials?: Credentials;
 }
 
 /** What the page shows before a download starts. */
@@ -35,34 +37,18 @@ export interface StartJob {
   pinnedDigest?: string;
 }
 
-export type Request =
-  | { kind: "overview"; id: string; reference: string; credentials?: Credentials }
-  | { kind: "resolve"; id: string; reference: string; platform?: Platform; credentials?: Credentials }
-  | { kind: "tags"; id: string; reference: string; credentials?: Credentials }
-  | { kind: "start"; job: StartJob; handle: FileSystemFileHandle; resume: boolean }
-  | { kind: "pause"; id: string }
-  | { kind: "cancel"; id: string };
-
 export type JobStatus = "starting" | "running" | "paused" | "done" | "failed" | "cancelled";
 
-export type Event =
-  | { kind: "result"; id: string; ok: true; value: unknown }
-  | { kind: "result"; id: string; ok: false; error: ErrorInfo }
+/**
+ * What the page hears about a running download, from either path: the download
+ * worker reports through its calls' progress, the service worker over PROGRESS_CHANNEL.
+ */
+export type JobEvent =
   | { kind: "progress"; id: string; done: number; total: number; layers: number[]; speed: number; eta?: number }
   | { kind: "status"; id: string; status: JobStatus; summary?: ImageSummary; error?: ErrorInfo };
 
-/** The service worker's part: the page posts a job, then navigates a hidden iframe to its URL. */
-export type ServiceWorkerRequest =
-  | { kind: "prepare-stream"; job: StartJob }
-  | { kind: "pause"; id: string }
-  | { kind: "resume"; id: string }
-  | { kind: "cancel"; id: string }
-  | { kind: "skip-waiting" }
-  /** Sent while a stream runs: a message event keeps the service worker alive. */
-  | { kind: "keepalive" };
-
 /** The engine's progress report as the page's event; `speed` overrides the measured one (0 while paused). */
-export function progressEvent(id: string, p: Progress, speed = p.bytesPerSecond): Extract<Event, { kind: "progress" }> {
+export function progressEvent(id: string, p: Progress, speed = p.bytesPerSecond): Extract<JobEvent, { kind: "progress" }> {
   return {
     kind: "progress", id, done: p.doneBytes, total: p.totalBytes, layers: p.layers.map((l) => l.done),
     speed, ...(p.etaSeconds === undefined ? {} : { eta: p.etaSeconds }),
@@ -71,14 +57,3 @@ export function progressEvent(id: string, p: Progress, speed = p.bytesPerSecond)
 
 export const STREAM_PATH = "/_download/";
 export const PROGRESS_CHANNEL = "dockerdl-progress";
-
-export function errorInfo(error: unknown): ErrorInfo {
-  if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
-    const e = error as { code: unknown; message: unknown; hint?: unknown };
-    const info: ErrorInfo = { code: String(e.code), message: String(e.message) };
-    if (typeof e.hint === "string") info.hint = e.hint;
-    return info;
-  }
-  if (error instanceof Error && error.name === "AbortError") return { code: "CANCELLED", message: "the download was stopped" };
-  return { code: "UNKNOWN", message: error instanceof Error ? error.message : String(error) };
-}

@@ -3,18 +3,20 @@
 // this worker a MessagePort whose other end the explore worker writes into, then
 // navigates a hidden iframe to EXPORT_STREAM_PATH + id. The response pulls one chunk
 // per read, so memory stays bounded whatever the export's size.
-import { EXPORT_STREAM_PATH, type PortStreamMessage, type PortStreamPrepare } from "../explore/protocol.ts";
+import { EXPORT_STREAM_PATH, type PortStreamMessage } from "../lib/export-stream.ts";
 
-const prepared = new Map<string, { port: MessagePort; fileName: string; contentType: string }>();
-
-export function isPortStreamPrepare(data: unknown): data is PortStreamPrepare {
-  return typeof data === "object" && data !== null && (data as { kind?: unknown }).kind === "prepare-port-stream";
+/** A save to stream: its id in the URL, the file's name and type, and the port its bytes come over. */
+export interface PortStream {
+  id: string;
+  fileName: string;
+  contentType: string;
+  port: MessagePort;
 }
 
-export function preparePortStream(message: PortStreamPrepare, port: MessagePort | undefined): boolean {
-  if (!port) return false;
-  prepared.set(message.id, { port, fileName: message.fileName, contentType: message.contentType });
-  return true;
+const prepared = new Map<string, PortStream>();
+
+export function preparePortStream(stream: PortStream): void {
+  prepared.set(stream.id, stream);
 }
 
 export function portStreamId(url: URL): string | undefined {

@@ -1,9 +1,11 @@
 // The service worker's entry only wires events; the strategies live in their own
-// modules: app-shell.ts (offline shell, updates) and streamed-download.ts.
-import type { ServiceWorkerRequest } from "../lib/protocol.ts";
+// modules: app-shell.ts (offline shell, updates), streamed-download.ts and
+// port-stream.ts (streamed saves), and services.ts (what the page may call).
+import { serve } from "../lib/rpc.ts";
 import { dropOldShells, isShellRequest, precacheShell, serveShell } from "./app-shell.ts";
-import { isPortStreamPrepare, portStreamId, portStreamResponse, preparePortStream } from "./port-stream.ts";
-import { controlStream, prepareStream, streamJobId, streamResponse } from "./streamed-download.ts";
+import { portStreamId, portStreamResponse } from "./port-stream.ts";
+import { services } from "./services.ts";
+import { streamJobId, streamResponse } from "./streamed-download.ts";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -15,26 +17,10 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(Promise.all([dropOldShells(), self.clients.claim()]));
 });
 
+const answer = serve(services);
 self.addEventListener("message", (event: ExtendableMessageEvent) => {
-  if (isPortStreamPrepare(event.data)) {
-    if (preparePortStream(event.data, event.ports[0])) event.source?.postMessage({ kind: "stream-ready", id: event.data.id });
-    return;
-  }
-  const message = event.data as ServiceWorkerRequest;
-  switch (message.kind) {
-    case "skip-waiting":
-      void self.skipWaiting();
-      break;
-    case "prepare-stream":
-      prepareStream(message.job);
-      event.source?.postMessage({ kind: "stream-ready", id: message.job.id });
-      break;
-    case "pause":
-    case "resume":
-    case "cancel":
-      controlStream(message.id, message.kind);
-      break;
-  }
+  const answered = answer(event.data, (message) => event.source?.postMessage(message));
+  if (answered) event.waitUntil(answered);
 });
 
 self.addEventListener("fetch", (event) => {

@@ -9,8 +9,9 @@ import { createSHA256 } from "hash-wasm";
 import { downloadArchive, registryBlobSource, type Progress } from "../../shared/engine/index.ts";
 import { parseReference } from "../../shared/reference.ts";
 import { addHistory } from "../lib/db.ts";
+import { errorInfoOf } from "../lib/errors.ts";
 import { planOf, proxyClient, resolvePinned, summarize } from "../lib/image-lookup.ts";
-import { PROGRESS_CHANNEL, STREAM_PATH, errorInfo, progressEvent, type Event, type StartJob } from "../lib/protocol.ts";
+import { PROGRESS_CHANNEL, STREAM_PATH, progressEvent, type JobEvent, type StartJob } from "../lib/protocol.ts";
 
 interface Control {
   controller: AbortController;
@@ -21,7 +22,7 @@ interface Control {
 const prepared = new Map<string, StartJob>();
 const controls = new Map<string, Control>();
 let channel: BroadcastChannel | undefined;
-const broadcast = (event: Event) => (channel ??= new BroadcastChannel(PROGRESS_CHANNEL)).postMessage(event);
+const broadcast = (event: JobEvent) => (channel ??= new BroadcastChannel(PROGRESS_CHANNEL)).postMessage(event);
 
 export function prepareStream(job: StartJob): void {
   prepared.set(job.id, job);
@@ -112,5 +113,5 @@ export async function streamResponse(id: string): Promise<Response> {
 function fail(id: string, control: Control, error: unknown): void {
   controls.delete(id);
   const cancelled = control.controller.signal.reason === "cancel";
-  broadcast({ kind: "status", id, status: cancelled ? "cancelled" : "failed", ...(cancelled ? {} : { error: errorInfo(error) }) });
+  broadcast({ kind: "status", id, status: cancelled ? "cancelled" : "failed", ...(cancelled ? {} : { error: errorInfoOf(error) }) });
 }

@@ -1,0 +1,51 @@
+// The seed API as the search and image pages use it: same-origin GETs (so the answers
+// can be shared by caches), an AbortSignal on every call, and the API's JSON errors
+// ({"error":{code,message,hint}}) thrown as DockerdlError with that code and hint. The
+// shapes are the Worker's own, from shared/seed-api.ts.
+import type { ApiErrorBody, ImageDetails, PopularAnswer, SearchAnswer, SearchResult, TagInfo } from "../../../shared/seed-api.ts";
+import { DockerdlError } from "../../../shared/errors.ts";
+
+export type { ImageDetails, SearchResult, TagInfo };
+
+export const SEARCH_PAGE_SIZE = 25;
+/** sessionStorage key of the last search, for the image page's way back. */
+export const LAST_SEARCH_KEY = "dockerdl.lastSearch";
+export const TAG_PAGE_SIZE = 25;
+
+async function getJson<T>(path: string, params: Record<string, string | number>, signal: AbortSignal): Promise<T> {
+  const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  let response: Response;
+  try {
+    response = await fetch(`${path}?${query}`, { signal, headers: { accept: "application/json" } });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new DockerdlError("NETWORK", error instanceof Error ? error.message : String(error));
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const e = (body as { error?: Partial<ApiErrorBody["error"]> } | null)?.error;
+    throw new DockerdlError(
+      typeof e?.code === "string" ? e.code : `HTTP_${response.status}`,
+      typeof e?.message === "string" ? e.message : `the server answered ${response.status} ${response.statusText}`,
+      typeof e?.hint === "string" ? { hint: e.hint } : {},
+    );
+  }
+  if (body === null) throw new DockerdlError("BAD_ANSWER", "the server's answer was not JSON");
+  return body as T;
+}
+
+export function searchImages(query: string, page: number, signal: AbortSignal): Promise<SearchAnswer> {
+  return getJson("/api/search", { q: query, limit: SEARCH_PAGE_SIZE, page }, signal);
+}
+
+export function popularImages(signal: AbortSignal): Promise<PopularAnswer> {
+  return getJson("/api/popular", {}, signal);
+}
+
+export function imageDetails(image: string, page: number, signal: AbortSignal): Promise<ImageDetails> {
+  return getJson("/api/image-details", { image, page, limit: TAG_PAGE_SIZE }, signal);
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}

@@ -1,0 +1,95 @@
+// The download form (#/ and #/download?image=…&platform=…): the image fields, the
+// summary before downloading, this page's downloads, unfinished ones to resume, and
+// the history. It stays mounted (hidden) while other views show, so a download's card
+// and the typed image survive a visit to search or the explorer.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { formatPlatform } from "../../../shared/platform.ts";
+import type { HistoryEntry } from "../../lib/db.ts";
+import { canPickFile, canStream } from "../browser-download.ts";
+import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { useI18n } from "../i18n/context.ts";
+import { ImageReferenceFields } from "../image-form/ImageReferenceFields.tsx";
+import { useImageLookup } from "../image-form/use-image-lookup.ts";
+import type { Route } from "../route.ts";
+import { downloadWorker } from "./download-client.ts";
+import { HistoryList } from "./HistoryList.tsx";
+import { JobCard } from "./JobCard.tsx";
+import { SummaryCard } from "./SummaryCard.tsx";
+import { UnfinishedList } from "./UnfinishedList.tsx";
+import { useDownloads, type Via } from "./use-downloads.ts";
+import { useImageSummary } from "./use-image-summary.ts";
+import { useTagSuggestions } from "./use-tag-suggestions.ts";
+
+export function DownloadView({ route }: { route: Route }) {
+  const { t } = useI18n();
+  const form = useImageLookup({ overview: downloadWorker.overview });
+  const { summary, error: summaryError } = useImageSummary(form);
+  const suggestions = useTagSuggestions(form);
+  const downloads = useDownloads(form, t);
+  const [via, setVia] = useState<Via>(canPickFile() ? "file" : "stream");
+  const online = useOnline();
+  const input = useRef<HTMLInputElement>(null);
+
+  // #/download?image=…&platform=… (from search, an image page or the explorer) prefills the form.
+  useEffect(() => {
+    if (route.view !== "download") return;
+    const image = route.params.get("image");
+    if (!image) return;
+    form.wantedPlatform.current = route.params.get("platform") ?? undefined;
+    form.setReference(image);
+  }, [route]);
+
+  const again = (entry: HistoryEntry) => {
+    form.wantedPlatform.current = formatPlatform(entry.platform);
+    form.setReference(entry.reference);
+    form.setPlatform(formatPlatform(entry.platform));
+    input.current?.focus();
+    input.current?.scrollIntoView({ block: "center" });
+  };
+
+  return (
+    <main hidden={route.view !== "download"}>
+      <p class="tagline">{t("app.tagline")}</p>
+      {!online && <p class="note offline" role="status">{t("offline")}</p>}
+      <form class="card" onSubmit={(e) => e.preventDefault()} aria-label={t("ref.label")}>
+        <ImageReferenceFields
+          form={form} placeholder="ubuntu:22.04" help={t("ref.help")} inputRef={input} suggestions={suggestions} forgottenNotice={t("creds.forgotten")}
+        />
+      </form>
+      {summaryError && <div class="card"><ErrorMessage error={summaryError} /></div>}
+      {summary && (
+        <SummaryCard
+          summary={summary} via={via} canPick={canPickFile()} canStream={canStream()} onVia={setVia}
+          onDownload={() => void downloads.download(summary, via)} busy={false}
+        />
+      )}
+      {downloads.error && <div class="card"><ErrorMessage error={downloads.error} /></div>}
+      {downloads.jobs.map((job) => (
+        <JobCard
+          key={job.id}
+          job={job}
+          onPause={() => downloads.pause(job)}
+          onResume={() => downloads.resume(job)}
+          onCancel={() => downloads.cancel(job)}
+          onDismiss={() => downloads.dismiss(job)}
+        />
+      ))}
+      <UnfinishedList jobs={downloads.unfinished} onResume={(j) => void downloads.resumeStored(j)} onDiscard={(j) => void downloads.discardStored(j)} />
+      <HistoryList entries={downloads.history} onAgain={again} onRemove={downloads.forgetFinished} />
+    </main>
+  );
+}
+
+function useOnline(): boolean {
+  const [online, setOnline] = useState(navigator.onLine);
+  useEffect(() => {
+    const update = () => setOnline(navigator.onLine);
+    addEventListener("online", update);
+    addEventListener("offline", update);
+    return () => {
+      removeEventListener("online", update);
+      removeEventListener("offline", update);
+    };
+  }, []);
+  return online;
+}

@@ -1,0 +1,88 @@
+// One download: overall and per-layer progress, speed, ETA and bytes, with pause,
+// resume and cancel; then the load commands, or what went wrong and what to do.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { formatPlatform } from "../../../shared/platform.ts";
+import { formatBytes, formatDuration } from "../i18n/index.ts";
+import { useI18n } from "../i18n/context.ts";
+import type { JobView } from "./use-jobs.ts";
+import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { LoadCommands } from "./LoadCommands.tsx";
+
+interface Props {
+  job: JobView;
+  onPause(): void;
+  onResume(): void;
+  onCancel(): void;
+  onDismiss(): void;
+}
+
+// Screen readers hear progress at most this often; the bar itself is always current.
+const ANNOUNCE_EVERY_MS = 10_000;
+
+export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) {
+  const { t, lang } = useI18n();
+  const percent = job.total > 0 ? Math.floor((job.done / job.total) * 100) : 0;
+  const [announced, setAnnounced] = useState("");
+  const lastAnnounce = useRef(0);
+  const active = job.status === "running" || job.status === "starting";
+  const finished = job.status === "done";
+
+  useEffect(() => {
+    const now = Date.now();
+    const statusText = t(`status.${job.status}`);
+    if (!active) setAnnounced(statusText);
+    else if (now - lastAnnounce.current >= ANNOUNCE_EVERY_MS) {
+      lastAnnounce.current = now;
+      setAnnounced(`${statusText}: ${t("progress.percent", { percent })}`);
+    }
+  }, [job.status, percent, lang]);
+
+  const eta = job.eta ?? (job.speed > 0 ? (job.total - job.done) / job.speed : NaN);
+  const titleId = `job-${job.id}-title`;
+  return (
+    <section class={`card job job-${job.status}`} aria-labelledby={titleId} data-job={job.id} data-status={job.status}>
+      <h2 id={titleId}>
+        {finished && job.summary
+          ? t("done.title", { name: job.reference, file: job.handle?.name ?? job.summary.fileName })
+          : t("progress.title", { name: job.reference })}
+      </h2>
+      {job.summary && <p class="muted">{formatPlatform(job.summary.platform)} · <code class="digest">{job.summary.digest}</code></p>}
+      <progress max={100} value={percent} aria-labelledby={titleId} aria-valuetext={t("progress.percent", { percent })} />
+      <p class="stats">
+        <span class="badge">{t(`status.${job.status}`)}</span>
+        <span>{percent}%</span>
+        <span>{t("progress.bytes", { done: formatBytes(job.done), total: formatBytes(job.total) })}</span>
+        {job.status === "running" && job.speed > 0 && <span>{t("progress.speed", { speed: formatBytes(job.speed) })}</span>}
+        {job.status === "running" && job.speed > 0 && <span>{t("progress.eta", { eta: formatDuration(eta, lang) })}</span>}
+      </p>
+      <p class="visually-hidden" aria-live="polite">{announced}</p>
+      {job.summary && job.layers.length > 0 && !finished && (
+        <details class="layers">
+          <summary>{t("progress.layers", { count: job.summary.layers.length })}</summary>
+          <ol>
+            {job.summary.layers.map((layer, i) => (
+              <li key={layer.digest}>
+                <span class="layer-name">
+                  {t("progress.layer", { index: i + 1 })} <code>{layer.digest.slice(7, 19)}</code> · {formatBytes(layer.size)}
+                </span>
+                <progress max={layer.size || 1} value={layer.size ? (job.layers[i] ?? 0) : 1} aria-label={t("progress.layer", { index: i + 1 })} />
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+      {job.error && job.status === "failed" && <ErrorMessage error={job.error} />}
+      {finished && job.summary && <LoadCommands fileName={job.handle?.name ?? job.summary.fileName} />}
+      <div class="actions">
+        {job.status === "running" && <button type="button" onClick={onPause}>{t("pause")}</button>}
+        {(job.status === "paused" || (job.status === "failed" && job.via === "file")) && (
+          <button type="button" class="primary" onClick={onResume}>{t("resume")}</button>
+        )}
+        {(active || job.status === "paused") && <button type="button" class="secondary" onClick={onCancel}>{t("cancel")}</button>}
+        {(finished || job.status === "failed" || job.status === "cancelled") && (
+          <button type="button" class="secondary" onClick={onDismiss}>{t("dismiss")}</button>
+        )}
+      </div>
+    </section>
+  );
+}

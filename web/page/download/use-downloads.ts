@@ -1,0 +1,112 @@
+// The download form's downloads: start one for the summary shown (into a picked file
+// through the download worker, or as the browser's download through the service
+// worker), pause, resume, cancel and dismiss this page's, and the stored ones:
+// unfinished downloads to resume or discard, and the history of finished ones.
+import { useEffect, useState } from "preact/hooks";
+import { isDockerdlError } from "../../../shared/errors.ts";
+import { deleteHistory, deleteJob, listHistory, listJobs, rememberedCredentials, type HistoryEntry, type UnfinishedJob } from "../../lib/db.ts";
+import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
+import type { ImageSummary, StartJob } from "../../lib/protocol.ts";
+import { canPickFile } from "../browser-download.ts";
+import { ensurePermission } from "../file-permission.ts";
+import type { Translate } from "../i18n/index.ts";
+import type { ImageLookup } from "../image-form/use-image-lookup.ts";
+import { keepAwake } from "../sw-client.ts";
+import { controlFileDownload, controlStreamDownload, startFileDownload, startStreamDownload } from "./download-client.ts";
+import { useJobs, type JobView } from "./use-jobs.ts";
+
+export type Via = "file" | "stream";
+
+export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLookup, t: Translate) {
+  const [jobs, addJob, updateJob, removeJob] = useJobs();
+  const [unfinished, setUnfinished] = useState<UnfinishedJob[]>([]);
+  const [history, setHistory] = useState<HistoryEntry[]>([]);
+  const [error, setError] = useState<ErrorInfo>();
+
+  // Stored downloads: refreshed whenever a job of this page changes status.
+  const statuses = jobs.map((j) => `${j.id}:${j.status}`).join();
+  useEffect(() => {
+    const shown = new Set(jobs.map((j) => j.id));
+    void listJobs().then((all) => setUnfinished(all.filter((j) => !shown.has(j.id)))).catch(() => {});
+    void listHistory().then(setHistory).catch(() => {});
+  }, [statuses]);
+
+  // A streamed download lives in the service worker; messages keep it awake.
+  const streaming = jobs.some((j) => j.via === "stream" && (j.status === "running" || j.status === "paused"));
+  useEffect(() => {
+    if (streaming) return keepAwake();
+  }, [streaming]);
+
+  const download = async (summary: ImageSummary, via: Via) => {
+    setError(undefined);
+    rememberIfAsked();
+    const job: StartJob = { id: crypto.randomUUID(), reference: summary.reference, platform: summary.platform, credentials, pinnedDigest: summary.topDigest };
+    const view: JobView = {
+      id: job.id, via, reference: summary.reference, status: "starting", summary, done: 0, total: summary.totalSize,
+      layers: [], speed: 0, credentials,
+    };
+    if (via === "file" && canPickFile()) {
+      let handle: FileSystemFileHandle;
+      try {
+        handle = await window.showSaveFilePicker!({
+          suggestedName: summary.fileName,
+          id: "dockerdl",
+          types: [{ description: "Docker / OCI image archive", accept: { "application/x-tar": [".tar"] } }],
+        });
+      } catch (failure) {
+        if (failure instanceof DOMException && failure.name === "AbortError") setError({ code: "CANCELLED", message: t("error.pickerCancelled") });
+        else setError(errorInfoOf(failure));
+        return;
+      }
+      addJob({ ...view, handle });
+      startFileDownload(job, handle, false);
+    } else {
+      addJob({ ...view, via: "stream" });
+      try {
+        await startStreamDownload(job);
+      } catch (failure) {
+        removeJob(job.id);
+        setError(isDockerdlError(failure, "NO_SERVICE_WORKER") ? { code: failure.code, message: t("error.noServiceWorker") } : errorInfoOf(failure));
+      }
+    }
+  };
+
+  const pause = (job: JobView) => (job.via === "file" ? controlFileDownload(job.id, "pause") : controlStreamDownload(job.id, "pause"));
+  const cancel = (job: JobView) => (job.via === "file" ? controlFileDownload(job.id, "cancel") : controlStreamDownload(job.id, "cancel"));
+
+  const resume = (job: JobView) => {
+    if (job.via === "stream") return controlStreamDownload(job.id, "resume");
+    if (!job.handle || !job.summary) return;
+    updateJob(job.id, { status: "starting", error: undefined });
+    startFileDownload({ id: job.id, reference: job.reference, platform: job.summary.platform, credentials: job.credentials, pinnedDigest: job.summary.topDigest }, job.handle, true);
+  };
+
+  const resumeStored = async (stored: UnfinishedJob) => {
+    setError(undefined);
+    const handle = stored.handle;
+    if ((await ensurePermission(handle, "readwrite")) !== "granted") {
+      setError({ code: "PERMISSION", message: t("error.permission") });
+      return;
+    }
+    const saved = (await rememberedCredentials(stored.registry)) ?? (registry === stored.registry ? credentials : undefined);
+    addJob({
+      id: stored.id, via: "file", reference: stored.reference, status: "starting", done: stored.doneBytes, total: stored.totalSize,
+      layers: [], speed: 0, handle, credentials: saved,
+    });
+    setUnfinished((list) => list.filter((j) => j.id !== stored.id));
+    startFileDownload({ id: stored.id, reference: stored.reference, platform: stored.platform, credentials: saved, pinnedDigest: stored.pinnedDigest }, handle, true);
+  };
+
+  const discardStored = async (stored: UnfinishedJob) => {
+    await deleteJob(stored.id);
+    await (stored.handle as FileSystemFileHandle & { remove?: () => Promise<void> }).remove?.().catch(() => {});
+    setUnfinished((list) => list.filter((j) => j.id !== stored.id));
+  };
+
+  const forgetFinished = (entry: HistoryEntry) => void deleteHistory(entry.id).then(() => setHistory((h) => h.filter((x) => x.id !== entry.id)));
+
+  return {
+    jobs, unfinished, history, error,
+    download, pause, resume, cancel, dismiss: (job: JobView) => removeJob(job.id), resumeStored, discardStored, forgetFinished,
+  };
+}

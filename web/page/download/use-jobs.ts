@@ -1,0 +1,67 @@
+// The downloads this page shows: their status, progress, speed and ETA, kept up to date
+// from the workers' events. Also mirrors the most active one into the tab title.
+
+import { useEffect, useState } from "preact/hooks";
+import type { ErrorInfo } from "../../lib/errors.ts";
+import type { ImageSummary, JobStatus } from "../../lib/protocol.ts";
+import type { Credentials } from "../../lib/image-lookup.ts";
+import { onJobEvent } from "./download-client.ts";
+
+export interface JobView {
+  id: string;
+  via: "file" | "stream";
+  reference: string;
+  status: JobStatus;
+  summary?: ImageSummary;
+  done: number;
+  total: number;
+  layers: number[];
+  /** Bytes per second over the last few seconds, and seconds left at that speed. */
+  speed: number;
+  eta?: number;
+  error?: ErrorInfo;
+  handle?: FileSystemFileHandle;
+  credentials?: Credentials;
+}
+
+const BASE_TITLE = document.title;
+
+export function useJobs(): [JobView[], (job: JobView) => void, (id: string, patch: Partial<JobView>) => void, (id: string) => void] {
+  const [jobs, setJobs] = useState<JobView[]>([]);
+
+  const update = (id: string, patch: Partial<JobView> | ((job: JobView) => Partial<JobView>)) =>
+    setJobs((list) => list.map((j) => (j.id === id ? { ...j, ...(typeof patch === "function" ? patch(j) : patch) } : j)));
+
+  useEffect(
+    () =>
+      onJobEvent((event) => {
+        if (event.kind === "progress") {
+          update(event.id, { done: event.done, total: event.total, layers: event.layers, speed: event.speed, eta: event.eta });
+        } else if (event.kind === "status") {
+          update(event.id, (job) => ({
+            status: event.status,
+            ...(event.summary ? { summary: event.summary, total: event.summary.totalSize } : {}),
+            error: event.error,
+            ...(event.status === "done" ? { done: job.total || event.summary?.totalSize || job.done } : {}),
+            ...(event.status !== "running" ? { speed: 0, eta: undefined } : {}),
+          }));
+        }
+      }),
+    [],
+  );
+
+  useEffect(() => {
+    const active = jobs.find((j) => j.status === "running" || j.status === "starting");
+    if (active && active.total > 0) {
+      document.title = `${Math.floor((active.done / active.total) * 100)}% · ${active.reference} — dockerdl`;
+    } else if (active) {
+      document.title = `… ${active.reference} — dockerdl`;
+    } else {
+      document.title = BASE_TITLE;
+    }
+  }, [jobs]);
+
+  const add = (job: JobView) => setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)]);
+  const remove = (id: string) => setJobs((list) => list.filter((j) => j.id !== id));
+  return [jobs, add, update, remove];
+}
