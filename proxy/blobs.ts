@@ -52,7 +52,7 @@ function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cach
         return;
       }
       const upload = uploadFor(cache, route, mirror, length, visibility);
-      await Promise.all([pumpVerified(upstream.body!, route.reference, null, upload.writable), upload.done]);
+      await Promise.all([pumpVerified(upstream.body!, { digest: route.reference, size: length }, null, upload.writable), upload.done]);
     })()
       .catch((error: unknown) => console.warn(`background fill of ${route.reference} from ${route.key}: ${String(error)}`))
       .finally(() => backgroundFills.delete(route.reference));
@@ -128,7 +128,7 @@ async function fill(request: Request, route: V2Route, mirror: Mirror, cache: R2B
     console.warn(`not caching ${route.reference}: ${String(error)}`);
   }
   const client = new FixedLengthStream(length);
-  const pump = pumpVerified(upstream.body!, route.reference, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null);
+  const pump = pumpVerified(upstream.body!, { digest: route.reference, size: length }, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null);
   mirror.waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
   if (upload) mirror.waitUntil(upload.done.catch((error: unknown) => console.warn(`R2 refused ${route.reference}: ${String(error)}`)));
   const headers = blobHeaders(route.reference);
