@@ -4,10 +4,10 @@ import { handleApi, isApiPath } from "./api/router.ts";
 import { ApiError, apiErrorResponse } from "./api/errors.ts";
 import { ConfigError, loadConfig, type Config, type Env } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
-import { registryError } from "./registry-errors.ts";
-import type { Mirror } from "./mirror.ts";
+import { registryError } from "./v2/errors.ts";
+import type { Mirror } from "./v2/mirror.ts";
 import { checkRateLimit } from "./rate-limit.ts";
-import { handleV2 } from "./registry.ts";
+import { handleV2 } from "./v2/handler.ts";
 import { handleToken } from "./token.ts";
 
 export default {

@@ -5,10 +5,10 @@
 // is the upstream's own: clients send it back and the proxy forwards it.
 import { findChallenge, formatChallenge, parseScope, type Challenge } from "../shared/www-authenticate.ts";
 import type { Config } from "./config.ts";
-import { registryError } from "./registry-errors.ts";
-import { resolveRepository, RouteError } from "./route.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
-import { upstreamFetch, v2Url } from "./upstream.ts";
+import { registryError } from "./v2/errors.ts";
+import { resolveRepository, RouteError } from "./v2/route.ts";
+import { upstreamFailure } from "./upstream/failure.ts";
+import { upstreamFetch, v2Url } from "./upstream/fetch.ts";
 
 /** Rewrites an upstream Bearer challenge so the client comes to our /token. */
 export function rewriteChallenge(header: string | null, origin: string, key: string, clientName?: string): string | null {

@@ -6,7 +6,7 @@
 // Content-Length) and filled by shared/tar's streamTar straight from the upstream blobs,
 // one layer at a time, in constant memory. Nothing is cached: blobs pass through.
 import type { Config } from "../config.ts";
-import { checkTarget } from "../address-guard.ts";
+import { checkTarget } from "../upstream/address-guard.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import { planImageArchive } from "../../shared/image-archive.ts";
@@ -16,7 +16,7 @@ import { archiveImageOf, RegistryClient, type LayerDescriptor } from "../../shar
 import { streamTar } from "../../shared/tar.ts";
 import { streamChunks } from "../../shared/tar-reader.ts";
 import { verifiedChunks } from "../../shared/verify.ts";
-import { resolveRepository, RouteError } from "../route.ts";
+import { resolveRepository, RouteError } from "../v2/route.ts";
 import { nativeSha256 } from "../sha256.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./errors.ts";

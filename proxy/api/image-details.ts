@@ -5,7 +5,7 @@
 // platform details for the tag the reference names. Cached for DETAILS_TTL (30 min).
 import type { ImageDetails, TagInfo } from "../../shared/seed-api.ts";
 import { DOCKER_HUB, familiarRepository, formatReference, parseReference, type Reference } from "../../shared/reference.ts";
-import { resolveRepository, RouteError } from "../route.ts";
+import { resolveRepository, RouteError } from "../v2/route.ts";
 import { cacheHeaders, cacheKey, cachedJson } from "./cache.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError, jsonResponse } from "./errors.ts";

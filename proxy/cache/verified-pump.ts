@@ -3,8 +3,8 @@
 // small window per consumer. The verifier holds the last chunk back until digest and size
 // are known, so a corrupt or cut blob reaches the client as a broken transfer (and the
 // cache upload is aborted) instead of a clean end of file with bad bytes.
-import { verifiedChunks, type ExpectedBlob } from "../shared/verify.ts";
-import { nativeSha256 } from "./sha256.ts";
+import { verifiedChunks, type ExpectedBlob } from "../../shared/verify.ts";
+import { nativeSha256 } from "../sha256.ts";
 
 /** Bytes the client may have in flight before the pump waits for it. */
 const CLIENT_WINDOW = 4 * 1024 * 1024;

@@ -1,10 +1,10 @@
 // Builds the request the proxy makes upstream on a client's behalf: the upstream's own
 // repository name, the client's Accept and Range, and the client's Authorization turned
 // back into what the upstream issued (see token.ts).
-import { MANIFEST_ACCEPT } from "../shared/media-types.ts";
-import type { V2Route } from "./route.ts";
-import { upstreamAuthorization } from "./token.ts";
-import { upstreamFetch, v2Url } from "./upstream.ts";
+import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
+import type { V2Route } from "../v2/route.ts";
+import { upstreamAuthorization } from "../token.ts";
+import { upstreamFetch, v2Url } from "./fetch.ts";
 
 export function upstreamTarget(route: V2Route, path: string): URL {
   return v2Url(route.upstream, `${route.upstreamName}/${path}`);

@@ -3,13 +3,13 @@
 // object leaves the cache the requester's own credentials are checked upstream with a
 // HEAD (no body bytes move). Whether a repository is public is probed without
 // credentials, never taken from the client: a client cannot make private content public.
-import { findChallenge } from "../shared/www-authenticate.ts";
-import type { Visibility } from "./cache-keys.ts";
-import { registryError } from "./registry-errors.ts";
-import type { V2Route } from "./route.ts";
-import { anonymousPullToken, rewriteChallenge, upstreamAuthorization } from "./token.ts";
-import { callUpstream, upstreamTarget } from "./upstream-call.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
+import { findChallenge } from "../../shared/www-authenticate.ts";
+import type { Visibility } from "../cache/keys.ts";
+import { registryError } from "../v2/errors.ts";
+import type { V2Route } from "../v2/route.ts";
+import { anonymousPullToken, rewriteChallenge, upstreamAuthorization } from "../token.ts";
+import { callUpstream, upstreamTarget } from "./call.ts";
+import { upstreamFailure } from "./failure.ts";
 
 const PROBE_TTL_MS = 5 * 60_000;
 const probes = new Map<string, { value: boolean; expires: number }>();
