@@ -2,7 +2,8 @@
 // web API, cache lifetimes, rate limit and CORS origins. Bad configuration is reported
 // once, clearly, instead of surfacing as odd proxy errors.
 
-export interface Env {
+/** The Worker's vars (wrangler.toml's [vars] or `--var`), all strings; bindings are in index.ts's Env. */
+export interface Vars {
   UPSTREAMS?: string;
   HUB_API?: string;
   TAG_TTL?: string;
@@ -10,10 +11,6 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   /** Bytes above which a blob goes to R2 by multipart upload (default and maximum 5 GiB); lowered only by tests. */
   R2_SINGLE_PUT_LIMIT?: string;
-  CACHE?: R2Bucket;
-  /** Optional Workers Rate Limiting binding: a per-location limit on top of the per-isolate one. */
-  RATE_LIMITER?: RateLimit;
-  ASSETS?: Fetcher;
 }
 
 export interface Config {
@@ -43,7 +40,7 @@ export class ConfigError extends Error {}
 
 const cache = new WeakMap<object, Config>();
 
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Vars): Config {
   const cached = cache.get(env);
   if (cached) return cached;
   const config: Config = {

@@ -2,13 +2,21 @@
 // PWA's static assets (served before the Worker runs, see wrangler.toml).
 import { handleApi, isApiPath } from "./api/router.ts";
 import { ApiError, apiErrorResponse } from "./api/errors.ts";
-import { ConfigError, loadConfig, type Config, type Env } from "./config.ts";
+import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
 import { registryError } from "./v2/errors.ts";
 import type { Mirror } from "./v2/mirror.ts";
 import { checkRateLimit } from "./rate-limit.ts";
 import { handleV2 } from "./v2/handler.ts";
 import { handleToken } from "./token.ts";
+
+/** What the Worker is given: its vars and its bindings. */
+export interface Env extends Vars {
+  CACHE?: R2Bucket;
+  /** Optional Workers Rate Limiting binding: a per-location limit on top of the per-isolate one. */
+  RATE_LIMITER?: RateLimit;
+  ASSETS?: Fetcher;
+}
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

@@ -3,8 +3,7 @@
 // itself. Every request goes through the proxy's upstreamFetch, so only UPSTREAMS and
 // the token realms and redirects they name are contacted, with the same address guard.
 import { findChallenge } from "../../shared/www-authenticate.ts";
-import { anonymousPullToken, TokenServiceError } from "../token.ts";
-import { upstreamFetch, v2Url } from "../upstream/fetch.ts";
+import { anonymousPullToken, TokenServiceError, upstreamFetch, v2Url } from "../upstream/fetch.ts";
 import { ApiError } from "./errors.ts";
 
 export interface RegistryTarget {

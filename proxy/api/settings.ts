@@ -1,10 +1,11 @@
 // The seed API's own settings, read from Worker vars beside proxy/config.ts's: how long
 // Hub answers stay cached. Defaults are the lifetimes users were promised (search 5 min,
 // popular 1 h, details 30 min); operators may shorten or lengthen them.
-import type { Env } from "../config.ts";
+import type { Vars } from "../config.ts";
 import { ApiError } from "./errors.ts";
 
-export interface ApiEnv extends Env {
+export interface ApiEnv extends Vars {
+  CACHE?: R2Bucket;
   SEARCH_TTL?: string;
   POPULAR_TTL?: string;
   DETAILS_TTL?: string;

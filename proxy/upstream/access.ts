@@ -7,9 +7,8 @@ import { findChallenge } from "../../shared/www-authenticate.ts";
 import type { Visibility } from "../cache/keys.ts";
 import { registryError } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
-import { anonymousPullToken, rewriteChallenge, upstreamAuthorization } from "../token.ts";
-import { callUpstream, upstreamTarget } from "./call.ts";
-import { upstreamFailure } from "./failure.ts";
+import { rewriteChallenge, upstreamAuthorization } from "./auth.ts";
+import { anonymousPullToken, callUpstream, upstreamFailure, upstreamTarget } from "./fetch.ts";
 
 const PROBE_TTL_MS = 5 * 60_000;
 const probes = new Map<string, { value: boolean; expires: number }>();

@@ -13,8 +13,7 @@ import { contentRange, parseRange } from "./range.ts";
 import { registryError } from "./errors.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
-import { callUpstream } from "../upstream/call.ts";
-import { upstreamFailure } from "../upstream/failure.ts";
+import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 import { pumpVerified } from "../cache/verified-pump.ts";
 
 export async function handleBlob(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {

@@ -8,9 +8,7 @@ import type { Mirror } from "./mirror.ts";
 import { registryError } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
 import { parseV2Path, RouteError, type V2Route } from "./route.ts";
-import { upstreamTarget, upstreamHeaders } from "../upstream/call.ts";
-import { upstreamFailure } from "../upstream/failure.ts";
-import { upstreamFetch } from "../upstream/fetch.ts";
+import { upstreamFailure, upstreamFetch, upstreamHeaders, upstreamTarget } from "../upstream/fetch.ts";
 
 export async function handleV2(request: Request, mirror: Mirror): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {

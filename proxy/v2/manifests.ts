@@ -12,8 +12,7 @@ import type { Mirror } from "./mirror.ts";
 import { registryError } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
 import { DIGEST, type V2Route } from "./route.ts";
-import { callUpstream } from "../upstream/call.ts";
-import { upstreamFailure } from "../upstream/failure.ts";
+import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 
 const MAX_MANIFEST = 4 * 1024 * 1024;
 

@@ -3,7 +3,7 @@
 // name for the repository, and the body streamed untouched.
 import { registryError } from "./errors.ts";
 import type { V2Route } from "./route.ts";
-import { rewriteChallenge } from "../token.ts";
+import { rewriteChallenge } from "../upstream/auth.ts";
 
 const FORWARD_RESPONSE_HEADERS = [
   "content-type", "content-length", "content-range", "accept-ranges", "docker-content-digest", "etag",
