@@ -24,7 +24,7 @@ export default {
     try {
       config = loadConfig(env);
     } catch (error) {
-      if (error instanceof ConfigError) return registryError(500, "UNKNOWN", `mirror misconfigured: ${error.message}`);
+      if (error instanceof ConfigError) return misconfigured(request, error);
       throw error;
     }
     if (request.method === "OPTIONS") return preflight(request, config);
@@ -41,9 +41,16 @@ async function route(request: Request, env: Env, mirror: Mirror): Promise<Respon
   const { pathname } = new URL(request.url);
   if (pathname === "/v2" || pathname.startsWith("/v2/")) return handleV2(request, mirror);
   if (pathname === "/token") return handleToken(request, config);
-  if (isApiPath(pathname)) return handleApi(request, env, config);
+  if (isApiPath(pathname)) return handleApi(request, config, env.CACHE);
   if (env.ASSETS) return env.ASSETS.fetch(request);
   return new Response("not found", { status: 404 });
+}
+
+/** Bad vars, said in the shape the requested endpoint speaks. */
+function misconfigured(request: Request, error: ConfigError): Response {
+  const message = `mirror misconfigured: ${error.message}`;
+  if (isApiPath(new URL(request.url).pathname)) return apiErrorResponse(new ApiError(500, "MISCONFIGURED", message));
+  return registryError(500, "UNKNOWN", message);
 }
 
 /** The 429 for a client over RATE_LIMIT, in the shape its endpoint speaks; null when within it. */

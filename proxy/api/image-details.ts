@@ -23,9 +23,9 @@ export async function handleImageDetails(request: Request, ctx: ApiContext): Pro
   const page = optionalInt(params, "page", 1, 1, 100);
   const limit = optionalInt(params, "limit", 25, 1, 100);
   const key = await cacheKey("details", { image: formatReference(ref), page, limit });
-  const cached = await cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.settings.detailsTtlMs, now: ctx.now }, () =>
+  const cached = await cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.config.detailsTtlMs, now: ctx.now }, () =>
     ref.registry === DOCKER_HUB ? hubDetails(ctx, ref, page, limit) : registryDetails(ctx, ref, page, limit));
-  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.settings.detailsTtlMs, ctx.now()));
+  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.config.detailsTtlMs, ctx.now()));
 }
 
 async function hubDetails(ctx: ApiContext, ref: Reference, page: number, limit: number): Promise<ImageDetails> {
