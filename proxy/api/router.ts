@@ -27,11 +27,6 @@ const ROUTES: Record<string, Route> = {
   "/v1/_ping": { methods: ["GET"], handle: handleV1Ping },
 };
 
-/** True for the paths this router answers (index.ts sends them here). */
-export function isApiPath(pathname: string): boolean {
-  return pathname.startsWith("/api/") || pathname === "/api" || pathname.startsWith("/v1/");
-}
-
 export async function handleApi(request: Request, config: Config, cache: CacheBucket | undefined, now: () => number = Date.now): Promise<Response> {
   try {
     const pathname = new URL(request.url).pathname.replace(/\/+$/, "");
