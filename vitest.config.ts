@@ -1,6 +1,8 @@
-// Test projects: "unit" is pure and fast; "integration" starts the real parts once
-// (registry, token server, fixtures, wrangler dev) through test/harness/global-setup.ts;
-// "e2e" drives the PWA in headless Chromium against the same kind of harness.
+// Test projects: "unit" is pure and fast; "worker" runs the Worker in the real workerd
+// in-process (wrangler's createTestHarness) with real local R2 and a fake upstream;
+// "integration" starts the real parts once (registry, token server, fixtures, wrangler
+// dev) through test/harness/global-setup.ts; "e2e" drives the PWA in headless Chromium
+// against the same kind of harness.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -11,6 +13,17 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          environment: "node",
+          // Each file starts its own workerd; one at a time keeps the machine responsive.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

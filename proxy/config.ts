@@ -1,8 +1,10 @@
-// The Worker's configuration, read from its vars: which registries it may reach, the Hub
-// web API, cache lifetimes, rate limit and CORS origins. Bad configuration is reported
-// once, clearly, instead of surfacing as odd proxy errors.
+// The Worker's configuration, read once from its vars: which registries it may reach
+// (DEFAULT_UPSTREAMS unless UPSTREAMS says otherwise), the Hub web API, how long tag
+// resolutions and Hub answers are cached, the rate limit and CORS origins. Bad
+// configuration is reported once, clearly, instead of surfacing as odd proxy errors.
 
-export interface Env {
+/** The Worker's vars (wrangler.toml's [vars] or `--var`), all strings; bindings are in index.ts's Env. */
+export interface Vars {
   UPSTREAMS?: string;
   HUB_API?: string;
   TAG_TTL?: string;
@@ -10,10 +12,9 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   /** Bytes above which a blob goes to R2 by multipart upload (default and maximum 5 GiB); lowered only by tests. */
   R2_SINGLE_PUT_LIMIT?: string;
-  CACHE?: R2Bucket;
-  /** Optional Workers Rate Limiting binding: a per-location limit on top of the per-isolate one. */
-  RATE_LIMITER?: RateLimit;
-  ASSETS?: Fetcher;
+  SEARCH_TTL?: string;
+  POPULAR_TTL?: string;
+  DETAILS_TTL?: string;
 }
 
 export interface Config {
@@ -23,12 +24,17 @@ export interface Config {
   rateLimitPerMinute: number;
   allowedOrigins: string[];
   singlePutLimit: number;
+  /** How long the seed API keeps Docker Hub's answers: search, popular images, image details. */
+  searchTtlMs: number;
+  popularTtlMs: number;
+  detailsTtlMs: number;
 }
 
 /** R2's limit for one put; larger objects take the multipart API. */
 const R2_MAX_SINGLE_PUT = 5 * 1024 ** 3;
 
-const DEFAULT_UPSTREAMS: Record<string, string> = {
+/** The registries a mirror serves when UPSTREAMS is not set: the list, kept only here. */
+export const DEFAULT_UPSTREAMS: Record<string, string> = {
   "docker.io": "https://registry-1.docker.io",
   "ghcr.io": "https://ghcr.io",
   "quay.io": "https://quay.io",
@@ -43,7 +49,7 @@ export class ConfigError extends Error {}
 
 const cache = new WeakMap<object, Config>();
 
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Vars): Config {
   const cached = cache.get(env);
   if (cached) return cached;
   const config: Config = {
@@ -53,6 +59,10 @@ export function loadConfig(env: Env): Config {
     rateLimitPerMinute: parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT"),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
     singlePutLimit: Math.min(parseNumber(env.R2_SINGLE_PUT_LIMIT, R2_MAX_SINGLE_PUT, "R2_SINGLE_PUT_LIMIT"), R2_MAX_SINGLE_PUT),
+    // The lifetimes users were promised: search 5 min, popular 1 h, details 30 min.
+    searchTtlMs: parseNumber(env.SEARCH_TTL, 300, "SEARCH_TTL") * 1000,
+    popularTtlMs: parseNumber(env.POPULAR_TTL, 3600, "POPULAR_TTL") * 1000,
+    detailsTtlMs: parseNumber(env.DETAILS_TTL, 1800, "DETAILS_TTL") * 1000,
   };
   cache.set(env, config);
   return config;

@@ -1,52 +1,67 @@
-// The Worker's entry: routes registry, token and API requests; everything else is the
-// PWA's static assets (served before the Worker runs, see wrangler.toml).
-import { handleApi, isApiPath } from "./api/router.ts";
+// The Worker's entry: registry, token and API requests (shared/worker-routes.ts says
+// which paths those are, and wrangler.toml's run_worker_first sends exactly those here)
+// go to their handlers; everything else is the PWA's static assets.
+import { workerServiceOf, type WorkerService } from "../shared/worker-routes.ts";
 import { ApiError, apiErrorResponse } from "./api/errors.ts";
-import { ConfigError, loadConfig, type Config, type Env } from "./config.ts";
+import { handleApi } from "./api/router.ts";
+import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
-import { registryError } from "./registry-errors.ts";
-import type { Mirror } from "./mirror.ts";
 import { checkRateLimit } from "./rate-limit.ts";
-import { handleV2 } from "./registry.ts";
 import { handleToken } from "./token.ts";
+import { registryError } from "./v2/errors.ts";
+import { handleV2 } from "./v2/handler.ts";
+import type { Mirror } from "./v2/mirror.ts";
+
+/** What the Worker is given: its vars and its bindings. */
+export interface Env extends Vars {
+  CACHE?: R2Bucket;
+  /** Optional Workers Rate Limiting binding: a per-location limit on top of the per-isolate one. */
+  RATE_LIMITER?: RateLimit;
+  ASSETS?: Fetcher;
+}
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const service = workerServiceOf(new URL(request.url).pathname);
+    // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
+    // dev without a build, or a test Worker without assets).
+    if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
     let config: Config;
     try {
       config = loadConfig(env);
     } catch (error) {
-      if (error instanceof ConfigError) return registryError(500, "UNKNOWN", `mirror misconfigured: ${error.message}`);
+      if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`);
       throw error;
     }
     if (request.method === "OPTIONS") return preflight(request, config);
-    const limited = await rateLimited(request, env, config);
+    const limited = await rateLimited(request, service, env, config);
     if (limited) return withCors(request, limited, config);
     const mirror: Mirror = { config, cache: env.CACHE, waitUntil: (promise) => ctx.waitUntil(promise) };
-    const response = await route(request, env, mirror);
-    return withCors(request, response, config);
+    return withCors(request, await route(request, service, env, mirror), config);
   },
 } satisfies ExportedHandler<Env>;
 
-async function route(request: Request, env: Env, mirror: Mirror): Promise<Response> {
-  const { config } = mirror;
-  const { pathname } = new URL(request.url);
-  if (pathname === "/v2" || pathname.startsWith("/v2/")) return handleV2(request, mirror);
-  if (pathname === "/token") return handleToken(request, config);
-  if (isApiPath(pathname)) return handleApi(request, env, config);
-  if (env.ASSETS) return env.ASSETS.fetch(request);
-  return new Response("not found", { status: 404 });
+function route(request: Request, service: WorkerService, env: Env, mirror: Mirror): Promise<Response> {
+  switch (service) {
+    case "registry":
+      return handleV2(request, mirror);
+    case "token":
+      return handleToken(request, mirror.config);
+    case "api":
+      return handleApi(request, mirror.config, env.CACHE);
+  }
 }
 
-/** The 429 for a client over RATE_LIMIT, in the shape its endpoint speaks; null when within it. */
-async function rateLimited(request: Request, env: Env, config: Config): Promise<Response | null> {
-  const { pathname } = new URL(request.url);
-  const registry = pathname === "/v2" || pathname.startsWith("/v2/") || pathname === "/token";
-  if (!registry && !isApiPath(pathname)) return null;
+/** An error in the shape the service speaks: the distribution spec's, or the seed API's JSON. */
+function errorResponse(service: WorkerService, status: 429 | 500, message: string, headers?: Record<string, string>): Response {
+  if (service === "api") return apiErrorResponse(new ApiError(status, status === 429 ? "RATE_LIMITED" : "MISCONFIGURED", message, { headers }));
+  return registryError(status, status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", message, undefined, headers);
+}
+
+/** The 429 for a client over RATE_LIMIT; null when within it. */
+async function rateLimited(request: Request, service: WorkerService, env: Env, config: Config): Promise<Response | null> {
   const decision = await checkRateLimit(request, config.rateLimitPerMinute, env.RATE_LIMITER);
   if (decision.allowed) return null;
-  const headers = { "retry-after": String(decision.retryAfter) };
   const message = `too many requests from your address: this mirror allows ${config.rateLimitPerMinute} a minute (blob downloads are not counted); retry in ${decision.retryAfter} s`;
-  if (registry) return registryError(429, "TOOMANYREQUESTS", message, undefined, headers);
-  return apiErrorResponse(new ApiError(429, "RATE_LIMITED", message, { headers }));
+  return errorResponse(service, 429, message, { "retry-after": String(decision.retryAfter) });
 }

@@ -1,34 +1,15 @@
-// The auth realm the proxy advertises. Upstream challenges are rewritten to point here
-// with service=<UPSTREAMS key>; this endpoint asks that upstream's own realm for a token
-// (anonymously or with the client's credentials) and answers in the shape docker,
-// podman (GET, `token`) and containerd (POST form, `access_token`) expect. The token
-// is the upstream's own: clients send it back and the proxy forwards it.
-import { findChallenge, formatChallenge, parseScope, type Challenge } from "../shared/www-authenticate.ts";
+// GET and POST /token, the auth realm the proxy advertises (upstream/auth.ts rewrites
+// upstream challenges to point here with service=<UPSTREAMS key>). It asks that
+// upstream's own realm for a token (anonymously or with the client's credentials) and
+// answers in the shape docker, podman (GET, `token`) and containerd (POST form,
+// `access_token`) expect. The token is the upstream's own: clients send it back and the
+// proxy forwards it. An upstream without a token service gets one of ours (auth.ts).
+import { findChallenge, parseScope } from "../shared/www-authenticate.ts";
 import type { Config } from "./config.ts";
-import { registryError } from "./registry-errors.ts";
-import { resolveRepository, RouteError } from "./route.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
-import { upstreamFetch, v2Url } from "./upstream.ts";
-
-/** Rewrites an upstream Bearer challenge so the client comes to our /token. */
-export function rewriteChallenge(header: string | null, origin: string, key: string, clientName?: string): string | null {
-  if (!header) return null;
-  const bearer = findChallenge(header, "bearer");
-  if (!bearer) return header; // Basic auth upstreams: the client answers the upstream's own challenge.
-  const params: Challenge["params"] = { realm: `${origin}/token`, service: key };
-  if (bearer.params.scope) {
-    params.scope = bearer.params.scope
-      .split(" ")
-      .map((scope) => {
-        const parsed = parseScope(scope);
-        if (!parsed || parsed.type !== "repository" || !clientName) return scope;
-        return `repository:${clientName}:${parsed.actions.join(",")}`;
-      })
-      .join(" ");
-  }
-  if (bearer.params.error) params.error = bearer.params.error;
-  return formatChallenge({ scheme: "Bearer", params });
-}
+import { ANONYMOUS_TOKEN, basicCredentialsToken } from "./upstream/auth.ts";
+import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
+import { registryError } from "./v2/errors.ts";
+import { resolveRepository, RouteError } from "./v2/route.ts";
 
 interface UpstreamRealm {
   realm: URL;
@@ -156,17 +137,13 @@ function keyForTokenRequest(scopes: string[], service: string | null, config: Co
   return (service ?? "docker.io").toLowerCase();
 }
 
-/** Token prefix that carries a client's own Basic credentials for a Basic-auth upstream. */
-const BASIC_TOKEN_PREFIX = "dockerdl-basic.";
-const ANONYMOUS_TOKEN = "dockerdl-anonymous";
-
 /**
  * The upstream uses Basic auth (or none). Clients that do the token dance with us get a
  * token that wraps the credentials they just sent us, after checking them upstream; the
  * proxy turns it back into Basic when forwarding. Nothing is stored.
  */
 async function basicUpstreamToken(upstream: URL, key: string, authorization: string | null): Promise<Response> {
-  if (!authorization?.startsWith("Basic ")) return tokenResponse({ token: ANONYMOUS_TOKEN });
+  if (!isBasic(authorization)) return tokenResponse({ token: ANONYMOUS_TOKEN });
   let response: Response;
   try {
     response = await upstreamFetch(v2Url(upstream, ""), { method: "GET", headers: new Headers({ authorization }) }, upstream);
@@ -175,14 +152,9 @@ async function basicUpstreamToken(upstream: URL, key: string, authorization: str
   }
   await response.body?.cancel();
   if (response.status === 401 || response.status === 403) return registryError(401, "UNAUTHORIZED", `${key} rejected the username or password`);
-  return tokenResponse({ token: BASIC_TOKEN_PREFIX + authorization.slice(6) });
+  return tokenResponse({ token: basicCredentialsToken(authorization) });
 }
 
-/** The Authorization to send upstream for the one a client sent us. */
-export function upstreamAuthorization(clientAuthorization: string | null): string | null {
-  if (!clientAuthorization) return null;
-  const bearer = /^Bearer\s+(.+)$/i.exec(clientAuthorization)?.[1];
-  if (bearer === ANONYMOUS_TOKEN || bearer === "") return null;
-  if (bearer?.startsWith(BASIC_TOKEN_PREFIX)) return `Basic ${bearer.slice(BASIC_TOKEN_PREFIX.length)}`;
-  return clientAuthorization;
+function isBasic(authorization: string | null): authorization is `Basic ${string}` {
+  return authorization?.startsWith("Basic ") === true;
 }

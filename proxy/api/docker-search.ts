@@ -38,7 +38,7 @@ export async function handleDockerSearch(request: Request, ctx: ApiContext): Pro
       is_automated: r.automated,
     })),
   };
-  return jsonResponse(body, 200, cacheHeaders(cached, ctx.settings.searchTtlMs, ctx.now()));
+  return jsonResponse(body, 200, cacheHeaders(cached, ctx.config.searchTtlMs, ctx.now()));
 }
 
 /** docker pings a v1 index before searching it; any JSON answer will do, this is the classic one. */

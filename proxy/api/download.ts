@@ -6,15 +6,17 @@
 // Content-Length) and filled by shared/tar's streamTar straight from the upstream blobs,
 // one layer at a time, in constant memory. Nothing is cached: blobs pass through.
 import type { Config } from "../config.ts";
-import { toHex } from "../../shared/digest.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
 import { formatPlatform, parsePlatform } from "../../shared/platform.ts";
 import { defaultFileName, parseReference, type Reference } from "../../shared/reference.ts";
 import type { LayerDescriptor } from "../../shared/registry/client.ts";
 import { streamTar } from "../../shared/tar.ts";
-import { resolveRepository, RouteError } from "../route.ts";
-import { anonymousClient, type UpstreamRepository } from "../upstream-client.ts";
+import { streamChunks } from "../../shared/tar-reader.ts";
+import { verifiedChunks } from "../../shared/verify.ts";
+import { anonymousClient, type UpstreamRepository } from "../upstream/client.ts";
+import { resolveRepository, RouteError } from "../v2/route.ts";
+import { nativeSha256 } from "../sha256.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import { optionalText, readParams, requireText } from "./input.ts";
@@ -47,7 +49,8 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
     const layer = layers.get(key);
     if (!layer) throw new Error(`the plan names blob ${key}, which the image does not have`);
     const stream = await client.fetchBlob(ref, layer, undefined, request.signal);
-    yield* verified(stream, layer.digest);
+    // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
+    yield* verifiedChunks(streamChunks(stream), layer, nativeSha256(), `layer ${layer.digest} from upstream`);
   };
   // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
   const { readable, writable } = new FixedLengthStream(plan.totalSize);
@@ -62,29 +65,6 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
       "x-image-platform": formatPlatform(image.platform),
     },
   });
-}
-
-/**
- * A layer's bytes, checked against its digest as they pass. The last chunk is held back
- * until the digest is known, so a corrupt layer ends the response short (the client
- * sees a broken transfer) instead of completing a tar with bad bytes in it.
- */
-async function* verified(stream: ReadableStream<Uint8Array>, digest: string): AsyncGenerator<Uint8Array> {
-  const hasher = new crypto.DigestStream("SHA-256");
-  const hashWriter = hasher.getWriter();
-  const reader = stream.getReader();
-  let held: Uint8Array | undefined;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    await hashWriter.write(value);
-    if (held) yield held;
-    held = value;
-  }
-  await hashWriter.close();
-  const actual = `sha256:${toHex(new Uint8Array(await hasher.digest))}`;
-  if (actual !== digest) throw new Error(`layer ${digest} is corrupt upstream (its bytes hash to ${actual})`);
-  if (held) yield held;
 }
 
 /** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */

@@ -3,7 +3,7 @@
 // failures turned into clear API errors. Requests go through the proxy's upstreamFetch
 // so that a redirect is checked like any other upstream hop.
 import type { Config } from "../config.ts";
-import { upstreamFetch } from "../upstream.ts";
+import { upstreamFetch } from "../upstream/fetch.ts";
 import { ApiError } from "./errors.ts";
 
 export type { HubCatalogPage, HubNamespaceRepositoryPage, HubRepository, HubSearchPage, HubTag, HubTagImage, HubTagPage } from "./hub-types.ts";

@@ -6,8 +6,8 @@
 import type { ImageDetails, TagInfo } from "../../shared/seed-api.ts";
 import { DOCKER_HUB, familiarRepository, formatReference, parseReference, type Reference } from "../../shared/reference.ts";
 import { isDockerdlError } from "../../shared/errors.ts";
-import { resolveRepository, RouteError } from "../route.ts";
-import { anonymousClient, upstreamReference, type UpstreamRepository } from "../upstream-client.ts";
+import { anonymousClient, upstreamReference, type UpstreamRepository } from "../upstream/client.ts";
+import { resolveRepository, RouteError } from "../v2/route.ts";
 import { cacheHeaders, cacheKey, cachedJson } from "./cache.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError, jsonResponse } from "./errors.ts";
@@ -26,9 +26,9 @@ export async function handleImageDetails(request: Request, ctx: ApiContext): Pro
   const page = optionalInt(params, "page", 1, 1, 100);
   const limit = optionalInt(params, "limit", 25, 1, 100);
   const key = await cacheKey("details", { image: formatReference(ref), page, limit });
-  const cached = await cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.settings.detailsTtlMs, now: ctx.now }, () =>
+  const cached = await cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.config.detailsTtlMs, now: ctx.now }, () =>
     ref.registry === DOCKER_HUB ? hubDetails(ctx, ref, page, limit) : registryDetails(ctx, ref, page, limit));
-  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.settings.detailsTtlMs, ctx.now()));
+  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.config.detailsTtlMs, ctx.now()));
 }
 
 async function hubDetails(ctx: ApiContext, ref: Reference, page: number, limit: number): Promise<ImageDetails> {

@@ -12,7 +12,7 @@ export async function handlePopular(request: Request, ctx: ApiContext): Promise<
   const params = await readParams(request, { limit: ["limit"] });
   const limit = optionalInt(params, "limit", 24, 1, 100);
   const key = await cacheKey("popular", { limit });
-  const cached = await cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.settings.popularTtlMs, now: ctx.now }, async (): Promise<PopularAnswer> => {
+  const cached = await cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.config.popularTtlMs, now: ctx.now }, async (): Promise<PopularAnswer> => {
     const page = await hubGet<HubNamespaceRepositoryPage>(ctx.config, "/v2/namespaces/library/repositories", {
       page_size: limit,
       ordering: "-pull_count",
@@ -35,5 +35,5 @@ export async function handlePopular(request: Request, ctx: ApiContext): Promise<
       .sort((a, b) => b.pulls - a.pulls);
     return { repositories, fetchedAt: new Date(ctx.now()).toISOString() };
   });
-  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.settings.popularTtlMs, ctx.now()));
+  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.config.popularTtlMs, ctx.now()));
 }

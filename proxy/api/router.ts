@@ -3,6 +3,7 @@
 // Picks the handler by path, refuses wrong methods with 405 and an Allow header, and
 // turns every failure into a JSON error.
 import type { Config } from "../config.ts";
+import type { CacheBucket } from "./cache.ts";
 import type { ApiContext } from "./context.ts";
 import { handleDockerSearch, handleV1Ping } from "./docker-search.ts";
 import { handleDownload } from "./download.ts";
@@ -10,7 +11,6 @@ import { ApiError, apiErrorResponse, toApiError } from "./errors.ts";
 import { handleImageDetails } from "./image-details.ts";
 import { handlePopular } from "./popular.ts";
 import { handleSearch } from "./search.ts";
-import { loadApiSettings, type ApiEnv } from "./settings.ts";
 
 interface Route {
   methods: string[];
@@ -27,12 +27,7 @@ const ROUTES: Record<string, Route> = {
   "/v1/_ping": { methods: ["GET"], handle: handleV1Ping },
 };
 
-/** True for the paths this router answers (index.ts sends them here). */
-export function isApiPath(pathname: string): boolean {
-  return pathname.startsWith("/api/") || pathname === "/api" || pathname.startsWith("/v1/");
-}
-
-export async function handleApi(request: Request, env: ApiEnv, config: Config, now: () => number = Date.now): Promise<Response> {
+export async function handleApi(request: Request, config: Config, cache: CacheBucket | undefined, now: () => number = Date.now): Promise<Response> {
   try {
     const pathname = new URL(request.url).pathname.replace(/\/+$/, "");
     const route = ROUTES[pathname];
@@ -44,7 +39,7 @@ export async function handleApi(request: Request, env: ApiEnv, config: Config, n
         headers: { allow: [...route.methods, "OPTIONS"].join(", ") },
       });
     }
-    const ctx: ApiContext = { config, settings: loadApiSettings(env), cache: env.CACHE, now };
+    const ctx: ApiContext = { config, cache, now };
     return await route.handle(request, ctx);
   } catch (error) {
     return apiErrorResponse(toApiError(error));

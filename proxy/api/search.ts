@@ -18,14 +18,14 @@ export async function handleSearch(request: Request, ctx: ApiContext): Promise<R
   const limit = optionalInt(params, "limit", SEARCH_LIMIT_DEFAULT, 1, SEARCH_LIMIT_MAX);
   const page = optionalInt(params, "page", 1, 1, SEARCH_PAGE_MAX);
   const cached = await searchHub(ctx, query, limit, page);
-  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.settings.searchTtlMs, ctx.now()));
+  return jsonResponse(cached.value, 200, cacheHeaders(cached, ctx.config.searchTtlMs, ctx.now()));
 }
 
 export async function searchHub(ctx: ApiContext, query: string, limit: number, page: number): Promise<Cached<SearchAnswer>> {
   // Hub matches case-insensitively, so the cache does too.
   const normalised = query.toLowerCase();
   const key = await cacheKey("search", { q: normalised, limit, page });
-  return cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.settings.searchTtlMs, now: ctx.now }, async () => {
+  return cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.config.searchTtlMs, now: ctx.now }, async () => {
     const [search, catalog] = await Promise.allSettled([
       hubGet<HubSearchPage>(ctx.config, "/v2/search/repositories/", { query: normalised, page, page_size: limit }, `Docker Hub has no results page ${page} for "${query}"`),
       hubGet<HubCatalogPage>(ctx.config, "/api/search/v3/catalog/search", { query: normalised, from: (page - 1) * limit, size: limit }, "no catalog results"),

@@ -1,7 +1,7 @@
 // The mirror's Range parsing for answers from R2: single ranges as registry clients send
 // them, suffix ranges, clamping, and what is unsatisfiable.
 import { describe, expect, it } from "vitest";
-import { contentRange, parseRange } from "../../proxy/range.ts";
+import { contentRange, parseRange } from "../../proxy/v2/range.ts";
 
 describe("parseRange", () => {
   const size = 1000;

@@ -3,8 +3,8 @@
 // schemes, or from https down to http; Authorization never follows a redirect to another
 // origin. Run against a stub fetch, since no public upstream is reachable here.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { checkTarget, ForbiddenTargetError, isPrivateHostname } from "../../proxy/address-guard.ts";
-import { upstreamFetch, v2Url } from "../../proxy/upstream.ts";
+import { checkTarget, ForbiddenTargetError, isPrivateHostname } from "../../proxy/upstream/address-guard.ts";
+import { upstreamFetch, v2Url } from "../../proxy/upstream/fetch.ts";
 
 const publicUpstream = new URL("https://registry.example");
 const loopbackUpstream = new URL("http://127.0.0.1:5000");

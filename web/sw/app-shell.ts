@@ -3,6 +3,8 @@
 // service worker (its file list and build id change); it waits until the page's
 // update prompt tells it to take over, then drops the old caches.
 
+import { workerServiceOf } from "../../shared/worker-routes.ts";
+
 declare const self: ServiceWorkerGlobalScope;
 declare const __PRECACHE__: string[];
 declare const __BUILD_ID__: string;
@@ -26,7 +28,7 @@ export function isShellRequest(request: Request): boolean {
   if (request.method !== "GET") return false;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return false;
-  if (request.mode === "navigate") return !/^\/(v2|token|api|v1)(\/|$)/.test(url.pathname);
+  if (request.mode === "navigate") return workerServiceOf(url.pathname) === null;
   return __PRECACHE__.includes(url.pathname);
 }
 

@@ -8,6 +8,7 @@
 // which only the page can ask for, in a click) is reported so the page can offer to ask.
 import { createSHA256 } from "hash-wasm";
 import { DockerdlError } from "../../../shared/errors.ts";
+import { verifiedStream } from "../../../shared/verify.ts";
 import { deleteSavedFile, loadSavedFile, recordSavedFile, savedFilesWith, type SavedFile } from "../../lib/db.ts";
 
 type PermissionHandle = FileSystemFileHandle & { queryPermission?(descriptor: { mode: "read" | "readwrite" }): Promise<PermissionState> };
@@ -106,29 +107,13 @@ export class SavedLayers {
 
 /** `source` hashed as it streams: it errors at the end (or early) unless it is the digest's bytes. */
 function verified(source: ReadableStream<Uint8Array>, digest: string, size: number, onMismatch: () => void, onMatch?: () => void): ReadableStream<Uint8Array> {
-  let hasher: Awaited<ReturnType<typeof createSHA256>> | undefined;
-  let length = 0;
-  const mismatch = (why: string) => {
-    onMismatch();
-    return new DockerdlError(SAVED_MISMATCH, `the saved file no longer holds layer ${digest} (${why})`);
-  };
-  return source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-    async start() {
-      hasher = await createSHA256();
-      hasher.init();
+  return verifiedStream(source, { digest, size }, createSHA256, {
+    onMatch,
+    onMismatch: (mismatch) => {
+      onMismatch();
+      return new DockerdlError(SAVED_MISMATCH, `the saved file no longer holds layer ${digest} (${mismatch.problem})`);
     },
-    transform(chunk, controller) {
-      length += chunk.length;
-      if (length > size) throw mismatch("too long");
-      hasher!.update(chunk);
-      controller.enqueue(chunk);
-    },
-    flush() {
-      if (length !== size) throw mismatch("too short");
-      if (`sha256:${hasher!.digest("hex")}` !== digest) throw mismatch("sha256 differs");
-      onMatch?.();
-    },
-  }));
+  });
 }
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {

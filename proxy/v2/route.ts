@@ -1,7 +1,7 @@
 // Maps a client's /v2/ path to an upstream registry and repository. The first path
 // component (or containerd's ?ns=) is a key into UPSTREAMS, never a host to connect to,
 // so the proxy cannot be turned into an open proxy.
-import type { Config } from "./config.ts";
+import type { Config } from "../config.ts";
 
 export type V2Kind = "manifests" | "blobs" | "tags";
 

@@ -1,11 +1,10 @@
 // Streams a blob from upstream to the client and, at the same time, to the cache, while
-// hashing it. Nothing waits for the whole blob: memory is bounded by a small window per
-// consumer. The last chunk is held back until the digest is known, so a corrupt blob
-// reaches the client as a broken transfer (and the cache upload is aborted) instead of
-// a clean end of file with bad bytes.
-import { toHex } from "../shared/digest.ts";
-
-export class DigestMismatchError extends Error {}
+// the shared verifier checks it. Nothing waits for the whole blob: memory is bounded by a
+// small window per consumer. The verifier holds the last chunk back until digest and size
+// are known, so a corrupt or cut blob reaches the client as a broken transfer (and the
+// cache upload is aborted) instead of a clean end of file with bad bytes.
+import { verifiedChunks, type ExpectedBlob } from "../../shared/verify.ts";
+import { nativeSha256 } from "../sha256.ts";
 
 /** Bytes the client may have in flight before the pump waits for it. */
 const CLIENT_WINDOW = 4 * 1024 * 1024;
@@ -123,19 +122,17 @@ export interface PumpOptions {
 
 /**
  * Copies `source` to `client` and `cache` (either may be null), checking the bytes
- * against `digest` (sha256:<hex>). Resolves when all is written and verified; rejects,
+ * against the blob's digest and size. Resolves when all is written and verified; rejects,
  * with both outputs aborted, on a mismatch or when the source fails. A consumer that goes
  * away (a client hanging up) doesn't stop the other.
  */
 export async function pumpVerified(
   source: ReadableStream<Uint8Array>,
-  digest: string,
+  expected: ExpectedBlob,
   client: WritableStream<Uint8Array> | null,
   cache: WritableStream<Uint8Array> | null,
   options: PumpOptions = {},
 ): Promise<void> {
-  const hasher = new crypto.DigestStream("SHA-256");
-  const hashWriter = hasher.getWriter();
   const sinks = [
     client && new WindowedSink(client, options.clientWindow ?? CLIENT_WINDOW),
     cache && new WindowedSink(cache, options.cacheLag ?? CACHE_LAG),
@@ -144,17 +141,10 @@ export async function pumpVerified(
     await Promise.all(sinks.map((sink) => sink.write(chunk)));
     if (sinks.every((sink) => sink.failed)) throw new Error("every consumer of the blob went away");
   };
-  let held: Uint8Array | null = null;
   try {
-    for await (const value of chunksOf(source)) {
-      await hashWriter.write(value);
-      if (held) await forward(held);
-      held = value;
+    for await (const chunk of verifiedChunks(chunksOf(source), expected, nativeSha256(), `the blob ${expected.digest} from upstream`)) {
+      await forward(chunk);
     }
-    await hashWriter.close();
-    const actual = `sha256:${toHex(new Uint8Array(await hasher.digest))}`;
-    if (actual !== digest) throw new DigestMismatchError(`upstream sent a blob whose digest is ${actual}, not ${digest}`);
-    if (held) await forward(held);
     await Promise.all(sinks.map((sink) => sink.close()));
   } catch (error) {
     await source.cancel(error).catch(() => {});

@@ -1,20 +1,20 @@
 // GET and HEAD /v2/<name>/blobs/<digest>. From R2 when the blob is cached (ranges too),
 // after checking a private blob's requester upstream; otherwise from upstream, and a full
-// GET fills the cache on the way through (see verified-pump.ts). Ranged reads of a blob
+// GET fills the cache on the way through (see cache/verified-pump.ts). Ranged reads of a blob
 // that isn't cached go straight through (a part of a blob can't be verified or stored),
 // and start one full fetch in the background that fills the cache, so a blob downloaded
 // in ranges (the PWA and the CLI split large layers) is cached for the next client too.
-import { verifyRequester, visibilityFor } from "./access.ts";
-import { openBlobUpload, type BlobUpload } from "./blob-upload.ts";
-import { blobKey, visibilityOf } from "./cache-keys.ts";
+import { verifyRequester, visibilityFor } from "../upstream/access.ts";
+import { openBlobUpload, type BlobUpload } from "../cache/blob-upload.ts";
+import { blobKey, visibilityOf } from "../cache/keys.ts";
+import type { BlobStore } from "../cache/store.ts";
 import type { Mirror } from "./mirror.ts";
 import { contentRange, parseRange } from "./range.ts";
-import { registryError } from "./registry-errors.ts";
+import { registryError } from "./errors.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
-import { callUpstream } from "./upstream-call.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
-import { pumpVerified } from "./verified-pump.ts";
+import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
+import { pumpVerified } from "../cache/verified-pump.ts";
 
 export async function handleBlob(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {
   const cache = mirror.cache;
@@ -37,7 +37,7 @@ const backgroundFills = new Map<string, Promise<void>>();
  * upstream. Every ranged request of the blob keeps the fill alive (waitUntil), so it
  * lasts as long as a client is still downloading the blob, plus the runtime's grace.
  */
-function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: R2Bucket, path: string): void {
+function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): void {
   let running = backgroundFills.get(route.reference);
   if (!running) {
     // Same credentials and Accept as the client's request, but no Range and not tied to
@@ -52,7 +52,7 @@ function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cach
         return;
       }
       const upload = uploadFor(cache, route, mirror, length, visibility);
-      await Promise.all([pumpVerified(upstream.body!, route.reference, null, upload.writable), upload.done]);
+      await Promise.all([pumpVerified(upstream.body!, { digest: route.reference, size: length }, null, upload.writable), upload.done]);
     })()
       .catch((error: unknown) => console.warn(`background fill of ${route.reference} from ${route.key}: ${String(error)}`))
       .finally(() => backgroundFills.delete(route.reference));
@@ -81,7 +81,7 @@ function blobHeaders(digest: string): Headers {
 }
 
 /** The cached blob, null when it isn't cached, or the refusal for a private one. */
-async function fromCache(request: Request, route: V2Route, cache: R2Bucket, path: string): Promise<Response | null> {
+async function fromCache(request: Request, route: V2Route, cache: BlobStore, path: string): Promise<Response | null> {
   const key = blobKey(route.reference);
   const meta = await cache.head(key);
   if (!meta) return null;
@@ -112,7 +112,7 @@ async function fromCache(request: Request, route: V2Route, cache: R2Bucket, path
 }
 
 /** A full GET of an uncached blob: stream it to the client and into R2 at once. */
-async function fill(request: Request, route: V2Route, mirror: Mirror, cache: R2Bucket, path: string): Promise<Response> {
+async function fill(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response> {
   let whole: Awaited<ReturnType<typeof fetchWhole>>;
   try {
     whole = await fetchWhole(request, route, path);
@@ -128,7 +128,7 @@ async function fill(request: Request, route: V2Route, mirror: Mirror, cache: R2B
     console.warn(`not caching ${route.reference}: ${String(error)}`);
   }
   const client = new FixedLengthStream(length);
-  const pump = pumpVerified(upstream.body!, route.reference, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null);
+  const pump = pumpVerified(upstream.body!, { digest: route.reference, size: length }, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null);
   mirror.waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
   if (upload) mirror.waitUntil(upload.done.catch((error: unknown) => console.warn(`R2 refused ${route.reference}: ${String(error)}`)));
   const headers = blobHeaders(route.reference);
@@ -151,7 +151,7 @@ async function fetchWhole(request: Request, route: V2Route, path: string) {
   return { upstream, visibility, length: cacheable ? length : null };
 }
 
-function uploadFor(cache: R2Bucket, route: V2Route, mirror: Mirror, length: number, visibility: Awaited<ReturnType<typeof visibilityFor>>): BlobUpload {
+function uploadFor(cache: BlobStore, route: V2Route, mirror: Mirror, length: number, visibility: Awaited<ReturnType<typeof visibilityFor>>): BlobUpload {
   return openBlobUpload(cache, {
     key: blobKey(route.reference),
     digest: route.reference,

@@ -3,13 +3,12 @@
 // object leaves the cache the requester's own credentials are checked upstream with a
 // HEAD (no body bytes move). Whether a repository is public is probed without
 // credentials, never taken from the client: a client cannot make private content public.
-import type { Visibility } from "./cache-keys.ts";
-import { registryError } from "./registry-errors.ts";
-import type { V2Route } from "./route.ts";
-import { rewriteChallenge, upstreamAuthorization } from "./token.ts";
-import { anonymousClient, upstreamReference } from "./upstream-client.ts";
-import { callUpstream } from "./upstream-call.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
+import type { Visibility } from "../cache/keys.ts";
+import { registryError } from "../v2/errors.ts";
+import type { V2Route } from "../v2/route.ts";
+import { rewriteChallenge, upstreamAuthorization } from "./auth.ts";
+import { anonymousClient, upstreamReference } from "./client.ts";
+import { callUpstream, upstreamFailure } from "./fetch.ts";
 
 const PROBE_TTL_MS = 5 * 60_000;
 const probes = new Map<string, { value: boolean; expires: number }>();

@@ -4,9 +4,9 @@
 // registry, its token realm, each redirect hop) passes the address guard for that
 // upstream first. Anonymous clients are kept per upstream for the isolate's life, so
 // their token cache (expires_in honoured) serves many requests.
-import type { HttpFetch, HttpResponse } from "../shared/http.ts";
-import type { Reference } from "../shared/reference.ts";
-import { RegistryClient } from "../shared/registry/client.ts";
+import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
+import type { Reference } from "../../shared/reference.ts";
+import { RegistryClient } from "../../shared/registry/client.ts";
 import { checkTarget } from "./address-guard.ts";
 
 /** The upstream side of a repository: its UPSTREAMS key and base, and its name there. */

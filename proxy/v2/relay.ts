@@ -1,9 +1,9 @@
 // Passes an upstream registry answer on to the client: the headers a registry client
 // needs, 401 challenges pointed at our /token, tags pagination links pointed at our own
 // name for the repository, and the body streamed untouched.
-import { registryError } from "./registry-errors.ts";
+import { registryError } from "./errors.ts";
 import type { V2Route } from "./route.ts";
-import { rewriteChallenge } from "./token.ts";
+import { rewriteChallenge } from "../upstream/auth.ts";
 
 const FORWARD_RESPONSE_HEADERS = [
   "content-type", "content-length", "content-range", "accept-ranges", "docker-content-digest", "etag",

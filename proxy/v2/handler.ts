@@ -2,15 +2,13 @@
 // upstream the path (or ?ns=) selects. Manifests and blobs go through the R2 cache when
 // one is bound; tags/list is always passed through (it changes, and it is cheap).
 import { handleBlob } from "./blobs.ts";
-import type { Config } from "./config.ts";
+import type { Config } from "../config.ts";
 import { handleManifest } from "./manifests.ts";
 import type { Mirror } from "./mirror.ts";
-import { registryError } from "./registry-errors.ts";
+import { registryError } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
 import { parseV2Path, RouteError, type V2Route } from "./route.ts";
-import { upstreamTarget, upstreamHeaders } from "./upstream-call.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
-import { upstreamFetch } from "./upstream.ts";
+import { upstreamFailure, upstreamFetch, upstreamHeaders, upstreamTarget } from "../upstream/fetch.ts";
 
 export async function handleV2(request: Request, mirror: Mirror): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {

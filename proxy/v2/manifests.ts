@@ -4,15 +4,15 @@
 // TAG_TTL seconds, so a warm pull of a public tag touches the upstream not at all.
 // Manifests are small (a registry refuses more than 4 MiB), so unlike blobs they are
 // read whole, hashed and checked before anything is stored.
-import { sha256Digest } from "../shared/digest.ts";
-import { verifyRequester, visibilityFor, refusalFor } from "./access.ts";
-import { manifestKey, tagKey, visibilityOf, type Visibility } from "./cache-keys.ts";
+import { sha256Digest } from "../../shared/digest.ts";
+import { verifyRequester, visibilityFor, refusalFor } from "../upstream/access.ts";
+import { manifestKey, tagKey, visibilityOf, type Visibility } from "../cache/keys.ts";
+import type { BlobStore, StoredBody, StoredObject } from "../cache/store.ts";
 import type { Mirror } from "./mirror.ts";
-import { registryError } from "./registry-errors.ts";
+import { registryError } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
 import { DIGEST, type V2Route } from "./route.ts";
-import { callUpstream } from "./upstream-call.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
+import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 
 const MAX_MANIFEST = 4 * 1024 * 1024;
 
@@ -48,7 +48,7 @@ function accepts(request: Request, mediaType: string): boolean {
   });
 }
 
-async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, cache: R2Bucket): Promise<Response> {
+async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore): Promise<Response> {
   const byDigest = DIGEST.test(route.reference);
   let digest = byDigest ? route.reference : undefined;
   // Whether the requester's own credentials have just been accepted upstream for it.
@@ -71,8 +71,8 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
     }
   }
   if (digest) {
-    const object: R2Object | R2ObjectBody | null = request.method === "HEAD" ? await cache.head(manifestKey(digest)) : await cache.get(manifestKey(digest));
-    const body = object && "body" in object ? (object as R2ObjectBody).body : null;
+    const object: StoredObject | StoredBody | null = request.method === "HEAD" ? await cache.head(manifestKey(digest)) : await cache.get(manifestKey(digest));
+    const body = object && "body" in object ? (object as StoredBody).body : null;
     const mediaType = object?.httpMetadata?.contentType ?? "";
     if (object && accepts(request, mediaType)) {
       if (!verified && visibilityOf(object) === "private") {
@@ -118,7 +118,7 @@ function refusalOrRelay(head: Response, request: Request, route: V2Route): Respo
   return refusalFor(head, request, route);
 }
 
-async function storeManifest(request: Request, route: V2Route, cache: R2Bucket, digest: string, mediaType: string, bytes: Uint8Array, fromTag: boolean): Promise<void> {
+async function storeManifest(request: Request, route: V2Route, cache: BlobStore, digest: string, mediaType: string, bytes: Uint8Array, fromTag: boolean): Promise<void> {
   const visibility = await visibilityFor(request, route, `manifests/${digest}`);
   await cache.put(manifestKey(digest), bytes, {
     sha256: digest.slice("sha256:".length),
@@ -128,20 +128,20 @@ async function storeManifest(request: Request, route: V2Route, cache: R2Bucket, 
   if (fromTag) await writeTag(cache, route, visibility, { digest, mediaType });
 }
 
-async function rememberTag(request: Request, route: V2Route, cache: R2Bucket, entry: TagEntry): Promise<void> {
+async function rememberTag(request: Request, route: V2Route, cache: BlobStore, entry: TagEntry): Promise<void> {
   const visibility = await visibilityFor(request, route, `manifests/${route.reference}`);
   await writeTag(cache, route, visibility, entry);
 }
 
 /** Only public resolutions are kept: a private tag is resolved with the requester's own credentials every time. */
-async function writeTag(cache: R2Bucket, route: V2Route, visibility: Visibility, entry: TagEntry): Promise<void> {
+async function writeTag(cache: BlobStore, route: V2Route, visibility: Visibility, entry: TagEntry): Promise<void> {
   if (visibility !== "public") return;
   await cache.put(tagKey(route, route.reference), "", {
     customMetadata: { digest: entry.digest, mediaType: entry.mediaType, resolvedAt: String(Date.now()) },
   });
 }
 
-async function readTag(cache: R2Bucket, route: V2Route, ttlSeconds: number): Promise<TagEntry | null> {
+async function readTag(cache: BlobStore, route: V2Route, ttlSeconds: number): Promise<TagEntry | null> {
   if (ttlSeconds <= 0) return null;
   const object = await cache.head(tagKey(route, route.reference));
   const meta = object?.customMetadata;

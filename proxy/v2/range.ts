@@ -2,10 +2,11 @@
 // is honoured (all a registry client sends); anything else gets the whole blob, which
 // RFC 9110 allows.
 
-export type ByteRange = { offset: number; length: number };
+/** The part of a cached blob an answer serves, in the {offset, length} form R2 reads take. */
+export type ServedRange = { offset: number; length: number };
 
 /** The range to serve, null for the whole object, "unsatisfiable" for a 416. */
-export function parseRange(header: string | null, size: number): ByteRange | null | "unsatisfiable" {
+export function parseRange(header: string | null, size: number): ServedRange | null | "unsatisfiable" {
   if (!header) return null;
   const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
   if (!match || (match[1] === "" && match[2] === "")) return null;
@@ -22,6 +23,6 @@ export function parseRange(header: string | null, size: number): ByteRange | nul
   return { offset: first, length: last - first + 1 };
 }
 
-export function contentRange(range: ByteRange, size: number): string {
+export function contentRange(range: ServedRange, size: number): string {
   return `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`;
 }

@@ -3,7 +3,8 @@
 // that don't match the digest. Larger blobs take the multipart API with equal-size parts
 // (R2 requires it); R2 can't check a multipart object's sha256, so those rely on the
 // pump's own digest check, which aborts the upload instead of completing it.
-import type { Visibility } from "./cache-keys.ts";
+import type { Visibility } from "./keys.ts";
+import type { BlobStore, MultipartUpload, StoreMetadata, UploadedPart } from "./store.ts";
 
 const MIB = 1024 * 1024;
 const MIN_PART = 5 * MIB;
@@ -31,7 +32,7 @@ function partSizeFor(length: number, singlePutLimit: number): number {
   return Math.max(MIN_PART, spread, Math.min(DEFAULT_PART, singlePutLimit));
 }
 
-export function openBlobUpload(bucket: R2Bucket, info: UploadInfo): BlobUpload {
+export function openBlobUpload(bucket: BlobStore, info: UploadInfo): BlobUpload {
   const customMetadata = { visibility: info.visibility, source: info.source };
   const httpMetadata = { contentType: "application/octet-stream" };
   if (info.length <= info.singlePutLimit) {
@@ -42,10 +43,10 @@ export function openBlobUpload(bucket: R2Bucket, info: UploadInfo): BlobUpload {
   return multipartUpload(bucket, info, partSizeFor(info.length, info.singlePutLimit), { customMetadata, httpMetadata });
 }
 
-function multipartUpload(bucket: R2Bucket, info: UploadInfo, partSize: number, options: R2MultipartOptions): BlobUpload {
-  let upload: R2MultipartUpload | undefined;
-  const parts: R2UploadedPart[] = [];
-  let part: { writer: WritableStreamDefaultWriter<Uint8Array>; uploaded: Promise<R2UploadedPart>; remaining: number } | null = null;
+function multipartUpload(bucket: BlobStore, info: UploadInfo, partSize: number, options: StoreMetadata): BlobUpload {
+  let upload: MultipartUpload | undefined;
+  const parts: UploadedPart[] = [];
+  let part: { writer: WritableStreamDefaultWriter<Uint8Array>; uploaded: Promise<UploadedPart>; remaining: number } | null = null;
   let written = 0;
   let settle!: (value: unknown) => void;
   let fail!: (reason: unknown) => void;

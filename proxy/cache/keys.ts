@@ -3,7 +3,8 @@
 // repository that holds them); access is per repository, so each object says whether
 // the upstream served it to anyone ("public") or only with credentials ("private"), and a
 // private object is served only after the requester's own credentials pass upstream.
-import type { V2Route } from "./route.ts";
+import type { V2Route } from "../v2/route.ts";
+import type { StoredObject } from "./store.ts";
 
 export type Visibility = "public" | "private";
 
@@ -20,6 +21,6 @@ export function tagKey(route: V2Route, tag: string): string {
   return `tags/${route.key}/${route.upstreamName}/${tag}`;
 }
 
-export function visibilityOf(object: R2Object): Visibility {
+export function visibilityOf(object: StoredObject): Visibility {
   return object.customMetadata?.visibility === "public" ? "public" : "private";
 }

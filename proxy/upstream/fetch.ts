@@ -1,0 +1,96 @@
+// Every request the proxy makes to an upstream registry, its token realm or Hub's API
+// goes through upstreamFetch. Redirects are followed here rather than by the runtime so
+// that each hop is checked by the address guard and Authorization is never forwarded to
+// a redirect target (blob CDNs reject it, and it must not leak). On top of it: the
+// request made on a client's behalf (callUpstream: the upstream's own repository name,
+// the client's Accept and Range, the client's Authorization turned back into what the
+// upstream issued), and the answer for an upstream that could not or would not be
+// reached. What the Worker reads for itself goes through the shared registry client
+// (client.ts), whose fetch passes the same guard.
+import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
+import { registryError } from "../v2/errors.ts";
+import type { V2Route } from "../v2/route.ts";
+import { checkTarget, ForbiddenTargetError } from "./address-guard.ts";
+import { upstreamAuthorization } from "./auth.ts";
+
+const MAX_REDIRECTS = 5;
+
+/** `<upstream base>/v2/<path>`; the base may carry a path prefix, never a doubled slash. */
+export function v2Url(upstream: URL, path: string): URL {
+  return new URL(`${upstream.origin}${upstream.pathname.replace(/\/+$/, "")}/v2/${path}`);
+}
+
+export interface UpstreamInit {
+  method: string;
+  headers: Headers;
+  signal?: AbortSignal;
+}
+
+/** A request to `url` on behalf of `upstream`; throws ForbiddenTargetError if the guard refuses a hop. */
+export async function upstreamFetch(url: URL, init: UpstreamInit, upstream: URL): Promise<Response> {
+  let current = url;
+  let headers = init.headers;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    checkTarget(current, upstream);
+    const response = await fetch(current.toString(), { method: init.method, headers, redirect: "manual", signal: init.signal });
+    if (![301, 302, 303, 307, 308].includes(response.status)) return response;
+    const location = response.headers.get("location");
+    if (!location) return response;
+    await response.body?.cancel();
+    const next = new URL(location, current);
+    if (next.origin !== current.origin) {
+      headers = new Headers(headers);
+      headers.delete("authorization");
+    }
+    current = next;
+  }
+  throw new Error(`too many redirects from ${url.host}`);
+}
+
+export function upstreamTarget(route: V2Route, path: string): URL {
+  return v2Url(route.upstream, `${route.upstreamName}/${path}`);
+}
+
+export interface CallOptions {
+  method: "GET" | "HEAD";
+  /** Forward the client's Range header (only for pass-through blob reads). */
+  range?: boolean;
+  /** Send no credentials at all (probing what anyone may read). */
+  anonymous?: boolean;
+}
+
+export function upstreamHeaders(request: Request, route: V2Route, options: CallOptions): Headers {
+  const headers = new Headers();
+  const accept = request.headers.get("accept");
+  if (route.kind === "manifests") {
+    // A client that names no manifest type (curl's */*) gets the modern ones: told */*,
+    // distribution would down-convert to a schema 1 manifest that exists under no digest.
+    headers.set("accept", accept && /application\/vnd\./i.test(accept) ? accept : MANIFEST_ACCEPT);
+  } else if (accept) headers.set("accept", accept);
+  if (!options.anonymous) {
+    const authorization = upstreamAuthorization(request.headers.get("authorization"));
+    if (authorization) headers.set("authorization", authorization);
+  }
+  if (options.range) {
+    for (const name of ["range", "if-range"]) {
+      const value = request.headers.get(name);
+      if (value !== null) headers.set(name, value);
+    }
+  }
+  return headers;
+}
+
+/** One request upstream for `path` under the route's repository; throws if the guard refuses. */
+export function callUpstream(request: Request, route: V2Route, path: string, options: CallOptions): Promise<Response> {
+  return upstreamFetch(upstreamTarget(route, path), {
+    method: options.method,
+    headers: upstreamHeaders(request, route, options),
+    signal: request.signal,
+  }, route.upstream);
+}
+
+/** The response for an upstream the proxy could not or would not reach. */
+export function upstreamFailure(error: unknown, key: string): Response {
+  if (error instanceof ForbiddenTargetError) return registryError(403, "DENIED", error.message);
+  return registryError(502, "UNKNOWN", `could not reach registry ${key}: ${error instanceof Error ? error.message : String(error)}`);
+}

@@ -1,0 +1,33 @@
+// The Worker's one config loader (proxy/config.ts): defaults when vars are unset (the
+// default upstreams, the cache lifetimes users were promised), vars read as given, and
+// bad vars refused with a message naming the var.
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_UPSTREAMS, loadConfig } from "../../proxy/config.ts";
+
+describe("loadConfig", () => {
+  it("serves the default upstreams and lifetimes when no vars are set", () => {
+    const config = loadConfig({});
+    expect(Object.fromEntries([...config.upstreams].map(([key, url]) => [key, url.href.replace(/\/$/, "")]))).toEqual(DEFAULT_UPSTREAMS);
+    expect(config).toMatchObject({ tagTtlSeconds: 300, rateLimitPerMinute: 100, allowedOrigins: ["*"], searchTtlMs: 300_000, popularTtlMs: 3_600_000, detailsTtlMs: 1_800_000 });
+    expect(config.hubApi.href).toBe("https://hub.docker.com/");
+  });
+
+  it("reads UPSTREAMS, lifetimes and origins as given", () => {
+    const config = loadConfig({ UPSTREAMS: '{"Docker.io":"http://127.0.0.1:5000/"}', SEARCH_TTL: "0", DETAILS_TTL: "60", ALLOWED_ORIGINS: "https://a.example, https://b.example" });
+    expect([...config.upstreams.keys()]).toEqual(["docker.io"]);
+    expect(config.upstreams.get("docker.io")!.href).toBe("http://127.0.0.1:5000/");
+    expect(config).toMatchObject({ searchTtlMs: 0, detailsTtlMs: 60_000, popularTtlMs: 3_600_000, allowedOrigins: ["https://a.example", "https://b.example"] });
+  });
+
+  it.each([
+    [{ UPSTREAMS: "{docker.io}" }, /^UPSTREAMS is not valid JSON/],
+    [{ UPSTREAMS: '["https://ghcr.io"]' }, /^UPSTREAMS must be a JSON object/],
+    [{ UPSTREAMS: '{"ghcr.io":"ftp://ghcr.io"}' }, /^UPSTREAMS\["ghcr.io"\] must be http or https/],
+    [{ TAG_TTL: "-1" }, /^TAG_TTL must be a non-negative number, got "-1"$/],
+    [{ SEARCH_TTL: "soon" }, /^SEARCH_TTL must be a non-negative number, got "soon"$/],
+    [{ POPULAR_TTL: "-5" }, /^POPULAR_TTL must be a non-negative number/],
+  ])("refuses %j", (vars, message) => {
+    expect(() => loadConfig(vars)).toThrow(ConfigError);
+    expect(() => loadConfig(vars)).toThrow(message);
+  });
+});

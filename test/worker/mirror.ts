@@ -1,0 +1,82 @@
+// The mirror under test for the worker project: the real Worker (proxy/index.ts, wrapped
+// by runtime/entry.ts) in the real workerd with real local R2, started in-process by
+// wrangler's createTestHarness, with its one upstream a fake registry on 127.0.0.1.
+// Tests seed and read R2 through the binding itself and await the Worker's background
+// work through SETTLE_PATH, so nothing sleeps. Used as a file-scoped vitest fixture.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test as base } from "vitest";
+import { createTestHarness } from "wrangler";
+import { OFFLINE_ENV } from "../../scripts/offline-env.ts";
+import { startFakeRegistry, type FakeRegistry } from "./fake-registry.ts";
+import { SETTLE_PATH } from "./runtime/settle-path.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+
+/** The UPSTREAMS key the fake registry is configured under. */
+export const UPSTREAM_KEY = "registry.test";
+
+/** The part of the R2 binding the tests use (a proxy to the Worker's own bucket). */
+export interface TestBucket {
+  head(key: string): Promise<{ size: number; customMetadata?: Record<string, string>; checksums: { sha256?: ArrayBuffer } } | null>;
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; customMetadata?: Record<string, string> } | null>;
+  put(key: string, value: Uint8Array | string, options?: { sha256?: string; customMetadata?: Record<string, string>; httpMetadata?: { contentType?: string } }): Promise<unknown>;
+}
+
+export interface MirrorUnderTest {
+  upstream: FakeRegistry;
+  bucket: TestBucket;
+  /** A request to the Worker; `path` is relative to its origin. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Resolves once every ctx.waitUntil promise of earlier requests has settled. */
+  settle(): Promise<void>;
+}
+
+function compatibilityDate(): string {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!date) throw new Error("wrangler.toml has no compatibility_date");
+  return date;
+}
+
+async function startMirror(): Promise<MirrorUnderTest & { close(): Promise<void> }> {
+  Object.assign(process.env, OFFLINE_ENV);
+  const upstream = await startFakeRegistry();
+  const server = createTestHarness({
+    root,
+    workers: [{
+      config: {
+        name: "dockerdl-worker-tests",
+        main: "test/worker/runtime/entry.ts",
+        compatibility_date: compatibilityDate(),
+        r2_buckets: [{ binding: "CACHE", bucket_name: "dockerdl-worker-tests" }],
+        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url }), RATE_LIMIT: "0" },
+      },
+    }],
+  });
+  await server.listen();
+  const worker = server.getWorker<{ CACHE: TestBucket }>();
+  const { CACHE } = await worker.getEnv();
+  return {
+    upstream,
+    bucket: CACHE,
+    // Miniflare speaks undici's Request and Response, which are the global ones in Node
+    // but typed apart from the DOM's.
+    fetch: (path, init) => worker.fetch(path, init as never) as unknown as Promise<Response>,
+    async settle() {
+      const response = await worker.fetch(SETTLE_PATH);
+      if (response.status !== 204) throw new Error(`settling the Worker answered ${response.status}`);
+    },
+    async close() {
+      await server.close();
+      await upstream.close();
+    },
+  };
+}
+
+/** `test` with a `mirror` fixture: one Worker and fake upstream per test file. */
+export const test = base.extend("mirror", { scope: "file" }, async ({}, { onCleanup }): Promise<MirrorUnderTest> => {
+  const mirror = await startMirror();
+  onCleanup(() => mirror.close());
+  return mirror;
+});
