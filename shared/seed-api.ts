@@ -1,5 +1,5 @@
 // The seed API's answers (/api/search, /api/popular, /api/image-details) and its error
-// body, written once: the Worker (proxy/api/*) builds them, the PWA (web/src/discover/
+// body, written once: the Worker (proxy/api/*) builds them, the PWA (web/page/discover/
 // api.ts) and the integration tests read them. Types only.
 
 /** One repository in a search or popular answer. */
