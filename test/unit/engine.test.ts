@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { createSHA256 } from "hash-wasm";
 import { describe, expect, it } from "vitest";
 import { downloadArchive, type BlobSource, type EngineState, type Hasher, type Progress, type RandomAccessSink, type SequentialSink } from "../../shared/engine/index.ts";
-import { isDockerdlError } from "../../shared/errors.ts";
+import { DockerdlError } from "../../shared/errors.ts";
 import { planImageArchive, writePlanToBuffer, type ArchiveImage } from "../../shared/image-archive.ts";
 import { RegistryError } from "../../shared/registry-errors.ts";
 
@@ -156,17 +156,18 @@ describe("downloadArchive into a random-access sink", () => {
   it("gives up on a fault that persists, with the registry's message", async () => {
     const { image: img, blobs } = image([10_000]);
     const plan = planImageArchive([img]);
-    const error = await downloadArchive({ plan, source: memorySource(blobs, () => "503"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, retries: 3, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "UPSTREAM")).toBe(true);
-    expect((error as Error).message).toMatch(/registry answered 503 \(gave up after 4 attempts\)/);
+    const download = downloadArchive({ plan, source: memorySource(blobs, () => "503"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, retries: 3, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({ code: "UPSTREAM", message: expect.stringContaining("registry answered 503 (gave up after 4 attempts)") });
   });
 
   it("fails at once on an error that will not go away", async () => {
     const { image: img, blobs } = image([10_000, 10_000]);
     const plan = planImageArchive([img]);
     const source = memorySource(blobs, () => "404");
-    const error = await downloadArchive({ plan, source, sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "NOT_FOUND")).toBe(true);
+    const download = downloadArchive({ plan, source, sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("was not found") });
     expect(source.calls).toBeLessThanOrEqual(2);
   });
 
@@ -185,20 +186,25 @@ describe("downloadArchive into a random-access sink", () => {
   it("refuses a blob that is corrupt every time, naming it", async () => {
     const { image: img, blobs } = image([50_000]);
     const plan = planImageArchive([img]);
-    const error = await downloadArchive({ plan, source: memorySource(blobs, () => "corrupt"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "DIGEST_MISMATCH")).toBe(true);
-    expect((error as Error).message).toContain(`layer ${img.layers[0].digest} is corrupt`);
-    expect((error as Error).message).toContain("tried 2 times");
+    const download = downloadArchive({ plan, source: memorySource(blobs, () => "corrupt"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({
+      code: "DIGEST_MISMATCH",
+      message: expect.stringMatching(new RegExp(`^layer ${img.layers[0].digest} is corrupt.*\\(tried 2 times\\)`)),
+    });
   });
 
   it("stops when aborted, with CANCELLED", async () => {
     const { image: img, blobs } = image([2_000_000]);
     const plan = planImageArchive([img]);
     const controller = new AbortController();
-    const pending = downloadArchive({ plan, source: memorySource(blobs), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, chunkSize: 64 * 1024, signal: controller.signal, ...fast });
-    setTimeout(() => controller.abort(), 5);
-    const error = await pending.catch((e: unknown) => e);
-    expect(isDockerdlError(error, "CANCELLED")).toBe(true);
+    // Stopped as soon as the first bytes are in, well before the 2 MB are.
+    const onProgress = (p: Progress) => {
+      if (p.doneBytes > 0) controller.abort();
+    };
+    const download = downloadArchive({ plan, source: memorySource(blobs), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, chunkSize: 64 * 1024, signal: controller.signal, onProgress, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({ code: "CANCELLED" });
   });
 
   for (const readable of [true, false]) {
@@ -211,7 +217,7 @@ describe("downloadArchive into a random-access sink", () => {
       const first = memorySource(blobs);
       const createHasher = readable ? nodeHasher : createSHA256;
       const options = { plan, sink, createHasher, chunkSize: 64 * 1024, connections: 3, checkpointIntervalMs: 0, ...fast };
-      const stopped = await downloadArchive({
+      const stopped = downloadArchive({
         ...options,
         source: first,
         signal: controller.signal,
@@ -221,8 +227,9 @@ describe("downloadArchive into a random-access sink", () => {
         onProgress: (p) => {
           if (p.doneBytes > plan.totalSize / 2) controller.abort();
         },
-      }).catch((e: unknown) => e);
-      expect(isDockerdlError(stopped, "CANCELLED")).toBe(true);
+      });
+      await expect(stopped).rejects.toThrow(DockerdlError);
+      await expect(stopped).rejects.toMatchObject({ code: "CANCELLED" });
       expect(saved).toBeDefined();
       const had = Object.values(saved!.blobs).reduce((n, b) => n + (b.verified ? 0 : b.received.reduce((a, r) => a + r, 0)), 0)
         + img.layers.filter((l) => saved!.blobs[l.digest]?.verified).reduce((n, l) => n + l.size, 0);
@@ -319,8 +326,9 @@ describe("downloadArchive into a sequential sink", () => {
     const { image: img, blobs } = image([80_000, 80_000]);
     const plan = planImageArchive([img]);
     const sink = streamSink();
-    const error = await downloadArchive({ plan, source: memorySource(blobs, (d) => (d === img.layers[1].digest ? "corrupt" : undefined)), sink, createHasher: nodeHasher, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "DIGEST_MISMATCH")).toBe(true);
+    const download = downloadArchive({ plan, source: memorySource(blobs, (d) => (d === img.layers[1].digest ? "corrupt" : undefined)), sink, createHasher: nodeHasher, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({ code: "DIGEST_MISMATCH", message: expect.stringContaining(`layer ${img.layers[1].digest} is corrupt`) });
     expect(Buffer.concat(sink.parts).length).toBeLessThan(plan.totalSize);
   });
 });

@@ -100,16 +100,9 @@ describe("parseReference", () => {
   });
 
   it.each(bad)("refuses %j with a message naming the wrong part", (input, message) => {
-    let caught: unknown;
-    try {
-      parseReference(input);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(DockerdlError);
-    expect((caught as DockerdlError).code).toBe("BAD_REFERENCE");
-    expect((caught as DockerdlError).message).toBe(message);
-    expect((caught as DockerdlError).hint).toBeTruthy();
+    const parse = () => parseReference(input);
+    expect(parse).toThrow(DockerdlError);
+    expect(parse).toThrow(expect.objectContaining({ code: "BAD_REFERENCE", message, hint: expect.stringMatching(/./) }));
   });
 
   it("has at least 40 table rows", () => {
