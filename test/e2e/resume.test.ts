@@ -34,21 +34,18 @@ describe("an interrupted download", () => {
     await waitForSummary(page);
     await clickDownload(page);
 
-    let committed = 0;
-    for (let i = 0; i < 150 && committed < 5; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      committed = await committedLayers(page);
-    }
-    expect(committed).toBeGreaterThanOrEqual(5);
-    expect(committed).toBeLessThan(many.layerCount);
+    await expect.poll(() => committedLayers(page), { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(5);
+    expect(await committedLayers(page)).toBeLessThan(many.layerCount);
 
+    // The old page's workers (the download engine among them) are gone once they close;
+    // until then they may still commit layers.
+    const closed = Promise.all(page.workers().map((worker) => new Promise((resolve) => worker.once("close", resolve))));
     await page.reload();
     slow.delayMs = 0;
     const resume = await page.waitForSelector("[data-unfinished] button.primary", { timeout: 15_000 });
-    // What the file holds durably now (the old page's worker may have committed more
-    // since the check above); requests the dying worker still had in flight settle first.
-    await new Promise((r) => setTimeout(r, 1000));
-    committed = await committedLayers(page);
+    await closed;
+    // What the file holds durably now, which the resume must not fetch again.
+    const committed = await committedLayers(page);
     const requestsBefore = slow.blobRequests.length;
     await resume.click();
     expect(await waitForJobEnd(page)).toBe("done");

@@ -76,7 +76,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const process = startProcess(options.name ?? "wrangler", join(root, "node_modules", ".bin", "wrangler"), wranglerArgs(port, { ...options, config }), {
     cwd: root,
     logDir: options.logDir,
-    env: { ...globalThis.process.env, ...OFFLINE_ENV, CI: "true" },
+    // The local explorer API lets tests look into the Worker's local R2 (see r2-cache.ts).
+    env: { ...globalThis.process.env, ...OFFLINE_ENV, CI: "true", X_LOCAL_EXPLORER: "true" },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/v2/`, 60_000, () => `(see ${process.logFile})`);

@@ -153,7 +153,7 @@ describe("engine faults through a relay in front of the real registry", { timeou
 
     // 1: Ctrl-C — the CLI saves its state and says how to resume.
     const first = startCli(pullArgs(output), { cwd: dir, stdin: password });
-    await waitFor(() => relay.bytesFor("/blobs/") > 1_000_000);
+    await expect.poll(() => relay.bytesFor("/blobs/"), { timeout: 20_000 }).toBeGreaterThan(1_000_000);
     first.child.kill("SIGINT");
     const interrupted = await first.done;
     expect(interrupted.code).toBe(130);
@@ -166,7 +166,8 @@ describe("engine faults through a relay in front of the real registry", { timeou
     // 2: killed outright — only the last checkpoint survives.
     const fetchedBefore = relay.bytesFor("/blobs/");
     const second = startCli(pullArgs(output), { cwd: dir, stdin: password });
-    await waitFor(() => relay.bytesFor("/blobs/") - fetchedBefore > 1_500_000 && savedBytes(state) > afterFirst);
+    await expect.poll(() => relay.bytesFor("/blobs/") - fetchedBefore, { timeout: 20_000 }).toBeGreaterThan(1_500_000);
+    await expect.poll(() => savedBytes(state), { timeout: 20_000 }).toBeGreaterThan(afterFirst);
     second.child.kill("SIGKILL");
     await second.done;
     expect(existsSync(output)).toBe(false);
@@ -193,12 +194,4 @@ function savedBytes(stateFile: string): number {
     const size = image.layers.find((l) => l.digest === digest)?.bytes.length ?? 0;
     return n + (b.verified ? size : b.received.reduce((a, r) => a + r, 0));
   }, 0);
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the download to get going");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

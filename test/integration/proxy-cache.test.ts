@@ -4,13 +4,14 @@
 // in R2, big blobs take multipart, and what a cache miss costs compared with no cache.
 // Each Worker here has fresh R2, so nothing other suites did is cached already.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pushBlob, type Pusher } from "../harness/fixtures.ts";
 import { skopeoCopy } from "../harness/mirror-clients.ts";
-import { accessLogCursor, accessLogFile, blobBytes, corruptBlob } from "../harness/registry-files.ts";
+import { cacheKey, inR2, missingFromR2 } from "../harness/r2-cache.ts";
+import { accessLogCursor, accessLogFile, blobBytes, corruptBlob, type AccessEntry } from "../harness/registry-files.ts";
 import { startWorker, uncachedConfig, type RunningWorker } from "../harness/wrangler.ts";
 
 const harness = inject("harness");
@@ -64,8 +65,22 @@ async function download(url: string, headers: Record<string, string> = {}): Prom
   }
 }
 
-/** R2 writes run in waitUntil after the response: give them a moment. */
-const settle = () => new Promise((r) => setTimeout(r, 1500));
+/** R2 writes run in waitUntil, after the response: waits until the Worker holds all of `keys`. */
+async function untilStored(worker: RunningWorker, keys: string[]): Promise<void> {
+  await expect.poll(() => missingFromR2(worker.url, keys), { timeout: 30_000, interval: 200 }).toEqual([]);
+}
+
+/** What a cold pull through the mirror leaves in R2: every blob and manifest it fetched upstream, and the tag. */
+function keysOfPull(upstream: AccessEntry[], registry: string, repository: string, tag: string): string[] {
+  const fetched = upstream.filter((e) => e.method === "GET").map((e) => /\/(blobs|manifests)\/(sha256:[0-9a-f]{64})$/.exec(e.path)).filter((m) => m !== null);
+  return [...fetched.map(([, kind, digest]) => (kind === "blobs" ? cacheKey.blob(digest) : cacheKey.manifest(digest))), cacheKey.tag(registry, repository, tag)];
+}
+
+/** The Worker logs each blob it declined to store; waits for that line about `digest`. */
+async function untilRefused(worker: RunningWorker, digest: string, times: number): Promise<void> {
+  const refusals = () => readFileSync(worker.process.logFile, "utf8").split(`R2 refused ${digest}`).length - 1;
+  await expect.poll(refusals, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(times);
+}
 
 describe("the blob and manifest cache", () => {
   it("a second pull of an image moves zero blob bytes from upstream", async () => {
@@ -75,7 +90,7 @@ describe("the blob and manifest cache", () => {
     expect(first.code, first.stderr).toBe(0);
     const cold = log.since();
     expect(blobBytes(cold)).toBeGreaterThan(0);
-    await settle();
+    await untilStored(cached, keysOfPull(cold, "docker.io", "test/many", "v1"));
     log.since();
     const second = await skopeoCopy(host, "test/many:v1", join(dir, "many-2"));
     expect(second.code, second.stderr).toBe(0);
@@ -90,7 +105,7 @@ describe("the blob and manifest cache", () => {
     const url = (worker: string) => `${worker}/v2/basic.test/proxytest/range/blobs/${digest}`;
     const auth = { authorization: basicAuth };
     expect(sha256((await download(url(cached.url), auth)).bytes!)).toBe(digest);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(digest)]);
     const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
     for (const worker of [cached.url, uncached.url]) {
       const ranged = await fetch(url(worker), { headers: { ...auth, range: "bytes=1000-1999" } });
@@ -121,7 +136,7 @@ describe("the blob and manifest cache", () => {
       return new Uint8Array(await response.arrayBuffer());
     }));
     expect(sha256(Buffer.concat(parts))).toBe(digest);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(digest)]);
     const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
     const again = await download(url, auth);
     expect(sha256(again.bytes!)).toBe(digest);
@@ -139,7 +154,7 @@ describe("the blob and manifest cache", () => {
     const layer = manifest.layers[1].digest;
     const blobUrl = (repository: string) => `${cached.url}/v2/${repository}/blobs/${layer}`;
     expect(sha256((await download(blobUrl("private/secret"), { authorization: allowed })).bytes!)).toBe(layer);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(layer)]);
 
     const log = accessLogCursor(accessLogFile(harness.workDir, "token"));
     // Cached now; the owner still gets it, checked upstream with a HEAD, no bytes moved.
@@ -169,12 +184,13 @@ describe("the blob and manifest cache", () => {
       const { digest } = await freshBlob("proxytest/corrupt", size);
       corruptBlob(harness.workDir, "basic", digest);
       const url = `${worker.url}/v2/basic.test/proxytest/corrupt/blobs/${digest}`;
-      for (let attempt = 0; attempt < 2; attempt++) {
+      for (let attempt = 1; attempt <= 2; attempt++) {
         const result = await download(url, { authorization: basicAuth });
         expect(result.status).toBe(200);
         // Cut short: either the read fails or fewer bytes than announced arrive; never the whole bad blob.
         expect(result.bytes === null || result.bytes.length < size, `attempt ${attempt} on ${size} bytes`).toBe(true);
-        await settle();
+        await untilRefused(worker, digest, attempt);
+        expect(await inR2(worker.url, cacheKey.blob(digest))).toBe(false);
       }
     }
   });
@@ -183,7 +199,7 @@ describe("the blob and manifest cache", () => {
     const { digest } = await freshBlob("proxytest/big", 17 * MIB + 12345);
     const url = `${multipart.url}/v2/basic.test/proxytest/big/blobs/${digest}`;
     expect(sha256((await download(url, { authorization: basicAuth })).bytes!)).toBe(digest);
-    await settle();
+    await untilStored(multipart, [cacheKey.blob(digest)]);
     const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
     const again = await download(url, { authorization: basicAuth });
     expect(sha256(again.bytes!)).toBe(digest);
@@ -204,7 +220,7 @@ describe("the blob and manifest cache", () => {
     };
     const direct = await time(uncached.url);
     const miss = await time(cached.url);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(digest)]);
     const hit = await time(cached.url);
     const rate = (ms: number) => `${(size / MIB / (ms / 1000)).toFixed(0)} MB/s`;
     console.log(`64 MiB blob through the Worker: no cache ${direct.toFixed(0)} ms (${rate(direct)}), ` +

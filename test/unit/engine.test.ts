@@ -64,6 +64,7 @@ function memorySource(blobs: Map<string, Uint8Array>, fault: Fault = () => undef
       let at = start;
       return new ReadableStream<Uint8Array>({
         async pull(controller) {
+          // Deliberate: a macrotask between pieces, as a network gives, so parallel chunks interleave.
           await new Promise((r) => setTimeout(r, 0));
           if (at >= stop) {
             if (f === "reset") controller.error(new TypeError("terminated: other side closed"));
@@ -270,6 +271,7 @@ describe("downloadArchive into a random-access sink", () => {
       plan, source: memorySource(blobs), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, connections: 6, checkpointIntervalMs: 0, ...fast,
       onCheckpoint: async () => {
         if (active++ > 0) overlapped = true;
+        // Deliberate: a save that takes a while, so layers verifying meanwhile would start a second one.
         await new Promise((r) => setTimeout(r, 5));
         active--;
         saves++;
@@ -311,6 +313,7 @@ describe("downloadArchive into a random-access sink", () => {
 describe("downloadArchive into a sequential sink", () => {
   function streamSink(): SequentialSink & { parts: Uint8Array[] } {
     const parts: Uint8Array[] = [];
+    // Deliberate: a consumer that yields on every write, like a stream with backpressure.
     return { kind: "sequential", parts, write: async (b) => { parts.push(b.slice()); await new Promise((r) => setTimeout(r, 0)); } };
   }
 
