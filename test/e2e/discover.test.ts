@@ -7,9 +7,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { clickDownload, saveWith, waitForJobEnd, waitForSummary } from "./app-page.ts";
-import { launch, readOpfsFile, type Browser } from "./browser.ts";
+import { test } from "./browser-test.ts";
+import { readOpfsFile } from "./browser.ts";
 import { RESULTS, podmanLoad } from "./files.ts";
 
 const harness = inject("harness");
@@ -34,22 +35,7 @@ async function layOut(page: Page, name: string): Promise<void> {
 }
 
 describe("finding an image and downloading it from its page", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  it("searches as you type, opens a result, and downloads the tag and platform picked there", async () => {
-    const page = await browser.newPage();
-    const dialogs: string[] = [];
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+  test("searches once typing pauses, opens a result, and downloads the tag and platform picked there", async ({ browser, page, dialogs }) => {
     const searches: string[] = [];
     page.on("request", (request) => {
       if (request.url().includes("/api/search")) searches.push(new URL(request.url()).searchParams.get("q") ?? "");
@@ -112,13 +98,7 @@ describe("finding an image and downloading it from its page", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("renders a hostile README as text: no script runs, no javascript: or data: link, no image loads", async () => {
-    const page = await browser.newPage();
-    const dialogs: string[] = [];
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+  test("renders a hostile README as text: no script runs, no javascript: or data: link, no image loads", async ({ browser, page, dialogs }) => {
     const outside: string[] = [];
     page.on("request", (request) => {
       if (!request.url().startsWith(worker)) outside.push(request.url());
@@ -141,8 +121,7 @@ describe("finding an image and downloading it from its page", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("pages results with “Show more”, says when nothing matches, and speaks Chinese", async () => {
-    const page = await browser.newPage();
+  test("pages results with “Show more”, says when nothing matches, and speaks Chinese", async ({ browser, page }) => {
     await page.goto(`${worker}/#/search?q=webapp`);
     await page.waitForFunction(() => document.querySelector("#discover-status")?.textContent?.startsWith("Showing"));
     expect(await statusText(page)).toBe("Showing 25 of 30 results for “webapp”");
@@ -166,8 +145,7 @@ describe("finding an image and downloading it from its page", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("puts the named tag first, pages and filters tags, and explains an unknown image", async () => {
-    const page = await browser.newPage();
+  test("puts the named tag first, pages and filters tags, and explains an unknown image", async ({ page }) => {
     await page.goto(`${worker}/#/image?image=ubuntu:22.04`);
     await page.waitForSelector(".image-head h2:text-is('ubuntu')");
     expect(await page.getAttribute("tbody[data-tag]", "data-tag")).toBe("22.04");

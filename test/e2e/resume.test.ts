@@ -4,9 +4,10 @@
 // committed and ends with a complete file that matches the CLI's and loads.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { clickDownload, committedLayers, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
-import { launch, readOpfsFile, type Browser } from "./browser.ts";
+import { test as base } from "./browser-test.ts";
+import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
 import { startSlowProxy, type SlowProxy } from "./slow-proxy.ts";
 
@@ -14,21 +15,19 @@ const harness = inject("harness");
 const worker = harness.worker!;
 const many = harness.fixtures.find((f) => f.repository === "test/many")!;
 
+const test = base.extend<{ $file: { slow: SlowProxy } }>({
+  slow: [
+    async ({}, use) => {
+      const slow = await startSlowProxy(worker, 700);
+      await use(slow);
+      await slow.close();
+    },
+    { scope: "file" },
+  ],
+});
+
 describe("an interrupted download", () => {
-  let browser: Browser;
-  let slow: SlowProxy;
-
-  beforeAll(async () => {
-    slow = await startSlowProxy(worker, 700);
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await slow?.close();
-  });
-
-  it("is offered after a reload and resumes where its last commit left it", async () => {
-    const page = await browser.newPage();
+  test("is offered after a reload and resumes where its last commit left it, fetching only the layers not committed", async ({ browser, page, slow }) => {
     await openApp(page, slow.url);
     await typeReference(page, "test/many:v1");
     await waitForSummary(page);

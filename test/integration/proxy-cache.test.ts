@@ -4,37 +4,44 @@
 // in R2, big blobs take multipart, and what a cache miss costs compared with no cache.
 // Each Worker here has fresh R2, so nothing other suites did is cached already.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { pushBlob, type Pusher } from "../harness/fixtures.ts";
+import { test as base } from "../harness/fixtures-vitest.ts";
 import { skopeoCopy } from "../harness/mirror-clients.ts";
 import { cacheKey, inR2, missingFromR2 } from "../harness/r2-cache.ts";
 import { accessLogCursor, accessLogFile, blobBytes, corruptBlob, type AccessEntry } from "../harness/registry-files.ts";
 import { startWorker, uncachedConfig, type RunningWorker } from "../harness/wrangler.ts";
 
 const harness = inject("harness");
-const dir = mkdtempSync(join(tmpdir(), "dockerdl-proxy-cache-"));
 const basicAuth = `Basic ${Buffer.from(`${harness.basicUser.username}:${harness.basicUser.password}`).toString("base64")}`;
 const basicPusher: Pusher = { url: harness.basicRegistry, authorization: () => basicAuth };
 const MIB = 1024 * 1024;
 
-let cached: RunningWorker;
-let multipart: RunningWorker;
-let uncached: RunningWorker;
+interface Workers {
+  /** With its R2 cache. */
+  cached: RunningWorker;
+  /** With its R2 cache, storing blobs above 8 MiB in parts. */
+  multipart: RunningWorker;
+  /** Without a cache: every request goes upstream. */
+  uncached: RunningWorker;
+}
 
-beforeAll(async () => {
-  const common = { upstreams: harness.upstreams, logDir: dir };
-  [cached, multipart, uncached] = await Promise.all([
-    startWorker({ ...common, name: "wrangler-cached", vars: { RATE_LIMIT: "0" }, persistDir: join(dir, "cached") }),
-    startWorker({ ...common, name: "wrangler-multipart", vars: { RATE_LIMIT: "0", R2_SINGLE_PUT_LIMIT: String(8 * MIB) }, persistDir: join(dir, "multipart") }),
-    startWorker({ ...common, name: "wrangler-uncached", vars: { RATE_LIMIT: "0" }, persistDir: join(dir, "uncached"), config: uncachedConfig(dir) }),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([cached?.stop(), multipart?.stop(), uncached?.stop()]);
+const test = base.extend<{ $file: { workers: Workers } }>({
+  workers: [
+    async ({ tempDir }, use) => {
+      const common = { upstreams: harness.upstreams, logDir: tempDir };
+      const [cached, multipart, uncached] = await Promise.all([
+        startWorker({ ...common, name: "wrangler-cached", vars: { RATE_LIMIT: "0" }, persistDir: join(tempDir, "cached") }),
+        startWorker({ ...common, name: "wrangler-multipart", vars: { RATE_LIMIT: "0", R2_SINGLE_PUT_LIMIT: String(8 * MIB) }, persistDir: join(tempDir, "multipart") }),
+        startWorker({ ...common, name: "wrangler-uncached", vars: { RATE_LIMIT: "0" }, persistDir: join(tempDir, "uncached"), config: uncachedConfig(tempDir) }),
+      ]);
+      await use({ cached, multipart, uncached });
+      await Promise.all([cached.stop(), multipart.stop(), uncached.stop()]);
+    },
+    { scope: "file" },
+  ],
 });
 
 function sha256(bytes: Uint8Array): string {
@@ -83,16 +90,16 @@ async function untilRefused(worker: RunningWorker, digest: string, times: number
 }
 
 describe("the blob and manifest cache", () => {
-  it("a second pull of an image moves zero blob bytes from upstream", async () => {
+  test("a second pull of a public image moves no blob bytes from upstream and asks it for no manifest", async ({ workers: { cached }, tempDir }) => {
     const host = new URL(cached.url).host;
     const log = accessLogCursor(accessLogFile(harness.workDir, "token"));
-    const first = await skopeoCopy(host, "test/many:v1", join(dir, "many-1"));
+    const first = await skopeoCopy(host, "test/many:v1", join(tempDir, "many-1"));
     expect(first.code, first.stderr).toBe(0);
     const cold = log.since();
     expect(blobBytes(cold)).toBeGreaterThan(0);
     await untilStored(cached, keysOfPull(cold, "docker.io", "test/many", "v1"));
     log.since();
-    const second = await skopeoCopy(host, "test/many:v1", join(dir, "many-2"));
+    const second = await skopeoCopy(host, "test/many:v1", join(tempDir, "many-2"));
     expect(second.code, second.stderr).toBe(0);
     const warm = log.since();
     expect(blobBytes(warm)).toBe(0);
@@ -100,7 +107,7 @@ describe("the blob and manifest cache", () => {
     expect(warm.filter((e) => e.path.includes("/manifests/"))).toEqual([]);
   });
 
-  it("serves ranges of a cached blob from R2 with 206 and Content-Range, like the upstream does", async () => {
+  test("serves ranges of a cached blob from R2 with 206 and Content-Range, like the upstream does", async ({ workers: { cached, uncached } }) => {
     const { digest, bytes } = await freshBlob("proxytest/range", 300_000);
     const url = (worker: string) => `${worker}/v2/basic.test/proxytest/range/blobs/${digest}`;
     const auth = { authorization: basicAuth };
@@ -124,7 +131,7 @@ describe("the blob and manifest cache", () => {
     expect(upstreamGets.length).toBe(2); // the uncached worker's two ranges
   });
 
-  it("fills the cache in the background when an uncached blob is fetched in ranges", async () => {
+  test("fills the cache in the background when an uncached blob is fetched in ranges", async ({ workers: { cached } }) => {
     const { digest, bytes } = await freshBlob("proxytest/ranged-fill", 3 * MIB);
     const url = `${cached.url}/v2/basic.test/proxytest/ranged-fill/blobs/${digest}`;
     const auth = { authorization: basicAuth };
@@ -144,7 +151,7 @@ describe("the blob and manifest cache", () => {
     expect(upstreamGets.length).toBe(0);
   });
 
-  it("never hands a cached private blob to a client that may not pull it", async () => {
+  test("never hands a cached private blob to a client that may not pull it", async ({ workers: { cached } }) => {
     const secret = harness.fixtures.find((f) => f.repository === "private/secret")!;
     const credentials = `Basic ${Buffer.from(`${harness.user.username}:${harness.user.password}`).toString("base64")}`;
     const allowed = `Bearer ${await token(cached.url, "private/secret", credentials)}`;
@@ -179,7 +186,7 @@ describe("the blob and manifest cache", () => {
     expect(manifestAnonymous.status).toBe(401);
   });
 
-  it("never stores a corrupted upstream blob, and the client sees a broken transfer", async () => {
+  test("never stores a corrupted upstream blob, and the client sees a broken transfer", async ({ workers: { cached, multipart } }) => {
     for (const [worker, size] of [[cached, 2 * MIB], [multipart, 12 * MIB]] as const) {
       const { digest } = await freshBlob("proxytest/corrupt", size);
       corruptBlob(harness.workDir, "basic", digest);
@@ -195,7 +202,7 @@ describe("the blob and manifest cache", () => {
     }
   });
 
-  it("stores blobs above the single-put limit with multipart and serves them back intact", async () => {
+  test("stores blobs above the single-put limit with multipart and serves them back intact", async ({ workers: { multipart } }) => {
     const { digest } = await freshBlob("proxytest/big", 17 * MIB + 12345);
     const url = `${multipart.url}/v2/basic.test/proxytest/big/blobs/${digest}`;
     expect(sha256((await download(url, { authorization: basicAuth })).bytes!)).toBe(digest);
@@ -208,7 +215,7 @@ describe("the blob and manifest cache", () => {
     expect(ranged.status).toBe(206);
   });
 
-  it("measures what a cache miss costs the client compared with no cache", async () => {
+  test("measures what a cache miss costs the client compared with no cache", async ({ workers: { cached, uncached } }) => {
     const size = 64 * MIB;
     const { digest } = await freshBlob("proxytest/timing", size);
     const time = async (worker: string) => {

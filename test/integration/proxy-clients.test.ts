@@ -5,7 +5,8 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { test as base } from "../harness/fixtures-vitest.ts";
 import { podman, skopeoCopy, startContainerd, type Containerd } from "../harness/mirror-clients.ts";
 import { REGISTRY_SERVICE } from "../harness/registry.ts";
 
@@ -127,16 +128,19 @@ describe("podman through the mirror", () => {
   });
 });
 
-describe("containerd with a hosts.toml mirror (?ns=)", () => {
-  let containerd: Containerd;
-  beforeAll(async () => {
-    containerd = await startContainerd();
-  });
-  afterAll(async () => {
-    await containerd?.stop();
-  });
+const test = base.extend<{ $file: { containerd: Containerd } }>({
+  containerd: [
+    async ({}, use) => {
+      const containerd = await startContainerd();
+      await use(containerd);
+      await containerd.stop();
+    },
+    { scope: "file" },
+  ],
+});
 
-  it("fetches images of several registries through the mirror, selected by ?ns=", async () => {
+describe("containerd with a hosts.toml mirror (?ns=)", () => {
+  test("fetches images of several registries through the mirror, selected by ?ns=", async ({ containerd }) => {
     const hosts = containerd.mirrorHostsDir(harness.worker!, ["docker.io", "auth.test", "basic.test"]);
     const ctr = (args: string[]) => containerd.ctr(["-n", "proxy", "content", "fetch", "--hosts-dir", hosts, ...args]);
     const multi = await ctr(["--platform", "linux/arm64", "docker.io/test/multi:v1"]);
