@@ -3,14 +3,13 @@
 // browser and can be switched, and it lays out at phone and desktop widths in both
 // languages (screenshots are kept in test-results/e2e for people to look at).
 import { join } from "node:path";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
+import { worker } from "../harness/injected.ts";
 import { openApp, typeReference, waitForServiceWorker, waitForSummary } from "./app-page.ts";
 import { test } from "./browser-test.ts";
 import { launch } from "./browser.ts";
 import { RESULTS } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 
 describe("the app shell", () => {
   test("is installable: Chromium reports no installability errors", async ({ browser, page }) => {

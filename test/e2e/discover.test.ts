@@ -7,15 +7,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, worker } from "../harness/injected.ts";
 import { clickDownload, saveWith, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { test } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS, podmanLoad } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const multi = harness.fixtures.find((f) => f.repository === "test/multi")!;
+const multi = fixtureImage("test/multi");
 
 async function resultNames(page: Page, scope = ""): Promise<string[]> {
   return page.$$eval(`${scope} .result .result-name`, (names) => names.map((n) => n.textContent ?? ""));

@@ -6,15 +6,14 @@
 // downloads with them.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { choosePlatform, clickDownload, fillCredentials, openApp, saveWith, typeReference, waitForJobEnd, waitForServiceWorker, waitForSummary } from "./app-page.ts";
 import { test as base } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const multi = harness.fixtures.find((f) => f.repository === "test/multi")!;
+const multi = fixtureImage("test/multi");
 
 const test = base.extend<{ $file: { cliFile: string } }>({
   /** What the browser's files must equal: the CLI's download of test/multi:v1 for linux/arm64/v8. */

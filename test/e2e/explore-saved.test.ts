@@ -8,13 +8,12 @@
 // tree and forgets the stale record.
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, worker } from "../harness/injected.ts";
 import { clickDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { browserTest } from "./browser-test.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const fixture = harness.fixtures.find((f) => f.repository === "test/layers")!;
+const fixture = fixtureImage("test/layers");
 const FILE = "test_layers_v1_linux_amd64.tar";
 
 interface SavedRecord {

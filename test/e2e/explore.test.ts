@@ -8,15 +8,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
+import { worker } from "../harness/injected.ts";
 import { haveUmoci, readZip, sorted, walk, type Snapshot } from "../harness/rootfs-snapshot.ts";
 import { waitForServiceWorker } from "./app-page.ts";
 import { test } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 const BASE = "test_layers_v1_linux_amd64-rootfs";
 
 async function expandAll(page: Page): Promise<void> {

@@ -4,16 +4,15 @@
 // committed and ends with a complete file that matches the CLI's and loads.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, worker } from "../harness/injected.ts";
 import { clickDownload, committedLayers, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { test as base } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
 import { startSlowProxy, type SlowProxy } from "./slow-proxy.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const many = harness.fixtures.find((f) => f.repository === "test/many")!;
+const many = fixtureImage("test/many");
 
 const test = base.extend<{ $file: { slow: SlowProxy } }>({
   slow: [

@@ -7,13 +7,13 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
 import { withOwnWorker } from "../harness/fixtures-vitest.ts";
+import { harness } from "../harness/injected.ts";
 import type { RunningWorker } from "../harness/wrangler.ts";
 import { openApp, waitForServiceWorker } from "./app-page.ts";
 import { test as base } from "./browser-test.ts";
 
-const harness = inject("harness");
 const SHELL_PREFIX = "dockerdl-shell-";
 
 /** The app shell caches in the page's origin (their names carry the SW's build id). */

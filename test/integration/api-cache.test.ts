@@ -4,13 +4,13 @@
 // within the default lifetimes are covered by the other api-*.test.ts suites; exact
 // boundaries with a controlled clock by test/unit/api-cache.test.ts.
 import { join } from "node:path";
-import { afterEach, describe, expect, inject } from "vitest";
+import { afterEach, describe, expect, } from "vitest";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import { test as base, withOwnWorker } from "../harness/fixtures-vitest.ts";
+import { harness } from "../harness/injected.ts";
 import type { RunningWorker } from "../harness/wrangler.ts";
 import { expectApiError, getJson, hubRequests } from "./api-helpers.ts";
 
-const harness = inject("harness");
 const hub = harness.hubApi;
 const TTL_SECONDS = 2;
 /** Long enough for an answer to outlive its lifetime, with room for a loaded machine. */

@@ -1,12 +1,11 @@
 // /api/search, /api/popular and docker search's /v1/search through the real Worker
 // (wrangler dev) against the fake Hub: result shapes, paging, badges, and that answers
 // are cached (repeats within the lifetime never reach Hub).
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { harness, worker } from "../harness/injected.ts";
 import type { PopularAnswer, SearchAnswer } from "../../shared/seed-api.ts";
 import { getJson, hubRequests, postJson } from "./api-helpers.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 const hub = harness.hubApi;
 
 describe("/api/search", () => {

@@ -5,15 +5,15 @@
 // the final name; a resumed run fetches only what was not yet safely written.
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
 import { pushFixtures } from "../harness/fixtures.ts";
 import { test as base } from "../harness/fixtures-vitest.ts";
 import { buildImage, noise } from "../harness/image-builder.ts";
+import { harness } from "../harness/injected.ts";
 import { podmanLoad } from "../harness/podman.ts";
 import { startRelay, type Relay } from "../harness/relay.ts";
 import { hostOf, runCli, startCli } from "./cli-helpers.ts";
 
-const harness = inject("harness");
 const { username, password } = harness.basicUser;
 // Random content: gzip cannot shrink it, so layer sizes are what they look like.
 const image = buildImage({

@@ -6,15 +6,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
 import { pushBlob, type Pusher } from "../harness/fixtures.ts";
 import { test as base } from "../harness/fixtures-vitest.ts";
+import { fixtureImage, harness } from "../harness/injected.ts";
 import { skopeoCopy } from "../harness/mirror-clients.ts";
 import { cacheKey, inR2, missingFromR2 } from "../harness/r2-cache.ts";
 import { accessLogCursor, accessLogFile, blobBytes, corruptBlob, type AccessEntry } from "../harness/registry-files.ts";
 import { startWorker, uncachedConfig, type RunningWorker } from "../harness/wrangler.ts";
 
-const harness = inject("harness");
 const basicAuth = `Basic ${Buffer.from(`${harness.basicUser.username}:${harness.basicUser.password}`).toString("base64")}`;
 const basicPusher: Pusher = { url: harness.basicRegistry, authorization: () => basicAuth };
 const MIB = 1024 * 1024;
@@ -152,7 +152,7 @@ describe("the blob and manifest cache", () => {
   });
 
   test("never hands a cached private blob to a client that may not pull it", async ({ workers: { cached } }) => {
-    const secret = harness.fixtures.find((f) => f.repository === "private/secret")!;
+    const secret = fixtureImage("private/secret");
     const credentials = `Basic ${Buffer.from(`${harness.user.username}:${harness.user.password}`).toString("base64")}`;
     const allowed = `Bearer ${await token(cached.url, "private/secret", credentials)}`;
     const manifestResponse = await fetch(`${cached.url}/v2/private/secret/manifests/v1`, { headers: { authorization: allowed } });

@@ -4,11 +4,11 @@
 // upstream plays the misbehaving registry.
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { describe, expect, inject } from "vitest";
+import { describe, expect, } from "vitest";
 import { test as base, withOwnWorker } from "../harness/fixtures-vitest.ts";
+import { harness } from "../harness/injected.ts";
 import type { RunningWorker } from "../harness/wrangler.ts";
 
-const harness = inject("harness");
 const BLOB = `sha256:${"ab".repeat(32)}`;
 
 /** The misbehaving registry: rate-limits /v2/limited/ (with an HTML page), redirects /v2/redirect/ to a file: URL. */
