@@ -165,7 +165,7 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     { name: "an unknown option", args: ["ubuntu", "--frobnicate"], code: 2, message: /frobnicate/, hint: /--help/ },
   ];
   refusals.forEach((r, i) => {
-    it(`${r.name}`, async () => {
+    it(`refuses ${r.name}: exit status ${r.code}, the error${r.hint ? " and a hint" : ""} on stderr, no file`, async () => {
       const dir = join(workDir, `refusal-${i}`);
       const result = await runCli(["pull", ...r.args, "-o", join(dir, "out.tar")], { cwd: workDir, ...(r.stdin === undefined ? {} : { stdin: r.stdin }) });
       expect(result.code).toBe(r.code);
@@ -179,7 +179,7 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     });
   });
 
-  it("prints help", async () => {
+  it("prints its usage for --help and exits 0", async () => {
     const result = await runCli(["--help"], { cwd: workDir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("dockerdl pull <image> [options]");

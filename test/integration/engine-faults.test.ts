@@ -120,7 +120,7 @@ describe("engine faults through a relay in front of the real registry", { timeou
     expect(existsSync(`${run.output}.part`)).toBe(true);
   });
 
-  test("rides out a burst of 503s", async ({ relay, tempDir }) => {
+  test("completes despite a burst of 503s on the config and the layers, retrying each", async ({ relay, tempDir }) => {
     // Two on the config (the registry client's retries), four on the layers (the engine's).
     let config = 0;
     let layers = 0;
@@ -135,7 +135,7 @@ describe("engine faults through a relay in front of the real registry", { timeou
     await expectLoads(relay, run.output);
   });
 
-  test("waits as long as a 429's Retry-After says, then continues", async ({ relay, tempDir }) => {
+  test("waits as long as a 429's Retry-After says, then completes", async ({ relay, tempDir }) => {
     relay.fault = once(big.digest, { kind: "status", status: 429, retryAfter: "1" });
     const started = Date.now();
     const run = await pull(relay, tempDir);

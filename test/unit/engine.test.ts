@@ -48,7 +48,7 @@ describe("downloadArchive into a random-access sink", () => {
     expect(result.fetchedBytes).toBe(400_000); // nothing fetched twice
   });
 
-  it("retries 5xx bursts and 429 (after Retry-After)", async () => {
+  it("retries bursts of 503 and 429, waiting as long as Retry-After says", async () => {
     const { image: img, blobs } = image([150_000, 150_000]);
     const plan = planImageArchive([img]);
     const sink = memorySink(plan.totalSize, true);
@@ -67,7 +67,7 @@ describe("downloadArchive into a random-access sink", () => {
     await expect(download).rejects.toMatchObject({ code: "UPSTREAM", message: expect.stringContaining("registry answered 503 (gave up after 4 attempts)") });
   });
 
-  it("fails at once on an error that will not go away", async () => {
+  it("fails at once, without retrying, on an error that will not go away (404)", async () => {
     const { image: img, blobs } = image([10_000, 10_000]);
     const plan = planImageArchive([img]);
     const source = memorySource(blobs, () => "404");
