@@ -3,26 +3,16 @@
 // browser and can be switched, and it lays out at phone and desktop widths in both
 // languages (screenshots are kept in test-results/e2e for people to look at).
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, } from "vitest";
+import { worker } from "../harness/injected.ts";
 import { openApp, typeReference, waitForServiceWorker, waitForSummary } from "./app-page.ts";
-import { launch, type Browser } from "./browser.ts";
+import { test } from "./browser-test.ts";
+import { launch } from "./browser.ts";
 import { RESULTS } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 
 describe("the app shell", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  it("is installable: Chromium reports no installability errors", async () => {
-    const page = await browser.newPage();
+  test("is installable: Chromium reports no installability errors", async ({ browser, page }) => {
     await openApp(page, worker);
     await waitForServiceWorker(page);
     const cdp = await browser.context.newCDPSession(page);
@@ -31,23 +21,18 @@ describe("the app shell", () => {
     await cdp.detach();
   });
 
-  it("opens offline from the service worker's cache", async () => {
-    const page = await browser.newPage();
+  test("opens offline from the service worker's cache, saying it is offline", async ({ browser, page, onTestFinished }) => {
     await openApp(page, worker);
     await waitForServiceWorker(page);
     await browser.context.setOffline(true);
-    try {
-      await page.reload();
-      await page.waitForSelector("#reference");
-      expect(await page.textContent("h1")).toBe("dockerdl");
-      await page.waitForSelector(".offline");
-    } finally {
-      await browser.context.setOffline(false);
-    }
+    onTestFinished(() => browser.context.setOffline(false));
+    await page.reload();
+    await page.waitForSelector("#reference");
+    expect(await page.textContent("h1")).toBe("dockerdl");
+    await page.waitForSelector(".offline");
   });
 
-  it("switches between English and Simplified Chinese and lays out at 390 and 1280 px", async () => {
-    const page = await browser.newPage();
+  test("switches between English and Simplified Chinese and lays out at 390 and 1280 px", async ({ browser, page }) => {
     await openApp(page, worker);
     await typeReference(page, "test/multi:v1");
     await waitForSummary(page);
@@ -66,15 +51,12 @@ describe("the app shell", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("starts in Chinese when the browser prefers it", async () => {
+  test("starts in Chinese when the browser prefers it", async ({ onTestFinished }) => {
     const zh = await launch({ locale: "zh-CN" });
-    try {
-      const page = await zh.newPage();
-      await openApp(page, worker);
-      expect(await page.textContent("label[for=reference]")).toBe("镜像");
-      expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
-    } finally {
-      await zh.close();
-    }
+    onTestFinished(() => zh.close());
+    const page = await zh.newPage();
+    await openApp(page, worker);
+    expect(await page.textContent("label[for=reference]")).toBe("镜像");
+    expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
   });
 });

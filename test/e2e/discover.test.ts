@@ -7,14 +7,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, worker } from "../harness/injected.ts";
 import { clickDownload, saveWith, waitForJobEnd, waitForSummary } from "./app-page.ts";
-import { launch, readOpfsFile, type Browser } from "./browser.ts";
+import { test } from "./browser-test.ts";
+import { readOpfsFile } from "./browser.ts";
 import { RESULTS, podmanLoad } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const multi = harness.fixtures.find((f) => f.repository === "test/multi")!;
+const multi = fixtureImage("test/multi");
 
 async function resultNames(page: Page, scope = ""): Promise<string[]> {
   return page.$$eval(`${scope} .result .result-name`, (names) => names.map((n) => n.textContent ?? ""));
@@ -34,22 +34,7 @@ async function layOut(page: Page, name: string): Promise<void> {
 }
 
 describe("finding an image and downloading it from its page", () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  it("searches as you type, opens a result, and downloads the tag and platform picked there", async () => {
-    const page = await browser.newPage();
-    const dialogs: string[] = [];
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+  test("searches once typing pauses, opens a result, and downloads the tag and platform picked there", async ({ browser, page, dialogs }) => {
     const searches: string[] = [];
     page.on("request", (request) => {
       if (request.url().includes("/api/search")) searches.push(new URL(request.url()).searchParams.get("q") ?? "");
@@ -112,13 +97,7 @@ describe("finding an image and downloading it from its page", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("renders a hostile README as text: no script runs, no javascript: or data: link, no image loads", async () => {
-    const page = await browser.newPage();
-    const dialogs: string[] = [];
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+  test("renders a hostile README as text: no script runs, no javascript: or data: link, no image loads", async ({ browser, page, dialogs }) => {
     const outside: string[] = [];
     page.on("request", (request) => {
       if (!request.url().startsWith(worker)) outside.push(request.url());
@@ -126,7 +105,8 @@ describe("finding an image and downloading it from its page", () => {
     await page.goto(`${worker}/#/image?image=mallory/readme`);
     await page.waitForSelector(".md h3:text-is('Hostile readme')");
     expect(await page.textContent(".md strong")).toBe("bold");
-    // Give anything that might fire (onerror, onload) the chance to.
+    // Deliberate: a script that does not run sends no event to wait for, so give anything
+    // that might fire (onerror, onload) the time to before checking that nothing did.
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
     expect(await page.locator(".md script, .md img, .md iframe, .md svg, .md [onerror], .md [onload]").count()).toBe(0);
@@ -140,8 +120,7 @@ describe("finding an image and downloading it from its page", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("pages results with “Show more”, says when nothing matches, and speaks Chinese", async () => {
-    const page = await browser.newPage();
+  test("pages results with “Show more”, says when nothing matches, and speaks Chinese", async ({ browser, page }) => {
     await page.goto(`${worker}/#/search?q=webapp`);
     await page.waitForFunction(() => document.querySelector("#discover-status")?.textContent?.startsWith("Showing"));
     expect(await statusText(page)).toBe("Showing 25 of 30 results for “webapp”");
@@ -165,8 +144,7 @@ describe("finding an image and downloading it from its page", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("puts the named tag first, pages and filters tags, and explains an unknown image", async () => {
-    const page = await browser.newPage();
+  test("puts the named tag first, pages and filters tags, and explains an unknown image", async ({ page }) => {
     await page.goto(`${worker}/#/image?image=ubuntu:22.04`);
     await page.waitForSelector(".image-head h2:text-is('ubuntu')");
     expect(await page.getAttribute("tbody[data-tag]", "data-tag")).toBe("22.04");

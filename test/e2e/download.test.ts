@@ -6,30 +6,29 @@
 // downloads with them.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { choosePlatform, clickDownload, fillCredentials, openApp, saveWith, typeReference, waitForJobEnd, waitForServiceWorker, waitForSummary } from "./app-page.ts";
-import { launch, readOpfsFile, type Browser } from "./browser.ts";
+import { test as base } from "./browser-test.ts";
+import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const multi = harness.fixtures.find((f) => f.repository === "test/multi")!;
+const multi = fixtureImage("test/multi");
+
+const test = base.extend<{ $file: { cliFile: string } }>({
+  /** What the browser's files must equal: the CLI's download of test/multi:v1 for linux/arm64/v8. */
+  cliFile: [
+    async ({}, use) => {
+      const file = join(RESULTS, "cli-multi-arm64.tar");
+      await cliPull(worker, "test/multi:v1", "linux/arm64/v8", file);
+      await use(file);
+    },
+    { scope: "file" },
+  ],
+});
 
 describe("downloading an image in the browser", () => {
-  let browser: Browser;
-  let cliFile: string;
-
-  beforeAll(async () => {
-    browser = await launch();
-    cliFile = join(RESULTS, "cli-multi-arm64.tar");
-    await cliPull(worker, "test/multi:v1", "linux/arm64/v8", cliFile);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  it("offers only the index's real platforms and saves a non-default one through File System Access", async () => {
-    const page = await browser.newPage();
+  test("offers only the index's real platforms and saves a non-default one through File System Access, as the CLI does", async ({ browser, page, cliFile }) => {
     await openApp(page, worker);
     await typeReference(page, "test/multi:v1");
     const offered = await choosePlatform(page, "linux/arm64/v8");
@@ -50,8 +49,7 @@ describe("downloading an image in the browser", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("saves the same image through the service worker's streamed download", async () => {
-    const page = await browser.newPage();
+  test("saves the same image through the service worker's streamed download, as the CLI does", async ({ browser, page, cliFile }) => {
     await openApp(page, worker);
     await waitForServiceWorker(page);
     await typeReference(page, "test/multi:v1");
@@ -71,8 +69,7 @@ describe("downloading an image in the browser", () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it("says a single-platform image is for one platform only", async () => {
-    const page = await browser.newPage();
+  test("says a single-platform image is for one platform only, offering no choice", async ({ page }) => {
     await openApp(page, worker);
     await typeReference(page, "test/single:v1");
     const single = await page.waitForSelector("[data-testid=single-platform]", { timeout: 20_000 });
@@ -80,8 +77,7 @@ describe("downloading an image in the browser", () => {
     expect(await page.$("select[name=platform]")).toBeNull();
   });
 
-  it("suggests the repository's tags as the reference is typed, a private one's once signed in", async () => {
-    const page = await browser.newPage();
+  test("suggests the repository's tags as the reference is typed, a private one's once signed in", async ({ page }) => {
     await openApp(page, worker);
     await typeReference(page, "test/multi:v1");
     await page.waitForSelector("#tag-suggestions option[value='test/multi:v1']", { state: "attached", timeout: 20_000 });
@@ -90,8 +86,7 @@ describe("downloading an image in the browser", () => {
     await page.waitForSelector("#tag-suggestions option[value='private/secret:v1']", { state: "attached", timeout: 20_000 });
   });
 
-  it("explains a malformed reference as it is typed, with the shared parser's words", async () => {
-    const page = await browser.newPage();
+  test("explains a malformed reference as it is typed, with the shared parser's words", async ({ page }) => {
     await openApp(page, worker);
     await typeReference(page, "Ubuntu:22.04");
     const error = await page.waitForSelector("#reference-error");
@@ -99,8 +94,7 @@ describe("downloading an image in the browser", () => {
     expect(await page.getAttribute("#reference", "aria-invalid")).toBe("true");
   });
 
-  it("refuses a private image without credentials, saying what to do, and downloads it with them", async () => {
-    const page = await browser.newPage();
+  test("refuses a private image without credentials, saying what to do, downloads it with them, and forgets them on request", async ({ browser, page }) => {
     await openApp(page, worker);
     await typeReference(page, "private/secret:v1");
     const refusal = await page.waitForSelector(".lookup .error", { timeout: 20_000 });

@@ -8,13 +8,12 @@
 // tree and forgets the stale record.
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, worker } from "../harness/injected.ts";
 import { clickDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
-import { launch, type Browser } from "./browser.ts";
+import { browserTest } from "./browser-test.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const fixture = harness.fixtures.find((f) => f.repository === "test/layers")!;
+const fixture = fixtureImage("test/layers");
 const FILE = "test_layers_v1_linux_amd64.tar";
 
 interface SavedRecord {
@@ -104,25 +103,29 @@ async function clearLayerCache(page: Page): Promise<void> {
   });
 }
 
+/** The service worker is kept out, so the context sees the workers' requests too. */
+const test = browserTest({ serviceWorkers: "block" }).extend<{ $file: { blobRequests: string[] } }>({
+  /** Every layer blob URL requested since the test last emptied the list, page and workers alike. */
+  blobRequests: [
+    async ({ browser }, use) => {
+      const blobRequests: string[] = [];
+      browser.context.on("request", (request) => {
+        if (/\/v2\/.+\/blobs\/sha256:/.test(request.url())) blobRequests.push(request.url());
+      });
+      await use(blobRequests);
+    },
+    { scope: "file" },
+  ],
+});
+
+/** How many of `requests` fetched one of the layers `digests`. */
+function layerFetches(requests: string[], digests: string[]): number {
+  return requests.filter((url) => digests.some((d) => url.endsWith(`/blobs/${d}`))).length;
+}
+
+// The tests run in order on the file's one page: each starts where the one before left it.
 describe("the explorer reads layers from an image file saved in this browser", () => {
-  let browser: Browser;
-  let page: Page;
-  /** Every layer blob URL requested, page and workers alike (the service worker is kept out). */
-  const blobRequests: string[] = [];
-  const layerFetches = (digests: string[]) => blobRequests.filter((url) => digests.some((d) => url.endsWith(`/blobs/${d}`))).length;
-
-  beforeAll(async () => {
-    browser = await launch({ serviceWorkers: "block" });
-    browser.context.on("request", (request) => {
-      if (/\/v2\/.+\/blobs\/sha256:/.test(request.url())) blobRequests.push(request.url());
-    });
-    page = await browser.newPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  it("browses a downloaded image without fetching any layer again, naming the saved file", async () => {
+  test("browses a downloaded image without fetching any layer again, naming the saved file", async ({ page, blobRequests }) => {
     await downloadThroughFileSystemAccess(page);
     const [record] = await savedRecords(page);
     expect(record).toMatchObject({ fileName: FILE, complete: true });
@@ -130,13 +133,13 @@ describe("the explorer reads layers from an image file saved in this browser", (
     expect(record.verified.sort()).toEqual(record.layers.map((l) => l.digest).sort());
     // The download itself fetched every layer: the counting sees the workers' requests.
     const digests = record.layers.map((l) => l.digest);
-    expect(layerFetches(digests)).toBeGreaterThanOrEqual(fixture.layerCount);
+    expect(layerFetches(blobRequests, digests)).toBeGreaterThanOrEqual(fixture.layerCount);
 
     await clearLayerCache(page);
     blobRequests.length = 0;
     const counts = await browse(page);
     expect(counts).toEqual({ fetched: 0, saved: fixture.layerCount, cached: 0 });
-    expect(layerFetches(digests)).toBe(0);
+    expect(layerFetches(blobRequests, digests)).toBe(0);
     const layers = await layerRows(page);
     expect(layers.map((l) => l.digest).sort()).toEqual([...digests].sort());
     for (const layer of layers) {
@@ -146,7 +149,7 @@ describe("the explorer reads layers from an image file saved in this browser", (
     await checkTree(page);
   });
 
-  it("falls back to the network when the saved file was changed, and forgets it", async () => {
+  test("falls back to the network when the saved file was changed, and forgets it", async ({ page, blobRequests }) => {
     const [record] = await savedRecords(page);
     // Same size, wrong bytes: garbage in the middle of every layer.
     await page.evaluate(async ({ name, layers }) => {
@@ -173,13 +176,13 @@ describe("the explorer reads layers from an image file saved in this browser", (
     blobRequests.length = 0;
     const counts = await browse(page);
     expect(counts).toMatchObject({ fetched: fixture.layerCount, saved: 0 });
-    expect(layerFetches(record.layers.map((l) => l.digest))).toBeGreaterThanOrEqual(fixture.layerCount);
+    expect(layerFetches(blobRequests, record.layers.map((l) => l.digest))).toBeGreaterThanOrEqual(fixture.layerCount);
     expect((await layerRows(page)).map((l) => l.source)).toEqual(Array(fixture.layerCount).fill("network"));
     await checkTree(page);
     expect(await savedRecords(page)).toEqual([]);
   });
 
-  it("falls back to the network when the saved file was truncated", async () => {
+  test("falls back to the network when the saved file was truncated", async ({ browser, page, blobRequests }) => {
     await downloadThroughFileSystemAccess(page);
     const [record] = await savedRecords(page);
     expect(record).toMatchObject({ fileName: FILE, complete: true });
@@ -195,7 +198,7 @@ describe("the explorer reads layers from an image file saved in this browser", (
 
     const counts = await browse(page);
     expect(counts).toMatchObject({ fetched: fixture.layerCount, saved: 0 });
-    expect(layerFetches(record.layers.map((l) => l.digest))).toBeGreaterThanOrEqual(fixture.layerCount);
+    expect(layerFetches(blobRequests, record.layers.map((l) => l.digest))).toBeGreaterThanOrEqual(fixture.layerCount);
     await checkTree(page);
     expect(await savedRecords(page)).toEqual([]);
     expect(browser.errors).toEqual([]);

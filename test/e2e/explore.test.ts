@@ -5,20 +5,17 @@
 // picker and through the service worker's stream. Everything is compared with what
 // `umoci unpack` makes of the same image.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { whiteoutLayers } from "../harness/fixtures.ts";
-import { buildImage } from "../harness/image-builder.ts";
-import { haveUmoci, readZip, sorted, umociUnpack, walk, type Snapshot } from "../harness/rootfs-snapshot.ts";
+import { describe, expect, } from "vitest";
+import { worker } from "../harness/injected.ts";
+import { haveUmoci, readZip, sorted, walk, type Snapshot } from "../harness/rootfs-snapshot.ts";
 import { waitForServiceWorker } from "./app-page.ts";
-import { launch, readOpfsFile, type Browser } from "./browser.ts";
+import { test } from "./browser-test.ts";
+import { readOpfsFile } from "./browser.ts";
 import { RESULTS } from "./files.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 const BASE = "test_layers_v1_linux_amd64-rootfs";
 
 async function expandAll(page: Page): Promise<void> {
@@ -57,25 +54,9 @@ async function savedTo(page: Page, fileName: string): Promise<{ fetched: string 
   return { fetched: await row.getAttribute("data-fetched") };
 }
 
+// The tests run in order on the file's one page: each starts where the one before left it.
 describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
-  let browser: Browser;
-  let page: Page;
-  let work: string;
-  let expected: Snapshot;
-
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), "dockerdl-explore-e2e-"));
-    const image = buildImage({ oci: true, layers: whiteoutLayers() });
-    expected = walk(umociUnpack(work, image));
-    browser = await launch();
-    page = await browser.newPage();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
-
-  it("reads the layers and shows the merged tree, whiteouts applied, with modes, links and layers", async () => {
+  test("reads the layers and shows the merged tree, whiteouts applied, with modes, links and layers, as umoci unpacks it", async ({ page, layersUnpacked: { expected } }) => {
     await page.goto(`${worker}/#/explore`);
     await page.fill("#explore-reference", "test/layers:v1");
     await page.waitForSelector("[data-testid=explore-single-platform]", { timeout: 20_000 });
@@ -110,7 +91,7 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
     expect(sorted(fromTree)).toEqual(sorted(withoutContent));
   });
 
-  it("finds a file by path and shows it with its folders", async () => {
+  test("finds a file by path and shows it with its folders", async ({ page }) => {
     await page.fill("#explore-search", "fresh");
     await page.waitForSelector("[data-testid=search-results] li[data-path='var/cache/fresh.txt']");
     const paths = await page.$$eval("[data-testid=search-results] li", (items) => items.map((li) => (li as HTMLElement).dataset.path));
@@ -120,20 +101,20 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
     await page.waitForSelector("[data-testid=tree]");
   });
 
-  it("extracts one file, a hardlinked file and a folder", async () => {
+  test("extracts one file, a hardlinked file and a folder, each with umoci's content", async ({ page, tempDir, layersUnpacked: { expected } }) => {
     const osRelease = await download(page, () => page.click("button[aria-label='Download etc/os-release']"), "explore-os-release");
     expect(osRelease.toString()).toBe("NAME=fixture\nVERSION=2\n");
     const hard = await download(page, () => page.click("button[aria-label='Download usr/bin/tool-hard']"), "explore-tool-hard");
     expect(hard.toString()).toBe("#!/bin/sh\necho tool v2\n");
     const zip = await download(page, () => page.click("button[aria-label='Download the folder opt as a ZIP']"), "explore-opt.zip");
-    const file = join(work, "opt.zip");
+    const file = join(tempDir, "opt.zip");
     writeFileSync(file, zip);
     const entries = readZip(file);
     expect(Object.keys(entries).sort()).toEqual(["opt", "opt/app", "opt/app/new.txt"]);
     expect(entries["opt/app/new.txt"].sha256).toBe(expected["opt/app/new.txt"].sha256);
   });
 
-  it("exports the flattened filesystem as a ZIP through the save picker, from cached layers", async () => {
+  test("exports the flattened filesystem as a ZIP through the save picker, from cached layers", async ({ page, layersUnpacked: { expected } }) => {
     await page.click("[data-testid=export-zip]");
     const { fetched } = await savedTo(page, `${BASE}.zip`);
     expect(fetched).toBe("0");
@@ -144,13 +125,13 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
     if (existsSync("/usr/bin/unzip")) execFileSync("unzip", ["-tq", file], { stdio: "pipe" });
   });
 
-  it("exports it as a tar, through the picker and through the service worker's stream", async () => {
+  test("exports it as a tar, through the picker and through the service worker's stream, the same bytes both ways", async ({ page, tempDir, layersUnpacked: { expected } }) => {
     await page.click("[data-testid=export-tar]");
     await savedTo(page, `${BASE}.tar`);
     const tar = await readOpfsFile(page, `${BASE}.tar`);
     const file = join(RESULTS, "explore-rootfs.tar");
     writeFileSync(file, tar);
-    const out = join(work, "from-tar");
+    const out = join(tempDir, "from-tar");
     mkdirSync(out);
     execFileSync("tar", ["-xpf", file, "-C", out, "--no-same-owner"], { stdio: "pipe" });
     expect(sorted(walk(out))).toEqual(sorted(expected));
@@ -166,7 +147,7 @@ describe.skipIf(!haveUmoci)("exploring an image's files in the browser", () => {
     await savedTo(page, `${BASE}.tar`);
   });
 
-  it("lays out at 390 and 1280 px without console errors", async () => {
+  test("lays out at 390 and 1280 px without console errors", async ({ browser, page }) => {
     await page.fill("#explore-search", "");
     await page.waitForSelector("[data-testid=tree] li[data-path='var/cache/fresh.txt']");
     for (const width of [390, 1280]) {

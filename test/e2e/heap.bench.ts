@@ -82,7 +82,7 @@ try {
       const { metrics } = (await cdp.send("Performance.getMetrics")) as { metrics: { name: string; value: number }[] };
       pageMax = Math.max(pageMax, metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? 0);
       workerMax = Math.max(workerMax, (await workerHeap()) ?? 0);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 500)); // the sampling period, not a wait
     }
   })();
   const started = Date.now();

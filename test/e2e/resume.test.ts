@@ -4,51 +4,46 @@
 // committed and ends with a complete file that matches the CLI's and loads.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, } from "vitest";
+import { fixtureImage, worker } from "../harness/injected.ts";
 import { clickDownload, committedLayers, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
-import { launch, readOpfsFile, type Browser } from "./browser.ts";
+import { test as base } from "./browser-test.ts";
+import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
 import { startSlowProxy, type SlowProxy } from "./slow-proxy.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-const many = harness.fixtures.find((f) => f.repository === "test/many")!;
+const many = fixtureImage("test/many");
+
+const test = base.extend<{ $file: { slow: SlowProxy } }>({
+  slow: [
+    async ({}, use) => {
+      const slow = await startSlowProxy(worker, 700);
+      await use(slow);
+      await slow.close();
+    },
+    { scope: "file" },
+  ],
+});
 
 describe("an interrupted download", () => {
-  let browser: Browser;
-  let slow: SlowProxy;
-
-  beforeAll(async () => {
-    slow = await startSlowProxy(worker, 700);
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await slow?.close();
-  });
-
-  it("is offered after a reload and resumes where its last commit left it", async () => {
-    const page = await browser.newPage();
+  test("is offered after a reload and resumes where its last commit left it, fetching only the layers not committed", async ({ browser, page, slow }) => {
     await openApp(page, slow.url);
     await typeReference(page, "test/many:v1");
     await waitForSummary(page);
     await clickDownload(page);
 
-    let committed = 0;
-    for (let i = 0; i < 150 && committed < 5; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      committed = await committedLayers(page);
-    }
-    expect(committed).toBeGreaterThanOrEqual(5);
-    expect(committed).toBeLessThan(many.layerCount);
+    await expect.poll(() => committedLayers(page), { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(5);
+    expect(await committedLayers(page)).toBeLessThan(many.layerCount);
 
+    // The old page's workers (the download engine among them) are gone once they close;
+    // until then they may still commit layers.
+    const closed = Promise.all(page.workers().map((worker) => new Promise((resolve) => worker.once("close", resolve))));
     await page.reload();
     slow.delayMs = 0;
     const resume = await page.waitForSelector("[data-unfinished] button.primary", { timeout: 15_000 });
-    // What the file holds durably now (the old page's worker may have committed more
-    // since the check above); requests the dying worker still had in flight settle first.
-    await new Promise((r) => setTimeout(r, 1000));
-    committed = await committedLayers(page);
+    await closed;
+    // What the file holds durably now, which the resume must not fetch again.
+    const committed = await committedLayers(page);
     const requestsBefore = slow.blobRequests.length;
     await resume.click();
     expect(await waitForJobEnd(page)).toBe("done");

@@ -31,6 +31,7 @@ export async function startSlowProxy(target: string, delayMs: number): Promise<S
       out.on("error", () => res.destroy());
       req.pipe(out);
     };
+    // Deliberate: holding blob requests back is what gives the download a middle to reload in.
     if (isBlob) setTimeout(forward, proxy.delayMs);
     else forward();
   });

@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitUntil } from "./net.ts";
 import { startProcess, type Started } from "./processes.ts";
 
 export interface RunResult {
@@ -62,13 +63,13 @@ export async function startContainerd(): Promise<Containerd> {
     "[metrics]", `  address = ""`,
   ].join("\n") + "\n");
   const process: Started = startProcess("containerd", "containerd", ["--config", config], { logDir: dir });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const probe = await run("ctr", ["-a", socket, "version"], 5000);
-    if (probe.code === 0) break;
-    if (Date.now() > deadline) throw new Error(`containerd did not start (see ${process.logFile}): ${probe.stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let probe: RunResult | undefined;
+  await waitUntil(
+    async () => (probe = await run("ctr", ["-a", socket, "version"], 5000)).code === 0,
+    15_000,
+    () => `containerd did not start (see ${process.logFile}): ${probe?.stderr ?? ""}`,
+    200,
+  );
   return {
     socket,
     mirrorHostsDir(mirror, registries) {

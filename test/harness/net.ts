@@ -1,5 +1,6 @@
 // Loopback networking helpers for the harness: free ports and readiness waits.
 import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -14,19 +15,34 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `url` until it answers with any HTTP status, or fails after `timeoutMs`. */
-export async function waitForHttp(url: string, timeoutMs: number, describe: () => string = () => ""): Promise<void> {
+/**
+ * Asks `ready` every `intervalMs` until it says yes, or fails after `timeoutMs` with
+ * `failure()` (which sees the last error `ready` threw). The harness's own poll: it
+ * also runs outside tests (global set-up, `npm run harness`), where expect.poll can't.
+ */
+export async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, failure: (lastError: unknown) => string, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await response.body?.cancel();
-      return;
+      if (await ready()) return;
     } catch (error) {
       lastError = error;
-      await new Promise((r) => setTimeout(r, 100));
     }
+    await sleep(intervalMs);
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms (${String(lastError)}) ${describe()}`);
+  throw new Error(failure(lastError));
+}
+
+/** Polls `url` until it answers with any HTTP status, or fails after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs: number, describe: () => string = () => ""): Promise<void> {
+  await waitUntil(
+    async () => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.body?.cancel();
+      return true;
+    },
+    timeoutMs,
+    (lastError) => `${url} did not answer within ${timeoutMs} ms (${String(lastError)}) ${describe()}`,
+  );
 }

@@ -192,6 +192,7 @@ function write(res: ServerResponse, data: Buffer): Promise<void> {
   });
 }
 
+/** Deliberate: the network time the relay simulates (latency, a bandwidth limit), not a wait for an effect. */
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

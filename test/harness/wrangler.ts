@@ -20,6 +20,8 @@ export interface WorkerOptions {
 export interface RunningWorker {
   url: string;
   process: Started;
+  /** The snapshot of dist/ it serves (see workerConfig); absent when the caller gave its own config. */
+  assets?: string;
   stop(): Promise<void>;
 }
 
@@ -72,13 +74,15 @@ export function uncachedConfig(dir: string): string {
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const port = await freePort();
-  const config = options.config ?? workerConfig(join(options.logDir, `worker-${port}`));
+  const configDir = join(options.logDir, `worker-${port}`);
+  const config = options.config ?? workerConfig(configDir);
   const process = startProcess(options.name ?? "wrangler", join(root, "node_modules", ".bin", "wrangler"), wranglerArgs(port, { ...options, config }), {
     cwd: root,
     logDir: options.logDir,
-    env: { ...globalThis.process.env, ...OFFLINE_ENV, CI: "true" },
+    // The local explorer API lets tests look into the Worker's local R2 (see r2-cache.ts).
+    env: { ...globalThis.process.env, ...OFFLINE_ENV, CI: "true", X_LOCAL_EXPLORER: "true" },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/v2/`, 60_000, () => `(see ${process.logFile})`);
-  return { url, process, stop: () => process.stop() };
+  return { url, process, ...(options.config ? {} : { assets: join(configDir, "assets") }), stop: () => process.stop() };
 }

@@ -5,16 +5,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import { pushImage } from "../harness/fixtures.ts";
 import { buildImage, noise } from "../harness/image-builder.ts";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { corruptBlob } from "../harness/registry-files.ts";
 import { REGISTRY_SERVICE } from "../harness/registry.ts";
 import { expectApiError, getJson, postJson } from "./api-helpers.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 const dir = mkdtempSync(join(tmpdir(), "dockerdl-api-download-"));
 
 const stores: string[] = [];
@@ -54,7 +53,7 @@ describe("/api/download", () => {
     expect(headers["content-type"]).toBe("application/x-tar");
     expect(Number(headers["content-length"])).toBe(statSync(file).size);
     expect(headers["content-disposition"]).toBe('attachment; filename="test_multi_v1_linux_arm64_v8.tar"');
-    expect(headers["x-image-digest"]).toBe(harness.fixtures.find((f) => f.repository === "test/multi")!.platforms["linux/arm64/v8"]);
+    expect(headers["x-image-digest"]).toBe(fixtureImage("test/multi").platforms["linux/arm64/v8"]);
     expect(podmanLoad(file)).toContain("test/multi:v1");
   });
 
@@ -91,15 +90,8 @@ describe("/api/download", () => {
     corruptBlob(harness.workDir, "token", image.layers[0].digest);
 
     const file = join(dir, "corrupt.tar");
-    let failure: { status: number | null; stderr: string } | undefined;
-    try {
-      curlDownload(`${worker}/api/download?image=${repository}:v1`, file);
-    } catch (error) {
-      const e = error as { status: number | null; stderr: Buffer | string };
-      failure = { status: e.status, stderr: String(e.stderr) };
-    }
     // curl's exit 18: the body ended before Content-Length.
-    expect(failure?.status, failure?.stderr).toBe(18);
+    expect(() => curlDownload(`${worker}/api/download?image=${repository}:v1`, file)).toThrow(expect.objectContaining({ status: 18 }));
     // What arrived stops inside the layer: manifest.json, which comes after the blobs, is absent.
     const listing = spawnSync("tar", ["-tf", file], { encoding: "utf8" });
     expect(listing.status).not.toBe(0);

@@ -1,16 +1,11 @@
 // /api/image-details through the real Worker: Docker Hub images from the fake Hub
 // (description, counts, tags with per-platform sizes and digests that match the images
 // in the harness registry), and images on another registry from the registry itself.
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import type { ImageDetails } from "../../shared/seed-api.ts";
 import { expectApiError, getJson, hubRequests, postJson } from "./api-helpers.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
-
-function fixture(repository: string) {
-  return harness.fixtures.find((f) => f.repository === repository)!;
-}
 
 /** Layer bytes of one platform manifest, read from the registry through the Worker. */
 async function layerBytes(repository: string, digest: string): Promise<number> {
@@ -22,9 +17,20 @@ async function layerBytes(repository: string, digest: string): Promise<number> {
   return manifest.layers.reduce((sum, l) => sum + l.size, 0);
 }
 
+/** The tag is test/multi:v1: its three platforms (attestations dropped), each with its digest and layer size in the registry. */
+async function expectMultiV1(tag: ImageDetails["tag"]): Promise<void> {
+  const multi = fixtureImage("test/multi");
+  expect(tag?.digest).toBe(multi.digest);
+  const platforms = tag!.platforms!;
+  expect(platforms.map((p) => p.platform).sort()).toEqual(["linux/amd64", "linux/arm/v7", "linux/arm64/v8"]);
+  for (const p of platforms) {
+    expect(p.digest).toBe(multi.platforms[p.platform]);
+    expect(p.size).toBe(await layerBytes("test/multi", p.digest!));
+  }
+}
+
 describe("/api/image-details for Docker Hub images", () => {
   it("gives description, counts and the tags with platforms, sizes and digests of the real images", async () => {
-    const multi = fixture("test/multi");
     const { status, body } = await postJson<ImageDetails>(`${worker}/api/image-details`, { image: "test/multi:v1" });
     expect(status).toBe(200);
     expect(body).toMatchObject({ image: "docker.io/test/multi:v1", registry: "docker.io", repository: "test/multi", name: "test/multi", source: "hub", official: false });
@@ -34,18 +40,11 @@ describe("/api/image-details for Docker Hub images", () => {
     expect(typeof body.pulls).toBe("number");
     expect(body.lastUpdated).toMatch(/^2026-/);
     expect(body.tag?.name).toBe("v1");
-    expect(body.tag?.digest).toBe(multi.digest);
-    // Attestations (unknown/unknown) are dropped; the three real platforms remain.
-    const platforms = body.tag!.platforms!;
-    expect(platforms.map((p) => p.platform).sort()).toEqual(["linux/amd64", "linux/arm/v7", "linux/arm64/v8"]);
-    for (const p of platforms) {
-      expect(p.digest).toBe(multi.platforms[p.platform]);
-      expect(p.size).toBe(await layerBytes("test/multi", p.digest!));
-    }
+    await expectMultiV1(body.tag);
   });
 
   it("takes the GET form and official images by their short name", async () => {
-    const hello = fixture("library/hello");
+    const hello = fixtureImage("library/hello");
     const { status, body } = await getJson<ImageDetails>(`${worker}/api/image-details?image=hello`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ image: "docker.io/library/hello:latest", name: "hello", official: true });
@@ -86,22 +85,15 @@ describe("/api/image-details for Docker Hub images", () => {
 
 describe("/api/image-details for images on other registries", () => {
   it("lists tags from the registry and gives platforms, sizes and digests of the named tag (token auth)", async () => {
-    const multi = fixture("test/multi");
     const { status, body } = await postJson<ImageDetails>(`${worker}/api/image-details`, { image: "auth.test/test/multi:v1" });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body).toMatchObject({ image: "auth.test/test/multi:v1", registry: "auth.test", name: "auth.test/test/multi", source: "registry", description: null, stars: null });
     expect(body.tags.map((t) => t.name)).toEqual(["v1"]);
-    expect(body.tag?.digest).toBe(multi.digest);
-    const platforms = body.tag!.platforms!;
-    expect(platforms.map((p) => p.platform).sort()).toEqual(["linux/amd64", "linux/arm/v7", "linux/arm64/v8"]);
-    for (const p of platforms) {
-      expect(p.digest).toBe(multi.platforms[p.platform]);
-      expect(p.size).toBe(await layerBytes("test/multi", p.digest!));
-    }
+    await expectMultiV1(body.tag);
   });
 
   it("reads a single-platform image's platform from its config", async () => {
-    const single = fixture("test/single");
+    const single = fixtureImage("test/single");
     const { body } = await getJson<ImageDetails>(`${worker}/api/image-details?image=auth.test/test/single:v1`);
     expect(body.tag?.platforms).toEqual([expect.objectContaining({ platform: "linux/amd64", digest: single.digest })]);
     expect(body.tag?.platforms?.[0].size).toBe(await layerBytes("test/single", single.digest));

@@ -1,11 +1,11 @@
 // Bad input anywhere in the seed API gets a clear JSON 4xx, never a 500 or an HTML page:
 // empty and oversized queries, bad JSON, wrong methods, unknown endpoints and fields,
 // bad image references.
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { worker } from "../harness/injected.ts";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import { expectApiError, getJson, postJson } from "./api-helpers.ts";
 
-const worker = inject("harness").worker!;
 
 const post = (path: string, body: string, contentType = "application/json") =>
   getJson<unknown>(`${worker}${path}`, { method: "POST", headers: { "content-type": contentType }, body });

@@ -1,12 +1,11 @@
 // /api/search, /api/popular and docker search's /v1/search through the real Worker
 // (wrangler dev) against the fake Hub: result shapes, paging, badges, and that answers
 // are cached (repeats within the lifetime never reach Hub).
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { harness, worker } from "../harness/injected.ts";
 import type { PopularAnswer, SearchAnswer } from "../../shared/seed-api.ts";
 import { getJson, hubRequests, postJson } from "./api-helpers.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 const hub = harness.hubApi;
 
 describe("/api/search", () => {
@@ -24,7 +23,7 @@ describe("/api/search", () => {
     expect(body.results[0].repository).toBe("library/nginx"); // Hub's ranking is kept
   });
 
-  it("pages with GET ?q=&limit=&page=", async () => {
+  it("pages with GET ?q=&limit=&page=, saying when there is more", async () => {
     const first = await getJson<SearchAnswer>(`${worker}/api/search?q=webapp&limit=12&page=1`);
     const third = await getJson<SearchAnswer>(`${worker}/api/search?q=webapp&limit=12&page=3`);
     expect(first.status).toBe(200);
@@ -73,7 +72,7 @@ describe("/api/popular", () => {
     expect(after.at(-1)?.query).toMatchObject({ page_size: "3", ordering: "-pull_count" });
   });
 
-  it("has a sensible default size", async () => {
+  it("lists more than a handful of images when no limit is given", async () => {
     const { status, body } = await getJson<{ repositories: unknown[] }>(`${worker}/api/popular`);
     expect(status).toBe(200);
     expect(body.repositories.length).toBeGreaterThan(3);
@@ -95,7 +94,7 @@ describe("/v1/search (docker search)", () => {
     expect(results[0]).toEqual({ name: "nginx", description: "Official build of Nginx.", star_count: 21000, is_official: true, is_automated: false });
   });
 
-  it("honours n", async () => {
+  it("returns n results a page, and the pages that makes for all of them", async () => {
     const { body } = await getJson<{ results: unknown[]; num_results: number; num_pages: number }>(`${worker}/v1/search?q=webapp&n=5`);
     expect(body.results).toHaveLength(5);
     expect(body.num_results).toBe(30);

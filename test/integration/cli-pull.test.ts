@@ -5,18 +5,16 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { podmanLoad, pythonTarNames, skopeoToOci, tarList } from "../harness/podman.ts";
 import { hostOf, runCli } from "./cli-helpers.ts";
 
-const harness = inject("harness");
 const registry = hostOf(harness.registry);
 const basic = hostOf(harness.basicRegistry);
-const worker = harness.worker!;
 const workDir = mkdtempSync(join(tmpdir(), "dockerdl-cli-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const fixture = (repository: string) => harness.fixtures.find((f) => f.repository === repository)!;
 const user = harness.user;
 const basicUser = harness.basicUser;
 
@@ -35,9 +33,9 @@ function cases(mode: "direct" | "proxy"): Case[] {
   const name = (repo: string) => (direct ? `${registry}/${repo}` : repo);
   const shown = (repo: string) => (direct ? `${registry}/${repo}` : `docker.io/${repo}`);
   const extra = direct ? [] : ["--proxy", worker];
-  const multi = fixture("test/multi");
-  const list = fixture("test/list");
-  const single = fixture("test/single");
+  const multi = fixtureImage("test/multi");
+  const list = fixtureImage("test/list");
+  const single = fixtureImage("test/single");
   const out: Case[] = [
     { name: "single-arch image", args: [name("test/single:v1")], tag: `${shown("test/single")}:v1`, manifest: single.digest, layers: 2 },
     ...(["linux/amd64", "linux/arm64/v8", "linux/arm/v7"] as const).map((p) => ({
@@ -47,9 +45,9 @@ function cases(mode: "direct" | "proxy"): Case[] {
     ...(["linux/amd64", "linux/arm64/v8"] as const).map((p) => ({
       name: `Docker manifest list, ${p}`, args: [name("test/list:v1"), "--platform", p], tag: `${shown("test/list")}:v1`, manifest: list.platforms[p], layers: 2,
     })),
-    { name: "42 layers", args: [name("test/many:v1")], tag: `${shown("test/many")}:v1`, manifest: fixture("test/many").digest, layers: 42 },
-    { name: "nested repository name", args: [name("a/b/c:v1")], tag: `${shown("a/b/c")}:v1`, manifest: fixture("a/b/c").digest, layers: 2 },
-    { name: "private image with credentials", args: [name("private/secret:v1"), "--username", user.username, "--password-stdin"], stdin: `${user.password}\n`, tag: `${shown("private/secret")}:v1`, manifest: fixture("private/secret").digest, layers: 2 },
+    { name: "42 layers", args: [name("test/many:v1")], tag: `${shown("test/many")}:v1`, manifest: fixtureImage("test/many").digest, layers: 42 },
+    { name: "nested repository name", args: [name("a/b/c:v1")], tag: `${shown("a/b/c")}:v1`, manifest: fixtureImage("a/b/c").digest, layers: 2 },
+    { name: "private image with credentials", args: [name("private/secret:v1"), "--username", user.username, "--password-stdin"], stdin: `${user.password}\n`, tag: `${shown("private/secret")}:v1`, manifest: fixtureImage("private/secret").digest, layers: 2 },
     { name: "pinned by digest", args: [`${name("test/single")}@${single.digest}`], manifest: single.digest, layers: 2 },
     {
       name: "Basic-auth registry", args: [direct ? `${basic}/team/tool:v1` : "basic.test/team/tool:v1", "--username", basicUser.username, "--password-stdin"], stdin: basicUser.password,
@@ -58,8 +56,8 @@ function cases(mode: "direct" | "proxy"): Case[] {
   ];
   // Docker Hub's short names only reach the harness through the mirror (docker.io → it).
   out.push(direct
-    ? { name: "library image", args: [`${registry}/library/hello`], tag: `${registry}/library/hello:latest`, manifest: fixture("library/hello").digest, layers: 2 }
-    : { name: "library short name", args: ["hello"], tag: "docker.io/library/hello:latest", manifest: fixture("library/hello").digest, layers: 2 });
+    ? { name: "library image", args: [`${registry}/library/hello`], tag: `${registry}/library/hello:latest`, manifest: fixtureImage("library/hello").digest, layers: 2 }
+    : { name: "library short name", args: ["hello"], tag: "docker.io/library/hello:latest", manifest: fixtureImage("library/hello").digest, layers: 2 });
   return out.map((c) => ({ ...c, args: [...c.args, ...extra] }));
 }
 
@@ -167,7 +165,7 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     { name: "an unknown option", args: ["ubuntu", "--frobnicate"], code: 2, message: /frobnicate/, hint: /--help/ },
   ];
   refusals.forEach((r, i) => {
-    it(`${r.name}`, async () => {
+    it(`refuses ${r.name}: exit status ${r.code}, the error${r.hint ? " and a hint" : ""} on stderr, no file`, async () => {
       const dir = join(workDir, `refusal-${i}`);
       const result = await runCli(["pull", ...r.args, "-o", join(dir, "out.tar")], { cwd: workDir, ...(r.stdin === undefined ? {} : { stdin: r.stdin }) });
       expect(result.code).toBe(r.code);
@@ -181,7 +179,7 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     });
   });
 
-  it("prints help", async () => {
+  it("prints its usage for --help and exits 0", async () => {
     const result = await runCli(["--help"], { cwd: workDir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("dockerdl pull <image> [options]");

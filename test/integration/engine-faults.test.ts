@@ -3,59 +3,58 @@
 // or slows the network so the download can be killed half way. Each run either
 // completes with a file podman loads, or fails with a clear message and no file under
 // the final name; a resumed run fetches only what was not yet safely written.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, } from "vitest";
 import { pushFixtures } from "../harness/fixtures.ts";
-import { buildImage, noise, type BuiltImage } from "../harness/image-builder.ts";
+import { test as base } from "../harness/fixtures-vitest.ts";
+import { buildImage, noise } from "../harness/image-builder.ts";
+import { harness } from "../harness/injected.ts";
 import { podmanLoad } from "../harness/podman.ts";
 import { startRelay, type Relay } from "../harness/relay.ts";
 import { hostOf, runCli, startCli } from "./cli-helpers.ts";
 
-const harness = inject("harness");
-const workDir = mkdtempSync(join(tmpdir(), "dockerdl-faults-"));
 const { username, password } = harness.basicUser;
-let relay: Relay;
-let image: BuiltImage;
-let big: { digest: string; size: number };
-let layerBytes = 0;
+// Random content: gzip cannot shrink it, so layer sizes are what they look like.
+const image = buildImage({
+  layers: [
+    [{ path: "big.bin", content: noise("faults/big", 3 << 20) }],
+    [{ path: "mid.bin", content: noise("faults/mid", 1 << 20) }],
+    [{ path: "small.txt", content: "small\n" }],
+  ],
+});
+const big = { digest: image.layers[0].digest, size: image.layers[0].bytes.length };
+const layerBytes = image.layers.reduce((n, l) => n + l.bytes.length, 0);
 
-beforeAll(async () => {
-  // Random content: gzip cannot shrink it, so layer sizes are what they look like.
-  image = buildImage({
-    layers: [
-      [{ path: "big.bin", content: noise("faults/big", 3 << 20) }],
-      [{ path: "mid.bin", content: noise("faults/mid", 1 << 20) }],
-      [{ path: "small.txt", content: "small\n" }],
-    ],
-  });
-  const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
-  await pushFixtures({ url: harness.basicRegistry, authorization: () => authorization }, [{ repository: "test/faults", tag: "v1", built: image }]);
-  big = { digest: image.layers[0].digest, size: image.layers[0].bytes.length };
-  layerBytes = image.layers.reduce((n, l) => n + l.bytes.length, 0);
-  relay = await startRelay(harness.basicRegistry);
+const test = base.extend<{ $file: { relay: Relay } }>({
+  /** The relay in front of the htpasswd registry, which holds the image above as test/faults:v1. */
+  relay: [
+    async ({}, use) => {
+      const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+      await pushFixtures({ url: harness.basicRegistry, authorization: () => authorization }, [{ repository: "test/faults", tag: "v1", built: image }]);
+      const relay = await startRelay(harness.basicRegistry);
+      await use(relay);
+      await relay.stop();
+    },
+    { scope: "file" },
+  ],
 });
-afterAll(async () => {
-  await relay?.stop();
-  rmSync(workDir, { recursive: true, force: true });
-});
-beforeEach(() => {
+
+// Each test sets the faults and shaping it wants on a relay without any.
+test.beforeEach(({ relay }) => {
   relay.reset();
   relay.shaping = {};
 });
 
-let runs = 0;
-function pullArgs(output: string): string[] {
+function pullArgs(relay: Relay, output: string): string[] {
   return ["pull", `${hostOf(relay.url)}/test/faults:v1`, "--username", username, "--password-stdin", "--chunk-size", "1M", "-o", output];
 }
 
-async function pull(): Promise<{ code: number | null; stderr: string; output: string; dir: string }> {
-  const dir = join(workDir, `run-${runs++}`);
-  const output = join(dir, "faults.tar");
-  mkdirSync(dir);
-  const result = await runCli([...pullArgs(output)], { cwd: workDir, stdin: password });
-  return { code: result.code, stderr: result.stderr, output, dir: workDir };
+/** `dockerdl pull` through the relay into a directory of its own under `workDir`. */
+async function pull(relay: Relay, workDir: string): Promise<{ code: number | null; stderr: string; output: string }> {
+  const output = join(mkdtempSync(join(workDir, "run-")), "faults.tar");
+  const result = await runCli(pullArgs(relay, output), { cwd: workDir, stdin: password });
+  return { code: result.code, stderr: result.stderr, output };
 }
 
 /** Only the first request for `digest` that matches gets the fault. */
@@ -68,7 +67,7 @@ function once(digest: string, fault: NonNullable<ReturnType<Relay["fault"]>>, wh
   };
 }
 
-async function expectLoads(output: string): Promise<void> {
+async function expectLoads(relay: Relay, output: string): Promise<void> {
   const loaded = await podmanLoad(output);
   expect(loaded.images.map((i) => i.name)).toEqual([`${hostOf(relay.url)}/test/faults:v1`]);
 }
@@ -76,9 +75,9 @@ async function expectLoads(output: string): Promise<void> {
 const rangeStart = (range?: string) => Number(/bytes=(\d+)-/.exec(range ?? "")?.[1] ?? 0);
 
 describe("engine faults through a relay in front of the real registry", { timeout: 60_000 }, () => {
-  it("resumes a blob from where a truncated body stopped, not from the start", async () => {
+  test("resumes a blob from where a truncated body stopped, not from the start", async ({ relay, tempDir }) => {
     relay.fault = once(big.digest, { kind: "truncate", afterBytes: 300_000 });
-    const run = await pull();
+    const run = await pull(relay, tempDir);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const requests = relay.log.filter((e) => e.path.includes(big.digest));
@@ -89,31 +88,31 @@ describe("engine faults through a relay in front of the real registry", { timeou
     expect(resumed[0]).toBeGreaterThan(0);
     expect(resumed[0]).toBeLessThanOrEqual(300_000);
     expect(relay.bytesFor(big.digest)).toBe(big.size + 300_000 - resumed[0]);
-    await expectLoads(run.output);
+    await expectLoads(relay, run.output);
   });
 
-  it("resumes after a connection reset mid-blob with a Range from the last byte received", async () => {
+  test("resumes after a connection reset mid-blob with a Range from the last byte received", async ({ relay, tempDir }) => {
     relay.fault = once(big.digest, { kind: "reset", afterBytes: 500_000 });
-    const run = await pull();
+    const run = await pull(relay, tempDir);
     expect(run.code).toBe(0);
     const resumed = relay.log.filter((e) => e.path.includes(big.digest) && rangeStart(e.range) % (1 << 20) !== 0);
     expect(resumed.length).toBe(1);
     // A reset may drop what was still in flight, never more than that one request's bytes.
     expect(relay.bytesFor(big.digest)).toBeLessThanOrEqual(big.size + 500_000);
-    await expectLoads(run.output);
+    await expectLoads(relay, run.output);
   });
 
-  it("refetches a blob with a corrupted byte from scratch, once", async () => {
+  test("refetches a blob with a corrupted byte from scratch, once", async ({ relay, tempDir }) => {
     relay.fault = once(big.digest, { kind: "corrupt", atByte: 1234 }, (range) => rangeStart(range) === 0);
-    const run = await pull();
+    const run = await pull(relay, tempDir);
     expect(run.code).toBe(0);
     expect(relay.bytesFor(big.digest)).toBe(2 * big.size);
-    await expectLoads(run.output);
+    await expectLoads(relay, run.output);
   });
 
-  it("fails naming a blob that arrives corrupt every time, leaving no complete-looking file", async () => {
+  test("fails naming a blob that arrives corrupt every time, leaving no complete-looking file", async ({ relay, tempDir }) => {
     relay.fault = (r) => (r.path.includes(`/blobs/${big.digest}`) && rangeStart(r.range) === 0 && r.method === "GET" ? { kind: "corrupt", atByte: 10 } : undefined);
-    const run = await pull();
+    const run = await pull(relay, tempDir);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^dockerdl: error: layer ${big.digest} is corrupt: the ${big.size} bytes received hash to sha256:[0-9a-f]{64} \\(tried 2 times\\)`));
     expect(run.stderr).toMatch(/hint: .*run the same command again to resume/);
@@ -121,7 +120,7 @@ describe("engine faults through a relay in front of the real registry", { timeou
     expect(existsSync(`${run.output}.part`)).toBe(true);
   });
 
-  it("rides out a burst of 503s", async () => {
+  test("completes despite a burst of 503s on the config and the layers, retrying each", async ({ relay, tempDir }) => {
     // Two on the config (the registry client's retries), four on the layers (the engine's).
     let config = 0;
     let layers = 0;
@@ -130,30 +129,30 @@ describe("engine faults through a relay in front of the real registry", { timeou
       const first = r.path.includes(image.config.digest) ? config++ < 2 : layers++ < 4;
       return first ? { kind: "status", status: 503 } : undefined;
     };
-    const run = await pull();
+    const run = await pull(relay, tempDir);
     expect(run.code).toBe(0);
     expect(relay.log.filter((e) => e.status === 503)).toHaveLength(6);
-    await expectLoads(run.output);
+    await expectLoads(relay, run.output);
   });
 
-  it("waits as long as a 429's Retry-After says, then continues", async () => {
+  test("waits as long as a 429's Retry-After says, then completes", async ({ relay, tempDir }) => {
     relay.fault = once(big.digest, { kind: "status", status: 429, retryAfter: "1" });
     const started = Date.now();
-    const run = await pull();
+    const run = await pull(relay, tempDir);
     expect(run.code).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    await expectLoads(run.output);
+    await expectLoads(relay, run.output);
   });
 
-  it("resumes a download interrupted (Ctrl-C) and killed half way, refetching only what was not saved", async () => {
-    const dir = mkdtempSync(join(workDir, "resume-"));
+  test("resumes a download interrupted (Ctrl-C) and killed half way, refetching only what was not saved", async ({ relay, tempDir }) => {
+    const dir = mkdtempSync(join(tempDir, "resume-"));
     const output = join(dir, "faults.tar");
     const state = `${output}.part.json`;
     relay.shaping = { aggregate: 1 << 20 }; // ~5 s for the whole image
 
     // 1: Ctrl-C — the CLI saves its state and says how to resume.
-    const first = startCli(pullArgs(output), { cwd: dir, stdin: password });
-    await waitFor(() => relay.bytesFor("/blobs/") > 1_000_000);
+    const first = startCli(pullArgs(relay, output), { cwd: dir, stdin: password });
+    await expect.poll(() => relay.bytesFor("/blobs/"), { timeout: 20_000 }).toBeGreaterThan(1_000_000);
     first.child.kill("SIGINT");
     const interrupted = await first.done;
     expect(interrupted.code).toBe(130);
@@ -165,8 +164,9 @@ describe("engine faults through a relay in front of the real registry", { timeou
 
     // 2: killed outright — only the last checkpoint survives.
     const fetchedBefore = relay.bytesFor("/blobs/");
-    const second = startCli(pullArgs(output), { cwd: dir, stdin: password });
-    await waitFor(() => relay.bytesFor("/blobs/") - fetchedBefore > 1_500_000 && savedBytes(state) > afterFirst);
+    const second = startCli(pullArgs(relay, output), { cwd: dir, stdin: password });
+    await expect.poll(() => relay.bytesFor("/blobs/") - fetchedBefore, { timeout: 20_000 }).toBeGreaterThan(1_500_000);
+    await expect.poll(() => savedBytes(state), { timeout: 20_000 }).toBeGreaterThan(afterFirst);
     second.child.kill("SIGKILL");
     await second.done;
     expect(existsSync(output)).toBe(false);
@@ -175,13 +175,13 @@ describe("engine faults through a relay in front of the real registry", { timeou
     // 3: completes, fetching exactly what the state did not vouch for.
     relay.shaping = {};
     const fetchedBeforeLast = relay.bytesFor("/blobs/");
-    const last = await runCli(pullArgs(output), { cwd: dir, stdin: password });
+    const last = await runCli(pullArgs(relay, output), { cwd: dir, stdin: password });
     expect(last.stderr).toBe("");
     expect(last.code).toBe(0);
     const configSize = image.config.bytes.length;
     expect(relay.bytesFor("/blobs/") - fetchedBeforeLast).toBe(layerBytes - saved + configSize);
     expect(readdirSync(dir)).toEqual(["faults.tar"]);
-    await expectLoads(output);
+    await expectLoads(relay, output);
   });
 });
 
@@ -193,12 +193,4 @@ function savedBytes(stateFile: string): number {
     const size = image.layers.find((l) => l.digest === digest)?.bytes.length ?? 0;
     return n + (b.verified ? size : b.received.reduce((a, r) => a + r, 0));
   }, 0);
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the download to get going");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -4,36 +4,44 @@
 // in R2, big blobs take multipart, and what a cache miss costs compared with no cache.
 // Each Worker here has fresh R2, so nothing other suites did is cached already.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, } from "vitest";
 import { pushBlob, type Pusher } from "../harness/fixtures.ts";
+import { test as base } from "../harness/fixtures-vitest.ts";
+import { fixtureImage, harness } from "../harness/injected.ts";
 import { skopeoCopy } from "../harness/mirror-clients.ts";
-import { accessLogCursor, accessLogFile, blobBytes, corruptBlob } from "../harness/registry-files.ts";
+import { cacheKey, inR2, missingFromR2 } from "../harness/r2-cache.ts";
+import { accessLogCursor, accessLogFile, blobBytes, corruptBlob, type AccessEntry } from "../harness/registry-files.ts";
 import { startWorker, uncachedConfig, type RunningWorker } from "../harness/wrangler.ts";
 
-const harness = inject("harness");
-const dir = mkdtempSync(join(tmpdir(), "dockerdl-proxy-cache-"));
 const basicAuth = `Basic ${Buffer.from(`${harness.basicUser.username}:${harness.basicUser.password}`).toString("base64")}`;
 const basicPusher: Pusher = { url: harness.basicRegistry, authorization: () => basicAuth };
 const MIB = 1024 * 1024;
 
-let cached: RunningWorker;
-let multipart: RunningWorker;
-let uncached: RunningWorker;
+interface Workers {
+  /** With its R2 cache. */
+  cached: RunningWorker;
+  /** With its R2 cache, storing blobs above 8 MiB in parts. */
+  multipart: RunningWorker;
+  /** Without a cache: every request goes upstream. */
+  uncached: RunningWorker;
+}
 
-beforeAll(async () => {
-  const common = { upstreams: harness.upstreams, logDir: dir };
-  [cached, multipart, uncached] = await Promise.all([
-    startWorker({ ...common, name: "wrangler-cached", vars: { RATE_LIMIT: "0" }, persistDir: join(dir, "cached") }),
-    startWorker({ ...common, name: "wrangler-multipart", vars: { RATE_LIMIT: "0", R2_SINGLE_PUT_LIMIT: String(8 * MIB) }, persistDir: join(dir, "multipart") }),
-    startWorker({ ...common, name: "wrangler-uncached", vars: { RATE_LIMIT: "0" }, persistDir: join(dir, "uncached"), config: uncachedConfig(dir) }),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([cached?.stop(), multipart?.stop(), uncached?.stop()]);
+const test = base.extend<{ $file: { workers: Workers } }>({
+  workers: [
+    async ({ tempDir }, use) => {
+      const common = { upstreams: harness.upstreams, logDir: tempDir };
+      const [cached, multipart, uncached] = await Promise.all([
+        startWorker({ ...common, name: "wrangler-cached", vars: { RATE_LIMIT: "0" }, persistDir: join(tempDir, "cached") }),
+        startWorker({ ...common, name: "wrangler-multipart", vars: { RATE_LIMIT: "0", R2_SINGLE_PUT_LIMIT: String(8 * MIB) }, persistDir: join(tempDir, "multipart") }),
+        startWorker({ ...common, name: "wrangler-uncached", vars: { RATE_LIMIT: "0" }, persistDir: join(tempDir, "uncached"), config: uncachedConfig(tempDir) }),
+      ]);
+      await use({ cached, multipart, uncached });
+      await Promise.all([cached.stop(), multipart.stop(), uncached.stop()]);
+    },
+    { scope: "file" },
+  ],
 });
 
 function sha256(bytes: Uint8Array): string {
@@ -64,20 +72,34 @@ async function download(url: string, headers: Record<string, string> = {}): Prom
   }
 }
 
-/** R2 writes run in waitUntil after the response: give them a moment. */
-const settle = () => new Promise((r) => setTimeout(r, 1500));
+/** R2 writes run in waitUntil, after the response: waits until the Worker holds all of `keys`. */
+async function untilStored(worker: RunningWorker, keys: string[]): Promise<void> {
+  await expect.poll(() => missingFromR2(worker.url, keys), { timeout: 30_000, interval: 200 }).toEqual([]);
+}
+
+/** What a cold pull through the mirror leaves in R2: every blob and manifest it fetched upstream, and the tag. */
+function keysOfPull(upstream: AccessEntry[], registry: string, repository: string, tag: string): string[] {
+  const fetched = upstream.filter((e) => e.method === "GET").map((e) => /\/(blobs|manifests)\/(sha256:[0-9a-f]{64})$/.exec(e.path)).filter((m) => m !== null);
+  return [...fetched.map(([, kind, digest]) => (kind === "blobs" ? cacheKey.blob(digest) : cacheKey.manifest(digest))), cacheKey.tag(registry, repository, tag)];
+}
+
+/** The Worker logs each blob it declined to store; waits for that line about `digest`. */
+async function untilRefused(worker: RunningWorker, digest: string, times: number): Promise<void> {
+  const refusals = () => readFileSync(worker.process.logFile, "utf8").split(`R2 refused ${digest}`).length - 1;
+  await expect.poll(refusals, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(times);
+}
 
 describe("the blob and manifest cache", () => {
-  it("a second pull of an image moves zero blob bytes from upstream", async () => {
+  test("a second pull of a public image moves no blob bytes from upstream and asks it for no manifest", async ({ workers: { cached }, tempDir }) => {
     const host = new URL(cached.url).host;
     const log = accessLogCursor(accessLogFile(harness.workDir, "token"));
-    const first = await skopeoCopy(host, "test/many:v1", join(dir, "many-1"));
+    const first = await skopeoCopy(host, "test/many:v1", join(tempDir, "many-1"));
     expect(first.code, first.stderr).toBe(0);
     const cold = log.since();
     expect(blobBytes(cold)).toBeGreaterThan(0);
-    await settle();
+    await untilStored(cached, keysOfPull(cold, "docker.io", "test/many", "v1"));
     log.since();
-    const second = await skopeoCopy(host, "test/many:v1", join(dir, "many-2"));
+    const second = await skopeoCopy(host, "test/many:v1", join(tempDir, "many-2"));
     expect(second.code, second.stderr).toBe(0);
     const warm = log.since();
     expect(blobBytes(warm)).toBe(0);
@@ -85,12 +107,12 @@ describe("the blob and manifest cache", () => {
     expect(warm.filter((e) => e.path.includes("/manifests/"))).toEqual([]);
   });
 
-  it("serves ranges of a cached blob from R2 with 206 and Content-Range, like the upstream does", async () => {
+  test("serves ranges of a cached blob from R2 with 206 and Content-Range, like the upstream does", async ({ workers: { cached, uncached } }) => {
     const { digest, bytes } = await freshBlob("proxytest/range", 300_000);
     const url = (worker: string) => `${worker}/v2/basic.test/proxytest/range/blobs/${digest}`;
     const auth = { authorization: basicAuth };
     expect(sha256((await download(url(cached.url), auth)).bytes!)).toBe(digest);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(digest)]);
     const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
     for (const worker of [cached.url, uncached.url]) {
       const ranged = await fetch(url(worker), { headers: { ...auth, range: "bytes=1000-1999" } });
@@ -109,7 +131,7 @@ describe("the blob and manifest cache", () => {
     expect(upstreamGets.length).toBe(2); // the uncached worker's two ranges
   });
 
-  it("fills the cache in the background when an uncached blob is fetched in ranges", async () => {
+  test("fills the cache in the background when an uncached blob is fetched in ranges", async ({ workers: { cached } }) => {
     const { digest, bytes } = await freshBlob("proxytest/ranged-fill", 3 * MIB);
     const url = `${cached.url}/v2/basic.test/proxytest/ranged-fill/blobs/${digest}`;
     const auth = { authorization: basicAuth };
@@ -121,7 +143,7 @@ describe("the blob and manifest cache", () => {
       return new Uint8Array(await response.arrayBuffer());
     }));
     expect(sha256(Buffer.concat(parts))).toBe(digest);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(digest)]);
     const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
     const again = await download(url, auth);
     expect(sha256(again.bytes!)).toBe(digest);
@@ -129,8 +151,8 @@ describe("the blob and manifest cache", () => {
     expect(upstreamGets.length).toBe(0);
   });
 
-  it("never hands a cached private blob to a client that may not pull it", async () => {
-    const secret = harness.fixtures.find((f) => f.repository === "private/secret")!;
+  test("never hands a cached private blob to a client that may not pull it", async ({ workers: { cached } }) => {
+    const secret = fixtureImage("private/secret");
     const credentials = `Basic ${Buffer.from(`${harness.user.username}:${harness.user.password}`).toString("base64")}`;
     const allowed = `Bearer ${await token(cached.url, "private/secret", credentials)}`;
     const manifestResponse = await fetch(`${cached.url}/v2/private/secret/manifests/v1`, { headers: { authorization: allowed } });
@@ -139,7 +161,7 @@ describe("the blob and manifest cache", () => {
     const layer = manifest.layers[1].digest;
     const blobUrl = (repository: string) => `${cached.url}/v2/${repository}/blobs/${layer}`;
     expect(sha256((await download(blobUrl("private/secret"), { authorization: allowed })).bytes!)).toBe(layer);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(layer)]);
 
     const log = accessLogCursor(accessLogFile(harness.workDir, "token"));
     // Cached now; the owner still gets it, checked upstream with a HEAD, no bytes moved.
@@ -164,26 +186,27 @@ describe("the blob and manifest cache", () => {
     expect(manifestAnonymous.status).toBe(401);
   });
 
-  it("never stores a corrupted upstream blob, and the client sees a broken transfer", async () => {
+  test("never stores a corrupted upstream blob, and the client sees a broken transfer", async ({ workers: { cached, multipart } }) => {
     for (const [worker, size] of [[cached, 2 * MIB], [multipart, 12 * MIB]] as const) {
       const { digest } = await freshBlob("proxytest/corrupt", size);
       corruptBlob(harness.workDir, "basic", digest);
       const url = `${worker.url}/v2/basic.test/proxytest/corrupt/blobs/${digest}`;
-      for (let attempt = 0; attempt < 2; attempt++) {
+      for (let attempt = 1; attempt <= 2; attempt++) {
         const result = await download(url, { authorization: basicAuth });
         expect(result.status).toBe(200);
         // Cut short: either the read fails or fewer bytes than announced arrive; never the whole bad blob.
         expect(result.bytes === null || result.bytes.length < size, `attempt ${attempt} on ${size} bytes`).toBe(true);
-        await settle();
+        await untilRefused(worker, digest, attempt);
+        expect(await inR2(worker.url, cacheKey.blob(digest))).toBe(false);
       }
     }
   });
 
-  it("stores blobs above the single-put limit with multipart and serves them back intact", async () => {
+  test("stores blobs above the single-put limit with multipart and serves them back intact", async ({ workers: { multipart } }) => {
     const { digest } = await freshBlob("proxytest/big", 17 * MIB + 12345);
     const url = `${multipart.url}/v2/basic.test/proxytest/big/blobs/${digest}`;
     expect(sha256((await download(url, { authorization: basicAuth })).bytes!)).toBe(digest);
-    await settle();
+    await untilStored(multipart, [cacheKey.blob(digest)]);
     const log = accessLogCursor(accessLogFile(harness.workDir, "basic"));
     const again = await download(url, { authorization: basicAuth });
     expect(sha256(again.bytes!)).toBe(digest);
@@ -192,7 +215,7 @@ describe("the blob and manifest cache", () => {
     expect(ranged.status).toBe(206);
   });
 
-  it("measures what a cache miss costs the client compared with no cache", async () => {
+  test("measures what a cache miss costs the client compared with no cache", async ({ workers: { cached, uncached } }) => {
     const size = 64 * MIB;
     const { digest } = await freshBlob("proxytest/timing", size);
     const time = async (worker: string) => {
@@ -204,7 +227,7 @@ describe("the blob and manifest cache", () => {
     };
     const direct = await time(uncached.url);
     const miss = await time(cached.url);
-    await settle();
+    await untilStored(cached, [cacheKey.blob(digest)]);
     const hit = await time(cached.url);
     const rate = (ms: number) => `${(size / MIB / (ms / 1000)).toFixed(0)} MB/s`;
     console.log(`64 MiB blob through the Worker: no cache ${direct.toFixed(0)} ms (${rate(direct)}), ` +

@@ -5,13 +5,13 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { test as base } from "../harness/fixtures-vitest.ts";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { podman, skopeoCopy, startContainerd, type Containerd } from "../harness/mirror-clients.ts";
 import { REGISTRY_SERVICE } from "../harness/registry.ts";
 
-const harness = inject("harness");
-const host = new URL(harness.worker!).host;
-const fixture = (repository: string) => harness.fixtures.find((f) => f.repository === repository)!;
+const host = new URL(worker).host;
 const creds = `${harness.user.username}:${harness.user.password}`;
 const basicCreds = `${harness.basicUser.username}:${harness.basicUser.password}`;
 const tmp = () => mkdtempSync(join(tmpdir(), "dockerdl-proxy-clients-"));
@@ -55,12 +55,12 @@ describe("skopeo through the mirror", () => {
     const dir = join(tmp(), "oci");
     const result = await skopeoCopy(host, "test/multi:v1", dir, ["--override-arch", "arm64"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(copiedBlobs(dir)).toEqual(await upstreamBlobs("test/multi", fixture("test/multi").platforms["linux/arm64/v8"]));
+    expect(copiedBlobs(dir)).toEqual(await upstreamBlobs("test/multi", fixtureImage("test/multi").platforms["linux/arm64/v8"]));
   });
 
   it("copies by digest and a nested repository name", async () => {
     const byDigest = join(tmp(), "oci");
-    const digest = fixture("test/list").platforms["linux/amd64"];
+    const digest = fixtureImage("test/list").platforms["linux/amd64"];
     expect((await skopeoCopy(host, `test/list@${digest}`, byDigest)).code).toBe(0);
     expect(copiedBlobs(byDigest)).toEqual(await upstreamBlobs("test/list", digest));
     const nested = join(tmp(), "oci");
@@ -109,7 +109,7 @@ describe("podman through the mirror", () => {
     expect(multi.code, multi.stderr).toBe(0);
     const arch = await client.inspect(`${host}/test/multi:v1`, "{{.Architecture}}/{{.Os}}");
     expect(arch.stdout.trim()).toBe("arm/linux");
-    const digest = fixture("a/b/c").digest;
+    const digest = fixtureImage("a/b/c").digest;
     const byDigest = await client.pull(`${host}/a/b/c@${digest}`);
     expect(byDigest.code, byDigest.stderr).toBe(0);
   });
@@ -127,17 +127,20 @@ describe("podman through the mirror", () => {
   });
 });
 
-describe("containerd with a hosts.toml mirror (?ns=)", () => {
-  let containerd: Containerd;
-  beforeAll(async () => {
-    containerd = await startContainerd();
-  });
-  afterAll(async () => {
-    await containerd?.stop();
-  });
+const test = base.extend<{ $file: { containerd: Containerd } }>({
+  containerd: [
+    async ({}, use) => {
+      const containerd = await startContainerd();
+      await use(containerd);
+      await containerd.stop();
+    },
+    { scope: "file" },
+  ],
+});
 
-  it("fetches images of several registries through the mirror, selected by ?ns=", async () => {
-    const hosts = containerd.mirrorHostsDir(harness.worker!, ["docker.io", "auth.test", "basic.test"]);
+describe("containerd with a hosts.toml mirror (?ns=)", () => {
+  test("fetches images of several registries through the mirror, selected by ?ns=", async ({ containerd }) => {
+    const hosts = containerd.mirrorHostsDir(worker, ["docker.io", "auth.test", "basic.test"]);
     const ctr = (args: string[]) => containerd.ctr(["-n", "proxy", "content", "fetch", "--hosts-dir", hosts, ...args]);
     const multi = await ctr(["--platform", "linux/arm64", "docker.io/test/multi:v1"]);
     expect(multi.code, multi.stderr).toBe(0);

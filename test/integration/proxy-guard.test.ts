@@ -2,22 +2,18 @@
 // limit (blob downloads exempt), an upstream's 429 with its Retry-After, redirects the
 // address guard won't follow, and registries that are not in UPSTREAMS. A small fake
 // upstream plays the misbehaving registry.
-import { createServer, type Server } from "node:http";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createServer } from "node:http";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startWorker, type RunningWorker } from "../harness/wrangler.ts";
+import { describe, expect, } from "vitest";
+import { test as base, withOwnWorker } from "../harness/fixtures-vitest.ts";
+import { harness } from "../harness/injected.ts";
+import type { RunningWorker } from "../harness/wrangler.ts";
 
-const harness = inject("harness");
-const dir = mkdtempSync(join(tmpdir(), "dockerdl-proxy-guard-"));
 const BLOB = `sha256:${"ab".repeat(32)}`;
 
-let fake: Server;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  fake = createServer((req, res) => {
+/** The misbehaving registry: rate-limits /v2/limited/ (with an HTML page), redirects /v2/redirect/ to a file: URL. */
+async function startMisbehavingUpstream(): Promise<{ url: string; close(): Promise<void> }> {
+  const fake = createServer((req, res) => {
     const path = req.url ?? "/";
     if (path === "/v2/") return res.writeHead(200, { "content-type": "application/json" }).end("{}");
     if (path.startsWith("/v2/limited/")) {
@@ -30,25 +26,27 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
   const address = fake.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  worker = await startWorker({
-    upstreams: { ...harness.upstreams, "fake.test": `http://127.0.0.1:${port}` },
-    vars: { RATE_LIMIT: "5" },
-    persistDir: join(dir, "state"),
-    logDir: dir,
-    name: "wrangler-guard",
-  });
-});
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => fake.close(() => resolve())) };
+}
 
-afterAll(async () => {
-  await worker?.stop();
-  await new Promise((resolve) => fake?.close(resolve));
+const test = base.extend<{ $file: { worker: RunningWorker } }>({
+  /** A Worker with a rate limit of 5 requests a minute, and the misbehaving registry as fake.test. */
+  worker: [
+    async ({ tempDir }, use) => {
+      const upstream = await startMisbehavingUpstream();
+      const options = { upstreams: { ...harness.upstreams, "fake.test": upstream.url }, vars: { RATE_LIMIT: "5" }, persistDir: join(tempDir, "state"), logDir: tempDir, name: "wrangler-guard" };
+      await withOwnWorker(options, use);
+      await upstream.close();
+    },
+    { scope: "file" },
+  ],
 });
 
 const from = (ip: string, extra: Record<string, string> = {}) => ({ headers: { "cf-connecting-ip": ip, ...extra } });
 type Errors = { errors: { code: string; message: string }[] };
 
 describe("the per-client rate limit", () => {
-  it("answers 429 with Retry-After and TOOMANYREQUESTS past RATE_LIMIT, per address, never for blobs", async () => {
+  test("answers 429 with Retry-After and TOOMANYREQUESTS past RATE_LIMIT, per address, never for blobs", async ({ worker }) => {
     const ip = "198.51.100.7";
     for (let i = 0; i < 5; i++) {
       const response = await fetch(`${worker.url}/v2/fake.test/some/repo/manifests/v${i}`, from(ip));
@@ -75,7 +73,7 @@ describe("the per-client rate limit", () => {
 });
 
 describe("upstream answers", () => {
-  it("passes an upstream 429 on with its Retry-After, in the spec's shape", async () => {
+  test("passes an upstream 429 on with its Retry-After, in the spec's shape, for GET, HEAD and blobs", async ({ worker }) => {
     const get = await fetch(`${worker.url}/v2/fake.test/limited/repo/manifests/latest`, from("198.51.100.20"));
     expect(get.status).toBe(429);
     expect(get.headers.get("retry-after")).toBe("42");
@@ -88,7 +86,7 @@ describe("upstream answers", () => {
     expect(blob.headers.get("retry-after")).toBe("42");
   });
 
-  it("refuses to follow an upstream redirect the address guard forbids", async () => {
+  test("refuses to follow an upstream redirect the address guard forbids, naming the target's scheme", async ({ worker }) => {
     const response = await fetch(`${worker.url}/v2/fake.test/redirect/repo/blobs/${BLOB}`, from("198.51.100.30"));
     expect(response.status).toBe(403);
     const body = (await response.json()) as Errors;
@@ -96,7 +94,7 @@ describe("upstream answers", () => {
     expect(body.errors[0].message).toContain("file:");
   });
 
-  it("refuses registries that are not in UPSTREAMS, by path, by ?ns= and at /token", async () => {
+  test("refuses registries that are not in UPSTREAMS, by path, by ?ns= and at /token", async ({ worker }) => {
     const byPath = await fetch(`${worker.url}/v2/evil.example/x/manifests/latest`, from("198.51.100.40"));
     expect(byPath.status).toBe(404);
     expect(((await byPath.json()) as Errors).errors[0].code).toBe("NAME_UNKNOWN");

@@ -1,10 +1,9 @@
 // The foundation's end-to-end check: the real Worker (wrangler dev) serves the app and
 // pulls a fixture's manifest and blobs from the real registry, with the token dance.
 import { createHash } from "node:crypto";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fixtureImage, worker } from "../harness/injected.ts";
 
-const harness = inject("harness");
-const worker = harness.worker!;
 
 function sha256(bytes: ArrayBuffer): string {
   return "sha256:" + createHash("sha256").update(new Uint8Array(bytes)).digest("hex");
@@ -30,7 +29,7 @@ describe("the Worker under wrangler dev", () => {
   });
 
   it("pulls a fixture manifest and its blobs from the real registry, digests intact", async () => {
-    const fixture = harness.fixtures.find((f) => f.repository === "test/single")!;
+    const fixture = fixtureImage("test/single");
     const token = await anonymousToken("repository:test/single:pull");
     const auth = { authorization: `Bearer ${token}` };
     const manifestResponse = await fetch(`${worker}/v2/test/single/manifests/${fixture.tag}`, {

@@ -18,6 +18,15 @@ function memoryBucket(): CacheBucket & { objects: Map<string, { body: string; me
   };
 }
 
+/** Cache options under which "old" was stored at time 0 with a lifetime of 10 ms, and it is now 100: expired. */
+async function expiredEntry() {
+  const clock = { now: 0 };
+  const options = { bucket: memoryBucket(), key: "k", ttlMs: 10, now: () => clock.now };
+  await cachedJson(options, async () => "old");
+  clock.now = 100;
+  return options;
+}
+
 function counter<T>(value: () => T) {
   let calls = 0;
   return { produce: async () => { calls++; return value(); }, calls: () => calls };
@@ -48,22 +57,14 @@ describe("cachedJson", () => {
   });
 
   it("serves an expired entry as STALE when the source fails upstream, and throws without one", async () => {
-    const bucket = memoryBucket();
-    let now = 0;
-    const options = { bucket, key: "k", ttlMs: 10, now: () => now };
-    await cachedJson(options, async () => "old");
-    now = 100;
+    const options = await expiredEntry();
     const down = async (): Promise<string> => { throw new ApiError(502, "UPSTREAM", "Hub is down"); };
     expect(await cachedJson(options, down)).toEqual({ value: "old", fetchedAt: 0, state: "STALE" });
     await expect(cachedJson({ ...options, key: "other" }, down)).rejects.toThrow("Hub is down");
   });
 
   it("does not hide a 404 behind a stale entry", async () => {
-    const bucket = memoryBucket();
-    let now = 0;
-    const options = { bucket, key: "k", ttlMs: 10, now: () => now };
-    await cachedJson(options, async () => "old");
-    now = 100;
+    const options = await expiredEntry();
     await expect(cachedJson(options, async () => { throw new ApiError(404, "NOT_FOUND", "gone"); })).rejects.toThrow("gone");
   });
 

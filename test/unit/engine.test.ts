@@ -1,107 +1,13 @@
-// The download engine with an in-memory source and sinks: parallel ranged chunks give
-// the same bytes as the planned archive, hashing stays in order, faults are retried
-// from the last byte, corrupt blobs are refetched once then refused, a stopped
-// download resumes without refetching what it had, and memory stays in its budget.
-import { createHash } from "node:crypto";
+// The download engine with an in-memory source and sinks (engine-doubles.ts): parallel
+// ranged chunks give the same bytes as the planned archive, hashing stays in order,
+// faults are retried from the last byte, corrupt blobs are refetched once then refused,
+// and memory stays in its budget. Stopping and resuming: engine-resume.test.ts.
 import { createSHA256 } from "hash-wasm";
 import { describe, expect, it } from "vitest";
-import { downloadArchive, type BlobSource, type EngineState, type Hasher, type Progress, type RandomAccessSink, type SequentialSink } from "../../shared/engine/index.ts";
-import { isDockerdlError } from "../../shared/errors.ts";
-import { planImageArchive, writePlanToBuffer, type ArchiveImage } from "../../shared/image-archive.ts";
-import { RegistryError } from "../../shared/registry/errors.ts";
-
-function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-}
-
-function randomBytes(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-function image(layerSizes: number[]): { image: ArchiveImage; blobs: Map<string, Uint8Array> } {
-  const blobs = new Map<string, Uint8Array>();
-  const layers = layerSizes.map((size, i) => {
-    const bytes = randomBytes(i + 1, size);
-    const digest = sha256(bytes);
-    blobs.set(digest, bytes);
-    return { digest, size, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip" };
-  });
-  const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) } }));
-  const manifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers }));
-  return {
-    image: {
-      repoTags: ["test/engine:v1"],
-      manifest: { bytes: manifest, digest: sha256(manifest), mediaType: "application/vnd.oci.image.manifest.v1+json" },
-      config: { bytes: config, digest: sha256(config) },
-      layers,
-    },
-    blobs,
-  };
-}
-
-type Fault = (digest: string, start: number, end: number, call: number) => "reset" | "truncate" | "corrupt" | "503" | "429" | "404" | undefined;
-
-/** Serves ranges from memory in small pieces, yielding between them so chunks interleave. */
-function memorySource(blobs: Map<string, Uint8Array>, fault: Fault = () => undefined): BlobSource & { fetched: number; calls: number } {
-  const source = {
-    fetched: 0,
-    calls: 0,
-    async fetchRange(digest: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
-      const call = source.calls++;
-      const bytes = blobs.get(digest);
-      if (!bytes) throw new Error(`no blob ${digest}`);
-      const f = fault(digest, start, end, call);
-      if (f === "503") throw new RegistryError("UPSTREAM", "registry answered 503", { status: 503 });
-      if (f === "429") throw new RegistryError("RATE_LIMITED", "slow down", { status: 429, retryAfterMs: 20 });
-      if (f === "404") throw new RegistryError("NOT_FOUND", `blob ${digest} was not found`, { status: 404 });
-      const stop = f === "reset" || f === "truncate" ? start + Math.floor((end - start) / 2) : end;
-      let at = start;
-      return new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          await new Promise((r) => setTimeout(r, 0));
-          if (at >= stop) {
-            if (f === "reset") controller.error(new TypeError("terminated: other side closed"));
-            else controller.close();
-            return;
-          }
-          const piece = bytes.slice(at, Math.min(stop, at + 4096 + (at % 3) * 1000));
-          if (f === "corrupt" && at === start) piece[0] ^= 0xff;
-          at += piece.length;
-          source.fetched += piece.length;
-          controller.enqueue(piece);
-        },
-      });
-    },
-  };
-  return source;
-}
-
-function memorySink(size: number, readable: boolean): RandomAccessSink & { bytes: Uint8Array } {
-  const bytes = new Uint8Array(size);
-  const sink: RandomAccessSink & { bytes: Uint8Array } = {
-    kind: "random-access",
-    bytes,
-    async write(position, data) {
-      if (position + data.length > size) throw new RangeError("write past the end");
-      bytes.set(data, position);
-    },
-  };
-  if (readable) sink.read = async (position, length) => bytes.slice(position, position + length);
-  return sink;
-}
-
-const nodeHasher = async (): Promise<Hasher> => {
-  let h = createHash("sha256");
-  return { init: () => (h = createHash("sha256")), update: (d) => h.update(d), digest: () => h.digest("hex") };
-};
-
-const fast = { baseDelayMs: 1, maxDelayMs: 5, progressIntervalMs: 0 };
+import { downloadArchive, type Hasher, type Progress, type RandomAccessSink } from "../../shared/engine/index.ts";
+import { DockerdlError } from "../../shared/errors.ts";
+import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
+import { fast, image, memorySink, memorySource, nodeHasher, streamSink } from "./engine-doubles.ts";
 
 describe("downloadArchive into a random-access sink", () => {
   for (const readable of [true, false]) {
@@ -142,7 +48,7 @@ describe("downloadArchive into a random-access sink", () => {
     expect(result.fetchedBytes).toBe(400_000); // nothing fetched twice
   });
 
-  it("retries 5xx bursts and 429 (after Retry-After)", async () => {
+  it("retries bursts of 503 and 429, waiting as long as Retry-After says", async () => {
     const { image: img, blobs } = image([150_000, 150_000]);
     const plan = planImageArchive([img]);
     const sink = memorySink(plan.totalSize, true);
@@ -156,17 +62,18 @@ describe("downloadArchive into a random-access sink", () => {
   it("gives up on a fault that persists, with the registry's message", async () => {
     const { image: img, blobs } = image([10_000]);
     const plan = planImageArchive([img]);
-    const error = await downloadArchive({ plan, source: memorySource(blobs, () => "503"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, retries: 3, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "UPSTREAM")).toBe(true);
-    expect((error as Error).message).toMatch(/registry answered 503 \(gave up after 4 attempts\)/);
+    const download = downloadArchive({ plan, source: memorySource(blobs, () => "503"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, retries: 3, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({ code: "UPSTREAM", message: expect.stringContaining("registry answered 503 (gave up after 4 attempts)") });
   });
 
-  it("fails at once on an error that will not go away", async () => {
+  it("fails at once, without retrying, on an error that will not go away (404)", async () => {
     const { image: img, blobs } = image([10_000, 10_000]);
     const plan = planImageArchive([img]);
     const source = memorySource(blobs, () => "404");
-    const error = await downloadArchive({ plan, source, sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "NOT_FOUND")).toBe(true);
+    const download = downloadArchive({ plan, source, sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("was not found") });
     expect(source.calls).toBeLessThanOrEqual(2);
   });
 
@@ -185,101 +92,12 @@ describe("downloadArchive into a random-access sink", () => {
   it("refuses a blob that is corrupt every time, naming it", async () => {
     const { image: img, blobs } = image([50_000]);
     const plan = planImageArchive([img]);
-    const error = await downloadArchive({ plan, source: memorySource(blobs, () => "corrupt"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "DIGEST_MISMATCH")).toBe(true);
-    expect((error as Error).message).toContain(`layer ${img.layers[0].digest} is corrupt`);
-    expect((error as Error).message).toContain("tried 2 times");
-  });
-
-  it("stops when aborted, with CANCELLED", async () => {
-    const { image: img, blobs } = image([2_000_000]);
-    const plan = planImageArchive([img]);
-    const controller = new AbortController();
-    const pending = downloadArchive({ plan, source: memorySource(blobs), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, chunkSize: 64 * 1024, signal: controller.signal, ...fast });
-    setTimeout(() => controller.abort(), 5);
-    const error = await pending.catch((e: unknown) => e);
-    expect(isDockerdlError(error, "CANCELLED")).toBe(true);
-  });
-
-  for (const readable of [true, false]) {
-    it(`resumes a stopped download without refetching what it had (${readable ? "read-back, native hasher" : "hash-wasm saved state"})`, async () => {
-      const { image: img, blobs } = image([600_000, 300_000, 40_000]);
-      const plan = planImageArchive([img]);
-      const sink = memorySink(plan.totalSize, readable);
-      const controller = new AbortController();
-      let saved: EngineState | undefined;
-      const first = memorySource(blobs);
-      const createHasher = readable ? nodeHasher : createSHA256;
-      const options = { plan, sink, createHasher, chunkSize: 64 * 1024, connections: 3, checkpointIntervalMs: 0, ...fast };
-      const stopped = await downloadArchive({
-        ...options,
-        source: first,
-        signal: controller.signal,
-        onCheckpoint: (state) => {
-          saved = JSON.parse(JSON.stringify(state)) as EngineState;
-        },
-        onProgress: (p) => {
-          if (p.doneBytes > plan.totalSize / 2) controller.abort();
-        },
-      }).catch((e: unknown) => e);
-      expect(isDockerdlError(stopped, "CANCELLED")).toBe(true);
-      expect(saved).toBeDefined();
-      const had = Object.values(saved!.blobs).reduce((n, b) => n + (b.verified ? 0 : b.received.reduce((a, r) => a + r, 0)), 0)
-        + img.layers.filter((l) => saved!.blobs[l.digest]?.verified).reduce((n, l) => n + l.size, 0);
-      expect(had).toBeGreaterThan(0);
-
-      const second = memorySource(blobs);
-      const result = await downloadArchive({ ...options, source: second, resume: saved });
-      expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
-      expect(result.fetchedBytes + first.fetched).toBeLessThan(940_000 + 400_000);
-      if (readable) expect(result.fetchedBytes).toBe(940_000 - had);
-      else expect(result.fetchedBytes).toBeLessThanOrEqual(940_000 - (result.resumedBytes));
-      expect(result.resumedBytes).toBeGreaterThan(0);
+    const download = downloadArchive({ plan, source: memorySource(blobs, () => "corrupt"), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({
+      code: "DIGEST_MISMATCH",
+      message: expect.stringMatching(new RegExp(`^layer ${img.layers[0].digest} is corrupt.*\\(tried 2 times\\)`)),
     });
-  }
-
-  it("saves its state as soon as a layer is verified, whatever the checkpoint interval", async () => {
-    const { image: img, blobs } = image([5_000, 7_000, 9_000]);
-    const plan = planImageArchive([img]);
-    const sink = memorySink(plan.totalSize, true);
-    const verifiedAtCheckpoints: number[] = [];
-    await downloadArchive({
-      plan, source: memorySource(blobs), sink, createHasher: nodeHasher, connections: 1, checkpointIntervalMs: 3_600_000, ...fast,
-      onCheckpoint: (state) => {
-        verifiedAtCheckpoints.push(Object.values(state.blobs).filter((b) => b.verified).length);
-      },
-    });
-    // One save per verified layer (plus the final one), not just the final one.
-    expect(verifiedAtCheckpoints.slice(0, 3)).toEqual([1, 2, 3]);
-  });
-
-  it("never runs two saves at once, even when layers verify together", async () => {
-    const { image: img, blobs } = image([3_000, 3_000, 3_000, 3_000, 3_000, 3_000]);
-    const plan = planImageArchive([img]);
-    let active = 0;
-    let overlapped = false;
-    let saves = 0;
-    await downloadArchive({
-      plan, source: memorySource(blobs), sink: memorySink(plan.totalSize, true), createHasher: nodeHasher, connections: 6, checkpointIntervalMs: 0, ...fast,
-      onCheckpoint: async () => {
-        if (active++ > 0) overlapped = true;
-        await new Promise((r) => setTimeout(r, 5));
-        active--;
-        saves++;
-      },
-    });
-    expect(saves).toBeGreaterThanOrEqual(6);
-    expect(overlapped).toBe(false);
-  });
-
-  it("ignores a state saved for another image", async () => {
-    const { image: img, blobs } = image([100_000]);
-    const plan = planImageArchive([img]);
-    const sink = memorySink(plan.totalSize, true);
-    const foreign: EngineState = { version: 1, planId: "something-else", headersWritten: true, blobs: { [img.layers[0].digest]: { hashed: 0, received: [100_000], verified: true } } };
-    const result = await downloadArchive({ plan, source: memorySource(blobs), sink, createHasher: nodeHasher, resume: foreign, ...fast });
-    expect(result.resumedBytes).toBe(0);
-    expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
   });
 
   it("keeps chunks held for in-order hashing within the memory budget", async () => {
@@ -302,11 +120,6 @@ describe("downloadArchive into a random-access sink", () => {
 });
 
 describe("downloadArchive into a sequential sink", () => {
-  function streamSink(): SequentialSink & { parts: Uint8Array[] } {
-    const parts: Uint8Array[] = [];
-    return { kind: "sequential", parts, write: async (b) => { parts.push(b.slice()); await new Promise((r) => setTimeout(r, 0)); } };
-  }
-
   it("streams exactly the planned archive, in order, from parallel chunks", async () => {
     const { image: img, blobs } = image([500_000, 1, 0, 90_000]);
     const plan = planImageArchive([img]);
@@ -319,8 +132,9 @@ describe("downloadArchive into a sequential sink", () => {
     const { image: img, blobs } = image([80_000, 80_000]);
     const plan = planImageArchive([img]);
     const sink = streamSink();
-    const error = await downloadArchive({ plan, source: memorySource(blobs, (d) => (d === img.layers[1].digest ? "corrupt" : undefined)), sink, createHasher: nodeHasher, ...fast }).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "DIGEST_MISMATCH")).toBe(true);
+    const download = downloadArchive({ plan, source: memorySource(blobs, (d) => (d === img.layers[1].digest ? "corrupt" : undefined)), sink, createHasher: nodeHasher, ...fast });
+    await expect(download).rejects.toThrow(DockerdlError);
+    await expect(download).rejects.toMatchObject({ code: "DIGEST_MISMATCH", message: expect.stringContaining(`layer ${img.layers[1].digest} is corrupt`) });
     expect(Buffer.concat(sink.parts).length).toBeLessThan(plan.totalSize);
   });
 });

@@ -57,14 +57,10 @@ const hubIndex = {
   ],
 };
 
-function errorOf(fn: () => unknown): DockerdlError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DockerdlError) return error;
-    throw error;
-  }
-  throw new Error("expected a DockerdlError");
+/** Matches a message that begins with `prefix` (the rest quotes the JSON parser's own words). */
+function startingWith(prefix: string) {
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return expect.stringMatching(new RegExp(`^${escaped}`));
 }
 
 describe("media types", () => {
@@ -122,14 +118,17 @@ describe("parseManifest", () => {
 
   it("refuses schema 1 with its own error, however it is labelled", () => {
     const schema1 = { schemaVersion: 1, name: "library/old", tag: "1", fsLayers: [], history: [], signatures: [] };
-    for (const error of [
-      errorOf(() => parseManifest(encode(schema1), DOCKER_MANIFEST_SCHEMA1_SIGNED)),
-      errorOf(() => parseManifest(encode(schema1))),
-      errorOf(() => parseManifest(encode(dockerManifest()), DOCKER_MANIFEST_SCHEMA1_SIGNED)),
+    for (const parse of [
+      () => parseManifest(encode(schema1), DOCKER_MANIFEST_SCHEMA1_SIGNED),
+      () => parseManifest(encode(schema1)),
+      () => parseManifest(encode(dockerManifest()), DOCKER_MANIFEST_SCHEMA1_SIGNED),
     ]) {
-      expect(error.code).toBe("UNSUPPORTED_SCHEMA1");
-      expect(error.message).toBe("this image uses the obsolete Docker manifest schema 1 format, which docker itself no longer pulls");
-      expect(error.hint).toContain("push it again with a current docker");
+      expect(parse).toThrow(DockerdlError);
+      expect(parse).toThrow(expect.objectContaining({
+        code: "UNSUPPORTED_SCHEMA1",
+        message: "this image uses the obsolete Docker manifest schema 1 format, which docker itself no longer pulls",
+        hint: expect.stringContaining("push it again with a current docker"),
+      }));
     }
   });
 
@@ -177,10 +176,9 @@ describe("parseManifest", () => {
   ];
 
   it.each(bad)("refuses %s, naming the field", (_name, body, contentType, message) => {
-    const error = errorOf(() => parseManifest(typeof body === "string" ? encode(body) : body, contentType));
-    expect(error.code).toBe("BAD_MANIFEST");
-    expect(error.message.startsWith(message)).toBe(true);
-    expect(error.hint).toBeTruthy();
+    const parse = () => parseManifest(typeof body === "string" ? encode(body) : body, contentType);
+    expect(parse).toThrow(DockerdlError);
+    expect(parse).toThrow(expect.objectContaining({ code: "BAD_MANIFEST", message: startingWith(message), hint: expect.stringMatching(/./) }));
   });
 });
 
@@ -206,9 +204,12 @@ describe("image config", () => {
   it("refuses a config whose layer count differs from the manifest's", () => {
     const parsed = parseImageConfig(encode({ ...config, rootfs: { type: "layers", diff_ids: [d("5")] } }));
     const manifest = dockerManifest() as unknown as ImageManifest;
-    const error = errorOf(() => checkConfigMatchesManifest(parsed, manifest));
-    expect(error.code).toBe("BAD_MANIFEST");
-    expect(error.message).toBe("the image config lists 1 layer (rootfs.diff_ids) but the manifest has 2; the image is broken");
+    const check = () => checkConfigMatchesManifest(parsed, manifest);
+    expect(check).toThrow(DockerdlError);
+    expect(check).toThrow(expect.objectContaining({
+      code: "BAD_MANIFEST",
+      message: "the image config lists 1 layer (rootfs.diff_ids) but the manifest has 2; the image is broken",
+    }));
   });
 
   it.each([
@@ -219,13 +220,15 @@ describe("image config", () => {
       "the image config's rootfs.diff_ids[1] is not a valid digest: the part after sha256: must be hex characters (0-9, a-f)"],
     ["a history that is not a list", { ...config, history: {} }, "the image config's history is not a list"],
   ])("refuses a config with %s", (_name, value, message) => {
-    const error = errorOf(() => parseImageConfig(encode(value)));
-    expect(error.code).toBe("BAD_MANIFEST");
-    expect(error.message).toBe(message);
+    const parse = () => parseImageConfig(encode(value));
+    expect(parse).toThrow(DockerdlError);
+    expect(parse).toThrow(expect.objectContaining({ code: "BAD_MANIFEST", message }));
   });
 
   it("refuses a config that is not JSON", () => {
-    expect(errorOf(() => parseImageConfig(encode("nope"))).message).toMatch(/^the image config is not valid JSON/);
+    const parse = () => parseImageConfig(encode("nope"));
+    expect(parse).toThrow(DockerdlError);
+    expect(parse).toThrow(expect.objectContaining({ message: startingWith("the image config is not valid JSON") }));
   });
 });
 
@@ -239,10 +242,10 @@ describe("foreign layers", () => {
 
   it("are an error, naming the layer, when it gives none", () => {
     for (const l of [layer(DOCKER_FOREIGN_LAYER_GZIP), layer(OCI_NONDISTRIBUTABLE_LAYER_ZSTD, [])]) {
-      const error = errorOf(() => foreignLayerUrls(l));
-      expect(error.code).toBe("FOREIGN_LAYER");
-      expect(error.message).toContain(`layer ${d("7")} is a foreign (non-distributable) layer`);
-      expect(error.message).toContain("the registry does not hold it");
+      const urls = () => foreignLayerUrls(l);
+      expect(urls).toThrow(DockerdlError);
+      expect(urls).toThrow(expect.objectContaining({ code: "FOREIGN_LAYER", message: expect.stringContaining(`layer ${d("7")} is a foreign (non-distributable) layer`) }));
+      expect(urls).toThrow("the registry does not hold it");
     }
   });
 

@@ -75,16 +75,13 @@ describe("parsePlatform", () => {
   it.each(["", "linux", "linux/", "/amd64", "linux/amd64/v8/x", "linux amd64", "linux/am d64", "unknown/unknown"])(
     "refuses %j with an example of the right form",
     (input) => {
-      let caught: unknown;
-      try {
-        parsePlatform(input);
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(DockerdlError);
-      expect((caught as DockerdlError).code).toBe("BAD_PLATFORM");
-      expect((caught as DockerdlError).message).toContain(JSON.stringify(input.trim()));
-      expect((caught as DockerdlError).hint).toContain("linux/arm64");
+      const parse = () => parsePlatform(input);
+      expect(parse).toThrow(DockerdlError);
+      expect(parse).toThrow(expect.objectContaining({
+        code: "BAD_PLATFORM",
+        message: expect.stringContaining(JSON.stringify(input.trim())),
+        hint: expect.stringContaining("linux/arm64"),
+      }));
     },
   );
 });
@@ -163,19 +160,15 @@ describe("selectManifest", () => {
 
   it("refuses a missing platform, listing what the image offers", () => {
     const hub: ImageIndex = { schemaVersion: 2, mediaType: DOCKER_MANIFEST_LIST, manifests: [amd64, arm64, armv7, attestationFor(amd64)] };
-    let caught: unknown;
-    try {
-      selectManifest(hub, parsePlatform("linux/ppc64le"), "nginx:1.27");
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(PlatformNotAvailableError);
-    const error = caught as PlatformNotAvailableError;
-    expect(error.code).toBe("PLATFORM_NOT_AVAILABLE");
-    expect(error.message).toBe("linux/ppc64le is not available for nginx:1.27; it offers linux/amd64, linux/arm64/v8, linux/arm/v7");
-    expect(error.hint).toBe("pick one of the platforms it offers with --platform");
-    expect(error.available.map(formatPlatform)).toEqual(["linux/amd64", "linux/arm64/v8", "linux/arm/v7"]);
-    expect(error.wanted).toEqual({ os: "linux", architecture: "ppc64le" });
+    const select = () => selectManifest(hub, parsePlatform("linux/ppc64le"), "nginx:1.27");
+    expect(select).toThrow(PlatformNotAvailableError);
+    expect(select).toThrow(expect.objectContaining({
+      code: "PLATFORM_NOT_AVAILABLE",
+      message: "linux/ppc64le is not available for nginx:1.27; it offers linux/amd64, linux/arm64/v8, linux/arm/v7",
+      hint: "pick one of the platforms it offers with --platform",
+      available: [amd64.platform, arm64.platform, armv7.platform],
+      wanted: { os: "linux", architecture: "ppc64le" },
+    }));
   });
 
   it("never falls back to another architecture or OS", () => {

@@ -28,7 +28,7 @@ describe("checkTarget", () => {
     else expect(check).toThrow(ForbiddenTargetError);
   });
 
-  it("knows private ranges", () => {
+  it("counts private, shared, unspecified, IPv4-mapped and link-local addresses as private, and public ones not", () => {
     for (const host of ["10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "0.0.0.0", "[::ffff:10.0.0.1]", "fe80::1"]) {
       expect(isPrivateHostname(host), host).toBe(true);
     }

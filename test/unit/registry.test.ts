@@ -3,7 +3,7 @@
 // across origins, digest checks, Range handling, and how failures read.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isDockerdlError } from "../../shared/errors.ts";
+import { DockerdlError } from "../../shared/errors.ts";
 import type { HttpFetch, HttpRequestInit, HttpResponse } from "../../shared/http.ts";
 import { parseReference } from "../../shared/reference.ts";
 import { sliceStream } from "../../shared/registry/blobs.ts";
@@ -143,39 +143,40 @@ describe("resolveImage", () => {
 
   it("says the username or password was rejected when the token service refuses", async () => {
     const client = new RegistryClient({ fetch: fakeFetch(registry({ tokenStatus: 401 })), endpoints: { "reg.example": "https://reg.example" }, credentials: { username: "me", password: "x" } });
-    const error = await client.resolveImage(parseReference("reg.example/a:single")).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "UNAUTHORIZED")).toBe(true);
-    expect((error as Error).message).toContain("rejected the username or password");
+    const resolving = client.resolveImage(parseReference("reg.example/a:single"));
+    await expect(resolving).rejects.toThrow(DockerdlError);
+    await expect(resolving).rejects.toMatchObject({ code: "UNAUTHORIZED", message: expect.stringContaining("rejected the username or password") });
   });
 
   it("refuses a platform the index lacks, listing what it has", async () => {
     const client = new RegistryClient({ fetch: fakeFetch(registry()), endpoints: { "reg.example": "https://reg.example" } });
-    const error = await client.resolveImage(parseReference("reg.example/a:v1"), { os: "linux", architecture: "s390x" }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe("linux/s390x is not available for reg.example/a:v1; it offers linux/amd64, linux/arm64/v8");
+    await expect(client.resolveImage(parseReference("reg.example/a:v1"), { os: "linux", architecture: "s390x" })).rejects.toMatchObject({
+      code: "PLATFORM_NOT_AVAILABLE",
+      message: "linux/s390x is not available for reg.example/a:v1; it offers linux/amd64, linux/arm64/v8",
+    });
   });
 
   it("names the image that is not found", async () => {
     const client = new RegistryClient({ fetch: fakeFetch(registry()), endpoints: { "reg.example": "https://reg.example" } });
-    const error = await client.resolveImage(parseReference("reg.example/a:v9")).catch((e: unknown) => e);
-    expect(isDockerdlError(error, "NOT_FOUND")).toBe(true);
-    expect((error as Error).message).toBe("reg.example/a:v9 was not found on reg.example (reg.example said: manifest unknown)");
+    const resolving = client.resolveImage(parseReference("reg.example/a:v9"));
+    await expect(resolving).rejects.toThrow(DockerdlError);
+    await expect(resolving).rejects.toMatchObject({ code: "NOT_FOUND", message: "reg.example/a:v9 was not found on reg.example (reg.example said: manifest unknown)" });
   });
 
   it("refuses a manifest whose bytes do not match the digest the registry gives", async () => {
     const fetch = fakeFetch(() => new Response(manifest as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": sha("other") } }));
     const client = new RegistryClient({ fetch, endpoints: { "reg.example": "https://reg.example" } });
-    const error = await client.getManifest(parseReference("reg.example/a:v1"), "v1").catch((e: unknown) => e);
-    expect(isDockerdlError(error, "DIGEST_MISMATCH")).toBe(true);
+    const fetching = client.getManifest(parseReference("reg.example/a:v1"), "v1");
+    await expect(fetching).rejects.toThrow(DockerdlError);
+    await expect(fetching).rejects.toMatchObject({ code: "DIGEST_MISMATCH", message: expect.stringContaining(sha("other")) });
   });
 
   it("reports rate limiting with the wait from Retry-After", async () => {
     const fetch = fakeFetch(() => new Response("{}", { status: 429, headers: { "retry-after": "7" } }));
     const client = new RegistryClient({ fetch, endpoints: { "reg.example": "https://reg.example" }, retries: 0 });
-    const error = await client.getManifest(parseReference("reg.example/a:v1"), "v1").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RegistryError);
-    expect((error as RegistryError).code).toBe("RATE_LIMITED");
-    expect((error as RegistryError).retryAfterMs).toBe(7000);
-    expect((error as Error).message).toContain("for 7 s");
+    const fetching = client.getManifest(parseReference("reg.example/a:v1"), "v1");
+    await expect(fetching).rejects.toThrow(RegistryError);
+    await expect(fetching).rejects.toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 7000, message: expect.stringContaining("for 7 s") });
   });
 
   it("retries a 503 on a manifest, then succeeds", async () => {
@@ -190,10 +191,13 @@ describe("resolveImage", () => {
       throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }) });
     });
     const client = new RegistryClient({ fetch, retries: 1, retryDelayMs: 1 });
-    const error = await client.getManifest(parseReference("127.0.0.1:1/a:v1"), "v1").catch((e: unknown) => e);
+    const fetching = client.getManifest(parseReference("127.0.0.1:1/a:v1"), "v1");
+    await expect(fetching).rejects.toThrow(DockerdlError);
+    await expect(fetching).rejects.toMatchObject({
+      code: "NETWORK",
+      message: "could not reach 127.0.0.1:1 while fetching 127.0.0.1:1/a:v1: fetch failed: connect ECONNREFUSED 127.0.0.1:1",
+    });
     expect(fetch.calls).toHaveLength(2); // retried once
-    expect(isDockerdlError(error, "NETWORK")).toBe(true);
-    expect((error as Error).message).toBe("could not reach 127.0.0.1:1 while fetching 127.0.0.1:1/a:v1: fetch failed: connect ECONNREFUSED 127.0.0.1:1");
   });
 });
 

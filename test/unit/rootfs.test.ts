@@ -2,19 +2,15 @@
 // image: same paths, types, sizes, permission bits, link targets and contents.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { flatTar, flattenLayers } from "../../shared/flatten.ts";
 import { MergedFs, normalizeTarPath } from "../../shared/rootfs.ts";
 import { readTar, type TarReadEntry } from "../../shared/tar-reader.ts";
-import { whiteoutLayers } from "../harness/fixtures.ts";
-import { buildImage, layersTopDown, readLayer, type Blob as LayerBlob } from "../harness/image-builder.ts";
-import { haveUmoci, sorted, umociUnpack, walk, type Snapshot } from "../harness/rootfs-snapshot.ts";
-
-const work = mkdtempSync(join(tmpdir(), "dockerdl-rootfs-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+import { test } from "../harness/fixtures-vitest.ts";
+import { layersTopDown, readLayer, type Blob as LayerBlob } from "../harness/image-builder.ts";
+import { haveUmoci, sorted, walk, type Snapshot } from "../harness/rootfs-snapshot.ts";
 
 /** The merged tree in the harness's snapshot shape, with each file's content hash. */
 async function mergeLayers(layers: LayerBlob[]): Promise<Snapshot> {
@@ -43,15 +39,8 @@ async function mergeLayers(layers: LayerBlob[]): Promise<Snapshot> {
   return out;
 }
 
-const image = buildImage({ oci: true, layers: whiteoutLayers() });
-// umoci's unpack of the fixture, once for every comparison below.
-let expected: Snapshot;
-beforeAll(() => {
-  if (haveUmoci) expected = walk(umociUnpack(work, image));
-});
-
 describe("the merged filesystem of an image", () => {
-  it.skipIf(!haveUmoci)("equals what umoci unpacks: adds, overwrites, whiteouts, opaque dirs, links", async () => {
+  test.skipIf(!haveUmoci)("equals what umoci unpacks: adds, overwrites, whiteouts, opaque dirs, links", async ({ layersUnpacked: { image, expected } }) => {
     const actual = await mergeLayers(image.layers);
     expect(sorted(actual)).toEqual(sorted(expected));
     // The cases this fixture exists for, spelled out so a failure reads clearly.
@@ -63,12 +52,12 @@ describe("the merged filesystem of an image", () => {
     expect(actual["var/cache"]?.mode).toBe(0o700);
   });
 
-  it.skipIf(!haveUmoci)("exports as a flat tar that extracts to what umoci unpacks", async () => {
+  test.skipIf(!haveUmoci)("exports as a flat tar that extracts to what umoci unpacks", async ({ tempDir, layersUnpacked: { image, expected } }) => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of flatTar(flattenLayers(layersTopDown(image)))) chunks.push(chunk);
-    const tarFile = join(work, "flat.tar");
+    const tarFile = join(tempDir, "flat.tar");
     writeFileSync(tarFile, Buffer.concat(chunks));
-    const out = join(work, "flat-out");
+    const out = join(tempDir, "flat-out");
     mkdirSync(out);
     execFileSync("tar", ["-xpf", tarFile, "-C", out, "--no-same-owner"], { stdio: "pipe" });
     expect(sorted(walk(out))).toEqual(sorted(expected));

@@ -22,7 +22,7 @@ describe("parseChallenges", () => {
     ["empty header", "", []],
     ["a port in the realm", 'Bearer realm="http://127.0.0.1:5000/token"', [{ scheme: "Bearer", params: { realm: "http://127.0.0.1:5000/token" } }]],
   ];
-  it.each(rows)("%s", (_name, header, expected) => {
+  it.each(rows)("parses %s", (_name, header, expected) => {
     expect(parseChallenges(header)).toEqual(expected);
   });
 });

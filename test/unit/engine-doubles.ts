@@ -1,0 +1,112 @@
+// Test doubles for the download engine's unit tests: an image of random layers held in
+// memory, a source serving its blobs in small pieces with faults on demand, sinks of
+// both kinds, and a Node hasher.
+import { createHash } from "node:crypto";
+import type { BlobSource, Hasher, RandomAccessSink, SequentialSink } from "../../shared/engine/index.ts";
+import type { ArchiveImage } from "../../shared/image-archive.ts";
+import { RegistryError } from "../../shared/registry/errors.ts";
+
+function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+function randomBytes(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** An image whose layers are random bytes of `layerSizes`, and its blobs by digest. */
+export function image(layerSizes: number[]): { image: ArchiveImage; blobs: Map<string, Uint8Array> } {
+  const blobs = new Map<string, Uint8Array>();
+  const layers = layerSizes.map((size, i) => {
+    const bytes = randomBytes(i + 1, size);
+    const digest = sha256(bytes);
+    blobs.set(digest, bytes);
+    return { digest, size, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip" };
+  });
+  const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) } }));
+  const manifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers }));
+  return {
+    image: {
+      repoTags: ["test/engine:v1"],
+      manifest: { bytes: manifest, digest: sha256(manifest), mediaType: "application/vnd.oci.image.manifest.v1+json" },
+      config: { bytes: config, digest: sha256(config) },
+      layers,
+    },
+    blobs,
+  };
+}
+
+type Fault = (digest: string, start: number, end: number, call: number) => "reset" | "truncate" | "corrupt" | "503" | "429" | "404" | undefined;
+
+/** Serves ranges from memory in small pieces, yielding between them so chunks interleave. */
+export function memorySource(blobs: Map<string, Uint8Array>, fault: Fault = () => undefined): BlobSource & { fetched: number; calls: number } {
+  const source = {
+    fetched: 0,
+    calls: 0,
+    async fetchRange(digest: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
+      const call = source.calls++;
+      const bytes = blobs.get(digest);
+      if (!bytes) throw new Error(`no blob ${digest}`);
+      const f = fault(digest, start, end, call);
+      if (f === "503") throw new RegistryError("UPSTREAM", "registry answered 503", { status: 503 });
+      if (f === "429") throw new RegistryError("RATE_LIMITED", "slow down", { status: 429, retryAfterMs: 20 });
+      if (f === "404") throw new RegistryError("NOT_FOUND", `blob ${digest} was not found`, { status: 404 });
+      const stop = f === "reset" || f === "truncate" ? start + Math.floor((end - start) / 2) : end;
+      let at = start;
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          // Deliberate: a macrotask between pieces, as a network gives, so parallel chunks interleave.
+          await new Promise((r) => setTimeout(r, 0));
+          if (at >= stop) {
+            if (f === "reset") controller.error(new TypeError("terminated: other side closed"));
+            else controller.close();
+            return;
+          }
+          const piece = bytes.slice(at, Math.min(stop, at + 4096 + (at % 3) * 1000));
+          if (f === "corrupt" && at === start) piece[0] ^= 0xff;
+          at += piece.length;
+          source.fetched += piece.length;
+          controller.enqueue(piece);
+        },
+      });
+    },
+  };
+  return source;
+}
+
+/** A random-access sink over a buffer of `size`; `readable` lets the engine read back what it wrote. */
+export function memorySink(size: number, readable: boolean): RandomAccessSink & { bytes: Uint8Array } {
+  const bytes = new Uint8Array(size);
+  const sink: RandomAccessSink & { bytes: Uint8Array } = {
+    kind: "random-access",
+    bytes,
+    async write(position, data) {
+      if (position + data.length > size) throw new RangeError("write past the end");
+      bytes.set(data, position);
+    },
+  };
+  if (readable) sink.read = async (position, length) => bytes.slice(position, position + length);
+  return sink;
+}
+
+/** node:crypto's SHA-256, which cannot save its state: a resume has to read the layer back. */
+export const nodeHasher = async (): Promise<Hasher> => {
+  let h = createHash("sha256");
+  return { init: () => (h = createHash("sha256")), update: (d) => h.update(d), digest: () => h.digest("hex") };
+};
+
+/** Retries and progress without waiting. */
+export const fast = { baseDelayMs: 1, maxDelayMs: 5, progressIntervalMs: 0 };
+
+/** A sink that takes the archive in order, keeping each piece written. */
+export function streamSink(): SequentialSink & { parts: Uint8Array[] } {
+  const parts: Uint8Array[] = [];
+  // Deliberate: a consumer that yields on every write, like a stream with backpressure.
+  return { kind: "sequential", parts, write: async (b) => { parts.push(b.slice()); await new Promise((r) => setTimeout(r, 0)); } };
+}
