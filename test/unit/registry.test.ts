@@ -4,23 +4,11 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DockerdlError } from "../../shared/errors.ts";
-import type { HttpFetch, HttpRequestInit, HttpResponse } from "../../shared/http.ts";
 import { parseReference } from "../../shared/reference.ts";
 import { sliceStream } from "../../shared/registry/blobs.ts";
 import { defaultBase, RegistryClient } from "../../shared/registry/client.ts";
 import { RegistryError } from "../../shared/registry/errors.ts";
-
-type Handler = (url: URL, init: HttpRequestInit) => Response | Promise<Response>;
-
-function fakeFetch(handler: Handler): HttpFetch & { calls: { url: string; init: HttpRequestInit }[] } {
-  const calls: { url: string; init: HttpRequestInit }[] = [];
-  const f = (async (url: string, init: HttpRequestInit) => {
-    calls.push({ url, init });
-    return (await handler(new URL(url), init)) as unknown as HttpResponse;
-  }) as HttpFetch & { calls: typeof calls };
-  f.calls = calls;
-  return f;
-}
+import { scriptedFetch as fakeFetch, type ScriptedHandler as Handler } from "../harness/scripted-fetch.ts";
 
 const sha = (b: Uint8Array | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
