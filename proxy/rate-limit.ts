@@ -33,7 +33,7 @@ export class RateLimiter {
     const windowStart = now - (now % WINDOW_MS);
     let counter = this.counters.get(client);
     if (!counter) {
-      if (this.counters.size >= MAX_TRACKED) this.sweep(now);
+      if (this.counters.size >= MAX_TRACKED) this.makeRoom(now, limit);
       counter = { windowStart, current: 0, previous: 0 };
       this.counters.set(client, counter);
     } else if (counter.windowStart !== windowStart) {
@@ -53,11 +53,28 @@ export class RateLimiter {
     return { allowed: true, retryAfter: 0 };
   }
 
-  private sweep(now: number) {
+  /** Clients tracked now (bounded by MAX_TRACKED). */
+  get size(): number {
+    return this.counters.size;
+  }
+
+  /**
+   * Frees a tenth of the table, oldest clients first (a Map iterates in insertion
+   * order). Clients at their limit are skipped, so a flood of new addresses (IPv6
+   * /64s are cheap) cannot push a blocked client out and unblock it; only when every
+   * tracked client is blocked do the oldest of them go.
+   */
+  private makeRoom(now: number, limit: number) {
+    const target = MAX_TRACKED - MAX_TRACKED / 10;
     for (const [key, counter] of this.counters) {
-      if (now - counter.windowStart >= 2 * WINDOW_MS) this.counters.delete(key);
+      if (this.counters.size <= target) return;
+      const expired = now - counter.windowStart >= 2 * WINDOW_MS;
+      if (expired || counter.current + counter.previous < limit) this.counters.delete(key);
     }
-    if (this.counters.size >= MAX_TRACKED) this.counters.clear();
+    for (const key of this.counters.keys()) {
+      if (this.counters.size <= target) return;
+      this.counters.delete(key);
+    }
   }
 }
 

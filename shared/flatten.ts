@@ -2,7 +2,10 @@
 // the layers from the top one down (like `crane export`): an entry is kept when no
 // higher layer wrote the same path or whited it (or a parent) out. Entry data streams
 // through, so memory stays bounded by the set of paths seen, never by file sizes.
-import { normalizeTarPath, parentOf, whiteoutOf } from "./rootfs.ts";
+// Entries below a symlink are dropped (see rootfs.ts); one pass top-down only sees the
+// symlinks of the same or higher layers, so a caller that has the merged tree passes it
+// and the export then holds exactly the tree's entries.
+import { normalizeTarPath, parentOf, whiteoutOf, type FsNode } from "./rootfs.ts";
 import { TAR_END, tarHeader, tarPadding } from "./tar-header.ts";
 import type { TarReadEntry, TarReadItem } from "./tar-reader.ts";
 
@@ -29,9 +32,23 @@ function hiddenBy(path: string, deleted: Set<string>, opaque: Set<string>): bool
   }
 }
 
-/** Layers must come top-down (last layer first). Hardlinks whose target lies lower are emitted last. */
-export async function* flattenLayers(layersTopDown: AsyncIterable<LayerEntries>): AsyncGenerator<FlatItem> {
+function underAny(path: string, links: Set<string>): boolean {
+  for (let p = parentOf(path); p !== ""; p = parentOf(p)) if (links.has(p)) return true;
+  return false;
+}
+
+/** The merged tree (rootfs.ts's MergedFs or a view of it), when the caller has it. */
+export interface FlatTree {
+  get(path: string): FsNode | undefined;
+}
+
+/**
+ * Layers must come top-down (last layer first). Hardlinks whose target lies lower are
+ * emitted last. With `tree`, an entry is kept only where the tree has it from that layer.
+ */
+export async function* flattenLayers(layersTopDown: AsyncIterable<LayerEntries>, tree?: FlatTree): AsyncGenerator<FlatItem> {
   const seen = new Set<string>();
+  const symlinks = new Set<string>();
   const deleted = new Set<string>();
   const opaque = new Set<string>();
   const deferredLinks: FlatItem[] = [];
@@ -48,9 +65,11 @@ export async function* flattenLayers(layersTopDown: AsyncIterable<LayerEntries>)
         else layerDeleted.push(whiteout.path);
         continue;
       }
-      if (seen.has(path) || hiddenBy(path, deleted, opaque)) continue;
+      if (seen.has(path) || hiddenBy(path, deleted, opaque) || underAny(path, symlinks)) continue;
+      if (tree !== undefined && !inTree(tree, path, item.entry.type, layer.index)) continue;
       // A directory written by a higher layer still lets lower layers fill it.
       seen.add(path);
+      if (item.entry.type === "symlink") symlinks.add(path);
       const flat: FlatItem = { path, entry: item.entry, layer: layer.index, body: item.body };
       if (item.entry.type === "hardlink" && !seen.has(normalizeTarPath(item.entry.linkname))) {
         deferredLinks.push({ ...flat, body: emptyBody });
@@ -64,6 +83,11 @@ export async function* flattenLayers(layersTopDown: AsyncIterable<LayerEntries>)
   for (const link of deferredLinks) {
     if (seen.has(normalizeTarPath(link.entry.linkname))) yield link;
   }
+}
+
+function inTree(tree: FlatTree, path: string, type: string, layer: number): boolean {
+  const node = tree.get(path);
+  return node !== undefined && node.type === type && node.layer === layer;
 }
 
 /** The flattened filesystem as a tar stream (what `crane export` writes). */

@@ -16,7 +16,7 @@ import {
   isLayerMediaType,
   isSchema1MediaType,
 } from "./media-types.ts";
-import type { Platform } from "./platform.ts";
+import { badPlatformField, type Platform } from "./platform.ts";
 
 export interface Descriptor {
   mediaType: string;
@@ -205,6 +205,8 @@ function checkPlatform(value: unknown, where: string): void {
   ) {
     bad(`${where} has a platform that is not an object with string os and architecture`);
   }
+  const field = badPlatformField(value);
+  if (field !== undefined) bad(`${where} has a platform whose ${field} ${JSON.stringify(value[field])} is not a platform name`);
 }
 
 export function parseImageConfig(bytes: Uint8Array): ImageConfig {
@@ -213,6 +215,8 @@ export function parseImageConfig(bytes: Uint8Array): ImageConfig {
     if (typeof json[field] !== "string" || json[field] === "") bad(`the image config has no ${field}`);
   }
   if (json.variant !== undefined && typeof json.variant !== "string") bad("the image config's variant is not a string");
+  const field = badPlatformField(json);
+  if (field !== undefined) bad(`the image config's ${field} ${JSON.stringify(json[field])} is not a platform name`);
   const rootfs = json.rootfs;
   if (!isObject(rootfs) || rootfs.type !== "layers" || !Array.isArray(rootfs.diff_ids)) {
     bad('the image config has no rootfs of type "layers" with a diff_ids list');

@@ -83,6 +83,24 @@ function canonical(p: Platform, defaultArmVariant: boolean): Platform {
   return out;
 }
 
+// What a registry may put in os, architecture and variant (OCI's values are all short
+// words): anything else, a CR/LF above all, would end up in file names, HTTP headers
+// and messages. os.version is a dotted build number ("10.0.17763.1234").
+const PLATFORM_WORD = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+const OS_VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+
+/** The first platform field of `p` that is not a plausible value, named for a message, or undefined. */
+export function badPlatformField(p: { os?: unknown; architecture?: unknown; variant?: unknown; "os.version"?: unknown }): string | undefined {
+  for (const field of ["os", "architecture"] as const) {
+    if (typeof p[field] !== "string" || !PLATFORM_WORD.test(p[field])) return field;
+  }
+  // An empty variant is common and means none.
+  if (p.variant !== undefined && p.variant !== "" && (typeof p.variant !== "string" || !PLATFORM_WORD.test(p.variant))) return "variant";
+  const version = p["os.version"];
+  if (version !== undefined && version !== "" && (typeof version !== "string" || !OS_VERSION.test(version))) return "os.version";
+  return undefined;
+}
+
 /** linux/arm64, linux/arm/v7, windows/amd64: the form --platform takes. */
 export function formatPlatform(p: Platform): string {
   return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}`;

@@ -7,6 +7,10 @@
 // lower layers; `.wh..wh..opq` in a directory hides everything lower layers put in it.
 // Neither hides what the same layer adds, so a layer's whiteouts are applied before its
 // additions whatever their order in the tar.
+//
+// An entry below a symlink (`esc -> /outside`, then `esc/x.txt`) is dropped: written
+// through the link it would land outside the path it names, and extractors refuse it.
+// The flattened export (flatten.ts) keeps to the same tree.
 import type { TarReadEntry } from "./tar-reader.ts";
 
 export type FsNodeType = "file" | "directory" | "symlink" | "hardlink" | "other";
@@ -98,6 +102,7 @@ export class MergedFs {
       Object.assign(root, { mode: entry.mode, mtime: entry.mtime, uid: entry.uid, gid: entry.gid });
       return;
     }
+    if (this.underSymlink(path)) return;
     this.ensureParents(path, layer);
     const existing = this.nodes.get(path);
     if (existing && !(existing.type === "directory" && entry.type === "directory")) this.remove(path);
@@ -115,6 +120,13 @@ export class MergedFs {
     }
     this.nodes.set(path, node);
     this.childSet(parentOf(path)).add(path);
+  }
+
+  private underSymlink(path: string): boolean {
+    for (let p = parentOf(path); p !== ""; p = parentOf(p)) {
+      if (this.nodes.get(p)?.type === "symlink") return true;
+    }
+    return false;
   }
 
   private ensureParents(path: string, layer: number): void {

@@ -1,10 +1,12 @@
 // POST /api/download and /api/download-stream {image, platform} (and GET with query
 // parameters): the image as one docker-load tar, streamed by the Worker, for people
-// without a browser (curl -o ubuntu.tar …). Manifests and config are resolved first, so
-// a bad reference, a missing platform or an unreachable registry is a JSON error before
-// any byte is sent; then the tar is laid out with shared/image-archive's plan (exact
-// Content-Length) and filled by shared/tar's streamTar straight from the upstream blobs,
-// one layer at a time, in constant memory. Nothing is cached: blobs pass through.
+// without a browser (curl -o ubuntu.tar …). Manifests and config are resolved and every
+// layer is asked for with a HEAD first, so a bad reference, a missing platform, an
+// unreachable registry, a missing or refused layer or a foreign one (never fetched
+// here) is a JSON error before any byte is sent. Then the tar is laid out with
+// shared/image-archive's plan (exact Content-Length) and filled by shared/tar's
+// streamTar straight from the upstream blobs, one layer at a time, in constant memory,
+// each verified. Nothing is cached: blobs pass through.
 import type { Config } from "../config.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
@@ -43,6 +45,7 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
     }
     throw error;
   }
+  await client.checkLayersReadable(ref, image.layers, request.signal);
   const plan = planImageArchive([archiveImageOf(image)]);
   const layers = new Map<string, LayerDescriptor>(image.layers.map((l) => [l.digest, l]));
   const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
@@ -62,7 +65,7 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
       "content-disposition": `attachment; filename="${fileName}"`,
       "cache-control": "no-store",
       "x-image-digest": image.manifest.digest,
-      "x-image-platform": formatPlatform(image.platform),
+      "x-image-platform": headerText(formatPlatform(image.platform)),
     },
   });
 }
@@ -77,6 +80,11 @@ async function pump(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<
     console.warn(`download stopped: ${String(error)}`);
     await writer.abort(error).catch(() => {});
   }
+}
+
+/** Printable ASCII only: the platform comes from upstream documents (parsing already refuses control characters). */
+function headerText(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, "_");
 }
 
 function upstreamOf(ref: Reference, config: Config): UpstreamRepository {

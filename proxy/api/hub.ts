@@ -1,14 +1,18 @@
 // Docker Hub's web API (HUB_API, https://hub.docker.com by default): requests for the
 // few endpoints the seed API reads (their answers are typed in hub-types.ts), with Hub's
 // failures turned into clear API errors. Requests go through the proxy's upstreamFetch
-// so that a redirect is checked like any other upstream hop.
+// so that a redirect is checked like any other upstream hop, and answers are read with a
+// cap: a Worker isolate has 128 MB, and one endless answer would end every request in it.
 import type { Config } from "../config.ts";
+import { readBody, type HttpResponse } from "../../shared/http.ts";
 import { upstreamFetch } from "../upstream/fetch.ts";
 import { ApiError } from "./errors.ts";
 
 export type { HubCatalogPage, HubNamespaceRepositoryPage, HubRepository, HubSearchPage, HubTag, HubTagImage, HubTagPage } from "./hub-types.ts";
 
 const HUB_TIMEOUT_MS = 15_000;
+/** Hub's largest answers (a tag page of 100 multi-platform tags) are a few hundred KiB. */
+export const HUB_BODY_LIMIT = 4 << 20;
 
 /** GETs `path` (with `query`) from Hub; a 404 becomes `notFound`'s message. */
 export async function hubGet<T>(config: Config, path: string, query: Record<string, string | number>, notFound: string): Promise<T> {
@@ -42,8 +46,15 @@ export async function hubGet<T>(config: Config, path: string, query: Record<stri
     await response.body?.cancel();
     throw new ApiError(502, "UPSTREAM", `Docker Hub's API answered ${response.status} for ${path}`, { hint: "try again in a moment" });
   }
+  let bytes: Uint8Array;
   try {
-    return (await response.json()) as T;
+    bytes = await readBody(response as unknown as HttpResponse, HUB_BODY_LIMIT);
+  } catch (error) {
+    if (error instanceof RangeError) throw new ApiError(502, "UPSTREAM", `Docker Hub's API answered ${path} with more than ${HUB_BODY_LIMIT} bytes`, { hint: "try again later" });
+    throw new ApiError(502, "UPSTREAM", `the connection to Docker Hub's API broke while reading ${path}`, { hint: "try again in a moment" });
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch {
     throw new ApiError(502, "UPSTREAM", `Docker Hub's API answered ${path} with something that is not JSON`);
   }

@@ -2,8 +2,9 @@
 // the Worker reads from an upstream itself: the seed API's image details and downloads,
 // and the anonymous access probe of the cache. Every URL the client asks for (the
 // registry, its token realm, each redirect hop) passes the address guard for that
-// upstream first. Anonymous clients are kept per upstream for the isolate's life, so
-// their token cache (expires_in honoured) serves many requests.
+// upstream first, and foreign layers are refused. Anonymous clients are kept per
+// upstream for the isolate's life, so their token cache (expires_in honoured) serves
+// many requests.
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import type { Reference } from "../../shared/reference.ts";
 import { RegistryClient } from "../../shared/registry/client.ts";
@@ -27,6 +28,8 @@ export function anonymousClient(repository: UpstreamRepository): RegistryClient 
       fetch: guardedFetch(repository.upstream),
       endpoints: { [repository.key]: repository.upstream.href.replace(/\/+$/, "") },
       endpointsOnly: true,
+      // A manifest's foreign-layer URLs may name any host: never fetched by the Worker.
+      foreignLayers: "refuse",
     });
     anonymousClients.set(id, client);
   }

@@ -22,6 +22,8 @@ interface CachedToken {
 
 /** Tokens live 60 s when the token service does not say (the distribution spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60;
+/** A token answer is a JWT or two and an expiry: a few KiB; more is not a token service. */
+const TOKEN_ANSWER_LIMIT = 64 << 10;
 /** Renew this long before expiry, so a token does not lapse between check and use. */
 const EXPIRY_MARGIN_MS = 10_000;
 
@@ -138,7 +140,7 @@ export class RegistryAuth {
     if (response.status !== 200) throw await errorFromResponse(response, what, url.host);
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
-      body = JSON.parse(new TextDecoder().decode(await readBody(response, 1 << 20))) as typeof body;
+      body = JSON.parse(new TextDecoder().decode(await readBody(response, TOKEN_ANSWER_LIMIT))) as typeof body;
     } catch (error) {
       throw new RegistryError("UPSTREAM", `the token service ${url.host} answered something that is not a token (${error instanceof Error ? error.message : String(error)})`, {
         hint: "check the registry or proxy address",

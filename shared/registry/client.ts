@@ -17,6 +17,7 @@ import { MANIFEST_ACCEPT } from "../media-types.ts";
 import type { Platform } from "../platform.ts";
 import { DOCKER_HUB, familiarName, familiarRepository, type Reference } from "../reference.ts";
 import { pullScope } from "./auth.ts";
+import { RegistryError } from "./errors.ts";
 import { fetchBlobRange, type BlobRange, type LayerDescriptor } from "./blobs.ts";
 import { listTagPages, type TagList } from "./tags.ts";
 import { resolveImage, type ResolvedImage } from "./resolve.ts";
@@ -36,6 +37,12 @@ export interface RegistryClientOptions extends TransportOptions {
   endpoints?: Record<string, string>;
   /** Reach only the registries in `endpoints`; any other is refused (the Worker: never an open proxy). */
   endpointsOnly?: boolean;
+  /**
+   * Foreign layers are fetched from the URLs their manifest names ("fetch", the default,
+   * as the CLI does), or refused ("refuse": the Worker, which would otherwise fetch any
+   * public URL a manifest names; containerd and docker refuse them too unless configured).
+   */
+  foreignLayers?: "fetch" | "refuse";
 }
 
 export interface FetchedManifest {
@@ -164,8 +171,36 @@ export class RegistryClient {
    * A blob's bytes [start, end) as a stream of exactly that many bytes (fewer only if
    * the connection breaks; the engine checks).
    */
-  fetchBlob(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  async fetchBlob(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    if (blob.urls !== undefined) this.#checkForeign(ref, blob);
     return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, range, signal);
+  }
+
+  /**
+   * Throws unless every layer can be had, for a caller that must know before it sends a
+   * first byte (the Worker's /api/download): foreign layers must be allowed (their URLs
+   * are not asked), the others answer a HEAD, a few at a time.
+   */
+  async checkLayersReadable(ref: Reference, layers: readonly LayerDescriptor[], signal?: AbortSignal): Promise<void> {
+    for (const layer of layers) if (layer.urls !== undefined) this.#checkForeign(ref, layer);
+    const queue = layers.filter((layer) => layer.urls === undefined);
+    const check = async () => {
+      for (let layer = queue.shift(); layer !== undefined; layer = queue.shift()) {
+        const digest = layer.digest;
+        if (await this.#transport.retrying(() => this.canRead(ref, `blobs/${digest}`, signal), signal)) continue;
+        throw new RegistryError("UPSTREAM", `layer ${digest} of ${familiarName(ref)} cannot be read from ${this.endpoint(ref).host}: it is missing or refused`, {
+          hint: "the image is incomplete on its registry; ask its publisher to push it again",
+        });
+      }
+    };
+    await Promise.all([check(), check(), check(), check()]);
+  }
+
+  #checkForeign(ref: Reference, layer: LayerDescriptor): void {
+    if (this.#options.foreignLayers !== "refuse") return;
+    throw new DockerdlError("FOREIGN_LAYER", `layer ${layer.digest} of ${familiarName(ref)} is a foreign layer, which this server does not fetch from the URLs the manifest names`, {
+      hint: "download the image with the dockerdl CLI, which fetches foreign layers",
+    });
   }
 
   /**

@@ -173,6 +173,8 @@ describe("parseManifest", () => {
     ["non-string annotations", JSON.stringify(dockerManifest({ annotations: { a: 1 } })), undefined, "the manifest has annotations that are not all strings"],
     ["a platform without os", JSON.stringify({ ...hubIndex, manifests: [{ ...hubIndex.manifests[0], platform: { architecture: "amd64" } }] }), undefined,
       `manifests[0] (${d("a")}) has a platform that is not an object with string os and architecture`],
+    ["a platform whose os holds CR/LF", JSON.stringify({ ...hubIndex, manifests: [{ ...hubIndex.manifests[0], platform: { architecture: "amd64", os: "linux\r\nx-injected: 1" } }] }), undefined,
+      `manifests[0] (${d("a")}) has a platform whose os "linux\\r\\nx-injected: 1" is not a platform name`],
   ];
 
   it.each(bad)("refuses %s, naming the field", (_name, body, contentType, message) => {
@@ -219,10 +221,20 @@ describe("image config", () => {
     ["a bad diff_id", { ...config, rootfs: { type: "layers", diff_ids: [d("5"), "sha256:x"] } },
       "the image config's rootfs.diff_ids[1] is not a valid digest: the part after sha256: must be hex characters (0-9, a-f)"],
     ["a history that is not a list", { ...config, history: {} }, "the image config's history is not a list"],
+    ["CR/LF in its os", { ...config, os: "linux\r\nx-injected: 1" }, 'the image config\'s os "linux\\r\\nx-injected: 1" is not a platform name'],
+    ["a space in its architecture", { ...config, architecture: "amd 64" }, 'the image config\'s architecture "amd 64" is not a platform name'],
+    ["a newline in its variant", { ...config, variant: "v7\n" }, 'the image config\'s variant "v7\\n" is not a platform name'],
+    ["a control character in its os.version", { ...config, "os.version": "10.0\u0000" }, 'the image config\'s os.version "10.0\\u0000" is not a platform name'],
   ])("refuses a config with %s", (_name, value, message) => {
     const parse = () => parseImageConfig(encode(value));
     expect(parse).toThrow(DockerdlError);
     expect(parse).toThrow(expect.objectContaining({ code: "BAD_MANIFEST", message }));
+  });
+
+  it("takes real platform spellings: an empty variant, a Windows build, arm64/v8", () => {
+    expect(() => parseImageConfig(encode({ ...config, variant: "" }))).not.toThrow();
+    expect(() => parseImageConfig(encode({ ...config, os: "windows", "os.version": "10.0.17763.1234" }))).not.toThrow();
+    expect(() => parseImageConfig(encode({ ...config, architecture: "arm64", variant: "v8" }))).not.toThrow();
   });
 
   it("refuses a config that is not JSON", () => {

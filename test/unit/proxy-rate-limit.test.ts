@@ -30,6 +30,27 @@ describe("RateLimiter", () => {
     expect(burst(t0 + 180_000)).toBe(10); // two minutes on, nothing
   });
 
+  it("keeps a blocked client blocked when 11,000 other clients arrive, and stays bounded", () => {
+    const limiter = new RateLimiter();
+    const t0 = 1_800_000_000_000;
+    for (let i = 0; i < 5; i++) limiter.take("blocked", 5, t0);
+    expect(limiter.take("blocked", 5, t0).allowed).toBe(false);
+    for (let i = 0; i < 11_000; i++) limiter.take(`2001:db8:${i.toString(16)}::/64`, 5, t0 + 1);
+    expect(limiter.take("blocked", 5, t0 + 2).allowed).toBe(false);
+    expect(limiter.size).toBeLessThanOrEqual(10_000);
+  });
+
+  it("makes room oldest first: the newest clients keep their counts", () => {
+    const limiter = new RateLimiter();
+    const t0 = 1_800_000_000_000;
+    for (let i = 0; i < 10_000; i++) limiter.take(`c${i}`, 2, t0);
+    limiter.take("c9999", 2, t0);
+    limiter.take("new", 2, t0);
+    expect(limiter.take("c9999", 2, t0).allowed).toBe(false);
+    expect(limiter.take("c0", 2, t0).allowed).toBe(true);
+    expect(limiter.take("c0", 2, t0).allowed).toBe(true);
+  });
+
   it("is off with a limit of 0", () => {
     const limiter = new RateLimiter();
     for (let i = 0; i < 1000; i++) expect(limiter.take("a", 0).allowed).toBe(true);

@@ -7,6 +7,7 @@ import { readBody, type HttpResponse } from "../../shared/http.ts";
 import { parseReference } from "../../shared/reference.ts";
 import { RegistryClient } from "../../shared/registry/client.ts";
 import { errorFromResponse } from "../../shared/registry/errors.ts";
+import { CHUNK, endlessBody } from "../harness/endless-body.ts";
 import { bearerChallenge, scriptedFetch } from "../harness/scripted-fetch.ts";
 
 const sha = (b: Uint8Array | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -71,23 +72,15 @@ describe("tokens", () => {
 });
 
 describe("bounded reads", () => {
-  /** A body of `total` bytes in 64 KiB chunks and no Content-Length, counting what was pulled. */
   function endless(total: number): { response: HttpResponse; pulled: () => number } {
-    let pulled = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (pulled >= total) return controller.close();
-        pulled += 65536;
-        controller.enqueue(new Uint8Array(65536));
-      },
-    });
-    return { response: new Response(body) as unknown as HttpResponse, pulled: () => pulled };
+    const { body, pulled } = endlessBody(total);
+    return { response: new Response(body) as unknown as HttpResponse, pulled };
   }
 
   it("stops reading a body without Content-Length as soon as it passes the cap", async () => {
     const { response, pulled } = endless(64 << 20);
     await expect(readBody(response, 1 << 20)).rejects.toThrow(RangeError);
-    expect(pulled()).toBeLessThanOrEqual((1 << 20) + 2 * 65536);
+    expect(pulled()).toBeLessThanOrEqual((1 << 20) + 2 * CHUNK);
   });
 
   it("refuses a manifest larger than 4 MiB sent without Content-Length", async () => {
@@ -100,7 +93,22 @@ describe("bounded reads", () => {
     Object.defineProperty(response, "status", { value: 500 });
     const error = await errorFromResponse(response, "x", "reg.example");
     expect(error.code).toBe("UPSTREAM");
-    expect(pulled()).toBeLessThanOrEqual(2 * 65536);
+    expect(pulled()).toBeLessThanOrEqual(2 * CHUNK);
+  });
+
+  it("refuses a token answer of more than 64 KiB, reading no more of it", async () => {
+    const token = endless(64 << 20);
+    const fetch = scriptedFetch((url) => url.pathname === "/token" ? token.response as unknown as Response : bearerChallenge("https://reg.example/token", "reg", "repository:team/app:pull"));
+    const client = new RegistryClient({ fetch, endpoints, retries: 0 });
+    await expect(client.getManifest(ref, "v1")).rejects.toMatchObject({ code: "UPSTREAM", message: expect.stringContaining("not a token") });
+    expect(token.pulled()).toBeLessThanOrEqual((64 << 10) + 2 * CHUNK);
+  });
+
+  it("refuses a tag list page of more than 4 MiB, reading no more of it", async () => {
+    const page = endless(64 << 20);
+    const client = new RegistryClient({ fetch: scriptedFetch(() => page.response as unknown as Response), endpoints, retries: 0 });
+    await expect(client.listTags(ref)).rejects.toMatchObject({ message: expect.stringContaining("is too large") });
+    expect(page.pulled()).toBeLessThanOrEqual((4 << 20) + 2 * CHUNK);
   });
 });
 

@@ -207,6 +207,20 @@ describe("fetchBlob", () => {
     expect(cdn?.init.redirect).toBe("manual");
   });
 
+  it("fetches a foreign layer from its URL, unless told to refuse foreign layers", async () => {
+    const foreign = { ...descriptor, mediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", urls: ["https://layers.example/l.tar.gz"] };
+    const fetched = fakeFetch(() => new Response(layer as Uint8Array<ArrayBuffer>));
+    const client = new RegistryClient({ fetch: fetched, endpoints: { "reg.example": "https://reg.example" } });
+    expect(await readAll(await client.fetchBlob(ref, foreign))).toEqual(layer);
+    expect(fetched.calls.map((c) => c.url)).toEqual(["https://layers.example/l.tar.gz"]);
+
+    const refused = fakeFetch(() => new Response(layer as Uint8Array<ArrayBuffer>));
+    const refusing = new RegistryClient({ fetch: refused, endpoints: { "reg.example": "https://reg.example" }, foreignLayers: "refuse" });
+    await expect(refusing.fetchBlob(ref, foreign)).rejects.toMatchObject({ code: "FOREIGN_LAYER", message: expect.stringContaining(descriptor.digest) });
+    await expect(refusing.checkLayersReadable(ref, [foreign])).rejects.toMatchObject({ code: "FOREIGN_LAYER" });
+    expect(refused.calls).toEqual([]);
+  });
+
   it("cuts a registry's whole-blob answer to the range asked for", async () => {
     const stream = new Response(layer as Uint8Array<ArrayBuffer>).body as ReadableStream<Uint8Array>;
     expect(new TextDecoder().decode(await readAll(sliceStream(stream, 6, 5)))).toBe("bytes");

@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { flatTar, flattenLayers } from "../../shared/flatten.ts";
+import { flatTar, flattenLayers, type LayerEntries } from "../../shared/flatten.ts";
 import { MergedFs, normalizeTarPath } from "../../shared/rootfs.ts";
-import { readTar, type TarReadEntry } from "../../shared/tar-reader.ts";
+import { readTar, type TarReadEntry, type TarReadItem } from "../../shared/tar-reader.ts";
 import { test } from "../harness/fixtures-vitest.ts";
 import { layersTopDown, readLayer, type Blob as LayerBlob } from "../harness/image-builder.ts";
 import { haveUmoci, sorted, walk, type Snapshot } from "../harness/rootfs-snapshot.ts";
@@ -103,5 +103,56 @@ describe("the merged filesystem of an image", () => {
     await expect(async () => {
       for await (const item of readTar(source())) void item;
     }).rejects.toThrow(/bad checksum/);
+  });
+});
+
+describe("entries below a symlink (esc -> /outside, then esc/x.txt)", () => {
+  const entry = (name: string, type: TarReadEntry["type"], linkname = ""): TarReadEntry => ({ name, type, size: 0, mode: type === "directory" ? 0o755 : 0o644, mtime: 0, uid: 0, gid: 0, linkname });
+  const escape = [entry("esc", "symlink", "/outside"), entry("esc/x.txt", "file")];
+  async function* items(entries: TarReadEntry[]): AsyncGenerator<TarReadItem> {
+    for (const e of entries) yield { entry: e, body: async function* () {} };
+  }
+  /** Layers bottom-up; the tree merged from them and the paths of the flat export, with and without the tree. */
+  async function exportOf(layers: TarReadEntry[][]) {
+    const fs = new MergedFs();
+    layers.forEach((entries, index) => fs.applyLayer(index, entries));
+    async function* topDown(): AsyncGenerator<LayerEntries> {
+      for (let index = layers.length - 1; index >= 0; index--) yield { index, items: items(layers[index]) };
+    }
+    const paths = async (tree?: MergedFs) => {
+      const out: string[] = [];
+      for await (const item of flattenLayers(topDown(), tree)) out.push(`${item.path} ${item.entry.type}`);
+      return out.sort();
+    };
+    return { tree: fs.list().map((n) => `${n.path} ${n.type}`), flat: await paths(), flatWithTree: await paths(fs) };
+  }
+
+  it("are dropped from the tree, which keeps the symlink", async () => {
+    const { tree } = await exportOf([escape]);
+    expect(tree).toEqual(["esc symlink"]);
+  });
+
+  it("are dropped from the export of one layer, which matches the tree", async () => {
+    const { tree, flat, flatWithTree } = await exportOf([escape]);
+    expect(flat).toEqual(tree);
+    expect(flatWithTree).toEqual(tree);
+  });
+
+  it("are dropped below a higher layer's symlink", async () => {
+    const { tree, flat } = await exportOf([[entry("esc", "directory"), entry("esc/x.txt", "file")], [entry("esc", "symlink", "/outside")]]);
+    expect(tree).toEqual(["esc symlink"]);
+    expect(flat).toEqual(tree);
+  });
+
+  it("are dropped below a lower layer's symlink once the tree is given", async () => {
+    const { tree, flatWithTree } = await exportOf([[entry("esc", "symlink", "/outside")], [entry("esc/x.txt", "file")]]);
+    expect(tree).toEqual(["esc symlink"]);
+    expect(flatWithTree).toEqual(tree);
+  });
+
+  it("stay when a higher layer makes the path a directory again", async () => {
+    const { tree, flatWithTree } = await exportOf([[entry("esc", "symlink", "/outside")], [entry("esc", "directory"), entry("esc/x.txt", "file")]]);
+    expect(tree).toEqual(["esc directory", "esc/x.txt file"]);
+    expect(flatWithTree).toEqual(tree);
   });
 });

@@ -51,7 +51,8 @@ export async function save({ source, tree }: Session, what: SaveWhat, target: Sa
       for (let index = layerCount - 1; index >= 0; index--) yield { index, items: source.items(index, stats, signal) };
     }
     async function* selected(): AsyncGenerator<FlatItem> {
-      for await (const item of flattenLayers(topDown())) {
+      // The tree decides what the export holds, so the two never disagree.
+      for await (const item of flattenLayers(topDown(), tree)) {
         if (!within(item.path, root)) continue;
         entries++;
         yield { ...item, body: () => count(item.body()) };
