@@ -5,6 +5,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkTarget, ForbiddenTargetError, isPrivateHostname, parseIpv6 } from "../../proxy/upstream/address-guard.ts";
 import { upstreamFetch, v2Url } from "../../proxy/upstream/fetch.ts";
+import { loadConfig } from "../../proxy/config.ts";
+import { handleToken } from "../../proxy/token.ts";
 
 const publicUpstream = new URL("https://registry.example");
 const loopbackUpstream = new URL("http://127.0.0.1:5000");
@@ -150,6 +152,21 @@ describe("upstreamFetch", () => {
       const attempt = upstreamFetch(new URL("https://registry.example/v2/o/a/blobs/sha256:x"), { method: "GET", headers: new Headers() }, publicUpstream);
       await expect(attempt).rejects.toThrow(ForbiddenTargetError);
       expect(calls.map((c) => c.url)).toEqual(["https://registry.example/v2/o/a/blobs/sha256:x"]);
+    });
+
+  it.each(["https://[::ffff:127.0.0.1]/token", "https://[64:ff9b::7f00:1]/token", "https://localhost./token", "https://[fec0::1]/token"])(
+    "/token refuses a public upstream's token realm at %s without connecting to it", async (realm) => {
+      const upstream = `https://registry-${realm.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.example`; // one realm cache entry per row
+      const calls = stubFetch({
+        [`${upstream}/v2/`]: () => new Response(null, { status: 401, headers: { "www-authenticate": `Bearer realm="${realm}",service="r"` } }),
+      });
+      const config = loadConfig({ UPSTREAMS: JSON.stringify({ "public.example": upstream }) });
+      const response = await handleToken(new Request("https://mirror.example/token?service=public.example&scope=repository:o/a:pull", {
+        headers: { authorization: `Basic ${btoa("user:password")}` },
+      }), config);
+      expect(await response.json()).toMatchObject({ errors: [{ code: "DENIED" }] });
+      expect(response.status).toBe(403);
+      expect(calls.map((c) => c.url)).toEqual([`${upstream}/v2/`]);
     });
 
   it("follows a redirect to a CDN without the Authorization header", async () => {
