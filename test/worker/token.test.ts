@@ -89,6 +89,24 @@ describe("/token", () => {
     expect(await response.json()).toMatchObject({ errors: [{ code: "UNSUPPORTED" }] });
   });
 
+  test("answers 413 to a streamed form body without a length, stopping after a few KiB", async ({ mirror }) => {
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += chunk.byteLength;
+        if (pulled > 30 * 1024 * 1024) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    // The Worker answers and closes while the client still sends: the client sees either
+    // the 413 or its write cut off (EPIPE), depending on which it notices first.
+    const status = await mirror.fetch("/token", { method: "POST", body, duplex: "half", headers: { "content-type": "application/x-www-form-urlencoded" } } as RequestInit)
+      .then(async (response) => (await response.body?.cancel(), response.status), (error: Error) => (error.cause as { code?: string } | undefined)?.code);
+    expect([413, "EPIPE", "ECONNRESET"]).toContain(status);
+    expect(pulled).toBeLessThan(4 * 1024 * 1024);
+  });
+
   test("answers 400 to thousands of scope parameters, without asking upstream", async ({ mirror }) => {
     const scopes = mirror.upstream.scopes.length;
     const response = await mirror.fetch(`/token?service=${UPSTREAM_KEY}${"&scope=repository:a:pull".repeat(2000)}`);
