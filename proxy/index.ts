@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
 import { checkRateLimit } from "./rate-limit.ts";
 import { handleToken } from "./token.ts";
+import { useTokenSecret } from "./upstream/auth.ts";
 import { registryError } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
 import type { Mirror } from "./v2/mirror.ts";
@@ -18,11 +19,14 @@ export interface Env extends Vars {
   /** Optional Workers Rate Limiting binding: a per-location limit on top of the per-isolate one. */
   RATE_LIMITER?: RateLimit;
   ASSETS?: Fetcher;
+  /** Secret (`wrangler secret put TOKEN_SECRET`) the tokens for Basic-auth upstreams are sealed with; see upstream/sealed-token.ts. */
+  TOKEN_SECRET?: string;
 }
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const service = workerServiceOf(new URL(request.url).pathname);
+    useTokenSecret(env.TOKEN_SECRET);
     // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
     // dev without a build, or a test Worker without assets).
     if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });

@@ -4,9 +4,13 @@
 // answers in the shape docker, podman (GET, `token`) and containerd (POST form,
 // `access_token`) expect. The token is the upstream's own: clients send it back and the
 // proxy forwards it. An upstream without a token service gets one of ours (auth.ts).
+// A client's credentials only ever go to the one upstream the request is for
+// (upstreamForTokenRequest); the request itself is bounded (form size, scope count).
+import { readBody } from "../shared/http.ts";
 import { findChallenge, parseScope } from "../shared/www-authenticate.ts";
 import type { Config } from "./config.ts";
 import { ANONYMOUS_TOKEN, basicCredentialsToken } from "./upstream/auth.ts";
+import { SEALED_TOKEN_TTL } from "./upstream/sealed-token.ts";
 import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
 import { registryError } from "./v2/errors.ts";
 import { resolveRepository, RouteError } from "./v2/route.ts";
@@ -15,6 +19,11 @@ interface UpstreamRealm {
   realm: URL;
   service?: string;
 }
+
+/** A token request's form is a handful of short fields; anything larger is not one. */
+const MAX_FORM_BYTES = 8 * 1024;
+/** Scopes in one token request: clients ask for one or two (a pull, a cross-repository mount). */
+const MAX_SCOPES = 32;
 
 const realmCache = new Map<string, { value: UpstreamRealm | null; expires: number }>();
 
@@ -38,7 +47,14 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   let authorization = request.headers.get("authorization");
   let grantType: string | null = null;
   if (request.method === "POST") {
-    const form = new URLSearchParams(await request.text());
+    let body: Uint8Array;
+    try {
+      body = await readBody({ status: 200, url: request.url, headers: request.headers, body: request.body, arrayBuffer: () => request.arrayBuffer(), text: () => request.text() }, MAX_FORM_BYTES);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      return registryError(413, "UNSUPPORTED", `a token request's form may be at most ${MAX_FORM_BYTES} bytes`);
+    }
+    const form = new URLSearchParams(new TextDecoder().decode(body));
     params = form;
     grantType = form.get("grant_type");
     const username = form.get("username");
@@ -49,12 +65,15 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   } else if (request.method !== "GET") {
     return registryError(405, "UNSUPPORTED", "use GET or POST for /token");
   }
-  const scopes = params.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean);
-  const key = keyForTokenRequest(scopes, params.get("service"), config);
-  const upstream = config.upstreams.get(key);
-  if (!upstream) {
-    return registryError(400, "DENIED", `service "${key}" is not a registry this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
+  const scopeParams = params.getAll("scope");
+  const scopes = scopeParams.length > MAX_SCOPES ? [] : scopeParams.flatMap((s) => s.split(" ")).filter(Boolean);
+  if (scopeParams.length > MAX_SCOPES || scopes.length > MAX_SCOPES) {
+    return registryError(400, "UNSUPPORTED", `a token request may name at most ${MAX_SCOPES} scopes`);
   }
+  const chosen = upstreamForTokenRequest(scopes, params.get("service"), url.host, config);
+  if (typeof chosen !== "string") return chosen;
+  const key = chosen;
+  const upstream = config.upstreams.get(key)!;
   let realm: UpstreamRealm | null;
   try {
     realm = await discoverRealm(upstream);
@@ -124,23 +143,43 @@ function tokenResponse(body: Record<string, unknown>): Response {
 }
 
 /**
- * Which upstream a token request is for. Clients that probed /v2/ use the service of
- * that challenge for every repository, so a scope naming another registry by its host
- * prefix (repository:ghcr.io/o/a:pull) wins over the service parameter.
+ * Which upstream a token request is for, and so the only one the client's credentials
+ * may reach; or the refusal. service=<UPSTREAMS key> (the challenges of a repository's
+ * answers, and /v2/?ns=<key>) binds the request to that upstream: a scope naming another
+ * configured upstream by its host prefix is refused, never forwarded there. The mirror's
+ * own name (the challenge of a bare /v2/, which docker, skopeo and podman then use for
+ * every repository, naming registries by host prefix) or no service leaves the choice
+ * to the scopes' host prefix (docker.io without one), and they must all name the same.
  */
-function keyForTokenRequest(scopes: string[], service: string | null, config: Config): string {
+function upstreamForTokenRequest(scopes: string[], service: string | null, mirrorHost: string, config: Config): string | Response {
+  const asked = service?.toLowerCase() ?? null;
+  const mirrorWide = asked === null || asked === mirrorHost.toLowerCase();
+  if (!mirrorWide && !config.upstreams.has(asked)) {
+    return registryError(400, "DENIED", `service "${asked}" is not a registry this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
+  }
+  const named = new Map<string, string>();
   for (const scope of scopes) {
     const parsed = parseScope(scope);
-    const first = parsed?.name.split("/")[0];
-    if (parsed && parsed.name.includes("/") && first && config.upstreams.has(first.toLowerCase())) return first.toLowerCase();
+    if (!parsed || parsed.type !== "repository") continue;
+    const first = parsed.name.split("/")[0].toLowerCase();
+    const prefixed = parsed.name.includes("/") && config.upstreams.has(first);
+    if (mirrorWide) named.set(prefixed ? first : "docker.io", scope);
+    else if (prefixed && first !== asked) {
+      return registryError(400, "DENIED", `scope "${scope}" names registry ${first}, but this token request is for ${asked} (service=${asked}): credentials given for one registry are never sent to another; ask with service=${first}`);
+    }
   }
-  return (service ?? "docker.io").toLowerCase();
+  if (!mirrorWide) return asked;
+  if (named.size > 1) {
+    return registryError(400, "DENIED", `scopes ${[...named.values()].join(" and ")} name different registries (${[...named.keys()].join(", ")}): ask for a token for one registry at a time`);
+  }
+  return named.keys().next().value ?? "docker.io";
 }
 
 /**
  * The upstream uses Basic auth (or none). Clients that do the token dance with us get a
- * token that wraps the credentials they just sent us, after checking them upstream; the
- * proxy turns it back into Basic when forwarding. Nothing is stored.
+ * token that seals the credentials they just sent us for this upstream only, after
+ * checking them upstream; the proxy opens it into Basic when forwarding to that upstream.
+ * Nothing is stored.
  */
 async function basicUpstreamToken(upstream: URL, key: string, authorization: string | null): Promise<Response> {
   if (!isBasic(authorization)) return tokenResponse({ token: ANONYMOUS_TOKEN });
@@ -152,7 +191,7 @@ async function basicUpstreamToken(upstream: URL, key: string, authorization: str
   }
   await response.body?.cancel();
   if (response.status === 401 || response.status === 403) return registryError(401, "UNAUTHORIZED", `${key} rejected the username or password`);
-  return tokenResponse({ token: basicCredentialsToken(authorization) });
+  return tokenResponse({ token: await basicCredentialsToken(authorization, key), expires_in: SEALED_TOKEN_TTL });
 }
 
 function isBasic(authorization: string | null): authorization is `Basic ${string}` {

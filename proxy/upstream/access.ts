@@ -6,7 +6,7 @@
 import type { Visibility } from "../cache/keys.ts";
 import { registryError } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
-import { rewriteChallenge, upstreamAuthorization } from "./auth.ts";
+import { carriesCredentials, rewriteChallenge } from "./auth.ts";
 import { anonymousClient, upstreamReference } from "./client.ts";
 import { callUpstream, upstreamFailure } from "./fetch.ts";
 
@@ -24,7 +24,7 @@ function granted(response: Response): boolean {
 /** How an object the upstream just served to this requester may be cached. */
 export async function visibilityFor(request: Request, route: V2Route, path: string): Promise<Visibility> {
   // Sent upstream without credentials and served: anyone may read it.
-  if (!upstreamAuthorization(request.headers.get("authorization"))) return "public";
+  if (!carriesCredentials(request.headers.get("authorization"))) return "public";
   return (await anonymouslyReadable(route, path)) ? "public" : "private";
 }
 

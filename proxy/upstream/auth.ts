@@ -2,9 +2,11 @@
 // client comes to our /token (with service=<UPSTREAMS key> and the client's own name for
 // the repository). The tokens clients bring back are the upstream's own and are forwarded
 // as they are, except the two the mirror makes itself for upstreams with Basic auth or
-// none: an anonymous marker, and one that wraps the client's Basic credentials (checked
-// upstream when /token issued it; nothing is stored), turned back into Basic here.
+// none: an anonymous marker, and a sealed token (sealed-token.ts) that carries the
+// client's Basic credentials for one upstream only (checked upstream when /token issued
+// it; nothing is stored), turned back into Basic here only for that upstream.
 import { findChallenge, formatChallenge, parseScope, type Challenge } from "../../shared/www-authenticate.ts";
+import { openCredentials, sealCredentials } from "./sealed-token.ts";
 
 /** Rewrites an upstream Bearer challenge so the client comes to our /token. */
 export function rewriteChallenge(header: string | null, origin: string, key: string, clientName?: string): string | null {
@@ -26,22 +28,45 @@ export function rewriteChallenge(header: string | null, origin: string, key: str
   return formatChallenge({ scheme: "Bearer", params });
 }
 
-/** Token prefix that carries a client's own Basic credentials for a Basic-auth upstream. */
-const BASIC_TOKEN_PREFIX = "dockerdl-basic.";
+/** Token prefix of the sealed Basic credentials of a Basic-auth upstream. */
+const SEALED_TOKEN_PREFIX = "dockerdl-sealed.";
 
 /** The token /token gives anonymous clients of an upstream without a token service. */
 export const ANONYMOUS_TOKEN = "dockerdl-anonymous";
 
-/** The token that carries `authorization` (Basic credentials) back to us. */
-export function basicCredentialsToken(authorization: `Basic ${string}`): string {
-  return BASIC_TOKEN_PREFIX + authorization.slice("Basic ".length);
+/**
+ * The Worker secret TOKEN_SECRET, set by the entry for each request: the upstream calls
+ * that open sealed tokens (fetch.ts) are made far from the Worker's env.
+ */
+let tokenSecret: string | undefined;
+
+export function useTokenSecret(secret: string | undefined): void {
+  tokenSecret = secret;
 }
 
-/** The Authorization to send upstream for the one a client sent us. */
-export function upstreamAuthorization(clientAuthorization: string | null): string | null {
-  if (!clientAuthorization) return null;
-  const bearer = /^Bearer\s+(.+)$/i.exec(clientAuthorization)?.[1];
-  if (bearer === ANONYMOUS_TOKEN || bearer === "") return null;
-  if (bearer?.startsWith(BASIC_TOKEN_PREFIX)) return `Basic ${bearer.slice(BASIC_TOKEN_PREFIX.length)}`;
+/** The token that carries `authorization` (Basic credentials) back to us, for `upstreamKey` only. */
+export async function basicCredentialsToken(authorization: `Basic ${string}`, upstreamKey: string): Promise<string> {
+  return SEALED_TOKEN_PREFIX + await sealCredentials(authorization.slice("Basic ".length), upstreamKey, tokenSecret);
+}
+
+/** Whether a client's Authorization carries any credentials (a token we cannot open included). */
+export function carriesCredentials(clientAuthorization: string | null): boolean {
+  if (!clientAuthorization) return false;
+  const bearer = /^Bearer\s+(.*)$/i.exec(clientAuthorization)?.[1];
+  return bearer !== ANONYMOUS_TOKEN && bearer !== "";
+}
+
+/**
+ * The Authorization to send to upstream `upstreamKey` for the one a client sent us. A
+ * sealed token issued for another upstream, altered or expired sends nothing: the
+ * upstream's answer to an anonymous request (a challenge) sends the client back to /token.
+ */
+export async function upstreamAuthorization(clientAuthorization: string | null, upstreamKey: string): Promise<string | null> {
+  if (!carriesCredentials(clientAuthorization)) return null;
+  const bearer = /^Bearer\s+(.+)$/i.exec(clientAuthorization!)?.[1];
+  if (bearer?.startsWith(SEALED_TOKEN_PREFIX)) {
+    const credentials = await openCredentials(bearer.slice(SEALED_TOKEN_PREFIX.length), upstreamKey, tokenSecret);
+    return credentials === null ? null : `Basic ${credentials}`;
+  }
   return clientAuthorization;
 }

@@ -59,7 +59,7 @@ export interface CallOptions {
   anonymous?: boolean;
 }
 
-export function upstreamHeaders(request: Request, route: V2Route, options: CallOptions): Headers {
+export async function upstreamHeaders(request: Request, route: V2Route, options: CallOptions): Promise<Headers> {
   const headers = new Headers();
   const accept = request.headers.get("accept");
   if (route.kind === "manifests") {
@@ -68,7 +68,7 @@ export function upstreamHeaders(request: Request, route: V2Route, options: CallO
     headers.set("accept", accept && /application\/vnd\./i.test(accept) ? accept : MANIFEST_ACCEPT);
   } else if (accept) headers.set("accept", accept);
   if (!options.anonymous) {
-    const authorization = upstreamAuthorization(request.headers.get("authorization"));
+    const authorization = await upstreamAuthorization(request.headers.get("authorization"), route.key);
     if (authorization) headers.set("authorization", authorization);
   }
   if (options.range) {
@@ -81,10 +81,10 @@ export function upstreamHeaders(request: Request, route: V2Route, options: CallO
 }
 
 /** One request upstream for `path` under the route's repository; throws if the guard refuses. */
-export function callUpstream(request: Request, route: V2Route, path: string, options: CallOptions): Promise<Response> {
+export async function callUpstream(request: Request, route: V2Route, path: string, options: CallOptions): Promise<Response> {
   return upstreamFetch(upstreamTarget(route, path), {
     method: options.method,
-    headers: upstreamHeaders(request, route, options),
+    headers: await upstreamHeaders(request, route, options),
     signal: request.signal,
   }, route.upstream);
 }

@@ -31,11 +31,13 @@ export async function handleV2(request: Request, mirror: Mirror): Promise<Respon
 async function handleBase(request: Request, url: URL, config: Config): Promise<Response> {
   // Like Docker Hub, /v2/ challenges anonymous clients: docker, containerd and
   // containers/image only do the token dance when the probe tells them to.
-  const key = url.searchParams.get("ns")?.toLowerCase() ?? "docker.io";
+  // Without ?ns= the service is the mirror's own name, not docker.io: such clients ask
+  // /token with it for every registry they name by host prefix (token.ts).
+  const ns = url.searchParams.get("ns")?.toLowerCase();
   const headers = registryHeaders();
-  if (!config.upstreams.has(key)) return registryError(404, "NAME_UNKNOWN", `registry "${key}" is not configured on this mirror`);
+  if (ns !== undefined && !config.upstreams.has(ns)) return registryError(404, "NAME_UNKNOWN", `registry "${ns}" is not configured on this mirror`);
   if (!request.headers.get("authorization")) {
-    headers.set("www-authenticate", `Bearer realm="${url.origin}/token",service="${key}"`);
+    headers.set("www-authenticate", `Bearer realm="${url.origin}/token",service="${ns ?? url.host}"`);
     return new Response(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }), { status: 401, headers });
   }
   return new Response("{}", { headers });
@@ -48,7 +50,7 @@ async function listTags(request: Request, url: URL, route: V2Route): Promise<Res
     if (v !== null) target.searchParams.set(p, v);
   }
   try {
-    const response = await upstreamFetch(target, { method: request.method, headers: upstreamHeaders(request, route, { method: "GET" }), signal: request.signal }, route.upstream);
+    const response = await upstreamFetch(target, { method: request.method, headers: await upstreamHeaders(request, route, { method: "GET" }), signal: request.signal }, route.upstream);
     return relayResponse(response, request, route);
   } catch (error) {
     return upstreamFailure(error, route.key);

@@ -15,6 +15,8 @@ const root = join(import.meta.dirname, "..", "..");
 
 /** The UPSTREAMS key the fake registry is configured under. */
 export const UPSTREAM_KEY = "registry.test";
+/** A second UPSTREAMS key (the same fake registry), for what must never cross between upstreams. */
+export const OTHER_KEY = "other.test";
 
 /** The part of the R2 binding the tests use (a proxy to the Worker's own bucket). */
 export interface TestBucket {
@@ -50,7 +52,7 @@ async function startMirror(): Promise<MirrorUnderTest & { close(): Promise<void>
         main: "test/worker/runtime/entry.ts",
         compatibility_date: compatibilityDate(),
         r2_buckets: [{ binding: "CACHE", bucket_name: "dockerdl-worker-tests" }],
-        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url }), RATE_LIMIT: "0" },
+        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), RATE_LIMIT: "0" },
       },
     }],
   });

@@ -1,11 +1,12 @@
 // The mirror's /token in the Workers runtime: it asks the upstream's own realm (found
 // from the upstream's /v2/ challenge) for a pull token, with the scope rewritten to the
 // upstream's repository name, and answers with that token in the shapes docker and
-// podman (GET, `token`) and containerd (POST form, `access_token`) read.
+// podman (GET, `token`) and containerd (POST form, `access_token`) read. A client's
+// credentials reach only the upstream the request is for, and the request is bounded.
 import { describe, expect } from "vitest";
 import { basicAuth } from "./blobs.ts";
 import { USER } from "./fake-registry.ts";
-import { test, UPSTREAM_KEY } from "./mirror.ts";
+import { OTHER_KEY, test, UPSTREAM_KEY } from "./mirror.ts";
 
 const scope = `repository:${UPSTREAM_KEY}/team/app:pull`;
 
@@ -38,5 +39,79 @@ describe("/token", () => {
     const response = await mirror.fetch("/token?service=elsewhere.example&scope=repository:x:pull");
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ errors: [{ code: "DENIED" }] });
+  });
+
+  test("refuses a scope naming another upstream than service=, without asking either upstream", async ({ mirror }) => {
+    const [scopes, log] = [mirror.upstream.scopes.length, mirror.upstream.log.length];
+    const query = new URLSearchParams({ service: UPSTREAM_KEY, scope: `repository:${OTHER_KEY}/team/app:pull` });
+    const response = await mirror.fetch(`/token?${query}`, { headers: { authorization: basicAuth(USER) } });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { code: string; message: string }[] };
+    expect(body.errors[0]).toMatchObject({ code: "DENIED" });
+    expect(body.errors[0].message).toContain(`service=${OTHER_KEY}`);
+    expect(mirror.upstream.scopes.length).toBe(scopes);
+    expect(mirror.upstream.log.slice(log).filter((entry) => entry.authorization !== null)).toEqual([]);
+  });
+
+  test("refuses the same in containerd's POST form", async ({ mirror }) => {
+    const scopes = mirror.upstream.scopes.length;
+    const form = new URLSearchParams({ grant_type: "password", username: USER.username, password: USER.password, service: OTHER_KEY, scope: `repository:${UPSTREAM_KEY}/team/app:pull` });
+    const response = await mirror.fetch("/token", { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ code: "DENIED" }] });
+    expect(mirror.upstream.scopes.length).toBe(scopes);
+  });
+
+  test("names itself, not docker.io, in the bare /v2/ challenge; with that service the scope's host prefix picks the one upstream", async ({ mirror }) => {
+    const probe = await mirror.fetch("/v2/");
+    expect(probe.status).toBe(401);
+    await probe.body?.cancel();
+    const service = /service="([^"]+)"/.exec(probe.headers.get("www-authenticate") ?? "")?.[1];
+    expect(service).toBeDefined();
+    expect(service).not.toBe("docker.io");
+    const scopes = mirror.upstream.scopes.length;
+    const one = await mirror.fetch(`/token?${new URLSearchParams({ service: service!, scope })}`, { headers: { authorization: basicAuth(USER) } });
+    expect(await one.json()).toMatchObject({ token: "user-token-alice" });
+    expect(mirror.upstream.scopes.slice(scopes)).toEqual(["repository:team/app:pull"]);
+    const both = new URLSearchParams({ service: service! });
+    both.append("scope", scope);
+    both.append("scope", `repository:${OTHER_KEY}/team/app:pull`);
+    const mixed = await mirror.fetch(`/token?${both}`, { headers: { authorization: basicAuth(USER) } });
+    expect(mixed.status).toBe(400);
+    expect(await mixed.json()).toMatchObject({ errors: [{ code: "DENIED" }] });
+    expect(mirror.upstream.scopes.length).toBe(scopes + 1);
+  });
+
+  test("answers 413 to a form body past a few KiB", async ({ mirror }) => {
+    const big = new Uint8Array(30 * 1024 * 1024).fill(0x61);
+    const response = await mirror.fetch("/token", { method: "POST", body: big, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ errors: [{ code: "UNSUPPORTED" }] });
+  });
+
+  test("answers 413 to a streamed form body without a length, stopping after a few KiB", async ({ mirror }) => {
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += chunk.byteLength;
+        if (pulled > 30 * 1024 * 1024) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    // The Worker answers and closes while the client still sends: the client sees either
+    // the 413 or its write cut off (EPIPE), depending on which it notices first.
+    const status = await mirror.fetch("/token", { method: "POST", body, duplex: "half", headers: { "content-type": "application/x-www-form-urlencoded" } } as RequestInit)
+      .then(async (response) => (await response.body?.cancel(), response.status), (error: Error) => (error.cause as { code?: string } | undefined)?.code);
+    expect([413, "EPIPE", "ECONNRESET"]).toContain(status);
+    expect(pulled).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  test("answers 400 to thousands of scope parameters, without asking upstream", async ({ mirror }) => {
+    const scopes = mirror.upstream.scopes.length;
+    const response = await mirror.fetch(`/token?service=${UPSTREAM_KEY}${"&scope=repository:a:pull".repeat(2000)}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ code: "UNSUPPORTED" }] });
+    expect(mirror.upstream.scopes.length).toBe(scopes);
   });
 });

@@ -1,0 +1,52 @@
+// The token the mirror issues for a Basic-auth upstream: not the password, bound to the
+// one upstream it was issued for, expiring, and worthless once altered or opened with
+// another secret; and auth.ts turning it back into Basic only for that upstream.
+import { afterEach, describe, expect, it } from "vitest";
+import { basicCredentialsToken, upstreamAuthorization, useTokenSecret } from "../../proxy/upstream/auth.ts";
+import { openCredentials, SEALED_TOKEN_TTL, sealCredentials } from "../../proxy/upstream/sealed-token.ts";
+
+const credentials = btoa("alice:wonderland");
+
+describe("sealCredentials and openCredentials", () => {
+  it.each([["a TOKEN_SECRET", "s3cret"], ["no secret (a random key of this isolate)", undefined]])("open what they sealed, with %s", async (_, secret) => {
+    const token = await sealCredentials(credentials, "basic.test", secret);
+    expect(await openCredentials(token, "basic.test", secret)).toBe(credentials);
+  });
+
+  it("seal something that is neither the password nor its base64", async () => {
+    const token = await sealCredentials(credentials, "basic.test", "s3cret");
+    expect(token).not.toContain(credentials);
+    expect(token).not.toContain("wonderland");
+    expect(atob(token.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(token.length / 4) * 4, "="))).not.toContain("wonderland");
+  });
+
+  it("open nothing for another upstream, with another secret, after expiry, or once altered", async () => {
+    const now = Date.now();
+    const token = await sealCredentials(credentials, "basic.test", "s3cret", now);
+    expect(await openCredentials(token, "docker.io", "s3cret", now)).toBeNull();
+    expect(await openCredentials(token, "basic.test", "other secret", now)).toBeNull();
+    expect(await openCredentials(token, "basic.test", undefined, now)).toBeNull();
+    expect(await openCredentials(token, "basic.test", "s3cret", now + SEALED_TOKEN_TTL * 1000 + 1000)).toBeNull();
+    const flipped = token.slice(0, 20) + (token[20] === "A" ? "B" : "A") + token.slice(21);
+    expect(await openCredentials(flipped, "basic.test", "s3cret", now)).toBeNull();
+    for (const junk of ["", "x", "not base64!", "A".repeat(5)]) expect(await openCredentials(junk, "basic.test", "s3cret", now)).toBeNull();
+  });
+});
+
+describe("upstreamAuthorization", () => {
+  afterEach(() => useTokenSecret(undefined));
+
+  it("turns a sealed token back into Basic for its own upstream only", async () => {
+    useTokenSecret("s3cret");
+    const token = await basicCredentialsToken(`Basic ${credentials}`, "basic.test");
+    expect(await upstreamAuthorization(`Bearer ${token}`, "basic.test")).toBe(`Basic ${credentials}`);
+    expect(await upstreamAuthorization(`Bearer ${token}`, "docker.io")).toBeNull();
+  });
+
+  it("forwards an upstream's own token and Basic credentials as they are, and nothing for the anonymous marker", async () => {
+    expect(await upstreamAuthorization("Bearer upstream-jwt", "docker.io")).toBe("Bearer upstream-jwt");
+    expect(await upstreamAuthorization(`Basic ${credentials}`, "basic.test")).toBe(`Basic ${credentials}`);
+    expect(await upstreamAuthorization("Bearer dockerdl-anonymous", "basic.test")).toBeNull();
+    expect(await upstreamAuthorization(null, "basic.test")).toBeNull();
+  });
+});
