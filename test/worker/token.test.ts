@@ -104,7 +104,9 @@ describe("/token", () => {
     const status = await mirror.fetch("/token", { method: "POST", body, duplex: "half", headers: { "content-type": "application/x-www-form-urlencoded" } } as RequestInit)
       .then(async (response) => (await response.body?.cancel(), response.status), (error: Error) => (error.cause as { code?: string } | undefined)?.code);
     expect([413, "EPIPE", "ECONNRESET"]).toContain(status);
-    expect(pulled).toBeLessThan(4 * 1024 * 1024);
+    // `pulled` counts what the client queued, socket buffers included (a few MiB on a busy
+    // machine), not what the Worker read; reading the whole body would pull all 30 MiB.
+    expect(pulled).toBeLessThan(16 * 1024 * 1024);
   });
 
   test("answers 400 to thousands of scope parameters, without asking upstream", async ({ mirror }) => {
