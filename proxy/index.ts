@@ -7,6 +7,7 @@ import { handleApi } from "./api/router.ts";
 import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
 import { checkRateLimit } from "./rate-limit.ts";
+import { withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { registryError } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
@@ -22,24 +23,41 @@ export interface Env extends Vars {
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const service = workerServiceOf(new URL(request.url).pathname);
-    // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
-    // dev without a build, or a test Worker without assets).
-    if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
-    let config: Config;
-    try {
-      config = loadConfig(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`);
-      throw error;
-    }
-    if (request.method === "OPTIONS") return preflight(request, config);
-    const limited = await rateLimited(request, service, env, config);
-    if (limited) return withCors(request, limited, config);
-    const mirror: Mirror = { config, cache: env.CACHE, waitUntil: (promise) => ctx.waitUntil(promise) };
-    return withCors(request, await route(request, service, env, mirror), config);
+    return withSecurityHeaders(await answer(request, env, ctx).catch((error: unknown) => lastResort(request, error)));
   },
 } satisfies ExportedHandler<Env>;
+
+async function answer(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const service = workerServiceOf(new URL(request.url).pathname);
+  // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
+  // dev without a build, or a test Worker without assets).
+  if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`);
+    throw error;
+  }
+  if (request.method === "OPTIONS") return preflight(request, config);
+  const limited = await rateLimited(request, service, env, config);
+  if (limited) return withCors(request, limited, config);
+  const mirror: Mirror = { config, cache: env.CACHE, waitUntil: (promise) => ctx.waitUntil(promise) };
+  return withCors(request, await route(request, service, env, mirror), config);
+}
+
+/**
+ * A failure no handler turned into an answer: logged here with its stack, answered in
+ * the service's shape with none (a stack trace tells an attacker how the Worker is built).
+ */
+function lastResort(request: Request, error: unknown): Response {
+  const url = new URL(request.url);
+  console.error(`${request.method} ${url.pathname} failed:`, error);
+  const service = workerServiceOf(url.pathname) ?? "registry";
+  const message = "the mirror failed unexpectedly while answering this request; the operator's log has the details";
+  if (service === "api") return apiErrorResponse(new ApiError(500, "INTERNAL", message));
+  return registryError(500, "UNKNOWN", message);
+}
 
 function route(request: Request, service: WorkerService, env: Env, mirror: Mirror): Promise<Response> {
   switch (service) {
