@@ -11,7 +11,7 @@ import type { BlobStore } from "../cache/store.ts";
 import type { Mirror } from "./mirror.ts";
 import { contentRange, parseRange } from "./range.ts";
 import { registryError } from "./errors.ts";
-import { relayResponse } from "./relay.ts";
+import { blobHeaders, checkedBlobAnswer } from "./blob-answer.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 import { pumpVerified } from "../cache/verified-pump.ts";
@@ -25,7 +25,7 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   }
   const whole = request.method === "GET" && !request.headers.get("range");
   if (cache && request.method === "GET" && !whole) fillInBackground(request, route, mirror, cache, path);
-  if (!cache || !whole) return passThrough(request, route, path);
+  if (!cache || !whole) return passThrough(request, route, mirror, path);
   return fill(request, route, mirror, cache, path);
 }
 
@@ -61,23 +61,13 @@ function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cach
   mirror.waitUntil(running);
 }
 
-async function passThrough(request: Request, route: V2Route, path: string): Promise<Response> {
+async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string): Promise<Response> {
   try {
     const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
-    return relayResponse(response, request, route);
+    return checkedBlobAnswer(response, request, route, mirror.waitUntil);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
-}
-
-function blobHeaders(digest: string): Headers {
-  return new Headers({
-    "content-type": "application/octet-stream",
-    "docker-content-digest": digest,
-    "docker-distribution-api-version": "registry/2.0",
-    "accept-ranges": "bytes",
-    etag: `"${digest}"`,
-  });
 }
 
 /** The cached blob, null when it isn't cached, or the refusal for a private one. */
@@ -120,7 +110,7 @@ async function fill(request: Request, route: V2Route, mirror: Mirror, cache: Blo
     return upstreamFailure(error, route.key);
   }
   const { upstream, visibility, length } = whole;
-  if (length === null) return relayResponse(upstream, request, route);
+  if (length === null) return checkedBlobAnswer(upstream, request, route, mirror.waitUntil);
   let upload: BlobUpload | null = null;
   try {
     upload = uploadFor(cache, route, mirror, length, visibility);
@@ -147,7 +137,8 @@ async function fetchWhole(request: Request, route: V2Route, path: string) {
   ]);
   const header = upstream.headers.get("content-length");
   const length = Number(header);
-  const cacheable = upstream.status === 200 && upstream.body !== null && header !== null && Number.isSafeInteger(length);
+  const encoded = (upstream.headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
+  const cacheable = upstream.status === 200 && upstream.body !== null && header !== null && Number.isSafeInteger(length) && !encoded;
   return { upstream, visibility, length: cacheable ? length : null };
 }
 
