@@ -9,7 +9,7 @@
 import { sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
 import { pumpVerified } from "../cache/verified-pump.ts";
-import { registryError, type RegistryErrorCode } from "./errors.ts";
+import { registryError } from "./errors.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
 
@@ -114,22 +114,13 @@ async function checkedWhole(response: Response, route: V2Route, size: number, he
   return new Response(bytes, { status: 200, headers });
 }
 
-/** Statuses a registry client acts on, relayed with a spec-shaped body; anything else is a 502. */
-const RELAYED: Record<number, RegistryErrorCode> = { 401: "UNAUTHORIZED", 403: "DENIED", 404: "BLOB_UNKNOWN", 416: "RANGE_INVALID", 429: "TOOMANYREQUESTS" };
+/** Statuses a registry client acts on are relayed (relay.ts gives them a spec-shaped body); anything else is a 502. */
+const RELAYED = new Set([401, 403, 404, 416, 429]);
 
 function upstreamError(response: Response, request: Request, route: V2Route): Response {
-  const code = RELAYED[response.status];
-  if (!code) {
-    void response.body?.cancel();
-    return refused(`${route.key} answered ${response.status} for blob ${route.reference}`);
-  }
-  const json = /json/i.test(response.headers.get("content-type") ?? "");
-  if (json || request.method === "HEAD") return relayResponse(response, request, route);
-  // Relay the challenge, Retry-After and Content-Range, but not a body nobody can vouch for.
-  const relayed = relayResponse(new Response(null, { status: response.status, headers: response.headers }), request, route);
+  if (RELAYED.has(response.status)) return relayResponse(response, request, route);
   void response.body?.cancel();
-  relayed.headers.delete("content-length");
-  return registryError(response.status, code, `${route.key} answered ${response.status} for blob ${route.reference}`, undefined, relayed.headers);
+  return refused(`${route.key} answered ${response.status} for blob ${route.reference}`);
 }
 
 function refused(message: string): Response {

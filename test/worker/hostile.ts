@@ -15,11 +15,14 @@ export type Misbehaviour =
   | "html-page"
   /** 64 MiB of JSON-looking bytes with no Content-Length, as fast as the reader takes them. */
   | "endless-body"
+  /** A 404 as an HTML page. */
+  | "html-not-found"
   /** A 206 whose Content-Range is not the range asked for. */
   | "wrong-range";
 
 export const TEXT_PAGE_PATH = "/loopback-service/page";
 export const TEXT_PAGE = "internal status page: all systems nominal\n";
+export const HTML_PAGE = "<!doctype html><script>alert(document.domain)</script>";
 export const ENDLESS_BYTES = 64 * 1024 * 1024;
 
 /** Bytes written so far by "endless-body" answers: a test proves the reader stopped early. */
@@ -45,10 +48,12 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
       response.writeHead(200, { "content-type": "text/html", "content-length": honest.bytes.byteLength });
       return void response.end(head ? undefined : honest.bytes);
     case "html-page": {
-      const page = "<!doctype html><script>alert(document.domain)</script>";
-      response.writeHead(200, { "content-type": "text/html", "content-length": Buffer.byteLength(page) });
-      return void response.end(head ? undefined : page);
+      response.writeHead(200, { "content-type": "text/html", "content-length": Buffer.byteLength(HTML_PAGE) });
+      return void response.end(head ? undefined : HTML_PAGE);
     }
+    case "html-not-found":
+      response.writeHead(404, { "content-type": "text/html", "content-length": Buffer.byteLength(HTML_PAGE) });
+      return void response.end(head ? undefined : HTML_PAGE);
     case "endless-body":
       response.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
       if (head) return void response.end();
