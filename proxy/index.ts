@@ -42,7 +42,12 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
   if (request.method === "OPTIONS") return preflight(request, config);
   const limited = await rateLimited(request, service, env, config);
   if (limited) return withCors(request, limited, config);
-  const mirror: Mirror = { config, cache: env.CACHE, waitUntil: (promise) => ctx.waitUntil(promise) };
+  const mirror: Mirror = {
+    config,
+    cache: env.CACHE,
+    waitUntil: (promise) => ctx.waitUntil(promise),
+    countFillStart: async () => (await checkRateLimit(fillStartOf(request), config.rateLimitPerMinute, env.RATE_LIMITER)).allowed,
+  };
   return withCors(request, await route(request, service, env, mirror), config);
 }
 
@@ -74,6 +79,14 @@ function route(request: Request, service: WorkerService, env: Env, mirror: Mirro
 function errorResponse(service: WorkerService, status: 429 | 500, message: string, headers?: Record<string, string>): Response {
   if (service === "api") return apiErrorResponse(new ApiError(status, status === 429 ? "RATE_LIMITED" : "MISCONFIGURED", message, { headers }));
   return registryError(status, status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", message, undefined, headers);
+}
+
+/** A background fill's start as the limiter counts it: a request of the same client that is not a blob read. */
+function fillStartOf(request: Request): Request {
+  const headers = new Headers();
+  const ip = request.headers.get("cf-connecting-ip");
+  if (ip !== null) headers.set("cf-connecting-ip", ip);
+  return new Request(new URL("/v2/_background-fill", request.url), { headers });
 }
 
 /** The 429 for a client over RATE_LIMIT; null when within it. */

@@ -4,6 +4,8 @@
 // that isn't cached go straight through (a part of a blob can't be verified or stored),
 // and start one full fetch in the background that fills the cache, so a blob downloaded
 // in ranges (the PWA and the CLI split large layers) is cached for the next client too.
+// Fills are bounded per isolate, and each start counts against the requester's rate
+// limit, so a stream of one-byte ranges can't make the Worker download whole blobs.
 import { verifyRequester, visibilityFor } from "../upstream/access.ts";
 import { openBlobUpload, type BlobUpload } from "../cache/blob-upload.ts";
 import { blobKey, visibilityOf } from "../cache/keys.ts";
@@ -31,6 +33,12 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
 
 /** Background fills running in this isolate, by digest: one per blob, however many ranges ask. */
 const backgroundFills = new Map<string, Promise<void>>();
+/**
+ * Fills one isolate runs at once. Each holds an upstream connection and an R2 upload for
+ * as long as the blob takes; past this, ranges are still served but the blob is left
+ * for a later full read to cache.
+ */
+const MAX_BACKGROUND_FILLS = 4;
 
 /**
  * Fetches the whole blob once, verified, into R2 while ranges of it are served from
@@ -40,12 +48,14 @@ const backgroundFills = new Map<string, Promise<void>>();
 function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): void {
   let running = backgroundFills.get(route.reference);
   if (!running) {
+    if (backgroundFills.size >= MAX_BACKGROUND_FILLS) return;
     // Same credentials and Accept as the client's request, but no Range and not tied to
     // the client's connection.
     const headers = new Headers(request.headers);
     headers.delete("range");
     const whole = new Request(request.url, { method: "GET", headers });
     running = (async () => {
+      if (mirror.countFillStart && !(await mirror.countFillStart())) return;
       const { upstream, visibility, length } = await fetchWhole(whole, route, path);
       if (length === null) {
         await upstream.body?.cancel();

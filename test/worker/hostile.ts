@@ -17,6 +17,8 @@ export type Misbehaviour =
   | "endless-body"
   /** A 404 as an HTML page. */
   | "html-not-found"
+  /** A whole read (no Range) sends half the blob, then waits for releaseStalled(); ranges are honest. */
+  | "stall-whole"
   /** A 206 whose Content-Range is not the range asked for. */
   | "wrong-range";
 
@@ -24,6 +26,14 @@ export const TEXT_PAGE_PATH = "/loopback-service/page";
 export const TEXT_PAGE = "internal status page: all systems nominal\n";
 export const HTML_PAGE = "<!doctype html><script>alert(document.domain)</script>";
 export const ENDLESS_BYTES = 64 * 1024 * 1024;
+
+/** Answers of "stall-whole" waiting to be finished. */
+const stalled: (() => void)[] = [];
+
+/** Finishes every stalled whole read with the rest of its blob. */
+export function releaseStalled(): void {
+  for (const finish of stalled.splice(0)) finish();
+}
 
 /** Bytes written so far by "endless-body" answers: a test proves the reader stopped early. */
 export const endless = { sent: 0 };
@@ -54,6 +64,13 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
     case "html-not-found":
       response.writeHead(404, { "content-type": "text/html", "content-length": Buffer.byteLength(HTML_PAGE) });
       return void response.end(head ? undefined : HTML_PAGE);
+    case "stall-whole": {
+      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": honest.bytes.byteLength });
+      if (head) return void response.end();
+      const half = honest.bytes.byteLength >> 1;
+      response.write(honest.bytes.subarray(0, half));
+      return void stalled.push(() => response.end(honest.bytes.subarray(half)));
+    }
     case "endless-body":
       response.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
       if (head) return void response.end();
