@@ -7,6 +7,7 @@ import { handleApi } from "./api/router.ts";
 import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
 import { checkRateLimit } from "./rate-limit.ts";
+import { withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { useTokenSecret } from "./upstream/auth.ts";
 import { registryError } from "./v2/errors.ts";
@@ -25,25 +26,47 @@ export interface Env extends Vars {
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const service = workerServiceOf(new URL(request.url).pathname);
-    useTokenSecret(env.TOKEN_SECRET);
-    // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
-    // dev without a build, or a test Worker without assets).
-    if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
-    let config: Config;
-    try {
-      config = loadConfig(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`);
-      throw error;
-    }
-    if (request.method === "OPTIONS") return preflight(request, config);
-    const limited = await rateLimited(request, service, env, config);
-    if (limited) return withCors(request, limited, config);
-    const mirror: Mirror = { config, cache: env.CACHE, waitUntil: (promise) => ctx.waitUntil(promise) };
-    return withCors(request, await route(request, service, env, mirror), config);
+    return withSecurityHeaders(await answer(request, env, ctx).catch((error: unknown) => lastResort(request, error)));
   },
 } satisfies ExportedHandler<Env>;
+
+async function answer(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const service = workerServiceOf(new URL(request.url).pathname);
+  useTokenSecret(env.TOKEN_SECRET);
+  // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
+  // dev without a build, or a test Worker without assets).
+  if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`);
+    throw error;
+  }
+  if (request.method === "OPTIONS") return preflight(request, config);
+  const limited = await rateLimited(request, service, env, config);
+  if (limited) return withCors(request, limited, config);
+  const mirror: Mirror = {
+    config,
+    cache: env.CACHE,
+    waitUntil: (promise) => ctx.waitUntil(promise),
+    countFillStart: async () => (await checkRateLimit(fillStartOf(request), config.rateLimitPerMinute, env.RATE_LIMITER)).allowed,
+  };
+  return withCors(request, await route(request, service, env, mirror), config);
+}
+
+/**
+ * A failure no handler turned into an answer: logged here with its stack, answered in
+ * the service's shape with none (a stack trace tells an attacker how the Worker is built).
+ */
+function lastResort(request: Request, error: unknown): Response {
+  const url = new URL(request.url);
+  console.error(`${request.method} ${url.pathname} failed:`, error);
+  const service = workerServiceOf(url.pathname) ?? "registry";
+  const message = "the mirror failed unexpectedly while answering this request; the operator's log has the details";
+  if (service === "api") return apiErrorResponse(new ApiError(500, "INTERNAL", message));
+  return registryError(500, "UNKNOWN", message);
+}
 
 function route(request: Request, service: WorkerService, env: Env, mirror: Mirror): Promise<Response> {
   switch (service) {
@@ -60,6 +83,14 @@ function route(request: Request, service: WorkerService, env: Env, mirror: Mirro
 function errorResponse(service: WorkerService, status: 429 | 500, message: string, headers?: Record<string, string>): Response {
   if (service === "api") return apiErrorResponse(new ApiError(status, status === 429 ? "RATE_LIMITED" : "MISCONFIGURED", message, { headers }));
   return registryError(status, status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", message, undefined, headers);
+}
+
+/** A background fill's start as the limiter counts it: a request of the same client that is not a blob read. */
+function fillStartOf(request: Request): Request {
+  const headers = new Headers();
+  const ip = request.headers.get("cf-connecting-ip");
+  if (ip !== null) headers.set("cf-connecting-ip", ip);
+  return new Request(new URL("/v2/_background-fill", request.url), { headers });
 }
 
 /** The 429 for a client over RATE_LIMIT; null when within it. */

@@ -73,7 +73,12 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   const chosen = upstreamForTokenRequest(scopes, params.get("service"), url.host, config);
   if (typeof chosen !== "string") return chosen;
   const key = chosen;
-  const upstream = config.upstreams.get(key)!;
+  const upstream = config.upstreams.get(key);
+  if (!upstream) {
+    // A mirror-wide request whose scopes name no configured registry falls to docker.io,
+    // which an operator may have left out of UPSTREAMS.
+    return registryError(400, "DENIED", `registry "${key}" is not one this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
+  }
   let realm: UpstreamRealm | null;
   try {
     realm = await discoverRealm(upstream);

@@ -16,6 +16,15 @@ export function manifestKey(digest: string): string {
   return `manifests/${digest.replace(":", "/")}`;
 }
 
+/**
+ * That one upstream repository holds manifest `digest` (an empty object): a manifest
+ * asked for by digest is served from the cache only under repositories that hold it,
+ * so the cache tells nobody what another repository contains.
+ */
+export function manifestRefKey(route: V2Route, digest: string): string {
+  return `manifest-refs/${route.key}/${route.upstreamName}/${digest.replace(":", "/")}`;
+}
+
 /** Tag resolutions are per upstream repository; only public ones are stored. */
 export function tagKey(route: V2Route, tag: string): string {
   return `tags/${route.key}/${route.upstreamName}/${tag}`;

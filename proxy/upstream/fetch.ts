@@ -66,7 +66,11 @@ export async function upstreamHeaders(request: Request, route: V2Route, options:
     // A client that names no manifest type (curl's */*) gets the modern ones: told */*,
     // distribution would down-convert to a schema 1 manifest that exists under no digest.
     headers.set("accept", accept && /application\/vnd\./i.test(accept) ? accept : MANIFEST_ACCEPT);
-  } else if (accept) headers.set("accept", accept);
+  } else {
+    if (accept) headers.set("accept", accept);
+    // Bytes compressed for transport would be checked against the digest of other bytes.
+    headers.set("accept-encoding", "identity");
+  }
   if (!options.anonymous) {
     const authorization = await upstreamAuthorization(request.headers.get("authorization"), route.key);
     if (authorization) headers.set("authorization", authorization);

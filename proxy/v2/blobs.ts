@@ -4,6 +4,8 @@
 // that isn't cached go straight through (a part of a blob can't be verified or stored),
 // and start one full fetch in the background that fills the cache, so a blob downloaded
 // in ranges (the PWA and the CLI split large layers) is cached for the next client too.
+// Fills are bounded per isolate, and each start counts against the requester's rate
+// limit, so a stream of one-byte ranges can't make the Worker download whole blobs.
 import { verifyRequester, visibilityFor } from "../upstream/access.ts";
 import { openBlobUpload, type BlobUpload } from "../cache/blob-upload.ts";
 import { blobKey, visibilityOf } from "../cache/keys.ts";
@@ -11,7 +13,7 @@ import type { BlobStore } from "../cache/store.ts";
 import type { Mirror } from "./mirror.ts";
 import { contentRange, parseRange } from "./range.ts";
 import { registryError } from "./errors.ts";
-import { relayResponse } from "./relay.ts";
+import { blobHeaders, checkedBlobAnswer } from "./blob-answer.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 import { pumpVerified } from "../cache/verified-pump.ts";
@@ -25,12 +27,18 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   }
   const whole = request.method === "GET" && !request.headers.get("range");
   if (cache && request.method === "GET" && !whole) fillInBackground(request, route, mirror, cache, path);
-  if (!cache || !whole) return passThrough(request, route, path);
+  if (!cache || !whole) return passThrough(request, route, mirror, path);
   return fill(request, route, mirror, cache, path);
 }
 
 /** Background fills running in this isolate, by digest: one per blob, however many ranges ask. */
 const backgroundFills = new Map<string, Promise<void>>();
+/**
+ * Fills one isolate runs at once. Each holds an upstream connection and an R2 upload for
+ * as long as the blob takes; past this, ranges are still served but the blob is left
+ * for a later full read to cache.
+ */
+const MAX_BACKGROUND_FILLS = 4;
 
 /**
  * Fetches the whole blob once, verified, into R2 while ranges of it are served from
@@ -40,12 +48,14 @@ const backgroundFills = new Map<string, Promise<void>>();
 function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): void {
   let running = backgroundFills.get(route.reference);
   if (!running) {
+    if (backgroundFills.size >= MAX_BACKGROUND_FILLS) return;
     // Same credentials and Accept as the client's request, but no Range and not tied to
     // the client's connection.
     const headers = new Headers(request.headers);
     headers.delete("range");
     const whole = new Request(request.url, { method: "GET", headers });
     running = (async () => {
+      if (mirror.countFillStart && !(await mirror.countFillStart())) return;
       const { upstream, visibility, length } = await fetchWhole(whole, route, path);
       if (length === null) {
         await upstream.body?.cancel();
@@ -61,23 +71,13 @@ function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cach
   mirror.waitUntil(running);
 }
 
-async function passThrough(request: Request, route: V2Route, path: string): Promise<Response> {
+async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string): Promise<Response> {
   try {
     const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
-    return relayResponse(response, request, route);
+    return checkedBlobAnswer(response, request, route, mirror.waitUntil);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
-}
-
-function blobHeaders(digest: string): Headers {
-  return new Headers({
-    "content-type": "application/octet-stream",
-    "docker-content-digest": digest,
-    "docker-distribution-api-version": "registry/2.0",
-    "accept-ranges": "bytes",
-    etag: `"${digest}"`,
-  });
 }
 
 /** The cached blob, null when it isn't cached, or the refusal for a private one. */
@@ -120,7 +120,7 @@ async function fill(request: Request, route: V2Route, mirror: Mirror, cache: Blo
     return upstreamFailure(error, route.key);
   }
   const { upstream, visibility, length } = whole;
-  if (length === null) return relayResponse(upstream, request, route);
+  if (length === null) return checkedBlobAnswer(upstream, request, route, mirror.waitUntil);
   let upload: BlobUpload | null = null;
   try {
     upload = uploadFor(cache, route, mirror, length, visibility);
@@ -147,7 +147,8 @@ async function fetchWhole(request: Request, route: V2Route, path: string) {
   ]);
   const header = upstream.headers.get("content-length");
   const length = Number(header);
-  const cacheable = upstream.status === 200 && upstream.body !== null && header !== null && Number.isSafeInteger(length);
+  const encoded = (upstream.headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
+  const cacheable = upstream.status === 200 && upstream.body !== null && header !== null && Number.isSafeInteger(length) && !encoded;
   return { upstream, visibility, length: cacheable ? length : null };
 }
 

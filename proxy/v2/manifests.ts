@@ -3,18 +3,17 @@
 // against its pull limit) and, for public repositories, the resolution is kept for
 // TAG_TTL seconds, so a warm pull of a public tag touches the upstream not at all.
 // Manifests are small (a registry refuses more than 4 MiB), so unlike blobs they are
-// read whole, hashed and checked before anything is stored.
-import { sha256Digest } from "../../shared/digest.ts";
+// read whole (up to that cap), hashed and checked before anything is served or stored
+// (manifest-body.ts), and only ever served with a manifest media type. A manifest asked
+// for by digest is served from the cache only under a repository known to hold it.
 import { verifyRequester, visibilityFor, refusalFor } from "../upstream/access.ts";
-import { manifestKey, tagKey, visibilityOf, type Visibility } from "../cache/keys.ts";
+import { manifestKey, manifestRefKey, tagKey, visibilityOf, type Visibility } from "../cache/keys.ts";
 import type { BlobStore, StoredBody, StoredObject } from "../cache/store.ts";
+import { isManifestMediaType, readManifest, type CheckedManifest } from "./manifest-body.ts";
 import type { Mirror } from "./mirror.ts";
-import { registryError } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
 import { DIGEST, type V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
-
-const MAX_MANIFEST = 4 * 1024 * 1024;
 
 interface TagEntry {
   digest: string;
@@ -22,18 +21,9 @@ interface TagEntry {
 }
 
 export async function handleManifest(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {
-  const cache = mirror.cache;
-  if (!cache) return passThrough(request, route);
   try {
-    return await cachedManifest(request, route, mirror, cache);
-  } catch (error) {
-    return upstreamFailure(error, route.key);
-  }
-}
-
-async function passThrough(request: Request, route: V2Route): Promise<Response> {
-  try {
-    return relayResponse(await callUpstream(request, route, `manifests/${route.reference}`, { method: request.method as "GET" | "HEAD" }), request, route);
+    if (!mirror.cache) return await fromUpstream(request, route, route.reference, null);
+    return await cachedManifest(request, route, mirror, mirror.cache);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
@@ -65,16 +55,22 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
       if (resolved && DIGEST.test(resolved)) {
         digest = resolved;
         verified = true;
-        const mediaType = head.headers.get("content-type") ?? "";
-        mirror.waitUntil(rememberTag(request, route, cache, { digest, mediaType }).catch(() => {}));
+        const type = head.headers.get("content-type")?.split(";")[0].trim() ?? "";
+        const entry = { digest, mediaType: isManifestMediaType(type) ? type : "" };
+        mirror.waitUntil(Promise.all([rememberTag(request, route, cache, entry), cache.put(manifestRefKey(route, digest), "", {})]).catch(() => {}));
       }
     }
   }
+  let cachedElsewhere = false;
   if (digest) {
     const object: StoredObject | StoredBody | null = request.method === "HEAD" ? await cache.head(manifestKey(digest)) : await cache.get(manifestKey(digest));
     const body = object && "body" in object ? (object as StoredBody).body : null;
     const mediaType = object?.httpMetadata?.contentType ?? "";
-    if (object && accepts(request, mediaType)) {
+    // A digest asked for directly is served from the cache only under a repository that
+    // referenced it; elsewhere the upstream decides (the spec scopes content by repository).
+    const scoped = !object || !byDigest || visibilityOf(object) === "private" || (await referencedBy(cache, object, route, digest));
+    cachedElsewhere = object !== null && !scoped;
+    if (object && scoped && isManifestMediaType(mediaType) && accepts(request, mediaType)) {
       if (!verified && visibilityOf(object) === "private") {
         const refusal = await verifyRequester(request, route, `manifests/${digest}`);
         if (refusal) {
@@ -85,22 +81,42 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
       const headers = manifestHeaders(digest, mediaType, object.size);
       return new Response(body, { headers });
     }
+    await body?.cancel();
   }
   // Not cached: fetch it (by digest when we know it) and keep it.
-  const reference = digest ?? route.reference;
+  const keep = (manifest: CheckedManifest) => {
+    const stored = storeManifest(request, route, cache, manifest, !byDigest && !digest, cachedElsewhere);
+    mirror.waitUntil(stored.catch((error: unknown) => console.warn(`caching manifest ${manifest.digest}: ${String(error)}`)));
+  };
+  return fromUpstream(request, route, digest ?? route.reference, keep);
+}
+
+/** Whether the repository of `route` is known to hold the cached manifest `digest`. */
+async function referencedBy(cache: BlobStore, object: StoredObject, route: V2Route, digest: string): Promise<boolean> {
+  if (object.customMetadata?.source === `${route.key}/${route.upstreamName}`) return true;
+  return (await cache.head(manifestRefKey(route, digest))) !== null;
+}
+
+/** The manifest from upstream, checked (manifest-body.ts); `keep` is given what was served. */
+async function fromUpstream(request: Request, route: V2Route, reference: string, keep: ((manifest: CheckedManifest) => void) | null): Promise<Response> {
   const upstream = await callUpstream(request, route, `manifests/${reference}`, { method: request.method as "GET" | "HEAD" });
-  if (upstream.status !== 200 || request.method === "HEAD") return relayResponse(upstream, request, route);
-  const declared = Number(upstream.headers.get("content-length") ?? "0");
-  if (declared > MAX_MANIFEST) return relayResponse(upstream, request, route);
-  const bytes = new Uint8Array(await upstream.arrayBuffer());
-  if (bytes.byteLength > MAX_MANIFEST) return registryError(502, "MANIFEST_INVALID", `${route.key} sent a manifest larger than ${MAX_MANIFEST} bytes`);
-  const actual = await sha256Digest(bytes);
-  if (DIGEST.test(reference) && actual !== reference) {
-    return registryError(502, "MANIFEST_INVALID", `${route.key} sent a manifest whose digest is ${actual}, not ${reference}; not passing it on`);
+  if (upstream.status !== 200) return relayResponse(upstream, request, route);
+  if (request.method === "HEAD") return headAnswer(upstream);
+  const manifest = await readManifest(upstream, route, reference);
+  if (manifest instanceof Response) return manifest;
+  keep?.(manifest);
+  return new Response(manifest.bytes, { headers: manifestHeaders(manifest.digest, manifest.mediaType, manifest.bytes.byteLength) });
+}
+
+/** A HEAD has no body to check: its answer says a manifest type and a digest, or it is refused. */
+function headAnswer(upstream: Response): Response {
+  const mediaType = upstream.headers.get("content-type")?.split(";")[0].trim() ?? "";
+  const digest = upstream.headers.get("docker-content-digest") ?? "";
+  const length = upstream.headers.get("content-length") ?? "";
+  if (!isManifestMediaType(mediaType) || !DIGEST.test(digest) || !/^\d+$/.test(length)) {
+    return new Response(null, { status: 502, headers: registryHeaders() });
   }
-  const mediaType = upstream.headers.get("content-type") ?? "application/octet-stream";
-  mirror.waitUntil(storeManifest(request, route, cache, actual, mediaType, bytes, !byDigest && !digest).catch((error: unknown) => console.warn(`caching manifest ${actual}: ${String(error)}`)));
-  return new Response(bytes, { headers: manifestHeaders(actual, mediaType, bytes.byteLength) });
+  return new Response(null, { headers: manifestHeaders(digest, mediaType, Number(length)) });
 }
 
 function manifestHeaders(digest: string, mediaType: string, size: number): Headers {
@@ -118,13 +134,21 @@ function refusalOrRelay(head: Response, request: Request, route: V2Route): Respo
   return refusalFor(head, request, route);
 }
 
-async function storeManifest(request: Request, route: V2Route, cache: BlobStore, digest: string, mediaType: string, bytes: Uint8Array, fromTag: boolean): Promise<void> {
+/**
+ * Keeps a manifest served from upstream, and that the route's repository holds it. When
+ * the bytes are cached already (from another repository) only that reference is added.
+ */
+async function storeManifest(request: Request, route: V2Route, cache: BlobStore, manifest: CheckedManifest, fromTag: boolean, cachedAlready: boolean): Promise<void> {
+  const { digest, mediaType, bytes } = manifest;
   const visibility = await visibilityFor(request, route, `manifests/${digest}`);
-  await cache.put(manifestKey(digest), bytes, {
-    sha256: digest.slice("sha256:".length),
-    httpMetadata: { contentType: mediaType },
-    customMetadata: { visibility, source: `${route.key}/${route.upstreamName}` },
-  });
+  await cache.put(manifestRefKey(route, digest), "", {});
+  if (!cachedAlready) {
+    await cache.put(manifestKey(digest), bytes, {
+      sha256: digest.slice("sha256:".length),
+      httpMetadata: { contentType: mediaType },
+      customMetadata: { visibility, source: `${route.key}/${route.upstreamName}` },
+    });
+  }
   if (fromTag) await writeTag(cache, route, visibility, { digest, mediaType });
 }
 

@@ -1,6 +1,7 @@
 // What a registry handler needs besides the request: the configuration, the R2 cache
 // (absent when the operator bound none: the mirror then only proxies) and a way to keep
-// work alive after the response is returned (filling the cache).
+// work alive after the response is returned (filling the cache), and the rate limit a
+// background fill's start is counted against.
 import type { BlobStore } from "../cache/store.ts";
 import type { Config } from "../config.ts";
 
@@ -8,4 +9,10 @@ export interface Mirror {
   config: Config;
   cache?: BlobStore;
   waitUntil(promise: Promise<unknown>): void;
+  /**
+   * Counts the start of a background fill against the requester's rate limit (blob reads
+   * are not counted, but a one-byte range must not start a whole download for free);
+   * false when the requester is over it. Absent: every fill may start.
+   */
+  countFillStart?(): Promise<boolean>;
 }

@@ -1,7 +1,9 @@
 // Passes an upstream registry answer on to the client: the headers a registry client
 // needs, 401 challenges pointed at our /token, tags pagination links pointed at our own
-// name for the repository, and the body streamed untouched.
-import { registryError } from "./errors.ts";
+// name for the repository, and a JSON body streamed untouched. A body that is not JSON
+// (an HTML error or throttling page) is never served from the Worker's origin, which is
+// the PWA's: it becomes an error in the spec's shape.
+import { registryError, type RegistryErrorCode } from "./errors.ts";
 import type { V2Route } from "./route.ts";
 import { rewriteChallenge } from "../upstream/auth.ts";
 
@@ -25,19 +27,31 @@ export function relayResponse(response: Response, request: Request, route: V2Rou
     const challenge = rewriteChallenge(response.headers.get("www-authenticate"), url.origin, route.key, route.clientName);
     if (challenge) headers.set("www-authenticate", challenge);
   }
-  if (response.status === 429 && request.method === "HEAD") {
-    // A HEAD answer has no body; a GET-shaped error would be dropped anyway.
-    return new Response(null, { status: 429, headers });
-  }
-  if (response.status === 429 && !isJson(response)) {
-    // Some upstreams throttle with an HTML page: say it in the spec's shape.
+  if (request.method === "HEAD" && !isJson(response)) {
+    // A HEAD answer has no body; only its type is the upstream's to correct.
     void response.body?.cancel();
+    headers.set("content-type", "application/json");
+    return new Response(null, { status: response.status, headers });
+  }
+  if (response.body && !isJson(response)) {
+    void response.body.cancel();
     headers.delete("content-length");
-    return registryError(429, "TOOMANYREQUESTS", `${route.key} is rate limiting this mirror; retry after ${response.headers.get("retry-after") ?? "a while"}`, undefined, headers);
+    headers.delete("content-type");
+    const code = response.status === 404 ? NOT_FOUND[route.kind] : ERROR_CODES[response.status] ?? "UNKNOWN";
+    return registryError(response.status >= 400 ? response.status : 502, code, notJson(response, route), undefined, headers);
   }
   const link = response.headers.get("link");
   if (link) headers.set("link", rewriteLink(link, url, route));
   return new Response(response.body, { status: response.status, headers });
+}
+
+/** The spec's code for an upstream status a client acts on. */
+const ERROR_CODES: Record<number, RegistryErrorCode> = { 401: "UNAUTHORIZED", 403: "DENIED", 416: "RANGE_INVALID", 429: "TOOMANYREQUESTS" };
+const NOT_FOUND: Record<V2Route["kind"], RegistryErrorCode> = { manifests: "MANIFEST_UNKNOWN", blobs: "BLOB_UNKNOWN", tags: "NAME_UNKNOWN" };
+
+function notJson(response: Response, route: V2Route): string {
+  if (response.status === 429) return `${route.key} is rate limiting this mirror; retry after ${response.headers.get("retry-after") ?? "a while"}`;
+  return `${route.key} answered ${response.status} with ${response.headers.get("content-type") ?? "an untyped body"} instead of a registry answer`;
 }
 
 function isJson(response: Response): boolean {

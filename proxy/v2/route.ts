@@ -48,7 +48,7 @@ export function parseV2Path(pathname: string, search: URLSearchParams, config: C
   if (match) {
     name = match[1];
     kind = match[2] as V2Kind;
-    reference = decodeURIComponent(match[3]);
+    reference = decodeReference(match[3], kind);
   } else if ((match = /^(.+)\/tags\/list$/.exec(rest))) {
     name = match[1];
     kind = "tags";
@@ -64,6 +64,16 @@ export function parseV2Path(pathname: string, search: URLSearchParams, config: C
     throw new RouteError(400, "TAG_INVALID", `"${reference}" is neither a valid tag nor a sha256 digest`);
   }
   return { kind, reference, ...resolved };
+}
+
+/** A percent-encoded reference; a bad escape or invalid UTF-8 is the client's mistake, a 400. */
+function decodeReference(raw: string, kind: V2Kind): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    if (kind === "blobs") throw new RouteError(400, "DIGEST_INVALID", `the digest ${JSON.stringify(raw)} is not valid percent-encoded UTF-8`);
+    throw new RouteError(400, "TAG_INVALID", `the reference ${JSON.stringify(raw)} is not valid percent-encoded UTF-8`);
+  }
 }
 
 export function resolveRepository(name: string, ns: string | null, config: Config): Pick<V2Route, "key" | "upstream" | "clientName" | "upstreamName"> {

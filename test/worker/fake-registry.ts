@@ -4,9 +4,11 @@
 // and blobs by GET and HEAD (blobs with Range too), and spec-shaped errors. Repositories
 // are public (readable with the anonymous token) or private (only with the user's). It
 // logs every request, so a test can prove what the mirror did or did not ask upstream;
-// a test may file any bytes under a digest to play an upstream that sends a corrupt blob.
+// a test may file any bytes under a digest to play an upstream that sends a corrupt blob,
+// or make one manifest or blob misbehave (hostile.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerTextPage, misbehave, TEXT_PAGE_PATH, type Misbehaviour } from "./hostile.ts";
 
 export const USER = { username: "alice", password: "wonderland" };
 const USER_TOKEN = "user-token-alice";
@@ -17,6 +19,7 @@ export interface Logged {
   path: string;
   authorization: string | null;
   range: string | null;
+  acceptEncoding: string | null;
 }
 
 interface Repository {
@@ -33,6 +36,8 @@ export interface FakeRegistry {
   addRepository(name: string, options: { private: boolean }): void;
   addBlob(repository: string, digest: string, bytes: Uint8Array): void;
   addManifest(repository: string, tag: string | null, manifest: { bytes: Uint8Array; mediaType: string; digest: string }): void;
+  /** From now on, `reference` (a tag or digest) of `repository` is answered by `kind`. */
+  misbehave(repository: string, reference: string, kind: Misbehaviour): void;
   close(): Promise<void>;
 }
 
@@ -40,8 +45,9 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   const repositories = new Map<string, Repository>();
   const log: Logged[] = [];
   const scopes: string[] = [];
+  const misbehaviours = new Map<string, Misbehaviour>();
   const server = createServer((request, response) => {
-    log.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null });
+    log.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null });
     answer(request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -65,6 +71,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const { pathname, searchParams } = new URL(request.url ?? "/", url);
     if (pathname === "/token") return issueToken(request, response, searchParams);
     if (pathname === "/v2/") return challenge(response);
+    if (pathname === TEXT_PAGE_PATH) return answerTextPage(response);
     const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname);
     const repository = match && repositories.get(match[1]);
     if (!match || !repository) return error(response, 404, "NAME_UNKNOWN", "no such repository");
@@ -73,8 +80,15 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const allowed = bearer === USER_TOKEN || (bearer === ANONYMOUS_TOKEN && !repository.private);
     if (!allowed) return challenge(response, scope);
     const head = request.method === "HEAD";
+    const reference = decodeURIComponent(match[3]);
+    const hostile = misbehaviours.get(`${match[1]}@${reference}`);
+    if (hostile && !(hostile === "stall-whole" && request.headers.range)) {
+      const manifest = repository.manifests.get(reference);
+      const honest = manifest ? { bytes: manifest.bytes, contentType: manifest.mediaType } : { bytes: repository.blobs.get(reference) ?? new Uint8Array(), contentType: "application/octet-stream" };
+      return misbehave(hostile, request, response, honest);
+    }
     if (match[2] === "manifests") {
-      const manifest = repository.manifests.get(decodeURIComponent(match[3]));
+      const manifest = repository.manifests.get(reference);
       if (!manifest) return error(response, 404, "MANIFEST_UNKNOWN", "no such manifest");
       response.writeHead(200, { "content-type": manifest.mediaType, "docker-content-digest": manifest.digest, "content-length": manifest.bytes.byteLength });
       return response.end(head ? undefined : manifest.bytes);
@@ -106,6 +120,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       repository(name).manifests.set(manifest.digest, manifest);
       if (tag) repository(name).manifests.set(tag, manifest);
     },
+    misbehave: (name, reference, kind) => void misbehaviours.set(`${name}@${reference}`, kind),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

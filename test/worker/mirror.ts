@@ -41,7 +41,7 @@ function compatibilityDate(): string {
   return date;
 }
 
-async function startMirror(): Promise<MirrorUnderTest & { close(): Promise<void> }> {
+async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTest & { close(): Promise<void> }> {
   Object.assign(process.env, OFFLINE_ENV);
   const upstream = await startFakeRegistry();
   const server = createTestHarness({
@@ -52,7 +52,7 @@ async function startMirror(): Promise<MirrorUnderTest & { close(): Promise<void>
         main: "test/worker/runtime/entry.ts",
         compatibility_date: compatibilityDate(),
         r2_buckets: [{ binding: "CACHE", bucket_name: "dockerdl-worker-tests" }],
-        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), RATE_LIMIT: "0" },
+        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), RATE_LIMIT: "0", ...vars },
       },
     }],
   });
@@ -76,9 +76,14 @@ async function startMirror(): Promise<MirrorUnderTest & { close(): Promise<void>
   };
 }
 
+/** `test` with a `mirror` fixture whose Worker has `vars` on top of the defaults (RATE_LIMIT off). */
+export function testWith(vars: Record<string, string>) {
+  return base.extend("mirror", { scope: "file" }, async ({}, { onCleanup }): Promise<MirrorUnderTest> => {
+    const mirror = await startMirror(vars);
+    onCleanup(() => mirror.close());
+    return mirror;
+  });
+}
+
 /** `test` with a `mirror` fixture: one Worker and fake upstream per test file. */
-export const test = base.extend("mirror", { scope: "file" }, async ({}, { onCleanup }): Promise<MirrorUnderTest> => {
-  const mirror = await startMirror();
-  onCleanup(() => mirror.close());
-  return mirror;
-});
+export const test = testWith({});

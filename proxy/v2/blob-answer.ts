@@ -1,0 +1,128 @@
+// What of an upstream's blob answer may reach the client. A blob request may be
+// redirected anywhere the address guard allows, and whatever answers there is not
+// trusted: a ranged read is relayed only as a 206 for exactly the range asked (length
+// enforced), a whole answer only through the verifier (its last chunk held back until
+// the digest matches; a small one is checked whole before its first byte leaves, so a
+// redirect to some service's page is a clean 502), never compressed for transport,
+// always as application/octet-stream.
+// Anything else becomes a registry error in the spec's shape.
+import { sha256Digest } from "../../shared/digest.ts";
+import { readBody } from "../../shared/http.ts";
+import { pumpVerified } from "../cache/verified-pump.ts";
+import { registryError } from "./errors.ts";
+import { relayResponse } from "./relay.ts";
+import type { V2Route } from "./route.ts";
+
+/** The headers of every blob answer, from the cache or from upstream. */
+export function blobHeaders(digest: string): Headers {
+  return new Headers({
+    "content-type": "application/octet-stream",
+    "docker-content-digest": digest,
+    "docker-distribution-api-version": "registry/2.0",
+    "accept-ranges": "bytes",
+    etag: `"${digest}"`,
+  });
+}
+
+type Requested = { first: number; last: number | null } | { suffix: number } | null;
+
+/** The one byte range a client asked for; null when it asked for none we can check. */
+function requestedRange(header: string | null): Requested {
+  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header ?? "");
+  if (!match || (match[1] === "" && match[2] === "")) return null;
+  if (match[1] === "") return { suffix: Number(match[2]) };
+  return { first: Number(match[1]), last: match[2] === "" ? null : Number(match[2]) };
+}
+
+/** The length of a 206 answer when its Content-Range is the range asked for, else null. */
+function agreedLength(response: Response, asked: Requested): number | null {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
+  if (!match || !asked) return null;
+  const [first, last] = [Number(match[1]), Number(match[2])];
+  const total = match[3] === "*" ? null : Number(match[3]);
+  if (last < first || (total !== null && last >= total)) return null;
+  if ("suffix" in asked) {
+    if (total === null || last !== total - 1 || last - first + 1 !== Math.min(asked.suffix, total)) return null;
+  } else {
+    if (first !== asked.first) return null;
+    const end = asked.last === null ? (total ?? Infinity) - 1 : total === null ? asked.last : Math.min(asked.last, total - 1);
+    if (last !== end && !(total === null && asked.last === null)) return null;
+  }
+  const length = last - first + 1;
+  const declared = response.headers.get("content-length");
+  if (declared !== null && Number(declared) !== length) return null;
+  return length;
+}
+
+function transportEncoded(response: Response): string | null {
+  const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  return encoding && encoding !== "identity" ? encoding : null;
+}
+
+/**
+ * The client's answer for an upstream blob answer that did not go into the cache. `mirror`
+ * is given the verifying pump of a whole answer to keep running after the answer leaves.
+ */
+export async function checkedBlobAnswer(response: Response, request: Request, route: V2Route, waitUntil: (promise: Promise<unknown>) => void): Promise<Response> {
+  const encoding = transportEncoded(response);
+  if (encoding && (response.status === 200 || response.status === 206)) {
+    void response.body?.cancel();
+    return refused(`${route.key} sent blob ${route.reference} with Content-Encoding: ${encoding} though the mirror asked for identity; its bytes could not be checked against the digest`);
+  }
+  const headers = blobHeaders(route.reference);
+  const declared = response.headers.get("content-length");
+  const size = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
+  if (request.method === "HEAD") {
+    void response.body?.cancel();
+    if (response.status !== 200) return upstreamError(response, request, route);
+    if (size !== null) headers.set("content-length", String(size));
+    return new Response(null, { status: 200, headers });
+  }
+  if (response.status === 206) {
+    const length = agreedLength(response, requestedRange(request.headers.get("range")));
+    if (length === null || !response.body) {
+      void response.body?.cancel();
+      return refused(`${route.key} answered a range of blob ${route.reference} other than the ${request.headers.get("range") ?? "whole blob"} asked for (Content-Range: ${response.headers.get("content-range") ?? "none"})`);
+    }
+    headers.set("content-range", response.headers.get("content-range")!);
+    headers.set("content-length", String(length));
+    return new Response(response.body.pipeThrough(new FixedLengthStream(length)), { status: 206, headers });
+  }
+  if (response.status === 200) {
+    if (size === null || !response.body) {
+      void response.body?.cancel();
+      return refused(`${route.key} answered blob ${route.reference} without a Content-Length; it cannot be checked against the digest`);
+    }
+    if (size <= CHECKED_WHOLE) return checkedWhole(response, route, size, headers);
+    const client = new FixedLengthStream(size);
+    const pump = pumpVerified(response.body, { digest: route.reference, size }, client.writable as WritableStream<Uint8Array>, null);
+    waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
+    headers.set("content-length", String(size));
+    return new Response(client.readable, { status: 200, headers });
+  }
+  return upstreamError(response, request, route);
+}
+
+/** Whole answers up to this size are read and checked before the client sees a byte. */
+const CHECKED_WHOLE = 1024 * 1024;
+
+async function checkedWhole(response: Response, route: V2Route, size: number, headers: Headers): Promise<Response> {
+  const bytes = await readBody(response, size).catch(() => null);
+  const digest = bytes && bytes.byteLength === size ? await sha256Digest(bytes) : null;
+  if (digest !== route.reference) return refused(`${route.key} answered blob ${route.reference} with other bytes (${digest ?? `not the ${size} bytes it announced`}); not passing them on`);
+  headers.set("content-length", String(size));
+  return new Response(bytes, { status: 200, headers });
+}
+
+/** Statuses a registry client acts on are relayed (relay.ts gives them a spec-shaped body); anything else is a 502. */
+const RELAYED = new Set([401, 403, 404, 416, 429]);
+
+function upstreamError(response: Response, request: Request, route: V2Route): Response {
+  if (RELAYED.has(response.status)) return relayResponse(response, request, route);
+  void response.body?.cancel();
+  return refused(`${route.key} answered ${response.status} for blob ${route.reference}`);
+}
+
+function refused(message: string): Response {
+  return registryError(502, "BLOB_UNKNOWN", message);
+}

@@ -1,0 +1,56 @@
+// Malformed requests to the Worker (bad-input-cases.ts) each get a 4xx: never a 5xx,
+// never a stack trace, never a hang (each request has its own time limit).
+import { expect } from "vitest";
+import { randomBlob } from "./blobs.ts";
+import { BAD_REQUESTS, CACHED_BLOB_PATH, type BadRequest } from "./bad-input-cases.ts";
+import { test, type MirrorUnderTest } from "./mirror.ts";
+
+const PER_REQUEST_MS = 10_000;
+const cached = randomBlob(10_000);
+let seeded: Promise<unknown> | undefined;
+
+/** The repositories and the cached blob the cases refer to, set up once per file. */
+function seed(mirror: MirrorUnderTest): Promise<unknown> {
+  seeded ??= (async () => {
+    mirror.upstream.addRepository("team/app", { private: false });
+    mirror.upstream.addRepository("team/secret", { private: true });
+    await mirror.bucket.put(`blobs/sha256/${cached.hex}`, cached.bytes, { sha256: cached.hex, customMetadata: { visibility: "public", source: "seeded" } });
+  })();
+  return seeded;
+}
+
+async function send(mirror: MirrorUnderTest, request: BadRequest): Promise<Response> {
+  const path = request.path === "cached-blob" ? `${CACHED_BLOB_PATH}${cached.digest}` : request.path;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PER_REQUEST_MS} ms`)), PER_REQUEST_MS);
+  });
+  try {
+    return await Promise.race([mirror.fetch(path, request.init), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test("the table has at least 100 malformed requests", () => {
+  expect(BAD_REQUESTS.length).toBeGreaterThanOrEqual(100);
+});
+
+test.for(BAD_REQUESTS)("$name is refused with a 4xx and no stack trace", async (request, { mirror }) => {
+  await seed(mirror);
+  const response = await send(mirror, request);
+  const body = await response.text();
+  expect({ status: response.status, body }).toMatchObject({ status: expect.toSatisfy((s: number) => s >= 400 && s < 500) });
+  expect(body).not.toMatch(/\n\s+at |\.ts:\d+/);
+  expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+});
+
+test.for([
+  ["manifests/%E0%A4%A", "TAG_INVALID"],
+  ["manifests/%", "TAG_INVALID"],
+  ["blobs/%C0%AF", "DIGEST_INVALID"],
+] as const)("a bad percent-encoding in %s is a 400 %s", async ([path, code], { mirror }) => {
+  const response = await mirror.fetch(`${CACHED_BLOB_PATH.replace(/blobs\/$/, "")}${path}`);
+  expect(response.status).toBe(400);
+  expect(await response.json()).toMatchObject({ errors: [{ code }] });
+});

@@ -1,0 +1,60 @@
+// Blobs from a hostile upstream (hostile.ts): a ranged read is relayed only when the
+// answer is the range asked for, a redirect to some other service's page never reaches
+// the client, and a transport-compressed blob is refused with a clear error (the mirror
+// asks for identity) instead of arriving as 0 bytes.
+import { describe, expect } from "vitest";
+import { pullToken, randomBlob, readAll, v2Path } from "./blobs.ts";
+import { TEXT_PAGE } from "./hostile.ts";
+import { test, type MirrorUnderTest } from "./mirror.ts";
+import type { Misbehaviour } from "./hostile.ts";
+
+/** An uncached blob of a public repository that answers with `kind`, and a token for it. */
+async function hostileBlob(mirror: MirrorUnderTest, repository: string, kind: Misbehaviour) {
+  const blob = randomBlob(50_000);
+  mirror.upstream.addRepository(repository, { private: false });
+  mirror.upstream.addBlob(repository, blob.digest, blob.bytes);
+  mirror.upstream.misbehave(repository, blob.digest, kind);
+  const authorization = `Bearer ${await pullToken(mirror, repository)}`;
+  return { blob, path: v2Path(repository, `blobs/${blob.digest}`), authorization };
+}
+
+async function expectRegistryError(response: Response, status: number) {
+  const body = await response.text();
+  expect(response.status).toBe(status);
+  expect(body).not.toContain(TEXT_PAGE.trim());
+  expect(JSON.parse(body)).toMatchObject({ errors: [{ code: expect.stringMatching(/^(BLOB_UNKNOWN|UNKNOWN)$/) }] });
+}
+
+describe("a ranged read of an uncached blob", () => {
+  test("redirected to a plain-text page is a 502 registry error, and the page never reaches the client", async ({ mirror }) => {
+    const { path, authorization } = await hostileBlob(mirror, "hostile/redirect", "redirect-to-text-page");
+    const response = await mirror.fetch(path, { headers: { authorization, range: "bytes=0-99" } });
+    await expectRegistryError(response, 502);
+    await mirror.settle();
+  });
+
+  test("answered with another range than asked is a 502 registry error", async ({ mirror }) => {
+    const { path, authorization } = await hostileBlob(mirror, "hostile/wrong-range", "wrong-range");
+    const response = await mirror.fetch(path, { headers: { authorization, range: "bytes=100-199" } });
+    await expectRegistryError(response, 502);
+    await mirror.settle();
+  });
+});
+
+describe("a blob upstream sends gzip-encoded for transport", () => {
+  test("is asked for with Accept-Encoding: identity and refused with a clear 502, never relayed as 0 bytes", async ({ mirror }) => {
+    const { blob, path, authorization } = await hostileBlob(mirror, "hostile/gzip", "gzip-encoded");
+    const start = mirror.upstream.log.length;
+    const response = await mirror.fetch(path, { headers: { authorization } });
+    const read = await readAll(response);
+    if (response.status === 200) {
+      expect(read.bytes).toEqual(blob.bytes);
+    } else {
+      expect(response.status).toBe(502);
+      expect(new TextDecoder().decode(read.bytes!)).toMatch(/Content-Encoding/i);
+    }
+    const blobGets = mirror.upstream.log.slice(start).filter((r) => r.method === "GET" && r.path.endsWith(blob.digest));
+    expect(blobGets.map((r) => r.acceptEncoding)).toEqual(blobGets.map(() => "identity"));
+    await mirror.settle();
+  });
+});

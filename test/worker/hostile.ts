@@ -1,0 +1,97 @@
+// Misbehaviours the fake registry (fake-registry.ts) plays on demand, for one manifest
+// or blob: the hostile upstream of issue #12. Each answers a request the registry has
+// already authorised, instead of the honest answer.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
+
+export type Misbehaviour =
+  /** 307 to a plain-text page on the same loopback server (a private service, say). */
+  | "redirect-to-text-page"
+  /** The blob's bytes gzip-encoded for transport, whatever Accept-Encoding said. */
+  | "gzip-encoded"
+  /** The honest bytes, served as text/html. */
+  | "html-content-type"
+  /** An HTML page as text/html instead of the manifest. */
+  | "html-page"
+  /** 64 MiB of JSON-looking bytes with no Content-Length, as fast as the reader takes them. */
+  | "endless-body"
+  /** A 404 as an HTML page. */
+  | "html-not-found"
+  /** A whole read (no Range) sends half the blob, then waits for releaseStalled(); ranges are honest. */
+  | "stall-whole"
+  /** A 206 whose Content-Range is not the range asked for. */
+  | "wrong-range";
+
+export const TEXT_PAGE_PATH = "/loopback-service/page";
+export const TEXT_PAGE = "internal status page: all systems nominal\n";
+export const HTML_PAGE = "<!doctype html><script>alert(document.domain)</script>";
+export const ENDLESS_BYTES = 64 * 1024 * 1024;
+
+/** Answers of "stall-whole" waiting to be finished. */
+const stalled: (() => void)[] = [];
+
+/** Finishes every stalled whole read with the rest of its blob. */
+export function releaseStalled(): void {
+  for (const finish of stalled.splice(0)) finish();
+}
+
+/** Bytes written so far by "endless-body" answers: a test proves the reader stopped early. */
+export const endless = { sent: 0 };
+
+export function answerTextPage(response: ServerResponse): void {
+  response.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(TEXT_PAGE) });
+  response.end(TEXT_PAGE);
+}
+
+export function misbehave(kind: Misbehaviour, request: IncomingMessage, response: ServerResponse, honest: { bytes: Uint8Array; contentType: string }): void {
+  const head = request.method === "HEAD";
+  switch (kind) {
+    case "redirect-to-text-page":
+      response.writeHead(307, { location: TEXT_PAGE_PATH });
+      return void response.end();
+    case "gzip-encoded": {
+      const body = gzipSync(honest.bytes);
+      response.writeHead(200, { "content-type": honest.contentType, "content-encoding": "gzip", "content-length": body.byteLength });
+      return void response.end(head ? undefined : body);
+    }
+    case "html-content-type":
+      response.writeHead(200, { "content-type": "text/html", "content-length": honest.bytes.byteLength });
+      return void response.end(head ? undefined : honest.bytes);
+    case "html-page": {
+      response.writeHead(200, { "content-type": "text/html", "content-length": Buffer.byteLength(HTML_PAGE) });
+      return void response.end(head ? undefined : HTML_PAGE);
+    }
+    case "html-not-found":
+      response.writeHead(404, { "content-type": "text/html", "content-length": Buffer.byteLength(HTML_PAGE) });
+      return void response.end(head ? undefined : HTML_PAGE);
+    case "stall-whole": {
+      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": honest.bytes.byteLength });
+      if (head) return void response.end();
+      const half = honest.bytes.byteLength >> 1;
+      response.write(honest.bytes.subarray(0, half));
+      return void stalled.push(() => response.end(honest.bytes.subarray(half)));
+    }
+    case "endless-body":
+      response.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      if (head) return void response.end();
+      return writeEndless(response);
+    case "wrong-range": {
+      const part = honest.bytes.subarray(0, 10);
+      response.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes 0-9/${honest.bytes.byteLength}`, "content-length": 10 });
+      return void response.end(head ? undefined : part);
+    }
+  }
+}
+
+function writeEndless(response: ServerResponse): void {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const more = () => {
+    while (endless.sent < ENDLESS_BYTES) {
+      endless.sent += chunk.byteLength;
+      if (!response.write(chunk)) return void response.once("drain", more);
+    }
+    response.end();
+  };
+  response.on("close", () => response.destroy());
+  more();
+}
