@@ -79,6 +79,14 @@ export async function handleToken(request: Request, config: Config): Promise<Res
     // which an operator may have left out of UPSTREAMS.
     return registryError(400, "DENIED", `registry "${key}" is not one this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
   }
+  // Scopes are checked before anything is asked upstream: a repository name the registry
+  // routes would refuse is refused here too, never passed on to a token service.
+  const upstreamScopes: string[] = [];
+  for (const scope of scopes) {
+    const mapped = mapScope(scope, key, config);
+    if (mapped instanceof RouteError) return registryError(mapped.status, mapped.code, `scope "${scope}": ${mapped.message}`);
+    upstreamScopes.push(mapped);
+  }
   let realm: UpstreamRealm | null;
   try {
     realm = await discoverRealm(upstream);
@@ -88,9 +96,7 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   if (!realm) return basicUpstreamToken(upstream, key, authorization);
   const target = new URL(realm.realm);
   if (realm.service) target.searchParams.set("service", realm.service);
-  for (const scope of scopes) {
-    target.searchParams.append("scope", mapScope(scope, key, config));
-  }
+  for (const scope of upstreamScopes) target.searchParams.append("scope", scope);
   for (const passthrough of ["account", "client_id", "offline_token"]) {
     const value = params.get(passthrough);
     if (value !== null) target.searchParams.set(passthrough, value);
@@ -126,18 +132,17 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   return tokenResponse({ ...body, token, access_token: token });
 }
 
-function mapScope(scope: string, key: string, config: Config): string {
+/** The scope to ask the upstream for, in its own repository name; a RouteError for a name the registry routes refuse. */
+function mapScope(scope: string, key: string, config: Config): string | RouteError {
   const parsed = parseScope(scope);
   if (!parsed || parsed.type !== "repository") return scope;
-  let name = parsed.name;
   try {
-    const resolved = resolveRepository(parsed.name, key, config);
-    name = resolved.upstreamName;
+    // Only ever ask for pull: this is a pull-through mirror.
+    return `repository:${resolveRepository(parsed.name, key, config).upstreamName}:pull`;
   } catch (error) {
-    if (!(error instanceof RouteError)) throw error;
+    if (error instanceof RouteError) return error;
+    throw error;
   }
-  // Only ever ask for pull: this is a pull-through mirror.
-  return `repository:${name}:pull`;
 }
 
 function tokenResponse(body: Record<string, unknown>): Response {

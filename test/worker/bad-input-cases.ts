@@ -78,6 +78,8 @@ export const BAD_REQUESTS: BadRequest[] = [
   get("/token for an unknown service", "/token?service=evil.example"),
   get("/token for an unknown registry's scope", "/token?scope=repository:evil.example/x:pull"),
   get("/token with a bad service escape", "/token?service=%E0%A4%A"),
+  get("/token for an upper-case repository name", `/token?service=${UPSTREAM_KEY}&scope=repository:Team/App:pull`),
+  get("/token for a scope full of escapes", `/token?service=${UPSTREAM_KEY}&scope=repository:%25%00%0d%0a/x:pull`),
   get("an unknown API path", "/api/nope"),
   get("an unknown v1 path", "/v1/nope"),
   get("image-details without an image", "/api/image-details"),
