@@ -10,6 +10,7 @@ import { sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
 import { pumpVerified } from "../cache/verified-pump.ts";
 import { registryError } from "./errors.ts";
+import { parseRange } from "./range.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
 
@@ -24,34 +25,20 @@ export function blobHeaders(digest: string): Headers {
   });
 }
 
-type Requested = { first: number; last: number | null } | { suffix: number } | null;
-
-/** The one byte range a client asked for; null when it asked for none we can check. */
-function requestedRange(header: string | null): Requested {
-  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header ?? "");
-  if (!match || (match[1] === "" && match[2] === "")) return null;
-  if (match[1] === "") return { suffix: Number(match[2]) };
-  return { first: Number(match[1]), last: match[2] === "" ? null : Number(match[2]) };
-}
-
-/** The length of a 206 answer when its Content-Range is the range asked for, else null. */
-function agreedLength(response: Response, asked: Requested): number | null {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
-  if (!match || !asked) return null;
-  const [first, last] = [Number(match[1]), Number(match[2])];
-  const total = match[3] === "*" ? null : Number(match[3]);
-  if (last < first || (total !== null && last >= total)) return null;
-  if ("suffix" in asked) {
-    if (total === null || last !== total - 1 || last - first + 1 !== Math.min(asked.suffix, total)) return null;
-  } else {
-    if (first !== asked.first) return null;
-    const end = asked.last === null ? (total ?? Infinity) - 1 : total === null ? asked.last : Math.min(asked.last, total - 1);
-    if (last !== end && !(total === null && asked.last === null)) return null;
-  }
-  const length = last - first + 1;
+/**
+ * The length of a 206 answer when its Content-Range is exactly the range the client asked
+ * for, read against the blob size the answer states; null otherwise. The client's Range
+ * is read as the cache reads it (range.ts), so both paths agree on what a range means.
+ */
+function agreedLength(response: Response, rangeHeader: string | null): number | null {
+  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get("content-range") ?? "");
+  if (!match) return null;
+  const [first, last, total] = match.slice(1).map(Number);
+  const asked = parseRange(rangeHeader, total);
+  if (asked === null || asked === "unsatisfiable" || asked.offset !== first || asked.offset + asked.length - 1 !== last) return null;
   const declared = response.headers.get("content-length");
-  if (declared !== null && Number(declared) !== length) return null;
-  return length;
+  if (declared !== null && Number(declared) !== asked.length) return null;
+  return asked.length;
 }
 
 function transportEncoded(response: Response): string | null {
@@ -79,7 +66,7 @@ export async function checkedBlobAnswer(response: Response, request: Request, ro
     return new Response(null, { status: 200, headers });
   }
   if (response.status === 206) {
-    const length = agreedLength(response, requestedRange(request.headers.get("range")));
+    const length = agreedLength(response, request.headers.get("range"));
     if (length === null || !response.body) {
       void response.body?.cancel();
       return refused(`${route.key} answered a range of blob ${route.reference} other than the ${request.headers.get("range") ?? "whole blob"} asked for (Content-Range: ${response.headers.get("content-range") ?? "none"})`);
