@@ -19,7 +19,7 @@ export type Misbehaviour =
   | "html-not-found"
   /** A whole read (no Range) sends half the blob, then waits for releaseStalled(); ranges are honest. */
   | "stall-whole"
-  /** A 206 whose Content-Range is not the range asked for. */
+  /** A 206 of the length asked for, but from another offset (Content-Range says so). */
   | "wrong-range";
 
 export const TEXT_PAGE_PATH = "/loopback-service/page";
@@ -76,8 +76,11 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
       if (head) return void response.end();
       return writeEndless(response);
     case "wrong-range": {
-      const part = honest.bytes.subarray(0, 10);
-      response.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes 0-9/${honest.bytes.byteLength}`, "content-length": 10 });
+      // As many bytes as asked for, from the start of the blob: only the offset is wrong.
+      const asked = /bytes=(\d+)-(\d+)/.exec(request.headers.range ?? "");
+      const length = asked ? Number(asked[2]) - Number(asked[1]) + 1 : 10;
+      const part = honest.bytes.subarray(0, length);
+      response.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes 0-${length - 1}/${honest.bytes.byteLength}`, "content-length": length });
       return void response.end(head ? undefined : part);
     }
   }
