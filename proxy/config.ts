@@ -15,6 +15,8 @@ export interface Vars {
   SEARCH_TTL?: string;
   POPULAR_TTL?: string;
   DETAILS_TTL?: string;
+  /** Seconds a background fill goes on after the last byte a client read of its blob. */
+  FILL_IDLE?: string;
 }
 
 export interface Config {
@@ -28,6 +30,8 @@ export interface Config {
   searchTtlMs: number;
   popularTtlMs: number;
   detailsTtlMs: number;
+  /** How long a background fill goes on with no client reading its blob. */
+  fillIdleMs: number;
 }
 
 /** R2's limit for one put; larger objects take the multipart API. */
@@ -63,6 +67,7 @@ export function loadConfig(env: Vars): Config {
     searchTtlMs: parseNumber(env.SEARCH_TTL, 300, "SEARCH_TTL") * 1000,
     popularTtlMs: parseNumber(env.POPULAR_TTL, 3600, "POPULAR_TTL") * 1000,
     detailsTtlMs: parseNumber(env.DETAILS_TTL, 1800, "DETAILS_TTL") * 1000,
+    fillIdleMs: parseNumber(env.FILL_IDLE, 30, "FILL_IDLE") * 1000,
   };
   cache.set(env, config);
   return config;

@@ -6,7 +6,7 @@ import { ApiError, apiErrorResponse } from "./api/errors.ts";
 import { handleApi } from "./api/router.ts";
 import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
-import { checkRateLimit } from "./rate-limit.ts";
+import { checkRateLimit, clientKey } from "./rate-limit.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { useTokenSecret } from "./upstream/auth.ts";
@@ -50,6 +50,7 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
     config,
     cache: env.CACHE,
     waitUntil: (promise) => ctx.waitUntil(promise),
+    client: clientKey(request),
     countFillStart: async () => (await checkRateLimit(fillStartOf(request), config.rateLimitPerMinute, env.RATE_LIMITER)).allowed,
   };
   return withCors(request, await route(request, service, env, mirror), config);

@@ -118,13 +118,18 @@ async function* chunksOf(source: ReadableStream<Uint8Array>): AsyncGenerator<Uin
 export interface PumpOptions {
   clientWindow?: number;
   cacheLag?: number;
+  /** End the pump (cache upload aborted) when the client goes away, instead of filling on for nobody. */
+  stopWithClient?: boolean;
+  /** Asked between chunks; false ends the pump the same way (a background fill no client wants any more). */
+  wanted?: () => boolean;
 }
 
 /**
  * Copies `source` to `client` and `cache` (either may be null), checking the bytes
  * against the blob's digest and size. Resolves when all is written and verified; rejects,
- * with both outputs aborted, on a mismatch or when the source fails. A consumer that goes
- * away (a client hanging up) doesn't stop the other.
+ * with both outputs aborted, on a mismatch or when the source fails, and with
+ * `stopWithClient` when the client goes away (otherwise the cache is filled on), or when
+ * `wanted` says no one wants the blob any more.
  */
 export async function pumpVerified(
   source: ReadableStream<Uint8Array>,
@@ -137,9 +142,12 @@ export async function pumpVerified(
     client && new WindowedSink(client, options.clientWindow ?? CLIENT_WINDOW),
     cache && new WindowedSink(cache, options.cacheLag ?? CACHE_LAG),
   ].filter((s): s is WindowedSink => s !== null);
+  const clientSink = client ? sinks[0] : null;
   const forward = async (chunk: Uint8Array) => {
     await Promise.all(sinks.map((sink) => sink.write(chunk)));
     if (sinks.every((sink) => sink.failed)) throw new Error("every consumer of the blob went away");
+    if (options.stopWithClient && clientSink?.failed) throw new Error("the client went away; the blob is left uncached");
+    if (options.wanted && !options.wanted()) throw new Error("no client has read the blob for a while; the background fill stops");
   };
   try {
     for await (const chunk of verifiedChunks(chunksOf(source), expected, nativeSha256(), `the blob ${expected.digest} from upstream`)) {

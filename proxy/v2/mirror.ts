@@ -1,7 +1,8 @@
 // What a registry handler needs besides the request: the configuration, the R2 cache
 // (absent when the operator bound none: the mirror then only proxies) and a way to keep
 // work alive after the response is returned (filling the cache), and the rate limit a
-// background fill's start is counted against.
+// background fill's start is counted against, and who the requester is for the bound on
+// background fills per client.
 import type { BlobStore } from "../cache/store.ts";
 import type { Config } from "../config.ts";
 
@@ -9,6 +10,8 @@ export interface Mirror {
   config: Config;
   cache?: BlobStore;
   waitUntil(promise: Promise<unknown>): void;
+  /** The requester as the rate limiter counts it (an address, an IPv6 /64). */
+  client: string;
   /**
    * Counts the start of a background fill against the requester's rate limit (blob reads
    * are not counted, but a one-byte range must not start a whole download for free);

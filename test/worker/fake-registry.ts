@@ -82,7 +82,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const head = request.method === "HEAD";
     const reference = decodeURIComponent(match[3]);
     const hostile = misbehaviours.get(`${match[1]}@${reference}`);
-    if (hostile && !(hostile === "stall-whole" && request.headers.range)) {
+    if (hostile && !((hostile === "stall-whole" || hostile === "trickle-whole") && request.headers.range)) {
       const manifest = repository.manifests.get(reference);
       const honest = manifest ? { bytes: manifest.bytes, contentType: manifest.mediaType } : { bytes: repository.blobs.get(reference) ?? new Uint8Array(), contentType: "application/octet-stream" };
       return misbehave(hostile, request, response, honest);

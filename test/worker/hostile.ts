@@ -20,7 +20,9 @@ export type Misbehaviour =
   /** A whole read (no Range) sends half the blob, then waits for releaseStalled(); ranges are honest. */
   | "stall-whole"
   /** A 206 of the length asked for, but from another offset (Content-Range says so). */
-  | "wrong-range";
+  | "wrong-range"
+  /** A whole read (no Range) sent slowly, 256 KiB every 20 ms as the reader takes it; ranges are honest. */
+  | "trickle-whole";
 
 export const TEXT_PAGE_PATH = "/loopback-service/page";
 export const TEXT_PAGE = "internal status page: all systems nominal\n";
@@ -71,6 +73,10 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
       response.write(honest.bytes.subarray(0, half));
       return void stalled.push(() => response.end(honest.bytes.subarray(half)));
     }
+    case "trickle-whole":
+      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": honest.bytes.byteLength });
+      if (head) return void response.end();
+      return writeSlowly(response, honest.bytes);
     case "endless-body":
       response.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
       if (head) return void response.end();
@@ -97,4 +103,19 @@ function writeEndless(response: ServerResponse): void {
   };
   response.on("close", () => response.destroy());
   more();
+}
+
+function writeSlowly(response: ServerResponse, bytes: Uint8Array): void {
+  const step = 256 * 1024;
+  let offset = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const next = () => {
+    const part = bytes.subarray(offset, offset + step);
+    offset += part.byteLength;
+    if (offset >= bytes.byteLength) return void response.end(part);
+    if (response.write(part)) timer = setTimeout(next, 20);
+    else response.once("drain", () => (timer = setTimeout(next, 20)));
+  };
+  response.on("close", () => clearTimeout(timer));
+  next();
 }

@@ -1,0 +1,85 @@
+// Work does not outlive the clients that want it (issue #12, point 8): a background fill
+// started by a ranged read stops FILL_IDLE seconds after the last byte a client read of
+// the blob, a full read whose client hangs up stops its fill, and a client may run only
+// a couple of fills at once. The upstream trickles whole reads so a fill is still running
+// when the test decides; a stopped fill leaves nothing in R2 once the Worker's background
+// work has settled, where a fill that went on would have cached the blob.
+import { expect } from "vitest";
+import { blobKey, pullToken, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
+import { releaseStalled } from "./hostile.ts";
+import { testWith, type MirrorUnderTest } from "./mirror.ts";
+
+const test = testWith({ FILL_IDLE: "2" });
+const REPOSITORY = "team/interest";
+/** 32 MiB at 256 KiB per 20 ms: about 3 s or more for a whole read, past FILL_IDLE. */
+const SIZE = 32 * 1024 * 1024;
+
+async function trickledBlob(mirror: MirrorUnderTest): Promise<{ blob: TestBlob; authorization: string }> {
+  mirror.upstream.addRepository(REPOSITORY, { private: false });
+  const blob = randomBlob(SIZE);
+  mirror.upstream.addBlob(REPOSITORY, blob.digest, blob.bytes);
+  mirror.upstream.misbehave(REPOSITORY, blob.digest, "trickle-whole");
+  return { blob, authorization: `Bearer ${await pullToken(mirror, REPOSITORY)}` };
+}
+
+async function readRange(mirror: MirrorUnderTest, blob: TestBlob, authorization: string, start: number, headers: Record<string, string> = {}) {
+  const end = Math.min(start + 65535, SIZE - 1);
+  const response = await mirror.fetch(v2Path(REPOSITORY, `blobs/${blob.digest}`), { headers: { authorization, range: `bytes=${start}-${end}`, ...headers } });
+  expect(response.status).toBe(206);
+  expect((await readAll(response)).bytes).toEqual(blob.bytes.subarray(start, end + 1));
+}
+
+test("a background fill stops when no client has read its blob for FILL_IDLE seconds", async ({ mirror }) => {
+  const { blob, authorization } = await trickledBlob(mirror);
+  await readRange(mirror, blob, authorization, 0);
+  await mirror.settle();
+  expect(await mirror.bucket.head(blobKey(blob))).toBeNull();
+});
+
+test("a client reading on keeps the fill going until the blob is cached", async ({ mirror }) => {
+  const { blob, authorization } = await trickledBlob(mirror);
+  let offset = 0;
+  await expect
+    .poll(
+      async () => {
+        await readRange(mirror, blob, authorization, offset);
+        offset = (offset + 65536) % SIZE;
+        return (await mirror.bucket.head(blobKey(blob)))?.size ?? null;
+      },
+      { timeout: 30_000, interval: 250 },
+    )
+    .toBe(SIZE);
+});
+
+test("a full read whose client hangs up stops filling the cache", async ({ mirror }) => {
+  const { blob, authorization } = await trickledBlob(mirror);
+  const response = await mirror.fetch(v2Path(REPOSITORY, `blobs/${blob.digest}`), { headers: { authorization } });
+  expect(response.status).toBe(200);
+  const reader = response.body!.getReader();
+  expect((await reader.read()).done).toBe(false);
+  await reader.cancel();
+  await mirror.settle();
+  expect(await mirror.bucket.head(blobKey(blob))).toBeNull();
+});
+
+test("one client runs at most two background fills; another client may still start one", async ({ mirror }) => {
+  mirror.upstream.addRepository(REPOSITORY, { private: false });
+  const blobs = Array.from({ length: 4 }, () => randomBlob(100_000));
+  for (const blob of blobs) {
+    mirror.upstream.addBlob(REPOSITORY, blob.digest, blob.bytes);
+    mirror.upstream.misbehave(REPOSITORY, blob.digest, "stall-whole");
+  }
+  const authorization = `Bearer ${await pullToken(mirror, REPOSITORY)}`;
+  const wholeReads = (blob: TestBlob) => mirror.upstream.log.filter((r) => r.method === "GET" && r.range === null && r.path.endsWith(blob.digest)).length;
+  const first = (blob: TestBlob, ip: string) => readRange(mirror, blob, authorization, 0, { "cf-connecting-ip": ip });
+
+  await first(blobs[0], "198.51.100.7");
+  await first(blobs[1], "198.51.100.7");
+  await expect.poll(() => [wholeReads(blobs[0]), wholeReads(blobs[1])]).toEqual([1, 1]);
+  await first(blobs[2], "198.51.100.7");
+  await first(blobs[3], "203.0.113.9");
+  await expect.poll(() => wholeReads(blobs[3])).toBe(1);
+  expect(wholeReads(blobs[2])).toBe(0);
+  releaseStalled();
+  await mirror.settle();
+});
