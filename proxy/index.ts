@@ -50,7 +50,7 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
     config,
     cache: env.CACHE,
     waitUntil: (promise) => ctx.waitUntil(promise),
-    client: clientKey(request),
+    client: () => clientKey(request),
     countFillStart: async () => (await checkRateLimit(fillStartOf(request), config.rateLimitPerMinute, env.RATE_LIMITER)).allowed,
   };
   return withCors(request, await route(request, service, env, mirror), config);

@@ -7,71 +7,61 @@
 // pulling gigabytes for nobody).
 
 /** Fills one isolate runs at once. */
-export const MAX_FILLS = 4;
+const MAX_FILLS = 4;
 /** Fills one client (as the rate limiter counts clients) may have running at once. */
-export const MAX_FILLS_PER_CLIENT = 2;
+const MAX_FILLS_PER_CLIENT = 2;
 
 interface Fill {
   client: string;
   /** When a client last read a byte of the blob through the mirror (Date.now()). */
   wantedAt: number;
+  done: Promise<void>;
 }
 
 const fills = new Map<string, Fill>();
 
-/** Why a fill was not started, or null when the caller may start it. */
-export type Refusal = "running" | "isolate-full" | "client-full";
-
 /**
- * Claims the fill of `digest` for `client`. Null when the caller should start it (and
- * call `release` when it ends); otherwise why not: already running (the caller's read
- * then only counts as interest), or one of the bounds is reached.
+ * The running fill of `digest`, now wanted again; else a new one from `start` for
+ * `client`, kept in the books until it settles; null when a bound leaves no room (the
+ * caller serves its range and leaves the blob for a later full read to cache).
  */
-export function claimFill(digest: string, client: string, now: number): Refusal | null {
+export function fillFor(digest: string, client: string, start: () => Promise<void>): Promise<void> | null {
   const running = fills.get(digest);
   if (running) {
-    running.wantedAt = Math.max(running.wantedAt, now);
-    return "running";
+    running.wantedAt = Date.now();
+    return running.done;
   }
-  if (fills.size >= MAX_FILLS) return "isolate-full";
+  if (fills.size >= MAX_FILLS) return null;
   let mine = 0;
   for (const fill of fills.values()) if (fill.client === client) mine++;
-  if (mine >= MAX_FILLS_PER_CLIENT) return "client-full";
-  fills.set(digest, { client, wantedAt: now });
-  return null;
-}
-
-export function releaseFill(digest: string): void {
-  fills.delete(digest);
-}
-
-/** A client read part of `digest`: a running fill of it is still wanted. */
-export function noteWanted(digest: string, now: number): void {
-  const fill = fills.get(digest);
-  if (fill) fill.wantedAt = Math.max(fill.wantedAt, now);
+  if (mine >= MAX_FILLS_PER_CLIENT) return null;
+  const fill: Fill = { client, wantedAt: Date.now(), done: Promise.resolve() };
+  fills.set(digest, fill);
+  fill.done = start().finally(() => fills.delete(digest));
+  return fill.done;
 }
 
 /** Whether the fill of `digest` should go on: some client read the blob within `idleMs`. */
-export function stillWanted(digest: string, now: number, idleMs: number): boolean {
+export function stillWanted(digest: string, idleMs: number): boolean {
   const fill = fills.get(digest);
-  return fill !== undefined && now - fill.wantedAt <= idleMs;
+  return fill !== undefined && Date.now() - fill.wantedAt <= idleMs;
 }
 
 /**
- * `body` as it is, except that each read by the client marks the blob as wanted: a ranged
- * reader keeps its blob's fill alive while it is reading, not only when it asks.
+ * `body` as it is, except that each chunk taken from it marks the blob as wanted: a ranged
+ * reader keeps its blob's fill alive while its range is sent, not only when it asks. The
+ * Worker sees chunks leave, not the client reading them; socket buffers (megabytes) sit
+ * between, so a reader slower than that looks finished once its range has left, and the
+ * fill then stops FILL_IDLE later: the blob is cached by a later read instead.
  */
 export function markingWanted(digest: string, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      noteWanted(digest, Date.now());
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const fill = fills.get(digest);
+        if (fill) fill.wantedAt = Date.now();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }

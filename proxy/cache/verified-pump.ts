@@ -138,11 +138,8 @@ export async function pumpVerified(
   cache: WritableStream<Uint8Array> | null,
   options: PumpOptions = {},
 ): Promise<void> {
-  const sinks = [
-    client && new WindowedSink(client, options.clientWindow ?? CLIENT_WINDOW),
-    cache && new WindowedSink(cache, options.cacheLag ?? CACHE_LAG),
-  ].filter((s): s is WindowedSink => s !== null);
-  const clientSink = client ? sinks[0] : null;
+  const clientSink = client && new WindowedSink(client, options.clientWindow ?? CLIENT_WINDOW);
+  const sinks = [clientSink, cache && new WindowedSink(cache, options.cacheLag ?? CACHE_LAG)].filter((s): s is WindowedSink => s !== null);
   const forward = async (chunk: Uint8Array) => {
     await Promise.all(sinks.map((sink) => sink.write(chunk)));
     if (sinks.every((sink) => sink.failed)) throw new Error("every consumer of the blob went away");

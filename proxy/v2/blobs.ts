@@ -19,7 +19,7 @@ import { blobHeaders, checkedBlobAnswer } from "./blob-answer.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 import { pumpVerified } from "../cache/verified-pump.ts";
-import { claimFill, markingWanted, releaseFill, stillWanted } from "../cache/background-fills.ts";
+import { fillFor, markingWanted, stillWanted } from "../cache/background-fills.ts";
 
 export async function handleBlob(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {
   const cache = mirror.cache;
@@ -29,68 +29,49 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
     if (cached) return cached;
   }
   const whole = request.method === "GET" && !request.headers.get("range");
-  const ranged = cache !== undefined && request.method === "GET" && !whole;
-  if (ranged) fillInBackground(request, route, mirror, cache, path);
-  if (!cache || !whole) return passThrough(request, route, mirror, path, ranged);
+  const filling = cache !== undefined && request.method === "GET" && !whole && fillInBackground(request, route, mirror, cache, path);
+  if (!cache || !whole) return passThrough(request, route, mirror, path, filling);
   return fill(request, route, mirror, cache, path);
 }
 
-/** Background fills running in this isolate, by digest: one per blob, however many ranges ask. */
-const backgroundFills = new Map<string, Promise<void>>();
-
 /**
  * Fetches the whole blob once, verified, into R2 while ranges of it are served from
- * upstream. It goes on while clients read the blob (every read of a range marks it wanted,
- * see background-fills.ts) and stops FILL_IDLE seconds after the last one; each ranged
- * request also keeps it alive in the runtime (waitUntil). Past the bounds on fills per
- * client and per isolate, ranges are still served but the blob is left for a later full
- * read to cache.
+ * upstream. It goes on while clients read the blob (see background-fills.ts) and stops
+ * FILL_IDLE seconds after the last chunk one read; each ranged request also keeps it
+ * alive in the runtime (waitUntil). False when no fill runs for the blob: a bound on
+ * fills per client or per isolate was reached.
  */
-function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): void {
-  const digest = route.reference;
-  const refusal = claimFill(digest, mirror.client, Date.now());
-  if (refusal === "running") return mirror.waitUntil(backgroundFills.get(digest)!);
-  if (refusal) return;
+function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): boolean {
+  const running = fillFor(route.reference, mirror.client(), () =>
+    fetchIntoCache(request, route, mirror, cache, path).catch((error: unknown) => console.warn(`background fill of ${route.reference} from ${route.key}: ${String(error)}`)),
+  );
+  if (running) mirror.waitUntil(running);
+  return running !== null;
+}
+
+/** The whole blob into R2 for a ranged request, while some client still reads it. */
+async function fetchIntoCache(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<void> {
+  if (mirror.countFillStart && !(await mirror.countFillStart())) return;
   // Same credentials and Accept as the client's request, but no Range and not tied to
   // the client's connection.
   const headers = new Headers(request.headers);
   headers.delete("range");
-  // Aborted when the fill stops, so the upstream connection closes instead of being drained.
-  const stop = new AbortController();
-  const whole = new Request(request.url, { method: "GET", headers, signal: stop.signal });
-  const wanted = () => stillWanted(digest, Date.now(), mirror.config.fillIdleMs);
-  const running = (async () => {
-    if (mirror.countFillStart && !(await mirror.countFillStart())) return;
-    const { upstream, visibility, length } = await fetchWhole(whole, route, path);
-    if (length === null) {
-      await upstream.body?.cancel();
-      return;
-    }
-    const upload = uploadFor(cache, route, mirror, length, visibility);
-    await Promise.all([pumpVerified(upstream.body!, { digest, size: length }, null, upload.writable, { wanted }), upload.done]);
-  })()
-    .catch((error: unknown) => {
-      stop.abort();
-      console.warn(`background fill of ${digest} from ${route.key}: ${String(error)}`);
-    })
-    .finally(() => {
-      backgroundFills.delete(digest);
-      releaseFill(digest);
-    });
-  backgroundFills.set(digest, running);
-  mirror.waitUntil(running);
+  const { upstream, visibility, length } = await fetchWhole(new Request(request.url, { method: "GET", headers }), route, path);
+  if (length === null) {
+    await upstream.body?.cancel();
+    return;
+  }
+  const upload = uploadFor(cache, route, mirror, length, visibility);
+  const wanted = () => stillWanted(route.reference, mirror.config.fillIdleMs);
+  await Promise.all([pumpVerified(upstream.body!, { digest: route.reference, size: length }, null, upload.writable, { wanted }), upload.done]);
 }
 
-/** The upstream's answer, checked; a ranged read's body marks its blob wanted while it is read. */
-async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, ranged: boolean): Promise<Response> {
+/** The upstream's answer, checked; while a fill of the blob runs, the body marks it wanted as the client reads. */
+async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, filling: boolean): Promise<Response> {
   try {
-    const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
-    const answer = await checkedBlobAnswer(response, request, route, mirror.waitUntil);
-    const length = Number(answer.headers.get("content-length"));
-    if (!ranged || !answer.body || answer.status >= 300 || !Number.isSafeInteger(length)) return answer;
-    // Re-fixed, so the client still gets a Content-Length rather than a chunked body.
-    const body = markingWanted(route.reference, answer.body).pipeThrough(new FixedLengthStream(length));
-    return new Response(body, { status: answer.status, headers: answer.headers });
+    let response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
+    if (filling && response.body) response = new Response(markingWanted(route.reference, response.body), response);
+    return checkedBlobAnswer(response, request, route, mirror.waitUntil);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
@@ -130,9 +111,8 @@ async function fromCache(request: Request, route: V2Route, cache: BlobStore, pat
 /** A full GET of an uncached blob: stream it to the client and into R2 at once. */
 async function fill(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response> {
   let whole: Awaited<ReturnType<typeof fetchWhole>>;
-  const stop = new AbortController();
   try {
-    whole = await fetchWhole(new Request(request, { signal: stop.signal }), route, path);
+    whole = await fetchWhole(request, route, path);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
@@ -147,12 +127,7 @@ async function fill(request: Request, route: V2Route, mirror: Mirror, cache: Blo
   const client = new FixedLengthStream(length);
   // A client that leaves ends the fill too: a later request (a resume by Range) fills anew.
   const pump = pumpVerified(upstream.body!, { digest: route.reference, size: length }, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null, { stopWithClient: true });
-  mirror.waitUntil(
-    pump.catch((error: unknown) => {
-      stop.abort();
-      console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`);
-    }),
-  );
+  mirror.waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
   if (upload) mirror.waitUntil(upload.done.catch((error: unknown) => console.warn(`R2 refused ${route.reference}: ${String(error)}`)));
   const headers = blobHeaders(route.reference);
   headers.set("content-length", String(length));

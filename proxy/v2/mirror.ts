@@ -10,8 +10,8 @@ export interface Mirror {
   config: Config;
   cache?: BlobStore;
   waitUntil(promise: Promise<unknown>): void;
-  /** The requester as the rate limiter counts it (an address, an IPv6 /64). */
-  client: string;
+  /** The requester as the rate limiter counts it (an address, an IPv6 /64); asked only when a fill may start. */
+  client(): string;
   /**
    * Counts the start of a background fill against the requester's rate limit (blob reads
    * are not counted, but a one-byte range must not start a whole download for free);

@@ -11,7 +11,7 @@ import { testWith, type MirrorUnderTest } from "./mirror.ts";
 
 const test = testWith({ FILL_IDLE: "2" });
 const REPOSITORY = "team/interest";
-/** 32 MiB at 256 KiB per 20 ms: about 3 s or more for a whole read, past FILL_IDLE. */
+/** 32 MiB at 256 KiB per 40 ms: 5 s or more for a whole read, well past FILL_IDLE. */
 const SIZE = 32 * 1024 * 1024;
 
 async function trickledBlob(mirror: MirrorUnderTest): Promise<{ blob: TestBlob; authorization: string }> {

@@ -21,7 +21,7 @@ export type Misbehaviour =
   | "stall-whole"
   /** A 206 of the length asked for, but from another offset (Content-Range says so). */
   | "wrong-range"
-  /** A whole read (no Range) sent slowly, 256 KiB every 20 ms as the reader takes it; ranges are honest. */
+  /** A whole read (no Range) sent slowly, 256 KiB every 40 ms as the reader takes it; ranges are honest. */
   | "trickle-whole";
 
 export const TEXT_PAGE_PATH = "/loopback-service/page";
@@ -113,8 +113,8 @@ function writeSlowly(response: ServerResponse, bytes: Uint8Array): void {
     const part = bytes.subarray(offset, offset + step);
     offset += part.byteLength;
     if (offset >= bytes.byteLength) return void response.end(part);
-    if (response.write(part)) timer = setTimeout(next, 20);
-    else response.once("drain", () => (timer = setTimeout(next, 20)));
+    if (response.write(part)) timer = setTimeout(next, 40);
+    else response.once("drain", () => (timer = setTimeout(next, 40)));
   };
   response.on("close", () => clearTimeout(timer));
   next();
