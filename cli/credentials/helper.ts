@@ -20,7 +20,14 @@ export function askHelper(name: string, serverUrl: string, env: NodeJS.ProcessEn
   const program = `docker-credential-${name}`;
   if (!isHelperName(name)) return Promise.resolve({ kind: "failed", detail: `${JSON.stringify(name)} is not a credential helper name` });
   return new Promise((resolve) => {
-    const child = spawn(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"], timeout: TIMEOUT_MS });
+    const child = spawn(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    // Not spawn's `timeout`: its timer outlives a helper that is not installed, and holds
+    // the process open for the whole time.
+    const timer = setTimeout(() => child.kill(), TIMEOUT_MS);
+    const finish = (answer: HelperAnswer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    };
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -31,26 +38,26 @@ export function askHelper(name: string, serverUrl: string, env: NodeJS.ProcessEn
       if (err.length < OUTPUT_LIMIT) err += d.toString("utf8");
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
-      resolve(error.code === "ENOENT" ? { kind: "missing", detail: `${program} is not on PATH` } : { kind: "failed", detail: `${program}: ${error.message}` });
+      finish(error.code === "ENOENT" ? { kind: "missing", detail: `${program} is not on PATH` } : { kind: "failed", detail: `${program}: ${error.message}` });
     });
     child.stdin.on("error", () => {});
     child.stdin.end(serverUrl);
     child.on("close", (code) => {
       if (code !== 0) {
         const said = (out || err).trim().slice(0, 200);
-        resolve(/not found/i.test(said) ? { kind: "not-found", detail: `${program} has none` } : { kind: "failed", detail: `${program} failed (exit status ${code})${said ? `: ${said}` : ""}` });
+        finish(/not found/i.test(said) ? { kind: "not-found", detail: `${program} has none` } : { kind: "failed", detail: `${program} failed (exit status ${code})${said ? `: ${said}` : ""}` });
         return;
       }
       try {
         const answer = JSON.parse(out) as { Username?: unknown; Secret?: unknown };
         if (typeof answer.Username !== "string" || typeof answer.Secret !== "string" || answer.Secret === "") throw new Error("no Username and Secret");
         if (answer.Username === "<token>") {
-          resolve({ kind: "failed", detail: `${program} holds an identity token, which dockerdl cannot use; give --username and --password-stdin` });
+          finish({ kind: "failed", detail: `${program} holds an identity token, which dockerdl cannot use; give --username and --password-stdin` });
           return;
         }
-        resolve({ kind: "found", credentials: { username: answer.Username, password: answer.Secret } });
+        finish({ kind: "found", credentials: { username: answer.Username, password: answer.Secret } });
       } catch (error) {
-        resolve({ kind: "failed", detail: `${program} answered something that is not credentials (${(error as Error).message})` });
+        finish({ kind: "failed", detail: `${program} answered something that is not credentials (${(error as Error).message})` });
       }
     });
   });
