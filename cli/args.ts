@@ -23,7 +23,8 @@ Options:
   --insecure                    use plain http for the registry (localhost is always http)
   --ca-file FILE                also trust the CA certificates in FILE (PEM), e.g. a private CA
   --tls-verify=false            do not verify the registry's TLS certificate (self-signed);
-                                still https, unlike --insecure
+                                still https, unlike --insecure. Either option (or an explicit
+                                --tls-verify=true) means https even for a localhost registry
   --connections N               parallel connections (default 8)
   --chunk-size SIZE             split layers larger than SIZE into parallel ranges (default 16M)
   -q, --quiet                   no progress line, only errors
@@ -62,7 +63,8 @@ export interface PullCommand {
   quiet: boolean;
   verbose: boolean;
   caFile?: string;
-  tlsVerify: boolean;
+  /** --tls-verify as given; absent: verify, and plain http stays the default for localhost. */
+  tlsVerify?: boolean;
 }
 
 export type Command = PullCommand | { command: "help" } | { command: "version" };
@@ -115,9 +117,12 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (proxy !== undefined && !/^https?:\/\/[^/]+/.test(proxy)) {
     throw usageError(`${proxySource} ${JSON.stringify(proxy)} is not an http(s) URL; give the mirror's address, e.g. https://dockerdl.example.workers.dev`);
   }
-  const tlsVerify = values["tls-verify"] ?? "true";
-  if (tlsVerify !== "true" && tlsVerify !== "false") throw usageError(`--tls-verify=${tlsVerify}: write --tls-verify=false (or true)`);
+  const tlsVerify = values["tls-verify"];
+  if (tlsVerify !== undefined && tlsVerify !== "true" && tlsVerify !== "false") throw usageError(`--tls-verify=${tlsVerify}: write --tls-verify=false (or true)`);
   if (values["ca-file"] === "") throw usageError("--ca-file needs a file name");
+  if (values.insecure && (tlsVerify !== undefined || values["ca-file"] !== undefined)) {
+    throw usageError("--insecure (plain http) contradicts --tls-verify and --ca-file (https); give one or the other");
+  }
   const out: PullCommand = {
     command: "pull",
     reference: rest[0],
@@ -125,8 +130,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     insecure: values.insecure ?? false,
     quiet: values.quiet ?? false,
     verbose: values.verbose ?? false,
-    tlsVerify: tlsVerify === "true",
   };
+  if (tlsVerify !== undefined) out.tlsVerify = tlsVerify === "true";
   if (values["ca-file"] !== undefined) out.caFile = values["ca-file"];
   if (values.platform !== undefined) out.platform = values.platform;
   if (values.output !== undefined) {

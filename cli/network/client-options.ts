@@ -17,11 +17,15 @@ export interface ClientIO {
 
 export async function registryClientOptions(cmd: PullCommand, ref: Reference, io: ClientIO): Promise<RegistryClientOptions> {
   const log = cmd.verbose ? (line: string) => void io.stderr.write(`dockerdl: ${line}\n`) : () => {};
-  const base = new URL(cmd.proxy ?? defaultBase(ref.registry, cmd.insecure));
+  // TLS options say the registry speaks https, even on localhost (podman's --tls-verify too).
+  const httpsAsked = cmd.caFile !== undefined || cmd.tlsVerify !== undefined;
+  const plainBase = defaultBase(ref.registry, cmd.insecure);
+  const endpoints = httpsAsked && cmd.proxy === undefined && plainBase.startsWith("http:") ? { [ref.registry]: `https://${ref.registry}` } : undefined;
+  const base = new URL(cmd.proxy ?? endpoints?.[ref.registry] ?? plainBase);
   const fetch = createHttp({
     env: io.env,
     ...(cmd.caFile === undefined ? {} : { caFile: cmd.caFile }),
-    ...(cmd.tlsVerify ? {} : { unverifiedHosts: [base.hostname] }),
+    ...(cmd.tlsVerify === false ? { unverifiedHosts: [base.hostname] } : {}),
     ...(cmd.proxy === undefined ? {} : { mirror: cmd.proxy }),
     log,
   });
@@ -29,6 +33,7 @@ export async function registryClientOptions(cmd: PullCommand, ref: Reference, io
   return {
     fetch,
     ...(cmd.proxy === undefined ? {} : { proxy: cmd.proxy }),
+    ...(endpoints === undefined ? {} : { endpoints }),
     ...(credentials === undefined ? {} : { credentials }),
     insecure: cmd.insecure,
   };

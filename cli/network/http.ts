@@ -4,9 +4,9 @@
 // options given (--ca-file, --tls-verify=false). -v says once per host which way it goes.
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import { Agent, fetch as undiciFetch, ProxyAgent, type Dispatcher } from "undici";
+import { Agent, fetch as undiciFetch, ProxyAgent, Response, type Dispatcher } from "undici";
 import { DockerdlError } from "../../shared/errors.ts";
-import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
+import { readBody, type HttpFetch, type HttpResponse } from "../../shared/http.ts";
 import { proxyFor, redactUrl, type Env } from "./proxy-env.ts";
 import { tlsError } from "./tls-errors.ts";
 
@@ -47,12 +47,29 @@ export function createHttp(options: HttpOptions): HttpFetch {
   };
   return async (url, init) => {
     const target = new URL(url);
+    let response;
     try {
-      return (await undiciFetch(url, { ...init, dispatcher: dispatcherFor(target) })) as HttpResponse;
+      response = await undiciFetch(url, { ...init, dispatcher: dispatcherFor(target) });
     } catch (error) {
       throw tlsError(error, target, options.mirror) ?? error;
     }
+    return (target.protocol === "http:" && response.status === 400 ? await unlessHttpsServer(response, target) : response) as HttpResponse;
   };
+}
+
+/**
+ * Go's servers (docker-registry, most registries) answer plain http on an https port
+ * with a bare 400 "Client sent an HTTP request to an HTTPS server.": say that instead.
+ * Any other 400 is handed on with its (short, read-capped) body.
+ */
+async function unlessHttpsServer(response: Response, url: URL): Promise<Response> {
+  const text = new TextDecoder().decode(await readBody(response as unknown as HttpResponse, 4096).catch(() => new Uint8Array()));
+  if (text.startsWith("Client sent an HTTP request to an HTTPS server")) {
+    throw new DockerdlError("TLS", `${url.host} speaks https, not http`, {
+      hint: "it is a TLS registry: if its certificate is signed by a private CA add --ca-file CA.pem, if it is self-signed add --tls-verify=false (either one makes dockerdl use https)",
+    });
+  }
+  return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 function readCaFile(file: string): string {
