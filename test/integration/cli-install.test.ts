@@ -47,6 +47,12 @@ describe("the packed CLI", () => {
     }
   });
 
+  it("inside the clone, bin/dockerdl.mjs (npx dockerdl) and cli/main.ts print the same version", async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+    expect((await run(process.execPath, [join(ROOT, "bin", "dockerdl.mjs"), "-V"], { cwd: ROOT })).stdout).toBe(`dockerdl ${version}\n`);
+    expect((await run(process.execPath, ["--no-warnings", join(ROOT, "cli", "main.ts"), "--version"], { cwd: ROOT })).stdout).toBe(`dockerdl ${version}\n`);
+  });
+
   it("runs with npx from the tarball, offline", async () => {
     const { stdout } = await run("npx", ["--yes", "--offline", "--package", tarball, "dockerdl", "--help"], { cwd: outside, env: npmEnv });
     expect(stdout).toContain("dockerdl pull <image> [options]");
