@@ -17,13 +17,26 @@ Options:
   -o, --output FILE             where to write the tar (default: from the image name and
                                 platform, e.g. ubuntu_22.04_linux_amd64.tar)
   --proxy URL                   go through a dockerdl mirror (the Worker) instead of the registry
+                                (default: the DOCKERDL_PROXY environment variable)
   --username USER               sign in to the registry as USER …
   --password-stdin              … with the password (or token) read from standard input
   --insecure                    use plain http for the registry (localhost is always http)
+  --ca-file FILE                also trust the CA certificates in FILE (PEM), e.g. a private CA
+  --tls-verify=false            do not verify the registry's TLS certificate (self-signed);
+                                still https, unlike --insecure. Either option (or an explicit
+                                --tls-verify=true) means https even for a localhost registry
   --connections N               parallel connections (default 8)
   --chunk-size SIZE             split layers larger than SIZE into parallel ranges (default 16M)
   -q, --quiet                   no progress line, only errors
+  -v, --verbose                 say which proxy and which credentials are used for each host
   -h, --help                    show this help
+  -V, --version                 print the version
+
+Network: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their lower-case forms) are honoured
+for every request (registry, token service, CDN redirects, --proxy mirror).
+Credentials: --username/--password-stdin, else the registry's entry in
+$DOCKER_CONFIG/config.json (~/.docker/config.json, credential helpers included), else
+$REGISTRY_AUTH_FILE or containers' auth.json (as podman login writes it).
 
 The tar is written to FILE.part and renamed to FILE only once every layer is verified.
 If the download stops (Ctrl-C, a lost connection), run the same command again: it
@@ -48,15 +61,20 @@ export interface PullCommand {
   connections?: number;
   chunkSize?: number;
   quiet: boolean;
+  verbose: boolean;
+  caFile?: string;
+  /** --tls-verify as given; absent: verify, and plain http stays the default for localhost. */
+  tlsVerify?: boolean;
 }
 
-export type Command = PullCommand | { command: "help" };
+export type Command = PullCommand | { command: "help" } | { command: "version" };
 
 export function usageError(message: string): DockerdlError {
   return new DockerdlError("USAGE", message, { hint: "run dockerdl --help for the options" });
 }
 
-export function parseCommand(argv: string[]): Command {
+/** `env` supplies DOCKERDL_PROXY, the default for --proxy. */
+export function parseCommand(argv: string[], env: Record<string, string | undefined> = {}): Command {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,12 +92,17 @@ export function parseCommand(argv: string[]): Command {
         "chunk-size": { type: "string" },
         quiet: { type: "boolean", short: "q", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "V", default: false },
+        verbose: { type: "boolean", short: "v", default: false },
+        "ca-file": { type: "string" },
+        "tls-verify": { type: "string" },
       },
     });
   } catch (error) {
     throw usageError(error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, "") : String(error));
   }
   const { values, positionals } = parsed;
+  if (values.version) return { command: "version" };
   if (values.help || positionals.length === 0 || positionals[0] === "help") return { command: "help" };
   const [command, ...rest] = positionals;
   if (command !== "pull") throw usageError(`unknown command ${JSON.stringify(command)}; the command is "pull", e.g. dockerdl pull ubuntu:22.04`);
@@ -89,8 +112,16 @@ export function parseCommand(argv: string[]): Command {
     throw usageError("--username needs --password-stdin: pipe the password in, e.g. echo \"$PASSWORD\" | dockerdl pull … --username U --password-stdin");
   }
   if (values["password-stdin"] && values.username === undefined) throw usageError("--password-stdin needs --username");
-  if (values.proxy !== undefined && !/^https?:\/\/[^/]+/.test(values.proxy)) {
-    throw usageError(`--proxy ${JSON.stringify(values.proxy)} is not an http(s) URL; give the mirror's address, e.g. https://dockerdl.example.workers.dev`);
+  const proxySource = values.proxy !== undefined ? "--proxy" : "DOCKERDL_PROXY";
+  const proxy = values.proxy ?? (env.DOCKERDL_PROXY || undefined);
+  if (proxy !== undefined && !/^https?:\/\/[^/]+/.test(proxy)) {
+    throw usageError(`${proxySource} ${JSON.stringify(proxy)} is not an http(s) URL; give the mirror's address, e.g. https://dockerdl.example.workers.dev`);
+  }
+  const tlsVerify = values["tls-verify"];
+  if (tlsVerify !== undefined && tlsVerify !== "true" && tlsVerify !== "false") throw usageError(`--tls-verify=${tlsVerify}: write --tls-verify=false (or true)`);
+  if (values["ca-file"] === "") throw usageError("--ca-file needs a file name");
+  if (values.insecure && (tlsVerify !== undefined || values["ca-file"] !== undefined)) {
+    throw usageError("--insecure (plain http) contradicts --tls-verify and --ca-file (https); give one or the other");
   }
   const out: PullCommand = {
     command: "pull",
@@ -98,13 +129,16 @@ export function parseCommand(argv: string[]): Command {
     passwordStdin: values["password-stdin"] ?? false,
     insecure: values.insecure ?? false,
     quiet: values.quiet ?? false,
+    verbose: values.verbose ?? false,
   };
+  if (tlsVerify !== undefined) out.tlsVerify = tlsVerify === "true";
+  if (values["ca-file"] !== undefined) out.caFile = values["ca-file"];
   if (values.platform !== undefined) out.platform = values.platform;
   if (values.output !== undefined) {
     if (values.output === "" || values.output.endsWith("/")) throw usageError(`-o ${JSON.stringify(values.output)} is not a file name`);
     out.output = values.output;
   }
-  if (values.proxy !== undefined) out.proxy = values.proxy;
+  if (proxy !== undefined) out.proxy = proxy;
   if (values.username !== undefined) out.username = values.username;
   if (values.connections !== undefined) {
     const n = Number(values.connections);

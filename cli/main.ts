@@ -5,6 +5,7 @@
 import { DockerdlError } from "../shared/errors.ts";
 import { HELP, parseCommand } from "./args.ts";
 import { pull } from "./pull.ts";
+import { cliVersion } from "./version.ts";
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -18,9 +19,13 @@ export async function main(argv: string[]): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const command = parseCommand(argv);
+    const command = parseCommand(argv, process.env);
     if (command.command === "help") {
       process.stdout.write(HELP);
+      return 0;
+    }
+    if (command.command === "version") {
+      process.stdout.write(`dockerdl ${cliVersion()}\n`);
       return 0;
     }
     await pull(command, { stdout: process.stdout, stderr: process.stderr, readPassword: readStdin, signal: controller.signal });

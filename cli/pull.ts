@@ -9,8 +9,9 @@ import { downloadArchive, formatBytes, registryBlobSource, type EngineState } fr
 import { archiveImageOf, planImageArchive } from "../shared/image-archive.ts";
 import { formatPlatform, parsePlatform, type Platform } from "../shared/platform.ts";
 import { defaultFileName, familiarName, parseReference } from "../shared/reference.ts";
-import { RegistryClient, type Credentials } from "../shared/registry/client.ts";
+import { RegistryClient } from "../shared/registry/client.ts";
 import type { PullCommand } from "./args.ts";
+import { registryClientOptions } from "./network/client-options.ts";
 import { fileSink, nodeHasher, openPartFile, partFileMatches, partPath, readResumeFile, removeResumeFile, statePath, writeResumeFile } from "./file-sink.ts";
 import { ProgressLine } from "./progress-line.ts";
 
@@ -27,20 +28,7 @@ export interface PullIO {
 export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
   const ref = parseReference(cmd.reference);
   const platform = cmd.platform === undefined ? undefined : parsePlatform(cmd.platform);
-  let credentials: Credentials | undefined;
-  if (cmd.username !== undefined) {
-    const password = (await io.readPassword()).replace(/\r?\n$/, "");
-    if (password === "") {
-      throw new DockerdlError("USAGE", "--password-stdin read an empty password", { hint: 'pipe the password in, e.g. echo "$PASSWORD" | dockerdl pull … --password-stdin' });
-    }
-    credentials = { username: cmd.username, password };
-  }
-  const client = new RegistryClient({
-    fetch: (url, init) => fetch(url, init),
-    ...(cmd.proxy === undefined ? {} : { proxy: cmd.proxy }),
-    ...(credentials === undefined ? {} : { credentials }),
-    insecure: cmd.insecure,
-  });
+  const client = new RegistryClient(await registryClientOptions(cmd, ref, { ...io, env: process.env }));
   const line = new ProgressLine(io.stderr, !cmd.quiet);
   const image = await client.resolveImage(ref, platform, { defaultPlatform: DEFAULT_PLATFORM, signal: io.signal });
   const output = cmd.output ?? defaultFileName(ref, image.platform);

@@ -1,15 +1,26 @@
 // `npm start`: builds the PWA, then serves it and the Worker together with `wrangler dev`
 // on http://localhost:8787, with R2 emulated locally (persisted under .wrangler/).
-// Offline: no login, no telemetry, no update check. The environment variables
+// Offline: no login, no telemetry, no update check. PORT and HOST choose where it
+// listens (the port must be free: see port-check.ts); the environment variables
 // UPSTREAMS, HUB_API, TAG_TTL, RATE_LIMIT, ALLOWED_ORIGINS and the *_TTL cache
 // lifetimes override wrangler.toml.
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { OFFLINE_ENV } from "./offline-env.ts";
+import { assertPortFree, parsePort, PortInUseError } from "./port-check.ts";
 
 const root = join(import.meta.dirname, "..");
-const port = process.env.PORT ?? "8787";
+const port = process.env.PORT || "8787";
+const host = process.env.HOST || "localhost";
 const env = { ...process.env, ...OFFLINE_ENV };
+
+try {
+  await assertPortFree(host, parsePort(port));
+} catch (error) {
+  if (!(error instanceof PortInUseError)) throw error;
+  console.error(`npm start: ${error.message}`);
+  process.exit(1);
+}
 
 const build = spawnSync(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: root, stdio: "inherit", env });
 if (build.status !== 0) process.exit(build.status ?? 1);
@@ -29,14 +40,16 @@ if (process.env.UPSTREAMS) {
 }
 
 const wrangler = spawn(join(root, "node_modules/.bin/wrangler"), [
-  "dev", "--port", port, "--ip", process.env.HOST ?? "localhost", "--show-interactive-dev-session=false", "--log-level", "warn", ...vars,
+  "dev", "--port", port, "--ip", host, "--show-interactive-dev-session=false", "--log-level", "warn", ...vars,
 ], { cwd: root, stdio: "inherit", env });
 
-const url = `http://localhost:${port}`;
+const url = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host}:${port}`;
 void (async () => {
   for (let i = 0; i < 600; i++) {
     try {
       await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
+      // The port was free before wrangler started; an answer while it runs is its own.
+      if (wrangler.exitCode !== null || wrangler.signalCode !== null) return;
       console.log(`\ndockerdl is ready: ${url}  (mirror: ${url}/v2/)  Ctrl-C stops it.`);
       return;
     } catch {

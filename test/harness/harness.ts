@@ -44,6 +44,10 @@ export interface Harness {
 
 export async function startHarness(options: { worker?: boolean; workDir?: string; keep?: boolean } = {}): Promise<Harness> {
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "dockerdl-harness-"));
+  // However the process ends (Ctrl-C, SIGTERM, a failed start), its temp folder goes with
+  // it; processes.ts's exit handler, registered first, has killed the children by then.
+  const removeWorkDir = () => rmSync(workDir, { recursive: true, force: true });
+  if (!options.keep) process.once("exit", removeWorkDir);
   let tokenServer: TokenServer | undefined;
   let hub: FakeHub | undefined;
   try {
@@ -94,7 +98,7 @@ export async function startHarness(options: { worker?: boolean; workDir?: string
         await stopAll();
         await server.stop();
         await fakeHub.stop();
-        if (!options.keep) rmSync(workDir, { recursive: true, force: true });
+        if (!options.keep) removeWorkDir();
       },
     };
   } catch (error) {

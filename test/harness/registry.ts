@@ -1,10 +1,12 @@
 // Starts the real registry (Debian's docker-registry, distribution 2.8) on a free
 // loopback port, in one of three modes: token auth like Docker Hub, htpasswd Basic auth
-// like a private registry, or no auth.
+// like a private registry, or no auth; optionally over TLS (http.tls) and on another
+// registry's storage (a second front door to the same images).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, waitForHttp } from "./net.ts";
+import { connect } from "node:net";
+import { freePort, waitForHttp, waitUntil } from "./net.ts";
 import { startProcess, type Started } from "./processes.ts";
 import { ISSUER } from "./token-server.ts";
 
@@ -24,8 +26,17 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(name: string, dir: string, auth: RegistryAuth): Promise<Registry> {
-  mkdirSync(join(dir, "storage"), { recursive: true });
+export interface RegistryServing {
+  /** PEM files: the registry then speaks https only. */
+  tls?: { certificate: string; key: string };
+  /** Another registry's storage folder, read from instead of a fresh one. */
+  storage?: string;
+}
+
+export async function startRegistry(name: string, dir: string, auth: RegistryAuth, serving: RegistryServing = {}): Promise<Registry> {
+  const storage = serving.storage ?? join(dir, "storage");
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(storage, { recursive: true });
   const port = await freePort();
   const lines = [
     "version: 0.1",
@@ -35,12 +46,13 @@ export async function startRegistry(name: string, dir: string, auth: RegistryAut
     "    disabled: false",
     "storage:",
     "  filesystem:",
-    `    rootdirectory: ${join(dir, "storage")}`,
+    `    rootdirectory: ${storage}`,
     "  delete:",
     "    enabled: true",
     "http:",
     `  addr: 127.0.0.1:${port}`,
     "  secret: dockerdl-test-secret",
+    ...(serving.tls ? ["  tls:", `    certificate: ${serving.tls.certificate}`, `    key: ${serving.tls.key}`] : []),
   ];
   if (auth.kind === "token") {
     lines.push(
@@ -60,7 +72,19 @@ export async function startRegistry(name: string, dir: string, auth: RegistryAut
   const configFile = join(dir, "config.yml");
   writeFileSync(configFile, lines.join("\n") + "\n");
   const process = startProcess(`registry-${name}`, "docker-registry", ["serve", configFile], { logDir: dir });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/v2/`, 15_000, () => `(see ${process.logFile})`);
+  const url = `${serving.tls ? "https" : "http"}://127.0.0.1:${port}`;
+  if (serving.tls) await waitUntil(() => canConnect(port), 15_000, () => `${url} did not listen (see ${process.logFile})`);
+  else await waitForHttp(`${url}/v2/`, 15_000, () => `(see ${process.logFile})`);
   return { url, host: `127.0.0.1:${port}`, dir, process, stop: () => process.stop() };
+}
+
+/** A TCP connection succeeds (a TLS registry's answer needs its CA, which the caller holds). */
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
 }

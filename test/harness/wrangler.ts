@@ -1,8 +1,9 @@
 // Starts the real Worker under `wrangler dev` (workerd) on a free loopback port, with
 // its upstreams pointed at the harness registries and local R2 in a private folder.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OFFLINE_ENV } from "../../scripts/offline-env.ts";
+import { ensureAppBuilt } from "./app-build.ts";
 import { freePort, waitForHttp } from "./net.ts";
 import { startProcess, type Started } from "./processes.ts";
 
@@ -51,8 +52,7 @@ export function wranglerArgs(port: number, options: Omit<WorkerOptions, "logDir"
  * an operator runs it without a cache. Paths are absolute so the copy works from anywhere.
  */
 export function workerConfig(dir: string, options: { cache?: boolean } = {}): string {
-  const dist = join(root, "dist");
-  if (!existsSync(join(dist, "index.html"))) throw new Error(`${dist} has no build: run "npm run build" first`);
+  const dist = ensureAppBuilt();
   const assets = join(dir, "assets");
   rmSync(assets, { recursive: true, force: true });
   cpSync(dist, assets, { recursive: true });

@@ -12,9 +12,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], options: { cwd: string; stdin?: string }): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(args: string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv }): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ["--no-warnings", join(ROOT, "cli", "main.ts"), ...args], {
     cwd: options.cwd,
+    ...(options.env === undefined ? {} : { env: options.env }),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
@@ -28,7 +29,7 @@ export function startCli(args: string[], options: { cwd: string; stdin?: string 
   return { child, done };
 }
 
-export function runCli(args: string[], options: { cwd: string; stdin?: string }): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
   return startCli(args, options).done;
 }
 
