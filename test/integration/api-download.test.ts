@@ -7,11 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
-import { pushImage } from "../harness/fixtures.ts";
 import { buildImage, noise } from "../harness/image-builder.ts";
 import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { corruptBlob } from "../harness/registry-files.ts";
-import { REGISTRY_SERVICE } from "../harness/registry.ts";
+import { pushOwnImage } from "../harness/push-own.ts";
 import { expectApiError, getJson, postJson } from "./api-helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dockerdl-api-download-"));
@@ -80,13 +79,8 @@ describe("/api/download", () => {
 
   it("cuts the transfer short, never completing the tar, when an upstream layer is corrupt", async () => {
     const repository = "apitest/corrupt";
-    const auth = Buffer.from(`${harness.pushUser.username}:${harness.pushUser.password}`).toString("base64");
-    const tokenResponse = await fetch(`${harness.tokenServer}/token?service=${REGISTRY_SERVICE}&scope=repository:${repository}:pull,push`, {
-      headers: { authorization: `Basic ${auth}` },
-    });
-    const { token } = (await tokenResponse.json()) as { token: string };
     const image = buildImage({ layers: [[{ path: "big.bin", content: noise("api-corrupt", 3 * 1024 * 1024) }]] });
-    await pushImage({ url: harness.registry, authorization: () => `Bearer ${token}` }, repository, image, "v1");
+    await pushOwnImage(repository, image, "v1");
     corruptBlob(harness.workDir, "token", image.layers[0].digest);
 
     const file = join(dir, "corrupt.tar");

@@ -1,6 +1,7 @@
 // Runs the real `dockerdl` CLI (cli/main.ts on this Node) as a child process, for the
 // CLI and engine integration suites.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
@@ -12,11 +13,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], options: { cwd: string; stdin?: string }): { child: ChildProcess; done: Promise<CliResult> } {
+/** `stdoutFile`: the CLI's standard output goes straight to that file (e.g. /dev/full), not to a pipe. */
+export function startCli(args: string[], options: { cwd: string; stdin?: string; stdoutFile?: string }): { child: ChildProcess; done: Promise<CliResult> } {
+  const out = options.stdoutFile === undefined ? "pipe" : openSync(options.stdoutFile, "w");
   const child = spawn(process.execPath, ["--no-warnings", join(ROOT, "cli", "main.ts"), ...args], {
     cwd: options.cwd,
-    stdio: ["pipe", "pipe", "pipe"],
+    stdio: ["pipe", out, "pipe"],
   });
+  if (typeof out === "number") closeSync(out);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -34,4 +38,19 @@ export function runCli(args: string[], options: { cwd: string; stdin?: string })
 
 export function hostOf(url: string): string {
   return new URL(url).host;
+}
+
+/** One JSON member (manifest.json, index.json) of a tar, read with GNU tar. */
+export function tarJson<T = unknown>(file: string, member: string): T {
+  return JSON.parse(execFileSync("tar", ["-xOf", file, member], { encoding: "utf8" })) as T;
+}
+
+export interface DockerManifestEntry {
+  Config: string;
+  RepoTags: string[];
+  Layers: string[];
+}
+
+export interface OciIndex {
+  manifests: { digest: string; annotations?: Record<string, string> }[];
 }
