@@ -11,6 +11,8 @@ import { registryClientFor, type PullIO } from "./pull.ts";
 
 /** Enough for any real repository; a registry with more is cut off with a note. */
 const TAGS_MAX = 100_000;
+/** Docker Hub answers at most 100 tags a page, whatever is asked for. */
+const TAGS_PAGE = 100;
 
 export async function inspect(cmd: InspectCommand, io: PullIO): Promise<void> {
   const ref = parseReference(cmd.reference);
@@ -22,7 +24,7 @@ export async function inspect(cmd: InspectCommand, io: PullIO): Promise<void> {
   });
 
   if (cmd.command === "tags") {
-    const list = await client.listTags(ref, { max: TAGS_MAX, pageSize: 1000, signal });
+    const list = await client.listTags(ref, { max: TAGS_MAX, pageSize: TAGS_PAGE, signal });
     await write(list.tags.map((t) => `${t}\n`).join(""));
     if (list.truncated) io.stderr.write(`dockerdl: only the first ${TAGS_MAX} tags are listed\n`);
     return;

@@ -8,11 +8,13 @@ import { parsePlatform, type Platform } from "../shared/platform.ts";
 
 const OS_NAMES = new Set(["linux", "windows", "darwin", "freebsd", "netbsd", "openbsd", "solaris", "illumos", "aix", "plan9", "js", "wasip1"]);
 
-/** `--platform` as typed: os/arch[/variant], or an architecture alone (linux/arch). */
+/** `--platform` as typed: os/arch[/variant], or an architecture alone (arm64, arm/v7: Linux). */
 export function parsePlatformArg(text: string): Platform {
   const trimmed = text.trim();
   // "linux" alone stays an error: it names no CPU, and guessing one is what --platform is there to avoid.
-  if (!trimmed.includes("/") && trimmed !== "" && !OS_NAMES.has(trimmed.toLowerCase())) return parsePlatform(`linux/${trimmed}`);
+  const first = trimmed.split("/")[0].toLowerCase();
+  // arm64 or arm/v7: the first part is no OS, so it is a CPU (with its variant) on Linux.
+  if (trimmed !== "" && !OS_NAMES.has(first) && trimmed.split("/").length <= 2) return parsePlatform(`linux/${trimmed}`);
   return parsePlatform(trimmed);
 }
 
