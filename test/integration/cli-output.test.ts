@@ -19,7 +19,6 @@ const multi = fixtureImage("test/multi");
 let slow: Relay;
 beforeAll(async () => {
   slow = await startRelay(harness.registry);
-  slow.shaping = { perConnection: 40_000 };
 });
 afterAll(() => slow.stop());
 
@@ -85,6 +84,9 @@ describe("dockerdl pull: one writer per output file", { timeout: 60_000 }, () =>
   test("a second run writing the same file refuses at the start, and the first finishes untouched", async ({ tempDir }) => {
     const dir = dirIn(tempDir, "busy");
     const output = join(dir, "image.tar");
+    // Slow enough (about 17 s for the 100 KB layer) that the first run is still writing
+    // when the second one has started, even on a loaded machine.
+    slow.shaping = { perConnection: 6_000 };
     const first = startCli(args(output), { cwd: tempDir });
     await expect.poll(() => existsSync(`${output}.part.lock`), { timeout: 20_000 }).toBe(true);
     const second = await runCli(args(output), { cwd: tempDir });
@@ -101,10 +103,12 @@ describe("dockerdl pull: one writer per output file", { timeout: 60_000 }, () =>
   test("the lock of a killed run is taken over, and the download resumes", async ({ tempDir }) => {
     const dir = dirIn(tempDir, "stale");
     const output = join(dir, "image.tar");
+    slow.shaping = { perConnection: 20_000 };
     const first = startCli(args(output), { cwd: tempDir });
     await expect.poll(() => existsSync(`${output}.part.json`), { timeout: 20_000 }).toBe(true);
     first.child.kill("SIGKILL");
     await first.done;
+    slow.shaping = {};
     expect(readdirSync(dir).sort()).toEqual(["image.tar.part", "image.tar.part.json", "image.tar.part.lock"]);
     const second = await runCli(args(output), { cwd: tempDir });
     expect(second.stderr).toBe("");
