@@ -4,18 +4,31 @@
 import { parseArgs } from "node:util";
 import { DockerdlError } from "../shared/errors.ts";
 
-export const HELP = `dockerdl — download a container image as a file that docker load and podman load accept
+export const HELP = `dockerdl — download container images as a file that docker load and podman load accept
 
 Usage:
-  dockerdl pull <image> [options]
+  dockerdl pull <image> [options]              one image
+  dockerdl pull <image> <image>… [options]     several images in one file (a bundle)
+  dockerdl pull -f compose.yaml [options]      every image a Compose file's services name
+  dockerdl pull -f images.txt [options]        every image listed, one per line (# comments)
+  dockerdl tags <repository>                   the repository's tags, one per line
+  dockerdl digest <image> [--platform P]       the manifest digest (with --platform: that platform's)
+  dockerdl manifest <image> [--platform P]     the manifest JSON, exactly as the registry serves it
+  dockerdl config <image> [--platform P]       the image's config JSON
 
   <image>   a reference such as ubuntu:22.04, nginx@sha256:…, ghcr.io/owner/app:1.0,
             localhost:5000/team/tool:v1
 
 Options:
-  --platform os/arch[/variant]  which platform of a multi-platform image (default linux/amd64)
+  --platform os/arch[/variant]  which platform of a multi-platform image; an architecture
+                                alone (arm64) means linux/arm64. Default: this machine's
+                                platform (linux/amd64 on x86-64), as docker does
   -o, --output FILE             where to write the tar (default: from the image name and
-                                platform, e.g. ubuntu_22.04_linux_amd64.tar)
+                                platform, e.g. ubuntu_22.04_linux_amd64.tar; bundle.tar,
+                                or compose.tar for -f compose.yaml). An existing folder:
+                                the default name inside it. -: standard output (no resume)
+  -f, --file FILE               read images from a Compose file or a list (repeatable)
+  --tag NAME:TAG                name the image NAME:TAG in the tar (one image only)
   --proxy URL                   go through a dockerdl mirror (the Worker) instead of the registry
                                 (default: the DOCKERDL_PROXY environment variable)
   --username USER               sign in to the registry as USER …
@@ -40,34 +53,56 @@ $REGISTRY_AUTH_FILE or containers' auth.json (as podman login writes it).
 
 The tar is written to FILE.part and renamed to FILE only once every layer is verified.
 If the download stops (Ctrl-C, a lost connection), run the same command again: it
-resumes from FILE.part. Load the result with: docker load -i FILE
+resumes from FILE.part. Two runs cannot write the same FILE at once. A bundle stores a
+layer that several images share once. Load the result with: docker load -i FILE
 
 Examples:
   dockerdl pull ubuntu:22.04
-  dockerdl pull nginx:1.27 --platform linux/arm64 -o nginx.tar
+  dockerdl pull nginx:1.27 --platform arm64 -o nginx.tar
+  dockerdl pull redis:7 postgres:16 nginx:1.27 -o stack.tar
+  dockerdl pull -f compose.yaml -o /media/usb/
+  dockerdl pull alpine -o - | ssh host docker load
   echo "$TOKEN" | dockerdl pull ghcr.io/owner/private:1.0 --username me --password-stdin
   dockerdl pull alpine --proxy https://dockerdl.example.workers.dev
+  dockerdl tags nginx
 `;
 
-export interface PullCommand {
-  command: "pull";
-  reference: string;
-  platform?: string;
-  output?: string;
+/** How to reach the registry: what pull and the inspection commands share. */
+export interface RegistryAccess {
   proxy?: string;
   username?: string;
   passwordStdin: boolean;
   insecure: boolean;
-  connections?: number;
-  chunkSize?: number;
-  quiet: boolean;
   verbose: boolean;
   caFile?: string;
   /** --tls-verify as given; absent: verify, and plain http stays the default for localhost. */
   tlsVerify?: boolean;
 }
 
-export type Command = PullCommand | { command: "help" } | { command: "version" };
+export interface PullCommand extends RegistryAccess {
+  command: "pull";
+  /** References given on the command line (none when every image comes from -f). */
+  references: string[];
+  /** -f files: Compose files or lists of references. */
+  files: string[];
+  platform?: string;
+  output?: string;
+  tag?: string;
+  connections?: number;
+  chunkSize?: number;
+  quiet: boolean;
+}
+
+export const INSPECT_COMMANDS = ["tags", "digest", "manifest", "config"] as const;
+export type InspectName = (typeof INSPECT_COMMANDS)[number];
+
+export interface InspectCommand extends RegistryAccess {
+  command: InspectName;
+  reference: string;
+  platform?: string;
+}
+
+export type Command = PullCommand | InspectCommand | { command: "help" } | { command: "version" };
 
 export function usageError(message: string): DockerdlError {
   return new DockerdlError("USAGE", message, { hint: "run dockerdl --help for the options" });
@@ -84,6 +119,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
       options: {
         platform: { type: "string" },
         output: { type: "string", short: "o" },
+        file: { type: "string", short: "f", multiple: true },
+        tag: { type: "string" },
         proxy: { type: "string" },
         username: { type: "string", short: "u" },
         "password-stdin": { type: "boolean", default: false },
@@ -105,9 +142,6 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (values.version) return { command: "version" };
   if (values.help || positionals.length === 0 || positionals[0] === "help") return { command: "help" };
   const [command, ...rest] = positionals;
-  if (command !== "pull") throw usageError(`unknown command ${JSON.stringify(command)}; the command is "pull", e.g. dockerdl pull ubuntu:22.04`);
-  if (rest.length === 0) throw usageError("pull needs an image reference, e.g. dockerdl pull ubuntu:22.04");
-  if (rest.length > 1) throw usageError(`pull takes one image reference, got ${rest.length}: ${rest.join(" ")}`);
   if (values.username !== undefined && !values["password-stdin"]) {
     throw usageError("--username needs --password-stdin: pipe the password in, e.g. echo \"$PASSWORD\" | dockerdl pull … --username U --password-stdin");
   }
@@ -123,23 +157,34 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (values.insecure && (tlsVerify !== undefined || values["ca-file"] !== undefined)) {
     throw usageError("--insecure (plain http) contradicts --tls-verify and --ca-file (https); give one or the other");
   }
-  const out: PullCommand = {
-    command: "pull",
-    reference: rest[0],
-    passwordStdin: values["password-stdin"] ?? false,
-    insecure: values.insecure ?? false,
-    quiet: values.quiet ?? false,
-    verbose: values.verbose ?? false,
-  };
-  if (tlsVerify !== undefined) out.tlsVerify = tlsVerify === "true";
-  if (values["ca-file"] !== undefined) out.caFile = values["ca-file"];
+  const access: RegistryAccess = { passwordStdin: values["password-stdin"] ?? false, insecure: values.insecure ?? false, verbose: values.verbose ?? false };
+  if (proxy !== undefined) access.proxy = proxy;
+  if (values.username !== undefined) access.username = values.username;
+  if (tlsVerify !== undefined) access.tlsVerify = tlsVerify === "true";
+  if (values["ca-file"] !== undefined) access.caFile = values["ca-file"];
+
+  if ((INSPECT_COMMANDS as readonly string[]).includes(command)) {
+    const name = command as InspectName;
+    const what = name === "tags" ? "a repository, e.g. dockerdl tags nginx" : `an image reference, e.g. dockerdl ${name} ubuntu:22.04`;
+    if (rest.length !== 1) throw usageError(`${name} takes ${what}${rest.length > 1 ? `; got ${rest.length}: ${rest.join(" ")}` : ""}`);
+    const pullOnly = (["output", "file", "tag", "connections", "chunk-size"] as const).find((k) => values[k] !== undefined);
+    if (pullOnly !== undefined) throw usageError(`--${pullOnly} is an option of pull, not of ${name}`);
+    if (name === "tags" && values.platform !== undefined) throw usageError("tags lists a repository's tags, for every platform; --platform does not apply");
+    return { command: name, reference: rest[0], ...access, ...(values.platform === undefined ? {} : { platform: values.platform }) };
+  }
+  if (command !== "pull") throw usageError(`unknown command ${JSON.stringify(command)}; the commands are pull, ${INSPECT_COMMANDS.join(", ")}, e.g. dockerdl pull ubuntu:22.04`);
+  const files = values.file ?? [];
+  if (rest.length === 0 && files.length === 0) throw usageError("pull needs an image reference, e.g. dockerdl pull ubuntu:22.04 (or -f compose.yaml)");
+  const out: PullCommand = { command: "pull", references: rest, files, ...access, quiet: values.quiet ?? false };
   if (values.platform !== undefined) out.platform = values.platform;
   if (values.output !== undefined) {
-    if (values.output === "" || values.output.endsWith("/")) throw usageError(`-o ${JSON.stringify(values.output)} is not a file name`);
+    if (values.output === "") throw usageError("-o \"\" is not a file name");
     out.output = values.output;
   }
-  if (proxy !== undefined) out.proxy = proxy;
-  if (values.username !== undefined) out.username = values.username;
+  if (values.tag !== undefined) {
+    if (rest.length !== 1 || files.length > 0) throw usageError("--tag names one image; give it with one image reference, not several or -f");
+    out.tag = values.tag;
+  }
   if (values.connections !== undefined) {
     const n = Number(values.connections);
     if (!Number.isInteger(n) || n < 1 || n > 64) throw usageError(`--connections ${values.connections} must be a whole number from 1 to 64`);

@@ -4,6 +4,8 @@
 
 import { DockerdlError } from "../shared/errors.ts";
 import { HELP, parseCommand } from "./args.ts";
+import { explainFileError, isSystemError } from "./file-errors.ts";
+import { inspect } from "./inspect.ts";
 import { pull } from "./pull.ts";
 import { cliVersion } from "./version.ts";
 
@@ -28,7 +30,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`dockerdl ${cliVersion()}\n`);
       return 0;
     }
-    await pull(command, { stdout: process.stdout, stderr: process.stderr, readPassword: readStdin, signal: controller.signal });
+    const io = { stdout: process.stdout, stderr: process.stderr, readPassword: readStdin, signal: controller.signal };
+    if (command.command === "pull") await pull(command, io);
+    else await inspect(command, io);
     return 0;
   } catch (error) {
     process.stderr.write(formatError(error));
@@ -45,6 +49,10 @@ export function formatError(error: unknown): string {
   if (error instanceof DockerdlError) {
     return `dockerdl: error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ""}`;
   }
+  // A file error that reached here unexplained is still the user's to fix, not a bug.
+  const explained = isSystemError(error) ? explainFileError(error, error.path ?? "the output") : undefined;
+  if (explained !== undefined) return formatError(explained);
+  if (isSystemError(error)) return `dockerdl: error: ${error.message}\n  hint: check the file or folder named above, then run the same command again\n`;
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return `dockerdl: unexpected error: ${detail}\n  hint: this is a bug in dockerdl; please report it with the command you ran\n`;
 }

@@ -1,21 +1,21 @@
-// `dockerdl pull`: resolve the image, plan the tar, fill FILE.part with the engine
-// (resuming a previous attempt when its state matches), and rename it to FILE only when
-// every layer is verified. On failure the part file and its state stay for the next
-// run; nothing is ever left under the final name unless it is complete.
+// `dockerdl pull`: resolve every image asked for (one, several, or those a -f file
+// names), plan one tar holding them all (a layer shared by two images stored once),
+// decide where it goes before fetching anything, and fill it (write-archive.ts).
 
-import { rename } from "node:fs/promises";
 import { DockerdlError } from "../shared/errors.ts";
-import { downloadArchive, formatBytes, registryBlobSource, type EngineState } from "../shared/engine/index.ts";
-import { archiveImageOf, planImageArchive } from "../shared/image-archive.ts";
-import { formatPlatform, parsePlatform, type Platform } from "../shared/platform.ts";
-import { defaultFileName, familiarName, parseReference } from "../shared/reference.ts";
-import { RegistryClient } from "../shared/registry/client.ts";
-import type { PullCommand } from "./args.ts";
+import { formatBytes, registryBlobSource } from "../shared/engine/index.ts";
+import { archiveImageOf, planImageArchive, type ArchiveImage } from "../shared/image-archive.ts";
+import { formatPlatform } from "../shared/platform.ts";
+import { defaultFileName, familiarName, formatReference, parseReference, repoTag, type Reference } from "../shared/reference.ts";
+import { RegistryClient, type ResolvedImage } from "../shared/registry/client.ts";
+import type { PullCommand, RegistryAccess } from "./args.ts";
+import { bundleFileName, gatherImages, type ImageRequest } from "./image-list.ts";
 import { registryClientOptions } from "./network/client-options.ts";
-import { fileSink, nodeHasher, openPartFile, partFileMatches, partPath, readResumeFile, removeResumeFile, statePath, writeResumeFile } from "./file-sink.ts";
+import { chooseOutput } from "./output-target.ts";
+import { hostPlatform, parsePlatformArg } from "./platform-arg.ts";
 import { ProgressLine } from "./progress-line.ts";
+import { writeArchiveToFile, writeArchiveToStdout } from "./write-archive.ts";
 
-export const DEFAULT_PLATFORM: Platform = { os: "linux", architecture: "amd64" };
 const CLI_CONNECTIONS = 8;
 
 export interface PullIO {
@@ -25,63 +25,129 @@ export interface PullIO {
   signal: AbortSignal;
 }
 
-export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
-  const ref = parseReference(cmd.reference);
-  const platform = cmd.platform === undefined ? undefined : parsePlatform(cmd.platform);
-  const client = new RegistryClient(await registryClientOptions(cmd, ref, { ...io, env: process.env }));
-  const line = new ProgressLine(io.stderr, !cmd.quiet);
-  const image = await client.resolveImage(ref, platform, { defaultPlatform: DEFAULT_PLATFORM, signal: io.signal });
-  const output = cmd.output ?? defaultFileName(ref, image.platform);
-  const plan = planImageArchive([archiveImageOf(image)]);
-  line.note(`${familiarName(ref)} (${formatPlatform(image.platform)}, ${image.layers.length} layer${image.layers.length === 1 ? "" : "s"}, ${formatBytes(plan.totalSize)}) → ${output}`);
-
-  const previous = await readResumeFile(output);
-  const resumable = previous !== undefined && previous.manifestDigest === image.manifest.digest && previous.totalSize === plan.totalSize
-    && (await partFileMatches(output, plan.totalSize));
-  if (previous !== undefined && !resumable) line.note(`${statePath(output)} is for another download; starting over`);
-  const handle = await openPartFile(output, plan.totalSize, resumable).catch((error: unknown) => {
-    throw new DockerdlError("WRITE_FAILED", `cannot write ${partPath(output)}: ${(error as Error).message.replace(/^[A-Z]+: /, "")}`, {
-      hint: "check that the output directory exists, is writable and has room (choose another place with -o)",
-    });
-  });
-  const resumeFile = (engine: EngineState) => ({
-    tool: "dockerdl" as const, version: 1 as const, reference: cmd.reference, manifestDigest: image.manifest.digest, totalSize: plan.totalSize, engine,
-  });
-  let result;
-  try {
-    result = await downloadArchive({
-      plan,
-      source: registryBlobSource(client, image),
-      sink: fileSink(handle),
-      createHasher: nodeHasher,
-      connections: cmd.connections ?? CLI_CONNECTIONS,
-      ...(cmd.chunkSize === undefined ? {} : { chunkSize: cmd.chunkSize }),
-      ...(resumable ? { resume: previous.engine } : {}),
-      onCheckpoint: async (state) => {
-        // The state vouches for written bytes: get them to the disk first.
-        await handle.datasync();
-        await writeResumeFile(output, resumeFile(state));
-      },
-      checkpointIntervalMs: 2000,
-      onProgress: (p) => line.update(p),
-      signal: io.signal,
-    });
-    await handle.sync();
-  } catch (error) {
-    line.finish();
-    await handle.close().catch(() => {});
-    throw withResumeHint(error, output);
-  }
-  line.finish();
-  await handle.close();
-  await rename(partPath(output), output);
-  await removeResumeFile(output);
-  const resumed = result.resumedBytes > 0 ? `, ${formatBytes(result.resumedBytes)} resumed` : "";
-  if (!cmd.quiet) io.stdout.write(`${output}  ${formatBytes(plan.totalSize)}  ${image.manifest.digest}${resumed}\n  load it with: docker load -i ${output}\n`);
+/**
+ * The registry client for `ref`: its proxies and TLS settings, and the credentials given
+ * for it (--username/--password-stdin) or stored for its registry by docker/podman login.
+ */
+export async function registryClientFor(cmd: RegistryAccess, ref: Reference, io: Pick<PullIO, "readPassword" | "stderr">): Promise<RegistryClient> {
+  return new RegistryClient(await registryClientOptions(cmd, ref, { ...io, env: process.env }));
 }
 
-function withResumeHint(error: unknown, output: string): unknown {
-  if (!(error instanceof DockerdlError)) return error;
-  const hint = `${error.hint ? `${error.hint}; ` : ""}the partial download is kept in ${partPath(output)}: run the same command again to resume`;
-  return new DockerdlError(error.code, error.message, { hint, cause: error });
+/**
+ * One client per registry the images come from (one for all through a mirror), so that
+ * credentials found for one registry are never sent to another. --username names one
+ * registry's account, so a bundle from several registries refuses it.
+ */
+async function clientsFor(cmd: RegistryAccess, refs: readonly Reference[], io: Pick<PullIO, "readPassword" | "stderr">): Promise<(ref: Reference) => RegistryClient> {
+  const keyOf = (ref: Reference) => (cmd.proxy === undefined ? ref.registry : "mirror");
+  const registries = [...new Set(refs.map(keyOf))];
+  if (cmd.username !== undefined && registries.length > 1) {
+    throw new DockerdlError("USAGE", `--username signs in to one registry, but these images come from ${registries.join(", ")}`, {
+      hint: "pull each registry's images in their own command, or sign in with docker login / podman login so each registry gets its own credentials",
+    });
+  }
+  const clients = new Map<string, RegistryClient>();
+  for (const ref of refs) if (!clients.has(keyOf(ref))) clients.set(keyOf(ref), await registryClientFor(cmd, ref, io));
+  return (ref) => clients.get(keyOf(ref))!;
+}
+
+interface Resolved {
+  request: ImageRequest;
+  image: ResolvedImage;
+  /** True when the platform was this machine's, chosen for want of --platform. */
+  defaulted: boolean;
+}
+
+export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
+  const line = new ProgressLine(io.stderr, !cmd.quiet);
+  const warn = (text: string) => {
+    if (!cmd.quiet) io.stderr.write(`dockerdl: ${text}\n`);
+  };
+  const requests = await gatherImages(cmd.references, cmd.files, warn);
+  const commandPlatform = cmd.platform === undefined ? undefined : parsePlatformArg(cmd.platform);
+  const tag = cmd.tag === undefined ? undefined : parseTag(cmd.tag);
+  // Every reference and platform is checked before the first request.
+  const parsed = requests.map((request) => within(request, () => ({
+    request,
+    ref: parseReference(request.reference),
+    platform: request.platform === undefined ? commandPlatform : parsePlatformArg(request.platform),
+  })));
+  const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io);
+  const host = hostPlatform();
+  const resolved: Resolved[] = [];
+  for (const { request, ref, platform } of parsed) {
+    const image = await within(request, () => clientOf(ref).resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }));
+    resolved.push({ request, image, defaulted: platform === undefined && image.index !== undefined });
+  }
+  const images = resolved.map(({ image }) => (tag === undefined ? archiveImageOf(image) : retagged(archiveImageOf(image), tag)));
+  const plan = planImageArchive(images);
+  const single = resolved.length === 1 ? resolved[0].image : undefined;
+  const defaultName = single ? defaultFileName(tag ? parseReference(tag) : single.reference, single.platform) : bundleFileName(cmd.files, cmd.references);
+  const target = await chooseOutput(cmd.output, defaultName, io.stdout.isTTY === true);
+  const shownOutput = target.kind === "stdout" ? "standard output" : target.path;
+  for (const r of resolved) line.note(`${describe(r)} → ${shownOutput}`);
+  if (resolved.length > 1) line.note(`${resolved.length} images, ${formatBytes(plan.totalSize)} (shared layers stored once)`);
+
+  const job = {
+    plan,
+    source: registryBlobSource((image) => clientOf(image.reference), resolved.map((r) => r.image)),
+    reference: requests.map((r) => r.reference).join(" "),
+    manifestDigest: resolved.map((r) => r.image.manifest.digest).join(","),
+    connections: cmd.connections ?? CLI_CONNECTIONS,
+    ...(cmd.chunkSize === undefined ? {} : { chunkSize: cmd.chunkSize }),
+    line,
+    signal: io.signal,
+  };
+  const result = target.kind === "stdout" ? await writeArchiveToStdout(job, io.stdout) : await writeArchiveToFile(job, target.path);
+
+  if (cmd.quiet) return;
+  // With -o - the tar is on standard output, so the summary goes to stderr.
+  const out = target.kind === "stdout" ? io.stderr : io.stdout;
+  const resumed = result.resumedBytes > 0 ? `, ${formatBytes(result.resumedBytes)} resumed` : "";
+  const head = single ? single.manifest.digest : `${resolved.length} images`;
+  out.write(`${shownOutput}  ${formatBytes(plan.totalSize)}  ${head}${resumed}\n`);
+  if (!single) for (const r of resolved) out.write(`  ${familiarName(r.image.reference)}  ${formatPlatform(r.image.platform)}  ${r.image.manifest.digest}\n`);
+  const defaulted = resolved.filter((r) => r.defaulted);
+  if (defaulted.length > 0) {
+    out.write(`  platform ${formatPlatform(host)}: this machine's${resolved.length > 1 ? ` (for ${defaulted.map((r) => familiarName(r.image.reference)).join(", ")})` : ""}; choose another with --platform\n`);
+  }
+  if (target.kind === "file") out.write(`  load it with: docker load -i ${target.path}\n`);
+}
+
+function describe({ image }: Resolved): string {
+  const layers = `${image.layers.length} layer${image.layers.length === 1 ? "" : "s"}`;
+  const size = formatBytes(image.layers.reduce((n, l) => n + l.size, 0));
+  return `${familiarName(image.reference)} (${formatPlatform(image.platform)}, ${layers}, ${size})`;
+}
+
+/** Runs `step` for one request, naming the file and line or service in its errors. */
+function within<T>(request: ImageRequest, step: () => T): T {
+  const named = (error: unknown): never => {
+    if (request.origin === "the command line" || !(error instanceof DockerdlError)) throw error;
+    throw new DockerdlError(error.code, `${request.origin}: ${error.message}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error });
+  };
+  try {
+    const value = step();
+    return value instanceof Promise ? (value.catch(named) as T) : value;
+  } catch (error) {
+    return named(error);
+  }
+}
+
+/** --tag as docker tags: name:tag, no digest; a bare name takes :latest. */
+function parseTag(text: string): string {
+  let ref;
+  try {
+    ref = parseReference(text);
+  } catch (error) {
+    if (!(error instanceof DockerdlError)) throw error;
+    throw new DockerdlError("USAGE", `--tag ${JSON.stringify(text)}: ${error.message}`, { hint: "write it as name:tag, e.g. --tag myapp:1.0" });
+  }
+  if (ref.digest !== undefined) throw new DockerdlError("USAGE", `--tag ${JSON.stringify(text)} names a digest; a tag is name:tag`, { hint: "e.g. --tag myapp:1.0" });
+  return formatReference(ref);
+}
+
+function retagged(image: ArchiveImage, tag: string): ArchiveImage {
+  const ref = parseReference(tag);
+  return { ...image, repoTags: [repoTag(ref) as string], imageName: formatReference(ref), refName: ref.tag as string };
 }

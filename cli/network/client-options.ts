@@ -5,7 +5,7 @@
 import { DockerdlError } from "../../shared/errors.ts";
 import type { Reference } from "../../shared/reference.ts";
 import { defaultBase, type Credentials, type RegistryClientOptions } from "../../shared/registry/client.ts";
-import type { PullCommand } from "../args.ts";
+import type { RegistryAccess } from "../args.ts";
 import { findStoredCredentials } from "../credentials/stored.ts";
 import { createHttp } from "./http.ts";
 
@@ -15,7 +15,7 @@ export interface ClientIO {
   env: NodeJS.ProcessEnv;
 }
 
-export async function registryClientOptions(cmd: PullCommand, ref: Reference, io: ClientIO): Promise<RegistryClientOptions> {
+export async function registryClientOptions(cmd: RegistryAccess, ref: Reference, io: ClientIO): Promise<RegistryClientOptions> {
   const log = cmd.verbose ? (line: string) => void io.stderr.write(`dockerdl: ${line}\n`) : () => {};
   // TLS options say the registry speaks https, even on localhost (podman's --tls-verify too).
   const httpsAsked = cmd.caFile !== undefined || cmd.tlsVerify !== undefined;
@@ -39,7 +39,7 @@ export async function registryClientOptions(cmd: PullCommand, ref: Reference, io
   };
 }
 
-async function credentialsFor(cmd: PullCommand, ref: Reference, base: URL, io: ClientIO, log: (line: string) => void): Promise<Credentials | undefined> {
+async function credentialsFor(cmd: RegistryAccess, ref: Reference, base: URL, io: ClientIO, log: (line: string) => void): Promise<Credentials | undefined> {
   if (cmd.username !== undefined) {
     const password = (await io.readPassword()).replace(/\r?\n$/, "");
     if (password === "") {

@@ -1,6 +1,7 @@
 // POST /api/download and /api/download-stream {image, platform} (and GET with query
 // parameters): the image as one docker-load tar, streamed by the Worker, for people
-// without a browser (curl -o ubuntu.tar …). Manifests and config are resolved and every
+// without a browser (curl -o ubuntu.tar …); POST {"images": […]} puts several images in
+// one tar, a layer they share stored once (download-request.ts reads what was asked). Manifests and config are resolved and every
 // layer is asked for with a HEAD first, so a bad reference, a missing platform, an
 // unreachable registry, a missing or refused layer or a foreign one (never fetched
 // here) is a JSON error before any byte is sent. Then the tar is laid out with
@@ -10,9 +11,9 @@
 import type { Config } from "../config.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
-import { formatPlatform, parsePlatform } from "../../shared/platform.ts";
-import { defaultFileName, parseReference, type Reference } from "../../shared/reference.ts";
-import type { LayerDescriptor } from "../../shared/registry/client.ts";
+import { formatPlatform } from "../../shared/platform.ts";
+import { defaultFileName, type Reference } from "../../shared/reference.ts";
+import type { LayerDescriptor, ResolvedImage } from "../../shared/registry/client.ts";
 import { streamTar } from "../../shared/tar.ts";
 import { streamChunks } from "../../shared/tar-reader.ts";
 import { verifiedChunks } from "../../shared/verify.ts";
@@ -21,20 +22,56 @@ import { resolveRepository, RouteError } from "../v2/route.ts";
 import { nativeSha256 } from "../sha256.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./errors.ts";
-import { optionalText, readParams, requireText } from "./input.ts";
+import { DOWNLOAD_FIELDS, imagesWanted, type ImageWanted } from "./download-request.ts";
+import { readParams } from "./input.ts";
 
 export async function handleDownload(request: Request, ctx: ApiContext): Promise<Response> {
-  const params = await readParams(request, { image: ["image"], platform: ["platform"] });
-  const named = parseReference(requireText(params, "image", "the image reference", 512));
+  const wanted = imagesWanted(await readParams(request, DOWNLOAD_FIELDS));
+  const images: Resolved[] = [];
+  for (const w of wanted) images.push(await resolve(w, ctx, request.signal));
+  const plan = planImageArchive(images.map((r) => archiveImageOf(r.image)));
+  // A layer two images share is one blob of the plan: fetched from the first that has it.
+  const owners = new Map<string, { client: Resolved["client"]; ref: Reference; layer: LayerDescriptor }>();
+  for (const { client, ref, image } of images) for (const layer of image.layers) if (!owners.has(layer.digest)) owners.set(layer.digest, { client, ref, layer });
+  const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
+    const owner = owners.get(key);
+    if (!owner) throw new Error(`the plan names blob ${key}, which no image has`);
+    const stream = await owner.client.fetchBlob(owner.ref, owner.layer, undefined, request.signal);
+    // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
+    yield* verifiedChunks(streamChunks(stream), owner.layer, nativeSha256(), `layer ${owner.layer.digest} from upstream`);
+  };
+  // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
+  const { readable, writable } = new FixedLengthStream(plan.totalSize);
+  void pump(streamTar(plan, openBlob), writable);
+  const single = images.length === 1 ? images[0] : undefined;
+  const fileName = single ? defaultFileName(single.ref, single.image.platform) : "bundle.tar";
+  return new Response(readable, {
+    headers: {
+      "content-type": "application/x-tar",
+      "content-disposition": `attachment; filename="${fileName}"`,
+      "cache-control": "no-store",
+      ...(single
+        ? { "x-image-digest": single.image.manifest.digest, "x-image-platform": headerText(formatPlatform(single.image.platform)) }
+        : { "x-image-count": String(images.length) }),
+    },
+  });
+}
+
+interface Resolved {
+  client: ReturnType<typeof anonymousClient>;
+  ref: Reference;
+  image: ResolvedImage;
+}
+
+/** One image resolved and every layer checked readable: all before the first byte is sent. */
+async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, signal: AbortSignal): Promise<Resolved> {
   const repository = upstreamOf(named, ctx.config);
   // Asked by its UPSTREAMS key, so the client reaches that upstream and nothing else.
   const ref = { ...named, registry: repository.key };
-  const platformText = optionalText(params, "platform", "the platform", 64);
-  const platform = platformText === undefined ? undefined : parsePlatform(platformText);
   const client = anonymousClient(repository);
   let image;
   try {
-    image = await client.resolveImage(ref, platform, { signal: request.signal });
+    image = await client.resolveImage(ref, platform, { signal });
   } catch (error) {
     if (error instanceof PlatformNotAvailableError) {
       throw new ApiError(404, error.code, error.message, { hint: `offered: ${error.available.map(formatPlatform).join(", ")}` });
@@ -45,29 +82,8 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
     }
     throw error;
   }
-  await client.checkLayersReadable(ref, image.layers, request.signal);
-  const plan = planImageArchive([archiveImageOf(image)]);
-  const layers = new Map<string, LayerDescriptor>(image.layers.map((l) => [l.digest, l]));
-  const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
-    const layer = layers.get(key);
-    if (!layer) throw new Error(`the plan names blob ${key}, which the image does not have`);
-    const stream = await client.fetchBlob(ref, layer, undefined, request.signal);
-    // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
-    yield* verifiedChunks(streamChunks(stream), layer, nativeSha256(), `layer ${layer.digest} from upstream`);
-  };
-  // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
-  const { readable, writable } = new FixedLengthStream(plan.totalSize);
-  void pump(streamTar(plan, openBlob), writable);
-  const fileName = defaultFileName(ref, image.platform);
-  return new Response(readable, {
-    headers: {
-      "content-type": "application/x-tar",
-      "content-disposition": `attachment; filename="${fileName}"`,
-      "cache-control": "no-store",
-      "x-image-digest": image.manifest.digest,
-      "x-image-platform": headerText(formatPlatform(image.platform)),
-    },
-  });
+  await client.checkLayersReadable(ref, image.layers, signal);
+  return { client, ref, image };
 }
 
 /** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */

@@ -1,19 +1,24 @@
 // The BlobSource that fetches from a registry (or a dockerdl mirror) through the
-// registry client, including foreign layers from their own URLs.
+// registry client, including foreign layers from their own URLs. For a bundle of
+// several images, a layer they share is fetched from the first image that has it.
 
 import { DockerdlError } from "../errors.ts";
 import type { RegistryClient, ResolvedImage } from "../registry/client.ts";
 import type { BlobSource } from "./types.ts";
 
-export function registryBlobSource(client: RegistryClient, image: ResolvedImage): BlobSource {
-  const layers = new Map(image.layers.map((l) => [l.digest, l]));
+/** `client`: one for every image, or the one for each image (a bundle from several registries). */
+export function registryBlobSource(client: RegistryClient | ((image: ResolvedImage) => RegistryClient), images: ResolvedImage | readonly ResolvedImage[]): BlobSource {
+  const clientOf = typeof client === "function" ? client : () => client;
+  const list: readonly ResolvedImage[] = "layers" in images ? [images] : images;
+  const owners = new Map<string, { image: ResolvedImage; layer: ResolvedImage["layers"][number] }>();
+  for (const image of list) for (const layer of image.layers) if (!owners.has(layer.digest)) owners.set(layer.digest, { image, layer });
   return {
     fetchRange(digest, start, end, signal) {
-      const layer = layers.get(digest);
-      if (layer === undefined) {
-        throw new DockerdlError("BAD_MANIFEST", `blob ${digest} is not a layer of ${image.manifest.digest}`, { hint: "this is a bug in dockerdl" });
+      const owner = owners.get(digest);
+      if (owner === undefined) {
+        throw new DockerdlError("BAD_MANIFEST", `blob ${digest} is not a layer of ${list.map((i) => i.manifest.digest).join(", ")}`, { hint: "this is a bug in dockerdl" });
       }
-      return client.fetchBlob(image.reference, layer, { start, end }, signal);
+      return clientOf(owner.image).fetchBlob(owner.image.reference, owner.layer, { start, end }, signal);
     },
   };
 }

@@ -1,7 +1,7 @@
 // Validators for output files, with the real tools: `podman load` into a fresh,
 // throwaway storage root, `skopeo copy docker-archive:… oci:…` (which checks diff_ids),
 // GNU tar's and Python's tarfile listings.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,12 +15,12 @@ export interface Loaded {
   images: { name: string; id: string }[];
 }
 
-/** podman load into a fresh root; the root is removed afterwards. */
-export async function podmanLoad(file: string): Promise<Loaded> {
+/** podman load into a fresh root (from a file, or from a stream as `… | podman load`); the root is removed afterwards. */
+export async function podmanLoad(file: string | NodeJS.ReadableStream): Promise<Loaded> {
   const dir = mkdtempSync(join(tmpdir(), "dockerdl-podman-"));
   const base = ["--root", join(dir, "root"), "--runroot", join(dir, "run"), "--storage-driver", "vfs", "--tmpdir", dir, "--events-backend", "none"];
   try {
-    const loaded = await run("podman", [...base, "load", "-i", file], { maxBuffer: 1 << 24 });
+    const loaded = typeof file === "string" ? await run("podman", [...base, "load", "-i", file], { maxBuffer: 1 << 24 }) : await loadFromStream(base, file);
     const listed = await run("podman", [...base, "images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
     const images = listed.stdout.trim().split("\n").filter(Boolean).map((line) => {
       const [name, id] = line.split(" ");
@@ -32,6 +32,18 @@ export async function podmanLoad(file: string): Promise<Loaded> {
     await run("chmod", ["-R", "u+w", dir]).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function loadFromStream(base: string[], input: NodeJS.ReadableStream): Promise<{ stdout: string; stderr: string }> {
+  const child = spawn("podman", [...base, "load"], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  input.pipe(child.stdin);
+  return new Promise((resolve, reject) => {
+    child.on("close", (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`podman load exited ${code}: ${stderr}`))));
+  });
 }
 
 /** skopeo copy docker-archive:<file> oci:<dir>; resolves with skopeo's output. */

@@ -7,11 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
-import { pushImage } from "../harness/fixtures.ts";
 import { buildImage, noise } from "../harness/image-builder.ts";
 import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { corruptBlob } from "../harness/registry-files.ts";
-import { REGISTRY_SERVICE } from "../harness/registry.ts";
+import { pushOwnImage } from "../harness/push-own.ts";
 import { expectApiError, getJson, postJson } from "./api-helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "dockerdl-api-download-"));
@@ -78,15 +77,38 @@ describe("/api/download", () => {
     expect(notFound.headers.get("content-type")).toContain("application/json");
   });
 
+  it("puts several images in one tar (POST {images}): one entry per image, every image loads in podman", async () => {
+    const file = join(dir, "bundle.tar");
+    const body = { images: ["test/single:v1", { image: "test/multi:v1", platform: "linux/arm64" }, "auth.test/test/list:v1", "test/single:v1"], platform: "linux/amd64" };
+    const headers = curlDownload(`${worker}/api/download`, file, JSON.stringify(body));
+    expect(Number(headers["content-length"])).toBe(statSync(file).size);
+    expect(headers["content-disposition"]).toBe('attachment; filename="bundle.tar"');
+    expect(headers["x-image-count"]).toBe("3"); // the repeated entry is one image
+    const index = JSON.parse(execFileSync("tar", ["-xOf", file, "index.json"], { encoding: "utf8" })) as { manifests: { digest: string }[] };
+    expect(index.manifests.map((m) => m.digest)).toEqual([
+      fixtureImage("test/single").digest, fixtureImage("test/multi").platforms["linux/arm64/v8"], fixtureImage("test/list").platforms["linux/amd64"],
+    ]);
+    const loaded = podmanLoad(file);
+    for (const name of ["/test/single:v1", "/test/multi:v1", "auth.test/test/list:v1"]) expect(loaded).toContain(name);
+  });
+
+  it("refuses a bad image list with a 400 that says what is wrong, before any byte", async () => {
+    const url = `${worker}/api/download`;
+    await expectApiError(postJson(url, { images: "test/single:v1" }), 400, "BAD_REQUEST", '"images" must be a list');
+    await expectApiError(postJson(url, { images: [] }), 400, "BAD_REQUEST", '"images" is empty');
+    await expectApiError(postJson(url, { images: Array.from({ length: 11 }, (_, i) => `test/single:v${i}`) }), 400, "BAD_REQUEST", "at most 10");
+    await expectApiError(postJson(url, { images: [42] }), 400, "BAD_REQUEST", "images[0] must be an image reference");
+    await expectApiError(postJson(url, { images: [{ image: "test/single:v1", tag: "x" }] }), 400, "BAD_REQUEST", 'images[0] has unknown field "tag"');
+    await expectApiError(postJson(url, { image: "test/single:v1", images: ["test/single:v1"] }), 400, "BAD_REQUEST", "not both");
+    await expectApiError(postJson(url, { images: ["test/single:v1", "UPPER/case"] }), 400, "BAD_REFERENCE");
+    await expectApiError(postJson(url, { images: ["test/single:v1", { image: "test/single:v1", platform: "linux" }] }), 400, "BAD_PLATFORM");
+    await expectApiError(postJson(url, { images: ["test/single:v1", "test/multi:v1"] }), 400, "PLATFORM_REQUIRED", "multi-platform");
+  });
+
   it("cuts the transfer short, never completing the tar, when an upstream layer is corrupt", async () => {
     const repository = "apitest/corrupt";
-    const auth = Buffer.from(`${harness.pushUser.username}:${harness.pushUser.password}`).toString("base64");
-    const tokenResponse = await fetch(`${harness.tokenServer}/token?service=${REGISTRY_SERVICE}&scope=repository:${repository}:pull,push`, {
-      headers: { authorization: `Basic ${auth}` },
-    });
-    const { token } = (await tokenResponse.json()) as { token: string };
     const image = buildImage({ layers: [[{ path: "big.bin", content: noise("api-corrupt", 3 * 1024 * 1024) }]] });
-    await pushImage({ url: harness.registry, authorization: () => `Bearer ${token}` }, repository, image, "v1");
+    await pushOwnImage(repository, image, "v1");
     corruptBlob(harness.workDir, "token", image.layers[0].digest);
 
     const file = join(dir, "corrupt.tar");

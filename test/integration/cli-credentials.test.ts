@@ -124,4 +124,27 @@ describe("dockerdl pull with stored credentials", () => {
     expect(result.stderr).toContain(`credentials for ${hostOf(worker)}: none stored`);
     expect(result.stderr).toMatch(/refused access to private\/secret:v1/);
   });
+
+  it("a bundle from two registries: each gets its own stored credentials, never the other's; --username is refused", async () => {
+    // The same registry under a second name: to the CLI another registry, to the test one that would accept the first name's credentials.
+    const other = registry.replace(/^127\.0\.0\.1:/, "localhost:");
+    const images = [`${registry}/private/secret:v1`, `${other}/private/secret:v1`];
+    const one = setup({ ".docker/config.json": { auths: { [registry]: { auth: auth(username, password) } } } });
+    const refused = await runCli(["pull", ...images, "-v", "-o", join(work, "two-one.tar")], { cwd: work, env: one.env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`credentials for ${registry}: from ${join(one.home, ".docker/config.json")}`);
+    expect(refused.stderr).toContain(`credentials for ${other}: none stored`);
+    expect(refused.stderr).toMatch(/refused access to localhost:\d+\/private\/secret:v1/);
+
+    const both = setup({ ".docker/config.json": { auths: { [registry]: { auth: auth(username, password) }, [other]: { auth: auth(username, password) } } } });
+    const output = join(work, "two-both.tar");
+    const pulled = await runCli(["pull", ...images, "-o", output], { cwd: work, env: both.env });
+    expect(pulled.stderr).toBe("");
+    expect(pulled.code).toBe(0);
+    expect((await podmanLoad(output)).images.map((i) => i.name).sort()).toEqual([...images].sort());
+
+    const flagged = await runCli(["pull", ...images, "--username", username, "--password-stdin", "-o", join(work, "two-flag.tar")], { cwd: work, env: both.env, stdin: password });
+    expect(flagged.code).toBe(2);
+    expect(flagged.stderr).toContain(`--username signs in to one registry, but these images come from ${registry}, ${other}`);
+  });
 });

@@ -1,6 +1,7 @@
 // Runs the real `dockerdl` CLI (cli/main.ts on this Node) as a child process, for the
 // CLI and engine integration suites.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
@@ -12,12 +13,15 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv }): { child: ChildProcess; done: Promise<CliResult> } {
+/** `stdoutFile`: the CLI's standard output goes straight to that file (e.g. /dev/full), not to a pipe. */
+export function startCli(args: string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv; stdoutFile?: string }): { child: ChildProcess; done: Promise<CliResult> } {
+  const out = options.stdoutFile === undefined ? "pipe" : openSync(options.stdoutFile, "w");
   const child = spawn(process.execPath, ["--no-warnings", join(ROOT, "cli", "main.ts"), ...args], {
     cwd: options.cwd,
     ...(options.env === undefined ? {} : { env: options.env }),
-    stdio: ["pipe", "pipe", "pipe"],
+    stdio: ["pipe", out, "pipe"],
   });
+  if (typeof out === "number") closeSync(out);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -35,4 +39,19 @@ export function runCli(args: string[], options: { cwd: string; stdin?: string; e
 
 export function hostOf(url: string): string {
   return new URL(url).host;
+}
+
+/** One JSON member (manifest.json, index.json) of a tar, read with GNU tar. */
+export function tarJson<T = unknown>(file: string, member: string): T {
+  return JSON.parse(execFileSync("tar", ["-xOf", file, member], { encoding: "utf8" })) as T;
+}
+
+export interface DockerManifestEntry {
+  Config: string;
+  RepoTags: string[];
+  Layers: string[];
+}
+
+export interface OciIndex {
+  manifests: { digest: string; annotations?: Record<string, string> }[];
 }

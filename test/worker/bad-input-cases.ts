@@ -97,4 +97,8 @@ export const BAD_REQUESTS: BadRequest[] = [
   method("POST", "/api/search", '{"query":"x","evil":1}', { "content-type": "application/json" }),
   method("POST", "/api/image-details", "", { "content-type": "application/json" }),
   method("POST", "/api/download", JSON.stringify({ image: "x".repeat(100_000) }), { "content-type": "application/json" }),
+  ...[
+    { images: { 0: "a" } }, { images: [null] }, { images: [["a"]] }, { images: ["a\r\nb"] }, { images: [{ image: "a", platform: 5 }] },
+    { images: [{ image: "x".repeat(600) }] }, { images: Array.from({ length: 500 }, () => "a") }, { images: ["evil.example/x:1"] },
+  ].map((body) => method("POST", "/api/download", JSON.stringify(body), { "content-type": "application/json" })),
 ];

@@ -1,0 +1,84 @@
+// The images one `dockerdl pull` writes: references on the command line, and those read
+// from `-f` files — a Compose file (compose.yaml; each service's platform kept) or a
+// plain list (one reference per line, # comments, blank lines). Duplicates are dropped:
+// a bundle holds each image once.
+
+import { readFile, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { DockerdlError } from "../shared/errors.ts";
+import { isSystemError } from "./file-errors.ts";
+import { composeImages } from "./compose.ts";
+
+export interface ImageRequest {
+  reference: string;
+  /** As written (a Compose service's `platform:`); absent: the command's --platform or the default. */
+  platform?: string;
+  /** Where it came from, for messages: "the command line", "compose.yaml, service web", "images.txt line 3". */
+  origin: string;
+}
+
+/** Image lists are a few kilobytes; anything this large is the wrong file. */
+const LIST_LIMIT = 1 << 20;
+
+export async function gatherImages(references: readonly string[], files: readonly string[], notes: (text: string) => void): Promise<ImageRequest[]> {
+  const requests: ImageRequest[] = references.map((reference) => ({ reference, origin: "the command line" }));
+  for (const file of files) requests.push(...(await readImageFile(file, notes)));
+  const seen = new Set<string>();
+  return requests.filter((r) => {
+    const key = `${r.reference}\0${r.platform ?? ""}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+async function readImageFile(file: string, notes: (text: string) => void): Promise<ImageRequest[]> {
+  const text = await readText(file);
+  if (isCompose(file, text)) {
+    const { images, builtOnly } = composeImages(text, file);
+    if (builtOnly.length > 0) notes(`${file}: skipping ${builtOnly.join(", ")} (built from source, no image: to download)`);
+    if (images.length === 0) {
+      throw new DockerdlError("BAD_IMAGE_LIST", `${file} names no image: none of its services has an "image:"`, { hint: "images built from source (build:) cannot be downloaded; build them where Docker runs" });
+    }
+    return images.map((i) => ({ reference: i.image, ...(i.platform === undefined ? {} : { platform: i.platform }), origin: `${file}, service ${i.service}` }));
+  }
+  const out: ImageRequest[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    if (line === "") return;
+    if (/\s/.test(line)) {
+      throw new DockerdlError("BAD_IMAGE_LIST", `${file} line ${i + 1} holds more than one word: ${JSON.stringify(line)}`, { hint: "write one image reference per line" });
+    }
+    out.push({ reference: line, origin: `${file} line ${i + 1}` });
+  });
+  if (out.length === 0) throw new DockerdlError("BAD_IMAGE_LIST", `${file} names no image`, { hint: "write one image reference per line, e.g. ubuntu:22.04" });
+  return out;
+}
+
+function isCompose(file: string, text: string): boolean {
+  return /\.ya?ml$/i.test(file) || /^services\s*:/m.test(text);
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new DockerdlError("USAGE", `-f ${file} is a folder`, { hint: "give a compose file or a list of images, e.g. -f compose.yaml" });
+    if (info.size > LIST_LIMIT) throw new DockerdlError("USAGE", `-f ${file} is ${info.size} bytes; an image list or compose file is expected (at most 1 MiB)`, { hint: "check the file name" });
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if (error instanceof DockerdlError) throw error;
+    if (isSystemError(error) && error.code === "ENOENT") {
+      throw new DockerdlError("USAGE", `-f ${file}: no such file`, { hint: "check the file name and the folder you run dockerdl in" });
+    }
+    throw new DockerdlError("USAGE", `cannot read -f ${file}: ${error instanceof Error ? error.message : String(error)}`, { hint: "check the file's name and permissions" });
+  }
+}
+
+/** The default output name for a bundle: after the one -f file, else bundle.tar. */
+export function bundleFileName(files: readonly string[], references: readonly string[]): string {
+  if (files.length === 1 && references.length === 0) {
+    const base = basename(files[0]).replace(/\.(ya?ml|txt|list)$/i, "").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[._-]+/, "");
+    if (base !== "") return `${base}.tar`;
+  }
+  return "bundle.tar";
+}
