@@ -21,7 +21,10 @@ export function SummaryCard({ summary, via, canPick, canStream, onVia, onDownloa
       <h2 id="summary-title">{t("summary.title")}</h2>
       <dl>
         <dt>{t("summary.size")}</dt>
-        <dd data-testid="total-size">{formatBytes(summary.totalSize)} <span class="muted">({summary.totalSize.toLocaleString()} B)</span></dd>
+        <dd data-testid="total-size">
+          {formatBytes(summary.totalSize)} <span class="muted">({summary.totalSize.toLocaleString()} B)</span>
+          <span class="muted size-note" data-testid="size-note">{t("summary.sizeNote")}</span>
+        </dd>
         <dt>{t("summary.layers")}</dt>
         <dd data-testid="layer-count">{summary.layers.length}</dd>
         <dt>{t("summary.digest")}</dt>

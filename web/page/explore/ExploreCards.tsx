@@ -46,7 +46,19 @@ export function ReadingCard({ progress, t }: { progress?: ExploreProgress; t: Ex
 const PROGRESS_KEY = { cache: "progress.cache", network: "progress.network", saved: "progress.saved" } as const satisfies Record<LayerSourceKind, string>;
 const LAYER_KEY = { cache: "layer.cache", network: "layer.network", saved: "layer.saved" } as const satisfies Record<LayerSourceKind, string>;
 
-export function ImageCard({ image, onExport, onUseSaved, t }: { image: OpenedImage; onExport(format: "zip" | "tar"): void; onUseSaved(waiting: SavedFileWaiting): void; t: ExploreTranslate }) {
+interface ImageCardProps {
+  image: OpenedImage;
+  /** How exports reach the disk, and whether the browser can do each (as the download form offers them). */
+  via: "file" | "stream";
+  canPick: boolean;
+  canStream: boolean;
+  onVia(via: "file" | "stream"): void;
+  onExport(format: "zip" | "tar"): void;
+  onUseSaved(waiting: SavedFileWaiting): void;
+  t: ExploreTranslate;
+}
+
+export function ImageCard({ image, via, canPick, canStream, onVia, onExport, onUseSaved, t }: ImageCardProps) {
   return (
     <section
       class="card explore-image" aria-labelledby="explore-image-heading" data-testid="explore-image"
@@ -83,6 +95,21 @@ export function ImageCard({ image, onExport, onUseSaved, t }: { image: OpenedIma
       <p class="note">{t("cache.note")}</p>
       <h3>{t("export.heading")}</h3>
       <p class="note">{t("export.note")}</p>
+      {canPick && canStream ? (
+        <fieldset class="via">
+          <legend>{t("export.via")}</legend>
+          <label class="check">
+            <input type="radio" name="export-via" value="file" checked={via === "file"} onChange={() => onVia("file")} />
+            {t("export.file")}
+          </label>
+          <label class="check">
+            <input type="radio" name="export-via" value="stream" checked={via === "stream"} onChange={() => onVia("stream")} />
+            {t("export.stream")}
+          </label>
+        </fieldset>
+      ) : (
+        !canPick && <p class="note" data-testid="export-stream-only">{t("export.streamOnly")}</p>
+      )}
       <div class="actions">
         <button type="button" class="primary" data-testid="export-zip" onClick={() => onExport("zip")}>{t("export.zip")}</button>
         <button type="button" data-testid="export-tar" onClick={() => onExport("tar")}>{t("export.tar")}</button>
