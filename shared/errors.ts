@@ -23,6 +23,8 @@ export type KnownErrorCode =
   | "UPSTREAM"
   | "RATE_LIMITED"
   | "NETWORK"
+  | "WRITE_FAILED"
+  | "NO_SPACE"
   | "CANCELLED";
 
 /** Names (image references, hosts, digests) and numbers a message is made of, as given. */

@@ -48,6 +48,9 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
         {job.status === "running" && job.speed > 0 && <span>{t("progress.eta", { eta: formatDuration(eta, lang) })}</span>}
       </p>
       <p class="visually-hidden" aria-live="polite">{announced}</p>
+      {job.space?.free !== undefined && !finished && (
+        <p class="muted" data-testid="space-free">{t("space.free", { free: formatBytes(job.space.free), needed: formatBytes(job.space.needed) })}</p>
+      )}
       {job.summary && job.layers.length > 0 && !finished && (
         <details class="layers">
           <summary>{t("progress.layers", { count: job.summary.layers.length })}</summary>

@@ -53,6 +53,9 @@ export function SummaryCard({ summary, via, canPick, canStream, onVia, onDownloa
       ) : (
         !canPick && <p class="note">{t("save.streamOnly")}</p>
       )}
+      {via === "file" && canPick && (
+        <p class="note" data-testid="space-note">{t("space.file", { size: formatBytes(summary.totalSize), needed: formatBytes(2 * summary.totalSize) })}</p>
+      )}
       <button type="button" class="primary" onClick={onDownload} disabled={busy}>
         {t("download")}
       </button>

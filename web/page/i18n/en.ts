@@ -30,6 +30,8 @@ export const en = {
   "summary.digest": "Digest",
   "summary.index": "Index digest",
   "summary.file": "File",
+  "space.file": "Saving to a file needs about {needed} free on the disk you choose: the browser writes the {size} file into a hidden copy and copies it again each time it saves progress.",
+  "space.free": "This browser's storage has {free} free; the download needs about {needed} while it is written.",
   "save.label": "Save with",
   "save.file": "Choose a file (parallel, resumable)",
   "save.stream": "Browser download",

@@ -32,6 +32,8 @@ export const zh: Record<MessageKey, string> = {
   "summary.digest": "摘要",
   "summary.index": "索引摘要",
   "summary.file": "文件",
+  "space.file": "保存到文件时，所选磁盘需要约 {needed} 的可用空间：浏览器先把 {size} 的文件写入一个隐藏副本，每次保存进度时还要再复制一次。",
+  "space.free": "本浏览器的存储还有 {free} 可用；下载写入期间约需 {needed}。",
   "save.label": "保存方式",
   "save.file": "选择文件（并行下载，可续传）",
   "save.stream": "浏览器下载",
