@@ -2,6 +2,7 @@
 // and how the file is saved.
 import type { ImageSummary } from "../../lib/protocol.ts";
 import { formatBytes } from "../i18n/index.ts";
+import { SaveVia } from "../components/SaveVia.tsx";
 import { useI18n } from "../i18n/context.ts";
 
 interface Props {
@@ -38,21 +39,10 @@ export function SummaryCard({ summary, via, canPick, canStream, onVia, onDownloa
         <dt>{t("summary.file")}</dt>
         <dd><code>{summary.fileName}</code></dd>
       </dl>
-      {canPick && canStream ? (
-        <fieldset class="via">
-          <legend>{t("save.label")}</legend>
-          <label class="check">
-            <input type="radio" name="via" value="file" checked={via === "file"} onChange={() => onVia("file")} />
-            {t("save.file")}
-          </label>
-          <label class="check">
-            <input type="radio" name="via" value="stream" checked={via === "stream"} onChange={() => onVia("stream")} />
-            {t("save.stream")}
-          </label>
-        </fieldset>
-      ) : (
-        !canPick && <p class="note">{t("save.streamOnly")}</p>
-      )}
+      <SaveVia
+        name="via" via={via} canPick={canPick} canStream={canStream} onVia={onVia}
+        words={{ legend: t("save.label"), file: t("save.file"), stream: t("save.stream"), streamOnly: t("save.streamOnly") }}
+      />
       {via === "file" && canPick && (
         <p class="note" data-testid="space-note">{t("space.file", { size: formatBytes(summary.totalSize), needed: formatBytes(2 * summary.totalSize) })}</p>
       )}

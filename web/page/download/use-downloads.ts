@@ -8,6 +8,7 @@ import { deleteHistory, deleteJob, listHistory, listJobs, rememberedCredentials,
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import type { ImageSummary, StartJob } from "../../lib/protocol.ts";
 import { canPickFile } from "../browser-download.ts";
+import type { Via } from "../components/SaveVia.tsx";
 import { ensurePermission } from "../file-permission.ts";
 import { formatBytes, type Translate } from "../i18n/index.ts";
 import type { ImageLookup } from "../image-form/use-image-lookup.ts";
@@ -16,7 +17,7 @@ import { controlFileDownload, controlStreamDownload, startFileDownload, startStr
 import { spaceFor } from "./disk-space.ts";
 import { useJobs, type JobView } from "./use-jobs.ts";
 
-export type Via = "file" | "stream";
+export type { Via };
 
 export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLookup, t: Translate) {
   const [jobs, addJob, updateJob, removeJob] = useJobs();

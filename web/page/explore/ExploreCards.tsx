@@ -5,6 +5,7 @@ import { formatPlatform } from "../../../shared/platform.ts";
 import type { ErrorInfo } from "../../lib/errors.ts";
 import type { ExploreProgress, LayerSourceKind, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../workers/explore/types.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { SaveVia } from "../components/SaveVia.tsx";
 import { formatBytes } from "../i18n/index.ts";
 import type { ExploreTranslate } from "./i18n.ts";
 
@@ -95,21 +96,10 @@ export function ImageCard({ image, via, canPick, canStream, onVia, onExport, onU
       <p class="note">{t("cache.note")}</p>
       <h3>{t("export.heading")}</h3>
       <p class="note">{t("export.note")}</p>
-      {canPick && canStream ? (
-        <fieldset class="via">
-          <legend>{t("export.via")}</legend>
-          <label class="check">
-            <input type="radio" name="export-via" value="file" checked={via === "file"} onChange={() => onVia("file")} />
-            {t("export.file")}
-          </label>
-          <label class="check">
-            <input type="radio" name="export-via" value="stream" checked={via === "stream"} onChange={() => onVia("stream")} />
-            {t("export.stream")}
-          </label>
-        </fieldset>
-      ) : (
-        !canPick && <p class="note" data-testid="export-stream-only">{t("export.streamOnly")}</p>
-      )}
+      <SaveVia
+        name="export-via" via={via} canPick={canPick} canStream={canStream} onVia={onVia}
+        words={{ legend: t("export.via"), file: t("export.file"), stream: t("export.stream"), streamOnly: t("export.streamOnly") }}
+      />
       <div class="actions">
         <button type="button" class="primary" data-testid="export-zip" onClick={() => onExport("zip")}>{t("export.zip")}</button>
         <button type="button" data-testid="export-tar" onClick={() => onExport("tar")}>{t("export.tar")}</button>
