@@ -56,4 +56,12 @@ describe("the explorer from a link", () => {
     }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
+
+  test("follows a change of only platform= in the address, saying when the image lacks it", async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.evaluate(() => (location.hash = "#/explore?image=test%2Flayers%3Av1&platform=arm64"));
+    const error = await page.waitForSelector("#explore-platform-error", { timeout: 20_000 });
+    expect(await error.textContent()).toContain("linux/arm64 is not available for test/layers:v1; it offers linux/amd64");
+    expect(await page.isDisabled("[data-testid=browse]")).toBe(true);
+  });
 });

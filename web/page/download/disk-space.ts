@@ -3,7 +3,9 @@
 // about twice the file's size must be free while it is written. How much is free the
 // page can know only when the file lies in this site's own storage (the origin private
 // file system, whose quota navigator.storage.estimate() reports); for a file picked on
-// the person's disk it cannot, and says so in words instead.
+// the person's disk it cannot, and says so in words instead. Chromium reports at most
+// usage + 10 GiB there (a site may not learn the disk's size) and the real limit may be
+// lower, so a full disk is also caught while writing (checkpointed-file.ts, NO_SPACE).
 
 export interface Space {
   /** Bytes that must be free while the file is written. */

@@ -88,6 +88,17 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
     }
   };
 
+  // Another platform in the address (only platform= changed) selects it, as in the download form.
+  const linkedPlatform = params.get("platform") ?? undefined;
+  const firstLink = useRef(true);
+  useEffect(() => {
+    if (firstLink.current) firstLink.current = false;
+    else if (asked !== "" && linkedPlatform) {
+      form.askPlatform(asked, linkedPlatform);
+      form.setReference(asked);
+    }
+  }, [asked, linkedPlatform]);
+
   // A link that names the image and its platform (an image page's "Explore files") says
   // what to browse: start once the lookup has chosen it, as a press of Browse would.
   const autoStart = useRef(!restore && asked !== "" && params.has("platform"));

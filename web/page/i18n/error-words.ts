@@ -64,6 +64,7 @@ export const ZH_MESSAGES: Record<string, string> = {
 export const EN_MESSAGES: Record<string, string> = {
   "offline": "You are offline, so {what} could not be fetched.",
   "offline.plain": "You are offline, so the server cannot be reached.",
+  "NETWORK.api": "The server could not be reached.",
   "NO_SPACE": "The disk (or this browser's storage) is full, so the download stopped. What was verified is kept in the file.",
   "NO_SPACE.before": "Not enough space: this download needs about {needed} free while it is written, but only {free} is free.",
 };

@@ -52,9 +52,9 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
   const [platformError, setPlatformError] = useState<ErrorInfo>();
   const wantedPlatform = useRef(wanted);
 
-  /** Selects what `asked` names among `found`'s platforms, or says it is not offered. */
   const current = useRef(platform);
   current.current = platform;
+  /** Selects what `asked` names among `found`'s platforms, or says it is not offered. */
   const applyPlatform = (found: Platform[], asked: string | undefined) => {
     const choice = choosePlatform(found, asked, current.current, name);
     setPlatform(choice.platform);
