@@ -13,7 +13,7 @@ const runtimeGlobals = ["window", "document", "navigator", "localStorage", "sess
   "caches", "self", "process", "Buffer", "require", "__dirname", "__filename", "global", "fetch"];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".wrangler/**", "test-results/**", "bench/results/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["dist/**", ".dist-build/**", "node_modules/**", ".wrangler/**", "test-results/**", "bench/results/**", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -2,12 +2,18 @@
 // The page and its workers are ES modules; the service worker is built
 // afterwards as one classic script (Firefox and Safari register module service workers
 // late or not at all), with the list of files to cache for offline use baked in.
+// Both are built into a staging folder and then published into dist/ file by file
+// (scripts/publish-build.ts), so a rebuild under a running `npm start` never leaves
+// wrangler a moment without sw.js or index.html.
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { build, defineConfig, type Plugin } from "vite";
+import { publishBuild } from "./scripts/publish-build.ts";
 
 const here = import.meta.dirname;
 const jsx = { jsx: { runtime: "automatic", importSource: "preact" } } as const;
+const staging = resolve(here, ".dist-build");
+const dist = resolve(here, "dist");
 
 function serviceWorker(): Plugin {
   let files: string[] = [];
@@ -25,13 +31,14 @@ function serviceWorker(): Plugin {
         logLevel: "warn",
         define: { __PRECACHE__: JSON.stringify(shell), __BUILD_ID__: JSON.stringify(buildId) },
         build: {
-          outDir: resolve(here, "dist"),
+          outDir: staging,
           emptyOutDir: false,
           target: "es2022",
           copyPublicDir: false,
           lib: { entry: resolve(here, "web/sw/service-worker.ts"), formats: ["iife"], name: "dockerdlServiceWorker", fileName: () => "sw.js" },
         },
       });
+      publishBuild(staging, dist);
     },
   };
 }
@@ -40,7 +47,7 @@ export default defineConfig({
   root: "web",
   publicDir: "public",
   build: {
-    outDir: "../dist",
+    outDir: staging,
     emptyOutDir: true,
     target: "es2022",
   },

@@ -24,15 +24,26 @@ export function parsePlatform(s: string): Platform {
   const text = s.trim().toLowerCase();
   const parts = text.split("/");
   if (parts.length < 2 || parts.length > 3 || !parts.every((p) => TOKEN.test(p))) {
-    throw new DockerdlError("BAD_PLATFORM", `${JSON.stringify(s.trim())} is not a valid platform`, { hint: PLATFORM_EXAMPLE });
+    throw new DockerdlError("BAD_PLATFORM", `${JSON.stringify(s.trim())} is not a valid platform`, { hint: PLATFORM_EXAMPLE, key: "BAD_PLATFORM.invalid", params: { platform: s.trim() } });
   }
   const [os, architecture, variant] = parts as [string, string, string | undefined];
   if (os === "unknown" || architecture === "unknown") {
     throw new DockerdlError("BAD_PLATFORM", `${JSON.stringify(s.trim())} is not a runnable platform: unknown/unknown marks attestations`, {
       hint: PLATFORM_EXAMPLE,
+      key: "BAD_PLATFORM.unknown",
+      params: { platform: s.trim() },
     });
   }
   return normalizePlatform(variant === undefined ? { os, architecture } : { os, architecture, variant });
+}
+
+/**
+ * A platform as a person may give it: os/architecture[/variant], or an architecture
+ * alone, which means Linux (as `docker pull --platform arm64` takes it).
+ */
+export function parseWantedPlatform(s: string): Platform {
+  const text = s.trim();
+  return parsePlatform(text !== "" && !text.includes("/") ? `linux/${text}` : text);
 }
 
 /**
@@ -176,7 +187,11 @@ export function selectManifest(index: ImageIndex, wanted: Platform, imageName: s
   const offers = available.length > 0
     ? `it offers ${available.map(describePlatform).join(", ")}`
     : "it lists no runnable platform";
-  throw new PlatformNotAvailableError(`${describePlatform(want)} is not available for ${imageName}; ${offers}`, want, available);
+  throw new PlatformNotAvailableError(`${describePlatform(want)} is not available for ${imageName}; ${offers}`, want, available, {
+    platform: describePlatform(want),
+    image: imageName,
+    offers: available.map(describePlatform).join(", "),
+  });
 }
 
 function variantRank(variant: string | undefined): number {

@@ -28,12 +28,12 @@ const IMAGE_ID = /^[a-f0-9]{64}$/;
 export function parseReference(input: string): Reference {
   const text = input.trim();
   if (text === "") {
-    throw new BadReferenceError("the image reference is empty", "type an image name such as ubuntu:22.04 or ghcr.io/owner/app:1.0");
+    throw new BadReferenceError("the image reference is empty", "type an image name such as ubuntu:22.04 or ghcr.io/owner/app:1.0", "empty");
   }
   const quoted = JSON.stringify(text);
-  if (/\s/.test(text)) throw new BadReferenceError(`${quoted} is not valid: image references cannot contain spaces`);
+  if (/\s/.test(text)) throw new BadReferenceError(`${quoted} is not valid: image references cannot contain spaces`, undefined, "spaces", { reference: text });
   if (IMAGE_ID.test(text)) {
-    throw new BadReferenceError(`${quoted} is not valid: a 64-character hex string is an image ID, not a repository name`);
+    throw new BadReferenceError(`${quoted} is not valid: a 64-character hex string is an image ID, not a repository name`, undefined, "image_id", { reference: text });
   }
 
   let rest = text;
@@ -42,10 +42,11 @@ export function parseReference(input: string): Reference {
   if (at !== -1) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (digest.includes("@")) throw new BadReferenceError(`${quoted} is not valid: it contains more than one "@"`);
+    if (digest.includes("@")) throw new BadReferenceError(`${quoted} is not valid: it contains more than one "@"`, undefined, "two_at", { reference: text });
     if (digestProblem(digest) !== undefined) {
       throw new BadReferenceError(
         `digest ${JSON.stringify(digest)} is not valid: a digest must be sha256: followed by 64 lowercase hex characters`,
+        undefined, "digest", { digest },
       );
     }
   }
@@ -59,14 +60,15 @@ export function parseReference(input: string): Reference {
     if (!TAG.test(tag)) {
       throw new BadReferenceError(
         `tag ${JSON.stringify(tag)} is not valid: a tag is 1 to 128 letters, digits, "_", "." or "-", and cannot start with "." or "-"`,
+        undefined, "tag", { tag },
       );
     }
   }
-  if (rest === "") throw new BadReferenceError(`${quoted} is not valid: the repository name is missing`);
+  if (rest === "") throw new BadReferenceError(`${quoted} is not valid: the repository name is missing`, undefined, "no_name", { reference: text });
 
   const { registry, path } = splitRegistry(rest);
   if (registry !== undefined) checkRegistry(registry);
-  if (path === "") throw new BadReferenceError(`${quoted} is not valid: the repository name is missing after the registry`);
+  if (path === "") throw new BadReferenceError(`${quoted} is not valid: the repository name is missing after the registry`, undefined, "no_name", { reference: text });
   checkPath(path);
 
   const normalisedRegistry = registry === undefined || DOCKER_HUB_ALIASES.has(registry.toLowerCase())
@@ -77,6 +79,7 @@ export function parseReference(input: string): Reference {
   if (fullLength > NAME_MAX) {
     throw new BadReferenceError(
       `the repository name is ${fullLength} characters long with its registry (${normalisedRegistry}/…); the limit is ${NAME_MAX}`,
+      undefined, "too_long", { length: String(fullLength), limit: String(NAME_MAX) },
     );
   }
 
@@ -121,6 +124,7 @@ function checkRegistry(registry: string): void {
   if (!hostOk || !portOk) {
     throw new BadReferenceError(
       `registry ${JSON.stringify(registry)} is not valid: a registry is a host name or IP address (IPv6 in brackets), optionally followed by :port`,
+      undefined, "registry", { registry },
     );
   }
 }
@@ -128,17 +132,18 @@ function checkRegistry(registry: string): void {
 function checkPath(path: string): void {
   const quoted = JSON.stringify(path);
   if (path !== path.toLowerCase()) {
-    throw new BadReferenceError(`${quoted} is not valid: repository names must be lowercase`);
+    throw new BadReferenceError(`${quoted} is not valid: repository names must be lowercase`, undefined, "uppercase", { path });
   }
   const components = path.split("/");
   if (components.includes("")) {
-    throw new BadReferenceError(`${quoted} is not valid: the repository path has an empty component (a leading, trailing or doubled "/")`);
+    throw new BadReferenceError(`${quoted} is not valid: the repository path has an empty component (a leading, trailing or doubled "/")`, undefined, "empty_component", { path });
   }
   const bad = components.find((c) => !PATH_COMPONENT.test(c));
   if (bad !== undefined) {
     throw new BadReferenceError(
       `${quoted} is not valid: each part of a repository path must start and end with a lowercase letter or digit, ` +
         `with only ".", "_", "__" or "-" between them (found ${JSON.stringify(bad)})`,
+      undefined, "component", { path, component: bad },
     );
   }
 }

@@ -63,6 +63,8 @@ export class RegistryAuth {
       throw new RegistryError("UNAUTHORIZED", `${host} asks for authentication but does not say how (no usable WWW-Authenticate challenge)`, {
         hint: "check the registry address; dockerdl speaks the Bearer token and Basic schemes",
         status: 401,
+        key: "UNAUTHORIZED.no_challenge",
+        params: { host },
       });
     }
     if (challenge.params.realm) {
@@ -81,6 +83,8 @@ export class RegistryAuth {
       throw new RegistryError("UNAUTHORIZED", `${host} rejected the username or password`, {
         hint: "check the username and password given with --username and --password-stdin",
         status: 401,
+        key: "UNAUTHORIZED.credentials",
+        params: { host },
       });
     }
     return answer;
@@ -89,7 +93,7 @@ export class RegistryAuth {
   async #answer(challenge: Challenge, scope: string, signal?: AbortSignal): Promise<string> {
     if (challenge.scheme.toLowerCase() === "basic") {
       if (this.#credentials === undefined) {
-        throw new RegistryError("UNAUTHORIZED", "the registry requires a username and password", { hint: AUTH_HINT, status: 401 });
+        throw new RegistryError("UNAUTHORIZED", "the registry requires a username and password", { hint: AUTH_HINT, status: 401, key: "UNAUTHORIZED.needs_credentials" });
       }
       return basicAuthorization(this.#credentials);
     }
@@ -135,6 +139,8 @@ export class RegistryAuth {
       throw new RegistryError("UNAUTHORIZED", `the token service ${url.host} rejected the username or password`, {
         hint: "check the username and password given with --username and --password-stdin",
         status: response.status,
+        key: "UNAUTHORIZED.credentials",
+        params: { host: url.host },
       });
     }
     if (response.status !== 200) throw await errorFromResponse(response, what, url.host);

@@ -2,7 +2,7 @@
 // Retry-After travel with the error, so the download engine can tell a fault worth
 // retrying (network, 5xx, 429) from one that will not go away (401, 404).
 
-import { DockerdlError, type KnownErrorCode } from "../errors.ts";
+import { DockerdlError, type DockerdlErrorOptions, type KnownErrorCode } from "../errors.ts";
 import { readPrefix, type HttpResponse } from "../http.ts";
 
 export class RegistryError extends DockerdlError {
@@ -10,7 +10,7 @@ export class RegistryError extends DockerdlError {
   /** From Retry-After (seconds or an HTTP date), when the registry sent one. */
   readonly retryAfterMs?: number;
 
-  constructor(code: KnownErrorCode | "TRUNCATED", message: string, options: { hint?: string; cause?: unknown; status?: number; retryAfterMs?: number } = {}) {
+  constructor(code: KnownErrorCode | "TRUNCATED", message: string, options: DockerdlErrorOptions & { status?: number; retryAfterMs?: number } = {}) {
     super(code, message, options);
     this.name = "RegistryError";
     if (options.status !== undefined) this.status = options.status;
@@ -59,20 +59,26 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
   const detail = said ? ` (${host} said: ${said})` : "";
   const status = response.status;
   const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+  const params = { host, what, status: String(status), ...(said ? { said } : {}) };
   if (status === 401 || status === 403 || errors.some((e) => e.code === "DENIED" || e.code === "UNAUTHORIZED")) {
-    return new RegistryError("UNAUTHORIZED", `${host} refused access to ${what}${detail}`, { hint: AUTH_HINT, status });
+    return new RegistryError("UNAUTHORIZED", `${host} refused access to ${what}${detail}`, { hint: AUTH_HINT, status, key: "UNAUTHORIZED.refused", params });
   }
   if (status === 404 || errors.some((e) => /_UNKNOWN$/.test(e.code))) {
     return new RegistryError("NOT_FOUND", `${what} was not found on ${host}${detail}`, {
       hint: "check the name and tag (tags are case-sensitive); `docker.io` images without a slash are official ones (ubuntu = library/ubuntu)",
       status,
+      key: "NOT_FOUND.missing",
+      params,
     });
   }
   if (status === 429 || errors.some((e) => e.code === "TOOMANYREQUESTS")) {
-    const wait = retryAfterMs === undefined ? "" : ` for ${Math.ceil(retryAfterMs / 1000)} s`;
+    const seconds = retryAfterMs === undefined ? undefined : String(Math.ceil(retryAfterMs / 1000));
+    const wait = seconds === undefined ? "" : ` for ${seconds} s`;
     return new RegistryError("RATE_LIMITED", `${host} is rate-limiting requests${wait} while fetching ${what}${detail}`, {
       hint: "wait and run the command again; signing in (--username) or using your own mirror (--proxy) raises the limit",
       status,
+      key: seconds === undefined ? "RATE_LIMITED.host" : "RATE_LIMITED.wait",
+      params: { ...params, ...(seconds === undefined ? {} : { seconds }) },
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
@@ -80,12 +86,16 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
     return new RegistryError("UPSTREAM", `${host} answered ${status} for ${what}${detail}`, {
       hint: "the registry (or the proxy in front of it) is having trouble; try again in a moment",
       status,
+      key: "UPSTREAM.status",
+      params,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
   return new RegistryError("UPSTREAM", `${host} answered ${status} for ${what}${detail}`, {
     hint: "this is not an answer a registry should give here; check the registry or proxy address",
     status,
+    key: "UPSTREAM.unexpected",
+    params,
   });
 }
 
@@ -96,6 +106,8 @@ export function networkError(error: unknown, host: string, what: string): Docker
   return new RegistryError("NETWORK", `could not reach ${host} while fetching ${what}: ${cause}`, {
     hint: "check the network connection and the registry or --proxy address; for a plain-http registry add --insecure",
     cause: error,
+    key: "NETWORK.unreachable",
+    params: { host, what, cause },
   });
 }
 

@@ -95,5 +95,7 @@ function onlyPlatform(platforms: Platform[], name: string): Platform {
   const listed = platforms.map(formatPlatform).join(", ");
   throw new DockerdlError("PLATFORM_NOT_AVAILABLE", `${name} is a multi-platform image (${listed || "no runnable platform"}); choose one`, {
     hint: "pick a platform with --platform, e.g. --platform linux/amd64",
+    key: "PLATFORM_NOT_AVAILABLE.choose",
+    params: { image: name, offers: listed },
   });
 }

@@ -81,6 +81,8 @@ export class Transport {
         throw new RegistryError("UNAUTHORIZED", `${error.message}: the credentials given do not allow pulling it`, {
           hint: "check the username and password, and that this account may pull the image",
           status: response.status,
+          key: "UNAUTHORIZED.not_allowed",
+          ...(error.params === undefined ? {} : { params: error.params }),
         });
       }
       throw error;

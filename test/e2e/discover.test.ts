@@ -63,7 +63,7 @@ describe("finding an image and downloading it from its page", () => {
     await page.waitForSelector(".image-head h2:text-is('test/multi')");
     const rows = page.locator("tbody[data-tag=v1] tr[data-platform]");
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-platform")))).toEqual(["linux/amd64", "linux/arm64/v8", "linux/arm/v7"]);
-    expect(await page.textContent("tbody[data-tag=v1] tr[data-platform='linux/arm64/v8'] .num")).toMatch(/^\d+(\.\d)? (B|KB|MB)$/);
+    expect(await page.textContent("tbody[data-tag=v1] tr[data-platform='linux/arm64/v8'] .num")).toMatch(/^\d+(\.\d)? (B|KiB|MiB)$/);
     expect(await page.textContent(".md h3")).toBe("test/multi");
     expect(await page.textContent(".md strong")).toBe("fixture");
     expect(await page.locator(".md script, .md a").count()).toBe(0); // <script> dropped, javascript: link left as text

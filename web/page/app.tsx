@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { UpdatePrompt } from "./components/UpdatePrompt.tsx";
 import { DownloadView } from "./download/DownloadView.tsx";
 import { I18n } from "./i18n/context.ts";
-import { LANGS, initialLang, saveLang, translator, type Lang } from "./i18n/index.ts";
+import { LANGS, applyLang, initialLang, saveLang, translator, type Lang } from "./i18n/index.ts";
 import { LazyView } from "./lazy-view.tsx";
 import { routeHref, useRoute } from "./route.ts";
 import { registerServiceWorker } from "./sw-registration.ts";
@@ -19,8 +19,12 @@ export function App() {
   const t = translator(lang);
   const [waiting, setWaiting] = useState<ServiceWorker>();
   const route = useRoute();
+  const pickLang = (chosen: Lang) => {
+    saveLang(chosen);
+    setLang(chosen);
+  };
 
-  useEffect(() => saveLang(lang), [lang]);
+  useEffect(() => applyLang(lang), [lang]);
   useEffect(() => registerServiceWorker(setWaiting), []);
 
   return (
@@ -38,7 +42,7 @@ export function App() {
         </nav>
         <label class="lang">
           <span class="visually-hidden">{t("lang.label")}</span>
-          <select value={lang} onChange={(e) => setLang(e.currentTarget.value as Lang)} aria-label={t("lang.label")}>
+          <select value={lang} onChange={(e) => pickLang(e.currentTarget.value as Lang)} aria-label={t("lang.label")}>
             {LANGS.map((l) => (
               <option key={l.code} value={l.code} lang={l.code === "zh" ? "zh-CN" : "en"}>{l.name}</option>
             ))}

@@ -1,23 +1,17 @@
-// A failure as a person needs it: what went wrong, then what to do about it. The
-// shared modules' hints are written for the CLI (they name its flags), so the common
-// codes get the app's own advice, in the app's language.
+// A failure as a person needs it: what went wrong, then what to do about it, in the
+// app's language (i18n/error-text.ts words it from the error's code and names).
 import type { ErrorInfo } from "../../lib/errors.ts";
-import type { MessageKey } from "../i18n/en.ts";
 import { useI18n } from "../i18n/context.ts";
-
-const APP_HINTS = new Set(["UNAUTHORIZED", "NOT_FOUND", "PLATFORM_NOT_AVAILABLE", "RATE_LIMITED", "NETWORK"]);
+import { errorText } from "../i18n/error-text.ts";
 
 export function ErrorMessage({ error, id }: { error: ErrorInfo; id?: string }) {
-  const { t } = useI18n();
-  const hint = APP_HINTS.has(error.code) ? t(`hint.${error.code}` as MessageKey) : error.hint;
+  const { t, lang } = useI18n();
+  const text = errorText(error, lang, navigator.onLine);
   return (
-    <div class="error" role="alert" id={id}>
-      <p>{capitalise(error.message)}</p>
-      {hint && <p class="hint">{t("error.what", { hint })}</p>}
+    <div class="error" role="alert" id={id} data-code={error.code}>
+      <p class="error-message">{text.message}</p>
+      {text.detail && <p class="muted error-detail" lang="en">{text.detail}</p>}
+      {text.hint && <p class="hint">{t("error.what", { hint: text.hint })}</p>}
     </div>
   );
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

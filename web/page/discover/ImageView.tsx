@@ -156,6 +156,7 @@ export function ImageView({ params }: { params: URLSearchParams }) {
       <div class="card">
         <h3 id="tags-title">{t("image.tags")}</h3>
         {askedTag && details.tag === null && <p class="note" role="status">{t("image.noSuchTag", { tag: askedTag })}</p>}
+        <p class="note" data-testid="size-note">{t("image.sizeNote")}</p>
         {tags.length > 8 && (
           <label class="tag-filter">
             {t("image.filter")}

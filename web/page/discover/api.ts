@@ -19,7 +19,7 @@ async function getJson<T>(path: string, params: Record<string, string | number>,
     response = await fetch(`${path}?${query}`, { signal, headers: { accept: "application/json" } });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new DockerdlError("NETWORK", error instanceof Error ? error.message : String(error));
+    throw new DockerdlError("NETWORK", error instanceof Error ? error.message : String(error), { key: "NETWORK.api" });
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {

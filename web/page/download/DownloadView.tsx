@@ -35,14 +35,13 @@ export function DownloadView({ route }: { route: Route }) {
     if (route.view !== "download") return;
     const image = route.params.get("image");
     if (!image) return;
-    form.wantedPlatform.current = route.params.get("platform") ?? undefined;
+    form.askPlatform(image, route.params.get("platform") ?? undefined);
     form.setReference(image);
   }, [route]);
 
   const again = (entry: HistoryEntry) => {
-    form.wantedPlatform.current = formatPlatform(entry.platform);
+    form.askPlatform(entry.reference, formatPlatform(entry.platform));
     form.setReference(entry.reference);
-    form.setPlatform(formatPlatform(entry.platform));
     input.current?.focus();
     input.current?.scrollIntoView({ block: "center" });
   };

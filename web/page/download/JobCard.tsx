@@ -16,26 +16,18 @@ interface Props {
   onDismiss(): void;
 }
 
-// Screen readers hear progress at most this often; the bar itself is always current.
-const ANNOUNCE_EVERY_MS = 10_000;
+// Screen readers hear progress every few seconds or every 10 %, whichever comes first,
+// and the latest value once the pause is over; the bar itself is always current.
+const ANNOUNCE_EVERY_MS = 3_000;
+const ANNOUNCE_STEP = 10;
 
 export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) {
   const { t, lang } = useI18n();
   const percent = job.total > 0 ? Math.floor((job.done / job.total) * 100) : 0;
-  const [announced, setAnnounced] = useState("");
-  const lastAnnounce = useRef(0);
   const active = job.status === "running" || job.status === "starting";
   const finished = job.status === "done";
-
-  useEffect(() => {
-    const now = Date.now();
-    const statusText = t(`status.${job.status}`);
-    if (!active) setAnnounced(statusText);
-    else if (now - lastAnnounce.current >= ANNOUNCE_EVERY_MS) {
-      lastAnnounce.current = now;
-      setAnnounced(`${statusText}: ${t("progress.percent", { percent })}`);
-    }
-  }, [job.status, percent, lang]);
+  const statusText = t(`status.${job.status}`);
+  const announced = useThrottledAnnouncement(active ? `${statusText}: ${t("progress.percent", { percent })}` : statusText, percent, active);
 
   const eta = job.eta ?? (job.speed > 0 ? (job.total - job.done) / job.speed : NaN);
   const titleId = `job-${job.id}-title`;
@@ -56,6 +48,9 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
         {job.status === "running" && job.speed > 0 && <span>{t("progress.eta", { eta: formatDuration(eta, lang) })}</span>}
       </p>
       <p class="visually-hidden" aria-live="polite">{announced}</p>
+      {job.space?.free !== undefined && !finished && (
+        <p class="muted" data-testid="space-free">{t("space.free", { free: formatBytes(job.space.free), needed: formatBytes(job.space.needed) })}</p>
+      )}
       {job.summary && job.layers.length > 0 && !finished && (
         <details class="layers">
           <summary>{t("progress.layers", { count: job.summary.layers.length })}</summary>
@@ -85,4 +80,30 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
       </div>
     </section>
   );
+}
+
+/**
+ * `text` as a live region should say it: at once when it is not progress or has moved
+ * ANNOUNCE_STEP since last said, else at most every ANNOUNCE_EVERY_MS, ending on the latest.
+ */
+function useThrottledAnnouncement(text: string, percent: number, progress: boolean): string {
+  const [said, setSaid] = useState("");
+  const last = useRef({ at: 0, percent: -ANNOUNCE_STEP });
+  const latest = useRef({ text, percent });
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  latest.current = { text, percent };
+
+  useEffect(() => {
+    const say = () => {
+      clearTimeout(timer.current);
+      timer.current = undefined;
+      last.current = { at: Date.now(), percent: latest.current.percent };
+      setSaid(latest.current.text);
+    };
+    const wait = last.current.at + ANNOUNCE_EVERY_MS - Date.now();
+    if (!progress || wait <= 0 || percent - last.current.percent >= ANNOUNCE_STEP) say();
+    else if (timer.current === undefined) timer.current = setTimeout(say, wait);
+  }, [text]);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return said;
 }

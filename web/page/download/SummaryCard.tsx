@@ -2,6 +2,7 @@
 // and how the file is saved.
 import type { ImageSummary } from "../../lib/protocol.ts";
 import { formatBytes } from "../i18n/index.ts";
+import { SaveVia } from "../components/SaveVia.tsx";
 import { useI18n } from "../i18n/context.ts";
 
 interface Props {
@@ -21,7 +22,10 @@ export function SummaryCard({ summary, via, canPick, canStream, onVia, onDownloa
       <h2 id="summary-title">{t("summary.title")}</h2>
       <dl>
         <dt>{t("summary.size")}</dt>
-        <dd data-testid="total-size">{formatBytes(summary.totalSize)} <span class="muted">({summary.totalSize.toLocaleString()} B)</span></dd>
+        <dd data-testid="total-size">
+          {formatBytes(summary.totalSize)} <span class="muted">({summary.totalSize.toLocaleString()} B)</span>
+          <span class="muted size-note" data-testid="size-note">{t("summary.sizeNote")}</span>
+        </dd>
         <dt>{t("summary.layers")}</dt>
         <dd data-testid="layer-count">{summary.layers.length}</dd>
         <dt>{t("summary.digest")}</dt>
@@ -35,20 +39,12 @@ export function SummaryCard({ summary, via, canPick, canStream, onVia, onDownloa
         <dt>{t("summary.file")}</dt>
         <dd><code>{summary.fileName}</code></dd>
       </dl>
-      {canPick && canStream ? (
-        <fieldset class="via">
-          <legend>{t("save.label")}</legend>
-          <label class="check">
-            <input type="radio" name="via" value="file" checked={via === "file"} onChange={() => onVia("file")} />
-            {t("save.file")}
-          </label>
-          <label class="check">
-            <input type="radio" name="via" value="stream" checked={via === "stream"} onChange={() => onVia("stream")} />
-            {t("save.stream")}
-          </label>
-        </fieldset>
-      ) : (
-        !canPick && <p class="note">{t("save.streamOnly")}</p>
+      <SaveVia
+        name="via" via={via} canPick={canPick} canStream={canStream} onVia={onVia}
+        words={{ legend: t("save.label"), file: t("save.file"), stream: t("save.stream"), streamOnly: t("save.streamOnly") }}
+      />
+      {via === "file" && canPick && (
+        <p class="note" data-testid="space-note">{t("space.file", { size: formatBytes(summary.totalSize), needed: formatBytes(2 * summary.totalSize) })}</p>
       )}
       <button type="button" class="primary" onClick={onDownload} disabled={busy}>
         {t("download")}

@@ -8,14 +8,16 @@ import { deleteHistory, deleteJob, listHistory, listJobs, rememberedCredentials,
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import type { ImageSummary, StartJob } from "../../lib/protocol.ts";
 import { canPickFile } from "../browser-download.ts";
+import type { Via } from "../components/SaveVia.tsx";
 import { ensurePermission } from "../file-permission.ts";
-import type { Translate } from "../i18n/index.ts";
+import { formatBytes, type Translate } from "../i18n/index.ts";
 import type { ImageLookup } from "../image-form/use-image-lookup.ts";
 import { keepAwake } from "../sw-client.ts";
 import { controlFileDownload, controlStreamDownload, startFileDownload, startStreamDownload } from "./download-client.ts";
+import { spaceFor } from "./disk-space.ts";
 import { useJobs, type JobView } from "./use-jobs.ts";
 
-export type Via = "file" | "stream";
+export type { Via };
 
 export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLookup, t: Translate) {
   const [jobs, addJob, updateJob, removeJob] = useJobs();
@@ -58,7 +60,13 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
         else setError(errorInfoOf(failure));
         return;
       }
-      addJob({ ...view, handle });
+      // Where the browser can tell how much room there is, a download that cannot fit does not start.
+      const space = await spaceFor(handle, summary.totalSize);
+      if (space.free !== undefined && space.free < space.needed) {
+        setError(notEnoughSpace(space.needed, space.free));
+        return;
+      }
+      addJob({ ...view, handle, space });
       startFileDownload(job, handle, false);
     } else {
       addJob({ ...view, via: "stream" });
@@ -109,4 +117,9 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     jobs, unfinished, history, error,
     download, pause, resume, cancel, dismiss: (job: JobView) => removeJob(job.id), resumeStored, discardStored, forgetFinished,
   };
+}
+
+function notEnoughSpace(needed: number, free: number): ErrorInfo {
+  const params = { needed: formatBytes(needed), free: formatBytes(free) };
+  return { code: "NO_SPACE", key: "NO_SPACE.before", params, message: `this download needs about ${params.needed} free while it is written, but only ${params.free} is free` };
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ErrorInfo } from "../../lib/errors.ts";
 import type { ImageSummary, JobStatus } from "../../lib/protocol.ts";
 import type { Credentials } from "../../lib/image-lookup.ts";
+import type { Space } from "./disk-space.ts";
 import { onJobEvent } from "./download-client.ts";
 
 export interface JobView {
@@ -21,6 +22,8 @@ export interface JobView {
   eta?: number;
   error?: ErrorInfo;
   handle?: FileSystemFileHandle;
+  /** The room the file needs, and what is free where the browser can tell. */
+  space?: Space;
   credentials?: Credentials;
 }
 

@@ -5,6 +5,7 @@ import { formatPlatform } from "../../../shared/platform.ts";
 import type { ErrorInfo } from "../../lib/errors.ts";
 import type { ExploreProgress, LayerSourceKind, OpenedImage, SaveResult, SaveWhat, SavedFileWaiting } from "../../workers/explore/types.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { SaveVia } from "../components/SaveVia.tsx";
 import { formatBytes } from "../i18n/index.ts";
 import type { ExploreTranslate } from "./i18n.ts";
 
@@ -46,7 +47,19 @@ export function ReadingCard({ progress, t }: { progress?: ExploreProgress; t: Ex
 const PROGRESS_KEY = { cache: "progress.cache", network: "progress.network", saved: "progress.saved" } as const satisfies Record<LayerSourceKind, string>;
 const LAYER_KEY = { cache: "layer.cache", network: "layer.network", saved: "layer.saved" } as const satisfies Record<LayerSourceKind, string>;
 
-export function ImageCard({ image, onExport, onUseSaved, t }: { image: OpenedImage; onExport(format: "zip" | "tar"): void; onUseSaved(waiting: SavedFileWaiting): void; t: ExploreTranslate }) {
+interface ImageCardProps {
+  image: OpenedImage;
+  /** How exports reach the disk, and whether the browser can do each (as the download form offers them). */
+  via: "file" | "stream";
+  canPick: boolean;
+  canStream: boolean;
+  onVia(via: "file" | "stream"): void;
+  onExport(format: "zip" | "tar"): void;
+  onUseSaved(waiting: SavedFileWaiting): void;
+  t: ExploreTranslate;
+}
+
+export function ImageCard({ image, via, canPick, canStream, onVia, onExport, onUseSaved, t }: ImageCardProps) {
   return (
     <section
       class="card explore-image" aria-labelledby="explore-image-heading" data-testid="explore-image"
@@ -83,6 +96,10 @@ export function ImageCard({ image, onExport, onUseSaved, t }: { image: OpenedIma
       <p class="note">{t("cache.note")}</p>
       <h3>{t("export.heading")}</h3>
       <p class="note">{t("export.note")}</p>
+      <SaveVia
+        name="export-via" via={via} canPick={canPick} canStream={canStream} onVia={onVia}
+        words={{ legend: t("export.via"), file: t("export.file"), stream: t("export.stream"), streamOnly: t("export.streamOnly") }}
+      />
       <div class="actions">
         <button type="button" class="primary" data-testid="export-zip" onClick={() => onExport("zip")}>{t("export.zip")}</button>
         <button type="button" data-testid="export-tar" onClick={() => onExport("tar")}>{t("export.tar")}</button>

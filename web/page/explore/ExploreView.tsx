@@ -1,12 +1,13 @@
 // The explore view (#/explore?image=…&platform=…): pick an image and platform, read its
 // layers into the merged filesystem (in the explore worker, with progress), browse and
 // search it, download one file or folder, and export everything as a ZIP or a tar.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { formatPlatform } from "../../../shared/platform.ts";
 import { listSavedFiles, loadSavedFile } from "../../lib/db.ts";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import type { ExploreProgress, NodeView, OpenedImage, SaveWhat, SavedFileWaiting } from "../../workers/explore/types.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { canPickFile, canStream } from "../browser-download.ts";
 import { ensurePermission } from "../file-permission.ts";
 import { ImageReferenceFields } from "../image-form/ImageReferenceFields.tsx";
 import { useImageLookup } from "../image-form/use-image-lookup.ts";
@@ -32,7 +33,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
   const asked = params.get("image") ?? "";
   const restore = kept && (asked === "" || asked === kept.reference) ? kept : undefined;
   const form = useImageLookup({ initialReference: restore?.reference ?? asked, initialPlatform: restore?.platform, wantedPlatform: params.get("platform") ?? undefined, overview: explorer.overview });
-  const { reference, parsed, name, credentials, lookup, platforms, platform } = form;
+  const { reference, parsed, name, credentials, lookup, platforms, platform, platformError } = form;
   const [opening, setOpening] = useState<Opening>(restore ? { status: "ok", image: restore.image } : { status: "idle" });
   const [saves, setSaves] = useState<SaveView[]>([]);
   const [pageError, setPageError] = useState<ErrorInfo>();
@@ -65,10 +66,12 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
 
   const updateSave = (id: string, patch: Partial<SaveView>) => setSaves((list) => list.map((s) => (s.id === id ? { ...s, ...patch } : s)));
 
+  const [exportVia, setExportVia] = useState<"file" | "stream">(canPickFile() ? "file" : "stream");
+
   const runSave = async (what: SaveWhat, fileName: string, size: number, label: string, toDisk: boolean) => {
     const id = crypto.randomUUID();
     setPageError(undefined);
-    const via = chooseVia(size, toDisk);
+    const via = chooseVia(size, toDisk, exportVia);
     setSaves((list) => [{ id, kind: what.kind, label, fileName, status: "running", done: 0, total: size }, ...list]);
     try {
       const result = await save(id, what, fileName, via, (p) => updateSave(id, { done: p.done, total: p.total }));
@@ -84,6 +87,26 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
       updateSave(id, info.code === "CANCELLED" ? { status: "cancelled" } : { status: "failed", error: info });
     }
   };
+
+  // Another platform in the address (only platform= changed) selects it, as in the download form.
+  const linkedPlatform = params.get("platform") ?? undefined;
+  const firstLink = useRef(true);
+  useEffect(() => {
+    if (firstLink.current) firstLink.current = false;
+    else if (asked !== "" && linkedPlatform) {
+      form.askPlatform(asked, linkedPlatform);
+      form.setReference(asked);
+    }
+  }, [asked, linkedPlatform]);
+
+  // A link that names the image and its platform (an image page's "Explore files") says
+  // what to browse: start once the lookup has chosen it, as a press of Browse would.
+  const autoStart = useRef(!restore && asked !== "" && params.has("platform"));
+  useEffect(() => {
+    if (!autoStart.current || lookup.status === "idle" || lookup.status === "loading") return;
+    autoStart.current = false;
+    if (lookup.status === "ok" && platform !== "" && !platformError) void browse();
+  }, [lookup, platform, platformError]);
 
   const image = opening.status === "ok" ? opening.image : undefined;
   const saveNode = (node: NodeView) => {
@@ -115,14 +138,19 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
       }}>
         <ImageReferenceFields form={form} idPrefix="explore-" placeholder="alpine:3.20" help={t("ref.help")} />
         <div class="actions">
-          <button type="submit" class="primary" data-testid="browse" disabled={lookup.status !== "ok" || loading}>{t("open")}</button>
+          <button type="submit" class="primary" data-testid="browse" disabled={lookup.status !== "ok" || platform === "" || loading}>{t("open")}</button>
           {loading && <button type="button" class="secondary" onClick={stopBrowsing}>{t("stop")}</button>}
         </div>
       </form>
       {opening.status === "loading" && <ReadingCard progress={opening.progress} t={t} />}
       {opening.status === "error" && <div class="card"><ErrorMessage error={opening.error} /></div>}
       {pageError && <div class="card"><ErrorMessage error={pageError} /></div>}
-      {image && <ImageCard image={image} onExport={exportAll} onUseSaved={(w) => void useSaved(w)} t={t} />}
+      {image && (
+        <ImageCard
+          image={image} via={exportVia} canPick={canPickFile()} canStream={canStream()} onVia={setExportVia}
+          onExport={exportAll} onUseSaved={(w) => void useSaved(w)} t={t}
+        />
+      )}
       {saves.length > 0 && (
         <section class="card saves" aria-labelledby="saves-heading">
           <h2 id="saves-heading">{t("save.heading")}</h2>

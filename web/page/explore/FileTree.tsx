@@ -146,7 +146,7 @@ function Row({ node, level, open = false, match = false, onToggle, onSave, child
         ) : (
           <span class="toggle" aria-hidden="true" />
         )}
-        <span class="name">
+        <span class="name" title={node.path}>
           {canToggle ? <span class="folder" onClick={onToggle}>{baseName(node.path)}/</span> : <span>{baseName(node.path)}{isDir ? "/" : ""}</span>}
           {node.type === "symlink" && <span class="link" title={t("row.symlink", { target: node.linkname ?? "" })}> → {node.linkname}</span>}
           {node.type === "hardlink" && <span class="link" title={t("row.hardlink", { target: node.linkname ?? "" })}> ⇒ /{node.linkname}</span>}
@@ -157,10 +157,14 @@ function Row({ node, level, open = false, match = false, onToggle, onSave, child
           <span class="layer" title={node.layer > 0 ? t("row.layerTitle", { n: node.layer }) : undefined}>{node.layer > 0 ? t("row.layer", { n: node.layer }) : ""}</span>
           <span class="act">
             {downloadable && (
-              <button type="button" class="secondary" aria-label={t("row.downloadLabel", { path: node.path })} onClick={() => onSave(node)}>{t("row.download")}</button>
+              <button type="button" class="secondary" aria-label={t("row.downloadLabel", { path: node.path })} onClick={() => onSave(node)}>
+                <span class="act-label">{t("row.download")}</span><span class="act-icon" aria-hidden="true">⤓</span>
+              </button>
             )}
             {isDir && (
-              <button type="button" class="secondary" aria-label={t("row.zipLabel", { path: node.path })} onClick={() => onSave(node)}>{t("row.zip")}</button>
+              <button type="button" class="secondary" aria-label={t("row.zipLabel", { path: node.path })} onClick={() => onSave(node)}>
+                <span class="act-label">{t("row.zip")}</span><span class="act-icon" aria-hidden="true">⤓</span>
+              </button>
             )}
           </span>
         </span>

@@ -39,9 +39,10 @@ const SMALL = 32 << 20;
 
 export type SaveVia = "blob" | "file" | "stream";
 
-export function chooseVia(size: number, forceDisk: boolean): SaveVia {
+/** Small saves go as a Blob; others as the person chose, or by a stream where no file can be picked. */
+export function chooseVia(size: number, forceDisk: boolean, preferred: "file" | "stream" = "file"): SaveVia {
   if (!forceDisk && size <= SMALL) return "blob";
-  return canPickFile() ? "file" : "stream";
+  return canPickFile() && preferred === "file" ? "file" : "stream";
 }
 
 const ACCEPT: Record<SaveWhat["kind"], { description: string; accept: Record<string, string[]> } | undefined> = {

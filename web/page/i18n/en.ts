@@ -12,6 +12,7 @@ export const en = {
   "ref.invalid": "Not a valid image reference",
   "ref.checking": "Looking up {name}…",
   "platform.label": "Platform",
+  "platform.choose": "Choose a platform",
   "platform.single": "Single-platform image: {platform}",
   "platform.count": "{count} platforms available",
   "creds.summary": "Credentials (for private images)",
@@ -24,10 +25,13 @@ export const en = {
   "creds.forgotten": "Saved credentials removed.",
   "summary.title": "Ready to download",
   "summary.size": "Total size",
+  "summary.sizeNote": "The size of the file: every compressed layer plus the image's config, manifest and tar headers. Image pages show the compressed layers alone, so they list a little less.",
   "summary.layers": "Layers",
   "summary.digest": "Digest",
   "summary.index": "Index digest",
   "summary.file": "File",
+  "space.file": "Saving to a file needs about {needed} free on the disk you choose: the browser writes the {size} file into a hidden copy and copies it again each time it saves progress.",
+  "space.free": "This browser's storage has {free} free; the download needs about {needed} while it is written.",
   "save.label": "Save with",
   "save.file": "Choose a file (parallel, resumable)",
   "save.stream": "Browser download",
@@ -68,11 +72,6 @@ export const en = {
   "update.available": "A new version of dockerdl is available.",
   "update.reload": "Reload",
   "offline": "You are offline: the app works, but downloads need the network.",
-  "hint.UNAUTHORIZED": "if the image is private, open Credentials and enter a username and password (or access token) for its registry; otherwise check the name",
-  "hint.NOT_FOUND": "check the name and the tag (tags are case-sensitive); images without a slash are Docker Hub's official ones (ubuntu = library/ubuntu)",
-  "hint.PLATFORM_NOT_AVAILABLE": "choose one of the platforms the image offers",
-  "hint.RATE_LIMITED": "wait a while and try again; entering credentials raises the registry's limit",
-  "hint.NETWORK": "check the network connection, then try again; an unfinished download can be resumed",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -19,27 +19,22 @@ export function initialLang(): Lang {
   return preferred.some((l) => l.toLowerCase().startsWith("zh")) ? "zh" : "en";
 }
 
+/** Marks the page's language (for screen readers and fonts); stores nothing. */
+export function applyLang(lang: Lang): void {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+
+/** Keeps the person's own choice; only a pick calls this, so the browser's language is never pinned. */
 export function saveLang(lang: Lang): void {
   localStorage.setItem(STORAGE_KEY, lang);
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
 }
 
 export type Translate = Translator<MessageKey>;
 
 export const translator = translations<MessageKey>({ en, zh });
 
-const UNITS = ["B", "KB", "MB", "GB", "TB"];
-
-/** Binary multiples with the short names people expect (1 MB = 1024 KB, as docker shows). */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`;
-}
+/** Binary multiples with their binary names (1 MiB = 1024 KiB), exactly as the CLI prints sizes. */
+export { formatBytes } from "../../../shared/engine/util.ts";
 
 export function formatDuration(seconds: number, lang: Lang): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "—";

@@ -6,7 +6,9 @@
 import type { Ref } from "preact";
 import { formatPlatform } from "../../../shared/platform.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import type { ErrorInfo } from "../../lib/errors.ts";
 import { useI18n } from "../i18n/context.ts";
+import { errorText } from "../i18n/error-text.ts";
 import { CredentialsFields } from "./CredentialsFields.tsx";
 import type { ImageLookup } from "./use-image-lookup.ts";
 
@@ -24,8 +26,12 @@ interface Props {
 }
 
 export function ImageReferenceFields({ form, idPrefix = "", placeholder, help, inputRef, suggestions, forgottenNotice }: Props) {
-  const { t } = useI18n();
-  const { reference, setReference, refError, lookup, platforms, platform, setPlatform } = form;
+  const { t, lang } = useI18n();
+  const fieldError = (error: ErrorInfo) => {
+    const text = errorText(error, lang);
+    return `${t("ref.invalid")}: ${text.message}${text.hint ? ` — ${text.hint}` : ""}`;
+  };
+  const { reference, setReference, refError, lookup, platforms, platform } = form;
   const id = `${idPrefix}reference`;
   const listId = `${idPrefix}tag-suggestions`;
   return (
@@ -42,18 +48,20 @@ export function ImageReferenceFields({ form, idPrefix = "", placeholder, help, i
         </datalist>
       )}
       {refError ? (
-        <p id={`${id}-error`} class="field-error" role="alert">{t("ref.invalid")}: {refError.message}{refError.hint ? ` — ${refError.hint}` : ""}</p>
+        <p id={`${id}-error`} class="field-error" role="alert">{fieldError(refError)}</p>
       ) : (
         <p id={`${id}-help`} class="muted">{help}</p>
       )}
       <div aria-live="polite" class="lookup">
         {lookup.status === "loading" && <p class="muted">{t("ref.checking", { name: lookup.name })}</p>}
         {lookup.status === "error" && <ErrorMessage error={lookup.error} />}
+        {lookup.status === "ok" && form.platformError && <ErrorMessage error={form.platformError} id={`${idPrefix}platform-error`} />}
       </div>
       {lookup.status === "ok" && lookup.kind === "index" && (
         <label class="platform">
           {t("platform.label")}
-          <select name={`${idPrefix}platform`} value={platform} onChange={(e) => setPlatform(e.currentTarget.value)}>
+          <select name={`${idPrefix}platform`} value={platform} onChange={(e) => form.pickPlatform(e.currentTarget.value)}>
+            {platform === "" && <option value="">{t("platform.choose")}</option>}
             {platforms.map((p) => <option key={formatPlatform(p)} value={formatPlatform(p)}>{formatPlatform(p)}</option>)}
           </select>
           <span class="muted">{t("platform.count", { count: platforms.length })}</span>

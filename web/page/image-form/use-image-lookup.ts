@@ -4,7 +4,7 @@
 // typing pauses, and keep a sensible platform chosen. The lookup itself (`overview`) is
 // the caller's, as each view asks its own worker.
 import { useEffect, useMemo, useRef, useState, type Dispatch, type StateUpdater } from "preact/hooks";
-import { formatPlatform, type Platform } from "../../../shared/platform.ts";
+import type { Platform } from "../../../shared/platform.ts";
 import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
 import { forgetCredentials, rememberCredentials, rememberedCredentials } from "../../lib/db.ts";
 import type { Credentials, ImageOverview } from "../../lib/image-lookup.ts";
@@ -12,6 +12,7 @@ import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import type { ImageQuery } from "../../lib/protocol.ts";
 import { debounced } from "../debounce.ts";
 import type { CredentialsState } from "./CredentialsFields.tsx";
+import { choosePlatform } from "./platform-choice.ts";
 
 type Lookup =
   | { status: "idle" }
@@ -19,7 +20,6 @@ type Lookup =
   | { status: "ok"; kind: "index" | "image"; platforms: Platform[] }
   | { status: "error"; error: ErrorInfo };
 
-const DEFAULT_PLATFORM = "linux/amd64";
 const NO_CREDENTIALS: CredentialsState = { username: "", password: "", remember: false };
 
 function tryParse(text: string): { ref?: Reference; error?: ErrorInfo } {
@@ -31,17 +31,10 @@ function tryParse(text: string): { ref?: Reference; error?: ErrorInfo } {
   }
 }
 
-/** The platform to select among `names`: the one asked for, else the current one, else linux/amd64, else the first. */
-function pickPlatform(names: string[], wanted: string | undefined, now: string): string {
-  if (wanted && names.includes(wanted)) return wanted;
-  if (names.includes(now)) return now;
-  return names.includes(DEFAULT_PLATFORM) ? DEFAULT_PLATFORM : (names[0] ?? "");
-}
-
 interface Options {
   initialReference?: string;
   initialPlatform?: string;
-  /** A platform to select once the next lookup offers it (from the address). */
+  /** A platform to select once the image is looked up (from the address): os/arch[/variant] or an architecture. */
   wantedPlatform?: string;
   overview(query: ImageQuery): Promise<ImageOverview>;
 }
@@ -56,7 +49,17 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
   const [credsNotice, setCredsNotice] = useState<string>();
   const [lookup, setLookup] = useState<Lookup>({ status: "idle" });
   const [platform, setPlatform] = useState(initialPlatform);
+  const [platformError, setPlatformError] = useState<ErrorInfo>();
   const wantedPlatform = useRef(wanted);
+
+  const current = useRef(platform);
+  current.current = platform;
+  /** Selects what `asked` names among `found`'s platforms, or says it is not offered. */
+  const applyPlatform = (found: Platform[], asked: string | undefined) => {
+    const choice = choosePlatform(found, asked, current.current, name);
+    setPlatform(choice.platform);
+    setPlatformError(choice.error);
+  };
 
   const credentials: Credentials | undefined = creds.username !== "" ? { username: creds.username, password: creds.password } : undefined;
   const credentialsKey = credentials ? `${credentials.username}\n${credentials.password}` : "";
@@ -79,6 +82,7 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
 
   // Look the image up (platforms) once typing pauses.
   useEffect(() => {
+    setPlatformError(undefined);
     if (!parsed.ref) {
       setLookup({ status: "idle" });
       return;
@@ -89,10 +93,9 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
         (found) => {
           if (!live()) return;
           setLookup({ status: "ok", kind: found.kind, platforms: found.platforms });
-          const names = found.platforms.map(formatPlatform);
           const asked = wantedPlatform.current;
           wantedPlatform.current = undefined;
-          setPlatform((now) => pickPlatform(names, asked, now));
+          applyPlatform(found.platforms, asked);
           rememberIfAsked();
         },
         (error: unknown) => live() && setLookup({ status: "error", error: errorInfoOf(error) }),
@@ -108,12 +111,26 @@ export function useImageLookup({ initialReference = "", initialPlatform = "", wa
     setCredsNotice(notice);
   };
 
+  /**
+   * Selects the platform `asked` names (from the address): at once when `image` is the
+   * image already looked up, else once its lookup answers.
+   */
+  const askPlatform = (image: string, asked: string | undefined) => {
+    if (lookup.status === "ok" && image === reference) applyPlatform(lookup.platforms, asked);
+    else wantedPlatform.current = asked;
+  };
+  /** The person's own pick from the list. */
+  const pickPlatform = (chosen: string) => {
+    setPlatformError(undefined);
+    setPlatform(chosen);
+  };
+
   const platforms = lookup.status === "ok" ? lookup.platforms : [];
   const refError = reference.trim() !== "" ? parsed.error : undefined;
   return {
     reference, setReference, parsed, refError, name, registry,
     creds, setCreds, remembered, credsNotice, credentials, credentialsKey, rememberIfAsked, forget,
-    lookup, platforms, platform, setPlatform: setPlatform as Dispatch<StateUpdater<string>>, wantedPlatform,
+    lookup, platforms, platform, setPlatform: setPlatform as Dispatch<StateUpdater<string>>, wantedPlatform, platformError, askPlatform, pickPlatform,
   };
 }
 

@@ -6,7 +6,11 @@
 // file is closed (committed) at checkpoints and reopened with keepExistingData, which
 // copies the whole file into a new .crswap. That copy grows with the file, so
 // checkpoints are spaced by at least ten times the last one's duration: their cost
-// stays under about a tenth of the download time however large the file.
+// stays under about a tenth of the download time however large the file. It also means
+// the disk needs about twice the file's size free: a full disk (or storage quota) fails
+// a write, a close or that copy, and is reported as NO_SPACE; the last commit stays.
+
+import { DockerdlError } from "../../../shared/errors.ts";
 
 export class CheckpointedFile {
   private readonly handle: FileSystemFileHandle;
@@ -17,16 +21,23 @@ export class CheckpointedFile {
   private lastCommitEnd = Date.now();
   private lastCommitCost = 0;
   private dirty = false;
+  /** Set when the file could not be reopened after a commit: every later write fails with it. */
+  private broken: Error | undefined;
 
   constructor(handle: FileSystemFileHandle) {
     this.handle = handle;
   }
 
   async open(keepExistingData: boolean, size?: number): Promise<void> {
-    this.writable = await this.handle.createWritable({ keepExistingData });
-    if (size !== undefined) {
-      await this.writable.truncate(size);
-      this.dirty = true;
+    try {
+      this.writable = await this.handle.createWritable({ keepExistingData });
+      if (size !== undefined) {
+        await this.writable.truncate(size);
+        this.dirty = true;
+      }
+    } catch (error) {
+      await this.abort();
+      throw fileError(error);
     }
     this.lastCommitEnd = Date.now();
   }
@@ -41,8 +52,13 @@ export class CheckpointedFile {
     this.inFlight++;
     try {
       return await work(async (position, data) => {
+        if (this.broken || !this.writable) throw this.broken ?? new DockerdlError("WRITE_FAILED", "the file is closed");
         this.dirty = true;
-        await this.writable!.write({ type: "write", position, data: data as Uint8Array<ArrayBuffer> });
+        try {
+          await this.writable.write({ type: "write", position, data: data as Uint8Array<ArrayBuffer> });
+        } catch (error) {
+          throw fileError(error);
+        }
       });
     } finally {
       this.inFlight--;
@@ -64,11 +80,21 @@ export class CheckpointedFile {
       if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
       this.idle = undefined;
       const started = Date.now();
-      await this.writable?.close();
+      try {
+        await this.writable?.close();
+      } catch (error) {
+        throw fileError(error);
+      }
       this.writable = undefined;
       this.dirty = false;
-      await afterCommit();
-      if (reopen) this.writable = await this.handle.createWritable({ keepExistingData: true });
+      try {
+        await afterCommit();
+        if (reopen && !this.broken) this.writable = await this.handle.createWritable({ keepExistingData: true });
+      } catch (error) {
+        // What was just committed stays; the download stops here, to resume once there is room.
+        this.broken = fileError(error);
+        throw this.broken;
+      }
       this.lastCommitEnd = Date.now();
       this.lastCommitCost = this.lastCommitEnd - started;
     } finally {
@@ -83,4 +109,25 @@ export class CheckpointedFile {
     this.writable = undefined;
     await writable?.abort().catch(() => {});
   }
+}
+
+/**
+ * A failed write as the person can act on it: a full disk or storage quota (the
+ * browser's QuotaExceededError) is NO_SPACE, anything else WRITE_FAILED, both with the
+ * browser's own words kept as the detail.
+ */
+export function fileError(error: unknown): DockerdlError {
+  if (error instanceof DockerdlError) return error;
+  const name = error instanceof Error ? error.name : "";
+  const said = error instanceof Error ? error.message : String(error);
+  if (name === "QuotaExceededError") {
+    return new DockerdlError("NO_SPACE", `there is not enough free space to write the file (${said})`, {
+      hint: "free some disk space, then resume: the download continues from what was verified",
+      cause: error,
+    });
+  }
+  return new DockerdlError("WRITE_FAILED", `writing the file failed: ${said}`, {
+    hint: "check that the disk has room and the file can be written, then resume",
+    cause: error,
+  });
 }

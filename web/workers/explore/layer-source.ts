@@ -39,6 +39,7 @@ export function zstdSupported(): boolean {
 function zstdError(index: number, digest: string): DockerdlError {
   return new DockerdlError("UNSUPPORTED_LAYER", `layer ${index + 1} (${digest}) is compressed with zstd, which this browser cannot decompress`, {
     hint: "download the image as a tar instead and unpack it with docker, podman or `tar --zstd`, or pick a tag built with gzip layers",
+    params: { layer: String(index + 1), digest },
   });
 }
 

@@ -1,0 +1,27 @@
+// Room for a File System Access download. Chromium writes into a hidden copy of the file
+// (.crswap) and copies the whole file again at each commit (checkpointed-file.ts), so
+// about twice the file's size must be free while it is written. How much is free the
+// page can know only when the file lies in this site's own storage (the origin private
+// file system, whose quota navigator.storage.estimate() reports); for a file picked on
+// the person's disk it cannot, and says so in words instead. Chromium reports at most
+// usage + 10 GiB there (a site may not learn the disk's size) and the real limit may be
+// lower, so a full disk is also caught while writing (checkpointed-file.ts, NO_SPACE).
+
+export interface Space {
+  /** Bytes that must be free while the file is written. */
+  needed: number;
+  /** Bytes free, when the file lies in this site's storage. */
+  free?: number;
+}
+
+export async function spaceFor(handle: FileSystemFileHandle, size: number): Promise<Space> {
+  const needed = 2 * size;
+  try {
+    const root = await navigator.storage.getDirectory();
+    if ((await root.resolve(handle)) === null) return { needed };
+    const { quota, usage } = await navigator.storage.estimate();
+    return quota === undefined || usage === undefined ? { needed } : { needed, free: Math.max(0, quota - usage) };
+  } catch {
+    return { needed };
+  }
+}
