@@ -1,0 +1,85 @@
+// dockerdl pull against every member of the registry zoo (test/harness/zoo/), direct and
+// through the mirror: each file loads (skopeo checks every diff_id), and no Authorization
+// ever reaches a host a registry redirected to. Then the hard cases on Hub-like members:
+// a token that expires in the middle of a download, and a resume after a kill once both
+// the token and the signed redirect URLs have expired.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect } from "vitest";
+import { buildImage, noise } from "../harness/image-builder.ts";
+import { skopeoToOci } from "../harness/podman.ts";
+import { directName, MEMBERS, mirrorName, zooTest as test } from "../harness/zoo/vitest.ts";
+import type { Zoo } from "../harness/zoo/index.ts";
+import { runCli, startCli } from "./cli-helpers.ts";
+
+describe.each(["direct", "proxy"] as const)("dockerdl pull from the zoo (%s)", (mode) => {
+  test.for(MEMBERS.map((m) => [m.id, m] as const))("%s-like registry", async ([, member], { zoo, tempDir }) => {
+    const output = join(mkdtempSync(join(tempDir, `${mode}-${member.id}-`)), "image.tar");
+    const args = mode === "direct" ? [directName(zoo, member)] : [mirrorName(member), "--proxy", zoo.worker!.url];
+    const result = await runCli(["pull", ...args, "-o", output], { cwd: tempDir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const { image } = zoo.members[member.id];
+    expect(result.stdout).toContain(image.image.manifest.digest);
+    expect(readdirSync(join(output, ".."))).toEqual(["image.tar"]);
+    await skopeoToOci(output);
+    expect(zoo.state.log.filter((e) => e.role.startsWith("hop") && e.authorization)).toEqual([]);
+  });
+});
+
+/** Layer bytes the resume state of `output` vouches for. */
+function savedBytes(output: string): number {
+  const file = `${output}.part.json`;
+  if (!existsSync(file)) return 0;
+  const state = JSON.parse(readFileSync(file, "utf8")) as { engine: { blobs: Record<string, { verified: boolean; received: number[] }> } };
+  return Object.values(state.engine.blobs).reduce((n, b) => n + b.received.reduce((a, r) => a + r, 0), 0);
+}
+
+/** An image of the Hub-like member's that no cache holds yet, as library/<name>:v1. */
+async function freshHubImage(zoo: Zoo, name: string): Promise<string> {
+  await zoo.push("hub", `library/${name}`, "v1", buildImage({ layers: [[{ path: "noise.bin", content: noise(`zoo/${name}`, 1 << 20) }]] }));
+  return name;
+}
+
+describe.each(["direct", "proxy"] as const)("Hub-like expiries (%s)", (mode) => {
+  // One connection and small ranges, so ranges are still asked for after the expiry.
+  const args = (zoo: Zoo, name: string, output: string) => [
+    "pull", ...(mode === "direct" ? [`${new URL(zoo.members.hub.url).host}/library/${name}:v1`] : [`${name}:v1`, "--proxy", zoo.worker!.url]),
+    "--connections", "1", "--chunk-size", "128K", "-o", output,
+  ];
+
+  test("a token that expires mid-download: later ranges get 401, and the client renews it", async ({ zoo, tempDir }) => {
+    zoo.state.reset();
+    zoo.state.throttle = 512 << 10;
+    const output = join(mkdtempSync(join(tempDir, `expiry-${mode}-`)), "image.tar");
+    const run = startCli(args(zoo, await freshHubImage(zoo, `expiry-${mode}`), output), { cwd: tempDir });
+    await expect.poll(() => zoo.state.blobBytes("hub"), { timeout: 30_000 }).toBeGreaterThan(200_000);
+    zoo.state.expireAll();
+    zoo.state.throttle = 0;
+    const result = await run.done;
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(zoo.state.log.some((e) => e.refused === "expired-token")).toBe(true);
+    expect(zoo.state.log.filter((e) => e.refused === "expired-url")).toEqual([]);
+    await skopeoToOci(output);
+  });
+
+  test("a resume after a kill, once the token and the signed redirect URLs have expired", async ({ zoo, tempDir }) => {
+    zoo.state.reset();
+    zoo.state.throttle = 256 << 10;
+    const output = join(mkdtempSync(join(tempDir, `resume-${mode}-`)), "image.tar");
+    const name = await freshHubImage(zoo, `resume-${mode}`);
+    const first = startCli(args(zoo, name, output), { cwd: tempDir });
+    await expect.poll(() => savedBytes(output), { timeout: 30_000 }).toBeGreaterThan(0);
+    first.child.kill("SIGKILL");
+    await first.done;
+    expect(existsSync(output)).toBe(false);
+    zoo.state.expireAll();
+    zoo.state.throttle = 0;
+    const second = await runCli(args(zoo, name, output), { cwd: tempDir });
+    expect(second.stderr).toBe("");
+    expect(second.code).toBe(0);
+    expect(zoo.state.log.filter((e) => e.refused === "expired-url")).toEqual([]);
+    await skopeoToOci(output);
+  });
+});
