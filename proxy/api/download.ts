@@ -5,8 +5,9 @@
 // unreachable registry, a missing or refused layer or a foreign one (never fetched
 // here) is a JSON error before any byte is sent. Then the tar is laid out with
 // shared/image-archive's plan (exact Content-Length) and filled by shared/tar's
-// streamTar straight from the upstream blobs, one layer at a time, in constant memory,
-// each verified. Nothing is cached: blobs pass through.
+// streamTar one layer at a time, in constant memory, each verified: from the mirror's R2
+// cache when it holds the layer as public (the /v2/ mirror put it there, checked against
+// its digest), else straight from upstream. Nothing is stored here: blobs pass through.
 import type { Config } from "../config.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
@@ -19,6 +20,8 @@ import { verifiedChunks } from "../../shared/verify.ts";
 import { anonymousClient, type UpstreamRepository } from "../upstream/client.ts";
 import { resolveRepository, RouteError } from "../v2/route.ts";
 import { nativeSha256 } from "../sha256.ts";
+import { blobKey, visibilityOf } from "../cache/keys.ts";
+import type { BlobStore } from "../cache/store.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import { optionalText, readParams, requireText } from "./input.ts";
@@ -51,7 +54,7 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
   const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
     const layer = layers.get(key);
     if (!layer) throw new Error(`the plan names blob ${key}, which the image does not have`);
-    const stream = await client.fetchBlob(ref, layer, undefined, request.signal);
+    const stream = (await cachedPublicBlob(ctx.blobs, layer)) ?? (await client.fetchBlob(ref, layer, undefined, request.signal));
     // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
     yield* verifiedChunks(streamChunks(stream), layer, nativeSha256(), `layer ${layer.digest} from upstream`);
   };
@@ -68,6 +71,19 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
       "x-image-platform": headerText(formatPlatform(image.platform)),
     },
   });
+}
+
+/**
+ * A layer's bytes from the mirror's cache, when it holds them as public: anyone may read
+ * those, and this endpoint pulls anonymously. Private blobs are left to the upstream,
+ * whose anonymous answer decides. They are verified like upstream bytes.
+ */
+async function cachedPublicBlob(blobs: BlobStore | undefined, layer: LayerDescriptor): Promise<ReadableStream<Uint8Array> | null> {
+  if (!blobs) return null;
+  const key = blobKey(layer.digest);
+  const meta = await blobs.head(key);
+  if (!meta || visibilityOf(meta) !== "public" || meta.size !== layer.size) return null;
+  return ((await blobs.get(key))?.body as ReadableStream<Uint8Array> | undefined) ?? null;
 }
 
 /** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */
