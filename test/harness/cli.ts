@@ -1,8 +1,24 @@
 // `npm run harness`: starts the registries, fixtures and the Worker, prints where they
 // listen, and keeps them running until Ctrl-C. Handy for trying the CLI or the PWA by hand.
+// `npm run harness -- --zoo` starts the registry zoo (test/harness/zoo/) and its Worker instead.
 import { startHarness } from "./harness.ts";
+import { MEMBERS, repositoryOf, startZoo, ZOO_TAG } from "./zoo/index.ts";
 
 const withWorker = !process.argv.includes("--no-worker");
+if (process.argv.includes("--zoo")) {
+  const zoo = await startZoo({ worker: withWorker });
+  for (const m of MEMBERS) console.log(`${m.key.padEnd(18)} ${zoo.members[m.id].url}/v2/${repositoryOf(m)}  (tag ${ZOO_TAG})`);
+  if (zoo.worker) console.log(`worker             ${zoo.worker.url}`);
+  console.log(`UPSTREAMS='${JSON.stringify(zoo.upstreams)}'`);
+  console.log("Ctrl-C stops everything.");
+  const stopZoo = async () => {
+    await zoo.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stopZoo());
+  process.once("SIGTERM", () => void stopZoo());
+  await new Promise(() => {});
+}
 const harness = await startHarness({ worker: withWorker });
 const { info } = harness;
 console.log(`token server   ${info.tokenServer}/token`);

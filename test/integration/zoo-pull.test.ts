@@ -83,3 +83,23 @@ describe.each(["direct", "proxy"] as const)("Hub-like expiries (%s)", (mode) => 
     await skopeoToOci(output);
   });
 });
+
+describe.each(["direct", "proxy"] as const)("Hub-like rate limit (%s)", (mode) => {
+  test("a 429 with an HTML body once the anonymous limit is spent reads as a rate limit, not as HTML", async ({ zoo, tempDir }) => {
+    zoo.state.reset();
+    const name = await freshHubImage(zoo, `limited-${mode}`);
+    zoo.state.hubLimit = 0;
+    try {
+      const output = join(mkdtempSync(join(tempDir, `limited-${mode}-`)), "image.tar");
+      const ref = mode === "direct" ? [`${new URL(zoo.members.hub.url).host}/library/${name}:v1`] : [`${name}:v1`, "--proxy", zoo.worker!.url];
+      const result = await runCli(["pull", ...ref, "-o", output], { cwd: tempDir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^dockerdl: error: .*rate.?limit/im);
+      expect(result.stderr).not.toMatch(/<html|<body|<h1/i);
+      expect(zoo.state.log.some((e) => e.status === 429)).toBe(true);
+      expect(existsSync(output)).toBe(false);
+    } finally {
+      zoo.state.hubLimit = 1000;
+    }
+  });
+});
