@@ -77,12 +77,25 @@ export async function relayBackend(url: string, req: IncomingMessage, res: Serve
       const slice = chunk.subarray(at, Math.min(chunk.length, at + (16 << 10)));
       if (rate > 0) await simulatedNetwork((slice.length / rate) * 1000);
       if (res.destroyed) return answer.status;
-      if (!res.write(slice)) await new Promise((resolve) => { res.once("drain", resolve); res.once("close", resolve); });
+      if (!res.write(slice)) await drained(res);
       if (options.entry) options.entry.bytes += slice.length;
     }
   }
   res.end();
   return answer.status;
+}
+
+/** Resolves when `res` takes more data, or when the client has gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
 }
 
 /** Deliberate: a slow network the test asked for, not a wait for an effect. */
