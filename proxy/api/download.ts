@@ -20,8 +20,6 @@ import { verifiedChunks } from "../../shared/verify.ts";
 import { anonymousClient, type UpstreamRepository } from "../upstream/client.ts";
 import { resolveRepository, RouteError } from "../v2/route.ts";
 import { nativeSha256 } from "../sha256.ts";
-import { blobKey, visibilityOf } from "../cache/keys.ts";
-import type { BlobStore } from "../cache/store.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import { optionalText, readParams, requireText } from "./input.ts";
@@ -54,7 +52,7 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
   const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
     const layer = layers.get(key);
     if (!layer) throw new Error(`the plan names blob ${key}, which the image does not have`);
-    const stream = (await cachedPublicBlob(ctx.blobs, layer)) ?? (await client.fetchBlob(ref, layer, undefined, request.signal));
+    const stream = (await ctx.publicBlob?.(layer.digest, layer.size)) ?? (await client.fetchBlob(ref, layer, undefined, request.signal));
     // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
     yield* verifiedChunks(streamChunks(stream), layer, nativeSha256(), `layer ${layer.digest} from upstream`);
   };
@@ -71,19 +69,6 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
       "x-image-platform": headerText(formatPlatform(image.platform)),
     },
   });
-}
-
-/**
- * A layer's bytes from the mirror's cache, when it holds them as public: anyone may read
- * those, and this endpoint pulls anonymously. Private blobs are left to the upstream,
- * whose anonymous answer decides. They are verified like upstream bytes.
- */
-async function cachedPublicBlob(blobs: BlobStore | undefined, layer: LayerDescriptor): Promise<ReadableStream<Uint8Array> | null> {
-  if (!blobs) return null;
-  const key = blobKey(layer.digest);
-  const meta = await blobs.head(key);
-  if (!meta || visibilityOf(meta) !== "public" || meta.size !== layer.size) return null;
-  return ((await blobs.get(key))?.body as ReadableStream<Uint8Array> | undefined) ?? null;
 }
 
 /** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */

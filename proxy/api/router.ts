@@ -3,7 +3,6 @@
 // Picks the handler by path, refuses wrong methods with 405 and an Allow header, and
 // turns every failure into a JSON error.
 import type { Config } from "../config.ts";
-import type { BlobStore } from "../cache/store.ts";
 import type { CacheBucket } from "./cache.ts";
 import type { ApiContext } from "./context.ts";
 import { handleDockerSearch, handleV1Ping } from "./docker-search.ts";
@@ -28,8 +27,7 @@ const ROUTES: Record<string, Route> = {
   "/v1/_ping": { methods: ["GET"], handle: handleV1Ping },
 };
 
-/** `cache` is the R2 bucket: the Hub answers' cache, and the mirror's blobs that /api/download reads. */
-export async function handleApi(request: Request, config: Config, cache: (CacheBucket & BlobStore) | undefined, now: () => number = Date.now): Promise<Response> {
+export async function handleApi(request: Request, config: Config, cache: CacheBucket | undefined, now: () => number = Date.now, publicBlob?: ApiContext["publicBlob"]): Promise<Response> {
   try {
     const pathname = new URL(request.url).pathname.replace(/\/+$/, "");
     const route = ROUTES[pathname];
@@ -41,7 +39,7 @@ export async function handleApi(request: Request, config: Config, cache: (CacheB
         headers: { allow: [...route.methods, "OPTIONS"].join(", ") },
       });
     }
-    const ctx: ApiContext = { config, cache, now, ...(cache ? { blobs: cache } : {}) };
+    const ctx: ApiContext = { config, cache, now, ...(publicBlob ? { publicBlob } : {}) };
     return await route.handle(request, ctx);
   } catch (error) {
     return apiErrorResponse(toApiError(error));
