@@ -4,6 +4,7 @@
 import { workerServiceOf, type WorkerService } from "../shared/worker-routes.ts";
 import { ApiError, apiErrorResponse } from "./api/errors.ts";
 import { handleApi } from "./api/router.ts";
+import { publicBlobReader } from "./cache/public-blob.ts";
 import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
 import { checkRateLimit, clientKey } from "./rate-limit.ts";
@@ -76,7 +77,7 @@ function route(request: Request, service: WorkerService, env: Env, mirror: Mirro
     case "token":
       return handleToken(request, mirror.config);
     case "api":
-      return handleApi(request, mirror.config, env.CACHE);
+      return handleApi(request, mirror.config, env.CACHE, Date.now, env.CACHE ? publicBlobReader(env.CACHE) : undefined);
   }
 }
 

@@ -7,5 +7,7 @@ import type { CacheBucket } from "./cache.ts";
 export interface ApiContext {
   config: Config;
   cache: CacheBucket | undefined;
+  /** Public blobs from the mirror's cache, when bound (index.ts wires cache/public-blob.ts): /api/download reads layers from it. */
+  publicBlob?: (digest: string, size: number) => Promise<ReadableStream<Uint8Array> | null>;
   now: () => number;
 }

@@ -1,13 +1,14 @@
 // POST /api/download and /api/download-stream {image, platform} (and GET with query
 // parameters): the image as one docker-load tar, streamed by the Worker, for people
 // without a browser (curl -o ubuntu.tar …); POST {"images": […]} puts several images in
-// one tar, a layer they share stored once (download-request.ts reads what was asked). Manifests and config are resolved and every
-// layer is asked for with a HEAD first, so a bad reference, a missing platform, an
-// unreachable registry, a missing or refused layer or a foreign one (never fetched
-// here) is a JSON error before any byte is sent. Then the tar is laid out with
+// one tar, a layer they share stored once (download-request.ts reads what was asked).
+// Manifests and config are resolved and every layer is asked for with a HEAD first, so
+// a bad reference, a missing platform, an unreachable registry, a missing or refused
+// layer or a foreign one (never fetched here) is a JSON error before any byte is sent. Then the tar is laid out with
 // shared/image-archive's plan (exact Content-Length) and filled by shared/tar's
-// streamTar straight from the upstream blobs, one layer at a time, in constant memory,
-// each verified. Nothing is cached: blobs pass through.
+// streamTar one layer at a time, in constant memory, each verified: from the mirror's R2
+// cache when it holds the layer as public (the /v2/ mirror put it there, checked against
+// its digest), else straight from upstream. Nothing is stored here: blobs pass through.
 import type { Config } from "../config.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
@@ -36,9 +37,10 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
   const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
     const owner = owners.get(key);
     if (!owner) throw new Error(`the plan names blob ${key}, which no image has`);
-    const stream = await owner.client.fetchBlob(owner.ref, owner.layer, undefined, request.signal);
+    const cached = await ctx.publicBlob?.(owner.layer.digest, owner.layer.size);
+    const stream = cached ?? (await owner.client.fetchBlob(owner.ref, owner.layer, undefined, request.signal));
     // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
-    yield* verifiedChunks(streamChunks(stream), owner.layer, nativeSha256(), `layer ${owner.layer.digest} from upstream`);
+    yield* verifiedChunks(streamChunks(stream), owner.layer, nativeSha256(), `layer ${owner.layer.digest} from ${cached ? "the cache" : "upstream"}`);
   };
   // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
   const { readable, writable } = new FixedLengthStream(plan.totalSize);

@@ -27,7 +27,7 @@ const ROUTES: Record<string, Route> = {
   "/v1/_ping": { methods: ["GET"], handle: handleV1Ping },
 };
 
-export async function handleApi(request: Request, config: Config, cache: CacheBucket | undefined, now: () => number = Date.now): Promise<Response> {
+export async function handleApi(request: Request, config: Config, cache: CacheBucket | undefined, now: () => number = Date.now, publicBlob?: ApiContext["publicBlob"]): Promise<Response> {
   try {
     const pathname = new URL(request.url).pathname.replace(/\/+$/, "");
     const route = ROUTES[pathname];
@@ -39,7 +39,7 @@ export async function handleApi(request: Request, config: Config, cache: CacheBu
         headers: { allow: [...route.methods, "OPTIONS"].join(", ") },
       });
     }
-    const ctx: ApiContext = { config, cache, now };
+    const ctx: ApiContext = { config, cache, now, ...(publicBlob ? { publicBlob } : {}) };
     return await route.handle(request, ctx);
   } catch (error) {
     return apiErrorResponse(toApiError(error));

@@ -49,8 +49,10 @@ function transportEncoded(response: Response): string | null {
 /**
  * The client's answer for an upstream blob answer that did not go into the cache. `mirror`
  * is given the verifying pump of a whole answer to keep running after the answer leaves.
+ * `knownSize` is the blob's size learnt otherwise, for a whole answer sent without a
+ * Content-Length (chunked).
  */
-export async function checkedBlobAnswer(response: Response, request: Request, route: V2Route, waitUntil: (promise: Promise<unknown>) => void): Promise<Response> {
+export async function checkedBlobAnswer(response: Response, request: Request, route: V2Route, waitUntil: (promise: Promise<unknown>) => void, knownSize?: number): Promise<Response> {
   const encoding = transportEncoded(response);
   if (encoding && (response.status === 200 || response.status === 206)) {
     void response.body?.cancel();
@@ -58,7 +60,7 @@ export async function checkedBlobAnswer(response: Response, request: Request, ro
   }
   const headers = blobHeaders(route.reference);
   const declared = response.headers.get("content-length");
-  const size = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
+  const size = declared !== null ? (/^\d+$/.test(declared) ? Number(declared) : null) : (knownSize ?? null);
   if (request.method === "HEAD") {
     void response.body?.cancel();
     if (response.status !== 200) return upstreamError(response, request, route);

@@ -70,8 +70,10 @@ async function fetchIntoCache(request: Request, route: V2Route, mirror: Mirror, 
 async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, filling: boolean): Promise<Response> {
   try {
     let response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
+    const whole = request.method === "GET" && !request.headers.get("range");
+    const size = whole ? await statedLength(response, request, route, path) : null;
     if (filling && response.body) response = new Response(markingWanted(route.reference, response.body), response);
-    return checkedBlobAnswer(response, request, route, mirror.waitUntil);
+    return checkedBlobAnswer(response, request, route, mirror.waitUntil, size ?? undefined);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
@@ -143,11 +145,26 @@ async function fetchWhole(request: Request, route: V2Route, path: string) {
     callUpstream(request, route, path, { method: "GET" }),
     visibilityFor(request, route, path),
   ]);
-  const header = upstream.headers.get("content-length");
-  const length = Number(header);
+  const length = await statedLength(upstream, request, route, path);
   const encoded = (upstream.headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
-  const cacheable = upstream.status === 200 && upstream.body !== null && header !== null && Number.isSafeInteger(length) && !encoded;
+  const cacheable = upstream.status === 200 && upstream.body !== null && length !== null && Number.isSafeInteger(length) && !encoded;
   return { upstream, visibility, length: cacheable ? length : null };
+}
+
+/**
+ * The size a whole blob answer must have: its Content-Length, or, when it was sent
+ * chunked without one (as mcr's data endpoint does), the size the registry states for a
+ * HEAD of the blob. The verifier then holds the body to that size and the digest, so a
+ * HEAD that lies only makes the answer fail; null when no size can be had.
+ */
+async function statedLength(response: Response, request: Request, route: V2Route, path: string): Promise<number | null> {
+  const header = response.headers.get("content-length");
+  if (header !== null) return /^\d+$/.test(header) ? Number(header) : null;
+  if (response.status !== 200 || !response.body) return null;
+  const head = await callUpstream(request, route, path, { method: "HEAD" });
+  await head.body?.cancel();
+  const size = head.headers.get("content-length");
+  return head.status === 200 && size !== null && /^\d+$/.test(size) ? Number(size) : null;
 }
 
 function uploadFor(cache: BlobStore, route: V2Route, mirror: Mirror, length: number, visibility: Awaited<ReturnType<typeof visibilityFor>>): BlobUpload {

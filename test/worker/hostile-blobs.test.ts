@@ -1,9 +1,11 @@
 // Blobs from a hostile upstream (hostile.ts): a ranged read is relayed only when the
 // answer is the range asked for, a redirect to some other service's page never reaches
 // the client, and a transport-compressed blob is refused with a clear error (the mirror
-// asks for identity) instead of arriving as 0 bytes.
+// asks for identity) instead of arriving as 0 bytes. A whole blob sent chunked, without
+// Content-Length, is held to the size a HEAD states: served and cached when its bytes are
+// the blob, never passed on whole when they are more.
 import { describe, expect } from "vitest";
-import { pullToken, randomBlob, readAll, v2Path } from "./blobs.ts";
+import { blobKey, pullToken, randomBlob, readAll, v2Path } from "./blobs.ts";
 import { TEXT_PAGE } from "./hostile.ts";
 import { test, type MirrorUnderTest } from "./mirror.ts";
 import type { Misbehaviour } from "./hostile.ts";
@@ -56,5 +58,26 @@ describe("a blob upstream sends gzip-encoded for transport", () => {
     const blobGets = mirror.upstream.log.slice(start).filter((r) => r.method === "GET" && r.path.endsWith(blob.digest));
     expect(blobGets.map((r) => r.acceptEncoding)).toEqual(blobGets.map(() => "identity"));
     await mirror.settle();
+  });
+});
+
+describe("a whole blob sent chunked, without Content-Length", () => {
+  test("is served verified and cached, its size taken from a HEAD", async ({ mirror }) => {
+    const { blob, path, authorization } = await hostileBlob(mirror, "hostile/chunked", "chunked");
+    const response = await mirror.fetch(path, { headers: { authorization } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBe(String(blob.bytes.byteLength));
+    expect((await readAll(response)).bytes).toEqual(blob.bytes);
+    await mirror.settle();
+    expect((await mirror.bucket.head(blobKey(blob)))?.size).toBe(blob.bytes.byteLength);
+  });
+
+  test("with more bytes than the HEAD stated never reaches the client whole, nor the cache", async ({ mirror }) => {
+    const { blob, path, authorization } = await hostileBlob(mirror, "hostile/chunked-padded", "chunked-padded");
+    const response = await mirror.fetch(path, { headers: { authorization } });
+    const read = await readAll(response);
+    expect(response.status === 200 && read.bytes !== null).toBe(false);
+    await mirror.settle();
+    expect(await mirror.bucket.head(blobKey(blob))).toBeNull();
   });
 });

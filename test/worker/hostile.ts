@@ -22,7 +22,11 @@ export type Misbehaviour =
   /** A 206 of the length asked for, but from another offset (Content-Range says so). */
   | "wrong-range"
   /** A whole read (no Range) sent slowly, 256 KiB every 40 ms as the reader takes it; ranges are honest. */
-  | "trickle-whole";
+  | "trickle-whole"
+  /** Whole GETs sent chunked, without Content-Length (mcr's data endpoint); HEADs honest. */
+  | "chunked"
+  /** Whole GETs chunked with the honest bytes and more after them; HEADs honest. */
+  | "chunked-padded";
 
 export const TEXT_PAGE_PATH = "/loopback-service/page";
 export const TEXT_PAGE = "internal status page: all systems nominal\n";
@@ -89,7 +93,20 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
       response.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes 0-${length - 1}/${honest.bytes.byteLength}`, "content-length": length });
       return void response.end(head ? undefined : part);
     }
+    case "chunked":
+    case "chunked-padded":
+      return writeChunked(response, head, honest.bytes, kind === "chunked" ? new Uint8Array() : Buffer.from("and some more"));
   }
+}
+
+function writeChunked(response: ServerResponse, head: boolean, honest: Uint8Array, extra: Uint8Array): void {
+  if (head) {
+    response.writeHead(200, { "content-type": "application/octet-stream", "content-length": honest.byteLength });
+    return void response.end();
+  }
+  response.writeHead(200, { "content-type": "application/octet-stream" });
+  response.write(honest);
+  response.end(extra);
 }
 
 function writeEndless(response: ServerResponse): void {

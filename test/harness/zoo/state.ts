@@ -1,0 +1,94 @@
+// What the zoo's servers share and tests steer and read: the knobs (token and signed-URL
+// lifetimes, a throttle on blob bodies, Hub's pull limit), an epoch before which every
+// token and signed URL counts as expired (a test's "five minutes later"), tokens, and a
+// log of every request each zoo host answered.
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+
+export interface ZooLogEntry {
+  member: string;
+  /** "registry", "auth", or "hop<n>" for the hosts blobs are redirected to. */
+  role: string;
+  method: string;
+  path: string;
+  status: number;
+  /** Whether the request carried an Authorization header. */
+  authorization: boolean;
+  /** Blob body bytes sent. */
+  bytes: number;
+  /** Why a request was refused, when it was (e.g. "expired-url", "expired-token"). */
+  refused?: string;
+}
+
+interface Token {
+  member: string;
+  scopes: Set<string>;
+  issued: number;
+  expires: number;
+}
+
+export class ZooState {
+  /** Seconds a token says it lives (Hub: 300) and does live. */
+  tokenSeconds = 300;
+  /** How long a signed blob URL is good for (Hub's CDN: minutes; tests shorten it). */
+  urlMs = 60_000;
+  /** Blob body bytes per second at the storage hosts, 0 for unlimited. */
+  throttle = 0;
+  /** Hub's anonymous manifest GETs per window before a 429. */
+  hubLimit = 1000;
+  hubCount = 0;
+  log: ZooLogEntry[] = [];
+  #epoch = 0;
+  readonly #tokens = new Map<string, Token>();
+  readonly #key = randomBytes(32);
+
+  /** Everything issued until now expires: tokens and signed URLs alike. */
+  expireAll(): void {
+    this.#epoch = Date.now() + 1;
+  }
+
+  issueToken(member: string, scopes: string[]): string {
+    const value = `zoo.${randomUUID()}`;
+    this.#tokens.set(value, { member, scopes: new Set(scopes), issued: Date.now(), expires: Date.now() + this.tokenSeconds * 1000 });
+    return value;
+  }
+
+  /** "ok", or why the Authorization does not let `member` serve `scope` (undefined scope: any valid token). */
+  checkToken(member: string, authorization: string | undefined, scope?: string): "ok" | "missing" | "expired-token" | "insufficient-scope" {
+    const value = /^Bearer (.+)$/i.exec(authorization ?? "")?.[1];
+    const token = value === undefined ? undefined : this.#tokens.get(value);
+    if (!token || token.member !== member) return "missing";
+    if (token.expires <= Date.now() || token.issued < this.#epoch) return "expired-token";
+    if (scope !== undefined && !token.scopes.has(scope)) return "insufficient-scope";
+    return "ok";
+  }
+
+  sign(path: string): string {
+    const issued = Date.now();
+    const expires = issued + this.urlMs;
+    return `${path}?expires=${expires}&issued=${issued}&sig=${this.#mac(path, expires, issued)}`;
+  }
+
+  /** "ok", or why a signed URL is refused. */
+  checkSigned(url: URL): "ok" | "bad-signature" | "expired-url" {
+    const expires = Number(url.searchParams.get("expires"));
+    const issued = Number(url.searchParams.get("issued"));
+    if (url.searchParams.get("sig") !== this.#mac(url.pathname, expires, issued)) return "bad-signature";
+    if (expires <= Date.now() || issued < this.#epoch) return "expired-url";
+    return "ok";
+  }
+
+  #mac(path: string, expires: number, issued: number): string {
+    return createHmac("sha256", this.#key).update(`${path}|${expires}|${issued}`).digest("hex").slice(0, 32);
+  }
+
+  /** Blob body bytes a member's hosts sent since the log was last cleared. */
+  blobBytes(member: string): number {
+    return this.log.filter((e) => e.member === member).reduce((n, e) => n + e.bytes, 0);
+  }
+
+  reset(): void {
+    this.log = [];
+    this.throttle = 0;
+    this.hubCount = 0;
+  }
+}

@@ -1,0 +1,31 @@
+// The vitest fixture a test file takes its zoo from (one per file, with the Worker in
+// front of it), and the names a client uses for a member's image directly and through
+// the mirror.
+import { test as base } from "../fixtures-vitest.ts";
+import { MEMBERS, repositoryOf, startZoo, ZOO_TAG, type MemberSpec, type Zoo } from "./index.ts";
+
+/** The zoo and its Worker, for a file-scoped fixture (e2e extends its browser test with it). */
+export async function zooFixture({}, use: (zoo: Zoo) => Promise<void>): Promise<void> {
+  const zoo = await startZoo({ worker: true });
+  await use(zoo);
+  await zoo.stop();
+}
+
+export const zooTest = base.extend<{ $file: { zoo: Zoo } }>({ zoo: [zooFixture, { scope: "file" }] });
+
+/** The image as a user names it for the mirror: `zoo:v1` for Hub, `ghcr.io/zoo/app:v1`… */
+export function mirrorName(member: MemberSpec): string {
+  return member.key === "docker.io" ? `zoo:${ZOO_TAG}` : `${member.key}/${repositoryOf(member)}:${ZOO_TAG}`;
+}
+
+/** The full name a client sends the mirror in its path (`<mirror>/<this>`). */
+export function mirrorPath(member: MemberSpec): string {
+  return member.key === "docker.io" ? `${repositoryOf(member)}:${ZOO_TAG}` : `${member.key}/${repositoryOf(member)}:${ZOO_TAG}`;
+}
+
+/** The image by the member's own loopback address, for a direct pull. */
+export function directName(zoo: Zoo, member: MemberSpec): string {
+  return `${new URL(zoo.members[member.id].url).host}/${repositoryOf(member)}:${ZOO_TAG}`;
+}
+
+export { MEMBERS };
