@@ -4,6 +4,7 @@
 
 import { DockerdlError } from "../errors.ts";
 import { isTransient, RegistryError } from "../registry/errors.ts";
+import { Batch, type BufferPool } from "./batch.ts";
 import type { BlobSource, RetryEvent } from "./types.ts";
 import { cancelled, sleep } from "./util.ts";
 
@@ -39,7 +40,8 @@ export interface RetryPolicy {
 
 /**
  * Fetches what is left of `chunk`, handing each piece to `accept` (which writes it and
- * advances chunk.received). Transient failures retry after a backoff (or the server's
+ * advances chunk.received); with `buffers`, pieces are gathered into batches first
+ * (batch.ts), and `accept` must be done with a batch when its promise settles. Transient failures retry after a backoff (or the server's
  * Retry-After), from the first missing byte.
  */
 export async function fetchChunk(
@@ -49,13 +51,14 @@ export async function fetchChunk(
   policy: RetryPolicy,
   signal: AbortSignal,
   counted: (bytes: number) => void,
+  buffers?: BufferPool,
 ): Promise<void> {
   let failures = 0;
   while (chunk.start + chunk.received < chunk.end) {
     if (signal.aborted) throw cancelled(signal);
     const before = chunk.received;
     try {
-      await fetchOnce(chunk, source, accept, signal, counted);
+      await fetchOnce(chunk, source, accept, signal, counted, buffers);
     } catch (error) {
       if (signal.aborted) throw cancelled(signal);
       if (!isTransient(error)) throw error;
@@ -84,18 +87,22 @@ async function fetchOnce(
   accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
   signal: AbortSignal,
   counted: (bytes: number) => void,
+  buffers: BufferPool | undefined,
 ): Promise<void> {
   const from = chunk.start + chunk.received;
   const stream = await source.fetchRange(chunk.digest, from, chunk.end, signal);
   const reader = stream.getReader();
+  const batch = new Batch(chunk, accept, buffers);
   try {
-    while (chunk.start + chunk.received < chunk.end) {
+    while (chunk.start + chunk.received + batch.filled < chunk.end) {
       let result;
       try {
         result = await reader.read();
       } catch (error) {
         if (signal.aborted) throw cancelled(signal);
         if (error instanceof DockerdlError) throw error;
+        // What arrived before the break is good: write it, so the retry starts after it.
+        await batch.flush();
         throw new RegistryError("TRUNCATED", `the connection broke after ${chunk.received} of ${chunk.end - chunk.start} bytes of a range of ${chunk.digest}`, {
           hint: "try again",
           cause: error,
@@ -105,10 +112,11 @@ async function fetchOnce(
       let bytes = result.value;
       if (bytes.length === 0) continue;
       counted(bytes.length);
-      const room = chunk.end - chunk.start - chunk.received;
+      const room = chunk.end - chunk.start - chunk.received - batch.filled;
       if (bytes.length > room) bytes = bytes.subarray(0, room);
-      await accept(chunk, bytes);
+      await batch.add(bytes);
     }
+    await batch.flush();
   } finally {
     if (chunk.start + chunk.received < chunk.end || signal.aborted) await reader.cancel().catch(() => {});
     else reader.releaseLock();

@@ -1,6 +1,6 @@
-// Runs chunk fetches with a global connection limit, in file order, taking work that is
-// queued while it runs (a blob restarted after a digest mismatch). The first failure
-// aborts everything else; the pool settles only when every running task has stopped,
+// Runs chunk fetches with a global connection limit, in file order unless told which to
+// prefer, taking work that is queued while it runs (a blob restarted after a digest
+// mismatch). The first failure aborts everything else; the pool settles only when every running task has stopped,
 // so nothing writes to the sink after the download has returned.
 
 import type { Chunk } from "./chunks.ts";
@@ -10,15 +10,18 @@ export class ChunkPool {
   readonly #limit: number;
   readonly #run: (chunk: Chunk) => Promise<void>;
   readonly #abort: (error: unknown) => void;
+  readonly #pick: (queue: readonly Chunk[]) => number;
   #active = 0;
   #failure: { error: unknown } | undefined;
   #settle?: { resolve: () => void; reject: (e: unknown) => void };
 
-  constructor(queue: Chunk[], limit: number, run: (chunk: Chunk) => Promise<void>, abort: (error: unknown) => void) {
+  /** `pick` chooses which queued chunk starts next (default: the first, in file order). */
+  constructor(queue: Chunk[], limit: number, run: (chunk: Chunk) => Promise<void>, abort: (error: unknown) => void, pick: (queue: readonly Chunk[]) => number = () => 0) {
     this.#queue = queue;
     this.#limit = Math.max(1, limit);
     this.#run = run;
     this.#abort = abort;
+    this.#pick = pick;
   }
 
   /** Re-fetch these first: they block a hash cursor. */
@@ -38,7 +41,7 @@ export class ChunkPool {
     if (this.#settle === undefined) return;
     if (this.#failure === undefined) {
       while (this.#active < this.#limit && this.#queue.length > 0) {
-        const chunk = this.#queue.shift() as Chunk;
+        const chunk = this.#queue.splice(Math.max(0, this.#pick(this.#queue)), 1)[0];
         this.#active++;
         this.#run(chunk).then(
           () => {

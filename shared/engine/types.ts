@@ -24,9 +24,11 @@ export interface RandomAccessSink {
    * Optional: reads back bytes written earlier. With it, chunks that arrive ahead of a
    * blob's hash cursor are written and dropped, then read back to be hashed in order;
    * without it they stay in memory (within `memoryBudget`) until hashed, and a resumed
-   * download refetches everything after each blob's hash cursor.
+   * download refetches everything after each blob's hash cursor. With `into` (at least
+   * `length` bytes, the engine's to reuse), the sink may read into it and return a view
+   * of it rather than a new buffer.
    */
-  read?(position: number, length: number): Promise<Uint8Array>;
+  read?(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
 }
 
 /** A stream written front to back: a Service Worker download, an HTTP response, stdout. */
