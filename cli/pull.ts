@@ -67,6 +67,7 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
       sink: fileSink(handle),
       createHasher: nodeHasher,
       connections: cmd.connections ?? CLI_CONNECTIONS,
+      earlyRequests: cmd.connections ?? CLI_CONNECTIONS,
       ...(cmd.chunkSize === undefined ? {} : { chunkSize: cmd.chunkSize }),
       ...(resumable ? { resume: previous.engine } : {}),
       onCheckpoint: async (state) => {

@@ -60,6 +60,7 @@ export { formatBytes } from "./util.ts";
 
 export const DEFAULTS = {
   connections: 6,
+  earlyRequests: 0,
   chunkSize: DEFAULT_CHUNK_SIZE,
   memoryBudget: 64 << 20,
   retries: 6,
@@ -168,7 +169,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
     // without read, pieces ahead of the cursor are held as they came, within the budget.
     const buffers = sink.read === undefined ? undefined : new BufferPool(o.connections);
-    pool = new ChunkPool(queue, o.connections, async (chunk) => {
+    pool = new ChunkPool(queue, o.connections, async (chunk, ending) => {
       const job = jobs.get(chunk.digest) as BlobJob;
       fetching.set(chunk.digest, (fetching.get(chunk.digest) ?? 0) + 1);
       try {
@@ -176,7 +177,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
           await job.accept(c, bytes);
           await budget.waitForRoom(() => job.isAtCursor(c), signal);
           await checkpoint(false);
-        }, policy, signal, counted, buffers);
+        }, policy, signal, counted, { ...(buffers ? { buffers } : {}), ...(o.earlyRequests > 0 ? { onTail: ending } : {}) });
       } finally {
         const left = (fetching.get(chunk.digest) ?? 1) - 1;
         if (left > 0) fetching.set(chunk.digest, left);
@@ -189,7 +190,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
         checkpointedVerified.add(job.digest);
         await checkpoint(true);
       }
-    }, failWith, atIdleCursor);
+    }, failWith, { pick: atIdleCursor, early: o.earlyRequests });
     await pool.run();
     const unverified = [...jobs.values()].find((j) => !j.verified);
     if (unverified) {

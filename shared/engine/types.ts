@@ -108,6 +108,13 @@ export interface DownloadOptions {
   createHasher: HasherFactory;
   /** Parallel requests in all (default 6: a browser's HTTP/1.1 limit per host). */
   connections?: number;
+  /**
+   * Requests that may start beyond `connections` while running ones receive their last
+   * round trip's worth of bytes (measured per response; never on round trips under 20 ms),
+   * so a far registry's latency overlaps transfers instead of stalling every connection
+   * between layers (default 0; random-access sinks only). Each may open a connection.
+   */
+  earlyRequests?: number;
   /** Layers larger than this are fetched as several ranges in parallel (default 16 MiB). */
   chunkSize?: number;
   /** Bytes held in memory waiting to be hashed or written in order (default 64 MiB). */
