@@ -7,8 +7,8 @@
 // is the I/O floor. Also times `dockerdl --version`. Prints a markdown table and writes
 // it to bench/results/latest.md. Not part of npm test.
 //
-// Environment: DOCKERDL_BENCH_SCALE (default 1: 1 GiB in 8 layers, one 2 GiB layer, 75
-// layers of 5 MiB; 0.125 gives an eighth of each), DOCKERDL_BENCH_RUNS (alternations,
+// Environment: DOCKERDL_BENCH_SCALE (default 1: 1 GiB in 8 layers and one 2 GiB layer;
+// 0.125 gives an eighth of each; the 75 layers stay 5 MiB), DOCKERDL_BENCH_RUNS (alternations,
 // default 2), DOCKERDL_BENCH_CACHE (default bench/.cache: layers and registry storage,
 // reused), DOCKERDL_BENCH_NET="perConnMBps,aggregateMBps,latencyMs" (default 10,50,20),
 // DOCKERDL_BENCH_LATENCY="perConnMBps,aggregateMBps,oneWayMs" (default 10,50,100),
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
  * (token, manifest, config, first blob); every request and new connection costs a round trip.
  */
 async function manySmallLayers(registry: string): Promise<void> {
-  const image = await ensureImage(registry, cacheDir, "bench/layers75", Array.from({ length: 75 }, () => Math.round(5 * MiB * scale)));
+  const image = await ensureImage(registry, cacheDir, "bench/layers75", Array.from({ length: 75 }, () => 5 * MiB));
   const rtt = (2 * oneWayMs) / 1000;
   const relay = await startRelay(registry, { shaping: { perConnection: farPerConnMBps * 1e6, aggregate: farAggregateMBps * 1e6, latencyMs: 2 * oneWayMs, connectMs: 2 * oneWayMs } });
   const host = new URL(relay.url).host;
