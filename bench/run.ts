@@ -1,39 +1,37 @@
 // `npm run bench`: dockerdl's CLI against `skopeo copy docker://… docker-archive:…` (the
 // tool a user would pick instead), in the same run and alternating, on the same
 // images: over loopback straight to the registry, through the Worker under wrangler
-// dev, and through a relay that simulates a real network (per-connection cap, latency,
-// aggregate cap). Plain sequential curl of the same blobs is the I/O floor. Prints a
-// markdown table and writes it to bench/results/latest.md. Not part of npm test.
+// dev (with the PWA in headless Chromium beside the CLI), through a relay that
+// simulates a real network (per-connection cap, latency, aggregate cap), and many small
+// layers through the relay at a high latency. Plain sequential curl of the same blobs
+// is the I/O floor. Also times `dockerdl --version`. Prints a markdown table and writes
+// it to bench/results/latest.md. Not part of npm test.
 //
-// Environment: DOCKERDL_BENCH_SCALE (default 1: 1 GiB in 8 layers + one 2 GiB layer;
-// 0.125 gives 128 MiB + 256 MiB), DOCKERDL_BENCH_RUNS (alternations, default 2),
-// DOCKERDL_BENCH_CACHE (default bench/.cache: layers and registry storage, reused),
-// DOCKERDL_BENCH_NET="perConnMBps,aggregateMBps,latencyMs" (default 10,50,20),
-// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,network; default all).
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Environment: DOCKERDL_BENCH_SCALE (default 1: 1 GiB in 8 layers and one 2 GiB layer;
+// 0.125 gives an eighth of each; the 75 layers stay 5 MiB), DOCKERDL_BENCH_RUNS (alternations,
+// default 2), DOCKERDL_BENCH_CACHE (default bench/.cache: layers and registry storage,
+// reused), DOCKERDL_BENCH_NET="perConnMBps,aggregateMBps,latencyMs" (default 10,50,20),
+// DOCKERDL_BENCH_LATENCY="perConnMBps,aggregateMBps,oneWayMs" (default 10,50,100),
+// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,start;
+// default all; browser runs with worker).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { stopAll } from "../test/harness/processes.ts";
 import { startRegistry } from "../test/harness/registry.ts";
 import { startRelay } from "../test/harness/relay.ts";
 import { startWorker } from "../test/harness/wrangler.ts";
+import { browserDownload, type BrowserMeasurement } from "./browser.ts";
 import { ensureImage, type BenchImage } from "./image.ts";
+import { curlFloor, median, ours, root, run, skopeo, startTime, type Measurement } from "./measure.ts";
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, "..");
 const MiB = 2 ** 20;
 const scale = Number(process.env.DOCKERDL_BENCH_SCALE ?? "1");
 const runs = Number(process.env.DOCKERDL_BENCH_RUNS ?? "2");
 const cacheDir = process.env.DOCKERDL_BENCH_CACHE ?? join(root, "bench", ".cache");
 const [perConnMBps, aggregateMBps, latencyMs] = (process.env.DOCKERDL_BENCH_NET ?? "10,50,20").split(",").map(Number);
-const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,network").split(","));
-
-interface Measurement {
-  seconds: number;
-  peakRssMiB: number;
-}
+const [farPerConnMBps, farAggregateMBps, oneWayMs] = (process.env.DOCKERDL_BENCH_LATENCY ?? "10,50,100").split(",").map(Number);
+const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,browser,network,latency,start").split(","));
 
 interface Row {
   scenario: string;
@@ -45,52 +43,69 @@ interface Row {
   note?: string;
 }
 
+interface Path {
+  scenario: string;
+  base: string;
+  ref: (image: BenchImage) => string;
+  extra: string[];
+  skopeoRef: (image: BenchImage) => string;
+  /** The Worker's URL when the PWA runs on this path too. */
+  pwa?: string;
+  /** Notes about the CLI's figures on this path. */
+  judge?: (image: BenchImage, seconds: number) => string;
+}
+
 const outDir = mkdtempSync(join(tmpdir(), "dockerdl-bench-"));
+const rows: Row[] = [];
 
-/** Runs a command under /usr/bin/time for its peak RSS; the wall time is measured here. */
-async function measure(command: string, args: string[]): Promise<Measurement> {
-  const timeFile = join(outDir, "time.txt");
-  const started = performance.now();
-  try {
-    await run("/usr/bin/time", ["-f", "%M", "-o", timeFile, command, ...args], { cwd: outDir, maxBuffer: 1 << 24 });
-  } catch (error) {
-    throw new Error(`${command} ${args.join(" ")} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+function label(image: BenchImage): string {
+  return `${image.repository.replace("bench/", "")} (${image.layers.length} × ${(image.layers[0].size / MiB).toFixed(0)} MiB)`;
+}
+
+/** dockerdl and skopeo alternating (and the PWA after them on the Worker's path); rows of medians. */
+async function compare(path: Path, image: BenchImage, floor?: Measurement): Promise<void> {
+  const mb = image.layerBytes / 1e6;
+  const times: Record<"dockerdl" | "skopeo", Measurement[]> = { dockerdl: [], skopeo: [] };
+  const pwa: BrowserMeasurement[] = [];
+  for (let r = 0; r < runs; r++) {
+    const order = r % 2 === 0 ? (["dockerdl", "skopeo"] as const) : (["skopeo", "dockerdl"] as const);
+    for (const tool of order) {
+      const m = tool === "dockerdl" ? await ours(outDir, path.ref(image), path.extra) : await skopeo(outDir, path.skopeoRef(image));
+      times[tool].push(m);
+      console.log(`  ${tool.padEnd(9)} ${m.seconds.toFixed(2)} s  ${(mb / m.seconds).toFixed(1)} MB/s  RSS ${m.peakRssMiB.toFixed(0)} MiB`);
+    }
+    if (path.pwa !== undefined) {
+      const b = await browserDownload(path.pwa, `${image.repository}:${image.tag}`);
+      pwa.push(b);
+      console.log(`  PWA       ${b.seconds.toFixed(2)} s  ${(mb / b.seconds).toFixed(1)} MB/s  JS heap page ${b.pageHeapMiB.toFixed(1)} MiB, worker ${b.workerHeapMiB.toFixed(1)} MiB`);
+    }
   }
-  const seconds = (performance.now() - started) / 1000;
-  const kib = Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1));
-  return { seconds, peakRssMiB: kib / 1024 };
-}
-
-async function ours(ref: string, extra: string[]): Promise<Measurement> {
-  const out = join(outDir, "ours.tar");
-  try {
-    return await measure(process.execPath, ["--no-warnings", join(root, "cli", "main.ts"), "pull", ref, "-q", "-o", out, ...extra]);
-  } finally {
-    rmSync(out, { force: true });
-    rmSync(`${out}.part`, { force: true });
-    rmSync(`${out}.part.json`, { force: true });
+  const summary = (tool: "dockerdl" | "skopeo"): Row => {
+    const seconds = median(times[tool].map((m) => m.seconds));
+    return { scenario: path.scenario, image: label(image), tool, seconds, mbps: mb / seconds, rss: Math.max(...times[tool].map((m) => m.peakRssMiB)) };
+  };
+  const o = summary("dockerdl");
+  const s = summary("skopeo");
+  const notes = [`${(o.mbps / s.mbps).toFixed(2)}× skopeo`];
+  if (floor !== undefined && !path.scenario.includes("Worker")) notes.push(`${(o.mbps / (mb / floor.seconds)).toFixed(2)} of the curl floor`);
+  if (path.judge) notes.push(path.judge(image, o.seconds));
+  o.note = notes.join(", ");
+  rows.push(o, s);
+  if (pwa.length > 0) {
+    const seconds = median(pwa.map((b) => b.seconds));
+    const page = Math.max(...pwa.map((b) => b.pageHeapMiB));
+    const worker = Math.max(...pwa.map((b) => b.workerHeapMiB));
+    rows.push({
+      scenario: path.scenario, image: label(image), tool: "PWA (headless Chromium, File System Access → OPFS)", seconds, mbps: mb / seconds,
+      note: `${(mb / seconds / o.mbps).toFixed(2)} of the CLI via the Worker; peak JS heap: page ${page.toFixed(1)} MiB, download worker ${worker.toFixed(1)} MiB`,
+    });
   }
-}
-
-async function skopeo(ref: string): Promise<Measurement> {
-  const out = join(outDir, "skopeo.tar");
-  try {
-    return await measure("skopeo", ["copy", "--quiet", "--src-tls-verify=false", `docker://${ref}`, `docker-archive:${out}`]);
-  } finally {
-    rmSync(out, { force: true });
+  if (floor !== undefined) {
+    rows.push({
+      scenario: path.scenario, image: label(image), tool: path.scenario.includes("Worker") ? "curl (sequential floor; first pass, fills the Worker cache)" : "curl (sequential floor)",
+      seconds: floor.seconds, mbps: mb / floor.seconds,
+    });
   }
-}
-
-/** The floor: each blob fetched by plain curl, one after another. */
-async function curlFloor(base: string, image: BenchImage): Promise<Measurement> {
-  const urls = image.layers.map((l) => `${base}/v2/${image.repository}/blobs/${l.digest}`);
-  return measure("curl", ["-sSf", "--parallel-max", "1", ...urls.flatMap((u) => ["-o", "/dev/null", u])]);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function main(): Promise<void> {
@@ -101,16 +116,18 @@ async function main(): Promise<void> {
     await ensureImage(registry.url, cacheDir, "bench/layers8", Array.from({ length: 8 }, () => Math.round(128 * MiB * scale))),
     await ensureImage(registry.url, cacheDir, "bench/single", [Math.round(2048 * MiB * scale)]),
   ];
-  const rows: Row[] = [];
-  const paths: { scenario: string; base: string; ref: (image: BenchImage) => string; extra: string[]; skopeoRef: (image: BenchImage) => string }[] = [];
+  const paths: Path[] = [];
   const registryHost = new URL(registry.url).host;
   if (scenarios.has("direct")) {
     paths.push({ scenario: "loopback, direct", base: registry.url, ref: (i) => `${registryHost}/${i.repository}:${i.tag}`, extra: [], skopeoRef: (i) => `${registryHost}/${i.repository}:${i.tag}` });
   }
-  if (scenarios.has("worker")) {
+  if (scenarios.has("worker") || scenarios.has("browser")) {
     const worker = await startWorker({ upstreams: { "docker.io": registry.url }, persistDir: join(outDir, "wrangler-state"), logDir: outDir, vars: { RATE_LIMIT: "0" } });
     const host = new URL(worker.url).host;
-    paths.push({ scenario: "loopback, via Worker (wrangler dev)", base: worker.url, ref: (i) => `${i.repository}:${i.tag}`, extra: ["--proxy", worker.url], skopeoRef: (i) => `${host}/${i.repository}:${i.tag}` });
+    paths.push({
+      scenario: "loopback, via Worker (wrangler dev)", base: worker.url, ref: (i) => `${i.repository}:${i.tag}`, extra: ["--proxy", worker.url], skopeoRef: (i) => `${host}/${i.repository}:${i.tag}`,
+      ...(scenarios.has("browser") ? { pwa: worker.url } : {}),
+    });
   }
   if (scenarios.has("network")) {
     const relay = await startRelay(registry.url, { shaping: { perConnection: perConnMBps * 1e6, aggregate: aggregateMBps * 1e6, latencyMs } });
@@ -118,53 +135,60 @@ async function main(): Promise<void> {
     paths.push({
       scenario: `simulated network (${perConnMBps} MB/s per connection, ${aggregateMBps} MB/s total, +${latencyMs} ms)`,
       base: relay.url, ref: (i) => `${host}/${i.repository}:${i.tag}`, extra: [], skopeoRef: (i) => `${host}/${i.repository}:${i.tag}`,
+      judge: (image, seconds) => `${(image.layerBytes / 1e6 / seconds / aggregateMBps).toFixed(2)} of the aggregate cap`,
     });
   }
 
   for (const path of paths) {
     for (const image of images) {
-      const label = `${image.repository.replace("bench/", "")} (${image.layers.length} × ${(image.layers[0].size / MiB).toFixed(0)} MiB)`;
-      const mb = image.layerBytes / 1e6;
-      console.log(`\n${path.scenario} — ${label}`);
+      console.log(`\n${path.scenario} — ${label(image)}`);
       // curl first: through the Worker it also warms the cache, so both tools meet the same state.
-      const floor = await curlFloor(path.base, image);
+      const floor = await curlFloor(outDir, path.base, image);
       console.log(`  curl      ${floor.seconds.toFixed(2)} s`);
-      const times: Record<"dockerdl" | "skopeo", Measurement[]> = { dockerdl: [], skopeo: [] };
-      for (let r = 0; r < runs; r++) {
-        const order = r % 2 === 0 ? (["dockerdl", "skopeo"] as const) : (["skopeo", "dockerdl"] as const);
-        for (const tool of order) {
-          const m = tool === "dockerdl" ? await ours(path.ref(image), path.extra) : await skopeo(path.skopeoRef(image));
-          times[tool].push(m);
-          console.log(`  ${tool.padEnd(9)} ${m.seconds.toFixed(2)} s  ${(mb / m.seconds).toFixed(1)} MB/s  RSS ${m.peakRssMiB.toFixed(0)} MiB`);
-        }
-      }
-      const summary = (tool: "dockerdl" | "skopeo"): Row => {
-        const seconds = median(times[tool].map((m) => m.seconds));
-        return { scenario: path.scenario, image: label, tool, seconds, mbps: mb / seconds, rss: Math.max(...times[tool].map((m) => m.peakRssMiB)) };
-      };
-      const o = summary("dockerdl");
-      const s = summary("skopeo");
-      o.note = `${(o.mbps / s.mbps).toFixed(2)}× skopeo`;
-      if (path.base.includes(new URL(path.base).host) && path.scenario.startsWith("simulated")) o.note += `, ${(o.mbps / aggregateMBps).toFixed(2)} of the aggregate cap`;
-      rows.push(o, s, { scenario: path.scenario, image: label, tool: path.scenario.includes("Worker") ? "curl (sequential floor; first pass, fills the Worker cache)" : "curl (sequential floor)", seconds: floor.seconds, mbps: mb / floor.seconds });
+      await compare(path, image, floor);
     }
   }
+
+  if (scenarios.has("latency")) await manySmallLayers(registry.url);
+  const start = scenarios.has("start") ? await startTime(outDir, 5) : undefined;
+  if (start) console.log(`\ndockerdl ${start.flag}: ${(start.seconds * 1000).toFixed(0)} ms`);
 
   const table = [
     `# dockerdl bench — ${new Date().toISOString()}`,
     "",
     `Scale ${scale} (layer bytes as listed), ${runs} alternating runs per tool (median time, max RSS), skopeo ${(await run("skopeo", ["--version"])).stdout.trim().split(" ").at(-1)}, Node ${process.version}, ${(await run("nproc")).stdout.trim()} CPUs.`,
-    "MB/s = layer bytes / wall time (10^6 bytes). Ratio = dockerdl MB/s / skopeo MB/s.",
+    "MB/s = layer bytes / wall time (10^6 bytes). Ratio = dockerdl MB/s / skopeo MB/s. dockerdl runs as `bin/dockerdl.mjs` starts it; the PWA is timed from the click on Download to the job's end.",
     "",
     "| path | image | tool | time (s) | MB/s | peak RSS (MiB) | notes |",
     "| --- | --- | --- | ---: | ---: | ---: | --- |",
     ...rows.map((r) => `| ${r.scenario} | ${r.image} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.mbps.toFixed(1)} | ${r.rss === undefined ? "" : r.rss.toFixed(0)} | ${r.note ?? ""} |`),
+    ...(start ? ["", `\`dockerdl ${start.flag}\` (process start to exit, median of 5): ${(start.seconds * 1000).toFixed(0)} ms, peak RSS ${start.peakRssMiB.toFixed(0)} MiB.`] : []),
     "",
   ].join("\n");
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "latest.md"), table);
   console.log(`\n${table}`);
   console.log("written to bench/results/latest.md");
+}
+
+/**
+ * 75 layers of 5 MiB through the relay at a high latency: what a typical large image
+ * costs from far away. The ideal is its bytes at the aggregate cap plus 4 round trips
+ * (token, manifest, config, first blob); every request and new connection costs a round trip.
+ */
+async function manySmallLayers(registry: string): Promise<void> {
+  const image = await ensureImage(registry, cacheDir, "bench/layers75", Array.from({ length: 75 }, () => 5 * MiB));
+  const rtt = (2 * oneWayMs) / 1000;
+  const relay = await startRelay(registry, { shaping: { perConnection: farPerConnMBps * 1e6, aggregate: farAggregateMBps * 1e6, latencyMs: 2 * oneWayMs, connectMs: 2 * oneWayMs } });
+  const host = new URL(relay.url).host;
+  const ideal = image.layerBytes / (farAggregateMBps * 1e6) + 4 * rtt;
+  const path: Path = {
+    scenario: `far network (${farPerConnMBps} MB/s per connection, ${farAggregateMBps} MB/s total, ${oneWayMs} ms one way)`,
+    base: relay.url, ref: (i) => `${host}/${i.repository}:${i.tag}`, extra: [], skopeoRef: (i) => `${host}/${i.repository}:${i.tag}`,
+    judge: (_image, seconds) => `${(seconds / ideal).toFixed(2)}× the ideal ${ideal.toFixed(1)} s (bytes ÷ aggregate cap + 4 round trips)`,
+  };
+  console.log(`\n${path.scenario} — ${label(image)}`);
+  await compare(path, image);
 }
 
 try {

@@ -72,8 +72,8 @@ export function fileSink(handle: FileHandle): RandomAccessSink {
         written += bytesWritten;
       }
     },
-    async read(position, length) {
-      const buffer = new Uint8Array(length);
+    async read(position, length, into) {
+      const buffer = into !== undefined && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await handle.read(buffer, done, length - done, position + done);

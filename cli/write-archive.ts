@@ -55,6 +55,8 @@ async function fillPartFile(job: ArchiveJob, output: string): Promise<DownloadRe
       sink: fileSink(handle),
       createHasher: nodeHasher,
       connections: job.connections,
+      // A far registry's round trips overlap transfers (random-access sinks only).
+      earlyRequests: job.connections,
       ...(job.chunkSize === undefined ? {} : { chunkSize: job.chunkSize }),
       ...(resumable ? { resume: previous.engine } : {}),
       onCheckpoint: async (state) => {

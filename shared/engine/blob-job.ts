@@ -13,8 +13,11 @@ import type { ProgressTracker } from "./progress.ts";
 import type { BlobState, Hasher, HasherFactory, RandomAccessSink } from "./types.ts";
 import { fromBase64, toBase64 } from "./util.ts";
 
-/** Read-back size: large enough to be cheap, small enough to stay out of the budget. */
-const READ_BACK = 4 << 20;
+/**
+ * Read-back size: large enough to be cheap, small enough to stay out of the budget. One
+ * buffer of it per blob being read back is reused for every read.
+ */
+const READ_BACK = 1 << 20;
 const ATTEMPTS = 2;
 
 export class BlobJob {
@@ -26,7 +29,8 @@ export class BlobJob {
   #hasher?: Hasher;
   #pumping: Promise<void> | null = null;
   #again = false;
-  /** Blob position → bytes written but not hashed yet (only without sink.read, or briefly at the cursor). */
+  #scratch: Uint8Array | undefined;
+  /** Blob position → bytes written but not hashed yet (only without sink.read). */
   readonly #held = new Map<number, Uint8Array>();
   readonly #sink: RandomAccessSink;
   readonly #budget: MemoryBudget;
@@ -101,16 +105,27 @@ export class BlobJob {
     return out;
   }
 
-  /** A piece of `chunk` arrived: write it at its place, then hash what can be hashed. */
+  /**
+   * A piece of `chunk` arrived: write it at its place, then hash what can be hashed.
+   * With a sink that reads back, nothing of `bytes` is kept once this settles (the
+   * caller reuses the buffer): a piece at the cursor is hashed here, one ahead of it
+   * is read back later.
+   */
   async accept(chunk: Chunk, bytes: Uint8Array): Promise<void> {
     const position = chunk.start + chunk.received;
     await this.#write(this.segment.offset + position, bytes);
     chunk.received += bytes.length;
     this.#progress.add(this.digest, bytes.length);
-    const atCursor = position === this.hashed && this.#pumping === null;
-    if (atCursor || this.#sink.read === undefined) {
+    if (this.#sink.read === undefined) {
       this.#held.set(position, bytes);
       this.#budget.hold(bytes.length);
+    } else if (position === this.hashed && this.#pumping === null && !this.verified) {
+      const hasher = await this.#currentHasher();
+      // Still at the cursor after that wait: nothing else hashes while no pump runs.
+      if (position === this.hashed && this.#pumping === null) {
+        hasher.update(bytes);
+        this.hashed += bytes.length;
+      }
     }
     await this.pump();
   }
@@ -145,7 +160,7 @@ export class BlobJob {
       await this.#finish();
       return false;
     }
-    const hasher = this.#hasher ?? (this.#hasher = await this.#newHasher());
+    const hasher = await this.#currentHasher();
     const held = this.#held.get(this.hashed);
     if (held !== undefined) {
       this.#held.delete(this.hashed);
@@ -160,7 +175,8 @@ export class BlobJob {
     const available = chunk === undefined ? 0 : chunk.start + chunk.received - this.hashed;
     if (available <= 0) return false;
     const length = Math.min(available, READ_BACK);
-    const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length);
+    this.#scratch ??= new Uint8Array(READ_BACK);
+    const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length, this.#scratch);
     if (bytes.length !== length) {
       throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
         hint: "the output file changed under the download; run it again",
@@ -173,11 +189,12 @@ export class BlobJob {
   }
 
   async #finish(): Promise<void> {
-    const hasher = this.#hasher ?? (this.#hasher = await this.#newHasher());
+    const hasher = await this.#currentHasher();
     const actual = `sha256:${hasher.digest("hex")}`;
     if (actual === this.digest) {
       this.verified = true;
       this.#hasher = undefined;
+      this.#scratch = undefined;
       this.#progress.verified(this.digest);
       return;
     }
@@ -197,6 +214,15 @@ export class BlobJob {
     this.chunks = this.chunks.map((c) => ({ ...c, received: 0 }));
     this.#progress.reset(this.digest);
     this.#requeue(this.chunks);
+  }
+
+  /** The blob's hasher, created once even when two callers ask at the same time. */
+  async #currentHasher(): Promise<Hasher> {
+    if (this.#hasher === undefined) {
+      const created = await this.#newHasher();
+      this.#hasher ??= created;
+    }
+    return this.#hasher;
   }
 
   async #newHasher(): Promise<Hasher> {

@@ -4,6 +4,7 @@
 
 import { DockerdlError } from "../errors.ts";
 import { isTransient, RegistryError } from "../registry/errors.ts";
+import { Batch, type BufferPool } from "./batch.ts";
 import type { BlobSource, RetryEvent } from "./types.ts";
 import { cancelled, sleep } from "./util.ts";
 
@@ -17,6 +18,15 @@ export interface Chunk {
 }
 
 export const DEFAULT_CHUNK_SIZE = 16 << 20;
+/** Round trips shorter than this (loopback, a LAN) are not worth overlapping with another request. */
+const MIN_OVERLAP_MS = 20;
+
+export interface FetchExtras {
+  /** Pieces are gathered into batches from this pool (batch.ts); `accept` must be done with a batch when its promise settles. */
+  buffers?: BufferPool;
+  /** Called once when what is left of the response takes less than a round trip to arrive. */
+  onTail?: () => void;
+}
 
 /** Equal chunks of about chunkSize; a blob of up to 1.5 chunks stays whole. */
 export function splitBlob(digest: string, size: number, chunkSize: number): Chunk[] {
@@ -49,13 +59,14 @@ export async function fetchChunk(
   policy: RetryPolicy,
   signal: AbortSignal,
   counted: (bytes: number) => void,
+  extras: FetchExtras = {},
 ): Promise<void> {
   let failures = 0;
   while (chunk.start + chunk.received < chunk.end) {
     if (signal.aborted) throw cancelled(signal);
     const before = chunk.received;
     try {
-      await fetchOnce(chunk, source, accept, signal, counted);
+      await fetchOnce(chunk, source, accept, signal, counted, extras);
     } catch (error) {
       if (signal.aborted) throw cancelled(signal);
       if (!isTransient(error)) throw error;
@@ -84,18 +95,25 @@ async function fetchOnce(
   accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
   signal: AbortSignal,
   counted: (bytes: number) => void,
+  extras: FetchExtras,
 ): Promise<void> {
   const from = chunk.start + chunk.received;
+  const asked = Date.now();
   const stream = await source.fetchRange(chunk.digest, from, chunk.end, signal);
   const reader = stream.getReader();
+  const batch = new Batch(chunk, accept, extras.buffers);
+  let firstByte = 0;
+  let arrived = 0;
   try {
-    while (chunk.start + chunk.received < chunk.end) {
+    while (chunk.start + chunk.received + batch.filled < chunk.end) {
       let result;
       try {
         result = await reader.read();
       } catch (error) {
         if (signal.aborted) throw cancelled(signal);
         if (error instanceof DockerdlError) throw error;
+        // What arrived before the break is good: write it, so the retry starts after it.
+        await batch.flush();
         throw new RegistryError("TRUNCATED", `the connection broke after ${chunk.received} of ${chunk.end - chunk.start} bytes of a range of ${chunk.digest}`, {
           hint: "try again",
           cause: error,
@@ -105,10 +123,22 @@ async function fetchOnce(
       let bytes = result.value;
       if (bytes.length === 0) continue;
       counted(bytes.length);
-      const room = chunk.end - chunk.start - chunk.received;
+      const room = chunk.end - chunk.start - chunk.received - batch.filled;
       if (bytes.length > room) bytes = bytes.subarray(0, room);
-      await accept(chunk, bytes);
+      if (extras.onTail) {
+        const now = Date.now();
+        if (firstByte === 0) firstByte = now;
+        arrived += bytes.length;
+        const roundTrip = firstByte - asked;
+        // Less left than a round trip's worth at this connection's speed: the next request may go now.
+        if (roundTrip >= MIN_OVERLAP_MS && now > firstByte && ((room - bytes.length) * (now - firstByte)) / arrived < roundTrip) {
+          extras.onTail();
+          delete extras.onTail;
+        }
+      }
+      await batch.add(bytes);
     }
+    await batch.flush();
   } finally {
     if (chunk.start + chunk.received < chunk.end || signal.aborted) await reader.cancel().catch(() => {});
     else reader.releaseLock();

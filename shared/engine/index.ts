@@ -43,6 +43,7 @@
 
 import { DockerdlError } from "../errors.ts";
 import { blobSegments } from "../tar.ts";
+import { BufferPool } from "./batch.ts";
 import { BlobJob, writeError } from "./blob-job.ts";
 import { DEFAULT_CHUNK_SIZE, fetchChunk, splitBlob, type Chunk, type RetryPolicy } from "./chunks.ts";
 import { MemoryBudget } from "./memory.ts";
@@ -59,6 +60,7 @@ export { formatBytes } from "./util.ts";
 
 export const DEFAULTS = {
   connections: 6,
+  earlyRequests: 0,
   chunkSize: DEFAULT_CHUNK_SIZE,
   memoryBudget: 64 << 20,
   retries: 6,
@@ -158,13 +160,29 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     progress.maybeEmit(true);
 
     const queue = segments.flatMap((s) => (chunksOf.get(s.key) as Chunk[]).filter((c) => c.start + c.received < c.end || c.end === 0));
-    pool = new ChunkPool(queue, o.connections, async (chunk) => {
+    // A connection of its own for each layer while there are layers nobody fetches: each
+    // then hashes what it receives as it arrives, where several connections on one
+    // layer leave all but one ahead of its hash cursor (read back or held in memory).
+    const fetching = new Map<string, number>();
+    const atIdleCursor = (queued: readonly Chunk[]) =>
+      queued.findIndex((c) => !fetching.has(c.digest) && (jobs.get(c.digest) as BlobJob).isAtCursor(c));
+    // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
+    // without read, pieces ahead of the cursor are held as they came, within the budget.
+    const buffers = sink.read === undefined ? undefined : new BufferPool(o.connections);
+    pool = new ChunkPool(queue, o.connections, async (chunk, ending) => {
       const job = jobs.get(chunk.digest) as BlobJob;
-      await fetchChunk(chunk, source, async (c, bytes) => {
-        await job.accept(c, bytes);
-        await budget.waitForRoom(() => job.isAtCursor(c), signal);
-        await checkpoint(false);
-      }, policy, signal, counted);
+      fetching.set(chunk.digest, (fetching.get(chunk.digest) ?? 0) + 1);
+      try {
+        await fetchChunk(chunk, source, async (c, bytes) => {
+          await job.accept(c, bytes);
+          await budget.waitForRoom(() => job.isAtCursor(c), signal);
+          await checkpoint(false);
+        }, policy, signal, counted, { ...(buffers ? { buffers } : {}), ...(o.earlyRequests > 0 ? { onTail: ending } : {}) });
+      } finally {
+        const left = (fetching.get(chunk.digest) ?? 1) - 1;
+        if (left > 0) fetching.set(chunk.digest, left);
+        else fetching.delete(chunk.digest);
+      }
       await job.pump();
       // A layer just verified is worth saving at once: if the rest stalls, a resume
       // must not fetch it again.
@@ -172,7 +190,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
         checkpointedVerified.add(job.digest);
         await checkpoint(true);
       }
-    }, failWith);
+    }, failWith, { pick: atIdleCursor, early: o.earlyRequests });
     await pool.run();
     const unverified = [...jobs.values()].find((j) => !j.verified);
     if (unverified) {

@@ -1,6 +1,6 @@
-// Runs chunk fetches with a global connection limit, in file order, taking work that is
-// queued while it runs (a blob restarted after a digest mismatch). The first failure
-// aborts everything else; the pool settles only when every running task has stopped,
+// Runs chunk fetches with a global connection limit, in file order unless told which to
+// prefer, taking work that is queued while it runs (a blob restarted after a digest
+// mismatch). The first failure aborts everything else; the pool settles only when every running task has stopped,
 // so nothing writes to the sink after the download has returned.
 
 import type { Chunk } from "./chunks.ts";
@@ -8,17 +8,31 @@ import type { Chunk } from "./chunks.ts";
 export class ChunkPool {
   readonly #queue: Chunk[];
   readonly #limit: number;
-  readonly #run: (chunk: Chunk) => Promise<void>;
+  readonly #run: (chunk: Chunk, ending: () => void) => Promise<void>;
   readonly #abort: (error: unknown) => void;
+  readonly #pick: (queue: readonly Chunk[]) => number;
+  readonly #early: number;
   #active = 0;
+  /** Running tasks that said they are in their last round trip: they leave their place to the next. */
+  #ending = 0;
   #failure: { error: unknown } | undefined;
   #settle?: { resolve: () => void; reject: (e: unknown) => void };
 
-  constructor(queue: Chunk[], limit: number, run: (chunk: Chunk) => Promise<void>, abort: (error: unknown) => void) {
+  /**
+   * `pick` chooses which queued chunk starts next (default: the first, in file order).
+   * A task may call its `ending` callback when it is about to finish: up to `early` tasks
+   * then start beyond the limit, so the next request's round trip overlaps the last bytes.
+   */
+  constructor(
+    queue: Chunk[], limit: number, run: (chunk: Chunk, ending: () => void) => Promise<void>, abort: (error: unknown) => void,
+    options: { pick?: (queue: readonly Chunk[]) => number; early?: number } = {},
+  ) {
     this.#queue = queue;
     this.#limit = Math.max(1, limit);
     this.#run = run;
     this.#abort = abort;
+    this.#pick = options.pick ?? (() => 0);
+    this.#early = options.early ?? 0;
   }
 
   /** Re-fetch these first: they block a hash cursor. */
@@ -37,16 +51,27 @@ export class ChunkPool {
   #fill(): void {
     if (this.#settle === undefined) return;
     if (this.#failure === undefined) {
-      while (this.#active < this.#limit && this.#queue.length > 0) {
-        const chunk = this.#queue.shift() as Chunk;
+      while (this.#active - this.#ending < this.#limit && this.#queue.length > 0) {
+        const chunk = this.#queue.splice(Math.max(0, this.#pick(this.#queue)), 1)[0];
         this.#active++;
-        this.#run(chunk).then(
+        let ending = false;
+        const end = () => {
+          if (ending || this.#ending >= this.#early) return;
+          ending = true;
+          this.#ending++;
+          this.#fill();
+        };
+        const settled = () => {
+          this.#active--;
+          if (ending) this.#ending--;
+        };
+        this.#run(chunk, end).then(
           () => {
-            this.#active--;
+            settled();
             this.#fill();
           },
           (error: unknown) => {
-            this.#active--;
+            settled();
             if (this.#failure === undefined) {
               this.#failure = { error };
               this.#abort(error);

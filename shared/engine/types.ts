@@ -24,9 +24,11 @@ export interface RandomAccessSink {
    * Optional: reads back bytes written earlier. With it, chunks that arrive ahead of a
    * blob's hash cursor are written and dropped, then read back to be hashed in order;
    * without it they stay in memory (within `memoryBudget`) until hashed, and a resumed
-   * download refetches everything after each blob's hash cursor.
+   * download refetches everything after each blob's hash cursor. With `into` (at least
+   * `length` bytes, the engine's to reuse), the sink may read into it and return a view
+   * of it rather than a new buffer.
    */
-  read?(position: number, length: number): Promise<Uint8Array>;
+  read?(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
 }
 
 /** A stream written front to back: a Service Worker download, an HTTP response, stdout. */
@@ -106,6 +108,13 @@ export interface DownloadOptions {
   createHasher: HasherFactory;
   /** Parallel requests in all (default 6: a browser's HTTP/1.1 limit per host). */
   connections?: number;
+  /**
+   * Requests that may start beyond `connections` while running ones receive their last
+   * round trip's worth of bytes (measured per response; never on round trips under 20 ms),
+   * so a far registry's latency overlaps transfers instead of stalling every connection
+   * between layers (default 0; random-access sinks only). Each may open a connection.
+   */
+  earlyRequests?: number;
   /** Layers larger than this are fetched as several ranges in parallel (default 16 MiB). */
   chunkSize?: number;
   /** Bytes held in memory waiting to be hashed or written in order (default 64 MiB). */

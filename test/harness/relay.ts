@@ -30,6 +30,8 @@ export interface RelayShaping {
   aggregate?: number;
   /** Added before each request is forwarded, like a round trip. */
   latencyMs?: number;
+  /** Added once more before the first request of each new connection, like TCP's handshake. */
+  connectMs?: number;
 }
 
 export interface RelayLogEntry {
@@ -72,6 +74,8 @@ export async function startRelay(target: string, options: { shaping?: RelayShapi
   const aggregate = new Bucket();
   const perSocket = new WeakMap<Socket, Bucket>();
   const sockets = new Set<Socket>();
+  /** Connections that have carried a request: a new one pays connectMs first. */
+  const opened = new WeakSet<Socket>();
   let seen = 0;
 
   const relay: Relay = {
@@ -108,7 +112,9 @@ export async function startRelay(target: string, options: { shaping?: RelayShapi
     const fault = relay.fault({ method: req.method ?? "GET", path, ...(range ? { range } : {}), index: seen++ });
     const entry: RelayLogEntry = { method: req.method ?? "GET", path, status: 0, bytes: 0, ...(range ? { range } : {}), ...(fault ? { fault: fault.kind } : {}) };
     relay.log.push(entry);
-    const latency = relay.shaping.latencyMs ?? 0;
+    const fresh = !opened.has(req.socket);
+    opened.add(req.socket);
+    const latency = (relay.shaping.latencyMs ?? 0) + (fresh ? (relay.shaping.connectMs ?? 0) : 0);
     if (latency > 0) await delay(latency);
     if (fault?.kind === "status") {
       entry.status = fault.status;
