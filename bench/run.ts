@@ -45,6 +45,8 @@ interface Row {
   note?: string;
 }
 
+if (process.argv.includes("--scale")) process.exit(await (await import("./scale/main.ts")).runScale(process.argv.slice(2)));
+
 const outDir = mkdtempSync(join(tmpdir(), "dockerdl-bench-"));
 
 /** Runs a command under /usr/bin/time for its peak RSS; the wall time is measured here. */

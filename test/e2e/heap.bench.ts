@@ -12,6 +12,7 @@ import { pushBlob, pushManifest } from "../harness/fixtures.ts";
 import { REGISTRY_SERVICE } from "../harness/registry.ts";
 import { clickDownload, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { launch } from "./browser.ts";
+import { sampleHeap } from "./heap-sampler.ts";
 
 const sizeMiB = Number(process.argv[2] ?? 1024);
 const LAYER_MIB = 256;
@@ -47,53 +48,18 @@ try {
   console.log(`pushed ${repository}:v1, ${sizeMiB} MiB in ${layers.length} layers`);
 
   const page = await browser.newPage();
-  const cdp = await browser.context.newCDPSession(page);
-  await cdp.send("Performance.enable");
-  // The engine runs in a dedicated worker: attach to it and ask its heap the old way
-  // (messages wrapped for the target), since Playwright's sessions are page-only.
-  let workerSession: string | undefined;
-  let nextId = 1;
-  const answers = new Map<number, (value: { usedSize: number }) => void>();
-  cdp.on("Target.attachedToTarget", (event: { sessionId: string; targetInfo: { type: string } }) => {
-    if (event.targetInfo.type === "worker") workerSession = event.sessionId;
-  });
-  cdp.on("Target.receivedMessageFromTarget", (event: { message: string }) => {
-    const message = JSON.parse(event.message) as { id?: number; result?: { usedSize: number } };
-    if (message.id !== undefined && message.result) answers.get(message.id)?.(message.result);
-  });
-  await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  const workerHeap = async (): Promise<number | undefined> => {
-    if (!workerSession) return undefined;
-    const id = nextId++;
-    const answer = new Promise<{ usedSize: number }>((resolve) => answers.set(id, resolve));
-    await cdp.send("Target.sendMessageToTarget", { sessionId: workerSession, message: JSON.stringify({ id, method: "Runtime.getHeapUsage" }) }).catch(() => {});
-    const result = await Promise.race([answer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
-    return result?.usedSize;
-  };
-
+  const heap = await sampleHeap(browser.context, page);
   await openApp(page, harness.info.worker!);
   await typeReference(page, `${repository}:v1`);
   await waitForSummary(page);
-  let pageMax = 0;
-  let workerMax = 0;
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const { metrics } = (await cdp.send("Performance.getMetrics")) as { metrics: { name: string; value: number }[] };
-      pageMax = Math.max(pageMax, metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? 0);
-      workerMax = Math.max(workerMax, (await workerHeap()) ?? 0);
-      await new Promise((r) => setTimeout(r, 500)); // the sampling period, not a wait
-    }
-  })();
   const started = Date.now();
   await clickDownload(page);
   const status = await waitForJobEnd(page);
   const seconds = (Date.now() - started) / 1000;
-  sampling = false;
-  await sampler;
+  const { page: pageMax, workers: workerMax } = await heap.stop();
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   console.log(`download ${status}: ${sizeMiB} MiB in ${seconds.toFixed(1)} s (${(sizeMiB / seconds).toFixed(1)} MiB/s)`);
-  console.log(`max JS heap used: page ${mib(pageMax)}, download worker ${workerMax ? mib(workerMax) : "(not measured)"}`);
+  console.log(`max JS heap used: page ${mib(pageMax)}, download workers ${workerMax ? mib(workerMax) : "(not measured)"}`);
 } finally {
   await browser.close();
   await harness.stop();
