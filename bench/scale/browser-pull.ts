@@ -49,12 +49,12 @@ async function committedBytes(page: Page, digest: string): Promise<number> {
   }, digest);
 }
 
-/** What the job card shows of blob `size`'s layer (its progress bar), and the job's status. */
-async function shownProgress(page: Page, size: number): Promise<{ bytes: number; status: string }> {
-  return page.evaluate((max) => {
-    const bar = document.querySelector<HTMLProgressElement>(`.job progress[max="${max}"]`);
-    return { bytes: bar?.value ?? 0, status: document.querySelector(".job")?.getAttribute("data-status") ?? "" };
-  }, size);
+/** The job card's overall progress (0–1) and the job's status. */
+async function shownProgress(page: Page): Promise<{ fraction: number; status: string }> {
+  return page.evaluate(() => {
+    const bar = document.querySelector<HTMLProgressElement>(".job progress");
+    return { fraction: bar ? bar.value / bar.max : 0, status: document.querySelector(".job")?.getAttribute("data-status") ?? "" };
+  });
 }
 
 /** `work`, or undefined if it takes longer than `ms` (a page between documents can hang an evaluate). */
@@ -91,22 +91,23 @@ export async function browserPull(worker: string, image: ScaleImage, totalSize: 
     const big = image.big;
     const limit = timeoutFor(totalSize);
     let seen = 0;
-    let shown = { bytes: 0, status: "" };
+    let shown = { fraction: 0, status: "" };
     let lastLog = 0;
-    // Reload once part of the big layer is committed (so the resume has an offset inside
-    // it to start from), or, if no commit has come by half of it, there.
+    // The big layer is three quarters of the image and layers download in parallel, so
+    // between 40% and 60% of the whole, the big layer is in its middle. Reload there once
+    // part of it is committed (so the resume starts from an offset inside it), or at 60%.
     await waitUntil(async () => {
-      shown = (await within(5000, shownProgress(page, big.size))) ?? shown;
+      shown = (await within(5000, shownProgress(page))) ?? shown;
       seen = (await within(5000, committedBytes(page, big.digest))) ?? seen;
       if (shown.status === "done" || shown.status === "failed") return true;
       if (Date.now() - lastLog > 30_000) {
         lastLog = Date.now();
-        log(`    big layer: ${(shown.bytes / 2 ** 30).toFixed(2)} GiB shown, ${(seen / 2 ** 30).toFixed(2)} GiB committed`);
+        log(`    ${(shown.fraction * 100).toFixed(0)}% fetched, ${(seen / 2 ** 30).toFixed(2)} GiB of the big layer committed`);
       }
-      return (seen > 0 && shown.bytes < big.size * 0.9) || shown.bytes >= big.size * 0.5;
-    }, limit, (last) => `no reload point within ${limit / 1000} s (${seen} bytes committed, ${shown.bytes} shown): ${String(last)}`, 500);
+      return (seen > 0 && shown.fraction >= 0.4) || shown.fraction >= 0.6;
+    }, limit, (last) => `no reload point within ${limit / 1000} s (${seen} bytes committed, ${shown.fraction} shown): ${String(last)}`, 500);
     if (shown.status === "done" || shown.status === "failed") throw new Error(`the download ended (${shown.status}) before it could be interrupted`);
-    log(`    reloading with ${(shown.bytes / 2 ** 30).toFixed(2)} GiB of the big layer fetched, ${(seen / 2 ** 30).toFixed(2)} GiB committed`);
+    log(`    reloading at ${(shown.fraction * 100).toFixed(0)}%, ${(seen / 2 ** 30).toFixed(2)} GiB of the big layer committed`);
     const closed = Promise.all(page.workers().map((w) => new Promise((resolve) => w.once("close", resolve))));
     await page.reload();
     const resume = await page.waitForSelector("[data-unfinished] button.primary", { timeout: 60_000 });

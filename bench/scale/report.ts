@@ -25,6 +25,8 @@ export interface Report {
   diskPeak: number;
   fsDrop: number;
   need: number;
+  /** Written mid-run: the steps so far. */
+  running?: boolean;
 }
 
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
@@ -46,7 +48,7 @@ export function writeReport(file: string, report: Report): void {
     `Node ${process.version}, ${version("nproc", [])} CPUs shared with other work, ${version("chromium", ["--version"])}, ${version("skopeo", ["--version"])}.`,
     "MB/s = bytes / wall time (10^6 bytes). Disk = the most the run's own folder held during the step (registry, R2, output, Chromium profile).",
     "",
-    report.failure ? `**The run failed:** ${report.failure instanceof Error ? report.failure.message : String(report.failure)}` : "**Every path passed**: the outputs are byte-identical (sha256 below).",
+    report.running ? "**Run in progress (or cut short): the steps done so far.**" : report.failure ? `**The run failed:** ${report.failure instanceof Error ? report.failure.message : String(report.failure)}` : "**Every path passed**: the outputs are byte-identical (sha256 below).",
     "",
     "| path | size | time (s) | MB/s | peak memory | disk high-water | notes |",
     "| --- | ---: | ---: | ---: | --- | ---: | --- |",
