@@ -43,6 +43,8 @@ interface Row {
   note?: string;
 }
 
+if (process.argv.includes("--scale")) process.exit(await (await import("./scale/main.ts")).runScale(process.argv.slice(2)));
+
 interface Path {
   scenario: string;
   base: string;

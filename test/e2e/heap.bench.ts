@@ -12,7 +12,7 @@ import { pushBlob, pushManifest } from "../harness/fixtures.ts";
 import { REGISTRY_SERVICE } from "../harness/registry.ts";
 import { clickDownload, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { launch } from "./browser.ts";
-import { heapSampler } from "./heap-sampler.ts";
+import { sampleHeap } from "./heap-sampler.ts";
 
 const sizeMiB = Number(process.argv[2] ?? 1024);
 const LAYER_MIB = 256;
@@ -48,19 +48,18 @@ try {
   console.log(`pushed ${repository}:v1, ${sizeMiB} MiB in ${layers.length} layers`);
 
   const page = await browser.newPage();
-  const sampler = await heapSampler(browser, page);
+  const heap = await sampleHeap(browser.context, page);
   await openApp(page, harness.info.worker!);
   await typeReference(page, `${repository}:v1`);
   await waitForSummary(page);
-  sampler.start();
   const started = Date.now();
   await clickDownload(page);
   const status = await waitForJobEnd(page);
   const seconds = (Date.now() - started) / 1000;
-  const { page: pageMax, worker: workerMax } = await sampler.stop();
+  const { page: pageMax, workers: workerMax } = await heap.stop();
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   console.log(`download ${status}: ${sizeMiB} MiB in ${seconds.toFixed(1)} s (${(sizeMiB / seconds).toFixed(1)} MiB/s)`);
-  console.log(`max JS heap used: page ${mib(pageMax)}, download worker ${workerMax ? mib(workerMax) : "(not measured)"}`);
+  console.log(`max JS heap used: page ${mib(pageMax)}, download workers ${workerMax ? mib(workerMax) : "(not measured)"}`);
 } finally {
   await browser.close();
   await harness.stop();
