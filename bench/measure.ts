@@ -1,16 +1,22 @@
 // How `npm run bench` times each tool: a command under /usr/bin/time for its peak RSS
 // (of the largest process in its tree) with the wall time taken here; dockerdl's CLI
-// as `bin/dockerdl.mjs` runs it, skopeo, plain curl of the blobs (the I/O floor), and
-// the CLI's start-up time.
+// as users install it (compiled by scripts/build-cli.ts, once per run), skopeo, plain
+// curl of the blobs (the I/O floor), and the CLI's start-up time.
 import { execFile } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { buildCli } from "../scripts/build-cli.ts";
 import type { BenchImage } from "./image.ts";
 
 export const run = promisify(execFile);
 export const root = join(import.meta.dirname, "..");
-const cli = join(root, "bin", "dockerdl.mjs");
+let compiled: Promise<string> | undefined;
+/** The installable CLI, built into this run's folder the first time it is asked for. */
+export function compiledCli(outDir: string): Promise<string> {
+  compiled ??= buildCli(join(outDir, "cli")).then((dir) => join(dir, "dockerdl.mjs"));
+  return compiled;
+}
 
 export interface Measurement {
   seconds: number;
@@ -31,9 +37,10 @@ export async function measure(outDir: string, command: string, args: string[]): 
   return { seconds, peakRssMiB: kib / 1024 };
 }
 
-/** dockerdl's CLI, as `npx dockerdl` starts it. */
+/** dockerdl's CLI, as `npm install -g` of the packed CLI runs it. */
 export async function ours(outDir: string, ref: string, extra: string[]): Promise<Measurement> {
   const out = join(outDir, "ours.tar");
+  const cli = await compiledCli(outDir);
   try {
     return await measure(outDir, process.execPath, [cli, "pull", ref, "-q", "-o", out, ...extra]);
   } finally {
@@ -63,6 +70,7 @@ export async function curlFloor(outDir: string, base: string, image: BenchImage)
  * --version yet is timed with --help, and says so.
  */
 export async function startTime(outDir: string, times: number): Promise<{ seconds: number; peakRssMiB: number; flag: string }> {
+  const cli = await compiledCli(outDir);
   const flag = await run(process.execPath, [cli, "--version"]).then(() => "--version", () => "--help");
   const all: Measurement[] = [];
   for (let i = 0; i < times; i++) all.push(await measure(outDir, process.execPath, [cli, flag]));

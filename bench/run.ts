@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     `# dockerdl bench — ${new Date().toISOString()}`,
     "",
     `Scale ${scale} (layer bytes as listed), ${runs} alternating runs per tool (median time, max RSS), skopeo ${(await run("skopeo", ["--version"])).stdout.trim().split(" ").at(-1)}, Node ${process.version}, ${(await run("nproc")).stdout.trim()} CPUs.`,
-    "MB/s = layer bytes / wall time (10^6 bytes). Ratio = dockerdl MB/s / skopeo MB/s. dockerdl runs as `bin/dockerdl.mjs` starts it; the PWA is timed from the click on Download to the job's end.",
+    "MB/s = layer bytes / wall time (10^6 bytes). Ratio = dockerdl MB/s / skopeo MB/s. dockerdl runs as the installed CLI (compiled, `npm run build:cli`); the PWA is timed from the click on Download to the job's end.",
     "",
     "| path | image | tool | time (s) | MB/s | peak RSS (MiB) | notes |",
     "| --- | --- | --- | ---: | ---: | ---: | --- |",

@@ -4,9 +4,9 @@
 import { execFile, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { compiledCli } from "../measure.ts";
 import { timeoutFor } from "./prove.ts";
 
-const root = join(import.meta.dirname, "..", "..");
 const children = new Set<ChildProcess>();
 
 process.once("exit", () => {
@@ -37,9 +37,9 @@ function timed(command: string, args: string[], cwd: string, bytes: number): Pro
   });
 }
 
-/** `dockerdl pull` of `reference` into `out`, through `proxy` when given. */
-export function cliPull(reference: string, out: string, bytes: number, workDir: string, proxy?: string): Promise<Timed> {
-  const args = ["--no-warnings", join(root, "cli", "main.ts"), "pull", reference, "-q", "-o", out, ...(proxy ? ["--proxy", proxy] : [])];
+/** `dockerdl pull` of `reference` into `out`, through `proxy` when given: the CLI as users install it. */
+export async function cliPull(reference: string, out: string, bytes: number, workDir: string, proxy?: string): Promise<Timed> {
+  const args = [await compiledCli(workDir), "pull", reference, "-q", "-o", out, ...(proxy ? ["--proxy", proxy] : [])];
   return timed(process.execPath, args, workDir, bytes);
 }
 
