@@ -55,6 +55,14 @@ export interface BundleSummary {
 /** A bundle's lookup: each request's image, or why it could not be resolved, in request order. */
 export type BundleLookup = ({ ok: true; summary: ImageSummary } | { ok: false; error: ErrorInfo })[];
 
+/** The download worker's answer to a bundle's lookup. */
+export interface BundleAnswer {
+  images: BundleLookup;
+  /** The one file's size, and the separate files' sum, over the images that resolved. */
+  totalSize: number;
+  separateSize: number;
+}
+
 export interface StartJob {
   id: string;
   /** The image's reference; for a bundle, its references joined for titles. */

@@ -13,7 +13,7 @@ import type { TarPlan } from "../../../shared/tar.ts";
 import { rememberedCredentials } from "../../lib/db.ts";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
-import type { BundleImage, BundleLookup, BundleRequest, BundleSummary, ImageSummary } from "../../lib/protocol.ts";
+import type { BundleAnswer, BundleImage, BundleRequest, BundleSummary, ImageSummary } from "../../lib/protocol.ts";
 
 /** One client per registry, with the credentials remembered for that registry. */
 function clientsByRegistry(): (ref: Reference) => Promise<RegistryClient> {
@@ -26,13 +26,6 @@ function clientsByRegistry(): (ref: Reference) => Promise<RegistryClient> {
     }
     return client;
   };
-}
-
-export interface BundleAnswer {
-  images: BundleLookup;
-  /** The one file's size and the separate files' sum, over the images that resolved. */
-  totalSize: number;
-  separateSize: number;
 }
 
 /** Resolves every request (its own platform, else `defaultPlatform` for a multi-platform image). */
