@@ -5,6 +5,7 @@
 // person saw. Each registry gets only the credentials remembered for it on this device:
 // a bundle may span registries, and a password must never reach another one.
 
+import { DockerdlError } from "../../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../../shared/image-archive.ts";
 import { parseWantedPlatform, type Platform } from "../../../shared/platform.ts";
 import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
@@ -28,8 +29,12 @@ function clientsByRegistry(): (ref: Reference) => Promise<RegistryClient> {
   };
 }
 
+/** More than this is a pasted file gone wrong, not a bundle; each image is several requests. */
+export const BUNDLE_LIMIT = 100;
+
 /** Resolves every request (its own platform, else `defaultPlatform` for a multi-platform image). */
 export async function lookUpBundle(requests: readonly BundleRequest[], defaultPlatform: string, signal?: AbortSignal): Promise<BundleAnswer> {
+  checkCount(requests.length);
   const clientOf = clientsByRegistry();
   const fallback = parseWantedPlatform(defaultPlatform);
   const results = await Promise.all(requests.map(async (request): Promise<{ image: ResolvedImage } | { error: ErrorInfo }> => {
@@ -60,6 +65,7 @@ export interface ResolvedBundle {
 
 /** The images of a bundle download, each pinned to the digest the person saw. */
 export async function resolveBundle(bundle: readonly BundleImage[], signal: AbortSignal): Promise<ResolvedBundle> {
+  checkCount(bundle.length);
   const clientFor = clientsByRegistry();
   const clients = new Map<ResolvedImage, RegistryClient>();
   const images: ResolvedImage[] = [];
@@ -76,6 +82,12 @@ export async function resolveBundle(bundle: readonly BundleImage[], signal: Abor
     images, plan, clientOf: (image) => clients.get(image) as RegistryClient,
     summary: { images: summaries, totalSize: plan.totalSize, separateSize: summaries.reduce((n, s) => n + s.totalSize, 0) },
   };
+}
+
+function checkCount(count: number): void {
+  if (count <= BUNDLE_LIMIT) return;
+  const params = { count: String(count), limit: String(BUNDLE_LIMIT) };
+  throw new DockerdlError("BAD_IMAGE_LIST", `a bundle holds at most ${BUNDLE_LIMIT} images; this one lists ${count}`, { hint: "split it into several bundles", key: "BAD_IMAGE_LIST.too_many", params });
 }
 
 /** What a history entry or an unfinished job keeps of a bundle's image. */
