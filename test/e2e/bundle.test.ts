@@ -89,6 +89,16 @@ describe("Bundle mode", () => {
     const history = (await page.textContent("#history-title + .list")) ?? "";
     expect(history).toContain("Bundle of 2 images");
     expect(history).toContain(`${NAMES[1]} · linux/amd64`);
+
+    // "Download again" fills the Bundle form with the same images and platforms.
+    await page.fill("#bundle-references", "");
+    await page.click("[data-history] button:has-text('Download again')");
+    expect((await bundleTable(page)).map((r) => r.slice(0, 3))).toEqual([
+      ["bundle.tar line 1", NAMES[0], "linux/amd64"],
+      ["bundle.tar line 2", NAMES[1], "linux/amd64"],
+    ]);
+    expect(await page.textContent("[data-testid=bundle-file-out]")).toBe("bundle.tar");
+    expect(await shownBytes(page, "bundle-total")).toBe(cliSize);
     expect(browser.errors).toEqual([]);
   });
 

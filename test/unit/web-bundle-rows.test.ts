@@ -41,7 +41,7 @@ describe("bundleRows", () => {
   });
 
   it("restores a bundle from history with the platforms it had", () => {
-    const out = bundleRows("", { name: "bundle", images: [{ reference: "a:1", platform: "linux/arm64/v8" }, { reference: "b:2", platform: "linux/amd64" }] });
+    const out = bundleRows("", { name: "bundle.tar", images: [{ reference: "a:1", platform: "linux/arm64/v8" }, { reference: "b:2", platform: "linux/amd64" }] });
     expect(plain(out.rows).map((r) => [r.reference, r.platform])).toEqual([["a:1", "linux/arm64/v8"], ["b:2", "linux/amd64"]]);
     expect(out.fileName).toBe("bundle.tar");
   });

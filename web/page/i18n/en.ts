@@ -23,7 +23,7 @@ export const en = {
   "creds.rememberedNote": "Remembered on this device for {registry}.",
   "creds.forget": "Forget saved credentials",
   "creds.forgotten": "Saved credentials removed.",
-  "mode.label": "Download",
+  "mode.label": "What to download",
   "mode.image": "One image",
   "mode.bundle": "Bundle: several images in one file",
   "bundle.title": "Bundle",

@@ -25,7 +25,7 @@ export const zh: Record<MessageKey, string> = {
   "creds.rememberedNote": "已在此设备上记住 {registry} 的凭据。",
   "creds.forget": "清除已保存的凭据",
   "creds.forgotten": "已清除保存的凭据。",
-  "mode.label": "下载",
+  "mode.label": "下载内容",
   "mode.image": "单个镜像",
   "mode.bundle": "合集：多个镜像保存为一个文件",
   "bundle.title": "合集",

@@ -47,7 +47,9 @@ export function bundleRows(text: string, file: BundleFile | undefined): BundleRo
     for (const image of images) rows.push({ origin: { line: image.line, ...(name === undefined ? {} : { file: name }) }, reference: image.reference });
   };
   fromList(text, undefined);
-  const out: BundleRows = { rows, builtOnly: [], fileName: bundleFileName(file && text.trim() === "" ? file.name : undefined) };
+  // A bundle from history keeps its file's name; a picked file names the bundle after itself.
+  const only = file && text.trim() === "" ? file : undefined;
+  const out: BundleRows = { rows, builtOnly: [], fileName: only && "images" in only ? only.name : bundleFileName(only?.name) };
   if (file && "images" in file) {
     file.images.forEach((image, i) => rows.push({ origin: { line: i + 1, file: file.name }, reference: image.reference, platform: image.platform }));
   } else if (file && isComposeFile(file.name, file.text)) {

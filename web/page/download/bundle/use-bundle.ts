@@ -87,7 +87,7 @@ export function useBundle() {
     setText("");
     setReadError(undefined);
     const images = (entry.bundle ?? []).map((i) => ({ reference: i.reference, platform: formatPlatform(i.platform) }));
-    setFile({ name: entry.fileName.replace(/\.tar$/i, ""), images });
+    setFile({ name: entry.fileName, images });
   };
 
   return {
