@@ -7,6 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { DockerdlError } from "../shared/errors.ts";
 import { isSystemError } from "./file-errors.ts";
+import { bundleFileName as bundleFileNameOf, isComposeFile, readImageList } from "../shared/image-list.ts";
 import { composeImages } from "./compose.ts";
 
 export interface ImageRequest {
@@ -34,7 +35,7 @@ export async function gatherImages(references: readonly string[], files: readonl
 
 async function readImageFile(file: string, notes: (text: string) => void): Promise<ImageRequest[]> {
   const text = await readText(file);
-  if (isCompose(file, text)) {
+  if (isComposeFile(file, text)) {
     const { images, builtOnly } = composeImages(text, file);
     if (builtOnly.length > 0) notes(`${file}: skipping ${builtOnly.join(", ")} (built from source, no image: to download)`);
     if (images.length === 0) {
@@ -42,21 +43,11 @@ async function readImageFile(file: string, notes: (text: string) => void): Promi
     }
     return images.map((i) => ({ reference: i.image, ...(i.platform === undefined ? {} : { platform: i.platform }), origin: `${file}, service ${i.service}` }));
   }
-  const out: ImageRequest[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/(^|\s)#.*$/, "").trim();
-    if (line === "") return;
-    if (/\s/.test(line)) {
-      throw new DockerdlError("BAD_IMAGE_LIST", `${file} line ${i + 1} holds more than one word: ${JSON.stringify(line)}`, { hint: "write one image reference per line" });
-    }
-    out.push({ reference: line, origin: `${file} line ${i + 1}` });
-  });
+  const { images, problems } = readImageList(text, file);
+  if (problems[0]) throw problems[0];
+  const out: ImageRequest[] = images.map((i) => ({ reference: i.reference, origin: `${file} line ${i.line}` }));
   if (out.length === 0) throw new DockerdlError("BAD_IMAGE_LIST", `${file} names no image`, { hint: "write one image reference per line, e.g. ubuntu:22.04" });
   return out;
-}
-
-function isCompose(file: string, text: string): boolean {
-  return /\.ya?ml$/i.test(file) || /^services\s*:/m.test(text);
 }
 
 async function readText(file: string): Promise<string> {
@@ -76,9 +67,5 @@ async function readText(file: string): Promise<string> {
 
 /** The default output name for a bundle: after the one -f file, else bundle.tar. */
 export function bundleFileName(files: readonly string[], references: readonly string[]): string {
-  if (files.length === 1 && references.length === 0) {
-    const base = basename(files[0]).replace(/\.(ya?ml|txt|list)$/i, "").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[._-]+/, "");
-    if (base !== "") return `${base}.tar`;
-  }
-  return "bundle.tar";
+  return bundleFileNameOf(files.length === 1 && references.length === 0 ? basename(files[0]) : undefined);
 }

@@ -12,9 +12,9 @@ const root = join(import.meta.dirname, "..", "..");
 export const RESULTS = join(root, "test-results", "e2e");
 mkdirSync(RESULTS, { recursive: true });
 
-/** `dockerdl pull` through the same Worker, as a person with the CLI would. */
-export async function cliPull(worker: string, reference: string, platform: string | undefined, out: string, credentials?: { username: string; password: string }): Promise<void> {
-  const args = [join(root, "scripts/node22.mjs"), join(root, "cli/main.ts"), "pull", reference, "--proxy", worker, "-o", out];
+/** `dockerdl pull` through the same Worker, as a person with the CLI would; several references make a bundle. */
+export async function cliPull(worker: string, reference: string | string[], platform: string | undefined, out: string, credentials?: { username: string; password: string }): Promise<void> {
+  const args = [join(root, "scripts/node22.mjs"), join(root, "cli/main.ts"), "pull", ...[reference].flat(), "--proxy", worker, "-o", out];
   if (platform) args.push("--platform", platform);
   if (credentials) args.push("--username", credentials.username, "--password-stdin");
   const child = run(process.execPath, args, { cwd: root, timeout: 60_000 });

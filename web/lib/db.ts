@@ -8,6 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { EngineState } from "../../shared/engine/index.ts";
 import type { Platform } from "../../shared/platform.ts";
 import type { Credentials } from "./image-lookup.ts";
+import type { BundleImage } from "./protocol.ts";
 
 export interface UnfinishedJob {
   id: string;
@@ -24,6 +25,8 @@ export interface UnfinishedJob {
   state?: EngineState;
   registry: string;
   updatedAt: number;
+  /** A bundle's images, each pinned with its platform; `reference` then joins their names. */
+  bundle?: BundleImage[];
 }
 
 export interface HistoryEntry {
@@ -35,6 +38,8 @@ export interface HistoryEntry {
   fileName: string;
   finishedAt: number;
   via: "file" | "stream";
+  /** A bundle's images (then `reference` joins their names, `platform` and `digest` are the first's). */
+  bundle?: (BundleImage & { digest: string })[];
 }
 
 /** Where one layer's compressed bytes sit in a saved image tar (from the plan). */

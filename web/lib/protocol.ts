@@ -28,13 +28,51 @@ export interface ImageSummary {
   fileName: string;
 }
 
+/** One image of a bundle as the page asks for it: the reference, and the platform written for it (a Compose service's). */
+export interface BundleRequest {
+  reference: string;
+  /** As written (os/arch[/variant] or an architecture); absent: the bundle's default platform. */
+  platform?: string;
+}
+
+/** One image of a bundle as resolved when the person looked, so the download gets those images. */
+export interface BundleImage {
+  reference: string;
+  platform: Platform;
+  /** What the reference resolved to (index or manifest). */
+  pinnedDigest: string;
+}
+
+/** What the page shows of a bundle before and while it downloads. */
+export interface BundleSummary {
+  images: ImageSummary[];
+  /** The one file's size: a layer two images share is counted once. */
+  totalSize: number;
+  /** What the images would take as separate files. */
+  separateSize: number;
+}
+
+/** A bundle's lookup: each request's image, or why it could not be resolved, in request order. */
+export type BundleLookup = ({ ok: true; summary: ImageSummary } | { ok: false; error: ErrorInfo })[];
+
+/** The download worker's answer to a bundle's lookup. */
+export interface BundleAnswer {
+  images: BundleLookup;
+  /** The one file's size, and the separate files' sum, over the images that resolved. */
+  totalSize: number;
+  separateSize: number;
+}
+
 export interface StartJob {
   id: string;
+  /** The image's reference; for a bundle, its references joined for titles. */
   reference: string;
   platform?: Platform;
   credentials?: Credentials;
   /** The digest the reference resolved to when the person looked: the download gets that image. */
   pinnedDigest?: string;
+  /** Several images in one file (File System Access only); `reference` and `platform` are then unused. */
+  bundle?: { images: BundleImage[] };
 }
 
 export type JobStatus = "starting" | "running" | "paused" | "done" | "failed" | "cancelled";
@@ -45,7 +83,7 @@ export type JobStatus = "starting" | "running" | "paused" | "done" | "failed" | 
  */
 export type JobEvent =
   | { kind: "progress"; id: string; done: number; total: number; layers: number[]; speed: number; eta?: number }
-  | { kind: "status"; id: string; status: JobStatus; summary?: ImageSummary; error?: ErrorInfo };
+  | { kind: "status"; id: string; status: JobStatus; summary?: ImageSummary; bundle?: BundleSummary; error?: ErrorInfo };
 
 /** The engine's progress report as the page's event; `speed` overrides the measured one (0 while paused). */
 export function progressEvent(id: string, p: Progress, speed = p.bytesPerSecond): Extract<JobEvent, { kind: "progress" }> {

@@ -7,6 +7,7 @@
 
 import { createSHA256 } from "hash-wasm";
 import { downloadArchive, registryBlobSource, type Progress } from "../../shared/engine/index.ts";
+import { DockerdlError } from "../../shared/errors.ts";
 import { parseReference } from "../../shared/reference.ts";
 import { addHistory } from "../lib/db.ts";
 import { errorInfoOf } from "../lib/errors.ts";
@@ -25,6 +26,13 @@ let channel: BroadcastChannel | undefined;
 const broadcast = (event: JobEvent) => (channel ??= new BroadcastChannel(PROGRESS_CHANNEL)).postMessage(event);
 
 export function prepareStream(job: StartJob): void {
+  // A bundle's images are resolved, planned and resumed by the File System Access path
+  // only; the page offers bundles through it alone, so this is a caller's mistake.
+  if (job.bundle) {
+    throw new DockerdlError("BUNDLE_NEEDS_FILE", "a bundle of several images is saved only into a file you choose (File System Access), not as a browser download", {
+      hint: "use a Chromium-based browser (Chrome, Edge), or the dockerdl CLI: dockerdl pull A B -o bundle.tar",
+    });
+  }
   prepared.set(job.id, job);
 }
 

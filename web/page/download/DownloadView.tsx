@@ -1,6 +1,6 @@
-// The download form (#/ and #/download?image=…&platform=…): the image fields, the
-// summary before downloading, this page's downloads, unfinished ones to resume, and
-// the history. It stays mounted (hidden) while other views show, so a download's card
+// The download form (#/ and #/download?image=…&platform=…): in Image mode the image
+// fields and the summary before downloading, in Bundle mode several images for one file
+// (bundle/); this page's downloads, unfinished ones to resume, and the history. It stays mounted (hidden) while other views show, so a download's card
 // and the typed image survive a visit to search or the explorer.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatPlatform } from "../../../shared/platform.ts";
@@ -11,6 +11,8 @@ import { useI18n } from "../i18n/context.ts";
 import { ImageReferenceFields } from "../image-form/ImageReferenceFields.tsx";
 import { useImageLookup } from "../image-form/use-image-lookup.ts";
 import type { Route } from "../route.ts";
+import { BundleForm } from "./bundle/BundleForm.tsx";
+import { useBundle } from "./bundle/use-bundle.ts";
 import { downloadWorker } from "./download-client.ts";
 import { HistoryList } from "./HistoryList.tsx";
 import { JobCard } from "./JobCard.tsx";
@@ -29,17 +31,27 @@ export function DownloadView({ route }: { route: Route }) {
   const [via, setVia] = useState<Via>(canPickFile() ? "file" : "stream");
   const online = useOnline();
   const input = useRef<HTMLInputElement>(null);
+  const [mode, setMode] = useState<"image" | "bundle">("image");
+  const bundle = useBundle();
 
   // #/download?image=…&platform=… (from search, an image page or the explorer) prefills the form.
   useEffect(() => {
     if (route.view !== "download") return;
     const image = route.params.get("image");
     if (!image) return;
+    setMode("image");
     form.askPlatform(image, route.params.get("platform") ?? undefined);
     form.setReference(image);
   }, [route]);
 
   const again = (entry: HistoryEntry) => {
+    if (entry.bundle) {
+      setMode("bundle");
+      bundle.restore(entry);
+      scrollTo({ top: 0 });
+      return;
+    }
+    setMode("image");
     form.askPlatform(entry.reference, formatPlatform(entry.platform));
     form.setReference(entry.reference);
     input.current?.focus();
@@ -50,13 +62,28 @@ export function DownloadView({ route }: { route: Route }) {
     <main hidden={route.view !== "download"}>
       <p class="tagline">{t("app.tagline")}</p>
       {!online && <p class="note offline" role="status">{t("offline")}</p>}
-      <form class="card" onSubmit={(e) => e.preventDefault()} aria-label={t("ref.label")}>
+      <fieldset class="mode">
+        <legend>{t("mode.label")}</legend>
+        {(["image", "bundle"] as const).map((value) => (
+          <label key={value} class="check">
+            <input type="radio" name="mode" value={value} checked={mode === value} onChange={() => setMode(value)} />
+            {t(`mode.${value}`)}
+          </label>
+        ))}
+      </fieldset>
+      <form class="card" hidden={mode !== "image"} onSubmit={(e) => e.preventDefault()} aria-label={t("ref.label")}>
         <ImageReferenceFields
           form={form} placeholder="ubuntu:22.04" help={t("ref.help")} inputRef={input} suggestions={suggestions} forgottenNotice={t("creds.forgotten")}
         />
       </form>
-      {summaryError && <div class="card"><ErrorMessage error={summaryError} /></div>}
-      {summary && (
+      {mode === "bundle" && (
+        <BundleForm
+          bundle={bundle} canPick={canPickFile()}
+          onDownload={() => bundle.answer && void downloads.downloadBundle({ ...bundle.answer, images: bundle.rows.flatMap((r) => (r.summary ? [r.summary] : [])) }, bundle.fileName)}
+        />
+      )}
+      {mode === "image" && summaryError && <div class="card"><ErrorMessage error={summaryError} /></div>}
+      {mode === "image" && summary && (
         <SummaryCard
           summary={summary} via={via} canPick={canPickFile()} canStream={canStream()} onVia={setVia}
           onDownload={() => void downloads.download(summary, via)} busy={false}

@@ -1,4 +1,4 @@
-// Finished downloads, newest first, with "download again".
+// Finished downloads, newest first, with "download again"; a bundle lists its images.
 import { formatPlatform } from "../../../shared/platform.ts";
 import type { HistoryEntry } from "../../lib/db.ts";
 import { formatBytes, formatDate } from "../i18n/index.ts";
@@ -16,9 +16,20 @@ export function HistoryList({ entries, onAgain, onRemove }: { entries: HistoryEn
           {entries.map((entry) => (
             <li key={entry.id} data-history={entry.id}>
               <div>
-                <strong>{entry.reference}</strong> <span class="muted">{formatPlatform(entry.platform)} · {formatBytes(entry.size)}</span>
+                {entry.bundle ? (
+                  <>
+                    <strong>{t("bundle.historyTitle", { count: entry.bundle.length })}</strong> <span class="muted">{formatBytes(entry.size)}</span>
+                    <ul class="muted bundle-images">
+                      {entry.bundle.map((image) => <li key={`${image.reference} ${image.digest}`}>{image.reference} · {formatPlatform(image.platform)}</li>)}
+                    </ul>
+                  </>
+                ) : (
+                  <>
+                    <strong>{entry.reference}</strong> <span class="muted">{formatPlatform(entry.platform)} · {formatBytes(entry.size)}</span>
+                  </>
+                )}
                 <div class="muted">
-                  <code class="digest">{entry.digest.slice(0, 19)}…</code> · {formatDate(entry.finishedAt, lang)} · {entry.fileName}
+                  {!entry.bundle && <><code class="digest">{entry.digest.slice(0, 19)}…</code> · </>}{formatDate(entry.finishedAt, lang)} · {entry.fileName}
                 </div>
               </div>
               <div class="actions">

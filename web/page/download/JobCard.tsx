@@ -1,4 +1,4 @@
-// One download: overall and per-layer progress, speed, ETA and bytes, with pause,
+// One download (an image, or a bundle's images listed): overall and per-layer progress, speed, ETA and bytes, with pause,
 // resume and cancel; then the load commands, or what went wrong and what to do.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { formatPlatform } from "../../../shared/platform.ts";
@@ -31,14 +31,22 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
 
   const eta = job.eta ?? (job.speed > 0 ? (job.total - job.done) / job.speed : NaN);
   const titleId = `job-${job.id}-title`;
+  const fileName = job.handle?.name ?? job.summary?.fileName;
   return (
     <section class={`card job job-${job.status}`} aria-labelledby={titleId} data-job={job.id} data-status={job.status}>
       <h2 id={titleId}>
-        {finished && job.summary
-          ? t("done.title", { name: job.reference, file: job.handle?.name ?? job.summary.fileName })
+        {finished && fileName
+          ? t("done.title", { name: job.reference, file: fileName })
           : t("progress.title", { name: job.reference })}
       </h2>
       {job.summary && <p class="muted">{formatPlatform(job.summary.platform)} · <code class="digest">{job.summary.digest}</code></p>}
+      {job.bundle && (
+        <ul class="muted bundle-images" data-testid="job-bundle">
+          {job.bundle.images.map((image) => (
+            <li key={`${image.reference} ${image.digest}`}>{image.reference} · {formatPlatform(image.platform)} · <code class="digest">{image.digest}</code></li>
+          ))}
+        </ul>
+      )}
       <progress max={100} value={percent} aria-labelledby={titleId} aria-valuetext={t("progress.percent", { percent })} />
       <p class="stats">
         <span class="badge">{t(`status.${job.status}`)}</span>
@@ -67,7 +75,7 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
         </details>
       )}
       {job.error && job.status === "failed" && <ErrorMessage error={job.error} />}
-      {finished && job.summary && <LoadCommands fileName={job.handle?.name ?? job.summary.fileName} />}
+      {finished && fileName && <LoadCommands fileName={fileName} />}
       <div class="actions">
         {job.status === "running" && <button type="button" onClick={onPause}>{t("pause")}</button>}
         {(job.status === "paused" || (job.status === "failed" && job.via === "file")) && (

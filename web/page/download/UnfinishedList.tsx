@@ -17,7 +17,7 @@ export function UnfinishedList({ jobs, onResume, onDiscard }: { jobs: Unfinished
           return (
             <li key={job.id} data-unfinished={job.id}>
               <div>
-                <strong>{job.reference}</strong> <span class="muted">{formatPlatform(job.platform)} · {job.fileName}</span>
+                <strong>{job.reference}</strong> <span class="muted">{job.bundle ? t("bundle.historyTitle", { count: job.bundle.length }) : formatPlatform(job.platform)} · {job.fileName}</span>
                 <div class="muted">
                   {t("unfinished.progress", { done: formatBytes(done), total: formatBytes(job.totalSize) })} · {formatDate(job.updatedAt, lang)}
                 </div>

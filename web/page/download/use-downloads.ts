@@ -1,12 +1,12 @@
 // The download form's downloads: start one for the summary shown (into a picked file
 // through the download worker, or as the browser's download through the service
-// worker), pause, resume, cancel and dismiss this page's, and the stored ones:
+// worker) or a bundle (into a picked file), pause, resume, cancel and dismiss this page's, and the stored ones:
 // unfinished downloads to resume or discard, and the history of finished ones.
 import { useEffect, useState } from "preact/hooks";
 import { isDockerdlError } from "../../../shared/errors.ts";
 import { deleteHistory, deleteJob, listHistory, listJobs, rememberedCredentials, type HistoryEntry, type UnfinishedJob } from "../../lib/db.ts";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
-import type { ImageSummary, StartJob } from "../../lib/protocol.ts";
+import type { BundleImage, BundleSummary, ImageSummary, StartJob } from "../../lib/protocol.ts";
 import { canPickFile } from "../browser-download.ts";
 import type { Via } from "../components/SaveVia.tsx";
 import { ensurePermission } from "../file-permission.ts";
@@ -14,7 +14,7 @@ import { formatBytes, type Translate } from "../i18n/index.ts";
 import type { ImageLookup } from "../image-form/use-image-lookup.ts";
 import { keepAwake } from "../sw-client.ts";
 import { controlFileDownload, controlStreamDownload, startFileDownload, startStreamDownload } from "./download-client.ts";
-import { spaceFor } from "./disk-space.ts";
+import { spaceFor, type Space } from "./disk-space.ts";
 import { useJobs, type JobView } from "./use-jobs.ts";
 
 export type { Via };
@@ -48,26 +48,10 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
       layers: [], speed: 0, credentials,
     };
     if (via === "file" && canPickFile()) {
-      let handle: FileSystemFileHandle;
-      try {
-        handle = await window.showSaveFilePicker!({
-          suggestedName: summary.fileName,
-          id: "dockerdl",
-          types: [{ description: "Docker / OCI image archive", accept: { "application/x-tar": [".tar"] } }],
-        });
-      } catch (failure) {
-        if (failure instanceof DOMException && failure.name === "AbortError") setError({ code: "CANCELLED", message: t("error.pickerCancelled") });
-        else setError(errorInfoOf(failure));
-        return;
-      }
-      // Where the browser can tell how much room there is, a download that cannot fit does not start.
-      const space = await spaceFor(handle, summary.totalSize);
-      if (space.free !== undefined && space.free < space.needed) {
-        setError(notEnoughSpace(space.needed, space.free));
-        return;
-      }
-      addJob({ ...view, handle, space });
-      startFileDownload(job, handle, false);
+      const picked = await pickFile(summary.fileName, summary.totalSize);
+      if (!picked) return;
+      addJob({ ...view, ...picked });
+      startFileDownload(job, picked.handle, false);
     } else {
       addJob({ ...view, via: "stream" });
       try {
@@ -79,14 +63,51 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     }
   };
 
+  /** A bundle goes into a picked file only (the streamed path takes single images). */
+  const downloadBundle = async (bundle: BundleSummary, fileName: string) => {
+    setError(undefined);
+    const picked = await pickFile(fileName, bundle.totalSize);
+    if (!picked) return;
+    const reference = bundleLabel(bundle);
+    const job: StartJob = { id: crypto.randomUUID(), reference, bundle: { images: bundle.images.map(bundleImage) } };
+    addJob({ id: job.id, via: "file", reference, status: "starting", bundle, done: 0, total: bundle.totalSize, layers: [], speed: 0, ...picked });
+    startFileDownload(job, picked.handle, false);
+  };
+
+  /** The picked file and its room, or undefined (and the reason shown) when there is none. */
+  const pickFile = async (suggestedName: string, size: number): Promise<{ handle: FileSystemFileHandle; space: Space } | undefined> => {
+    let handle: FileSystemFileHandle;
+    try {
+      handle = await window.showSaveFilePicker!({
+        suggestedName,
+        id: "dockerdl",
+        types: [{ description: "Docker / OCI image archive", accept: { "application/x-tar": [".tar"] } }],
+      });
+    } catch (failure) {
+      if (failure instanceof DOMException && failure.name === "AbortError") setError({ code: "CANCELLED", message: t("error.pickerCancelled") });
+      else setError(errorInfoOf(failure));
+      return undefined;
+    }
+    // Where the browser can tell how much room there is, a download that cannot fit does not start.
+    const space = await spaceFor(handle, size);
+    if (space.free !== undefined && space.free < space.needed) {
+      setError(notEnoughSpace(space.needed, space.free));
+      return undefined;
+    }
+    return { handle, space };
+  };
+
   const pause = (job: JobView) => (job.via === "file" ? controlFileDownload(job.id, "pause") : controlStreamDownload(job.id, "pause"));
   const cancel = (job: JobView) => (job.via === "file" ? controlFileDownload(job.id, "cancel") : controlStreamDownload(job.id, "cancel"));
 
   const resume = (job: JobView) => {
     if (job.via === "stream") return controlStreamDownload(job.id, "resume");
-    if (!job.handle || !job.summary) return;
+    if (!job.handle || !(job.summary || job.bundle)) return;
     updateJob(job.id, { status: "starting", error: undefined });
-    startFileDownload({ id: job.id, reference: job.reference, platform: job.summary.platform, credentials: job.credentials, pinnedDigest: job.summary.topDigest }, job.handle, true);
+    const what = job.bundle
+      ? { bundle: { images: job.bundle.images.map(bundleImage) } }
+      : { platform: job.summary!.platform, credentials: job.credentials, pinnedDigest: job.summary!.topDigest };
+    startFileDownload({ id: job.id, reference: job.reference, ...what }, job.handle, true);
   };
 
   const resumeStored = async (stored: UnfinishedJob) => {
@@ -102,7 +123,8 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
       layers: [], speed: 0, handle, credentials: saved,
     });
     setUnfinished((list) => list.filter((j) => j.id !== stored.id));
-    startFileDownload({ id: stored.id, reference: stored.reference, platform: stored.platform, credentials: saved, pinnedDigest: stored.pinnedDigest }, handle, true);
+    const what = stored.bundle ? { bundle: { images: stored.bundle } } : { platform: stored.platform, credentials: saved, pinnedDigest: stored.pinnedDigest };
+    startFileDownload({ id: stored.id, reference: stored.reference, ...what }, handle, true);
   };
 
   const discardStored = async (stored: UnfinishedJob) => {
@@ -115,8 +137,17 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
 
   return {
     jobs, unfinished, history, error,
-    download, pause, resume, cancel, dismiss: (job: JobView) => removeJob(job.id), resumeStored, discardStored, forgetFinished,
+    download, downloadBundle, pause, resume, cancel, dismiss: (job: JobView) => removeJob(job.id), resumeStored, discardStored, forgetFinished,
   };
+}
+
+/** A bundle's title: its images' names, unchanged, as the worker records it. */
+function bundleLabel(bundle: BundleSummary): string {
+  return bundle.images.map((i) => i.reference).join(", ");
+}
+
+function bundleImage(summary: ImageSummary): BundleImage {
+  return { reference: summary.reference, platform: summary.platform, pinnedDigest: summary.topDigest };
 }
 
 function notEnoughSpace(needed: number, free: number): ErrorInfo {

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { ErrorInfo } from "../../lib/errors.ts";
-import type { ImageSummary, JobStatus } from "../../lib/protocol.ts";
+import type { BundleSummary, ImageSummary, JobStatus } from "../../lib/protocol.ts";
 import type { Credentials } from "../../lib/image-lookup.ts";
 import type { Space } from "./disk-space.ts";
 import { onJobEvent } from "./download-client.ts";
@@ -14,6 +14,8 @@ export interface JobView {
   reference: string;
   status: JobStatus;
   summary?: ImageSummary;
+  /** A bundle's images and sizes (then `summary` is absent). */
+  bundle?: BundleSummary;
   done: number;
   total: number;
   layers: number[];
@@ -44,8 +46,9 @@ export function useJobs(): [JobView[], (job: JobView) => void, (id: string, patc
           update(event.id, (job) => ({
             status: event.status,
             ...(event.summary ? { summary: event.summary, total: event.summary.totalSize } : {}),
+            ...(event.bundle ? { bundle: event.bundle, total: event.bundle.totalSize } : {}),
             error: event.error,
-            ...(event.status === "done" ? { done: job.total || event.summary?.totalSize || job.done } : {}),
+            ...(event.status === "done" ? { done: job.total || event.summary?.totalSize || event.bundle?.totalSize || job.done } : {}),
             ...(event.status !== "running" ? { speed: 0, eta: undefined } : {}),
           }));
         }

@@ -56,6 +56,17 @@ export const ZH_MESSAGES: Record<string, string> = {
   "NO_SPACE": "磁盘空间不足，下载已停止。已校验的部分保留在文件中。",
   "NO_SPACE.before": "空间不足：此下载写入期间约需 {needed} 可用空间，但只有 {free}。",
   "UNSUPPORTED_LAYER": "第 {layer} 层（{digest}）使用 zstd 压缩，此浏览器无法解压",
+  "BAD_IMAGE_LIST.words": "此行包含多个词：{text}",
+  "BAD_IMAGE_LIST.too_big": "{file} 有 {size}；这里需要镜像列表或 compose 文件（最大 1 MiB）",
+  "BAD_IMAGE_LIST.yaml": "{file} 不是有效的 YAML（{detail}）",
+  "BAD_IMAGE_LIST.no_services": "{file} 没有 “services:” 部分",
+  "BAD_IMAGE_LIST.not_mapping": "{file}：服务 {service} 不是映射",
+  "BAD_IMAGE_LIST.not_string": "{file}：服务 {service} 的 {field} 不是字符串",
+  "BAD_IMAGE_LIST.no_default": "{file}：服务 {service} 使用了变量 {variable}，但这里没有它的值，也没有默认值",
+  "BAD_IMAGE_LIST.unset": "{file}：变量 {variable} 未设置",
+  "BAD_IMAGE_LIST.too_many": "一个合集最多 {limit} 个镜像，这里列出了 {count} 个",
+  "BAD_IMAGE_LIST": "镜像列表无效",
+  "BUNDLE_NEEDS_FILE": "多个镜像的合集只能保存到你选择的文件中，不能通过浏览器下载",
   "CANCELLED": "已停止",
   "UNKNOWN": "发生了意外错误",
 };
@@ -67,6 +78,8 @@ export const EN_MESSAGES: Record<string, string> = {
   "NETWORK.api": "The server could not be reached.",
   "NO_SPACE": "The disk (or this browser's storage) is full, so the download stopped. What was verified is kept in the file.",
   "NO_SPACE.before": "Not enough space: this download needs about {needed} free while it is written, but only {free} is free.",
+  // The table beside it says which line, so the message need not name the box.
+  "BAD_IMAGE_LIST.words": "This line holds more than one word: {text}",
 };
 
 export const EN_HINTS: Record<string, string> = {
@@ -80,6 +93,11 @@ export const EN_HINTS: Record<string, string> = {
   "NETWORK": "check the network connection, then try again; an unfinished download can be resumed",
   "NO_SPACE.before": "free some space, or save the file to another disk",
   "NO_SPACE": "free some disk space, then press Resume: the download continues from what was verified",
+  "BAD_IMAGE_LIST.words": "write one image reference per line",
+  "BAD_IMAGE_LIST.too_big": "check the file name",
+  "BAD_IMAGE_LIST.too_many": "split it into several bundles",
+  "BAD_IMAGE_LIST.no_default": "write a default into the file, e.g. ${{variable}:-1.0}, or pull with the dockerdl CLI, which reads the environment and .env",
+  "BAD_IMAGE_LIST": "check the file with docker compose config",
 };
 
 export const ZH_HINTS: Record<string, string> = {
@@ -101,5 +119,11 @@ export const ZH_HINTS: Record<string, string> = {
   "DIGEST_MISMATCH": "请重试；如果一再出现，说明仓库或代理中的数据已损坏",
   "SIZE_MISMATCH": "请重试；如果一再出现，说明仓库或代理中的数据已损坏",
   "BAD_MANIFEST": "请检查镜像名称和标签",
+  "BAD_IMAGE_LIST.words": "每行写一个镜像引用",
+  "BAD_IMAGE_LIST.too_big": "请检查文件名",
+  "BAD_IMAGE_LIST.too_many": "请拆分为几个合集",
+  "BAD_IMAGE_LIST.no_default": "在文件中写上默认值，例如 ${{variable}:-1.0}，或使用 dockerdl 命令行工具（它读取环境变量和 .env）",
+  "BAD_IMAGE_LIST": "请用 docker compose config 检查文件",
+  "BUNDLE_NEEDS_FILE": "请使用 Chrome 或 Edge，或使用 dockerdl 命令行工具：dockerdl pull A B -o bundle.tar",
   "UNSUPPORTED_LAYER": "请改为下载镜像 tar，用 docker、podman 或 `tar --zstd` 解开，或选择使用 gzip 层的标签",
 };

@@ -3,8 +3,7 @@
 // resumable state is saved beside the file handle each time the file is committed.
 
 import { createSHA256 } from "hash-wasm";
-import { downloadArchive, registryBlobSource, type EngineState, type Progress } from "../../../shared/engine/index.ts";
-import type { ResolvedImage, RegistryClient } from "../../../shared/registry/client.ts";
+import { downloadArchive, type BlobSource, type EngineState, type Progress } from "../../../shared/engine/index.ts";
 import type { TarPlan } from "../../../shared/tar.ts";
 import { CheckpointedFile } from "./checkpointed-file.ts";
 
@@ -12,9 +11,9 @@ import { CheckpointedFile } from "./checkpointed-file.ts";
 const CONNECTIONS = 5;
 
 export interface FileDownload {
-  client: RegistryClient;
-  image: ResolvedImage;
   plan: TarPlan;
+  /** Where the plan's blobs come from: one image's registry, or each image's of a bundle. */
+  source: BlobSource;
   handle: FileSystemFileHandle;
   /** The state saved by an earlier run into this same file, if any. */
   resume?: EngineState;
@@ -44,7 +43,7 @@ export async function downloadToFile(d: FileDownload): Promise<void> {
   try {
     await downloadArchive({
       plan: d.plan,
-      source: registryBlobSource(d.client, d.image),
+      source: d.source,
       sink: { kind: "random-access", write: (position, bytes) => file.unit((write) => write(position, bytes)) },
       createHasher: createSHA256,
       connections: CONNECTIONS,

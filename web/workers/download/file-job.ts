@@ -1,18 +1,17 @@
-// A File System Access download as a job: resolve the image (pinned to the digest the
-// person saw), run the engine into the picked file, keep its resumable state and the
-// saved file's layer map in IndexedDB at each commit, and report status and progress.
+// A File System Access download as a job: resolve the image or bundle (pinned to the
+// digests the person saw; job-target.ts), run the engine into the picked file, keep its
+// resumable state and the saved file's layer map in IndexedDB at each commit, and report
+// status and progress.
 // A job runs until it is done, fails, or is paused or cancelled by id.
 
 import type { EngineState, Progress } from "../../../shared/engine/index.ts";
 import { isDockerdlError } from "../../../shared/errors.ts";
-import { parseReference } from "../../../shared/reference.ts";
-import type { ResolvedImage } from "../../../shared/registry/client.ts";
-import { blobSegments, type TarPlan } from "../../../shared/tar.ts";
+import { blobSegments } from "../../../shared/tar.ts";
 import { addHistory, deleteJob, deleteSavedFile, loadJob, recordSavedFile, saveJob, type SavedFile } from "../../lib/db.ts";
 import { errorInfoOf } from "../../lib/errors.ts";
-import { planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
 import { progressEvent, type JobEvent, type StartJob } from "../../lib/protocol.ts";
 import { downloadToFile } from "./file-download.ts";
+import { resolveTarget, type JobTarget } from "./job-target.ts";
 
 type Report = (event: JobEvent) => void;
 
@@ -35,12 +34,9 @@ export async function runJob(job: StartJob, handle: FileSystemFileHandle, resume
   report({ kind: "status", id: job.id, status: "starting" });
   try {
     const saved = resume ? await loadJob(job.id) : undefined;
-    const client = proxyClient(job.credentials);
-    const ref = parseReference(job.reference);
-    const image = await resolvePinned(client, ref, job.platform, saved?.pinnedDigest ?? job.pinnedDigest, controller.signal);
-    const plan = planOf(image);
-    const summary = summarize(image, plan);
-    report({ kind: "status", id: job.id, status: "running", summary });
+    const target = await resolveTarget(job, saved, controller.signal);
+    const { plan } = target;
+    report({ kind: "status", id: job.id, status: "running", ...target.report });
     let done = 0;
     const progress = (p: Progress) => {
       done = p.doneBytes;
@@ -49,24 +45,20 @@ export async function runJob(job: StartJob, handle: FileSystemFileHandle, resume
     // A saved state for another plan (the file changed size) is not resumable: start afresh.
     const resumeState = saved && saved.totalSize === plan.totalSize ? saved.state : undefined;
     await downloadToFile({
-      client, image, plan, handle, signal: controller.signal, onProgress: progress,
+      plan, source: target.source, handle, signal: controller.signal, onProgress: progress,
       ...(resumeState ? { resume: resumeState } : {}),
       onCommit: async (state) => {
         await saveJob({
-          id: job.id, reference: summary.reference, platform: image.platform, pinnedDigest: topDigest(image),
-          fileName: handle.name, totalSize: plan.totalSize, doneBytes: done, handle, registry: ref.registry,
+          id: job.id, ...target.stored, fileName: handle.name, totalSize: plan.totalSize, doneBytes: done, handle,
           updatedAt: Date.now(), ...(state ? { state } : {}),
         });
-        await recordSavedFile(savedFile(job.id, summary.reference, image, plan, handle, state)).catch(() => {});
+        await recordSavedFile(savedFile(job.id, target, handle, state)).catch(() => {});
       },
     });
-    await recordSavedFile(savedFile(job.id, summary.reference, image, plan, handle, "complete")).catch(() => {});
+    await recordSavedFile(savedFile(job.id, target, handle, "complete")).catch(() => {});
     await deleteJob(job.id);
-    await addHistory({
-      id: job.id, reference: summary.reference, platform: image.platform, digest: summary.digest,
-      size: plan.totalSize, fileName: handle.name, finishedAt: Date.now(), via: "file",
-    });
-    report({ kind: "status", id: job.id, status: "done", summary });
+    await addHistory({ id: job.id, ...target.history, size: plan.totalSize, fileName: handle.name, finishedAt: Date.now(), via: "file" });
+    report({ kind: "status", id: job.id, status: "done", ...target.report });
   } catch (error) {
     const reason: unknown = controller.signal.reason;
     if (controller.signal.aborted && reason === "cancel") {
@@ -88,12 +80,12 @@ export async function runJob(job: StartJob, handle: FileSystemFileHandle, resume
  * Where each layer sits in the saved file, for the explorer: every layer the committed
  * state has verified (all of them once the download is complete).
  */
-function savedFile(id: string, reference: string, image: ResolvedImage, plan: TarPlan, handle: FileSystemFileHandle, state: EngineState | "complete" | undefined): SavedFile {
+function savedFile(id: string, { plan, saved }: JobTarget, handle: FileSystemFileHandle, state: EngineState | "complete" | undefined): SavedFile {
   const layers = blobSegments(plan).map((s) => ({ digest: s.key, offset: s.offset, size: s.size }));
   const complete = state === "complete";
   const verified = complete ? layers.map((l) => l.digest) : layers.filter((l) => state?.blobs[l.digest]?.verified).map((l) => l.digest);
   return {
-    id, fileName: handle.name, handle, reference, platform: image.platform, manifestDigest: image.manifest.digest,
+    id, fileName: handle.name, handle, ...saved,
     totalSize: plan.totalSize, layers, verified, complete, updatedAt: Date.now(),
   };
 }

@@ -1,13 +1,15 @@
 // What the page may ask the download worker (lib/rpc.ts): look an image up for the
-// platform picker, resolve it for one platform (the summary shown before downloading),
-// list its repository's tags, and run, pause or cancel a File System Access download.
+// platform picker, resolve it for one platform (the summary shown before downloading)
+// or a bundle's images, list its repository's tags, and run, pause or cancel a File
+// System Access download.
 // The page's types for these calls come from this object: `Remote<DownloadServices>`.
 
 import type { Platform } from "../../../shared/platform.ts";
 import { parseReference } from "../../../shared/reference.ts";
 import { lookUp, planOf, proxyClient, summarize } from "../../lib/image-lookup.ts";
-import type { ImageQuery, JobEvent, StartJob } from "../../lib/protocol.ts";
+import type { BundleRequest, ImageQuery, JobEvent, StartJob } from "../../lib/protocol.ts";
 import type { Call } from "../../lib/rpc.ts";
+import { lookUpBundle } from "./bundle.ts";
 import { cancelJob, pauseJob, runJob } from "./file-job.ts";
 
 export const services = {
@@ -17,6 +19,9 @@ export const services = {
     const image = await proxyClient(credentials).resolveImage(parseReference(reference), platform);
     return summarize(image, planOf(image));
   },
+
+  /** A bundle's images, each resolved or not (per image), and the one file's size with shared layers once. */
+  resolveBundle: ({ images, platform }: { images: BundleRequest[]; platform: string }) => lookUpBundle(images, platform),
 
   /** At most 500, lexically last first (where new versions usually are); a failure means no suggestions. */
   tags: async ({ reference, credentials }: ImageQuery) => {

@@ -1,0 +1,96 @@
+// Bundles in the download worker: several images in one file, as `dockerdl pull A B`
+// writes it. Looking one up resolves every image the page lists (each with the platform
+// written for it, else the bundle's default) and answers per image, so one bad line does
+// not hide the others; downloading resolves the same images again, pinned to what the
+// person saw. Each registry gets only the credentials remembered for it on this device:
+// a bundle may span registries, and a password must never reach another one.
+
+import { DockerdlError } from "../../../shared/errors.ts";
+import { archiveImageOf, planImageArchive } from "../../../shared/image-archive.ts";
+import { parseWantedPlatform, type Platform } from "../../../shared/platform.ts";
+import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
+import type { RegistryClient, ResolvedImage } from "../../../shared/registry/client.ts";
+import type { TarPlan } from "../../../shared/tar.ts";
+import { rememberedCredentials } from "../../lib/db.ts";
+import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
+import { planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
+import type { BundleAnswer, BundleImage, BundleRequest, BundleSummary, ImageSummary } from "../../lib/protocol.ts";
+
+/** One client per registry, with the credentials remembered for that registry. */
+function clientsByRegistry(): (ref: Reference) => Promise<RegistryClient> {
+  const clients = new Map<string, Promise<RegistryClient>>();
+  return (ref) => {
+    let client = clients.get(ref.registry);
+    if (!client) {
+      client = rememberedCredentials(ref.registry).catch(() => undefined).then((credentials) => proxyClient(credentials));
+      clients.set(ref.registry, client);
+    }
+    return client;
+  };
+}
+
+/** More than this is a pasted file gone wrong, not a bundle; each image is several requests. */
+export const BUNDLE_LIMIT = 100;
+
+/** Resolves every request (its own platform, else `defaultPlatform` for a multi-platform image). */
+export async function lookUpBundle(requests: readonly BundleRequest[], defaultPlatform: string, signal?: AbortSignal): Promise<BundleAnswer> {
+  checkCount(requests.length);
+  const clientOf = clientsByRegistry();
+  const fallback = parseWantedPlatform(defaultPlatform);
+  const results = await Promise.all(requests.map(async (request): Promise<{ image: ResolvedImage } | { error: ErrorInfo }> => {
+    try {
+      const ref = parseReference(request.reference);
+      const platform = request.platform === undefined ? undefined : parseWantedPlatform(request.platform);
+      return { image: await (await clientOf(ref)).resolveImage(ref, platform, { defaultPlatform: fallback, ...(signal ? { signal } : {}) }) };
+    } catch (error) {
+      return { error: errorInfoOf(error) };
+    }
+  }));
+  // Planned in request order, as the download will be; a failed image is left out.
+  const resolved = results.flatMap((r) => ("image" in r ? [r.image] : []));
+  const summaries = new Map(resolved.map((image) => [image, summarize(image, planOf(image))]));
+  return {
+    images: results.map((r) => ("image" in r ? { ok: true, summary: summaries.get(r.image) as ImageSummary } : { ok: false, error: r.error })),
+    totalSize: resolved.length > 0 ? planImageArchive(resolved.map(archiveImageOf)).totalSize : 0,
+    separateSize: [...summaries.values()].reduce((n, s) => n + s.totalSize, 0),
+  };
+}
+
+export interface ResolvedBundle {
+  images: ResolvedImage[];
+  plan: TarPlan;
+  summary: BundleSummary;
+  clientOf(image: ResolvedImage): RegistryClient;
+}
+
+/** The images of a bundle download, each pinned to the digest the person saw. */
+export async function resolveBundle(bundle: readonly BundleImage[], signal: AbortSignal): Promise<ResolvedBundle> {
+  checkCount(bundle.length);
+  const clientFor = clientsByRegistry();
+  const clients = new Map<ResolvedImage, RegistryClient>();
+  const images: ResolvedImage[] = [];
+  for (const item of bundle) {
+    const ref = parseReference(item.reference);
+    const client = await clientFor(ref);
+    const image = await resolvePinned(client, ref, item.platform, item.pinnedDigest, signal);
+    clients.set(image, client);
+    images.push(image);
+  }
+  const plan = planImageArchive(images.map(archiveImageOf));
+  const summaries = images.map((image) => summarize(image, planOf(image)));
+  return {
+    images, plan, clientOf: (image) => clients.get(image) as RegistryClient,
+    summary: { images: summaries, totalSize: plan.totalSize, separateSize: summaries.reduce((n, s) => n + s.totalSize, 0) },
+  };
+}
+
+function checkCount(count: number): void {
+  if (count <= BUNDLE_LIMIT) return;
+  const params = { count: String(count), limit: String(BUNDLE_LIMIT) };
+  throw new DockerdlError("BAD_IMAGE_LIST", `a bundle holds at most ${BUNDLE_LIMIT} images; this one lists ${count}`, { hint: "split it into several bundles", key: "BAD_IMAGE_LIST.too_many", params });
+}
+
+/** What a history entry or an unfinished job keeps of a bundle's image. */
+export function bundleImageOf(image: ResolvedImage): BundleImage & { digest: string } {
+  return { reference: familiarName(image.reference), platform: image.platform as Platform, pinnedDigest: topDigest(image), digest: image.manifest.digest };
+}
