@@ -100,7 +100,7 @@ describe("UPSTREAM_AUTH in front of the Hub-like member", () => {
     for (const path of paths) {
       for (const method of ["GET", "HEAD"]) {
         const response = await fetch(`${worker}${path}`, { method });
-        answers.push(`${method} ${path} ${response.status}\n${[...response.headers].join("\n")}\n${await response.text()}`);
+        answers.push(`${method} ${path} ${response.status}\n${headerLines(response)}\n${await response.text()}`);
       }
     }
     const log = readFileSync(zoo.worker!.process.logFile, "utf8");
@@ -110,3 +110,9 @@ describe("UPSTREAM_AUTH in front of the Hub-like member", () => {
     }
   });
 });
+
+function headerLines(response: Response): string {
+  const lines: string[] = [];
+  response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+  return lines.join("\n");
+}

@@ -19,7 +19,7 @@ const seen: string[] = [];
 async function fetchSeen(mirror: MirrorUnderTest, path: string, init?: RequestInit): Promise<Response> {
   const response = await mirror.fetch(path, init);
   const body = await response.text();
-  seen.push(`${response.status} ${path}\n${[...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n\n${body}`);
+  seen.push(`${response.status} ${path}\n${headerLines(response)}\n\n${body}`);
   return new Response(body, { status: response.status, headers: response.headers });
 }
 
@@ -111,3 +111,9 @@ misconfigured("a bad UPSTREAM_AUTH is a misconfiguration error in each endpoint'
     for (const secret of SECRETS) expect(body).not.toContain(secret);
   }
 });
+
+function headerLines(response: Response): string {
+  const lines: string[] = [];
+  response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+  return lines.join("\n");
+}
