@@ -2,6 +2,7 @@
 // (DEFAULT_UPSTREAMS unless UPSTREAMS says otherwise), the Hub web API, how long tag
 // resolutions and Hub answers are cached, the rate limit and CORS origins. Bad
 // configuration is reported once, clearly, instead of surfacing as odd proxy errors.
+// UPSTREAM_AUTH is a secret: its errors name the key and the field, never a value.
 
 /** The Worker's vars (wrangler.toml's [vars] or `--var`), all strings; bindings are in index.ts's Env. */
 export interface Vars {
@@ -17,6 +18,17 @@ export interface Vars {
   DETAILS_TTL?: string;
   /** Seconds a background fill goes on after the last byte a client read of its blob. */
   FILL_IDLE?: string;
+  /**
+   * Secret (`wrangler secret put UPSTREAM_AUTH`): the operator's account per UPSTREAMS key,
+   * `{"docker.io":{"username":"u","password":"p"}}`, for anonymous pulls of public images
+   * (upstream/operator.ts).
+   */
+  UPSTREAM_AUTH?: string;
+}
+
+export interface UpstreamCredentials {
+  username: string;
+  password: string;
 }
 
 export interface Config {
@@ -32,6 +44,8 @@ export interface Config {
   detailsTtlMs: number;
   /** How long a background fill goes on with no client reading its blob. */
   fillIdleMs: number;
+  /** The operator's credentials per UPSTREAMS key (UPSTREAM_AUTH); never sent to a client. */
+  upstreamAuth: Map<string, UpstreamCredentials>;
 }
 
 /** R2's limit for one put; larger objects take the multipart API. */
@@ -56,8 +70,9 @@ const cache = new WeakMap<object, Config>();
 export function loadConfig(env: Vars): Config {
   const cached = cache.get(env);
   if (cached) return cached;
+  const upstreams = parseUpstreams(env.UPSTREAMS);
   const config: Config = {
-    upstreams: parseUpstreams(env.UPSTREAMS),
+    upstreams,
     hubApi: parseUrl(env.HUB_API ?? "https://hub.docker.com", "HUB_API"),
     tagTtlSeconds: parseNumber(env.TAG_TTL, 300, "TAG_TTL"),
     rateLimitPerMinute: parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT"),
@@ -68,6 +83,7 @@ export function loadConfig(env: Vars): Config {
     popularTtlMs: parseNumber(env.POPULAR_TTL, 3600, "POPULAR_TTL") * 1000,
     detailsTtlMs: parseNumber(env.DETAILS_TTL, 1800, "DETAILS_TTL") * 1000,
     fillIdleMs: parseNumber(env.FILL_IDLE, 30, "FILL_IDLE") * 1000,
+    upstreamAuth: parseUpstreamAuth(env.UPSTREAM_AUTH, upstreams),
   };
   cache.set(env, config);
   return config;
@@ -89,6 +105,35 @@ function parseUpstreams(raw: string | undefined): Map<string, URL> {
   for (const [key, value] of Object.entries(object)) {
     if (typeof value !== "string") throw new ConfigError(`UPSTREAMS["${key}"] must be a URL string`);
     map.set(key.toLowerCase(), parseUrl(value, `UPSTREAMS["${key}"]`));
+  }
+  return map;
+}
+
+const AUTH_EXAMPLE = `e.g. {"docker.io":{"username":"me","password":"<access token>"}}`;
+
+/** UPSTREAM_AUTH: every key one of UPSTREAMS, every entry a non-empty username and password. */
+function parseUpstreamAuth(raw: string | undefined, upstreams: Map<string, URL>): Map<string, UpstreamCredentials> {
+  const map = new Map<string, UpstreamCredentials>();
+  if (raw === undefined || raw.trim() === "") return map;
+  let object: unknown;
+  try {
+    object = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`UPSTREAM_AUTH is not valid JSON; expected ${AUTH_EXAMPLE}`);
+  }
+  if (typeof object !== "object" || object === null || Array.isArray(object)) {
+    throw new ConfigError(`UPSTREAM_AUTH must be a JSON object of UPSTREAMS key -> {username, password}; ${AUTH_EXAMPLE}`);
+  }
+  for (const [name, entry] of Object.entries(object)) {
+    const key = name.toLowerCase();
+    // The key alone is echoed: it is a registry name, not a secret (a password pasted as a key is cut short).
+    const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 16)}…` : name);
+    if (!upstreams.has(key)) throw new ConfigError(`UPSTREAM_AUTH names ${shown}, which is not a registry in UPSTREAMS (${[...upstreams.keys()].join(", ")})`);
+    const { username, password } = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+    if (typeof username !== "string" || username === "" || typeof password !== "string" || password === "") {
+      throw new ConfigError(`UPSTREAM_AUTH[${shown}] needs a non-empty "username" and "password" (strings); ${AUTH_EXAMPLE}`);
+    }
+    map.set(key, { username, password });
   }
   return map;
 }

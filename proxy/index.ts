@@ -11,6 +11,7 @@ import { checkRateLimit, clientKey } from "./rate-limit.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { useTokenSecret } from "./upstream/auth.ts";
+import { useUpstreamAuth } from "./upstream/operator.ts";
 import { registryError } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
 import type { Mirror } from "./v2/mirror.ts";
@@ -23,6 +24,7 @@ export interface Env extends Vars {
   ASSETS?: Fetcher;
   /** Secret (`wrangler secret put TOKEN_SECRET`) the tokens for Basic-auth upstreams are sealed with; see upstream/sealed-token.ts. */
   TOKEN_SECRET?: string;
+  // UPSTREAM_AUTH, a secret too, is read with the vars (config.ts).
 }
 
 export default {
@@ -44,6 +46,7 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
     if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`);
     throw error;
   }
+  useUpstreamAuth(config.upstreamAuth);
   if (request.method === "OPTIONS") return preflight(request, config);
   const limited = await rateLimited(request, service, env, config);
   if (limited) return withCors(request, limited, config);

@@ -6,13 +6,17 @@
 // proxy forwards it. An upstream without a token service gets one of ours (auth.ts).
 // A client's credentials only ever go to the one upstream the request is for
 // (upstreamForTokenRequest); the request itself is bounded (form size, scope count).
+// The operator's credentials (UPSTREAM_AUTH) are never used here: an anonymous client
+// gets the upstream's anonymous token, marked as such when the operator set credentials
+// for that upstream (upstream/auth.ts), whatever repository its scopes name.
 import { readBody } from "../shared/http.ts";
 import { findChallenge, parseScope } from "../shared/www-authenticate.ts";
 import type { Config } from "./config.ts";
-import { ANONYMOUS_TOKEN, basicCredentialsToken } from "./upstream/auth.ts";
+import { ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
+import { hasUpstreamAuth } from "./upstream/operator.ts";
 import { SEALED_TOKEN_TTL } from "./upstream/sealed-token.ts";
 import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
-import { registryError } from "./v2/errors.ts";
+import { registryError, retryAfterSeconds, upstreamRateLimitMessage } from "./v2/errors.ts";
 import { resolveRepository, RouteError } from "./v2/route.ts";
 
 interface UpstreamRealm {
@@ -119,8 +123,9 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   if (!response.ok) {
     const retryAfter = response.headers.get("retry-after");
     await response.body?.cancel();
-    return registryError(response.status === 429 ? 429 : 502, response.status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN",
-      `token service of ${key} answered ${response.status}`, undefined, retryAfter ? { "retry-after": retryAfter } : undefined);
+    const headers = retryAfter ? { "retry-after": retryAfter } : undefined;
+    if (response.status === 429) return registryError(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(key, retryAfterSeconds(response.headers), hasUpstreamAuth(key)), undefined, headers);
+    return registryError(502, "UNKNOWN", `token service of ${key} answered ${response.status}`, undefined, headers);
   }
   let body: Record<string, unknown>;
   try {
@@ -128,7 +133,9 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   } catch {
     return registryError(502, "UNKNOWN", `token service of ${key} answered something that is not JSON`);
   }
-  const token = String(body.token ?? body.access_token ?? "");
+  const upstreamToken = String(body.token ?? body.access_token ?? "");
+  const anonymous = !isBasic(authorization) && grantType !== "refresh_token";
+  const token = anonymous && upstreamToken !== "" && hasUpstreamAuth(key) ? markAnonymous(upstreamToken) : upstreamToken;
   return tokenResponse({ ...body, token, access_token: token });
 }
 

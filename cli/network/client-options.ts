@@ -52,5 +52,6 @@ async function credentialsFor(cmd: RegistryAccess, ref: Reference, base: URL, io
   const registry = cmd.proxy === undefined ? ref.registry : base.host;
   const stored = await findStoredCredentials(registry, ref.repository, io.env, log);
   log(stored === undefined ? `credentials for ${registry}: none stored, pulling anonymously` : `credentials for ${registry}: from ${stored.source}`);
-  return stored?.credentials;
+  // The source goes with them, so a rejection names the file to log in again for (#16).
+  return stored === undefined ? undefined : { ...stored.credentials, source: stored.source };
 }

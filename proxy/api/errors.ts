@@ -2,7 +2,11 @@
 // the same: {"error":{"code","message","hint"?}} with the right status. The codes follow
 // shared/errors.ts where one fits (BAD_REFERENCE, NOT_FOUND, UPSTREAM, RATE_LIMITED…).
 import { DockerdlError } from "../../shared/errors.ts";
+import type { RegistryError } from "../../shared/registry/errors.ts";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
+import type { Config } from "../config.ts";
+import { hasUpstreamAuth } from "../upstream/operator.ts";
+import { upstreamRateLimitMessage } from "../v2/errors.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -32,8 +36,15 @@ export function apiErrorResponse(error: ApiError): Response {
 }
 
 /** Any error thrown while answering becomes a JSON error; unknown ones are 500s, not HTML. */
-export function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown, config?: Config): ApiError {
   if (error instanceof ApiError) return error;
+  const hub = config?.upstreams.get("docker.io")?.host;
+  if (error instanceof DockerdlError && error.code === "RATE_LIMITED" && hub !== undefined && error.params?.host === hub) {
+    // Docker Hub's registry limiting the Worker's own pulls: the words v2/ gives docker too.
+    const ms = (error as RegistryError).retryAfterMs;
+    const message = upstreamRateLimitMessage("docker.io", ms === undefined ? undefined : Math.ceil(ms / 1000), hasUpstreamAuth("docker.io"));
+    return new ApiError(429, "RATE_LIMITED", message, ms === undefined ? {} : { headers: { "retry-after": String(Math.ceil(ms / 1000)) } });
+  }
   if (error instanceof DockerdlError) {
     const status = error.code === "BAD_REFERENCE" || error.code === "BAD_PLATFORM" ? 400
       : error.code === "PLATFORM_NOT_AVAILABLE" || error.code === "NOT_FOUND" ? 404

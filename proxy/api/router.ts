@@ -42,6 +42,6 @@ export async function handleApi(request: Request, config: Config, cache: CacheBu
     const ctx: ApiContext = { config, cache, now, ...(publicBlob ? { publicBlob } : {}) };
     return await route.handle(request, ctx);
   } catch (error) {
-    return apiErrorResponse(toApiError(error));
+    return apiErrorResponse(toApiError(error, config));
   }
 }

@@ -4,14 +4,15 @@
 // HEAD (no body bytes move). Whether a repository is public is probed without
 // credentials, never taken from the client: a client cannot make private content public.
 import type { Visibility } from "../cache/keys.ts";
-import { registryError } from "../v2/errors.ts";
+import { registryError, retryAfterSeconds, upstreamRateLimitMessage } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { carriesCredentials, rewriteChallenge } from "./auth.ts";
-import { anonymousClient, upstreamReference } from "./client.ts";
 import { callUpstream, upstreamFailure } from "./fetch.ts";
+import { hasUpstreamAuth } from "./operator.ts";
+import { anonymouslyReadable } from "./public-probe.ts";
 
+/** How long a repository's visibility, as the cache records it, is trusted. */
 const PROBE_TTL_MS = 5 * 60_000;
-const probes = new Map<string, { value: boolean; expires: number }>();
 
 /**
  * Only a 2xx is access. Redirects are followed (blob HEADs end at a CDN): a 3xx on its
@@ -23,33 +24,10 @@ function granted(response: Response): boolean {
 
 /** How an object the upstream just served to this requester may be cached. */
 export async function visibilityFor(request: Request, route: V2Route, path: string): Promise<Visibility> {
-  // Sent upstream without credentials and served: anyone may read it.
+  // Sent upstream without credentials and served (or with the operator's, which are lent
+  // only for a repository just served without them: operator.ts): anyone may read it.
   if (!carriesCredentials(request.headers.get("authorization"))) return "public";
-  return (await anonymouslyReadable(route, path)) ? "public" : "private";
-}
-
-/**
- * Whether the upstream serves `path` of this repository without credentials, doing the
- * anonymous token dance of its own challenge if it has one. Remembered per repository
- * for a few minutes; any doubt (errors included) means private.
- */
-async function anonymouslyReadable(route: V2Route, path: string): Promise<boolean> {
-  const memoKey = `${route.upstream.href} ${route.upstreamName}`;
-  const memo = probes.get(memoKey);
-  if (memo && memo.expires > Date.now()) return memo.value;
-  let value = false;
-  try {
-    value = await probe(route, path);
-  } catch {
-    value = false;
-  }
-  probes.set(memoKey, { value, expires: Date.now() + PROBE_TTL_MS });
-  return value;
-}
-
-/** The upstream's answer to a HEAD without credentials, with its anonymous token dance. */
-function probe(route: V2Route, path: string): Promise<boolean> {
-  return anonymousClient(route).canRead(upstreamReference(route), path);
+  return (await anonymouslyReadable(route, path, PROBE_TTL_MS)) ? "public" : "private";
 }
 
 /**
@@ -59,7 +37,8 @@ function probe(route: V2Route, path: string): Promise<boolean> {
 export async function verifyRequester(request: Request, route: V2Route, path: string): Promise<Response | null> {
   let response: Response;
   try {
-    response = await callUpstream(request, route, path, { method: "HEAD" });
+    // Their own credentials: never the operator's (UPSTREAM_AUTH), which would vouch for them.
+    response = await callUpstream(request, route, path, { method: "HEAD", ownCredentials: true });
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
@@ -87,7 +66,7 @@ export function refusalFor(response: Response, request: Request, route: V2Route)
         ? registryError(404, "BLOB_UNKNOWN", `blob ${route.reference} is not in ${name}`, undefined, headers)
         : registryError(404, "MANIFEST_UNKNOWN", `manifest ${route.reference} is not in ${name}`, undefined, headers);
     case 429:
-      return registryError(429, "TOOMANYREQUESTS", `${route.key} is rate limiting this mirror; retry later`, undefined, headers);
+      return registryError(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers), hasUpstreamAuth(route.key)), undefined, headers);
     default:
       return registryError(502, "UNKNOWN", `${route.key} answered ${response.status} for ${name}`, undefined, headers);
   }

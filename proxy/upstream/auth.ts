@@ -4,7 +4,10 @@
 // as they are, except the two the mirror makes itself for upstreams with Basic auth or
 // none: an anonymous marker, and a sealed token (sealed-token.ts) that carries the
 // client's Basic credentials for one upstream only (checked upstream when /token issued
-// it; nothing is stored), turned back into Basic here only for that upstream.
+// it; nothing is stored), turned back into Basic here only for that upstream. Where the
+// operator set credentials for an upstream (UPSTREAM_AUTH), the upstream's anonymous token
+// goes to clients marked as anonymous (ANONYMOUS_TOKEN_PREFIX), so the mirror knows whom it
+// may lend the operator's account to (operator.ts); the mark is opened again here.
 import { findChallenge, formatChallenge, parseScope, type Challenge } from "../../shared/www-authenticate.ts";
 import { openCredentials, sealCredentials } from "./sealed-token.ts";
 
@@ -35,6 +38,23 @@ const SEALED_TOKEN_PREFIX = "dockerdl-sealed.";
 export const ANONYMOUS_TOKEN = "dockerdl-anonymous";
 
 /**
+ * Prefix of an upstream's anonymous token as /token hands it to anonymous clients of an
+ * upstream with UPSTREAM_AUTH. Anyone can write it: it only ever makes a client anonymous.
+ */
+const ANONYMOUS_TOKEN_PREFIX = `${ANONYMOUS_TOKEN}.`;
+
+export function markAnonymous(upstreamToken: string): string {
+  return ANONYMOUS_TOKEN_PREFIX + upstreamToken;
+}
+
+/** Whether a client brought no credentials of its own: none, our anonymous token, or a marked one. */
+export function isAnonymous(clientAuthorization: string | null): boolean {
+  if (!clientAuthorization) return true;
+  const bearer = /^Bearer\s+(.*)$/i.exec(clientAuthorization)?.[1];
+  return bearer !== undefined && (bearer === "" || bearer === ANONYMOUS_TOKEN || bearer.startsWith(ANONYMOUS_TOKEN_PREFIX));
+}
+
+/**
  * The Worker secret TOKEN_SECRET, set by the entry for each request: the upstream calls
  * that open sealed tokens (fetch.ts) are made far from the Worker's env.
  */
@@ -49,7 +69,10 @@ export async function basicCredentialsToken(authorization: `Basic ${string}`, up
   return SEALED_TOKEN_PREFIX + await sealCredentials(authorization.slice("Basic ".length), upstreamKey, tokenSecret);
 }
 
-/** Whether a client's Authorization carries any credentials (a token we cannot open included). */
+/**
+ * Whether a client's Authorization carries any credentials (a token we cannot open
+ * included). A marked anonymous token does: what it carries is whatever the client wrote.
+ */
 export function carriesCredentials(clientAuthorization: string | null): boolean {
   if (!clientAuthorization) return false;
   const bearer = /^Bearer\s+(.*)$/i.exec(clientAuthorization)?.[1];
@@ -64,6 +87,10 @@ export function carriesCredentials(clientAuthorization: string | null): boolean 
 export async function upstreamAuthorization(clientAuthorization: string | null, upstreamKey: string): Promise<string | null> {
   if (!carriesCredentials(clientAuthorization)) return null;
   const bearer = /^Bearer\s+(.+)$/i.exec(clientAuthorization!)?.[1];
+  if (bearer?.startsWith(ANONYMOUS_TOKEN_PREFIX)) {
+    const upstreamToken = bearer.slice(ANONYMOUS_TOKEN_PREFIX.length);
+    return upstreamToken === "" ? null : `Bearer ${upstreamToken}`;
+  }
   if (bearer?.startsWith(SEALED_TOKEN_PREFIX)) {
     const credentials = await openCredentials(bearer.slice(SEALED_TOKEN_PREFIX.length), upstreamKey, tokenSecret);
     return credentials === null ? null : `Basic ${credentials}`;

@@ -45,7 +45,7 @@ export function upstreamReference(repository: UpstreamRepository, reference?: st
 }
 
 /** fetch for the client: redirects come back to it (it follows them), each URL guarded. */
-function guardedFetch(upstream: URL): HttpFetch {
+export function guardedFetch(upstream: URL): HttpFetch {
   return async (url, init) => {
     checkTarget(new URL(url), upstream);
     const response = await fetch(url, {

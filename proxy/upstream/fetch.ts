@@ -4,14 +4,16 @@
 // a redirect target (blob CDNs reject it, and it must not leak). On top of it: the
 // request made on a client's behalf (callUpstream: the upstream's own repository name,
 // the client's Accept and Range, the client's Authorization turned back into what the
-// upstream issued), and the answer for an upstream that could not or would not be
+// upstream issued, or for a client without credentials the operator's account where
+// operator.ts lends it), and the answer for an upstream that could not or would not be
 // reached. What the Worker reads for itself goes through the shared registry client
 // (client.ts), whose fetch passes the same guard.
 import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
 import { registryError } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { checkTarget, ForbiddenTargetError } from "./address-guard.ts";
-import { upstreamAuthorization } from "./auth.ts";
+import { isAnonymous, upstreamAuthorization } from "./auth.ts";
+import { operatorAuthorization } from "./operator.ts";
 
 const MAX_REDIRECTS = 5;
 
@@ -57,9 +59,12 @@ export interface CallOptions {
   range?: boolean;
   /** Send no credentials at all (probing what anyone may read). */
   anonymous?: boolean;
+  /** Send only the requester's own credentials, never the operator's (checking what they may read). */
+  ownCredentials?: boolean;
 }
 
-export async function upstreamHeaders(request: Request, route: V2Route, options: CallOptions): Promise<Headers> {
+/** The request's headers upstream; `path` (under the repository) lets operator.ts lend the operator's account. */
+export async function upstreamHeaders(request: Request, route: V2Route, options: CallOptions, path?: string): Promise<Headers> {
   const headers = new Headers();
   const accept = request.headers.get("accept");
   if (route.kind === "manifests") {
@@ -72,7 +77,9 @@ export async function upstreamHeaders(request: Request, route: V2Route, options:
     headers.set("accept-encoding", "identity");
   }
   if (!options.anonymous) {
-    const authorization = await upstreamAuthorization(request.headers.get("authorization"), route.key);
+    const client = request.headers.get("authorization");
+    const lent = path !== undefined && !options.ownCredentials && isAnonymous(client) ? await operatorAuthorization(route, path) : null;
+    const authorization = lent ?? await upstreamAuthorization(client, route.key);
     if (authorization) headers.set("authorization", authorization);
   }
   if (options.range) {
@@ -88,7 +95,7 @@ export async function upstreamHeaders(request: Request, route: V2Route, options:
 export async function callUpstream(request: Request, route: V2Route, path: string, options: CallOptions): Promise<Response> {
   return upstreamFetch(upstreamTarget(route, path), {
     method: options.method,
-    headers: await upstreamHeaders(request, route, options),
+    headers: await upstreamHeaders(request, route, options, path),
     signal: request.signal,
   }, route.upstream);
 }

@@ -23,3 +23,31 @@ export function registryError(status: number, code: RegistryErrorCode, message: 
   h.set("docker-distribution-api-version", "registry/2.0");
   return new Response(body, { status, headers: h });
 }
+
+/**
+ * Seconds to wait an upstream's 429 names: Retry-After (seconds or an HTTP date), else
+ * RateLimit-Reset (seconds, or a Unix time where a registry sends one); undefined if neither.
+ */
+export function retryAfterSeconds(headers: Headers, now = Date.now()): number | undefined {
+  const retryAfter = headers.get("retry-after")?.trim();
+  if (retryAfter) {
+    if (/^\d+$/.test(retryAfter)) return Number(retryAfter);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, Math.ceil((date - now) / 1000));
+  }
+  const reset = /^\s*(\d+)/.exec(headers.get("ratelimit-reset") ?? "")?.[1];
+  if (reset === undefined) return undefined;
+  const value = Number(reset);
+  return value > 1_000_000_000 ? Math.max(0, value - Math.floor(now / 1000)) : value;
+}
+
+/**
+ * What a client reads when upstream `key` answers 429. Docker Hub (docker.io) limits
+ * anonymous pulls per address, so its words say what lifts the limit for a mirror: the
+ * operator's account (UPSTREAM_AUTH), unless one is set already. Other registries' are neutral.
+ */
+export function upstreamRateLimitMessage(key: string, seconds: number | undefined, credentialsSet: boolean): string {
+  const when = seconds === undefined ? "retry later" : `retry after ${seconds} s`;
+  if (key !== "docker.io") return `${key} is rate limiting this mirror; ${when}`;
+  return `Docker Hub is rate limiting this mirror; ${when}${credentialsSet ? "" : ", or set upstream credentials (UPSTREAM_AUTH)"}`;
+}

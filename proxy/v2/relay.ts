@@ -2,10 +2,12 @@
 // needs, 401 challenges pointed at our /token, tags pagination links pointed at our own
 // name for the repository, and a JSON body streamed untouched. A body that is not JSON
 // (an HTML error or throttling page) is never served from the Worker's origin, which is
-// the PWA's: it becomes an error in the spec's shape.
-import { registryError, type RegistryErrorCode } from "./errors.ts";
+// the PWA's: it becomes an error in the spec's shape. A 429 from Docker Hub always gets
+// the mirror's own words (errors.ts), which say what lifts the limit.
+import { registryError, retryAfterSeconds, upstreamRateLimitMessage, type RegistryErrorCode } from "./errors.ts";
 import type { V2Route } from "./route.ts";
 import { rewriteChallenge } from "../upstream/auth.ts";
+import { hasUpstreamAuth } from "../upstream/operator.ts";
 
 const FORWARD_RESPONSE_HEADERS = [
   "content-type", "content-length", "content-range", "accept-ranges", "docker-content-digest", "etag",
@@ -26,6 +28,13 @@ export function relayResponse(response: Response, request: Request, route: V2Rou
   if (response.status === 401) {
     const challenge = rewriteChallenge(response.headers.get("www-authenticate"), url.origin, route.key, route.clientName);
     if (challenge) headers.set("www-authenticate", challenge);
+  }
+  if (response.status === 429 && (route.key === "docker.io" || !isJson(response))) {
+    void response.body?.cancel();
+    headers.delete("content-length");
+    headers.set("content-type", "application/json");
+    if (request.method === "HEAD") return new Response(null, { status: 429, headers });
+    return registryError(429, "TOOMANYREQUESTS", rateLimited(response, route), undefined, headers);
   }
   if (request.method === "HEAD" && !isJson(response)) {
     // A HEAD answer has no body; only its type is the upstream's to correct.
@@ -49,8 +58,12 @@ export function relayResponse(response: Response, request: Request, route: V2Rou
 const ERROR_CODES: Record<number, RegistryErrorCode> = { 401: "UNAUTHORIZED", 403: "DENIED", 416: "RANGE_INVALID", 429: "TOOMANYREQUESTS" };
 const NOT_FOUND: Record<V2Route["kind"], RegistryErrorCode> = { manifests: "MANIFEST_UNKNOWN", blobs: "BLOB_UNKNOWN", tags: "NAME_UNKNOWN" };
 
+/** The words for an upstream's 429 (errors.ts). */
+function rateLimited(response: Response, route: Pick<V2Route, "key">): string {
+  return upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers), hasUpstreamAuth(route.key));
+}
+
 function notJson(response: Response, route: V2Route): string {
-  if (response.status === 429) return `${route.key} is rate limiting this mirror; retry after ${response.headers.get("retry-after") ?? "a while"}`;
   return `${route.key} answered ${response.status} with ${response.headers.get("content-type") ?? "an untyped body"} instead of a registry answer`;
 }
 

@@ -13,6 +13,17 @@ import { AUTH_HINT, errorFromResponse, networkError, RegistryError } from "./err
 export interface Credentials {
   username: string;
   password: string;
+  /**
+   * Where they were read from, in words for a hint (a docker or podman config file, as
+   * the CLI found it); absent for --username and --password-stdin.
+   */
+  source?: string;
+}
+
+/** What to do when the registry rejects `credentials`: check the flags, or log in again where they came from. */
+export function rejectedCredentialsHint(credentials: Credentials | undefined): string {
+  if (credentials?.source === undefined) return "check the username and password given with --username and --password-stdin";
+  return `the username and password were read from ${credentials.source}: log in again (docker login or podman login), or give them with --username and --password-stdin`;
 }
 
 interface CachedToken {
@@ -81,7 +92,7 @@ export class RegistryAuth {
     const answer = await this.#answer(challenge, scopeToUse, signal);
     if (answer === failed && challenge.scheme.toLowerCase() === "basic") {
       throw new RegistryError("UNAUTHORIZED", `${host} rejected the username or password`, {
-        hint: "check the username and password given with --username and --password-stdin",
+        hint: rejectedCredentialsHint(this.#credentials),
         status: 401,
         key: "UNAUTHORIZED.credentials",
         params: { host },
@@ -137,7 +148,7 @@ export class RegistryAuth {
     if (response.status === 401 || response.status === 403) {
       await discardBody(response);
       throw new RegistryError("UNAUTHORIZED", `the token service ${url.host} rejected the username or password`, {
-        hint: "check the username and password given with --username and --password-stdin",
+        hint: rejectedCredentialsHint(this.#credentials),
         status: response.status,
         key: "UNAUTHORIZED.credentials",
         params: { host: url.host },

@@ -25,6 +25,9 @@ export function isTransient(error: unknown): boolean {
   return error instanceof DockerdlError && TRANSIENT_CODES.has(error.code);
 }
 
+/** Characters of a gateway's own words kept in a message: enough for a sentence, not a page. */
+const MAX_SAID = 300;
+
 export const AUTH_HINT =
   "if the image is private, give the registry's username and password (dockerdl pull --username U --password-stdin); otherwise check the image name";
 
@@ -63,7 +66,8 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
   if (status === 401 || status === 403 || errors.some((e) => e.code === "DENIED" || e.code === "UNAUTHORIZED")) {
     return new RegistryError("UNAUTHORIZED", `${host} refused access to ${what}${detail}`, { hint: AUTH_HINT, status, key: "UNAUTHORIZED.refused", params });
   }
-  if (status === 404 || errors.some((e) => /_UNKNOWN$/.test(e.code))) {
+  // A 5xx naming BLOB_UNKNOWN is a mirror that could not get the blob, not a missing one.
+  if (status === 404 || (status < 500 && errors.some((e) => /_UNKNOWN$/.test(e.code)))) {
     return new RegistryError("NOT_FOUND", `${what} was not found on ${host}${detail}`, {
       hint: "check the name and tag (tags are case-sensitive); `docker.io` images without a slash are official ones (ubuntu = library/ubuntu)",
       status,
@@ -79,6 +83,17 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
       status,
       key: seconds === undefined ? "RATE_LIMITED.host" : "RATE_LIMITED.wait",
       params: { ...params, ...(seconds === undefined ? {} : { seconds }) },
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (status === 502) {
+    // Bad gateway: a mirror (or a registry's front) that could not reach or read what is behind it.
+    const words = said.length > MAX_SAID ? `${said.slice(0, MAX_SAID)}…` : said;
+    return new RegistryError("UPSTREAM", `${host} could not reach or read the registry behind it for ${what} (502)${words ? `: ${words}` : ""}`, {
+      hint: "the mirror or its upstream registry is having trouble; try again in a moment, or pull without --proxy",
+      status,
+      key: "UPSTREAM.gateway",
+      params: { ...params, ...(words ? { said: words } : {}) },
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }

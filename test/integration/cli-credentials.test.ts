@@ -108,10 +108,12 @@ describe("dockerdl pull with stored credentials", () => {
   });
 
   it("--username/--password-stdin win over a stored (wrong) entry", async () => {
-    const { env } = setup({ ".docker/config.json": { auths: { [registry]: { auth: auth(username, "wrong") } } } });
+    const { env, home } = setup({ ".docker/config.json": { auths: { [registry]: { auth: auth(username, "wrong") } } } });
     const stored = await pullPrivate(env);
     expect(stored.code).toBe(1);
     expect(stored.stderr).toMatch(/rejected the username or password/);
+    // The hint names where the rejected credentials came from (#16).
+    expect(stored.stderr).toContain(`hint: the username and password were read from ${join(home, ".docker/config.json")} (entry ${JSON.stringify(registry)}): log in again (docker login or podman login), or give them with --username and --password-stdin`);
     const given = await pullPrivate(env, ["--username", username, "--password-stdin"], password);
     expect(given.code).toBe(0);
     expect(given.stderr).toContain(`credentials for ${registry}: --username ${username} and --password-stdin`);

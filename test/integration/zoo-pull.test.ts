@@ -102,6 +102,14 @@ describe.each(["direct", "proxy"] as const)("Hub-like rate limit (%s)", (mode) =
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^dockerdl: error: .*rate.?limit/im);
       expect(result.stderr).not.toMatch(/<html|<body|<h1/i);
+      if (mode === "proxy") {
+        // The mirror says what lifts the limit, in its registry error (the CLI prints it) and in the seed API's JSON.
+        expect(result.stderr).toContain("Docker Hub is rate limiting this mirror; retry later, or set upstream credentials (UPSTREAM_AUTH)");
+        const api = await fetch(`${zoo.worker!.url}/api/download?${new URLSearchParams({ image: ref[0], platform: "linux/amd64" })}`);
+        expect(api.status).toBe(429);
+        expect(api.headers.get("content-type")).toMatch(/json/);
+        expect(((await api.json()) as { error: { message: string } }).error.message).toBe("Docker Hub is rate limiting this mirror; retry later, or set upstream credentials (UPSTREAM_AUTH)");
+      }
       expect(zoo.state.log.some((e) => e.status === 429)).toBe(true);
       expect(existsSync(output)).toBe(false);
     } finally {

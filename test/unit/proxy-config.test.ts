@@ -30,4 +30,29 @@ describe("loadConfig", () => {
     expect(() => loadConfig(vars)).toThrow(ConfigError);
     expect(() => loadConfig(vars)).toThrow(message);
   });
+
+  it("reads UPSTREAM_AUTH per UPSTREAMS key", () => {
+    const config = loadConfig({ UPSTREAM_AUTH: '{"Docker.io":{"username":"me","password":"s3cret"}}' });
+    expect([...config.upstreamAuth]).toEqual([["docker.io", { username: "me", password: "s3cret" }]]);
+    expect(loadConfig({}).upstreamAuth.size).toBe(0);
+  });
+
+  it.each([
+    ['{"docker.io":{"username":"me","password":"s3cret"', /^UPSTREAM_AUTH is not valid JSON; expected e\.g\. /],
+    ['[{"username":"me","password":"s3cret"}]', /^UPSTREAM_AUTH must be a JSON object/],
+    ['{"s3cret.example":{"username":"me","password":"s3cret"}}', /^UPSTREAM_AUTH names "s3cret\.example", which is not a registry in UPSTREAMS \(docker\.io, /],
+    ['{"docker.io":{"username":"me"}}', /^UPSTREAM_AUTH\["docker\.io"\] needs a non-empty "username" and "password"/],
+    ['{"docker.io":{"username":"","password":"s3cret"}}', /^UPSTREAM_AUTH\["docker\.io"\] needs/],
+    ['{"docker.io":"me:s3cret"}', /^UPSTREAM_AUTH\["docker\.io"\] needs/],
+  ])("refuses UPSTREAM_AUTH %s, naming the key but never the password", (raw, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ UPSTREAM_AUTH: raw });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message.replace("s3cret.example", "")).not.toContain("s3cret");
+  });
 });

@@ -136,6 +136,17 @@ describe("resolveImage", () => {
     await expect(resolving).rejects.toMatchObject({ code: "UNAUTHORIZED", message: expect.stringContaining("rejected the username or password") });
   });
 
+  it("names where rejected credentials came from in the hint: a config file, else the flags", async () => {
+    for (const [source, hint] of [
+      ["/home/me/.docker/config.json (entry \"reg.example\")", "the username and password were read from /home/me/.docker/config.json (entry \"reg.example\"): log in again (docker login or podman login), or give them with --username and --password-stdin"],
+      [undefined, "check the username and password given with --username and --password-stdin"],
+    ] as const) {
+      const credentials = { username: "me", password: "x", ...(source === undefined ? {} : { source }) };
+      const client = new RegistryClient({ fetch: fakeFetch(registry({ tokenStatus: 401 })), endpoints: { "reg.example": "https://reg.example" }, credentials });
+      await expect(client.resolveImage(parseReference("reg.example/a:single"))).rejects.toMatchObject({ code: "UNAUTHORIZED", hint });
+    }
+  });
+
   it("refuses a platform the index lacks, listing what it has", async () => {
     const client = new RegistryClient({ fetch: fakeFetch(registry()), endpoints: { "reg.example": "https://reg.example" } });
     await expect(client.resolveImage(parseReference("reg.example/a:v1"), { os: "linux", architecture: "s390x" })).rejects.toMatchObject({

@@ -5,6 +5,7 @@
 // Content-Length, is held to the size a HEAD states: served and cached when its bytes are
 // the blob, never passed on whole when they are more.
 import { describe, expect } from "vitest";
+import { errorFromResponse } from "../../shared/registry/errors.ts";
 import { blobKey, pullToken, randomBlob, readAll, v2Path } from "./blobs.ts";
 import { TEXT_PAGE } from "./hostile.ts";
 import { test, type MirrorUnderTest } from "./mirror.ts";
@@ -41,6 +42,17 @@ describe("a ranged read of an uncached blob", () => {
     await expectRegistryError(response, 502);
     await mirror.settle();
   });
+});
+
+test("the CLI reads such a 502 as a mirror that could not reach or read its upstream, in the mirror's words, not as a missing blob", async ({ mirror }) => {
+  const { blob, path, authorization } = await hostileBlob(mirror, "hostile/cli-words", "redirect-to-text-page");
+  const response = await mirror.fetch(path, { headers: { authorization, range: "bytes=0-99" } });
+  expect(response.status).toBe(502);
+  const error = await errorFromResponse(response, `layer ${blob.digest}`, "mirror.example");
+  expect(error).toMatchObject({ code: "UPSTREAM", key: "UPSTREAM.gateway" });
+  expect(error.message).toMatch(new RegExp(`^mirror\\.example could not reach or read the registry behind it for layer ${blob.digest} \\(502\\): .+`));
+  expect(error.message).not.toMatch(/not found/i);
+  await mirror.settle();
 });
 
 describe("a blob upstream sends gzip-encoded for transport", () => {

@@ -78,6 +78,8 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
     }
     const [, name, kind, reference] = match;
     const scope = `repository:${name}:pull`;
+    const account = state.accountOf(spec.id, req.headers.authorization);
+    if (account !== undefined) entry.account = account;
     if (spec.auth) {
       const verdict = state.checkToken(spec.id, req.headers.authorization, scope);
       if (verdict !== "ok") {
@@ -100,16 +102,24 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
   async function manifest(req: IncomingMessage, res: ServerResponse, backendUrl: string, entry: ReturnType<typeof logEntry>): Promise<void> {
     const rate: Record<string, string> = {};
     if (spec.quirks.hubRateLimit) {
-      // Hub counts anonymous manifest GETs against the pull limit; HEADs are free.
-      if (req.method === "GET") state.hubCount++;
-      if (state.hubCount > state.hubLimit) {
+      // Hub counts manifest GETs against the pull limit, per account when the token is
+      // one's, else per address; HEADs are free, and answered even once the limit is spent.
+      const account = state.accountOf(spec.id, req.headers.authorization);
+      const limit = account === undefined ? state.hubLimit : state.hubAccountLimit;
+      let count = account === undefined ? state.hubCount : state.hubAccountCounts.get(account) ?? 0;
+      if (req.method === "GET") {
+        count++;
+        if (account === undefined) state.hubCount = count;
+        else state.hubAccountCounts.set(account, count);
+      }
+      if (req.method === "GET" && count > limit) {
         entry.status = 429;
-        res.writeHead(429, { "content-type": "text/html; charset=utf-8", "ratelimit-limit": `${state.hubLimit};${HUB_WINDOW}`, "ratelimit-remaining": `0;${HUB_WINDOW}` });
+        res.writeHead(429, { "content-type": "text/html; charset=utf-8", "ratelimit-limit": `${limit};${HUB_WINDOW}`, "ratelimit-remaining": `0;${HUB_WINDOW}` });
         return void res.end("<html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1><p>You have reached your pull rate limit.</p></body></html>");
       }
-      rate["ratelimit-limit"] = `${state.hubLimit};${HUB_WINDOW}`;
-      rate["ratelimit-remaining"] = `${Math.max(0, state.hubLimit - state.hubCount)};${HUB_WINDOW}`;
-      rate["docker-ratelimit-source"] = "127.0.0.1";
+      rate["ratelimit-limit"] = `${limit};${HUB_WINDOW}`;
+      rate["ratelimit-remaining"] = `${Math.max(0, limit - count)};${HUB_WINDOW}`;
+      rate["docker-ratelimit-source"] = account ?? "127.0.0.1";
     }
     entry.status = await relayBackend(backendUrl, req, res, {
       keep: MANIFEST_HEADERS,

@@ -51,7 +51,9 @@ function imageFor(spec: MemberSpec): BuiltImage | BuiltIndex {
   return buildIndex(platforms.map((platform) => buildImage({ oci: true, platform, layers: layers(platform.architecture) })), { oci: true, attestations: true });
 }
 
-export async function startZoo(options: { worker?: boolean; vars?: Record<string, string>; hubApi?: string } = {}): Promise<Zoo> {
+/** `members`: the ids of the members to start (all by default); UPSTREAMS names only those. */
+export async function startZoo(options: { worker?: boolean; vars?: Record<string, string>; hubApi?: string; members?: string[] } = {}): Promise<Zoo> {
+  const specs = MEMBERS.filter((m) => options.members?.includes(m.id) ?? true);
   const dir = mkdtempSync(join(tmpdir(), "dockerdl-zoo-"));
   const state = new ZooState();
   const started: { stop(): Promise<void> }[] = [];
@@ -63,7 +65,7 @@ export async function startZoo(options: { worker?: boolean; vars?: Record<string
     const backend: Registry = await startRegistry("zoo", join(dir, "registry"), { kind: "none" });
     started.push(backend);
     const members: Zoo["members"] = {};
-    for (const spec of MEMBERS) {
+    for (const spec of specs) {
       const built = imageFor(spec);
       const repository = repositoryOf(spec);
       await pushFixtures({ url: backend.url, authorization: () => undefined }, [{ repository: `${spec.id}/${repository}`, tag: ZOO_TAG, built }]);
@@ -72,7 +74,7 @@ export async function startZoo(options: { worker?: boolean; vars?: Record<string
       started.push(member);
       members[spec.id] = { ...member, image: { repository, digest: built.manifest.digest, image, layerBytes: image.layers.reduce((n, l) => n + l.bytes.length, 0) } };
     }
-    const upstreams = Object.fromEntries(MEMBERS.map((m) => [m.key, members[m.id].url]));
+    const upstreams = Object.fromEntries(specs.map((m) => [m.key, members[m.id].url]));
     let worker: RunningWorker | undefined;
     if (options.worker) {
       worker = await startWorker({ upstreams, ...(options.hubApi ? { hubApi: options.hubApi } : {}), vars: { RATE_LIMIT: "0", ...options.vars }, persistDir: join(dir, "wrangler-state"), logDir: dir, name: "wrangler-zoo" });

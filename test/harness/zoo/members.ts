@@ -10,6 +10,14 @@
 //   answers {token, access_token, expires_in: 300, issued_at}; manifest GETs are counted,
 //   HEADs are not; `ratelimit-limit: 100;w=21600`, `ratelimit-remaining: N;w=21600`; blobs
 //   307 to production.cloudflare.docker.com with an expiring signed query (`verify=`).
+//   The headers come "on both GET and HEAD requests ... using HEAD will not [count]", the
+//   way the docs tell users to check what is left (docker/docs commit 0a951c5), so a HEAD
+//   is answered even once the limit is spent; the 429 comes "when the manifest is
+//   requested" by a counted pull. Authenticated pulls are counted per account, with a
+//   limit of their own ("Personal (authenticated) 100 per 6 hours", unauthenticated "10 per
+//   IPv4 address or IPv6 /64 subnet": PR 22134; "pulls are accounted to the user doing the
+//   pull": PR 21494); the token service takes Basic credentials (`curl --user`), and a
+//   private repository's scope is not granted to anyone but its owner.
 // - ghcr.io (cloudflare/serverless-registry#148, oras-java#178, ocipkg#41): challenge
 //   `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"`
 //   (a placeholder scope even on /v2/), anonymous GET /token?scope=&service= answers

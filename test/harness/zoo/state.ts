@@ -1,5 +1,6 @@
 // What the zoo's servers share and tests steer and read: the knobs (token and signed-URL
-// lifetimes, a throttle on blob bodies, Hub's pull limit), an epoch before which every
+// lifetimes, a throttle on blob bodies, Hub's pull limits, anonymous and per account;
+// accounts and the private repositories they own), an epoch before which every
 // token and signed URL counts as expired (a test's "five minutes later"), tokens, and a
 // log of every request each zoo host answered.
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
@@ -17,10 +18,14 @@ export interface ZooLogEntry {
   bytes: number;
   /** Why a request was refused, when it was (e.g. "expired-url", "expired-token"). */
   refused?: string;
+  /** The account whose token a registry request carried. */
+  account?: string;
 }
 
 interface Token {
   member: string;
+  /** The account that asked for it; none for an anonymous token. */
+  account?: string;
   scopes: Set<string>;
   issued: number;
   expires: number;
@@ -36,6 +41,13 @@ export class ZooState {
   /** Hub's anonymous manifest GETs per window before a 429. */
   hubLimit = 1000;
   hubCount = 0;
+  /** Hub's manifest GETs per account and window before a 429 (each account counted apart). */
+  hubAccountLimit = 1000;
+  hubAccountCounts = new Map<string, number>();
+  /** username → password, for the token services' Basic authentication. */
+  accounts = new Map<string, string>();
+  /** "<member>/<repository>" → the one account that may pull it. */
+  privateRepositories = new Map<string, string>();
   log: ZooLogEntry[] = [];
   #epoch = 0;
   readonly #tokens = new Map<string, Token>();
@@ -46,10 +58,22 @@ export class ZooState {
     this.#epoch = Date.now() + 1;
   }
 
-  issueToken(member: string, scopes: string[]): string {
+  issueToken(member: string, scopes: string[], account?: string): string {
     const value = `zoo.${randomUUID()}`;
-    this.#tokens.set(value, { member, scopes: new Set(scopes), issued: Date.now(), expires: Date.now() + this.tokenSeconds * 1000 });
+    this.#tokens.set(value, { member, scopes: new Set(scopes), issued: Date.now(), expires: Date.now() + this.tokenSeconds * 1000, ...(account ? { account } : {}) });
     return value;
+  }
+
+  /** Every token issued to `account`, to prove none reached a client. */
+  tokensOf(account: string): string[] {
+    return [...this.#tokens].filter(([, token]) => token.account === account).map(([value]) => value);
+  }
+
+  /** The account a valid token of `member` was issued to; undefined for an anonymous one. */
+  accountOf(member: string, authorization: string | undefined): string | undefined {
+    const value = /^Bearer (.+)$/i.exec(authorization ?? "")?.[1];
+    const token = value === undefined ? undefined : this.#tokens.get(value);
+    return token?.member === member ? token.account : undefined;
   }
 
   /** "ok", or why the Authorization does not let `member` serve `scope` (undefined scope: any valid token). */
@@ -90,5 +114,6 @@ export class ZooState {
     this.log = [];
     this.throttle = 0;
     this.hubCount = 0;
+    this.hubAccountCounts.clear();
   }
 }

@@ -20,6 +20,7 @@ export const ZH_MESSAGES: Record<string, string> = {
   "RATE_LIMITED.host": "{host} 正在限制请求频率，无法获取 {what}",
   "RATE_LIMITED": "请求过于频繁，服务器暂时拒绝",
   "UPSTREAM.status": "获取 {what} 时，{host} 返回了 {status}",
+  "UPSTREAM.gateway": "{host} 无法连接或读取其后的仓库，未能获取 {what}（502）",
   "UPSTREAM.unexpected": "获取 {what} 时，{host} 返回了意外的 {status}",
   "UPSTREAM": "仓库或代理返回了错误的应答",
   "NETWORK.unreachable": "获取 {what} 时无法连接 {host}",
