@@ -83,6 +83,12 @@ export async function browserPull(worker: string, image: ScaleImage, totalSize: 
     const page = await browser.newPage();
     const heap = await sampleHeap(browser.context, page);
     await openApp(page, worker);
+    // The picker's stub saves into this site's storage, whose quota Chromium reports as at
+    // most its usage + 10 GiB; the app refuses a file it has no room for there (twice its
+    // size, for Chromium's hidden copy: web/page/download/disk-space.ts). The machine's
+    // disk was checked before the run, so give the site the room the file needs.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(page.url()).origin, quotaSize: 3 * totalSize });
     await typeReference(page, `${image.repository}:${image.tag}`);
     await waitForSummary(page);
     await saveWith(page, "file");
@@ -93,10 +99,14 @@ export async function browserPull(worker: string, image: ScaleImage, totalSize: 
     let seen = 0;
     let shown = { fraction: 0, status: "" };
     let lastLog = 0;
+    let refused: string | null = null;
     // The big layer is three quarters of the image and layers download in parallel, so
     // between 40% and 60% of the whole, the big layer is in its middle. Reload there once
     // part of it is committed (so the resume starts from an offset inside it), or at 60%.
     await waitUntil(async () => {
+      // A refusal before the start (no job card) is shown in the form: fail now, not at the timeout.
+      refused = (await within(5000, page.$eval(".error", (e) => `${e.getAttribute("data-code") ?? ""}: ${e.textContent ?? ""}`).catch(() => null))) ?? null;
+      if (refused) return true;
       shown = (await within(5000, shownProgress(page))) ?? shown;
       seen = (await within(5000, committedBytes(page, big.digest))) ?? seen;
       if (shown.status === "done" || shown.status === "failed") return true;
@@ -106,6 +116,7 @@ export async function browserPull(worker: string, image: ScaleImage, totalSize: 
       }
       return (seen > 0 && shown.fraction >= 0.4) || shown.fraction >= 0.6;
     }, limit, (last) => `no reload point within ${limit / 1000} s (${seen} bytes committed, ${shown.fraction} shown): ${String(last)}`, 500);
+    if (refused) throw new Error(`the app refused the download: ${refused}`);
     if (shown.status === "done" || shown.status === "failed") throw new Error(`the download ended (${shown.status}) before it could be interrupted`);
     log(`    reloading at ${(shown.fraction * 100).toFixed(0)}%, ${(seen / 2 ** 30).toFixed(2)} GiB of the big layer committed`);
     const closed = Promise.all(page.workers().map((w) => new Promise((resolve) => w.once("close", resolve))));

@@ -148,7 +148,7 @@ export async function runScale(argv: string[]): Promise<number> {
     ours.reset();
     workerRss.reset();
     m = await curlApiDownload(worker.url, proxied, out, image.layerBytes, workDir);
-    rows.push(workerRow({ path: "(4) curl /api/download (Worker streams from the registry)", bytes: expected!.size, seconds: m.seconds, memory: "", disk: ours.peak(), note: `${(await settle(out)).slice(0, 19)}…` }));
+    rows.push(workerRow({ path: "(4) curl /api/download (the Worker streams the layers from R2)", bytes: expected!.size, seconds: m.seconds, memory: "", disk: ours.peak(), note: `${(await settle(out)).slice(0, 19)}…` }));
     log(`    ${m.seconds.toFixed(0)} s`);
     // (3) the browser, through the same Worker, reloaded mid-layer
     log("(3) Chromium, File System Access, through the Worker, reloaded once…");
