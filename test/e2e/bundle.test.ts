@@ -16,7 +16,7 @@ import { committedLayers, openApp, waitForJobEnd } from "./app-page.ts";
 import { test as base } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull } from "./files.ts";
-import { startSlowProxy, type SlowProxy } from "./slow-proxy.ts";
+import { slowProxyFixture, type SlowProxy } from "./slow-proxy.ts";
 
 // Two images whose first layer is the same blob (a shared base).
 const shared: FileSpec[] = [{ path: "base.bin", content: noise("web-bundle-base", 256 * 1024) }];
@@ -36,14 +36,7 @@ const test = base.extend<{ $file: { cliFile: string; slow: SlowProxy } }>({
     },
     { scope: "file" },
   ],
-  slow: [
-    async ({}, use) => {
-      const slow = await startSlowProxy(worker, 700);
-      await use(slow);
-      await slow.close();
-    },
-    { scope: "file" },
-  ],
+  slow: slowProxyFixture(worker, 700),
 });
 
 async function bundleMode(page: Page, url: string): Promise<void> {

@@ -10,19 +10,12 @@ import { clickDownload, committedLayers, openApp, typeReference, waitForJobEnd, 
 import { test as base } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
-import { startSlowProxy, type SlowProxy } from "./slow-proxy.ts";
+import { slowProxyFixture, type SlowProxy } from "./slow-proxy.ts";
 
 const many = fixtureImage("test/many");
 
 const test = base.extend<{ $file: { slow: SlowProxy } }>({
-  slow: [
-    async ({}, use) => {
-      const slow = await startSlowProxy(worker, 700);
-      await use(slow);
-      await slow.close();
-    },
-    { scope: "file" },
-  ],
+  slow: slowProxyFixture(worker, 700),
 });
 
 describe("an interrupted download", () => {

@@ -45,3 +45,15 @@ export async function startSlowProxy(target: string, delayMs: number): Promise<S
     });
   return proxy;
 }
+
+/** A file-scoped vitest fixture: one slow proxy in front of `target` for the whole file. */
+export function slowProxyFixture(target: string, delayMs: number): [({}: object, use: (slow: SlowProxy) => Promise<void>) => Promise<void>, { scope: "file" }] {
+  return [
+    async ({}, use) => {
+      const slow = await startSlowProxy(target, delayMs);
+      await use(slow);
+      await slow.close();
+    },
+    { scope: "file" },
+  ];
+}
