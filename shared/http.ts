@@ -16,13 +16,31 @@ export interface HttpRequestInit {
   signal?: AbortSignal;
 }
 
+/** How shared/ reads a body: one piece at a time. A web ReadableStream reader is one. */
+export interface BodyReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
+  /** Stops reading and releases the connection. */
+  cancel(reason?: unknown): Promise<void>;
+  /** Done reading a body that has ended. */
+  releaseLock(): void;
+}
+
+/**
+ * A response body as shared/ uses it: a web ReadableStream has this shape, and so can
+ * a runtime's own body (the CLI's undici stream), with no web-stream layer per piece.
+ */
+export interface HttpBody {
+  getReader(): BodyReader;
+  cancel(reason?: unknown): Promise<void>;
+}
+
 export interface HttpResponse {
   readonly status: number;
   readonly url: string;
   /** "opaqueredirect" in browsers for redirect: "manual"; the Location is then hidden. */
   readonly type?: string;
   readonly headers: HttpHeaders;
-  readonly body: ReadableStream<Uint8Array> | null;
+  readonly body: HttpBody | null;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
 }

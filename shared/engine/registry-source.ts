@@ -18,7 +18,7 @@ export function registryBlobSource(client: RegistryClient | ((image: ResolvedIma
       if (owner === undefined) {
         throw new DockerdlError("BAD_MANIFEST", `blob ${digest} is not a layer of ${list.map((i) => i.manifest.digest).join(", ")}`, { hint: "this is a bug in dockerdl" });
       }
-      return clientOf(owner.image).fetchBlob(owner.image.reference, owner.layer, { start, end }, signal);
+      return clientOf(owner.image).fetchBlobBody(owner.image.reference, owner.layer, { start, end }, signal);
     },
   };
 }

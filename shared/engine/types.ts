@@ -3,17 +3,18 @@
 // what it saves to resume. All runtime-agnostic: see index.ts for how each runtime
 // plugs in.
 
+import type { HttpBody } from "../http.ts";
 import type { TarPlan } from "../tar.ts";
 
 /** Where blob bytes come from: the registry (registry-source.ts), the proxy, or a test. */
 export interface BlobSource {
   /**
-   * The bytes [start, end) of blob `digest`. The stream may end early or fail (a reset,
+   * The bytes [start, end) of blob `digest` (a web ReadableStream will do). The body may end early or fail (a reset,
    * a truncated body): the engine asks again from where it stopped. Errors that are
    * DockerdlErrors with a transient code (NETWORK, UPSTREAM, RATE_LIMITED, TRUNCATED)
    * are retried with backoff; any other error fails the download.
    */
-  fetchRange(digest: string, start: number, end: number, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  fetchRange(digest: string, start: number, end: number, signal: AbortSignal): Promise<HttpBody>;
 }
 
 /** A file written at any offset: a Node file handle, File System Access, OPFS. */

@@ -1,10 +1,10 @@
-// Blob reads for the download engine: a byte range of a layer as a stream of exactly
+// Blob reads for the download engine: a byte range of a layer as a body of exactly
 // that many bytes, from the registry or, for foreign layers, from the layer's own URLs.
 // A registry that ignores Range gets its leading bytes skipped here, and one that
 // answers a different range than asked is refused, so callers never see the difference.
 // Digests are checked by the engine, which sees the whole blob.
 
-import type { HttpResponse } from "../http.ts";
+import type { BodyReader, HttpBody, HttpResponse } from "../http.ts";
 import { discardBody } from "../http.ts";
 import { errorFromResponse, RegistryError } from "./errors.ts";
 import type { AuthTarget, Transport } from "./transport.ts";
@@ -35,7 +35,7 @@ export interface BlobLocation {
  * Bytes [start, end) of `blob` (the whole blob without a range) as a stream that ends
  * early only if the connection breaks; the engine counts and asks again from there.
  */
-export async function fetchBlobRange(transport: Transport, where: BlobLocation, blob: LayerDescriptor, what: string, range?: BlobRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+export async function fetchBlobRange(transport: Transport, where: BlobLocation, blob: LayerDescriptor, what: string, range?: BlobRange, signal?: AbortSignal): Promise<HttpBody> {
   const headers: Record<string, string> = { "accept-encoding": "identity" };
   const start = range?.start ?? 0;
   const end = range?.end ?? blob.size;
@@ -58,9 +58,9 @@ export async function fetchBlobRange(transport: Transport, where: BlobLocation, 
         hint: "the registry or proxy handles range requests wrongly; try again without --proxy",
       });
     }
-    return sliceStream(response.body, 0, end - start);
+    return sliceBody(response.body, 0, end - start);
   }
-  return sliceStream(response.body, start, end - start);
+  return sliceBody(response.body, start, end - start);
 }
 
 /** Foreign layers (Windows base layers): the first of their URLs that serves them. */
@@ -81,25 +81,23 @@ async function fetchForeign(transport: Transport, urls: string[], headers: Recor
 
 /**
  * Exactly `length` bytes of `source` after skipping `skip`; ends early only if the
- * source does. Cancelling the result cancels the source (and its connection).
+ * source does. Cancelling the result cancels the source (and its connection). A plain
+ * reader, not another stream: each web-stream layer costs a queue and promises per piece.
  */
-export function sliceStream(source: ReadableStream<Uint8Array>, skip: number, length: number): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+export function sliceBody(source: HttpBody, skip: number, length: number): HttpBody {
+  let reader: BodyReader | undefined;
   let toSkip = skip;
   let left = length;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  const sliced: BodyReader = {
+    async read() {
+      reader ??= source.getReader();
       for (;;) {
         if (left <= 0) {
           await reader.cancel().catch(() => {});
-          controller.close();
-          return;
+          return { done: true, value: undefined };
         }
         const { done, value } = await reader.read();
-        if (done || value === undefined) {
-          controller.close();
-          return;
-        }
+        if (done || value === undefined) return { done: true, value: undefined };
         let chunk = value;
         if (toSkip > 0) {
           const dropped = Math.min(toSkip, chunk.length);
@@ -109,9 +107,28 @@ export function sliceStream(source: ReadableStream<Uint8Array>, skip: number, le
         if (chunk.length === 0) continue;
         if (chunk.length > left) chunk = chunk.subarray(0, left);
         left -= chunk.length;
-        controller.enqueue(chunk);
-        return;
+        return { done: false, value: chunk };
       }
+    },
+    cancel(reason) {
+      left = 0;
+      return (reader ?? source).cancel(reason);
+    },
+    releaseLock() {
+      reader?.releaseLock();
+    },
+  };
+  return { getReader: () => sliced, cancel: (reason) => sliced.cancel(reason) };
+}
+
+/** A body as a web ReadableStream, for callers that hand it on (a Worker's Response). */
+export function bodyStream(body: HttpBody): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done || value === undefined) controller.close();
+      else controller.enqueue(value);
     },
     cancel(reason) {
       return reader.cancel(reason);

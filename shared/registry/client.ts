@@ -10,6 +10,7 @@
 //   proxy:   docker.io → <proxy>/v2/library/ubuntu/…
 //            ghcr.io   → <proxy>/v2/ghcr.io/owner/app/…   (the mirror's route for other registries)
 
+import type { HttpBody } from "../http.ts";
 import { sha256Digest } from "../digest.ts";
 import { DockerdlError } from "../errors.ts";
 import { parseManifest } from "../manifest.ts";
@@ -18,7 +19,7 @@ import type { Platform } from "../platform.ts";
 import { DOCKER_HUB, familiarName, familiarRepository, type Reference } from "../reference.ts";
 import { pullScope } from "./auth.ts";
 import { RegistryError } from "./errors.ts";
-import { fetchBlobRange, type BlobRange, type LayerDescriptor } from "./blobs.ts";
+import { bodyStream, fetchBlobRange, type BlobRange, type LayerDescriptor } from "./blobs.ts";
 import { listTagPages, type TagList } from "./tags.ts";
 import { resolveImage, type ResolvedImage } from "./resolve.ts";
 import { Transport, type AuthTarget, type TransportOptions } from "./transport.ts";
@@ -168,12 +169,17 @@ export class RegistryClient {
   }
 
   /**
-   * A blob's bytes [start, end) as a stream of exactly that many bytes (fewer only if
+   * A blob's bytes [start, end) as a body of exactly that many bytes (fewer only if
    * the connection breaks; the engine checks).
    */
-  async fetchBlob(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  async fetchBlobBody(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal): Promise<HttpBody> {
     if (blob.urls !== undefined) this.#checkForeign(ref, blob);
     return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, range, signal);
+  }
+
+  /** The same as a web ReadableStream, to hand on. */
+  async fetchBlob(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    return bodyStream(await this.fetchBlobBody(ref, blob, range, signal));
   }
 
   /**

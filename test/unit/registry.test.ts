@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DockerdlError } from "../../shared/errors.ts";
 import { parseReference } from "../../shared/reference.ts";
-import { sliceStream } from "../../shared/registry/blobs.ts";
+import { bodyStream, sliceBody } from "../../shared/registry/blobs.ts";
 import { defaultBase, RegistryClient } from "../../shared/registry/client.ts";
 import { RegistryError } from "../../shared/registry/errors.ts";
 import { scriptedFetch as fakeFetch, type ScriptedHandler as Handler } from "../harness/scripted-fetch.ts";
@@ -234,6 +234,30 @@ describe("fetchBlob", () => {
 
   it("cuts a registry's whole-blob answer to the range asked for", async () => {
     const stream = new Response(layer as Uint8Array<ArrayBuffer>).body as ReadableStream<Uint8Array>;
-    expect(new TextDecoder().decode(await readAll(sliceStream(stream, 6, 5)))).toBe("bytes");
+    expect(new TextDecoder().decode(await readAll(bodyStream(sliceBody(stream, 6, 5))))).toBe("bytes");
+  });
+
+  it("stops a body that goes on past the range, and cancels it to free the connection", async () => {
+    let cancelled: unknown = "not cancelled";
+    let pulls = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new TextEncoder().encode("0123456789"));
+      },
+      cancel(reason) {
+        cancelled = reason;
+      },
+    }, { highWaterMark: 0 });
+    const reader = sliceBody(endless, 3, 12).getReader();
+    const got: string[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got.push(new TextDecoder().decode(value));
+    }
+    expect(got.join("")).toBe("345678901234");
+    expect(pulls).toBe(2);
+    expect(cancelled).toBeUndefined();
   });
 });
