@@ -13,6 +13,8 @@ export interface Vars {
   ALLOWED_ORIGINS?: string;
   /** Bytes above which a blob goes to R2 by multipart upload (default and maximum 5 GiB); lowered only by tests. */
   R2_SINGLE_PUT_LIMIT?: string;
+  /** Bytes one R2 read of a cached blob asks for at most (cache/windowed-read.ts; default 32 MiB); lowered only by tests. */
+  R2_READ_WINDOW?: string;
   SEARCH_TTL?: string;
   POPULAR_TTL?: string;
   DETAILS_TTL?: string;
@@ -38,6 +40,8 @@ export interface Config {
   rateLimitPerMinute: number;
   allowedOrigins: string[];
   singlePutLimit: number;
+  /** The most one R2 read of a cached blob asks for; larger reads are a sequence of these. */
+  readWindow: number;
   /** How long the seed API keeps Docker Hub's answers: search, popular images, image details. */
   searchTtlMs: number;
   popularTtlMs: number;
@@ -50,6 +54,12 @@ export interface Config {
 
 /** R2's limit for one put; larger objects take the multipart API. */
 const R2_MAX_SINGLE_PUT = 5 * 1024 ** 3;
+/**
+ * A cached blob is read from R2 at most this many bytes at a time: what a read can hold
+ * in memory, against one R2 read per window (a 10 GiB blob is 320 reads).
+ */
+const R2_READ_WINDOW = 32 * 1024 ** 2;
+const MIN_READ_WINDOW = 64 * 1024;
 
 /** The registries a mirror serves when UPSTREAMS is not set: the list, kept only here. */
 export const DEFAULT_UPSTREAMS: Record<string, string> = {
@@ -78,6 +88,7 @@ export function loadConfig(env: Vars): Config {
     rateLimitPerMinute: parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT"),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
     singlePutLimit: Math.min(parseNumber(env.R2_SINGLE_PUT_LIMIT, R2_MAX_SINGLE_PUT, "R2_SINGLE_PUT_LIMIT"), R2_MAX_SINGLE_PUT),
+    readWindow: Math.max(Math.floor(parseNumber(env.R2_READ_WINDOW, R2_READ_WINDOW, "R2_READ_WINDOW")), MIN_READ_WINDOW),
     // The lifetimes users were promised: search 5 min, popular 1 h, details 30 min.
     searchTtlMs: parseNumber(env.SEARCH_TTL, 300, "SEARCH_TTL") * 1000,
     popularTtlMs: parseNumber(env.POPULAR_TTL, 3600, "POPULAR_TTL") * 1000,

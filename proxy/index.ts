@@ -80,7 +80,7 @@ function route(request: Request, service: WorkerService, env: Env, mirror: Mirro
     case "token":
       return handleToken(request, mirror.config);
     case "api":
-      return handleApi(request, mirror.config, env.CACHE, Date.now, env.CACHE ? publicBlobReader(env.CACHE) : undefined);
+      return handleApi(request, mirror.config, env.CACHE, Date.now, env.CACHE ? publicBlobReader(env.CACHE, mirror.config.readWindow) : undefined);
   }
 }
 

@@ -1,6 +1,7 @@
-// GET and HEAD /v2/<name>/blobs/<digest>. From R2 when the blob is cached (ranges too),
-// after checking a private blob's requester upstream; otherwise from upstream, and a full
-// GET fills the cache on the way through (see cache/verified-pump.ts). Ranged reads of a blob
+// GET and HEAD /v2/<name>/blobs/<digest>. From R2 when the blob is cached (ranges too;
+// read a bounded window at a time, cache/windowed-read.ts), after checking a private
+// blob's requester upstream; otherwise from upstream, and a full GET fills the cache on
+// the way through (see cache/verified-pump.ts). Ranged reads of a blob
 // that isn't cached go straight through (a part of a blob can't be verified or stored),
 // and start one full fetch in the background that fills the cache, so a blob downloaded
 // in ranges (the PWA and the CLI split large layers) is cached for the next client too.
@@ -12,6 +13,7 @@ import { verifyRequester, visibilityFor } from "../upstream/access.ts";
 import { openBlobUpload, type BlobUpload } from "../cache/blob-upload.ts";
 import { blobKey, visibilityOf } from "../cache/keys.ts";
 import type { BlobStore } from "../cache/store.ts";
+import { readWindowed } from "../cache/windowed-read.ts";
 import type { Mirror } from "./mirror.ts";
 import { contentRange, parseRange } from "./range.ts";
 import { registryError } from "./errors.ts";
@@ -25,7 +27,7 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   const cache = mirror.cache;
   const path = `blobs/${route.reference}`;
   if (cache) {
-    const cached = await fromCache(request, route, cache, path);
+    const cached = await fromCache(request, route, cache, mirror.config.readWindow, path);
     if (cached) return cached;
   }
   const whole = request.method === "GET" && !request.headers.get("range");
@@ -80,7 +82,7 @@ async function passThrough(request: Request, route: V2Route, mirror: Mirror, pat
 }
 
 /** The cached blob, null when it isn't cached, or the refusal for a private one. */
-async function fromCache(request: Request, route: V2Route, cache: BlobStore, path: string): Promise<Response | null> {
+async function fromCache(request: Request, route: V2Route, cache: BlobStore, readWindow: number, path: string): Promise<Response | null> {
   const key = blobKey(route.reference);
   const meta = await cache.head(key);
   if (!meta) return null;
@@ -99,15 +101,15 @@ async function fromCache(request: Request, route: V2Route, cache: BlobStore, pat
     headers.set("content-length", String(meta.size));
     return new Response(null, { status: 200, headers });
   }
-  const object = await cache.get(key, range ? { range } : {});
-  if (!object) return null; // evicted between head and get
+  const body = await readWindowed(cache, key, meta.size, range, readWindow);
+  if (!body) return null; // evicted between head and get
   if (range) {
     headers.set("content-range", contentRange(range, meta.size));
     headers.set("content-length", String(range.length));
-    return new Response(object.body, { status: 206, headers });
+    return new Response(body, { status: 206, headers });
   }
   headers.set("content-length", String(meta.size));
-  return new Response(object.body, { status: 200, headers });
+  return new Response(body, { status: 200, headers });
 }
 
 /** A full GET of an uncached blob: stream it to the client and into R2 at once. */

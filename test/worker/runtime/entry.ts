@@ -3,10 +3,11 @@
 // settled. Tests await that instead of sleeping, as Cloudflare's vitest pool does with
 // waitOnExecutionContext (that pool does not support this project's vitest). A request
 // with R2_OUTAGE_HEADER gets a bucket that throws, to prove failures nobody expected are
-// answered without a stack trace.
+// answered without a stack trace. Every `get` of the bucket is recorded (R2_READS_PATH
+// answers them), so a test can prove how the Worker reads R2, not only what it answers.
 // Type-checked by proxy/tsconfig.json, against the Workers types.
 import worker, { type Env } from "../../../proxy/index.ts";
-import { R2_OUTAGE_HEADER, SETTLE_PATH } from "./settle-path.ts";
+import { R2_OUTAGE_HEADER, R2_READS_PATH, SETTLE_PATH, type R2Read } from "./settle-path.ts";
 
 const pending = new Set<Promise<unknown>>();
 
@@ -23,11 +24,44 @@ const outage = new Proxy({}, {
   },
 }) as R2Bucket;
 
+let reads: R2Read[] = [];
+/** One recording bucket per Worker env, so the Worker's config (cached per env) is read once. */
+const recorded = new WeakMap<Env, Env>();
+
+/** A binding's member, methods called on the binding itself (a native object refuses any other `this`). */
+function bound(target: R2Bucket, name: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, name);
+  return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+}
+
+/** `env` with a CACHE that is the real bucket, its every `get` written down first. */
+function recording(env: Env): Env {
+  const bucket = env.CACHE;
+  if (!bucket) return env;
+  let wrapped = recorded.get(env);
+  if (!wrapped) {
+    const get: R2Bucket["get"] = (key, options) => {
+      const range = options?.range;
+      reads.push({ key, range: range && !(range instanceof Headers) && !("suffix" in range) ? { offset: range.offset, length: range.length } : null });
+      return bucket.get(key, options);
+    };
+    wrapped = { ...env, CACHE: new Proxy(bucket, { get: (target, name) => (name === "get" ? get : bound(target, name)) }) };
+    recorded.set(env, wrapped);
+  }
+  return wrapped;
+}
+
 export default {
   async fetch(request, env, ctx) {
-    if (new URL(request.url).pathname === SETTLE_PATH) {
+    const { pathname } = new URL(request.url);
+    if (pathname === SETTLE_PATH) {
       while (pending.size > 0) await Promise.allSettled([...pending]);
       return new Response(null, { status: 204 });
+    }
+    if (pathname === R2_READS_PATH) {
+      const made = reads;
+      reads = [];
+      return Response.json(made);
     }
     const tracked = {
       waitUntil(promise: Promise<unknown>) {
@@ -37,6 +71,6 @@ export default {
       passThroughOnException: () => ctx.passThroughOnException(),
       props: ctx.props,
     } as ExecutionContext;
-    return worker.fetch(request, request.headers.has(R2_OUTAGE_HEADER) ? { ...env, CACHE: outage } : env, tracked);
+    return worker.fetch(request, request.headers.has(R2_OUTAGE_HEADER) ? { ...env, CACHE: outage } : recording(env), tracked);
   },
 } satisfies ExportedHandler<Env>;

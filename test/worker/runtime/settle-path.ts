@@ -3,3 +3,12 @@ export const SETTLE_PATH = "/__test/settle";
 
 /** A request carrying this header is answered with a CACHE binding whose every call throws (an R2 outage). */
 export const R2_OUTAGE_HEADER = "x-test-r2-outage";
+
+/** The test Worker's own path that answers the R2 reads (key and range) made since it was last asked, as JSON (see entry.ts). */
+export const R2_READS_PATH = "/__test/r2-reads";
+
+/** One `get` the Worker made of its R2 bucket; `range` null for a whole object. */
+export interface R2Read {
+  key: string;
+  range: { offset?: number; length?: number } | null;
+}
