@@ -83,10 +83,9 @@ export async function browserPull(worker: string, image: ScaleImage, totalSize: 
     const page = await browser.newPage();
     const heap = await sampleHeap(browser.context, page);
     await openApp(page, worker);
-    // The picker's stub saves into this site's storage, whose quota Chromium reports as at
-    // most its usage + 10 GiB; the app refuses a file it has no room for there (twice its
-    // size, for Chromium's hidden copy: web/page/download/disk-space.ts). The machine's
-    // disk was checked before the run, so give the site the room the file needs.
+    // The picker's stub saves into this site's storage: lift its quota to what the file and
+    // Chromium's hidden copy of it need (the machine's disk was checked before the run).
+    // estimate() goes on reporting usage + 10 GiB; the page shows that and starts anyway.
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(page.url()).origin, quotaSize: 3 * totalSize });
     await typeReference(page, `${image.repository}:${image.tag}`);

@@ -11,7 +11,10 @@
 // Options: --scale-size=GiB (or DOCKERDL_SCALE_GIB; default 12.25: a 9.25 GiB layer and
 // three of 1 GiB) to try the whole path small first; DOCKERDL_SCALE_DIR (default the
 // system temp folder) is where the registry, R2 and the outputs live;
-// DOCKERDL_SCALE_RESULTS another results file than bench/results/scale.md.
+// DOCKERDL_SCALE_RESULTS another results file than bench/results/scale.md;
+// --steps=worker,api,browser (default all) runs only those paths after (1), which always
+// runs: its file is the one proven, and every other output must hash the same. The
+// browser then meets a cold cache unless worker ran, and the report says which ran.
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +45,11 @@ const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
 export async function runScale(argv: string[]): Promise<number> {
   const gib = Number(option(argv, "--scale-size") ?? process.env.DOCKERDL_SCALE_GIB ?? "12.25");
   if (!(gib > 0.01)) throw new Error("--scale-size takes the GiB of layer bytes, e.g. --scale-size=1");
+  const allSteps = ["worker", "api", "browser"];
+  const steps = new Set((option(argv, "--steps") ?? allSteps.join(",")).split(",").filter(Boolean));
+  const unknown = [...steps].filter((x) => !allSteps.includes(x));
+  if (unknown.length > 0) throw new Error(`--steps takes some of ${allSteps.join(",")}; not ${unknown.join(",")}`);
+  const partial = steps.size < allSteps.length ? [...steps].join(",") : undefined;
   const layerTarget = Math.round(gib * GiB);
   const bigFile = Math.round((layerTarget * 9.25) / 12.25);
   const smallFile = Math.round((layerTarget - bigFile) / 3);
@@ -67,7 +75,7 @@ export async function runScale(argv: string[]): Promise<number> {
   const rows: Row[] = new Proxy<Row[]>([], {
     set(target, key, value) {
       Reflect.set(target, key, value);
-      if (key === "length") writeReport(file, { gib, rows: target, proof, minutes: (Date.now() - started) / 60_000, diskPeak: ours.highest(), fsDrop: fsDrop.highest(), need, running: true });
+      if (key === "length") writeReport(file, { gib, steps: partial, rows: target, proof, minutes: (Date.now() - started) / 60_000, diskPeak: ours.highest(), fsDrop: fsDrop.highest(), need, running: true });
       return true;
     },
   });
@@ -119,6 +127,7 @@ export async function runScale(argv: string[]): Promise<number> {
     const worker = await startWorker({ upstreams: { "docker.io": registry.url }, persistDir: join(workDir, "wrangler-state"), logDir: workDir, vars });
     const workerRss = sample(() => groupRss(worker.process.child.pid!), 1000);
     const workerRow = (row: Row): Row => ({ ...row, memory: `${row.memory}${row.memory ? ", " : ""}Worker ${mib(workerRss.peak())}` });
+    if (steps.has("worker")) {
     out = join(outputs, "worker-cold.tar");
     log("(2) CLI through the Worker, cold cache…");
     ours.reset();
@@ -141,8 +150,10 @@ export async function runScale(argv: string[]): Promise<number> {
     m = await cliPull(proxied, out, image.layerBytes, workDir, worker.url);
     rows.push(workerRow(cliRow("(2b) CLI via Worker, warm cache", m, await settle(out))));
     log(`    ${m.seconds.toFixed(0)} s`);
+    }
 
     // (4) /api/download with curl
+    if (steps.has("api")) {
     out = join(outputs, "api.tar");
     log("(4) curl /api/download…");
     ours.reset();
@@ -150,7 +161,9 @@ export async function runScale(argv: string[]): Promise<number> {
     m = await curlApiDownload(worker.url, proxied, out, image.layerBytes, workDir);
     rows.push(workerRow({ path: "(4) curl /api/download (the Worker streams the layers from R2)", bytes: expected!.size, seconds: m.seconds, memory: "", disk: ours.peak(), note: `${(await settle(out)).slice(0, 19)}…` }));
     log(`    ${m.seconds.toFixed(0)} s`);
+    }
     // (3) the browser, through the same Worker, reloaded mid-layer
+    if (steps.has("browser")) {
     log("(3) Chromium, File System Access, through the Worker, reloaded once…");
     ours.reset();
     workerRss.reset();
@@ -169,6 +182,7 @@ export async function runScale(argv: string[]): Promise<number> {
       console.error(`the browser path failed: ${error instanceof Error ? error.message : String(error)}`);
       rows.push({ path: "(3) Chromium, File System Access via Worker, reloaded + resumed", bytes: expected!.size, seconds: NaN, memory: "", disk: ours.peak(), note: `FAILED: ${error instanceof Error ? error.message : String(error)}` });
     }
+    }
 
     workerRss.stop();
   } catch (error) {
@@ -178,7 +192,7 @@ export async function runScale(argv: string[]): Promise<number> {
     const peaks = { ours: ours.highest(), fsDrop: fsDrop.highest() };
     for (const s of [ours, fsDrop]) s.stop();
     writeReport(file, {
-      gib, rows: [...rows], proof, failure, minutes: (Date.now() - started) / 60_000, diskPeak: peaks.ours, fsDrop: peaks.fsDrop, need,
+      gib, steps: partial, rows: [...rows], proof, failure, minutes: (Date.now() - started) / 60_000, diskPeak: peaks.ours, fsDrop: peaks.fsDrop, need,
     });
     await stopAll();
     cleanUp();

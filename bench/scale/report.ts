@@ -18,6 +18,8 @@ export interface Row {
 
 export interface Report {
   gib: number;
+  /** The --steps given, when not all of them ran. */
+  steps?: string;
   rows: Row[];
   proof?: Proof;
   failure?: unknown;
@@ -44,7 +46,7 @@ export function writeReport(file: string, report: Report): void {
   const lines = [
     `# dockerdl scale run — ${new Date().toISOString()}${full ? "" : ` — SMALL TRIAL RUN (${report.gib} GiB), not the full 12 GiB run`}`,
     "",
-    `\`npm run bench -- --scale${full ? "" : ` --scale-size=${report.gib}`}\`: ${report.gib} GiB of layer bytes, one uncompressed layer of ${(report.gib * 9.25 / 12.25).toFixed(2)} GiB, three gzip'd layers.`,
+    `\`npm run bench -- --scale${full ? "" : ` --scale-size=${report.gib}`}${report.steps ? ` --steps=${report.steps}` : ""}\`: ${report.gib} GiB of layer bytes, one uncompressed layer of ${(report.gib * 9.25 / 12.25).toFixed(2)} GiB, three gzip'd layers.`,
     `Node ${process.version}, ${version("nproc", [])} CPUs shared with other work, ${version("chromium", ["--version"])}, ${version("skopeo", ["--version"])}.`,
     "MB/s = bytes / wall time (10^6 bytes). Disk = the most the run's own folder held during the step (registry, R2, output, Chromium profile).",
     "",

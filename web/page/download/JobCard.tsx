@@ -57,7 +57,9 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
       </p>
       <p class="visually-hidden" aria-live="polite">{announced}</p>
       {job.space?.free !== undefined && !finished && (
-        <p class="muted" data-testid="space-free">{t("space.free", { free: formatBytes(job.space.free), needed: formatBytes(job.space.needed) })}</p>
+        <p class="muted" data-testid="space-free">
+          {t(job.space.free < job.space.needed ? "space.reportedShort" : "space.free", { free: formatBytes(job.space.free), needed: formatBytes(job.space.needed) })}
+        </p>
       )}
       {job.summary && job.layers.length > 0 && !finished && (
         <details class="layers">

@@ -3,9 +3,13 @@
 // about twice the file's size must be free while it is written. How much is free the
 // page can know only when the file lies in this site's own storage (the origin private
 // file system, whose quota navigator.storage.estimate() reports); for a file picked on
-// the person's disk it cannot, and says so in words instead. Chromium reports at most
-// usage + 10 GiB there (a site may not learn the disk's size) and the real limit may be
-// lower, so a full disk is also caught while writing (checkpointed-file.ts, NO_SPACE).
+// the person's disk it cannot, and says so in words instead. Even there the figure is a
+// floor, not the room: the Storage Standard lets estimate() understate the quota (MDN:
+// "there may be more space available"), and Chromium reports usage + 10 GiB whatever
+// the quota really is (seen here: 10 GiB reported while the DevTools protocol's
+// Storage.getUsageAndQuota gave the site 40 GiB and writes past 10 GiB succeeded). So
+// the page shows it and never refuses on it; a disk that really fills is caught while
+// writing (checkpointed-file.ts, NO_SPACE), keeps what was committed, and resumes.
 
 export interface Space {
   /** Bytes that must be free while the file is written. */

@@ -10,7 +10,7 @@ import type { BundleImage, BundleSummary, ImageSummary, StartJob } from "../../l
 import { canPickFile } from "../browser-download.ts";
 import type { Via } from "../components/SaveVia.tsx";
 import { ensurePermission } from "../file-permission.ts";
-import { formatBytes, type Translate } from "../i18n/index.ts";
+import type { Translate } from "../i18n/index.ts";
 import type { ImageLookup } from "../image-form/use-image-lookup.ts";
 import { keepAwake } from "../sw-client.ts";
 import { controlFileDownload, controlStreamDownload, startFileDownload, startStreamDownload } from "./download-client.ts";
@@ -74,7 +74,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     startFileDownload(job, picked.handle, false);
   };
 
-  /** The picked file and its room, or undefined (and the reason shown) when there is none. */
+  /** The picked file and the room the browser reports for it, or undefined (and why) when none was picked. */
   const pickFile = async (suggestedName: string, size: number): Promise<{ handle: FileSystemFileHandle; space: Space } | undefined> => {
     let handle: FileSystemFileHandle;
     try {
@@ -88,13 +88,9 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
       else setError(errorInfoOf(failure));
       return undefined;
     }
-    // Where the browser can tell how much room there is, a download that cannot fit does not start.
-    const space = await spaceFor(handle, size);
-    if (space.free !== undefined && space.free < space.needed) {
-      setError(notEnoughSpace(space.needed, space.free));
-      return undefined;
-    }
-    return { handle, space };
+    // Shown, never a reason to refuse: browsers report less room than there is
+    // (disk-space.ts); a disk that really fills stops the download, resumable.
+    return { handle, space: await spaceFor(handle, size) };
   };
 
   const pause = (job: JobView) => (job.via === "file" ? controlFileDownload(job.id, "pause") : controlStreamDownload(job.id, "pause"));
@@ -148,9 +144,4 @@ function bundleLabel(bundle: BundleSummary): string {
 
 function bundleImage(summary: ImageSummary): BundleImage {
   return { reference: summary.reference, platform: summary.platform, pinnedDigest: summary.topDigest };
-}
-
-function notEnoughSpace(needed: number, free: number): ErrorInfo {
-  const params = { needed: formatBytes(needed), free: formatBytes(free) };
-  return { code: "NO_SPACE", key: "NO_SPACE.before", params, message: `this download needs about ${params.needed} free while it is written, but only ${params.free} is free` };
 }

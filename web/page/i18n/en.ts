@@ -56,6 +56,7 @@ export const en = {
   "summary.file": "File",
   "space.file": "Saving to a file needs about {needed} free on the disk you choose: the browser writes the {size} file into a hidden copy and copies it again each time it saves progress.",
   "space.free": "This browser's storage has {free} free; the download needs about {needed} while it is written.",
+  "space.reportedShort": "This browser reports {free} free in its storage, less than the {needed} the download needs while it is written. Browsers report less than there is, so it goes ahead: if the disk does fill up, it stops, keeps what was verified, and resumes once there is room.",
   "save.label": "Save with",
   "save.file": "Choose a file (parallel, resumable)",
   "save.stream": "Browser download",

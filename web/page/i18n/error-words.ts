@@ -55,7 +55,6 @@ export const ZH_MESSAGES: Record<string, string> = {
   "SIZE_MISMATCH": "下载的数据大小与清单不符",
   "WRITE_FAILED": "写入文件失败",
   "NO_SPACE": "磁盘空间不足，下载已停止。已校验的部分保留在文件中。",
-  "NO_SPACE.before": "空间不足：此下载写入期间约需 {needed} 可用空间，但只有 {free}。",
   "UNSUPPORTED_LAYER": "第 {layer} 层（{digest}）使用 zstd 压缩，此浏览器无法解压",
   "BAD_IMAGE_LIST.words": "此行包含多个词：{text}",
   "BAD_IMAGE_LIST.too_big": "{file} 有 {size}；这里需要镜像列表或 compose 文件（最大 1 MiB）",
@@ -78,7 +77,6 @@ export const EN_MESSAGES: Record<string, string> = {
   "offline.plain": "You are offline, so the server cannot be reached.",
   "NETWORK.api": "The server could not be reached.",
   "NO_SPACE": "The disk (or this browser's storage) is full, so the download stopped. What was verified is kept in the file.",
-  "NO_SPACE.before": "Not enough space: this download needs about {needed} free while it is written, but only {free} is free.",
   // The table beside it says which line, so the message need not name the box.
   "BAD_IMAGE_LIST.words": "This line holds more than one word: {text}",
 };
@@ -92,7 +90,6 @@ export const EN_HINTS: Record<string, string> = {
   "PLATFORM_NOT_AVAILABLE": "choose one of the platforms the image offers",
   "RATE_LIMITED": "wait a while and try again; entering credentials raises the registry's limit",
   "NETWORK": "check the network connection, then try again; an unfinished download can be resumed",
-  "NO_SPACE.before": "free some space, or save the file to another disk",
   "NO_SPACE": "free some disk space, then press Resume: the download continues from what was verified",
   "BAD_IMAGE_LIST.words": "write one image reference per line",
   "BAD_IMAGE_LIST.too_big": "check the file name",
@@ -110,7 +107,6 @@ export const ZH_HINTS: Record<string, string> = {
   "PLATFORM_NOT_AVAILABLE": "请从镜像提供的平台中选择一个",
   "RATE_LIMITED": "请稍后重试；填写凭据可以提高仓库的访问限额",
   "NETWORK": "请检查网络连接后重试；未完成的下载可以继续",
-  "NO_SPACE.before": "请先释放空间，或把文件保存到另一个磁盘",
   "NO_SPACE": "请先释放磁盘空间，然后点击“继续”：下载会从已校验的部分接着进行",
   "WRITE_FAILED": "请确认磁盘有足够空间、文件可以写入，然后点击“继续”",
   "BAD_REFERENCE": "写成 名称[:标签][@sha256:摘要]，例如 ubuntu:22.04 或 ghcr.io/owner/app:1.0",

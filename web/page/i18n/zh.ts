@@ -58,6 +58,7 @@ export const zh: Record<MessageKey, string> = {
   "summary.file": "文件",
   "space.file": "保存到文件时，所选磁盘需要约 {needed} 的可用空间：浏览器先把 {size} 的文件写入一个隐藏副本，每次保存进度时还要再复制一次。",
   "space.free": "本浏览器的存储还有 {free} 可用；下载写入期间约需 {needed}。",
+  "space.reportedShort": "本浏览器报告其存储还有 {free} 可用，少于下载写入期间所需的约 {needed}。浏览器报告的空间往往少于实际，因此下载照常进行：如果磁盘真的满了，下载会停下，保留已校验的部分，有空间后可继续。",
   "save.label": "保存方式",
   "save.file": "选择文件（并行下载，可续传）",
   "save.stream": "浏览器下载",
