@@ -5,34 +5,44 @@
 // only on close(); a page that dies before close() loses everything written. So the
 // file is closed (committed) at checkpoints and reopened with keepExistingData, which
 // copies the whole file into a new .crswap. That copy grows with the file, so
-// checkpoints are spaced by at least ten times the last one's duration: their cost
-// stays under about a tenth of the download time however large the file. It also means
+// checkpoints are spaced by at least ten times what one costs: their cost stays under
+// about a tenth of the download time however large the file. Before the first one is
+// timed, its cost is guessed from the file's size at a slow disk's copy speed: a file
+// sized up front for a whole archive makes even the first copy long (1 GiB took 3–5 s
+// in the bench, as long as the rest of the download). It also means
 // the disk needs about twice the file's size free: a full disk (or storage quota) fails
 // a write, a close or that copy, and is reported as NO_SPACE; the last commit stays.
 
 import { DockerdlError } from "../../../shared/errors.ts";
 
+/** Bytes per millisecond a reopen is assumed to copy before one is timed (200 MB/s). */
+const ASSUMED_COPY_RATE = 200_000;
+
 export class CheckpointedFile {
   private readonly handle: FileSystemFileHandle;
+  /** What a reopen copies: the file's size (the archive's, as the file is sized up front). */
+  private readonly size: number;
   private writable: FileSystemWritableFileStream | undefined;
   private inFlight = 0;
   private idle: (() => void) | undefined;
   private gate: Promise<void> | undefined;
   private lastCommitEnd = Date.now();
-  private lastCommitCost = 0;
+  private copyRate = ASSUMED_COPY_RATE;
   private dirty = false;
   /** Set when the file could not be reopened after a commit: every later write fails with it. */
   private broken: Error | undefined;
 
-  constructor(handle: FileSystemFileHandle) {
+  constructor(handle: FileSystemFileHandle, size: number) {
     this.handle = handle;
+    this.size = size;
   }
 
-  async open(keepExistingData: boolean, size?: number): Promise<void> {
+  /** Opens the file: as it is (a resume), or empty and sized up front, so positioned writes never extend it piecemeal. */
+  async open(keepExistingData: boolean): Promise<void> {
     try {
       this.writable = await this.handle.createWritable({ keepExistingData });
-      if (size !== undefined) {
-        await this.writable.truncate(size);
+      if (!keepExistingData) {
+        await this.writable.truncate(this.size);
         this.dirty = true;
       }
     } catch (error) {
@@ -66,9 +76,12 @@ export class CheckpointedFile {
     }
   }
 
-  /** Whether enough time has passed since the last commit for another to be cheap. */
+  /**
+   * Whether enough time has passed since the last commit for another to be cheap. Never
+   * while one runs: a second caller would otherwise commit (and copy) again right after it.
+   */
   commitDue(minIntervalMs = 2000): boolean {
-    return this.dirty && Date.now() - this.lastCommitEnd >= Math.max(minIntervalMs, 10 * this.lastCommitCost);
+    return this.dirty && this.gate === undefined && Date.now() - this.lastCommitEnd >= Math.max(minIntervalMs, (10 * this.size) / this.copyRate);
   }
 
   /** Makes everything written so far durable, then `afterCommit` records what that covers. */
@@ -96,7 +109,7 @@ export class CheckpointedFile {
         throw this.broken;
       }
       this.lastCommitEnd = Date.now();
-      this.lastCommitCost = this.lastCommitEnd - started;
+      this.copyRate = Math.max(1, this.size / Math.max(1, this.lastCommitEnd - started));
     } finally {
       this.gate = undefined;
       open();

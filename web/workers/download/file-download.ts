@@ -24,9 +24,8 @@ export interface FileDownload {
 }
 
 export async function downloadToFile(d: FileDownload): Promise<void> {
-  const file = new CheckpointedFile(d.handle);
-  // A fresh file is sized up front, so positioned writes never extend it piecemeal.
-  await file.open(d.resume !== undefined, d.resume === undefined ? d.plan.totalSize : undefined);
+  const file = new CheckpointedFile(d.handle, d.plan.totalSize);
+  await file.open(d.resume !== undefined);
   await d.onCommit(d.resume);
   // The engine reports a consistent state as bytes arrive; a commit keeps the latest one
   // (its bytes were written before it was reported, so the commit covers them). The
