@@ -18,7 +18,7 @@ export interface HttpRequestInit {
 
 /** How shared/ reads a body: one piece at a time. A web ReadableStream reader is one. */
 export interface BodyReader {
-  read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
+  read(): Promise<{ done?: boolean | undefined; value?: Uint8Array | undefined }>;
   /** Stops reading and releases the connection. */
   cancel(reason?: unknown): Promise<void>;
   /** Done reading a body that has ended. */
@@ -41,8 +41,6 @@ export interface HttpResponse {
   readonly type?: string;
   readonly headers: HttpHeaders;
   readonly body: HttpBody | null;
-  arrayBuffer(): Promise<ArrayBuffer>;
-  text(): Promise<string>;
 }
 
 export type HttpFetch = (url: string, init: HttpRequestInit) => Promise<HttpResponse>;

@@ -93,8 +93,6 @@ async function send(url: URL, init: Parameters<HttpFetch>[1], dispatcher: Dispat
     url: url.href,
     headers: headerView(headers),
     body: empty ? null : nodeBody(body),
-    arrayBuffer: () => body.arrayBuffer(),
-    text: () => body.text(),
   };
 }
 
@@ -114,10 +112,8 @@ function nodeBody(stream: Readable): HttpBody {
     stream.destroy(reason instanceof Error ? reason : undefined);
   };
   const reader: BodyReader = {
-    async read() {
-      const { done, value } = await pieces.next();
-      return done === true ? { done: true, value: undefined } : { done: false, value: value as Uint8Array };
-    },
+    // The iterator's results have the reader's shape already: nothing more per piece.
+    read: () => pieces.next(),
     cancel,
     releaseLock() {},
   };
@@ -137,11 +133,11 @@ async function unlessHttpsServer(response: HttpResponse, url: URL): Promise<Http
       hint: "it is a TLS registry: if its certificate is signed by a private CA add --ca-file CA.pem, if it is self-signed add --tls-verify=false (either one makes dockerdl use https)",
     });
   }
-  return { status: response.status, url: response.url, headers: response.headers, ...bytesBody(bytes) };
+  return { status: response.status, url: response.url, headers: response.headers, body: bytesBody(bytes) };
 }
 
 /** A body already read, handed on as one piece. */
-function bytesBody(bytes: Uint8Array): Pick<HttpResponse, "body" | "arrayBuffer" | "text"> {
+function bytesBody(bytes: Uint8Array): HttpBody {
   let drained = false;
   const reader: BodyReader = {
     async read() {
@@ -154,11 +150,7 @@ function bytesBody(bytes: Uint8Array): Pick<HttpResponse, "body" | "arrayBuffer"
     },
     releaseLock() {},
   };
-  return {
-    body: { getReader: () => reader, cancel: reader.cancel },
-    arrayBuffer: async () => bytes.slice().buffer,
-    text: async () => new TextDecoder().decode(bytes),
-  };
+  return { getReader: () => reader, cancel: reader.cancel };
 }
 
 function readCaFile(file: string): string {
