@@ -6,8 +6,8 @@
 // the person's disk it cannot, and says so in words instead. Even there the figure is a
 // floor, not the room: the Storage Standard lets estimate() understate the quota (MDN:
 // "there may be more space available"), and Chromium reports usage + 10 GiB whatever
-// the quota really is (seen here: 10 GiB reported while the DevTools protocol's
-// Storage.getUsageAndQuota gave the site 40 GiB and writes past 10 GiB succeeded). So
+// the quota really is (seen here: estimate() said usage + 10 GiB at 0 and at 50 MiB of
+// usage, while the DevTools protocol's Storage.getUsageAndQuota gave the site 151 GiB). So
 // the page shows it and never refuses on it; a disk that really fills is caught while
 // writing (checkpointed-file.ts, NO_SPACE), keeps what was committed, and resumes.
 
