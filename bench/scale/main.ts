@@ -128,60 +128,60 @@ export async function runScale(argv: string[]): Promise<number> {
     const workerRss = sample(() => groupRss(worker.process.child.pid!), 1000);
     const workerRow = (row: Row): Row => ({ ...row, memory: `${row.memory}${row.memory ? ", " : ""}Worker ${mib(workerRss.peak())}` });
     if (steps.has("worker")) {
-    out = join(outputs, "worker-cold.tar");
-    log("(2) CLI through the Worker, cold cache…");
-    ours.reset();
-    workerRss.reset();
-    t = performance.now();
-    m = await cliPull(proxied, out, image.layerBytes, workDir, worker.url);
-    log(`    ${m.seconds.toFixed(0)} s; waiting for the Worker to finish filling R2…`);
-    rows.push(workerRow(cliRow("(2a) CLI via Worker, cold cache", m, await settle(out))));
-    const keys = [...image.layers.map((l) => cacheKey.blob(l.digest))];
-    await waitUntil(async () => (await missingFromR2(worker.url, keys)).length === 0, timeoutFor(image.layerBytes * 3),
-      () => `the Worker did not store every layer in R2 (missing: ${keys.join(", ")})`, 2000);
-    const fillSeconds = (performance.now() - t) / 1000;
-    rows.push(workerRow({ path: "(2a′) … until every layer is in R2 (multipart for the big one)", bytes: image.layerBytes, seconds: fillSeconds, memory: "", disk: ours.peak() }));
-    log(`    R2 holds every layer after ${fillSeconds.toFixed(0)} s`);
+      out = join(outputs, "worker-cold.tar");
+      log("(2) CLI through the Worker, cold cache…");
+      ours.reset();
+      workerRss.reset();
+      t = performance.now();
+      m = await cliPull(proxied, out, image.layerBytes, workDir, worker.url);
+      log(`    ${m.seconds.toFixed(0)} s; waiting for the Worker to finish filling R2…`);
+      rows.push(workerRow(cliRow("(2a) CLI via Worker, cold cache", m, await settle(out))));
+      const keys = [...image.layers.map((l) => cacheKey.blob(l.digest))];
+      await waitUntil(async () => (await missingFromR2(worker.url, keys)).length === 0, timeoutFor(image.layerBytes * 3),
+        () => `the Worker did not store every layer in R2 (missing: ${keys.join(", ")})`, 2000);
+      const fillSeconds = (performance.now() - t) / 1000;
+      rows.push(workerRow({ path: "(2a′) … until every layer is in R2 (multipart for the big one)", bytes: image.layerBytes, seconds: fillSeconds, memory: "", disk: ours.peak() }));
+      log(`    R2 holds every layer after ${fillSeconds.toFixed(0)} s`);
 
-    out = join(outputs, "worker-warm.tar");
-    log("(2b) CLI through the Worker, warm cache…");
-    ours.reset();
-    workerRss.reset();
-    m = await cliPull(proxied, out, image.layerBytes, workDir, worker.url);
-    rows.push(workerRow(cliRow("(2b) CLI via Worker, warm cache", m, await settle(out))));
-    log(`    ${m.seconds.toFixed(0)} s`);
+      out = join(outputs, "worker-warm.tar");
+      log("(2b) CLI through the Worker, warm cache…");
+      ours.reset();
+      workerRss.reset();
+      m = await cliPull(proxied, out, image.layerBytes, workDir, worker.url);
+      rows.push(workerRow(cliRow("(2b) CLI via Worker, warm cache", m, await settle(out))));
+      log(`    ${m.seconds.toFixed(0)} s`);
     }
 
     // (4) /api/download with curl
     if (steps.has("api")) {
-    out = join(outputs, "api.tar");
-    log("(4) curl /api/download…");
-    ours.reset();
-    workerRss.reset();
-    m = await curlApiDownload(worker.url, proxied, out, image.layerBytes, workDir);
-    rows.push(workerRow({ path: "(4) curl /api/download (the Worker streams the layers from R2)", bytes: expected!.size, seconds: m.seconds, memory: "", disk: ours.peak(), note: `${(await settle(out)).slice(0, 19)}…` }));
-    log(`    ${m.seconds.toFixed(0)} s`);
+      out = join(outputs, "api.tar");
+      log("(4) curl /api/download…");
+      ours.reset();
+      workerRss.reset();
+      m = await curlApiDownload(worker.url, proxied, out, image.layerBytes, workDir);
+      rows.push(workerRow({ path: "(4) curl /api/download (the Worker streams the layers from R2)", bytes: expected!.size, seconds: m.seconds, memory: "", disk: ours.peak(), note: `${(await settle(out)).slice(0, 19)}…` }));
+      log(`    ${m.seconds.toFixed(0)} s`);
     }
     // (3) the browser, through the same Worker, reloaded mid-layer
     if (steps.has("browser")) {
-    log("(3) Chromium, File System Access, through the Worker, reloaded once…");
-    ours.reset();
-    workerRss.reset();
-    // Last, and not fatal to the rest: the longest and most fragile path.
-    try {
-      const b = await browserPull(worker.url, image, expected!.size, log);
-      if (b.sha256 !== expected!.sha256) throw new Error(`the browser's file hashes to ${b.sha256}, not ${expected!.sha256}`);
-      rows.push(workerRow({
-        path: "(3) Chromium, File System Access via Worker, reloaded + resumed", bytes: expected!.size, seconds: b.seconds,
-        memory: `JS heap: page ${mib(b.heap.page)}, workers ${mib(b.heap.workers)}`, disk: ours.peak(),
-        note: `reloaded at ${(b.committedAtReload / GiB).toFixed(2)} GiB of the big layer committed, resumed from ${(b.committedAfterReload / GiB).toFixed(2)} GiB; ${b.sha256.slice(0, 19)}…${b.errors.length ? `; console errors: ${b.errors.join(" | ")}` : ""}`,
-      }));
-      log(`    ${b.seconds.toFixed(0)} s`);
-    } catch (error) {
-      failure = error;
-      console.error(`the browser path failed: ${error instanceof Error ? error.message : String(error)}`);
-      rows.push({ path: "(3) Chromium, File System Access via Worker, reloaded + resumed", bytes: expected!.size, seconds: NaN, memory: "", disk: ours.peak(), note: `FAILED: ${error instanceof Error ? error.message : String(error)}` });
-    }
+      log("(3) Chromium, File System Access, through the Worker, reloaded once…");
+      ours.reset();
+      workerRss.reset();
+      // Last, and not fatal to the rest: the longest and most fragile path.
+      try {
+        const b = await browserPull(worker.url, image, expected!.size, log);
+        if (b.sha256 !== expected!.sha256) throw new Error(`the browser's file hashes to ${b.sha256}, not ${expected!.sha256}`);
+        rows.push(workerRow({
+          path: "(3) Chromium, File System Access via Worker, reloaded + resumed", bytes: expected!.size, seconds: b.seconds,
+          memory: `JS heap: page ${mib(b.heap.page)}, workers ${mib(b.heap.workers)}`, disk: ours.peak(),
+          note: `reloaded at ${(b.committedAtReload / GiB).toFixed(2)} GiB of the big layer committed, resumed from ${(b.committedAfterReload / GiB).toFixed(2)} GiB; ${b.sha256.slice(0, 19)}…${b.errors.length ? `; console errors: ${b.errors.join(" | ")}` : ""}`,
+        }));
+        log(`    ${b.seconds.toFixed(0)} s`);
+      } catch (error) {
+        failure = error;
+        console.error(`the browser path failed: ${error instanceof Error ? error.message : String(error)}`);
+        rows.push({ path: "(3) Chromium, File System Access via Worker, reloaded + resumed", bytes: expected!.size, seconds: NaN, memory: "", disk: ours.peak(), note: `FAILED: ${error instanceof Error ? error.message : String(error)}` });
+      }
     }
 
     workerRss.stop();
