@@ -12,8 +12,11 @@
 // in the bench, as long as the rest of the download). It also means
 // the disk needs about twice the file's size free: a full disk (or storage quota) fails
 // a write, a close or that copy, and is reported as NO_SPACE; the last commit stays.
+// Writes are gathered into large ones (write-runs.ts) and each commit writes what is
+// gathered first; a gathered write that fails leaves the file uncommittable from then on.
 
 import { DockerdlError } from "../../../shared/errors.ts";
+import { WriteRuns } from "./write-runs.ts";
 
 /** Bytes per millisecond a reopen is assumed to copy before one is timed (200 MB/s). */
 const ASSUMED_COPY_RATE = 200_000;
@@ -23,6 +26,8 @@ export class CheckpointedFile {
   /** What a reopen copies: the file's size (the archive's, as the file is sized up front). */
   private readonly size: number;
   private writable: FileSystemWritableFileStream | undefined;
+  /** Writes gathered into large ones; a commit writes what they hold before it closes the file. */
+  private readonly runs: WriteRuns;
   private inFlight = 0;
   private idle: (() => void) | undefined;
   private gate: Promise<void> | undefined;
@@ -31,10 +36,17 @@ export class CheckpointedFile {
   private dirty = false;
   /** Set when the file could not be reopened after a commit: every later write fails with it. */
   private broken: Error | undefined;
+  /**
+   * Set when a gathered write failed: bytes the engine counted as written are missing, so
+   * this file must not be committed again (the last commit stays, as it was).
+   */
+  private lost: Error | undefined;
 
-  constructor(handle: FileSystemFileHandle, size: number) {
+  /** `writers`: how many units may write at once (each keeps a run of its writes open). */
+  constructor(handle: FileSystemFileHandle, size: number, writers: number) {
     this.handle = handle;
     this.size = size;
+    this.runs = new WriteRuns((position, data) => this.writeNow(position, data), writers + 2);
   }
 
   /** Opens the file: as it is (a resume), or empty and sized up front, so positioned writes never extend it piecemeal. */
@@ -62,17 +74,23 @@ export class CheckpointedFile {
     this.inFlight++;
     try {
       return await work(async (position, data) => {
-        if (this.broken || !this.writable) throw this.broken ?? new DockerdlError("WRITE_FAILED", "the file is closed");
+        if (this.lost || this.broken || !this.writable) throw this.lost ?? this.broken ?? new DockerdlError("WRITE_FAILED", "the file is closed");
         this.dirty = true;
-        try {
-          await this.writable.write({ type: "write", position, data: data as Uint8Array<ArrayBuffer> });
-        } catch (error) {
-          throw fileError(error);
-        }
+        await this.runs.write(position, data);
       });
     } finally {
       this.inFlight--;
       if (this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  private async writeNow(position: number, data: Uint8Array): Promise<void> {
+    try {
+      if (this.broken || !this.writable) throw this.broken ?? new DockerdlError("WRITE_FAILED", "the file is closed");
+      await this.writable.write({ type: "write", position, data: data as Uint8Array<ArrayBuffer> });
+    } catch (error) {
+      this.lost ??= fileError(error);
+      throw this.lost;
     }
   }
 
@@ -94,8 +112,11 @@ export class CheckpointedFile {
       this.idle = undefined;
       const started = Date.now();
       try {
+        await this.runs.flush();
+        if (this.lost) throw this.lost;
         await this.writable?.close();
       } catch (error) {
+        if (this.lost) await this.abort();
         throw fileError(error);
       }
       this.writable = undefined;
@@ -118,6 +139,7 @@ export class CheckpointedFile {
 
   /** Drops what was written since the last commit. */
   async abort(): Promise<void> {
+    this.runs.drop();
     const writable = this.writable;
     this.writable = undefined;
     await writable?.abort().catch(() => {});

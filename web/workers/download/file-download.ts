@@ -24,7 +24,7 @@ export interface FileDownload {
 }
 
 export async function downloadToFile(d: FileDownload): Promise<void> {
-  const file = new CheckpointedFile(d.handle, d.plan.totalSize);
+  const file = new CheckpointedFile(d.handle, d.plan.totalSize, CONNECTIONS);
   await file.open(d.resume !== undefined);
   await d.onCommit(d.resume);
   // The engine reports a consistent state as bytes arrive; a commit keeps the latest one
