@@ -30,6 +30,8 @@ export class BlobJob {
   #pumping: Promise<void> | null = null;
   #again = false;
   #scratch: Uint8Array | undefined;
+  /** While a digest is on its way (a hasher in another thread): the state before it, for checkpoints. */
+  #beforeDigest: Promise<Uint8Array> | Uint8Array | undefined;
   /** Blob position → bytes written but not hashed yet (only without sink.read). */
   readonly #held = new Map<number, Uint8Array>();
   readonly #sink: RandomAccessSink;
@@ -96,10 +98,12 @@ export class BlobJob {
     return restored;
   }
 
-  state(): BlobState {
+  /** The state as it is when called (a hasher in another thread answers save() in call order). */
+  async state(): Promise<BlobState> {
     const out: BlobState = { hashed: this.hashed, received: this.chunks.map((c) => c.received), verified: this.verified };
-    const save = this.#hasher?.save;
-    if (!this.verified && save !== undefined && this.hashed > 0) out.hasher = toBase64(save.call(this.#hasher));
+    const hasher = this.#hasher;
+    const saving = !this.verified && hasher?.save !== undefined && this.hashed > 0 ? (this.#beforeDigest ?? hasher.save()) : undefined;
+    if (saving !== undefined) out.hasher = toBase64(await saving);
     // Without a saved hash state, the cursor must start over (from written data).
     if (out.hasher === undefined && !this.verified) out.hashed = 0;
     return out;
@@ -123,8 +127,9 @@ export class BlobJob {
       const hasher = await this.#currentHasher();
       // Still at the cursor after that wait: nothing else hashes while no pump runs.
       if (position === this.hashed && this.#pumping === null) {
-        hasher.update(bytes);
+        const hashing = hasher.update(bytes);
         this.hashed += bytes.length;
+        await hashing;
       }
     }
     await this.pump();
@@ -164,9 +169,10 @@ export class BlobJob {
     const held = this.#held.get(this.hashed);
     if (held !== undefined) {
       this.#held.delete(this.hashed);
-      hasher.update(held);
+      const hashing = hasher.update(held);
       this.hashed += held.length;
       this.#budget.release(held.length);
+      await hashing;
       return true;
     }
     const read = this.#sink.read;
@@ -182,15 +188,25 @@ export class BlobJob {
         hint: "the output file changed under the download; run it again",
       });
     }
-    hasher.update(bytes);
+    const hashing = hasher.update(bytes);
     this.hashed += length;
     this.#dropHeldBelowCursor();
+    await hashing;
     return true;
   }
 
   async #finish(): Promise<void> {
     const hasher = await this.#currentHasher();
-    const actual = `sha256:${hasher.digest("hex")}`;
+    // A hasher's state cannot be saved once it has digested; a checkpoint meanwhile keeps this one.
+    const before = hasher.save?.();
+    if (before instanceof Promise) before.catch(() => {}); // a checkpoint, if any, sees the failure
+    this.#beforeDigest = before;
+    let actual: string;
+    try {
+      actual = `sha256:${await hasher.digest("hex")}`;
+    } finally {
+      this.#beforeDigest = undefined;
+    }
     if (actual === this.digest) {
       this.verified = true;
       this.#hasher = undefined;

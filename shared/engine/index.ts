@@ -121,11 +121,12 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
       sink, budget, progress, createHasher: o.createHasher, requeue: (chunks) => pool?.requeue(chunks),
     }));
   }
-  const state = (): EngineState => ({
+  // Every job's state is taken at the same moment (each state() reads its job before it awaits).
+  const state = async (): Promise<EngineState> => ({
     version: 1,
     planId: id,
     headersWritten: true,
-    blobs: Object.fromEntries([...jobs].map(([digest, job]) => [digest, job.state()])),
+    blobs: Object.fromEntries(await Promise.all([...jobs].map(async ([digest, job]) => [digest, await job.state()] as const))),
   });
   let lastCheckpoint = Date.now();
   const checkpointedVerified = new Set<string>();
@@ -140,7 +141,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     }
     if (!force && Date.now() - lastCheckpoint < o.checkpointIntervalMs) return;
     lastCheckpoint = Date.now();
-    checkpointing = Promise.resolve(options.onCheckpoint(state())).finally(() => {
+    checkpointing = state().then((taken) => options.onCheckpoint?.(taken)).finally(() => {
       checkpointing = undefined;
     });
     await checkpointing;

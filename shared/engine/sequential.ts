@@ -71,12 +71,12 @@ export class SequentialAssembler {
         }
         held.delete(this.#cursor.position);
         await this.#write(sink, bytes);
-        hasher.update(bytes);
+        await hasher.update(bytes);
         this.#cursor.position += bytes.length;
         this.#budget.release(bytes.length);
       }
       this.#held.delete(digest);
-      const actual = `sha256:${hasher.digest("hex")}`;
+      const actual = `sha256:${await hasher.digest("hex")}`;
       if (actual !== digest) {
         throw new DockerdlError("DIGEST_MISMATCH", `layer ${digest} is corrupt: the ${segment.size} bytes received hash to ${actual}`, {
           hint: "the stream was stopped so no broken file is saved; try the download again",

@@ -47,12 +47,17 @@ export type Sink = RandomAccessSink | SequentialSink;
  * stopped. A hasher without save/load works too (Node's faster native one): a resumed
  * blob is then hashed again by reading back what was written (random-access sinks
  * with `read`), or refetched (without).
+ * A hasher may work in another thread: update() may then return a promise, which the
+ * engine awaits before its next update (backpressure), and digest() and save() may
+ * answer with promises, which must reflect every update called before them. update()
+ * must be done with `data` (a copy taken, or the bytes hashed) once what it returned
+ * has settled: the engine reuses the buffer after that.
  */
 export interface Hasher {
   init(): unknown;
   update(data: Uint8Array): unknown;
-  digest(outputType?: "hex"): string;
-  save?(): Uint8Array;
+  digest(outputType?: "hex"): string | Promise<string>;
+  save?(): Uint8Array | Promise<Uint8Array>;
   load?(state: Uint8Array): unknown;
 }
 export type HasherFactory = () => Promise<Hasher>;

@@ -1,7 +1,8 @@
 // Test doubles for the download engine's unit tests: an image of random layers held in
 // memory, a source serving its blobs in small pieces with faults on demand, sinks of
-// both kinds, and a Node hasher.
+// both kinds, a Node hasher, and one that answers later as one in another thread does.
 import { createHash } from "node:crypto";
+import { createSHA256 } from "hash-wasm";
 import type { BlobSource, Hasher, RandomAccessSink, SequentialSink } from "../../shared/engine/index.ts";
 import type { ArchiveImage } from "../../shared/image-archive.ts";
 import { RegistryError } from "../../shared/registry/errors.ts";
@@ -100,6 +101,41 @@ export const nodeHasher = async (): Promise<Hasher> => {
   let h = createHash("sha256");
   return { init: () => (h = createHash("sha256")), update: (d) => h.update(d), digest: () => h.digest("hex") };
 };
+
+/**
+ * A hasher as one in another thread behaves (the PWA's, web/workers/download/
+ * remote-hasher.ts): update() takes a copy and hashes it later, answering with a promise
+ * while more than `window` bytes wait; save() and digest() answer later, after every
+ * update called before them. hash-wasm underneath, so its state can be saved and loaded.
+ */
+export function laterHasher(window = 10_000): () => Promise<Hasher> {
+  return async () => {
+    const h = await createSHA256();
+    let queue = Promise.resolve();
+    let waiting = 0;
+    // Deliberate: each step on a later turn of the event loop, as a thread's answer would come.
+    const later = <T>(work: () => T): Promise<T> => {
+      const done = queue.then(() => new Promise<T>((resolve) => setImmediate(() => resolve(work()))));
+      queue = done.then(() => {});
+      return done;
+    };
+    return {
+      init: () => h.init(),
+      update(data) {
+        const copy = data.slice();
+        waiting += copy.length;
+        const hashed = later(() => {
+          h.update(copy);
+          waiting -= copy.length;
+        });
+        return waiting > window ? hashed : undefined;
+      },
+      load: (state) => h.load(state),
+      save: () => later(() => h.save()),
+      digest: () => later(() => h.digest("hex")),
+    };
+  };
+}
 
 /** Retries and progress without waiting. */
 export const fast = { baseDelayMs: 1, maxDelayMs: 5, progressIntervalMs: 0 };

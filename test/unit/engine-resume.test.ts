@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { downloadArchive, type EngineState, type Progress } from "../../shared/engine/index.ts";
 import { DockerdlError } from "../../shared/errors.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
-import { fast, image, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
+import { fast, image, laterHasher, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
 
 describe("downloadArchive stopped and resumed", () => {
   it("stops when aborted, with CANCELLED", async () => {
@@ -23,15 +23,19 @@ describe("downloadArchive stopped and resumed", () => {
     await expect(download).rejects.toMatchObject({ code: "CANCELLED" });
   });
 
-  for (const readable of [true, false]) {
-    it(`resumes a stopped download without refetching what it had (${readable ? "read-back, native hasher" : "hash-wasm saved state"})`, async () => {
+  const hashers = [
+    { readable: true, name: "read-back, native hasher", createHasher: nodeHasher },
+    { readable: false, name: "hash-wasm saved state", createHasher: createSHA256 },
+    { readable: false, name: "a hasher that answers later, saved state", createHasher: laterHasher() },
+  ];
+  for (const { readable, name, createHasher } of hashers) {
+    it(`resumes a stopped download without refetching what it had (${name})`, async () => {
       const { image: img, blobs } = image([600_000, 300_000, 40_000]);
       const plan = planImageArchive([img]);
       const sink = memorySink(plan.totalSize, readable);
       const controller = new AbortController();
       let saved: EngineState | undefined;
       const first = memorySource(blobs);
-      const createHasher = readable ? nodeHasher : createSHA256;
       const options = { plan, sink, createHasher, chunkSize: 64 * 1024, connections: 3, checkpointIntervalMs: 0, ...fast };
       const stopped = downloadArchive({
         ...options,
@@ -60,6 +64,28 @@ describe("downloadArchive stopped and resumed", () => {
       expect(result.resumedBytes).toBeGreaterThan(0);
     });
   }
+
+  it("resumes from any state saved while a hasher that answers later was still hashing, without hashing a byte twice", async () => {
+    const { image: img, blobs } = image([300_000, 200_000]);
+    const plan = planImageArchive([img]);
+    const states: EngineState[] = [];
+    // Every update waits for its answer: a checkpoint can come while one is on its way.
+    const options = { plan, createHasher: laterHasher(0), chunkSize: 64 * 1024, connections: 2, checkpointIntervalMs: 0, ...fast };
+    await downloadArchive({
+      ...options, source: memorySource(blobs), sink: memorySink(plan.totalSize, false),
+      onCheckpoint: (state) => void states.push(JSON.parse(JSON.stringify(state)) as EngineState),
+    });
+    const midway = states.filter((s) => Object.values(s.blobs).some((b) => !b.verified && b.hashed > 0));
+    expect(midway.length).toBeGreaterThan(2);
+    for (const state of midway.filter((_, i) => i % Math.ceil(midway.length / 6) === 0)) {
+      const sink = memorySink(plan.totalSize, false);
+      sink.bytes.set(writePlanToBuffer(plan, blobs));
+      const result = await downloadArchive({ ...options, source: memorySource(blobs), sink, resume: state });
+      // A saved hash state ahead of or behind its cursor would fail the digest and refetch the layer.
+      expect(result.fetchedBytes).toBe(500_000 - result.resumedBytes);
+      expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
+    }
+  });
 
   it("saves its state as soon as a layer is verified, whatever the checkpoint interval", async () => {
     const { image: img, blobs } = image([5_000, 7_000, 9_000]);
