@@ -2,10 +2,10 @@
 // positioned writes from parallel ranged fetches (its random-access sink), and its
 // resumable state is saved beside the file handle each time the file is committed.
 
-import { createSHA256 } from "hash-wasm";
 import { downloadArchive, type BlobSource, type EngineState, type Progress } from "../../../shared/engine/index.ts";
 import type { TarPlan } from "../../../shared/tar.ts";
 import { CheckpointedFile } from "./checkpointed-file.ts";
+import { remoteSHA256 } from "./remote-hasher.ts";
 
 // One below the browser's 6 connections per host, so the page's own requests still go.
 const CONNECTIONS = 5;
@@ -44,7 +44,7 @@ export async function downloadToFile(d: FileDownload): Promise<void> {
       plan: d.plan,
       source: d.source,
       sink: { kind: "random-access", write: (position, bytes) => file.unit((write) => write(position, bytes)) },
-      createHasher: createSHA256,
+      createHasher: remoteSHA256,
       connections: CONNECTIONS,
       ...(d.resume ? { resume: d.resume } : {}),
       onCheckpoint: async (state) => {
