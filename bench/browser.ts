@@ -1,12 +1,10 @@
-// The PWA in `npm run bench`: headless Chromium (test/e2e/browser.ts) opens the app the
-// Worker serves, resolves the image, and saves it through File System Access into an
-// OPFS file behind the stubbed picker, as a person clicking Download would. Timed from
-// the click to the job's "done"; the JS heap of the page and of its workers is
-// sampled throughout. A fresh browser profile per run, so no file or job carries over.
-import type { Page } from "playwright-core";
-import { clickDownload, openApp, saveWith, typeReference, waitForSummary } from "../test/e2e/app-page.ts";
-import { launch } from "../test/e2e/browser.ts";
-import { sampleHeap } from "../test/e2e/heap-sampler.ts";
+// The PWA in `npm run bench`: headless Chromium (bench/cdp.ts, no debugger's network
+// tracking) opens the app the Worker serves, resolves the image, and saves it through
+// File System Access into an OPFS file behind the stubbed picker, as a person clicking
+// Download would. Timed from the click to the job's "done"; the JS heap of the page
+// and of its workers is sampled throughout. A fresh browser profile per run, so no file
+// or job carries over.
+import { launchBenchBrowser, type BenchBrowser } from "./cdp.ts";
 
 export interface BrowserMeasurement {
   seconds: number;
@@ -14,29 +12,67 @@ export interface BrowserMeasurement {
   workerHeapMiB: number;
 }
 
+/** Resolves with the first element matching `selector` (its data-status), waiting up to `ms`. */
+const waitFor = (selector: string, ms: number) => `new Promise((resolve, reject) => {
+  const found = () => document.querySelector(${JSON.stringify(selector)});
+  if (found()) return resolve(found().getAttribute("data-status"));
+  const observer = new MutationObserver(() => {
+    if (!found()) return;
+    observer.disconnect();
+    resolve(found().getAttribute("data-status"));
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true });
+  setTimeout(() => { observer.disconnect(); reject(new Error("no ${selector.replace(/"/g, "'")} after ${ms} ms")); }, ${ms});
+})`;
+
 export async function browserDownload(workerUrl: string, reference: string): Promise<BrowserMeasurement> {
-  const browser = await launch();
+  const browser = await launchBenchBrowser();
   try {
-    const page = await browser.newPage();
-    const sampler = await sampleHeap(browser.context, page, 250);
-    await openApp(page, workerUrl);
-    await typeReference(page, reference);
-    await waitForSummary(page);
-    await saveWith(page, "file");
+    await browser.send("Page.navigate", { url: workerUrl });
+    await browser.evaluate(waitFor("#reference", 30_000));
+    // As a person types: the field's value, then the input event Preact listens to.
+    await browser.evaluate(`(() => {
+      const field = document.querySelector("#reference");
+      field.value = ${JSON.stringify(reference)};
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    })()`);
+    await browser.evaluate(waitFor("[data-testid=digest]", 30_000));
+    await browser.evaluate(`document.querySelector("input[name=via][value=file]").click()`);
+    const sampler = sampleHeap(browser, 250);
     const started = performance.now();
-    await clickDownload(page);
-    const status = await jobEnd(page);
+    await browser.evaluate(`document.querySelector(".summary button.primary").click()`);
+    const status = await browser.evaluate<string>(waitFor(".job[data-status=done], .job[data-status=failed]", 30 * 60_000));
     const seconds = (performance.now() - started) / 1000;
     const heap = await sampler.stop();
-    if (status !== "done") throw new Error(`the PWA's download of ${reference} ended ${status}: ${browser.errors.join("; ")}`);
+    if (status !== "done") {
+      const error = await browser.evaluate<string>(`document.querySelector(".job .error")?.textContent ?? ""`);
+      throw new Error(`the PWA's download of ${reference} ended ${status}: ${error}`);
+    }
     return { seconds, pageHeapMiB: heap.page / 2 ** 20, workerHeapMiB: heap.workers / 2 ** 20 };
   } finally {
     await browser.close();
   }
 }
 
-/** Like app-page's waitForJobEnd, without its one-minute limit: a 2 GiB image may take longer. */
-async function jobEnd(page: Page): Promise<string> {
-  const card = await page.waitForSelector(".job[data-status=done], .job[data-status=failed]", { timeout: 30 * 60_000 });
-  return (await card.getAttribute("data-status")) ?? "";
+/** The largest used JS heap of the page, and of its workers together, seen every `periodMs`. */
+function sampleHeap(browser: BenchBrowser, periodMs: number): { stop(): Promise<{ page: number; workers: number }> } {
+  const peaks = { page: 0, workers: 0 };
+  let sampling = true;
+  const heapOf = (sessionId?: string) =>
+    browser.send<{ usedSize: number }>("Runtime.getHeapUsage", {}, sessionId).then((r) => r.usedSize, () => 0);
+  const loop = (async () => {
+    while (sampling) {
+      peaks.page = Math.max(peaks.page, await heapOf());
+      const sizes = await Promise.all([...browser.workers].map(heapOf));
+      peaks.workers = Math.max(peaks.workers, sizes.reduce((a, b) => a + b, 0));
+      await new Promise((resolve) => setTimeout(resolve, periodMs)); // the sampling period, not a wait
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await loop;
+      return peaks;
+    },
+  };
 }
