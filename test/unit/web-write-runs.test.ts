@@ -38,7 +38,7 @@ describe("WriteRuns", () => {
   it("writes every byte at its place, from several writers at once, in runs of the run size", async () => {
     const source = randomBytes(20 * RUN + 123);
     const file = memoryFile(source.length);
-    const runs = new WriteRuns(file.write, 5, RUN);
+    const runs = new WriteRuns(file.write, 5, { runSize: RUN });
     // Four writers, each on its own part of the file, pieces much smaller than a run.
     const bounds = [0, 3 * RUN + 7, 9 * RUN, 15 * RUN + 500, source.length];
     await Promise.all(bounds.slice(0, -1).map(async (start, i) => {
@@ -58,7 +58,7 @@ describe("WriteRuns", () => {
 
   it("writes a piece of a run's size or more as it is, and holds nothing back after flush", async () => {
     const file = memoryFile(4 * RUN);
-    const runs = new WriteRuns(file.write, 2, RUN);
+    const runs = new WriteRuns(file.write, 2, { runSize: RUN });
     await runs.write(0, new Uint8Array(2 * RUN).fill(1));
     expect(file.writes).toEqual([{ position: 0, length: 2 * RUN }]);
     await runs.write(2 * RUN, new Uint8Array(10).fill(2));
@@ -71,7 +71,7 @@ describe("WriteRuns", () => {
 
   it("writes the run written to longest ago when more runs are open than allowed", async () => {
     const file = memoryFile(10 * RUN);
-    const runs = new WriteRuns(file.write, 2, RUN);
+    const runs = new WriteRuns(file.write, 2, { runSize: RUN });
     await runs.write(0, new Uint8Array(10).fill(1));
     await runs.write(4 * RUN, new Uint8Array(10).fill(2));
     await runs.write(10, new Uint8Array(10).fill(1));
@@ -80,15 +80,26 @@ describe("WriteRuns", () => {
     expect(file.writes).toEqual([{ position: 4 * RUN, length: 10 }]);
   });
 
+  it("writes a run as soon as it reaches a boundary, where nothing continues it", async () => {
+    const file = memoryFile(4 * RUN);
+    const runs = new WriteRuns(file.write, 2, { runSize: RUN, boundaries: [100] });
+    await runs.write(0, new Uint8Array(60));
+    expect(file.writes).toEqual([]);
+    await runs.write(60, new Uint8Array(40));
+    expect(file.writes).toEqual([{ position: 0, length: 100 }]);
+    await runs.write(100, new Uint8Array(10));
+    expect(file.writes).toHaveLength(1);
+  });
+
   it("forgets what it holds on drop, and passes a failed write's error to the writer that filled the run", async () => {
     const file = memoryFile(4 * RUN);
-    const runs = new WriteRuns(file.write, 2, RUN);
+    const runs = new WriteRuns(file.write, 2, { runSize: RUN });
     await runs.write(0, new Uint8Array(10));
     runs.drop();
     await runs.flush();
     expect(file.writes).toEqual([]);
 
-    const failing = new WriteRuns(() => Promise.reject(new Error("disk full")), 2, RUN);
+    const failing = new WriteRuns(() => Promise.reject(new Error("disk full")), 2, { runSize: RUN });
     await failing.write(0, new Uint8Array(RUN - 1));
     await expect(failing.write(RUN - 1, new Uint8Array(2))).rejects.toThrow("disk full");
   });

@@ -42,11 +42,14 @@ export class CheckpointedFile {
    */
   private lost: Error | undefined;
 
-  /** `writers`: how many units may write at once (each keeps a run of its writes open). */
-  constructor(handle: FileSystemFileHandle, size: number, writers: number) {
+  /**
+   * `writers`: how many units may write at once (each keeps a run of its writes open);
+   * `boundaries`: positions where no write continues another (each layer's end).
+   */
+  constructor(handle: FileSystemFileHandle, size: number, writers: number, boundaries: Iterable<number> = []) {
     this.handle = handle;
     this.size = size;
-    this.runs = new WriteRuns((position, data) => this.writeNow(position, data), writers + 2);
+    this.runs = new WriteRuns((position, data) => this.writeNow(position, data), writers + 1, { boundaries });
   }
 
   /** Opens the file: as it is (a resume), or empty and sized up front, so positioned writes never extend it piecemeal. */

@@ -3,7 +3,7 @@
 // resumable state is saved beside the file handle each time the file is committed.
 
 import { downloadArchive, type BlobSource, type EngineState, type Progress } from "../../../shared/engine/index.ts";
-import type { TarPlan } from "../../../shared/tar.ts";
+import { blobSegments, type TarPlan } from "../../../shared/tar.ts";
 import { CheckpointedFile } from "./checkpointed-file.ts";
 import { remoteSHA256 } from "./remote-hasher.ts";
 
@@ -24,7 +24,7 @@ export interface FileDownload {
 }
 
 export async function downloadToFile(d: FileDownload): Promise<void> {
-  const file = new CheckpointedFile(d.handle, d.plan.totalSize, CONNECTIONS);
+  const file = new CheckpointedFile(d.handle, d.plan.totalSize, CONNECTIONS, blobSegments(d.plan).map((s) => s.offset + s.size));
   await file.open(d.resume !== undefined);
   await d.onCommit(d.resume);
   // The engine reports a consistent state as bytes arrive; a commit keeps the latest one

@@ -1,10 +1,13 @@
 // Positioned writes gathered into runs of contiguous bytes, each written with one call.
 // Chromium's FileSystemWritableFileStream writes one call after another, and each call
-// is a round trip to the browser process that this worker's thread must start: the
-// network's pieces (64–700 KiB) made the file's write queue the download's bottleneck,
-// where 4 MiB writes go about a third faster (bench: 200 → 265 MB/s alone).
-// A run is written when it is full, when more runs are open than allowed (the oldest
-// first), or at flush(); nothing written here is durable before flush() resolves.
+// is a round trip to the browser process through several threads: the network's pieces
+// (64–700 KiB) kept the file's write queue full and made it the download's bottleneck.
+// Alone, 4 MiB writes go at 265 MB/s where 1 MiB ones go at 200 and 256 KiB ones at 150;
+// in the bench, 8 MiB runs were no faster than 4 MiB ones within its noise (16 MiB ones
+// perhaps 10 %, for four times the memory).
+// A run is written when it is full, when it reaches a boundary (where a layer ends in the
+// file: nothing continues it), when more runs are open than allowed (the one written to
+// longest ago first), or at flush(); nothing given here is durable before flush() resolves.
 
 export const RUN_SIZE = 4 << 20;
 
@@ -21,12 +24,17 @@ export class WriteRuns {
   readonly #write: (position: number, data: Uint8Array) => Promise<void>;
   readonly #maxRuns: number;
   readonly #runSize: number;
+  readonly #boundaries: ReadonlySet<number>;
 
-  /** `write` must be done with `data` when its promise settles: the buffer is reused. */
-  constructor(write: (position: number, data: Uint8Array) => Promise<void>, maxRuns: number, runSize = RUN_SIZE) {
+  /**
+   * `write` must be done with `data` when its promise settles: the buffer is reused.
+   * A run that reaches one of `boundaries` is written at once.
+   */
+  constructor(write: (position: number, data: Uint8Array) => Promise<void>, maxRuns: number, options: { runSize?: number; boundaries?: Iterable<number> } = {}) {
     this.#write = write;
     this.#maxRuns = Math.max(1, maxRuns);
-    this.#runSize = runSize;
+    this.#runSize = options.runSize ?? RUN_SIZE;
+    this.#boundaries = new Set(options.boundaries);
   }
 
   /** Takes `data` for `position`; resolves once the caller may reuse `data`. */
@@ -50,8 +58,9 @@ export class WriteRuns {
         run = { start: run.start + this.#runSize, buffer: this.#free.pop() ?? new Uint8Array(this.#runSize), filled: 0 };
       }
     }
-    if (run.filled > 0) this.#runs.set(run.start + run.filled, run);
-    else this.#release(run.buffer);
+    if (run.filled === 0) this.#release(run.buffer);
+    else if (this.#boundaries.has(run.start + run.filled)) await this.#flushRun(run);
+    else this.#runs.set(run.start + run.filled, run);
   }
 
   /** Writes every open run. */
