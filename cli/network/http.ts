@@ -8,6 +8,7 @@
 // bench's profile: fetch's stream layer was the largest part of the CLI's time on
 // loopback). request() gives the body as a Node stream, read here piece by piece. It
 // never follows redirects, as the registry client wants ("manual").
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import type { Readable } from "node:stream";
@@ -67,7 +68,16 @@ export function createHttp(options: HttpOptions): HttpFetch {
 /** Statuses whose responses have no body (fetch's "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/**
+ * Requests one signal may watch at once. The engine's parallel fetches (connections plus
+ * early requests, and the auth and manifest requests beside them) share the pull's
+ * signal; past Node's default of 10 listeners, each request() would print a
+ * MaxListenersExceededWarning to the user, as fetch() does not (it raises the limit).
+ */
+const SIGNAL_LISTENERS = 1000;
+
 async function send(url: URL, init: Parameters<HttpFetch>[1], dispatcher: Dispatcher): Promise<HttpResponse> {
+  if (init.signal !== undefined && getMaxListeners(init.signal) < SIGNAL_LISTENERS) setMaxListeners(SIGNAL_LISTENERS, init.signal);
   let answer;
   try {
     answer = await request(url, {

@@ -2,7 +2,7 @@
 // makes the tarball, `npm install -g --prefix` and `npx` take it offline, and the
 // installed `dockerdl` runs from a directory outside the clone: --version, and a real
 // pull whose tar podman loads and skopeo copies.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,6 +67,29 @@ describe("the packed CLI", () => {
     await skopeoToOci(output);
     const loaded = await podmanLoad(output);
     expect(loaded.images.map((i) => i.name)).toEqual([`${image}`]);
+  });
+});
+
+// The packed CLI promises Node 20.18.1 or newer; this machine's own Node (the toolchain
+// runs on Node 22 from node_modules) is the oldest one at hand.
+const systemNode = "/usr/bin/node";
+const systemMajor = (() => {
+  try {
+    return Number(execFileSync(systemNode, ["-p", "process.versions.node"], { encoding: "utf8" }).split(".")[0]);
+  } catch {
+    return undefined;
+  }
+})();
+
+describe("the packed CLI on Node 20", () => {
+  it.runIf(systemMajor === 20)("pulls a 42-layer image in parallel with nothing on stderr (no listener warning)", async () => {
+    const image = `${hostOf(harness.registry)}/test/many:v1`;
+    const output = join(outside, "many.tar");
+    const cli = join(prefix, "lib", "node_modules", "dockerdl", "dockerdl.mjs");
+    const { stdout, stderr } = await run(systemNode, [cli, "pull", image, "-o", output, "--connections", "16"], { cwd: outside });
+    expect(stderr).toBe("");
+    expect(stdout).toContain(fixtureImage("test/many").digest);
+    await skopeoToOci(output);
   });
 });
 
