@@ -100,8 +100,10 @@ export async function browserPull(worker: string, image: ScaleImage, totalSize: 
     let lastLog = 0;
     let refused: string | null = null;
     // The big layer is three quarters of the image and layers download in parallel, so
-    // between 40% and 60% of the whole, the big layer is in its middle. Reload there once
-    // part of it is committed (so the resume starts from an offset inside it), or at 60%.
+    // past 40% of the whole the big layer is in its middle. Reload once part of it, not
+    // all, is committed, so the resume starts from an offset inside it. Commits of a file
+    // this large are spaced by ten times a whole-file copy (checkpointed-file.ts), so the
+    // first may come late; without one by 85%, reload anyway (the results say so).
     await waitUntil(async () => {
       // A refusal before the start (no job card) is shown in the form: fail now, not at the timeout.
       refused = (await within(5000, page.$eval(".error", (e) => `${e.getAttribute("data-code") ?? ""}: ${e.textContent ?? ""}`).catch(() => null))) ?? null;
@@ -113,7 +115,7 @@ export async function browserPull(worker: string, image: ScaleImage, totalSize: 
         lastLog = Date.now();
         log(`    ${(shown.fraction * 100).toFixed(0)}% fetched, ${(seen / 2 ** 30).toFixed(2)} GiB of the big layer committed`);
       }
-      return (seen > 0 && shown.fraction >= 0.4) || shown.fraction >= 0.6;
+      return (seen > 0 && seen < big.size && shown.fraction >= 0.4) || shown.fraction >= 0.85;
     }, limit, (last) => `no reload point within ${limit / 1000} s (${seen} bytes committed, ${shown.fraction} shown): ${String(last)}`, 500);
     if (refused) throw new Error(`the app refused the download: ${refused}`);
     if (shown.status === "done" || shown.status === "failed") throw new Error(`the download ended (${shown.status}) before it could be interrupted`);

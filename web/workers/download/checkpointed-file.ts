@@ -7,9 +7,13 @@
 // copies the whole file into a new .crswap. That copy grows with the file, so
 // checkpoints are spaced by at least ten times what one costs: their cost stays under
 // about a tenth of the download time however large the file. Before the first one is
-// timed, its cost is guessed from the file's size at a slow disk's copy speed: a file
-// sized up front for a whole archive makes even the first copy long (1 GiB took 3–5 s
-// in the bench, as long as the rest of the download). It also means
+// timed, its cost is guessed from the file's size at 1 GB/s: a file sized up front for a
+// whole archive makes even the first copy long (1 GiB took 3–5 s in the bench, as long
+// as the rest of that download), so a small file is not committed early; a slower guess
+// would put a large file's first commit late (at 200 MB/s, 11 minutes into a 12 GiB
+// file: the scale run's reload at 40 % came before it and lost everything), or past the
+// end of a fast download. On a slower disk that first copy costs more than a tenth,
+// once. It also means
 // the disk needs about twice the file's size free: a full disk (or storage quota) fails
 // a write, a close or that copy, and is reported as NO_SPACE; the last commit stays.
 // Writes are gathered into large ones (write-runs.ts) and each commit writes what is
@@ -18,8 +22,8 @@
 import { DockerdlError } from "../../../shared/errors.ts";
 import { WriteRuns } from "./write-runs.ts";
 
-/** Bytes per millisecond a reopen is assumed to copy before one is timed (200 MB/s). */
-const ASSUMED_COPY_RATE = 200_000;
+/** Bytes per millisecond a reopen is assumed to copy before one is timed (1 GB/s). */
+const ASSUMED_COPY_RATE = 1_000_000;
 
 export class CheckpointedFile {
   private readonly handle: FileSystemFileHandle;
