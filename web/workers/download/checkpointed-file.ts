@@ -7,13 +7,12 @@
 // copies the whole file into a new .crswap. That copy grows with the file, so
 // checkpoints are spaced by at least ten times what one costs: their cost stays under
 // about a tenth of the download time however large the file. Before the first one is
-// timed, its cost is guessed from the file's size at 1 GB/s: a file sized up front for a
-// whole archive makes even the first copy long (1 GiB took 3–5 s in the bench, as long
-// as the rest of that download), so a small file is not committed early; a slower guess
-// would put a large file's first commit late (at 200 MB/s, 11 minutes into a 12 GiB
-// file: the scale run's reload at 40 % came before it and lost everything), or past the
-// end of a fast download. On a slower disk that first copy costs more than a tenth,
-// once. It also means
+// timed, its cost is guessed from the file's size at a slow disk's copy speed (1 GiB
+// took 3–5 s in the bench): a file sized up front for a whole archive makes even the
+// first copy long, so a file of a few GiB is not committed early. But the first commit
+// comes at most two minutes in: by that guess alone, a 12 GiB file's would come 11
+// minutes in (the scale run reloaded at 40 %, before it, and lost everything), and a
+// fast download of it would have none before its end. It also means
 // the disk needs about twice the file's size free: a full disk (or storage quota) fails
 // a write, a close or that copy, and is reported as NO_SPACE; the last commit stays.
 // Writes are gathered into large ones (write-runs.ts) and each commit writes what is
@@ -22,8 +21,10 @@
 import { DockerdlError } from "../../../shared/errors.ts";
 import { WriteRuns } from "./write-runs.ts";
 
-/** Bytes per millisecond a reopen is assumed to copy before one is timed (1 GB/s). */
-const ASSUMED_COPY_RATE = 1_000_000;
+/** Bytes per millisecond a reopen is assumed to copy before one is timed (200 MB/s). */
+const ASSUMED_COPY_RATE = 200_000;
+/** The first commit comes at most this long after the file is opened, whatever its size. */
+const FIRST_COMMIT_LATEST_MS = 120_000;
 
 export class CheckpointedFile {
   private readonly handle: FileSystemFileHandle;
@@ -37,6 +38,8 @@ export class CheckpointedFile {
   private gate: Promise<void> | undefined;
   private lastCommitEnd = Date.now();
   private copyRate = ASSUMED_COPY_RATE;
+  /** Whether a commit has been timed (copyRate measured, not guessed). */
+  private timed = false;
   private dirty = false;
   /** Set when the file could not be reopened after a commit: every later write fails with it. */
   private broken: Error | undefined;
@@ -106,7 +109,8 @@ export class CheckpointedFile {
    * while one runs: a second caller would otherwise commit (and copy) again right after it.
    */
   commitDue(minIntervalMs = 2000): boolean {
-    return this.dirty && this.gate === undefined && Date.now() - this.lastCommitEnd >= Math.max(minIntervalMs, (10 * this.size) / this.copyRate);
+    const spacing = (10 * this.size) / this.copyRate;
+    return this.dirty && this.gate === undefined && Date.now() - this.lastCommitEnd >= Math.max(minIntervalMs, this.timed ? spacing : Math.min(spacing, FIRST_COMMIT_LATEST_MS));
   }
 
   /** Makes everything written so far durable, then `afterCommit` records what that covers. */
@@ -138,6 +142,7 @@ export class CheckpointedFile {
       }
       this.lastCommitEnd = Date.now();
       this.copyRate = Math.max(1, this.size / Math.max(1, this.lastCommitEnd - started));
+      this.timed = true;
     } finally {
       this.gate = undefined;
       open();
