@@ -1,5 +1,5 @@
 // Headless Chromium for the bench, started by itself and driven over one DevTools
-// WebSocket with only the domains the bench needs (Page, Runtime, Performance). Not
+// WebSocket with only the domains the bench needs (Target, Page, Runtime). Not
 // Playwright: it turns network tracking on in every worker it sees, and the download
 // worker then spends about 3 s of its thread per GiB received on the debugger (a plain
 // fetch of the bench's layers in a worker: 190 MB/s under Playwright, 460 MB/s without).
