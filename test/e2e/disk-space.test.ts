@@ -99,4 +99,3 @@ describe("a download that runs out of space", () => {
     expect(browser.errors).toEqual([]);
   });
 });
-

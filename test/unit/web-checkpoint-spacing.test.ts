@@ -39,17 +39,12 @@ afterEach(() => {
 });
 
 describe("checkpoint spacing", () => {
-  it("commits a 1 GB file first after ten guessed copies at 200 MB/s (50 s), not before", async () => {
-    const file = await openedFile(1 * GB);
-    vi.advanceTimersByTime(49_000);
-    expect(file.commitDue()).toBe(false);
-    vi.advanceTimersByTime(1_000);
-    expect(file.commitDue()).toBe(true);
-  });
-
-  it("commits a 13 GB file first two minutes in, not after ten guessed copies (650 s)", async () => {
-    const file = await openedFile(13 * GB);
-    vi.advanceTimersByTime(119_000);
+  it.each([
+    ["a 1 GB file first after ten guessed copies at 200 MB/s (50 s), not before", 1 * GB, 50_000],
+    ["a 13 GB file first two minutes in, not after ten guessed copies (650 s)", 13 * GB, 120_000],
+  ])("commits %s", async (_, size, dueMs) => {
+    const file = await openedFile(size);
+    vi.advanceTimersByTime(dueMs - 1_000);
     expect(file.commitDue()).toBe(false);
     vi.advanceTimersByTime(1_000);
     expect(file.commitDue()).toBe(true);

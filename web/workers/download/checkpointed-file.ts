@@ -37,9 +37,8 @@ export class CheckpointedFile {
   private idle: (() => void) | undefined;
   private gate: Promise<void> | undefined;
   private lastCommitEnd = Date.now();
-  private copyRate = ASSUMED_COPY_RATE;
-  /** Whether a commit has been timed (copyRate measured, not guessed). */
-  private timed = false;
+  /** Bytes per millisecond the last reopen copied; undefined until a commit is timed. */
+  private copyRate: number | undefined;
   private dirty = false;
   /** Set when the file could not be reopened after a commit: every later write fails with it. */
   private broken: Error | undefined;
@@ -109,8 +108,8 @@ export class CheckpointedFile {
    * while one runs: a second caller would otherwise commit (and copy) again right after it.
    */
   commitDue(minIntervalMs = 2000): boolean {
-    const spacing = (10 * this.size) / this.copyRate;
-    return this.dirty && this.gate === undefined && Date.now() - this.lastCommitEnd >= Math.max(minIntervalMs, this.timed ? spacing : Math.min(spacing, FIRST_COMMIT_LATEST_MS));
+    const spacing = this.copyRate === undefined ? Math.min((10 * this.size) / ASSUMED_COPY_RATE, FIRST_COMMIT_LATEST_MS) : (10 * this.size) / this.copyRate;
+    return this.dirty && this.gate === undefined && Date.now() - this.lastCommitEnd >= Math.max(minIntervalMs, spacing);
   }
 
   /** Makes everything written so far durable, then `afterCommit` records what that covers. */
@@ -142,7 +141,6 @@ export class CheckpointedFile {
       }
       this.lastCommitEnd = Date.now();
       this.copyRate = Math.max(1, this.size / Math.max(1, this.lastCommitEnd - started));
-      this.timed = true;
     } finally {
       this.gate = undefined;
       open();

@@ -117,7 +117,7 @@ type Queued =
 class RemoteHasher implements Hasher {
   readonly #thread: HashThread;
   readonly #id: number;
-  /** Loads a saved state here first, so a bad one fails at load() as with a local hasher. */
+  /** Loads a saved state here first, so a bad one fails at load() as with a local hasher (shared: load() is synchronous). */
   readonly #check: IHasher;
   /**
    * What waits for slots, in call order: while anything does, later calls queue behind
@@ -204,10 +204,13 @@ const dropped = new FinalizationRegistry<{ thread: HashThread; id: number }>(({ 
 });
 
 let thread: HashThread | undefined;
+/** One local hasher checks every saved state loaded (init and load run at once, never interleaved). */
+let checker: Promise<IHasher> | undefined;
 
 /** SHA-256 on the hashing thread (started on first use), or here where no worker can start. */
 export const remoteSHA256: HasherFactory = async () => {
   if (typeof Worker !== "function") return createSHA256();
   if (thread === undefined || thread.failure !== undefined) thread = new HashThread();
-  return new RemoteHasher(thread, await createSHA256());
+  checker ??= createSHA256();
+  return new RemoteHasher(thread, await checker);
 };
