@@ -2,7 +2,9 @@
 // (DEFAULT_UPSTREAMS unless UPSTREAMS says otherwise), the Hub web API, how long tag
 // resolutions and Hub answers are cached, the rate limit and CORS origins. Bad
 // configuration is reported once, clearly, instead of surfacing as odd proxy errors.
+// R2's limits come from cache/r2-limits.ts.
 // UPSTREAM_AUTH is a secret: its errors name the key and the field, never a value.
+import { DEFAULT_PART_SIZE, R2_MAX_SINGLE_PUT, R2_MIN_PART } from "./cache/r2-limits.ts";
 
 /** The Worker's vars (wrangler.toml's [vars] or `--var`), all strings; bindings are in index.ts's Env. */
 export interface Vars {
@@ -11,8 +13,17 @@ export interface Vars {
   TAG_TTL?: string;
   RATE_LIMIT?: string;
   ALLOWED_ORIGINS?: string;
-  /** Bytes above which a blob goes to R2 by multipart upload (default and maximum 5 GiB); lowered only by tests. */
+  /** Bytes above which a blob goes to R2 by multipart upload (default and maximum 5 GiB − 5 MiB, R2's); lowered only by tests. */
   R2_SINGLE_PUT_LIMIT?: string;
+  /** Bytes per part of a multipart fill (default 32 MiB, at least R2's 5 MiB); lowered only by tests. */
+  FILL_PART_SIZE?: string;
+  /**
+   * The account's Workers plan, "free" (default) or "paid": what the Worker may spend per
+   * request (Free: 10 ms of CPU, 50 subrequests). On "free" a blob too large for one R2
+   * put is relayed but never cached (hashing it for a multipart upload needs CPU only
+   * Paid gives).
+   */
+  PLAN?: string;
   /** Bytes one R2 read of a cached blob asks for at most (cache/windowed-read.ts; default 32 MiB); lowered only by tests. */
   R2_READ_WINDOW?: string;
   SEARCH_TTL?: string;
@@ -40,6 +51,10 @@ export interface Config {
   rateLimitPerMinute: number;
   allowedOrigins: string[];
   singlePutLimit: number;
+  /** Bytes per part of a multipart fill (fill/blob-fill.ts). */
+  fillPartSize: number;
+  /** The Workers plan the operator says the account has. */
+  plan: "free" | "paid";
   /** The most one R2 read of a cached blob asks for; larger reads are a sequence of these. */
   readWindow: number;
   /** How long the seed API keeps Docker Hub's answers: search, popular images, image details. */
@@ -52,8 +67,6 @@ export interface Config {
   upstreamAuth: Map<string, UpstreamCredentials>;
 }
 
-/** R2's limit for one put; larger objects take the multipart API. */
-const R2_MAX_SINGLE_PUT = 5 * 1024 ** 3;
 /**
  * A cached blob is read from R2 at most this many bytes at a time: what a read can hold
  * in memory, against one R2 read per window (a 10 GiB blob is 320 reads).
@@ -88,6 +101,8 @@ export function loadConfig(env: Vars): Config {
     rateLimitPerMinute: parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT"),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
     singlePutLimit: Math.min(parseNumber(env.R2_SINGLE_PUT_LIMIT, R2_MAX_SINGLE_PUT, "R2_SINGLE_PUT_LIMIT"), R2_MAX_SINGLE_PUT),
+    fillPartSize: Math.max(parseNumber(env.FILL_PART_SIZE, DEFAULT_PART_SIZE, "FILL_PART_SIZE"), R2_MIN_PART),
+    plan: parsePlan(env.PLAN),
     readWindow: Math.max(Math.floor(parseNumber(env.R2_READ_WINDOW, R2_READ_WINDOW, "R2_READ_WINDOW")), MIN_READ_WINDOW),
     // The lifetimes users were promised: search 5 min, popular 1 h, details 30 min.
     searchTtlMs: parseNumber(env.SEARCH_TTL, 300, "SEARCH_TTL") * 1000,
@@ -159,6 +174,13 @@ function parseUrl(value: string, what: string): URL {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`${what} must be http or https: ${value}`);
   url.pathname = url.pathname.replace(/\/+$/, "");
   return url;
+}
+
+function parsePlan(value: string | undefined): Config["plan"] {
+  const plan = (value ?? "").trim().toLowerCase();
+  if (plan === "" || plan === "free") return "free";
+  if (plan === "paid") return "paid";
+  throw new ConfigError(`PLAN must be "free" or "paid" (the account's Workers plan), got "${value}"`);
 }
 
 function parseNumber(value: string | undefined, fallback: number, what: string): number {

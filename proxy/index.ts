@@ -15,6 +15,11 @@ import { useUpstreamAuth } from "./upstream/operator.ts";
 import { registryError } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
 import type { Mirror } from "./v2/mirror.ts";
+import type { BlobFill } from "./fill/blob-fill.ts";
+import { fillsIn } from "./fill/order.ts";
+
+/** The Durable Object that fills a blob into R2 (one per blob); wrangler.toml binds it as FILLS. */
+export { BlobFill } from "./fill/blob-fill.ts";
 
 /** What the Worker is given: its vars and its bindings. */
 export interface Env extends Vars {
@@ -22,6 +27,8 @@ export interface Env extends Vars {
   /** Optional Workers Rate Limiting binding: a per-location limit on top of the per-isolate one. */
   RATE_LIMITER?: RateLimit;
   ASSETS?: Fetcher;
+  /** The blobs' fills (fill/blob-fill.ts); without it, a blob read only in ranges is never cached. */
+  FILLS?: DurableObjectNamespace<BlobFill>;
   /** Secret (`wrangler secret put TOKEN_SECRET`) the tokens for Basic-auth upstreams are sealed with; see upstream/sealed-token.ts. */
   TOKEN_SECRET?: string;
   // UPSTREAM_AUTH, a secret too, is read with the vars (config.ts).
@@ -54,6 +61,7 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
     config,
     cache: env.CACHE,
     waitUntil: (promise) => ctx.waitUntil(promise),
+    fills: env.FILLS ? fillsIn(env.FILLS) : undefined,
     client: () => clientKey(request),
     countFillStart: async () => (await checkRateLimit(fillStartOf(request), config.rateLimitPerMinute, env.RATE_LIMITER)).allowed,
   };

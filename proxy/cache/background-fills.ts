@@ -1,67 +1,65 @@
-// The books of background fills in one isolate: which blobs are being fetched whole into
-// R2 on behalf of ranged readers, for which clients, and whether anyone still wants them.
+// This isolate's books of the blob fills it has ordered (fill/blob-fill.ts runs them, one
+// Durable Object per blob) and of the blobs it is relaying into R2 itself (cache-relay.ts).
 // A fill holds an upstream connection and an R2 upload for as long as the blob takes, so
-// it is bounded three ways: one per blob however many ranges ask, a few per client, a
-// few more in all; and it stops once no client has read a byte of the blob for a while
-// (a client that asked for one byte, or left after 30 MB, does not keep the Worker
-// pulling gigabytes for nobody).
+// a client may order only a few at once, and an isolate a few more in all; an order
+// counts until no client has asked for its blob for FILL_IDLE seconds, when the fill
+// itself stops. The books are a brake on one client, not the fills' truth: the Durable
+// Object is that.
 
-/** Fills one isolate runs at once. */
+/** Fills one isolate orders at once. */
 const MAX_FILLS = 4;
-/** Fills one client (as the rate limiter counts clients) may have running at once. */
+/** Fills one client (as the rate limiter counts clients) may have ordered at once. */
 const MAX_FILLS_PER_CLIENT = 2;
 
-interface Fill {
+interface Order {
   client: string;
-  /** When a client last read a byte of the blob through the mirror (Date.now()). */
+  /** When a client last asked for the blob (ms). */
   wantedAt: number;
-  done: Promise<void>;
 }
 
-const fills = new Map<string, Fill>();
+const orders = new Map<string, Order>();
+const relaying = new Set<string>();
+
+function forgetIdle(now: number, idleMs: number): void {
+  for (const [digest, order] of orders) if (now - order.wantedAt > idleMs) orders.delete(digest);
+}
 
 /**
- * The running fill of `digest`, now wanted again; else a new one from `start` for
- * `client`, kept in the books until it settles; null when a bound leaves no room (the
- * caller serves its range and leaves the blob for a later full read to cache).
+ * Whether `client` may order a new fill of `digest` now: it is not ordered or relayed
+ * here already, and the bounds leave room. At a bound, the fills counted against it are
+ * asked whether they still run (`running`), and those that ended are forgotten first.
  */
-export function fillFor(digest: string, client: string, start: () => Promise<void>): Promise<void> | null {
-  const running = fills.get(digest);
-  if (running) {
-    running.wantedAt = Date.now();
-    return running.done;
+export async function mayOrderFill(digest: string, client: string, now: number, idleMs: number, running: (digest: string) => Promise<boolean>): Promise<boolean> {
+  forgetIdle(now, idleMs);
+  if (orders.has(digest) || relaying.has(digest)) return false;
+  const mine = () => [...orders.values()].filter((order) => order.client === client).length;
+  if (orders.size >= MAX_FILLS || mine() >= MAX_FILLS_PER_CLIENT) {
+    const counted = [...orders].filter(([, order]) => orders.size >= MAX_FILLS || order.client === client).map(([d]) => d);
+    const ended = await Promise.all(counted.map(async (d) => !(await running(d).catch(() => true))));
+    counted.forEach((d, i) => ended[i] && orders.delete(d));
   }
-  if (fills.size >= MAX_FILLS) return null;
-  let mine = 0;
-  for (const fill of fills.values()) if (fill.client === client) mine++;
-  if (mine >= MAX_FILLS_PER_CLIENT) return null;
-  const fill: Fill = { client, wantedAt: Date.now(), done: Promise.resolve() };
-  fills.set(digest, fill);
-  fill.done = start().finally(() => fills.delete(digest));
-  return fill.done;
+  return orders.size < MAX_FILLS && mine() < MAX_FILLS_PER_CLIENT;
 }
 
-/** Whether the fill of `digest` should go on: some client read the blob within `idleMs`. */
-export function stillWanted(digest: string, idleMs: number): boolean {
-  const fill = fills.get(digest);
-  return fill !== undefined && Date.now() - fill.wantedAt <= idleMs;
+/** A fill of `digest` runs, ordered by `client` or found running; asked for now. */
+export function noteFill(digest: string, client: string, now: number): void {
+  const order = orders.get(digest);
+  if (order) order.wantedAt = now;
+  else orders.set(digest, { client, wantedAt: now });
 }
 
-/**
- * `body` as it is, except that each chunk taken from it marks the blob as wanted: a ranged
- * reader keeps its blob's fill alive while its range is sent, not only when it asks. The
- * Worker sees chunks leave, not the client reading them; socket buffers (megabytes) sit
- * between, so a reader slower than that looks finished once its range has left, and the
- * fill then stops FILL_IDLE later: the blob is cached by a later read instead.
- */
-export function markingWanted(digest: string, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        const fill = fills.get(digest);
-        if (fill) fill.wantedAt = Date.now();
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+/** The fill of `digest` is known not to run (it ended, or never started). */
+export function forgetFill(digest: string): void {
+  orders.delete(digest);
+}
+
+/** Claims the relay of `digest` into R2 for this request; false when this isolate relays it already. */
+export function claimRelay(digest: string): boolean {
+  if (relaying.has(digest)) return false;
+  relaying.add(digest);
+  return true;
+}
+
+export function releaseRelay(digest: string): void {
+  relaying.delete(digest);
 }

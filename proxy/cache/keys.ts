@@ -33,3 +33,11 @@ export function tagKey(route: V2Route, tag: string): string {
 export function visibilityOf(object: StoredObject): Visibility {
   return object.customMetadata?.visibility === "public" ? "public" : "private";
 }
+
+/** What a cached blob records: who may read it, and where it was first fetched from (for the operator's curiosity). */
+export function blobMetadata(route: V2Route, visibility: Visibility) {
+  return {
+    customMetadata: { visibility, source: `${route.key}/${route.upstreamName}` },
+    httpMetadata: { contentType: "application/octet-stream" },
+  };
+}

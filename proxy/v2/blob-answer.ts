@@ -1,14 +1,15 @@
 // What of an upstream's blob answer may reach the client. A blob request may be
 // redirected anywhere the address guard allows, and whatever answers there is not
 // trusted: a ranged read is relayed only as a 206 for exactly the range asked (length
-// enforced), a whole answer only through the verifier (its last chunk held back until
-// the digest matches; a small one is checked whole before its first byte leaves, so a
-// redirect to some service's page is a clean 502), never compressed for transport,
-// always as application/octet-stream.
+// enforced), a whole answer only with an exact length (a small one, up to 1 MiB, is
+// checked against its digest before its first byte leaves, so a redirect to some
+// service's page is a clean 502; a larger one is held to its length natively and its
+// digest left to the client, as hashing it would cost CPU per byte), never compressed
+// for transport, always as application/octet-stream. Whole blobs that go into the cache
+// are relayed by cache/cache-relay.ts instead, checked by R2.
 // Anything else becomes a registry error in the spec's shape.
 import { sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
-import { pumpVerified } from "../cache/verified-pump.ts";
 import { registryError } from "./errors.ts";
 import { parseRange } from "./range.ts";
 import { relayResponse } from "./relay.ts";
@@ -47,12 +48,11 @@ function transportEncoded(response: Response): string | null {
 }
 
 /**
- * The client's answer for an upstream blob answer that did not go into the cache. `mirror`
- * is given the verifying pump of a whole answer to keep running after the answer leaves.
+ * The client's answer for an upstream blob answer that does not go into the cache.
  * `knownSize` is the blob's size learnt otherwise, for a whole answer sent without a
  * Content-Length (chunked).
  */
-export async function checkedBlobAnswer(response: Response, request: Request, route: V2Route, waitUntil: (promise: Promise<unknown>) => void, knownSize?: number): Promise<Response> {
+export async function checkedBlobAnswer(response: Response, request: Request, route: V2Route, knownSize?: number): Promise<Response> {
   const encoding = transportEncoded(response);
   if (encoding && (response.status === 200 || response.status === 206)) {
     void response.body?.cancel();
@@ -83,11 +83,10 @@ export async function checkedBlobAnswer(response: Response, request: Request, ro
       return refused(`${route.key} answered blob ${route.reference} without a Content-Length; it cannot be checked against the digest`);
     }
     if (size <= CHECKED_WHOLE) return checkedWhole(response, route, size, headers);
-    const client = new FixedLengthStream(size);
-    const pump = pumpVerified(response.body, { digest: route.reference, size }, client.writable as WritableStream<Uint8Array>, null);
-    waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
+    // Held to its length natively; its digest is the client's to check (every registry
+    // client does): hashing it here would cost CPU per byte, which the platform counts.
     headers.set("content-length", String(size));
-    return new Response(client.readable, { status: 200, headers });
+    return new Response(response.body.pipeThrough(new FixedLengthStream(size)), { status: 200, headers });
   }
   return upstreamError(response, request, route);
 }

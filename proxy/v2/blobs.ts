@@ -1,27 +1,29 @@
 // GET and HEAD /v2/<name>/blobs/<digest>. From R2 when the blob is cached (ranges too;
 // read a bounded window at a time, cache/windowed-read.ts), after checking a private
-// blob's requester upstream; otherwise from upstream, and a full GET fills the cache on
-// the way through (see cache/verified-pump.ts). Ranged reads of a blob
-// that isn't cached go straight through (a part of a blob can't be verified or stored),
-// and start one full fetch in the background that fills the cache, so a blob downloaded
-// in ranges (the PWA and the CLI split large layers) is cached for the next client too.
-// Fills are bounded per client and per isolate, stop when no client reads the blob any
-// more, and each start counts against the requester's rate limit, so a stream of one-byte
-// ranges can't make the Worker download whole blobs for nobody. A full GET whose client
-// leaves stops too.
-import { verifyRequester, visibilityFor } from "../upstream/access.ts";
-import { openBlobUpload, type BlobUpload } from "../cache/blob-upload.ts";
-import { blobKey, visibilityOf } from "../cache/keys.ts";
+// blob's requester upstream. Otherwise from upstream:
+// - a full GET of a blob that fits one R2 put is relayed to the client and into R2 in one
+//   pass (cache/cache-relay.ts): R2 checks the digest, the Worker hashes nothing, and the
+//   client's last bytes wait for R2's verdict;
+// - anything else (a range, a HEAD, a blob too large for one put) passes straight through,
+//   and the blob's fill is ordered from its Durable Object (fill/blob-fill.ts), which
+//   outlives this request: the PWA and the CLI read large layers in ranges, and the next
+//   client should find them cached. Each request for the blob says it is still wanted;
+//   fills are bounded per client and per isolate (cache/background-fills.ts), and each
+//   start counts against the requester's rate limit, so one-byte ranges can't make the
+//   Worker download whole blobs for nobody.
+import { verifyRequester } from "../upstream/access.ts";
+import { blobKey, blobMetadata, visibilityOf } from "../cache/keys.ts";
 import type { BlobStore } from "../cache/store.ts";
 import { readWindowed } from "../cache/windowed-read.ts";
+import { relayIntoCache } from "../cache/cache-relay.ts";
+import { claimRelay, forgetFill, mayOrderFill, noteFill, releaseRelay } from "../cache/background-fills.ts";
 import type { Mirror } from "./mirror.ts";
 import { contentRange, parseRange } from "./range.ts";
 import { registryError } from "./errors.ts";
 import { blobHeaders, checkedBlobAnswer } from "./blob-answer.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
-import { pumpVerified } from "../cache/verified-pump.ts";
-import { fillFor, markingWanted, stillWanted } from "../cache/background-fills.ts";
+import { fetchWholeBlob, statedLength } from "../upstream/whole-blob.ts";
 
 export async function handleBlob(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {
   const cache = mirror.cache;
@@ -31,51 +33,19 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
     if (cached) return cached;
   }
   const whole = request.method === "GET" && !request.headers.get("range");
-  const filling = cache !== undefined && request.method === "GET" && !whole && fillInBackground(request, route, mirror, cache, path);
-  if (!cache || !whole) return passThrough(request, route, mirror, path, filling);
-  return fill(request, route, mirror, cache, path);
+  if (cache && whole) return relayWhole(request, route, mirror, cache, path);
+  const response = await passThrough(request, route, mirror, path);
+  if (cache && request.method === "GET" && response.status === 206) mirror.waitUntil(orderFill(request, route, mirror, totalOf(response)));
+  return response;
 }
 
-/**
- * Fetches the whole blob once, verified, into R2 while ranges of it are served from
- * upstream. It goes on while clients read the blob (see background-fills.ts) and stops
- * FILL_IDLE seconds after the last chunk one read; each ranged request also keeps it
- * alive in the runtime (waitUntil). False when no fill runs for the blob: a bound on
- * fills per client or per isolate was reached.
- */
-function fillInBackground(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): boolean {
-  const running = fillFor(route.reference, mirror.client(), () =>
-    fetchIntoCache(request, route, mirror, cache, path).catch((error: unknown) => console.warn(`background fill of ${route.reference} from ${route.key}: ${String(error)}`)),
-  );
-  if (running) mirror.waitUntil(running);
-  return running !== null;
-}
-
-/** The whole blob into R2 for a ranged request, while some client still reads it. */
-async function fetchIntoCache(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<void> {
-  if (mirror.countFillStart && !(await mirror.countFillStart())) return;
-  // Same credentials and Accept as the client's request, but no Range and not tied to
-  // the client's connection.
-  const headers = new Headers(request.headers);
-  headers.delete("range");
-  const { upstream, visibility, length } = await fetchWhole(new Request(request.url, { method: "GET", headers }), route, path);
-  if (length === null) {
-    await upstream.body?.cancel();
-    return;
-  }
-  const upload = uploadFor(cache, route, mirror, length, visibility);
-  const wanted = () => stillWanted(route.reference, mirror.config.fillIdleMs);
-  await Promise.all([pumpVerified(upstream.body!, { digest: route.reference, size: length }, null, upload.writable, { wanted }), upload.done]);
-}
-
-/** The upstream's answer, checked; while a fill of the blob runs, the body marks it wanted as the client reads. */
-async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, filling: boolean): Promise<Response> {
+/** The upstream's answer, checked. */
+async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string): Promise<Response> {
   try {
-    let response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
+    const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
     const whole = request.method === "GET" && !request.headers.get("range");
     const size = whole ? await statedLength(response, request, route, path) : null;
-    if (filling && response.body) response = new Response(markingWanted(route.reference, response.body), response);
-    return checkedBlobAnswer(response, request, route, mirror.waitUntil, size ?? undefined);
+    return checkedBlobAnswer(response, request, route, size ?? undefined);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
@@ -112,70 +82,64 @@ async function fromCache(request: Request, route: V2Route, cache: BlobStore, rea
   return new Response(body, { status: 200, headers });
 }
 
-/** A full GET of an uncached blob: stream it to the client and into R2 at once. */
-async function fill(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response> {
-  let whole: Awaited<ReturnType<typeof fetchWhole>>;
+/**
+ * A full GET of an uncached blob: relayed to the client and into R2 at once when it fits
+ * one put and this isolate is not relaying it already; else passed through, a blob too
+ * large for one put filled by its Durable Object.
+ */
+async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response> {
+  let whole: Awaited<ReturnType<typeof fetchWholeBlob>>;
   try {
-    whole = await fetchWhole(request, route, path);
+    whole = await fetchWholeBlob(request, route, path);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
   const { upstream, visibility, length } = whole;
-  if (length === null) return checkedBlobAnswer(upstream, request, route, mirror.waitUntil);
-  let upload: BlobUpload | null = null;
-  try {
-    upload = uploadFor(cache, route, mirror, length, visibility);
-  } catch (error) {
-    console.warn(`not caching ${route.reference}: ${String(error)}`);
+  if (length === null) return checkedBlobAnswer(upstream, request, route);
+  if (length > mirror.config.singlePutLimit) {
+    mirror.waitUntil(orderFill(request, route, mirror, length));
+    return checkedBlobAnswer(upstream, request, route, length);
   }
+  if (!claimRelay(route.reference)) return checkedBlobAnswer(upstream, request, route, length);
   const client = new FixedLengthStream(length);
-  // A client that leaves ends the fill too: a later request (a resume by Range) fills anew.
-  const pump = pumpVerified(upstream.body!, { digest: route.reference, size: length }, client.writable as WritableStream<Uint8Array>, upload?.writable ?? null, { stopWithClient: true });
-  mirror.waitUntil(pump.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)));
-  if (upload) mirror.waitUntil(upload.done.catch((error: unknown) => console.warn(`R2 refused ${route.reference}: ${String(error)}`)));
+  const relay = relayIntoCache(upstream.body!, length, {
+    client: client.writable as WritableStream<Uint8Array>,
+    store: (body) => cache.put(blobKey(route.reference), body, { sha256: route.reference.replace(/^sha256:/, ""), ...blobMetadata(route, visibility) }),
+  });
+  mirror.waitUntil(relay.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)).finally(() => releaseRelay(route.reference)));
   const headers = blobHeaders(route.reference);
   headers.set("content-length", String(length));
   return new Response(client.readable, { status: 200, headers });
 }
 
 /**
- * A full GET of the blob upstream, and who may be served it once cached. `length` is
- * null when the answer can't be cached (not a 200, no body or no exact length).
+ * Tells the blob's fill that a client wants the blob, and orders one if none runs and
+ * this client may start one. Never throws: caching is a favour, the answer already left.
  */
-async function fetchWhole(request: Request, route: V2Route, path: string) {
-  const [upstream, visibility] = await Promise.all([
-    callUpstream(request, route, path, { method: "GET" }),
-    visibilityFor(request, route, path),
-  ]);
-  const length = await statedLength(upstream, request, route, path);
-  const encoded = (upstream.headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
-  const cacheable = upstream.status === 200 && upstream.body !== null && length !== null && Number.isSafeInteger(length) && !encoded;
-  return { upstream, visibility, length: cacheable ? length : null };
+async function orderFill(request: Request, route: V2Route, mirror: Mirror, size: number | null): Promise<void> {
+  const fills = mirror.fills;
+  if (!fills) return;
+  try {
+    const now = Date.now();
+    const client = mirror.client();
+    const mayStart = (await mayOrderFill(route.reference, client, now, mirror.config.fillIdleMs, fills.running)) && (!mirror.countFillStart || (await mirror.countFillStart()));
+    const answer = await fills.want({
+      digest: route.reference,
+      url: request.url,
+      authorization: request.headers.get("authorization"),
+      accept: request.headers.get("accept"),
+      size,
+      mayStart,
+    });
+    if (answer.running) noteFill(route.reference, client, now);
+    else forgetFill(route.reference);
+  } catch (error) {
+    console.warn(`could not order the fill of ${route.reference}: ${String(error)}`);
+  }
 }
 
-/**
- * The size a whole blob answer must have: its Content-Length, or, when it was sent
- * chunked without one (as mcr's data endpoint does), the size the registry states for a
- * HEAD of the blob. The verifier then holds the body to that size and the digest, so a
- * HEAD that lies only makes the answer fail; null when no size can be had.
- */
-async function statedLength(response: Response, request: Request, route: V2Route, path: string): Promise<number | null> {
-  const header = response.headers.get("content-length");
-  if (header !== null) return /^\d+$/.test(header) ? Number(header) : null;
-  if (response.status !== 200 || !response.body) return null;
-  const head = await callUpstream(request, route, path, { method: "HEAD" });
-  await head.body?.cancel();
-  const size = head.headers.get("content-length");
-  return head.status === 200 && size !== null && /^\d+$/.test(size) ? Number(size) : null;
-}
-
-function uploadFor(cache: BlobStore, route: V2Route, mirror: Mirror, length: number, visibility: Awaited<ReturnType<typeof visibilityFor>>): BlobUpload {
-  return openBlobUpload(cache, {
-    key: blobKey(route.reference),
-    digest: route.reference,
-    length,
-    visibility,
-    source: `${route.key}/${route.upstreamName}`,
-    singlePutLimit: mirror.config.singlePutLimit,
-  });
+/** The blob's size from a 206's Content-Range ("bytes 0-99/1234"), null when it does not say. */
+function totalOf(response: Response): number | null {
+  const total = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
+  return total === undefined ? null : Number(total);
 }

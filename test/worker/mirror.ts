@@ -41,6 +41,13 @@ function compatibilityDate(): string {
   return date;
 }
 
+/** wrangler.toml's compatibility flags, so the test Worker runs as the deployed one. */
+function compatibilityFlags(): string[] {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const list = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
+  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+}
+
 async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTest & { close(): Promise<void> }> {
   Object.assign(process.env, OFFLINE_ENV);
   const upstream = await startFakeRegistry();
@@ -51,7 +58,10 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
         name: "dockerdl-worker-tests",
         main: "test/worker/runtime/entry.ts",
         compatibility_date: compatibilityDate(),
+        compatibility_flags: compatibilityFlags(),
         r2_buckets: [{ binding: "CACHE", bucket_name: "dockerdl-worker-tests" }],
+        durable_objects: { bindings: [{ name: "FILLS", class_name: "BlobFill" }] },
+        migrations: [{ tag: "v1", new_sqlite_classes: ["BlobFill"] }],
         vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), RATE_LIMIT: "0", ...vars },
       },
     }],

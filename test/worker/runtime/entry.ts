@@ -6,7 +6,7 @@
 // answered without a stack trace. Every `get` of the bucket is recorded (R2_READS_PATH
 // answers them), so a test can prove how the Worker reads R2, not only what it answers.
 // Type-checked by proxy/tsconfig.json, against the Workers types.
-import worker, { type Env } from "../../../proxy/index.ts";
+import worker, { BlobFill as RealBlobFill, type Env } from "../../../proxy/index.ts";
 import { R2_OUTAGE_HEADER, R2_READS_PATH, SETTLE_PATH, type R2Read } from "./settle-path.ts";
 
 const pending = new Set<Promise<unknown>>();
@@ -49,6 +49,23 @@ function recording(env: Env): Env {
     recorded.set(env, wrapped);
   }
   return wrapped;
+}
+
+/** Every running fill (the Durable Object shares this isolate locally) is awaited by SETTLE_PATH too. */
+const fillsEnded = new Map<RealBlobFill, () => void>();
+
+export class BlobFill extends RealBlobFill {
+  protected override jobStarted(): void {
+    let ended!: () => void;
+    track(new Promise<void>((resolve) => (ended = resolve)));
+    fillsEnded.get(this)?.();
+    fillsEnded.set(this, ended);
+  }
+
+  protected override jobEnded(): void {
+    fillsEnded.get(this)?.();
+    fillsEnded.delete(this);
+  }
 }
 
 export default {

@@ -1,0 +1,48 @@
+// A stream read in large chunks: JavaScript runs once per chunk, not once per network
+// packet, and every step of JavaScript is CPU time the platform counts
+// (https://developers.cloudflare.com/workers/platform/limits/#cpu-time).
+
+/**
+ * The source's bytes in chunks of `size` (the last may be shorter). A fetch body yields
+ * chunks of a few KiB; workerd's BYOB `readAtLeast` fills a whole buffer per read instead. Other streams (tests in Node) are read as they come.
+ */
+export async function* chunksOf(source: ReadableStream<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = source.getReader({ mode: "byob" });
+  } catch {
+    byob = null;
+  }
+  if (byob && typeof byob.readAtLeast === "function") {
+    try {
+      for (;;) {
+        const { done, value } = await byob.readAtLeast(size, new Uint8Array(size));
+        if (value && value.byteLength > 0) yield value;
+        if (done || !value || value.byteLength < size) {
+          if (!done) {
+            // A short read is the end of the stream; confirm, so nothing is left behind.
+            const rest = await byob.read(new Uint8Array(size));
+            if (!rest.done && rest.value && rest.value.byteLength > 0) {
+              yield rest.value;
+              continue;
+            }
+          }
+          return;
+        }
+      }
+    } finally {
+      byob.releaseLock();
+    }
+  }
+  byob?.releaseLock();
+  const reader = source.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
