@@ -41,6 +41,12 @@ export async function mayOrderFill(digest: string, client: string, now: number, 
   return orders.size < MAX_FILLS && mine() < MAX_FILLS_PER_CLIENT;
 }
 
+/** Whether this isolate ordered a fill of `digest` that a client asked for within `idleMs`: asking again costs nothing. */
+export function isOrdered(digest: string, now: number, idleMs: number): boolean {
+  forgetIdle(now, idleMs);
+  return orders.has(digest);
+}
+
 /** A fill of `digest` runs, ordered by `client` or found running; asked for now. */
 export function noteFill(digest: string, client: string, now: number): void {
   const order = orders.get(digest);

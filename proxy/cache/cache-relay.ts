@@ -14,6 +14,13 @@ const CHUNK = 4 * 1024 * 1024;
 const CLIENT_WINDOW = 8 * 1024 * 1024;
 const CACHE_LAG = 16 * 1024 * 1024;
 
+/** R2 refused the whole object: its bytes are not the blob its digest names (or R2 failed at the very end). */
+export class RefusedByStore extends Error {
+  constructor(cause: unknown) {
+    super(`R2 refused the blob: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 export interface RelayTarget {
   /** Where the client's bytes go (the readable side is the client's response body). */
   client: WritableStream<Uint8Array>;
@@ -45,7 +52,9 @@ export async function relayIntoCache(source: ReadableStream<Uint8Array>, length:
     if (!cache.failed) {
       await cache.close();
       // Every byte went to R2: a refusal now is R2 saying the bytes are not the blob.
-      await stored;
+      await stored.catch((error: unknown) => {
+        throw new RefusedByStore(error);
+      });
     }
     if (held) await client.write(held);
     await client.close();

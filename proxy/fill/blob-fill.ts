@@ -61,7 +61,7 @@ interface Job {
 const PARTS_PER_STEP = 8;
 /** A step starts no new part after this long (an alarm may run 15 minutes). */
 const STEP_BUDGET_MS = 5 * 60_000;
-/** How often a single put checks that the blob is still wanted. */
+/** How often a step checks that the blob is still wanted. */
 const WATCH_MS = 1000;
 
 const JOB = "job";
@@ -115,25 +115,35 @@ export class BlobFill extends DurableObject<FillEnv> {
     }
   }
 
-  /** One step of the fill; true when there is more to do. */
+  /**
+   * One step of the fill; true when there is more to do. Its upstream requests are cut
+   * as soon as no client has wanted the blob for FILL_IDLE, even mid-read.
+   */
   private async step(job: Job, config: Config, cache: BlobStore): Promise<boolean> {
     this.checkWanted(config);
     const url = new URL(job.url);
     const route = parseV2Path(url.pathname, url.searchParams, config);
     if (!route || route.kind !== "blobs" || route.reference !== job.digest) throw new Error(`${job.url} does not name the blob ${job.digest}`);
     const path = `blobs/${job.digest}`;
-    if (job.uploadId === undefined && (job.size === null || job.size <= config.singlePutLimit)) return this.singlePut(job, route, path, config, cache);
-    if (config.plan !== "paid") throw new Error(`the blob's ${job.size} bytes need a multipart upload, which needs hashing, which needs the Paid plan's CPU (PLAN is "free")`);
-    return this.multipartStep(job, route, path, config, cache);
+    const controller = new AbortController();
+    const watch = setInterval(() => {
+      if (!this.stillWanted(config)) controller.abort(new Error("no client has read the blob for a while; the fill stops"));
+    }, WATCH_MS);
+    try {
+      if (job.uploadId === undefined && (job.size === null || job.size <= config.singlePutLimit)) return await this.singlePut(job, route, path, config, cache, controller.signal);
+      if (config.plan !== "paid") throw new Error(`the blob's ${job.size} bytes need a multipart upload, which needs hashing, which needs the Paid plan's CPU (PLAN is "free")`);
+      return await this.multipartStep(job, route, path, config, cache, controller.signal);
+    } finally {
+      clearInterval(watch);
+    }
   }
 
   /**
    * The whole blob in one native pipe into one `put` with its sha256: R2 refuses bytes that
    * don't match. A blob found too large for one put turns into a multipart fill.
    */
-  private async singlePut(job: Job, route: V2Route, path: string, config: Config, cache: BlobStore): Promise<boolean> {
-    const controller = new AbortController();
-    const { upstream, visibility, length } = await fetchWholeBlob(this.upstreamRequest(job.url, controller.signal), route, path);
+  private async singlePut(job: Job, route: V2Route, path: string, config: Config, cache: BlobStore, signal: AbortSignal): Promise<boolean> {
+    const { upstream, visibility, length } = await fetchWholeBlob(this.upstreamRequest(job.url, signal), route, path);
     if (length === null) {
       await upstream.body?.cancel();
       throw new Error(`${route.key} answered ${upstream.status} without a body of known length; nothing to cache`);
@@ -144,25 +154,18 @@ export class BlobFill extends DurableObject<FillEnv> {
       await upstream.body?.cancel();
       return true;
     }
-    const watch = setInterval(() => {
-      if (!this.stillWanted(config)) controller.abort(new Error("no client has read the blob for a while"));
-    }, WATCH_MS);
-    try {
-      await cache.put(blobKey(job.digest), upstream.body!.pipeThrough(new FixedLengthStream(length)), {
-        sha256: job.digest.replace(/^sha256:/, ""),
-        ...blobMetadata(route, visibility),
-      });
-    } finally {
-      clearInterval(watch);
-    }
+    await cache.put(blobKey(job.digest), upstream.body!.pipeThrough(new FixedLengthStream(length)), {
+      sha256: job.digest.replace(/^sha256:/, ""),
+      ...blobMetadata(route, visibility),
+    });
     return false;
   }
 
   /** Up to PARTS_PER_STEP parts of a multipart fill; at the end, the digest checked and the upload completed. */
-  private async multipartStep(job: Job, route: V2Route, path: string, config: Config, cache: BlobStore): Promise<boolean> {
+  private async multipartStep(job: Job, route: V2Route, path: string, config: Config, cache: BlobStore, signal: AbortSignal): Promise<boolean> {
     const key = blobKey(job.digest);
     const size = job.size!;
-    job.visibility ??= await visibilityFor(this.upstreamRequest(job.url), route, path);
+    job.visibility ??= await visibilityFor(this.upstreamRequest(job.url, signal), route, path);
     let upload: MultipartUpload;
     if (job.uploadId !== undefined && this.hash?.offset === job.offset) {
       upload = cache.resumeMultipartUpload(key, job.uploadId);
@@ -179,7 +182,7 @@ export class BlobFill extends DurableObject<FillEnv> {
     for (let n = 0; n < PARTS_PER_STEP && job.offset < size && Date.now() - started < STEP_BUDGET_MS; n++) {
       this.checkWanted(config);
       const length = Math.min(job.partSize!, size - job.offset);
-      const body = await this.rangeOf(job, route, path, job.offset, length);
+      const body = await this.rangeOf(job, route, path, job.offset, length, signal);
       job.parts.push(await uploadPart(upload, job.parts.length + 1, body, length, hash.hasher));
       job.offset += length;
       hash.offset = job.offset;
@@ -193,8 +196,8 @@ export class BlobFill extends DurableObject<FillEnv> {
   }
 
   /** Bytes [offset, offset + length) of the blob, asked afresh of the upstream. */
-  private async rangeOf(job: Job, route: V2Route, path: string, offset: number, length: number): Promise<ReadableStream<Uint8Array>> {
-    const request = this.upstreamRequest(job.url);
+  private async rangeOf(job: Job, route: V2Route, path: string, offset: number, length: number, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const request = this.upstreamRequest(job.url, signal);
     request.headers.set("range", `bytes=${offset}-${offset + length - 1}`);
     const response = await callUpstream(request, route, path, { method: "GET", range: true });
     const expected = `bytes ${offset}-${offset + length - 1}/${job.size}`;

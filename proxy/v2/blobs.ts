@@ -15,8 +15,8 @@ import { verifyRequester } from "../upstream/access.ts";
 import { blobKey, blobMetadata, visibilityOf } from "../cache/keys.ts";
 import type { BlobStore } from "../cache/store.ts";
 import { readWindowed } from "../cache/windowed-read.ts";
-import { relayIntoCache } from "../cache/cache-relay.ts";
-import { claimRelay, forgetFill, mayOrderFill, noteFill, releaseRelay } from "../cache/background-fills.ts";
+import { RefusedByStore, relayIntoCache } from "../cache/cache-relay.ts";
+import { claimRelay, forgetFill, isOrdered, mayOrderFill, noteFill, releaseRelay } from "../cache/background-fills.ts";
 import type { Mirror } from "./mirror.ts";
 import { contentRange, parseRange } from "./range.ts";
 import { registryError } from "./errors.ts";
@@ -106,7 +106,11 @@ async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cach
     client: client.writable as WritableStream<Uint8Array>,
     store: (body) => cache.put(blobKey(route.reference), body, { sha256: route.reference.replace(/^sha256:/, ""), ...blobMetadata(route, visibility) }),
   });
-  mirror.waitUntil(relay.catch((error: unknown) => console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`)).finally(() => releaseRelay(route.reference)));
+  const logged = relay.catch((error: unknown) => {
+    if (error instanceof RefusedByStore) console.warn(`R2 refused ${route.reference} from ${route.key}: ${String(error.cause)}`);
+    else console.warn(`blob ${route.reference} from ${route.key}: ${String(error)}`);
+  });
+  mirror.waitUntil(logged.finally(() => releaseRelay(route.reference)));
   const headers = blobHeaders(route.reference);
   headers.set("content-length", String(length));
   return new Response(client.readable, { status: 200, headers });
@@ -122,7 +126,11 @@ async function orderFill(request: Request, route: V2Route, mirror: Mirror, size:
   try {
     const now = Date.now();
     const client = mirror.client();
-    const mayStart = (await mayOrderFill(route.reference, client, now, mirror.config.fillIdleMs, fills.running)) && (!mirror.countFillStart || (await mirror.countFillStart()));
+    // A blob this isolate ordered already may be ordered again (the object runs one fill at
+    // most); a new order must fit the bounds and the requester's rate limit.
+    const mayStart =
+      isOrdered(route.reference, now, mirror.config.fillIdleMs) ||
+      ((await mayOrderFill(route.reference, client, now, mirror.config.fillIdleMs, fills.running)) && (!mirror.countFillStart || (await mirror.countFillStart())));
     const answer = await fills.want({
       digest: route.reference,
       url: request.url,

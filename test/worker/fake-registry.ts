@@ -82,7 +82,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const head = request.method === "HEAD";
     const reference = decodeURIComponent(match[3]);
     const hostile = misbehaviours.get(`${match[1]}@${reference}`);
-    if (hostile && !((hostile === "stall-whole" || hostile === "trickle-whole") && request.headers.range)) {
+    if (hostile && !honestFor(hostile, request.headers.range)) {
       const manifest = repository.manifests.get(reference);
       const honest = manifest ? { bytes: manifest.bytes, contentType: manifest.mediaType } : { bytes: repository.blobs.get(reference) ?? new Uint8Array(), contentType: "application/octet-stream" };
       return misbehave(hostile, request, response, honest);
@@ -133,4 +133,14 @@ function json(response: ServerResponse, status: number, body: unknown, headers: 
 
 function error(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
   json(response, status, { errors: [{ code, message }] }, headers);
+}
+
+/** Whether a misbehaving blob answers this request honestly all the same (see hostile.ts). */
+function honestFor(kind: Misbehaviour, range: string | undefined): boolean {
+  if (kind === "stall-whole" || kind === "trickle-whole") return range !== undefined;
+  if (kind === "stall-large-ranges") {
+    const asked = /^bytes=(\d+)-(\d+)$/.exec(range ?? "");
+    return !asked || Number(asked[2]) - Number(asked[1]) + 1 <= 1024 * 1024;
+  }
+  return false;
 }

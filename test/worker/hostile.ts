@@ -23,6 +23,8 @@ export type Misbehaviour =
   | "wrong-range"
   /** A whole read (no Range) sent slowly, 256 KiB every 40 ms as the reader takes it; ranges are honest. */
   | "trickle-whole"
+  /** A ranged read of more than 1 MiB (a fill's part) sends half its bytes, then waits for releaseStalled(); smaller ranges and whole reads are honest. */
+  | "stall-large-ranges"
   /** Whole GETs sent chunked, without Content-Length (mcr's data endpoint); HEADs honest. */
   | "chunked"
   /** Whole GETs chunked with the honest bytes and more after them; HEADs honest. */
@@ -76,6 +78,13 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
       const half = honest.bytes.byteLength >> 1;
       response.write(honest.bytes.subarray(0, half));
       return void stalled.push(() => response.end(honest.bytes.subarray(half)));
+    }
+    case "stall-large-ranges": {
+      const [start, end] = (/bytes=(\d+)-(\d+)/.exec(request.headers.range ?? "") ?? []).slice(1).map(Number);
+      const bytes = honest.bytes.subarray(start, end + 1);
+      response.writeHead(206, { "content-type": "application/octet-stream", "content-range": `bytes ${start}-${end}/${honest.bytes.byteLength}`, "content-length": bytes.byteLength });
+      response.write(bytes.subarray(0, bytes.byteLength >> 1));
+      return void stalled.push(() => response.end(bytes.subarray(bytes.byteLength >> 1)));
     }
     case "trickle-whole":
       response.writeHead(200, { "content-type": "application/octet-stream", "content-length": honest.bytes.byteLength });

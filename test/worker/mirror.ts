@@ -23,6 +23,7 @@ export interface TestBucket {
   head(key: string): Promise<{ size: number; customMetadata?: Record<string, string>; checksums: { sha256?: ArrayBuffer } } | null>;
   get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; customMetadata?: Record<string, string> } | null>;
   put(key: string, value: Uint8Array | string, options?: { sha256?: string; customMetadata?: Record<string, string>; httpMetadata?: { contentType?: string } }): Promise<unknown>;
+  resumeMultipartUpload(key: string, uploadId: string): { uploadPart(partNumber: number, value: Uint8Array): Promise<unknown> };
 }
 
 export interface MirrorUnderTest {

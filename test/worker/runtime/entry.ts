@@ -7,7 +7,8 @@
 // answers them), so a test can prove how the Worker reads R2, not only what it answers.
 // Type-checked by proxy/tsconfig.json, against the Workers types.
 import worker, { BlobFill as RealBlobFill, type Env } from "../../../proxy/index.ts";
-import { R2_OUTAGE_HEADER, R2_READS_PATH, SETTLE_PATH, type R2Read } from "./settle-path.ts";
+import type { FillEnv } from "../../../proxy/fill/blob-fill.ts";
+import { R2_OUTAGE_HEADER, R2_READS_PATH, SETTLE_PATH, UPLOADS_PATH, type R2Read, type UploadBegun } from "./settle-path.ts";
 
 const pending = new Set<Promise<unknown>>();
 
@@ -54,7 +55,25 @@ function recording(env: Env): Env {
 /** Every running fill (the Durable Object shares this isolate locally) is awaited by SETTLE_PATH too. */
 const fillsEnded = new Map<RealBlobFill, () => void>();
 
+let uploads: UploadBegun[] = [];
+
+/** `env` with a CACHE whose multipart uploads are written down as they begin. */
+function recordingUploads(env: FillEnv): FillEnv {
+  const bucket = env.CACHE;
+  if (!bucket) return env;
+  const createMultipartUpload: R2Bucket["createMultipartUpload"] = async (key, options) => {
+    const upload = await bucket.createMultipartUpload(key, options);
+    uploads.push({ key, uploadId: upload.uploadId });
+    return upload;
+  };
+  return { ...env, CACHE: new Proxy(bucket, { get: (target, name) => (name === "createMultipartUpload" ? createMultipartUpload : bound(target, name)) }) };
+}
+
 export class BlobFill extends RealBlobFill {
+  constructor(ctx: DurableObjectState, env: FillEnv) {
+    super(ctx, recordingUploads(env));
+  }
+
   protected override jobStarted(): void {
     let ended!: () => void;
     track(new Promise<void>((resolve) => (ended = resolve)));
@@ -74,6 +93,11 @@ export default {
     if (pathname === SETTLE_PATH) {
       while (pending.size > 0) await Promise.allSettled([...pending]);
       return new Response(null, { status: 204 });
+    }
+    if (pathname === UPLOADS_PATH) {
+      const made = uploads;
+      uploads = [];
+      return Response.json(made);
     }
     if (pathname === R2_READS_PATH) {
       const made = reads;

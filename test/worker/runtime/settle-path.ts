@@ -12,3 +12,11 @@ export interface R2Read {
   key: string;
   range: { offset?: number; length?: number } | null;
 }
+
+/** The test Worker's own path that answers the multipart uploads fills began since it was last asked, as JSON (see entry.ts). */
+export const UPLOADS_PATH = "/__test/uploads";
+
+export interface UploadBegun {
+  key: string;
+  uploadId: string;
+}
