@@ -85,7 +85,8 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
   }
   // Not cached: fetch it (by digest when we know it) and keep it.
   const keep = (manifest: CheckedManifest) => {
-    const stored = storeManifest(request, route, cache, manifest, !byDigest && !digest, cachedElsewhere);
+    // A tag just resolved by HEAD has its reference written already (one write per key a second: R2's rule).
+    const stored = storeManifest(request, route, cache, manifest, { fromTag: !byDigest && !digest, cachedAlready: cachedElsewhere, referenced: verified });
     mirror.waitUntil(stored.catch((error: unknown) => console.warn(`caching manifest ${manifest.digest}: ${String(error)}`)));
   };
   return fromUpstream(request, route, digest ?? route.reference, keep);
@@ -135,13 +136,14 @@ function refusalOrRelay(head: Response, request: Request, route: V2Route): Respo
 }
 
 /**
- * Keeps a manifest served from upstream, and that the route's repository holds it. When
- * the bytes are cached already (from another repository) only that reference is added.
+ * Keeps a manifest served from upstream, and that the route's repository holds it (unless
+ * `referenced`: written when its tag was resolved). When the bytes are cached already
+ * (from another repository) only that reference is added.
  */
-async function storeManifest(request: Request, route: V2Route, cache: BlobStore, manifest: CheckedManifest, fromTag: boolean, cachedAlready: boolean): Promise<void> {
+async function storeManifest(request: Request, route: V2Route, cache: BlobStore, manifest: CheckedManifest, { fromTag, cachedAlready, referenced }: { fromTag: boolean; cachedAlready: boolean; referenced: boolean }): Promise<void> {
   const { digest, mediaType, bytes } = manifest;
   const visibility = await visibilityFor(request, route, `manifests/${digest}`);
-  await cache.put(manifestRefKey(route, digest), "", {});
+  if (!referenced) await cache.put(manifestRefKey(route, digest), "", {});
   if (!cachedAlready) {
     await cache.put(manifestKey(digest), bytes, {
       sha256: digest.slice("sha256:".length),

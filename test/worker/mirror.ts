@@ -29,6 +29,8 @@ export interface TestBucket {
 export interface MirrorUnderTest {
   upstream: FakeRegistry;
   bucket: TestBucket;
+  /** The Worker's own address on loopback, for a client that must hang up like a real one (a socket closed). */
+  url: URL;
   /** A request to the Worker; `path` is relative to its origin. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Resolves once every ctx.waitUntil promise of earlier requests has settled. */
@@ -67,11 +69,12 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
       },
     }],
   });
-  await server.listen();
+  const { url } = await server.listen();
   const worker = server.getWorker<{ CACHE: TestBucket }>();
   const { CACHE } = await worker.getEnv();
   return {
     upstream,
+    url,
     bucket: CACHE,
     // Miniflare speaks undici's Request and Response, which are the global ones in Node
     // but typed apart from the DOM's.
