@@ -31,6 +31,10 @@ export interface Vars {
   DETAILS_TTL?: string;
   /** Seconds a background fill goes on after the last byte a client read of its blob. */
   FILL_IDLE?: string;
+  /** The account's Workers plan, "free" (default) or "paid": how many subrequests one request may make (api/subrequest-budget.ts). */
+  PLAN?: string;
+  /** A Paid account's own per-request subrequest limit, when it changed `limits.subrequests` (default 10,000). */
+  SUBREQUEST_LIMIT?: string;
   /**
    * Secret (`wrangler secret put UPSTREAM_AUTH`): the operator's account per UPSTREAMS key,
    * `{"docker.io":{"username":"u","password":"p"}}`, for anonymous pulls of public images
@@ -65,6 +69,9 @@ export interface Config {
   fillIdleMs: number;
   /** The operator's credentials per UPSTREAMS key (UPSTREAM_AUTH); never sent to a client. */
   upstreamAuth: Map<string, UpstreamCredentials>;
+  /** The Workers plan (PLAN), and a Paid account's own subrequest limit (SUBREQUEST_LIMIT). */
+  plan: "free" | "paid";
+  subrequestLimit: number | undefined;
 }
 
 /**
@@ -110,6 +117,7 @@ export function loadConfig(env: Vars): Config {
     detailsTtlMs: parseNumber(env.DETAILS_TTL, 1800, "DETAILS_TTL") * 1000,
     fillIdleMs: parseNumber(env.FILL_IDLE, 30, "FILL_IDLE") * 1000,
     upstreamAuth: parseUpstreamAuth(env.UPSTREAM_AUTH, upstreams),
+    ...parsePlan(env.PLAN, env.SUBREQUEST_LIMIT),
   };
   cache.set(env, config);
   return config;
@@ -162,6 +170,16 @@ function parseUpstreamAuth(raw: string | undefined, upstreams: Map<string, URL>)
     map.set(key, { username, password });
   }
   return map;
+}
+
+function parsePlan(plan: string | undefined, limit: string | undefined): Pick<Config, "plan" | "subrequestLimit"> {
+  const name = (plan ?? "").trim().toLowerCase() || "free";
+  if (name !== "free" && name !== "paid") throw new ConfigError(`PLAN must be "free" or "paid" (the account's Workers plan), got "${plan}"`);
+  if (limit === undefined || limit.trim() === "") return { plan: name, subrequestLimit: undefined };
+  if (name === "free") throw new ConfigError("SUBREQUEST_LIMIT is for a Workers Paid account that changed limits.subrequests; the Free plan's limit is fixed (set PLAN=paid if the account is on Paid)");
+  const n = Number(limit);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`SUBREQUEST_LIMIT must be a whole number of subrequests per request, got "${limit}"`);
+  return { plan: name, subrequestLimit: n };
 }
 
 function parseUrl(value: string, what: string): URL {

@@ -5,7 +5,8 @@
 // `access_token`) expect. The token is the upstream's own: clients send it back and the
 // proxy forwards it. An upstream without a token service gets one of ours (auth.ts).
 // A client's credentials only ever go to the one upstream the request is for
-// (upstreamForTokenRequest); the request itself is bounded (form size, scope count).
+// (upstreamForTokenRequest); the request itself is bounded (form size, scope count), and
+// so is the realm's answer (TOKEN_ANSWER_LIMIT: more, or no JSON object, is a 502).
 // The operator's credentials (UPSTREAM_AUTH) are never used here: an anonymous client
 // gets the upstream's anonymous token, marked as such when the operator set credentials
 // for that upstream (upstream/auth.ts), whatever repository its scopes name.
@@ -28,6 +29,11 @@ interface UpstreamRealm {
 const MAX_FORM_BYTES = 8 * 1024;
 /** Scopes in one token request: clients ask for one or two (a pull, a cross-repository mount). */
 const MAX_SCOPES = 32;
+/**
+ * A realm's token answer is a JWT or two and an expiry, a few KiB: it is read with this
+ * cap (the shared client's, shared/registry/auth.ts), never whole whatever its size.
+ */
+const TOKEN_ANSWER_LIMIT = 64 * 1024;
 
 const realmCache = new Map<string, { value: UpstreamRealm | null; expires: number }>();
 
@@ -127,9 +133,19 @@ export async function handleToken(request: Request, config: Config): Promise<Res
     if (response.status === 429) return registryError(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(key, retryAfterSeconds(response.headers), hasUpstreamAuth(key)), undefined, headers);
     return registryError(502, "UNKNOWN", `token service of ${key} answered ${response.status}`, undefined, headers);
   }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBody(response, TOKEN_ANSWER_LIMIT);
+  } catch (error) {
+    // Past the cap the read has stopped and the connection is released (readBody cancels it).
+    if (error instanceof RangeError) return registryError(502, "UNKNOWN", `token service of ${key} answered more than ${TOKEN_ANSWER_LIMIT} bytes, which is no token answer`);
+    return upstreamFailure(error, key);
+  }
   let body: Record<string, unknown>;
   try {
-    body = (await response.json()) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
+    body = parsed as Record<string, unknown>;
   } catch {
     return registryError(502, "UNKNOWN", `token service of ${key} answered something that is not JSON`);
   }

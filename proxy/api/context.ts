@@ -7,7 +7,11 @@ import type { CacheBucket } from "./cache.ts";
 export interface ApiContext {
   config: Config;
   cache: CacheBucket | undefined;
-  /** Public blobs from the mirror's cache, when bound (index.ts wires cache/public-blob.ts): /api/download reads layers from it. */
+  /**
+   * Public blobs from the mirror's cache, when bound (index.ts wires cache/public-blob.ts):
+   * /api/download reads layers from it, and asks it ahead (the read cancelled at once)
+   * which layers it holds when that decides whether the download fits the plan.
+   */
   publicBlob?: (digest: string, size: number) => Promise<ReadableStream<Uint8Array> | null>;
   now: () => number;
 }

@@ -2,45 +2,67 @@
 // parameters): the image as one docker-load tar, streamed by the Worker, for people
 // without a browser (curl -o ubuntu.tar …); POST {"images": […]} puts several images in
 // one tar, a layer they share stored once (download-request.ts reads what was asked).
-// Manifests and config are resolved and every layer is asked for with a HEAD first, so
-// a bad reference, a missing platform, an unreachable registry, a missing or refused
-// layer or a foreign one (never fetched here) is a JSON error before any byte is sent. Then the tar is laid out with
-// shared/image-archive's plan (exact Content-Length) and filled by shared/tar's
-// streamTar one layer at a time, in constant memory, each verified: from the mirror's R2
-// cache when it holds the layer as public (the /v2/ mirror put it there, checked against
-// its digest), else straight from upstream. Nothing is stored here: blobs pass through.
+// Before any byte is sent: manifests and config are resolved, foreign layers (never
+// fetched here) refused, and the download is held to the Workers plan's subrequests per
+// request (subrequest-budget.ts: PLAN, SUBREQUEST_LIMIT): the manifest gives every layer's
+// size, so the count is known; when it does not fit as it stands, the mirror's R2 cache is
+// asked which layers it holds as public (those take no upstream request at all), and an
+// image still beyond the plan is refused with a JSON error saying what to do instead.
+// Layers not known to be cached are checked with a HEAD only while the plan leaves room
+// for it (every HEAD is a subrequest, and its redirects too): a missing or refused layer
+// among them is a JSON error; one past them ends the transfer short. Then the tar is laid
+// out with shared/image-archive's plan (exact Content-Length) and filled by shared/tar's
+// streamTar one layer at a time, in constant memory, each verified: from the cache when
+// it holds the layer as public (the /v2/ mirror put it there, checked against its
+// digest), else straight from upstream. Nothing is stored here: blobs pass through.
 import type { Config } from "../config.ts";
 import { PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
-import { formatPlatform } from "../../shared/platform.ts";
-import { defaultFileName, type Reference } from "../../shared/reference.ts";
-import type { LayerDescriptor, ResolvedImage } from "../../shared/registry/client.ts";
+import { formatPlatform, type Platform } from "../../shared/platform.ts";
+import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
+import type { LayerDescriptor, RegistryClient, ResolvedImage } from "../../shared/registry/client.ts";
 import { streamTar } from "../../shared/tar.ts";
 import { streamChunks } from "../../shared/tar-reader.ts";
 import { verifiedChunks } from "../../shared/verify.ts";
-import { anonymousClient, type UpstreamRepository } from "../upstream/client.ts";
+import { meteredClient, type UpstreamRepository } from "../upstream/client.ts";
 import { resolveRepository, RouteError } from "../v2/route.ts";
 import { nativeSha256 } from "../sha256.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import { DOWNLOAD_FIELDS, imagesWanted, type ImageWanted } from "./download-request.ts";
 import { readParams } from "./input.ts";
+import {
+  add, affordableChecks, coldLayersLeft, downloadSubrequests, NOTHING, overLimit, planLimits, planName, resolveSubrequests, SubrequestMeter,
+  type LayerShape, type PlanLimits, type SubrequestCount,
+} from "./subrequest-budget.ts";
 
 export async function handleDownload(request: Request, ctx: ApiContext): Promise<Response> {
   const wanted = imagesWanted(await readParams(request, DOWNLOAD_FIELDS));
+  const limits = planLimits(ctx.config.plan, ctx.config.subrequestLimit);
+  const meter = new SubrequestMeter(limits);
+  const clients = new Map<string, RegistryClient>();
   const images: Resolved[] = [];
-  for (const w of wanted) images.push(await resolve(w, ctx, request.signal));
-  const plan = planImageArchive(images.map((r) => archiveImageOf(r.image)));
+  for (const w of wanted) images.push(await resolve(w, ctx, meter, clients, request.signal));
+  const spent = images.reduce((sum, image) => add(sum, image.spent), NOTHING);
   // A layer two images share is one blob of the plan: fetched from the first that has it.
-  const owners = new Map<string, { client: Resolved["client"]; ref: Reference; layer: LayerDescriptor }>();
-  for (const { client, ref, image } of images) for (const layer of image.layers) if (!owners.has(layer.digest)) owners.set(layer.digest, { client, ref, layer });
+  const owners = new Map<string, Layer>();
+  for (const image of images) for (const layer of image.image.layers) if (!owners.has(layer.digest)) owners.set(layer.digest, { image, layer, shape: { size: layer.size, hops: image.hops } });
+  const layers = [...owners.values()];
+  await fitPlan(layers, spent, limits, ctx, images, request);
+  for (const image of images) {
+    const checked = layers.filter((l) => l.image === image && l.shape.checked).map((l) => l.layer);
+    if (checked.length > 0) await image.client.checkLayersReadable(image.ref, checked, request.signal);
+  }
+  const plan = planImageArchive(images.map((r) => archiveImageOf(r.image)));
   const openBlob = async function* (key: string): AsyncIterable<Uint8Array> {
     const owner = owners.get(key);
     if (!owner) throw new Error(`the plan names blob ${key}, which no image has`);
-    const cached = await ctx.publicBlob?.(owner.layer.digest, owner.layer.size);
-    const stream = cached ?? (await owner.client.fetchBlob(owner.ref, owner.layer, undefined, request.signal));
+    const { image: { client, ref }, layer, shape } = owner;
+    // A layer the cache was found not to hold goes upstream without asking it again.
+    const cached = shape.cached === false ? null : await ctx.publicBlob?.(layer.digest, layer.size);
+    const stream = cached ?? (await client.fetchBlob(ref, layer, undefined, request.signal));
     // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
-    yield* verifiedChunks(streamChunks(stream), owner.layer, nativeSha256(), `layer ${owner.layer.digest} from ${cached ? "the cache" : "upstream"}`);
+    yield* verifiedChunks(streamChunks(stream), layer, nativeSha256(), `layer ${layer.digest} from ${cached ? "the cache" : "upstream"}`);
   };
   // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
   const { readable, writable } = new FixedLengthStream(plan.totalSize);
@@ -60,17 +82,38 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
 }
 
 interface Resolved {
-  client: ReturnType<typeof anonymousClient>;
+  client: RegistryClient;
   ref: Reference;
   image: ResolvedImage;
+  /** Redirect hops its registry's blob GETs take (what the config's GET took, at least 1, as Docker Hub's). */
+  hops: number;
+  /** What resolving it took: as the meter counted it, or as modelled when that is more. */
+  spent: SubrequestCount;
+  /** The platform asked for, for the hint of a refusal. */
+  platform?: Platform;
 }
 
-/** One image resolved and every layer checked readable: all before the first byte is sent. */
-async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, signal: AbortSignal): Promise<Resolved> {
+/** One layer of the tar: the image it is fetched for, and what it costs. */
+interface Layer {
+  image: Resolved;
+  layer: LayerDescriptor;
+  shape: LayerShape;
+}
+
+/**
+ * One image resolved, its foreign layers refused: all before the first byte is sent.
+ * Its upstream's client is this request's own, metered (one per upstream and request).
+ */
+async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, meter: SubrequestMeter, clients: Map<string, RegistryClient>, signal: AbortSignal): Promise<Resolved> {
   const repository = upstreamOf(named, ctx.config);
   // Asked by its UPSTREAMS key, so the client reaches that upstream and nothing else.
   const ref = { ...named, registry: repository.key };
-  const client = anonymousClient(repository);
+  let client = clients.get(repository.key);
+  if (client === undefined) {
+    client = meteredClient(repository, (fetch) => meter.wrap(fetch));
+    clients.set(repository.key, client);
+  }
+  const before = meter.external;
   let image;
   try {
     image = await client.resolveImage(ref, platform, { signal });
@@ -84,8 +127,93 @@ async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, s
     }
     throw error;
   }
-  await client.checkLayersReadable(ref, image.layers, signal);
-  return { client, ref, image };
+  // Foreign layers are refused here, without a request (only they are passed).
+  await client.checkLayersReadable(ref, image.layers.filter((layer) => layer.urls !== undefined), signal);
+  const hops = Math.max(1, meter.takeBlobHops());
+  // The model wins where it says more: a runtime that follows redirects itself (the local
+  // test harness does, whatever `redirect: "manual"` says) shows the meter no hop.
+  const modelled = resolveSubrequests({ manifests: image.index ? 2 : 1, hops });
+  const measured = meter.external - before;
+  const spent = measured >= modelled.external ? { external: measured, services: 0, total: measured } : modelled;
+  return { client, ref, image, hops, spent, ...(platform ? { platform } : {}) };
+}
+
+/**
+ * Holds the download to the plan: counts it as it stands, asks the cache which layers
+ * it holds when that is too many, refuses what is still too many, and marks the layers
+ * the plan leaves room to check with a HEAD. `spent`: what resolving took, as counted.
+ */
+async function fitPlan(layers: Layer[], spent: SubrequestCount, limits: PlanLimits, ctx: ApiContext, images: Resolved[], request: Request): Promise<void> {
+  const window = ctx.config.readWindow;
+  const shapes = layers.map((l) => l.shape);
+  // Without a cache, every layer comes from upstream.
+  if (!ctx.publicBlob) for (const shape of shapes) shape.cached = false;
+  let count = downloadSubrequests(spent, shapes, window);
+  if (overLimit(count, limits) !== null && ctx.publicBlob) {
+    const held = await heldAsPublic(ctx.publicBlob, layers.map((l) => l.layer));
+    shapes.forEach((shape, i) => (shape.cached = held[i]));
+    count = downloadSubrequests(spent, shapes, window);
+  }
+  const over = overLimit(count, limits);
+  if (over !== null) throw refusal(over, count, spent, limits, layers, images, request, window);
+  for (const i of affordableChecks(count, shapes, limits)) shapes[i].checked = true;
+}
+
+/**
+ * Whether the cache holds each layer as public, asked through the reader itself (so the
+ * answer is the one openBlob will get): the read it starts is cancelled at once. Two at
+ * a time: each holds at most two R2 reads open, within the 6 connections a request may.
+ * A cache that fails to answer holds nothing: those layers come from upstream.
+ */
+async function heldAsPublic(publicBlob: NonNullable<ApiContext["publicBlob"]>, layers: LayerDescriptor[]): Promise<boolean[]> {
+  const held = new Array<boolean>(layers.length).fill(false);
+  let next = 0;
+  const ask = async () => {
+    for (let i = next++; i < layers.length; i = next++) {
+      const stream = await publicBlob(layers[i].digest, layers[i].size).catch((error: unknown) => {
+        console.warn(`asking the cache for layer ${layers[i].digest} failed: ${String(error)}`);
+        return null;
+      });
+      held[i] = stream !== null;
+      await stream?.cancel().catch(() => {});
+    }
+  };
+  await Promise.all([ask(), ask()]);
+  return held;
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round((bytes / 2 ** 20) * 100) / 100} MiB`;
+}
+
+const LIMITS_PAGE = "https://developers.cloudflare.com/workers/platform/limits/#subrequests";
+
+/** The 422 for a download beyond the plan: what it needs, what the plan allows, what to do instead. */
+function refusal(over: "external" | "services" | "total", count: SubrequestCount, spent: SubrequestCount, limits: PlanLimits, layers: Layer[], images: Resolved[], request: Request, window: number): ApiError {
+  const what = images.length === 1 ? familiarName(images[0].ref) : `these ${images.length} images`;
+  const cold = layers.filter((l) => l.shape.cached !== true).length;
+  const cached = layers.length - cold;
+  const hops = Math.max(...images.map((i) => i.hops));
+  const plan = planName(limits);
+  const planFirst = plan.charAt(0).toUpperCase() + plan.slice(1);
+  let message: string;
+  if (over === "external") {
+    const left = coldLayersLeft(spent, hops, limits);
+    message = `${what} needs ${count.external} subrequests to its registry: ${spent.external} to resolve it (token, manifests, config) and up to ${2 + hops} for each of its ${cold} layers not in this mirror's cache `
+      + `(the GET, ${hops === 1 ? "its redirect" : `${hops} redirects`} and perhaps a new token). ${planFirst} allows ${limits.external} subrequests per request (${LIMITS_PAGE}), `
+      + `so one /api/download here takes at most ${left} such layers${cached > 0 ? ` besides the ${cached} the cache holds` : ""}`;
+  } else if (over === "services") {
+    message = `${what} needs ${count.services} calls to this mirror's R2 cache (a lookup and a read per ${formatMiB(window)} of each of its ${layers.length} layers), but ${plan} allows ${limits.services} such subrequests per request (${LIMITS_PAGE})`;
+  } else {
+    message = `${what} needs ${count.total} subrequests in all (${count.external} to its registry, the rest to this mirror's R2 cache), but ${plan} allows ${limits.total} per request (${LIMITS_PAGE})`;
+  }
+  const first = images[0];
+  const cli = `npx dockerdl pull ${familiarName(first.ref)}${first.platform ? ` --platform ${formatPlatform(first.platform)}` : ""} --proxy ${new URL(request.url).origin}`;
+  const raise = limits.plan === "free"
+    ? "or, if this Worker runs on Workers Paid, its operator sets PLAN=paid"
+    : "or its operator raises limits.subrequests in wrangler.toml and sets SUBREQUEST_LIMIT to match";
+  const hint = `use the dockerdl CLI (${cli}) or the web app, which fetch each layer through this mirror's /v2/ in a request of its own (and leave the layers in its cache, so a later /api/download of the image needs fewer subrequests); ${raise}`;
+  return new ApiError(422, "TOO_MANY_SUBREQUESTS", message, { hint });
 }
 
 /** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */

@@ -50,8 +50,9 @@ export function toApiError(error: unknown, config?: Config): ApiError {
       : error.code === "PLATFORM_NOT_AVAILABLE" || error.code === "NOT_FOUND" ? 404
       : error.code === "UNAUTHORIZED" ? 401
       : error.code === "RATE_LIMITED" ? 429
-      // An image this server will not fetch (foreign layers): the request can't be served here, nothing failed.
-      : error.code === "FOREIGN_LAYER" ? 422
+      // An image this server will not fetch (foreign layers), or not within its plan's
+      // subrequests: the request can't be served here, nothing failed.
+      : error.code === "FOREIGN_LAYER" || error.code === "TOO_MANY_SUBREQUESTS" ? 422
       : 502;
     return new ApiError(status, error.code, error.message, error.hint ? { hint: error.hint } : {});
   }

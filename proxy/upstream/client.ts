@@ -4,10 +4,10 @@
 // registry, its token realm, each redirect hop) passes the address guard for that
 // upstream first, and foreign layers are refused. Anonymous clients are kept per
 // upstream for the isolate's life, so their token cache (expires_in honoured) serves
-// many requests.
+// many requests; /api/download takes a metered one of its own, whose subrequests it counts.
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import type { Reference } from "../../shared/reference.ts";
-import { RegistryClient } from "../../shared/registry/client.ts";
+import { RegistryClient, type RegistryClientOptions } from "../../shared/registry/client.ts";
 import { checkTarget } from "./address-guard.ts";
 
 /** The upstream side of a repository: its UPSTREAMS key and base, and its name there. */
@@ -24,16 +24,29 @@ export function anonymousClient(repository: UpstreamRepository): RegistryClient 
   const id = `${repository.key} ${repository.upstream.href}`;
   let client = anonymousClients.get(id);
   if (client === undefined) {
-    client = new RegistryClient({
-      fetch: guardedFetch(repository.upstream),
-      endpoints: { [repository.key]: repository.upstream.href.replace(/\/+$/, "") },
-      endpointsOnly: true,
-      // A manifest's foreign-layer URLs may name any host: never fetched by the Worker.
-      foreignLayers: "refuse",
-    });
+    client = new RegistryClient(clientOptions(repository, guardedFetch(repository.upstream)));
     anonymousClients.set(id, client);
   }
   return client;
+}
+
+/**
+ * An anonymous client for one request only, every fetch (each redirect hop too) passed
+ * through `meter` first (/api/download counts its subrequests): it has a token cache of
+ * its own, so what it spends is known, whatever the isolate did before.
+ */
+export function meteredClient(repository: UpstreamRepository, meter: (fetch: HttpFetch) => HttpFetch): RegistryClient {
+  return new RegistryClient(clientOptions(repository, meter(guardedFetch(repository.upstream))));
+}
+
+function clientOptions(repository: UpstreamRepository, fetch: HttpFetch): RegistryClientOptions {
+  return {
+    fetch,
+    endpoints: { [repository.key]: repository.upstream.href.replace(/\/+$/, "") },
+    endpointsOnly: true,
+    // A manifest's foreign-layer URLs may name any host: never fetched by the Worker.
+    foreignLayers: "refuse",
+  };
 }
 
 /** The reference the client asks the upstream about (its own name for the repository). */
