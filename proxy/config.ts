@@ -17,13 +17,6 @@ export interface Vars {
   R2_SINGLE_PUT_LIMIT?: string;
   /** Bytes per part of a multipart fill (default 32 MiB, at least R2's 5 MiB); lowered only by tests. */
   FILL_PART_SIZE?: string;
-  /**
-   * The account's Workers plan, "free" (default) or "paid": what the Worker may spend per
-   * request (Free: 10 ms of CPU, 50 subrequests). On "free" a blob too large for one R2
-   * put is relayed but never cached (hashing it for a multipart upload needs CPU only
-   * Paid gives).
-   */
-  PLAN?: string;
   /** Bytes one R2 read of a cached blob asks for at most (cache/windowed-read.ts; default 32 MiB); lowered only by tests. */
   R2_READ_WINDOW?: string;
   SEARCH_TTL?: string;
@@ -31,7 +24,12 @@ export interface Vars {
   DETAILS_TTL?: string;
   /** Seconds a background fill goes on after the last byte a client read of its blob. */
   FILL_IDLE?: string;
-  /** The account's Workers plan, "free" (default) or "paid": how many subrequests one request may make (api/subrequest-budget.ts). */
+  /**
+   * The account's Workers plan, "free" (default) or "paid": what one request may spend.
+   * Free: 10 ms of CPU and 50 subrequests, so /api/download refuses larger images
+   * (api/subrequest-budget.ts) and a blob too large for one R2 put is relayed but never
+   * cached (its multipart fill hashes it, which needs Paid's CPU).
+   */
   PLAN?: string;
   /** A Paid account's own per-request subrequest limit, when it changed `limits.subrequests` (default 10,000). */
   SUBREQUEST_LIMIT?: string;
@@ -57,8 +55,6 @@ export interface Config {
   singlePutLimit: number;
   /** Bytes per part of a multipart fill (fill/blob-fill.ts). */
   fillPartSize: number;
-  /** The Workers plan the operator says the account has. */
-  plan: "free" | "paid";
   /** The most one R2 read of a cached blob asks for; larger reads are a sequence of these. */
   readWindow: number;
   /** How long the seed API keeps Docker Hub's answers: search, popular images, image details. */
@@ -109,7 +105,6 @@ export function loadConfig(env: Vars): Config {
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
     singlePutLimit: Math.min(parseNumber(env.R2_SINGLE_PUT_LIMIT, R2_MAX_SINGLE_PUT, "R2_SINGLE_PUT_LIMIT"), R2_MAX_SINGLE_PUT),
     fillPartSize: Math.max(parseNumber(env.FILL_PART_SIZE, DEFAULT_PART_SIZE, "FILL_PART_SIZE"), R2_MIN_PART),
-    plan: parsePlan(env.PLAN),
     readWindow: Math.max(Math.floor(parseNumber(env.R2_READ_WINDOW, R2_READ_WINDOW, "R2_READ_WINDOW")), MIN_READ_WINDOW),
     // The lifetimes users were promised: search 5 min, popular 1 h, details 30 min.
     searchTtlMs: parseNumber(env.SEARCH_TTL, 300, "SEARCH_TTL") * 1000,
@@ -192,13 +187,6 @@ function parseUrl(value: string, what: string): URL {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`${what} must be http or https: ${value}`);
   url.pathname = url.pathname.replace(/\/+$/, "");
   return url;
-}
-
-function parsePlan(value: string | undefined): Config["plan"] {
-  const plan = (value ?? "").trim().toLowerCase();
-  if (plan === "" || plan === "free") return "free";
-  if (plan === "paid") return "paid";
-  throw new ConfigError(`PLAN must be "free" or "paid" (the account's Workers plan), got "${value}"`);
 }
 
 function parseNumber(value: string | undefined, fallback: number, what: string): number {
