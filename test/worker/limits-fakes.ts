@@ -64,3 +64,29 @@ export function fakeBucket() {
     },
   };
 }
+
+/**
+ * workerd's FixedLengthStream for code under test in Node (proxy/cache/blob-upload.ts): an
+ * identity transform that errors on more or fewer bytes than its length, its readable's
+ * length known to the R2 rules as the runtime's would be (runtime/limits.ts's noteLength).
+ */
+export function installFixedLengthStream(noteLength: (stream: object, length: number) => void): void {
+  class FixedLengthStream extends TransformStream<Uint8Array, Uint8Array> {
+    constructor(length: number | bigint) {
+      const expected = Number(length);
+      let seen = 0;
+      super({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > expected) throw new TypeError(`FixedLengthStream got ${seen} bytes, more than its ${expected}`);
+          controller.enqueue(chunk);
+        },
+        flush() {
+          if (seen !== expected) throw new TypeError(`FixedLengthStream closed after ${seen} of its ${expected} bytes`);
+        },
+      });
+      noteLength(this.readable, expected);
+    }
+  }
+  Reflect.set(globalThis, "FixedLengthStream", FixedLengthStream);
+}
