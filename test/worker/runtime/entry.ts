@@ -47,6 +47,11 @@ ReadableStream.prototype.tee = teeKeepingLength(ReadableStream.prototype.tee);
 export const withLimits = <T extends abstract new (...args: never[]) => object>(Base: T): T =>
   limitedClass(Base, { current, run: (invocation, fn) => invocations.run(invocation, fn), log: violations });
 
+/** Runs `fn` as an invocation of its own (a Queue consumer's batch, a Workflow step), counted by `env`'s limits. */
+export function underLimits<R>(label: string, env: object, fn: () => R): R {
+  return invocations.run(new Invocation(label, limitsFrom(env), violations), fn);
+}
+
 /**
  * A Durable Object for the tests of the harness (limits-durable.test.ts binds it as
  * LIMITS_PROBE; the mirror does not): fetches made in its methods and its alarm count per call.
