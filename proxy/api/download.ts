@@ -129,9 +129,12 @@ async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, m
   }
   // Foreign layers are refused here, without a request (only they are passed).
   await client.checkLayersReadable(ref, image.layers.filter((layer) => layer.urls !== undefined), signal);
+  // What the config's GET took is what its layers will (one registry, one blob store), and
+  // at least one, as Docker Hub's: a runtime that follows redirects itself (the local test
+  // harness does) shows the meter none.
   const hops = Math.max(1, meter.takeBlobHops());
   // The model wins where it says more: a runtime that follows redirects itself (the local
-  // test harness does, whatever `redirect: "manual"` says) shows the meter no hop.
+  // test harness does, whatever `redirect: "manual"` says) shows the meter no request for its hops.
   const modelled = resolveSubrequests({ manifests: image.index ? 2 : 1, hops });
   const measured = meter.external - before;
   const spent = measured >= modelled.external ? { external: measured, services: 0, total: measured } : modelled;

@@ -15,18 +15,22 @@
 //     platform's manifest when the reference is an index, the config blob's GET and its
 //     redirect hops (Docker Hub sends blob GETs to its CDN: one hop);
 //   each layer the cache was not asked about: R2's lookup of it (public-blob.ts), then
-//     either R2 reads of READ_WINDOW (32 MiB) each, or upstream: the GET, its redirect
-//     hops, and a new token when the last one expired (Hub's live 300 s, a registry that
-//     names no lifetime 60 s: a slow download may renew one per layer);
+//     either R2 reads of READ_WINDOW (32 MiB) each, or upstream: the GET and its redirect
+//     hops;
+//   new tokens while the layers stream: the client renews one when it has expired (Hub's
+//     live 300 s, a registry that names no lifetime 60 s), so a download needs about one
+//     per minute: reserved as one, plus one per RENEWAL_BYTES of upstream layers (a
+//     minute at 10 MB/s), never more than one per upstream layer;
 //   each layer the cache was asked about ahead (a probe: R2's lookup and, for one it holds,
 //     the first read or two, cancelled): a cached one its reads again, a cold one only
 //     the upstream requests;
 //   each layer checked with a HEAD before the first byte: one more and its hops.
 // So what limits an image is its layer count when cold, and its size only when warm:
-//   Free, cold, Hub-like (index, 1 hop): 6 + 3 per layer <= 50, 14 layers of any size;
+//   Free, cold, Hub-like (index, 1 hop, which download.ts assumes at least): 6 + 2 per
+//     layer + renewals <= 50, 21 small layers, 14 of 10 GiB;
 //   Free, warm: 4 R2 calls per small layer <= 1,000 (250 layers), and one per 32 MiB
 //     read: 27 layers of 1 GiB, 7 of 4 GiB, so about 27 GiB in all;
-//   Paid (10,000): cold, 2,498 layers of any size; warm, 302 layers of 1 GiB (302 GiB).
+//   Paid (10,000): cold, 2,498 layers of 10 GiB; warm, 293 layers of 1 GiB (293 GiB).
 // largestImage() computes these; test/unit/subrequest-budget.test.ts states them.
 
 import { DockerdlError } from "../../shared/errors.ts";
@@ -94,8 +98,13 @@ export interface LayerShape {
 
 /** A 401, the token, then the manifest: the client learns a registry's challenge from its first answer. */
 const CHALLENGE_AND_TOKEN = 2;
-/** Each upstream layer GET may find the token expired. */
-const TOKEN_RENEWAL = 1;
+/** Upstream bytes a token is assumed to last: 60 s (the least lifetime the client assumes) at 10 MB/s. */
+const RENEWAL_BYTES = 600e6;
+
+/** New tokens a download's upstream layers may need: see the header. */
+export function tokenRenewals(upstreamLayers: number, upstreamBytes: number): number {
+  return Math.min(upstreamLayers, 1 + Math.ceil(upstreamBytes / RENEWAL_BYTES));
+}
 
 export const NOTHING: SubrequestCount = { external: 0, services: 0, total: 0 };
 
@@ -117,7 +126,7 @@ export function r2Reads(size: number, readWindow: number): number {
 /** What one layer costs, from the probe (if any) to its last byte. */
 export function layerSubrequests(layer: LayerShape, readWindow: number): SubrequestCount {
   const reads = r2Reads(layer.size, readWindow);
-  const upstream = 1 + layer.hops + TOKEN_RENEWAL;
+  const upstream = 1 + layer.hops;
   const head = layer.checked ? 1 + layer.hops : 0;
   let count: SubrequestCount;
   if (layer.cached === true) {
@@ -134,9 +143,12 @@ export function layerSubrequests(layer: LayerShape, readWindow: number): Subrequ
   return add(count, { external: head, services: 0, total: head });
 }
 
-/** `spent` (resolving, as counted) and every layer. */
+/** `spent` (resolving, as counted), every layer, and the tokens renewed for those that may come from upstream. */
 export function downloadSubrequests(spent: SubrequestCount, layers: readonly LayerShape[], readWindow: number): SubrequestCount {
-  return layers.reduce((sum, layer) => add(sum, layerSubrequests(layer, readWindow)), spent);
+  const upstream = layers.filter((layer) => layer.cached !== true);
+  const renewals = tokenRenewals(upstream.length, upstream.reduce((sum, layer) => sum + layer.size, 0));
+  const sum = layers.reduce((total, layer) => add(total, layerSubrequests(layer, readWindow)), spent);
+  return add(sum, { external: renewals, services: 0, total: renewals });
 }
 
 /** Which of the plan's limits `count` is over; null within all. */
@@ -191,10 +203,11 @@ export function largestImage(limits: PlanLimits, shape: ImageShape & { layerSize
   return fits(low) ? low : 0;
 }
 
-/** The most layers not in the cache that `limits` leaves room for after `spent`. */
+/** The most small layers not in the cache that `limits` leaves room for after `spent` (a token renewal reserved). */
 export function coldLayersLeft(spent: SubrequestCount, hops: number, limits: PlanLimits): number {
-  const each = 1 + hops + TOKEN_RENEWAL;
-  return Math.max(0, Math.min(Math.floor((limits.external - spent.external) / each), Math.floor((limits.total - spent.total) / (each + 1))));
+  const each = 1 + hops;
+  const reserve = tokenRenewals(1, 0);
+  return Math.max(0, Math.min(Math.floor((limits.external - spent.external - reserve) / each), Math.floor((limits.total - spent.total - reserve) / (each + 1))));
 }
 
 /** A subrequest past the plan's limit, refused before the platform would fail it. */

@@ -2,18 +2,23 @@
 // packet, and every step of JavaScript is CPU time the platform counts
 // (https://developers.cloudflare.com/workers/platform/limits/#cpu-time).
 
+/** workerd's extension of the BYOB reader (not in the DOM's types, which tests compile against). */
+interface WorkerdBYOB {
+  readAtLeast(minBytes: number, view: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>>;
+}
+
 /**
  * The source's bytes in chunks of `size` (the last may be shorter). A fetch body yields
  * chunks of a few KiB; workerd's BYOB `readAtLeast` fills a whole buffer per read instead. Other streams (tests in Node) are read as they come.
  */
 export async function* chunksOf(source: ReadableStream<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  let byob: ReadableStreamBYOBReader | null = null;
+  let byob: (ReadableStreamBYOBReader & Partial<WorkerdBYOB>) | null = null;
   try {
     byob = source.getReader({ mode: "byob" });
   } catch {
     byob = null;
   }
-  if (byob && typeof byob.readAtLeast === "function") {
+  if (byob?.readAtLeast) {
     try {
       for (;;) {
         const { done, value } = await byob.readAtLeast(size, new Uint8Array(size));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import {
-  affordableChecks, coldLayersLeft, downloadSubrequests, largestImage, layerSubrequests, overLimit, planLimits, planName, resolveSubrequests,
+  affordableChecks, coldLayersLeft, downloadSubrequests, largestImage, layerSubrequests, overLimit, planLimits, planName, resolveSubrequests, tokenRenewals,
   SubrequestLimitError, SubrequestMeter, type LayerShape, type SubrequestCount,
 } from "../../proxy/api/subrequest-budget.ts";
 
@@ -40,19 +40,28 @@ describe("what resolving an image costs", () => {
 
 describe("what one layer costs", () => {
   it.each<[string, LayerShape, SubrequestCount]>([
-    ["not asked about, small, 1 hop: lookup + reads, or GET + hop + token", { size: 5000, hops: 1 }, { external: 3, services: 2, total: 4 }],
-    ["not asked about, 100 MiB: four 32 MiB reads at worst", { size: 100 * MiB, hops: 1 }, { external: 3, services: 5, total: 5 }],
+    ["not asked about, small, 1 hop: lookup + reads, or GET + hop", { size: 5000, hops: 1 }, { external: 2, services: 2, total: 3 }],
+    ["not asked about, 100 MiB: four 32 MiB reads at worst", { size: 100 * MiB, hops: 1 }, { external: 2, services: 5, total: 5 }],
     ["cached, small: probe (lookup, read) + lookup + read", { size: 5000, hops: 1, cached: true }, { external: 0, services: 4, total: 4 }],
     ["cached, 100 MiB: probe (lookup, two reads) + lookup + four reads", { size: 100 * MiB, hops: 1, cached: true }, { external: 0, services: 8, total: 8 }],
-    ["cold, 1 hop: probe's lookup, GET, hop, token", { size: 5 * GiB, hops: 1, cached: false }, { external: 3, services: 1, total: 4 }],
-    ["cold, no redirect", { size: 5000, hops: 0, cached: false }, { external: 2, services: 1, total: 3 }],
-    ["cold, 2 hops, checked with a HEAD (that redirects too)", { size: 5000, hops: 2, cached: false, checked: true }, { external: 7, services: 1, total: 8 }],
-    ["not asked about, checked", { size: 5000, hops: 1, checked: true }, { external: 5, services: 2, total: 6 }],
+    ["cold, 1 hop: probe's lookup, GET, hop", { size: 5 * GiB, hops: 1, cached: false }, { external: 2, services: 1, total: 3 }],
+    ["cold, no redirect", { size: 5000, hops: 0, cached: false }, { external: 1, services: 1, total: 2 }],
+    ["cold, 2 hops, checked with a HEAD (that redirects too)", { size: 5000, hops: 2, cached: false, checked: true }, { external: 6, services: 1, total: 7 }],
+    ["not asked about, checked", { size: 5000, hops: 1, checked: true }, { external: 4, services: 2, total: 5 }],
   ])("%s", (_, layer, count) => {
     expect(layerSubrequests(layer, WINDOW)).toEqual(count);
   });
 
-  it("a download is what resolving spent and every layer", () => {
+  it.each([
+    ["one small upstream layer: one", 1, 5000, 1],
+    ["forty small ones, quickly done: two", 40, 40 * 5000, 2],
+    ["three of 10 GiB, each outliving a token: three", 3, 30 * GiB, 3],
+    ["40 layers, 6 GB: eleven", 40, 6e9, 11],
+  ])("token renewals while layers stream, %s", (_, layers, bytes, renewals) => {
+    expect(tokenRenewals(layers, bytes)).toBe(renewals);
+  });
+
+  it("a download is what resolving spent, every layer, and the token renewals of its upstream layers", () => {
     const spent = resolveSubrequests({ manifests: 2, hops: 1 });
     expect(downloadSubrequests(spent, [{ size: 1, hops: 1, cached: true }, { size: 1, hops: 1, cached: false }], WINDOW)).toEqual({ external: 9, services: 5, total: 14 });
   });
@@ -85,25 +94,26 @@ describe("HEADs before the first byte", () => {
 describe("the largest image each plan serves (one image, an index, one /api/download)", () => {
   it.each([
     ["Free, cold, Hub-like (1 hop): layers of any size", 14, FREE, { hops: 1, cached: false, layerSize: 10 * GiB }],
-    ["Free, cold, blobs served directly", 22, FREE, { hops: 0, cached: false, layerSize: 5000 }],
-    ["Free, cold, 2 hops", 10, FREE, { hops: 2, cached: false, layerSize: 5000 }],
+    ["Free, cold, Hub-like (1 hop): small layers", 21, FREE, { hops: 1, cached: false, layerSize: 5000 }],
+    ["Free, cold, blobs served directly", 43, FREE, { hops: 0, cached: false, layerSize: 5000 }],
+    ["Free, cold, 2 hops", 13, FREE, { hops: 2, cached: false, layerSize: 5000 }],
     ["Free, warm, small layers", 250, FREE, { hops: 1, cached: true, layerSize: 5000 }],
     ["Free, warm, 100 MiB layers (12.2 GiB)", 125, FREE, { hops: 1, cached: true, layerSize: 100 * MiB }],
     ["Free, warm, 1 GiB layers (27 GiB)", 27, FREE, { hops: 1, cached: true, layerSize: GiB }],
     ["Free, warm, 4 GiB layers (28 GiB)", 7, FREE, { hops: 1, cached: true, layerSize: 4 * GiB }],
     ["Paid, cold, layers of any size", 2498, PAID, { hops: 1, cached: false, layerSize: 10 * GiB }],
-    ["Paid, warm, small layers", 2498, PAID, { hops: 1, cached: true, layerSize: 5000 }],
-    ["Paid, warm, 1 GiB layers (302 GiB)", 302, PAID, { hops: 1, cached: true, layerSize: GiB }],
+    ["Paid, warm, small layers", 3330, PAID, { hops: 1, cached: true, layerSize: 5000 }],
+    ["Paid, warm, 1 GiB layers (293 GiB)", 293, PAID, { hops: 1, cached: true, layerSize: GiB }],
     ["Paid with SUBREQUEST_LIMIT 1000, cold", 248, planLimits("paid", 1000), { hops: 1, cached: false, layerSize: GiB }],
   ] as const)("%s: %i layers", (_, layers, limits, shape) => {
     expect(largestImage(limits, { manifests: 2, readWindow: WINDOW, ...shape })).toBe(layers);
   });
 
   it.each([
-    [FREE, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 14],
-    [FREE, { external: 5, services: 0, total: 5 }, 0, 22],
+    [FREE, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 21],
+    [FREE, { external: 5, services: 0, total: 5 }, 0, 44],
     [FREE, { external: 49, services: 0, total: 49 }, 1, 0],
-    [PAID, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 2498],
+    [PAID, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 3331],
   ])("cold layers left on %o after %o with %i hops: %i", (limits, spent, hops, left) => {
     expect(coldLayersLeft(spent, hops, limits)).toBe(left);
   });

@@ -40,13 +40,13 @@ describe("/api/download with PLAN=paid and SUBREQUEST_LIMIT=20", () => {
   });
 
   test("refuses one beyond it before the first byte, naming the limit and how to raise it", async ({ mirror }) => {
-    // 5 + 6 × 3 = 23 to the registry alone.
+    // 5 + 6 × 2 + 2 token renewals = 19 to the registry, and 6 R2 lookups: 25.
     const response = await download(mirror, pushImage(mirror, Array.from({ length: 6 }, () => randomBlob(1000))));
     expect(response.status).toBe(422);
     const { error } = (await response.json()) as { error: { code: string; message: string; hint: string } };
     expect(error).toMatchObject({ code: "TOO_MANY_SUBREQUESTS" });
-    expect(error.message).toContain("needs 23 subrequests");
-    expect(error.message).toContain("(SUBREQUEST_LIMIT 20) allows 20 subrequests per request");
+    expect(error.message).toContain("needs 25 subrequests");
+    expect(error.message).toContain("(SUBREQUEST_LIMIT 20) allows 20 per request");
     expect(error.hint).toMatch(/raises limits\.subrequests in wrangler\.toml and sets SUBREQUEST_LIMIT/);
   });
 });

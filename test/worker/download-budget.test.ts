@@ -93,9 +93,10 @@ describe("/api/download on the Workers Free plan", () => {
   });
 
   test("checks no layer with a HEAD when the plan has no room left: one missing upstream ends the transfer short", async ({ mirror }) => {
-    // 5 to resolve it and 3 for each of 15 layers: the 50 exactly, none left for a HEAD.
-    const layers = Array.from({ length: 15 }, () => randomBlob(1500));
-    const { reference } = pushImage(mirror, layers, [layers[14]]);
+    // 5 to resolve it, 2 for each of 21 layers (GET, redirect) and 2 token renewals: 49,
+    // no room left for a HEAD (2 with its redirect).
+    const layers = Array.from({ length: 21 }, () => randomBlob(1500));
+    const { reference } = pushImage(mirror, layers, [layers[20]]);
     const since = logMarks(front, mirror.upstream);
     const response = await download(mirror, reference);
     expect(response.status).toBe(200);

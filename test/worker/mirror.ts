@@ -3,13 +3,18 @@
 // wrangler's createTestHarness, with its one upstream a fake registry on 127.0.0.1.
 // Tests seed and read R2 through the binding itself and await the Worker's background
 // work through SETTLE_PATH, so nothing sleeps. Used as a file-scoped vitest fixture.
+// Cloudflare's limits hold in every test (runtime/limits.ts): after each test the fixture
+// asks the Worker for the breaches it recorded and fails the test if there are any, unless
+// the test took them itself (mirror.takeViolations()). testWith's vars set the limits
+// (limitVars); the 30 s waitUntil cut-off is scaled down to TEST_WAITUNTIL_MS.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test as base } from "vitest";
 import { createTestHarness } from "wrangler";
 import { OFFLINE_ENV } from "../../scripts/offline-env.ts";
 import { startFakeRegistry, type FakeRegistry } from "./fake-registry.ts";
-import { SETTLE_PATH } from "./runtime/settle-path.ts";
+import { LIMIT_VARS, type Violation } from "./runtime/limits.ts";
+import { LIMITS_PATH, SETTLE_PATH } from "./runtime/settle-path.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -17,6 +22,9 @@ const root = join(import.meta.dirname, "..", "..");
 export const UPSTREAM_KEY = "registry.test";
 /** A second UPSTREAMS key (the same fake registry), for what must never cross between upstreams. */
 export const OTHER_KEY = "other.test";
+
+/** The platform's 30 s of waitUntil after a response, as the worker tests scale it (LIMIT_WAITUNTIL_MS). */
+export const TEST_WAITUNTIL_MS = 3000;
 
 /** The part of the R2 binding the tests use (a proxy to the Worker's own bucket). */
 export interface TestBucket {
@@ -33,11 +41,18 @@ export interface MirrorUnderTest {
   url: URL;
   /** A request to the Worker; `path` is relative to its origin. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
-  /** Resolves once every ctx.waitUntil promise of earlier requests has settled. */
+  /** Resolves once every ctx.waitUntil promise of earlier requests has settled or been cut off (a breach). */
   settle(): Promise<void>;
+  /**
+   * The breaches of Cloudflare's limits recorded since last asked (runtime/limits.ts), taken,
+   * so the fixture does not fail the test for them; with `settleMs`, once background work has
+   * settled or been cut off, or that long has passed.
+   */
+  takeViolations(settleMs?: number): Promise<Violation[]>;
 }
 
-function compatibilityDate(): string {
+/** The compatibility date wrangler.toml gives the Worker. */
+export function compatibilityDate(): string {
   const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   if (!date) throw new Error("wrangler.toml has no compatibility_date");
@@ -61,11 +76,12 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
         name: "dockerdl-worker-tests",
         main: "test/worker/runtime/entry.ts",
         compatibility_date: compatibilityDate(),
-        compatibility_flags: compatibilityFlags(),
+        // wrangler.toml's flags, and AsyncLocalStorage, which the limits harness finds each call's request with (the test Worker's only).
+        compatibility_flags: [...compatibilityFlags(), "nodejs_als"],
         r2_buckets: [{ binding: "CACHE", bucket_name: "dockerdl-worker-tests" }],
         durable_objects: { bindings: [{ name: "FILLS", class_name: "BlobFill" }] },
         migrations: [{ tag: "v1", new_sqlite_classes: ["BlobFill"] }],
-        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), RATE_LIMIT: "0", ...vars },
+        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), RATE_LIMIT: "0", [LIMIT_VARS.waitUntilMs]: String(TEST_WAITUNTIL_MS), ...vars },
       },
     }],
   });
@@ -83,6 +99,11 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
       const response = await worker.fetch(SETTLE_PATH);
       if (response.status !== 204) throw new Error(`settling the Worker answered ${response.status}`);
     },
+    async takeViolations(settleMs) {
+      const response = await worker.fetch(settleMs === undefined ? LIMITS_PATH : `${LIMITS_PATH}?settle=${settleMs}`);
+      if (response.status !== 200) throw new Error(`asking the Worker for its breaches of the limits answered ${response.status}`);
+      return (await response.json()) as Violation[];
+    },
     async close() {
       await server.close();
       await upstream.close();
@@ -90,13 +111,32 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
   };
 }
 
-/** `test` with a `mirror` fixture whose Worker has `vars` on top of the defaults (RATE_LIMIT off). */
+/** The breaches as a test failure says them. */
+export function describeViolations(violations: Violation[]): string {
+  return violations.map((v) => `- ${v.rule} in ${v.invocation}: ${v.message}`).join("\n");
+}
+
+/**
+ * `test` with a `mirror` fixture whose Worker has `vars` on top of the defaults (RATE_LIMIT
+ * off, waitUntil cut off after TEST_WAITUNTIL_MS), and a check after each test that it
+ * broke none of Cloudflare's limits.
+ */
 export function testWith(vars: Record<string, string>) {
-  return base.extend("mirror", { scope: "file" }, async ({}, { onCleanup }): Promise<MirrorUnderTest> => {
-    const mirror = await startMirror(vars);
-    onCleanup(() => mirror.close());
-    return mirror;
-  });
+  const waitUntilMs = Number(vars[LIMIT_VARS.waitUntilMs] ?? TEST_WAITUNTIL_MS);
+  return base
+    .extend("mirror", { scope: "file" }, async ({}, { onCleanup }): Promise<MirrorUnderTest> => {
+      const mirror = await startMirror(vars);
+      onCleanup(() => mirror.close());
+      return mirror;
+    })
+    .extend("limits", { auto: true }, async ({ mirror }, { onCleanup }) => {
+      onCleanup(async () => {
+        // Background work of this test has its cut-off to be judged by (work whose response
+        // never ended has none, hence the bound), then every breach it left fails it.
+        const left = await mirror.takeViolations(Number.isFinite(waitUntilMs) ? waitUntilMs + 2000 : 5000);
+        if (left.length > 0) throw new Error(`the Worker broke Cloudflare's limits (test/worker/runtime/limits.ts):\n${describeViolations(left)}`);
+      });
+    });
 }
 
 /** `test` with a `mirror` fixture: one Worker and fake upstream per test file. */
