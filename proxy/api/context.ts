@@ -9,9 +9,9 @@ export interface ApiContext {
   cache: CacheBucket | undefined;
   /**
    * Public blobs from the mirror's cache, when bound (index.ts wires cache/public-blob.ts):
-   * /api/download reads layers from it, and asks it ahead (the read cancelled at once)
+   * /api/download pours layers from it, and asks it ahead (one lookup, nothing read)
    * which layers it holds when that decides whether the download fits the plan.
    */
-  publicBlob?: (digest: string, size: number) => Promise<ReadableStream<Uint8Array> | null>;
+  publicBlob?: (digest: string, size: number) => Promise<((out: WritableStream) => Promise<void>) | null>;
   now: () => number;
 }

@@ -45,6 +45,29 @@ export async function readWindowed(store: BlobStore, key: string, size: number, 
   return out.readable;
 }
 
+/**
+ * The object at `key` (of `size` bytes) poured into `out`, which stays open: ranged reads
+ * of at most `window` bytes, each piped natively (no JavaScript per chunk, which would be
+ * CPU time the platform counts). For /api/download, which pours every layer of a tar into
+ * one stream. Rejects when the object is gone or a read fails; `out` is left to the caller.
+ */
+export async function pourWindowed(store: BlobStore, key: string, size: number, window: number, out: WritableStream): Promise<void> {
+  const windows = windowsOf({ offset: 0, length: size }, window);
+  let next: Promise<StoredBody | null> = store.get(key, windows.length === 1 ? {} : { range: windows[0] });
+  try {
+    for (let i = 0; i < windows.length; i++) {
+      const object = await next;
+      if (!object) throw new Error(`${key} left the cache while it was read`);
+      next = i + 1 < windows.length ? store.get(key, { range: windows[i + 1] }) : Promise.resolve(null);
+      next.catch(() => {});
+      await object.body.pipeTo(out, { preventClose: true, preventAbort: true });
+    }
+  } catch (error) {
+    await next.then((object) => object?.body.cancel()).catch(() => {});
+    throw error;
+  }
+}
+
 async function pour(store: BlobStore, key: string, windows: Span[], first: StoredBody, out: WritableStream): Promise<void> {
   let next: Promise<StoredBody | null> = Promise.resolve(first);
   try {
