@@ -125,3 +125,62 @@ export async function settle(pid: number, options: SettleOptions): Promise<{ don
     if (now.t - started > options.timeoutMs) return { done: false };
   }
 }
+
+/** CPU ms the whole machine has been busy (all CPUs: user, nice, system, irq, softirq; not idle, iowait or steal). */
+export function machineBusyMs(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0];
+  const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq) * 1000) / TICKS_PER_SECOND;
+}
+
+/** CPU ms used by `pid` and every process under it (the bench, its registries, wranglers and workerds). */
+export function treeCpuMs(pid: number): number {
+  let total = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      total += cpuMs(p);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** Reads how much CPU the machine spends outside this bench's process tree: other sessions, other tests. */
+export class ForeignLoad {
+  private busy = machineBusyMs();
+  private ours = treeCpuMs(process.pid);
+  private t = performance.now();
+
+  /** Foreign CPU since the last call (or construction), as a share of one CPU. */
+  sample(): number {
+    const busy = machineBusyMs();
+    const ours = treeCpuMs(process.pid);
+    const t = performance.now();
+    const share = Math.max(0, busy - this.busy - (ours - this.ours)) / Math.max(1, t - this.t);
+    this.busy = busy;
+    this.ours = ours;
+    this.t = t;
+    return share;
+  }
+}
+
+/**
+ * Waits (at most `maxMs`) until other processes on the machine have used less than
+ * `threshold` of one CPU for two seconds in a row: other sessions' test runs come in bursts,
+ * and a path measured beside one costs the Worker more CPU (and changes how bytes arrive).
+ * Returns the foreign load of the last second.
+ */
+export async function waitForQuiet(maxMs: number, threshold = 0.15): Promise<number> {
+  const load = new ForeignLoad();
+  const deadline = performance.now() + maxMs;
+  let quietSeconds = 0;
+  let last = 0;
+  while (performance.now() < deadline) {
+    await sleep(1000);
+    last = load.sample();
+    quietSeconds = last < threshold ? quietSeconds + 1 : 0;
+    if (quietSeconds >= 2) break;
+  }
+  return last;
+}
