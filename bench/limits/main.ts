@@ -53,7 +53,7 @@ const MANIFESTS = 50;
  */
 const WARM_REPEATS = 2;
 /** Before each path, wait at most this long for other processes on the machine to go quiet (cpu.ts, waitForQuiet). */
-const QUIET_WAIT_MS = 20_000;
+const QUIET_WAIT_MS = 10_000;
 const REPOSITORY = "bench/limits";
 const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.v2+json",
@@ -213,8 +213,8 @@ function controlConfig(dir: string): string {
 
 type PathName =
   | "token" | "manifest-tag-cold" | "manifest-tag-warm" | "manifest-digest-cold" | "manifest-digest-warm"
-  | "download-cold" | "cold-full" | "warm-full" | "warm-ranged" | "cold-ranged" | "download-warm" | "cold-ranged-relay";
-type ControlName = "put" | "read-windowed" | "read-ranged" | "relay" | "noop" | "small-put" | "small-get" | "small-head";
+  | "download-cold" | "cold-full" | "warm-full" | "warm-ranged" | "cold-ranged" | "download-warm" | "cold-full-relay" | "cold-ranged-relay";
+type ControlName = "put" | "put-2" | "read-windowed" | "read-ranged" | "read-windowed-2" | "relay" | "noop" | "small-put" | "small-get" | "small-head";
 
 class Book<K extends string> {
   readonly samples = new Map<K, Sample[]>();
@@ -230,12 +230,14 @@ async function oneRun(run: number, o: LimitsOptions, upstreams: Record<string, s
   const [a, b] = image.layers;
   const log = (name: string, s: Sample) => {
     const perGiB = s.bytes > 1e6 ? `, ${(net(s) / (s.bytes / GiB)).toFixed(0)} ms/GiB gross` : `, ${(net(s) / s.requests).toFixed(2)} ms/request gross`;
-    console.log(`  ${name.padEnd(22)} ${(s.bytes / MiB).toFixed(0).padStart(6)} MiB ${s.requests} req  ${s.clientS.toFixed(1)} s (+${(s.wallS - s.clientS).toFixed(1)} s settling)  workerd ${s.rawMs.toFixed(0)} ms${perGiB}${s.cached === undefined ? "" : s.cached ? ", in R2" : ", NOT in R2"}, others ${(s.foreign * 100).toFixed(0)}% of a CPU`);
+    console.log(`  ${name.padEnd(26)} ${(s.bytes / MiB).toFixed(0).padStart(6)} MiB ${String(s.requests).padStart(3)} req  ${s.clientS.toFixed(1)} s (+${(s.wallS - s.clientS).toFixed(1)} s settling)  workerd ${s.rawMs.toFixed(0)} ms${perGiB}${s.cached === undefined ? "" : s.cached ? ", in R2" : ", NOT in R2"}, others ${(s.foreign * 100).toFixed(0)}% of a CPU`);
   };
   console.log(`\nlimits run ${run + 1}/${o.runs}`);
 
   // The control Worker: the R2 operations alone, and the runtime's own relay. Warmed up
-  // first (its first put in a run paid for more than the R2 simulator's steady cost).
+  // first (its first put in a run paid for more than the R2 simulator's steady cost). Each
+  // control that is subtracted from a path is measured right before that path, so both
+  // meet the same machine.
   const key = `run${run}-${Date.now()}`;
   const warmupBytes = "w".repeat(MiB);
   await expect(`${control.url}/put?key=${key}-warmup&sha256=${createHash("sha256").update(warmupBytes).digest("hex")}`, 201, { method: "PUT", body: warmupBytes });
@@ -247,44 +249,24 @@ async function oneRun(run: number, o: LimitsOptions, upstreams: Record<string, s
     controls.add(name, s);
     log(`control ${name}`, s);
   };
-  record("put", await measure(c, async () => {
+  const controlPut = async (name: ControlName, blob: { digest: string; size: number }) => record(name, await measure(c, async () => {
     // The blob's bytes from the registry, streamed into the control's put.
     const source = await new Promise<IncomingMessage>((resolve, reject) => {
-      httpGet(`${o.registry.url}/v2/${REPOSITORY}/blobs/${a.digest}`, resolve).on("error", reject);
+      httpGet(`${o.registry.url}/v2/${REPOSITORY}/blobs/${blob.digest}`, resolve).on("error", reject);
     });
-    await expect(`${control.url}/put?key=${key}&sha256=${a.digest.slice(7)}`, 201, { method: "PUT", headers: { "content-length": String(a.size) }, body: source });
-    return { bytes: a.size, requests: 1 };
+    await expect(`${control.url}/put?key=${key}-${blob.digest.slice(7, 19)}&sha256=${blob.digest.slice(7)}`, 201, { method: "PUT", headers: { "content-length": String(blob.size) }, body: source });
+    return { bytes: blob.size, requests: 1 };
   }));
-  record("read-windowed", await measure(c, () => repeated(() => rangedGets(a.size, READ_WINDOW, 1, (r) => ({ url: `${control.url}/get?key=${key}&offset=${r.offset}&length=${r.length}`, headers: {} })))));
-  record("read-ranged", await measure(c, () => repeated(() => rangedGets(a.size, RANGE, PARALLEL, (r) => ({ url: `${control.url}/get?key=${key}&offset=${r.offset}&length=${r.length}`, headers: {} })))));
-  record("relay", await measure(c, async () => {
-    const answer = await expect(`${control.url}/relay?url=${encodeURIComponent(`${o.registry.url}/v2/${REPOSITORY}/blobs/${a.digest}`)}`, 200);
-    return { bytes: answer.bytes, requests: 1 };
-  }));
-  record("noop", await measure(c, async () => {
-    for (let i = 0; i < TOKENS; i++) await expect(`${control.url}/noop`, 204);
-    return { bytes: 0, requests: TOKENS };
-  }));
-  const small = "x".repeat(1024);
-  record("small-put", await measure(c, async () => {
-    for (let i = 0; i < MANIFESTS; i++) await expect(`${control.url}/put?key=${key}-small-${i}`, 201, { method: "PUT", body: small });
-    return { bytes: 0, requests: MANIFESTS };
-  }));
-  record("small-get", await measure(c, async () => {
-    for (let i = 0; i < MANIFESTS; i++) await expect(`${control.url}/get?key=${key}-small-${i}`, 200);
-    return { bytes: 0, requests: MANIFESTS };
-  }));
-  record("small-head", await measure(c, async () => {
-    for (let i = 0; i < MANIFESTS; i++) await expect(`${control.url}/get?key=${key}-small-${i}`, 200, { method: "HEAD" });
-    return { bytes: 0, requests: MANIFESTS };
-  }));
+  const controlRead = (blob: { digest: string; size: number }, range: number, parallel: number) => () =>
+    repeated(() => rangedGets(blob.size, range, parallel, (r) => ({ url: `${control.url}/get?key=${key}-${blob.digest.slice(7, 19)}&offset=${r.offset}&length=${r.length}`, headers: {} })));
 
-  // The Worker without R2 (as an operator may run it): a cold ranged read is a relay only.
+  // The Worker without R2 (as an operator may run it): a cold read is a relay, verified when whole.
   const u = await targetOf(uncached);
   const uAuth = await tokenFor(uncached.url);
-  const relay = await measure(u, () => rangedGets(b.size, RANGE, PARALLEL, (r) => ({ url: `${uncached.url}/v2/${REPOSITORY}/blobs/${b.digest}`, headers: { ...uAuth, range: rangeHeader(r) } })));
-  paths.add("cold-ranged-relay", relay);
-  log("cold ranged, no R2", relay);
+  const uncachedPath = (name: PathName, s: Sample) => {
+    paths.add(name, s);
+    log(name, s);
+  };
 
   // The mirror, fresh: empty R2, a new isolate.
   const persistDir = join(o.outDir, `mirror-state-${run}`);
@@ -313,6 +295,11 @@ async function oneRun(run: number, o: LimitsOptions, upstreams: Record<string, s
       log(name, s);
     };
 
+    // Per-request paths, and the controls that tell what a request and a small R2 operation cost.
+    record("noop", await measure(c, async () => {
+      for (let i = 0; i < TOKENS; i++) await expect(`${control.url}/noop`, 204);
+      return { bytes: 0, requests: TOKENS };
+    }));
     path("token", await measure(m, async () => {
       for (let i = 0; i < TOKENS; i++) await expect(`${base}/token?service=docker.io&scope=repository:${REPOSITORY}:pull`, 200);
       return { bytes: 0, requests: TOKENS };
@@ -326,6 +313,30 @@ async function oneRun(run: number, o: LimitsOptions, upstreams: Record<string, s
     path("manifest-tag-warm", await measure(m, manifestPass(manifests.tags, "tag")));
     path("manifest-digest-cold", await measure(m, manifestPass(manifests.digests, "digest")));
     path("manifest-digest-warm", await measure(m, manifestPass(manifests.digests, "digest")));
+    const small = "x".repeat(1024);
+    record("small-put", await measure(c, async () => {
+      for (let i = 0; i < MANIFESTS; i++) await expect(`${control.url}/put?key=${key}-small-${i}`, 201, { method: "PUT", body: small });
+      return { bytes: 0, requests: MANIFESTS };
+    }));
+    record("small-get", await measure(c, async () => {
+      for (let i = 0; i < MANIFESTS; i++) await expect(`${control.url}/get?key=${key}-small-${i}`, 200);
+      return { bytes: 0, requests: MANIFESTS };
+    }));
+    record("small-head", await measure(c, async () => {
+      for (let i = 0; i < MANIFESTS; i++) await expect(`${control.url}/get?key=${key}-small-${i}`, 200, { method: "HEAD" });
+      return { bytes: 0, requests: MANIFESTS };
+    }));
+
+    // Relays with no R2 anywhere: the runtime alone (control), the Worker without R2 (whole and ranged).
+    record("relay", await measure(c, async () => {
+      const answer = await expect(`${control.url}/relay?url=${encodeURIComponent(`${o.registry.url}/v2/${REPOSITORY}/blobs/${a.digest}`)}`, 200);
+      return { bytes: answer.bytes, requests: 1 };
+    }));
+    uncachedPath("cold-full-relay", await measure(u, async () => {
+      const answer = await expect(`${uncached.url}/v2/${REPOSITORY}/blobs/${a.digest}`, 200, { headers: uAuth });
+      return { bytes: answer.bytes, requests: 1 };
+    }));
+    uncachedPath("cold-ranged-relay", await measure(u, () => rangedGets(b.size, RANGE, PARALLEL, (r) => ({ url: `${uncached.url}/v2/${REPOSITORY}/blobs/${b.digest}`, headers: { ...uAuth, range: rangeHeader(r) } }))));
 
     const download = async () => {
       const answer = await expect(`${base}/api/download`, 200, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ image: `${REPOSITORY}:${image.tag}`, platform: "linux/amd64" }) });
@@ -333,18 +344,24 @@ async function oneRun(run: number, o: LimitsOptions, upstreams: Record<string, s
     };
     path("download-cold", await measure(m, download));
 
-    auth = await tokenFor(base);
     const timeoutMs = Math.max(60_000, (a.size / 10e6) * 1000);
+    await controlPut("put", a);
+    auth = await tokenFor(base);
     path("cold-full", await measure(m, async () => {
       const answer = await expect(blobUrl(a.digest), 200, { headers: auth });
       return { bytes: answer.bytes, requests: 1 };
     }, { done: inCache(a.digest), timeoutMs }));
+
+    record("read-windowed", await measure(c, controlRead(a, READ_WINDOW, 1)));
     auth = await tokenFor(base);
     path("warm-full", await measure(m, () => repeated(async () => {
       const answer = await expect(blobUrl(a.digest), 200, { headers: auth });
       return { bytes: answer.bytes, requests: 1 };
     })));
+    record("read-ranged", await measure(c, controlRead(a, RANGE, PARALLEL)));
     path("warm-ranged", await measure(m, () => repeated(() => rangedGets(a.size, RANGE, PARALLEL, (r) => ({ url: blobUrl(a.digest), headers: { ...auth, range: rangeHeader(r) } })))));
+
+    await controlPut("put-2", b);
     auth = await tokenFor(base);
     const coldRanged = await measure(m, () => rangedGets(b.size, RANGE, PARALLEL, (r) => ({ url: blobUrl(b.digest), headers: { ...auth, range: rangeHeader(r) } })), { done: inCache(b.digest), timeoutMs });
     path("cold-ranged", coldRanged);
@@ -354,8 +371,8 @@ async function oneRun(run: number, o: LimitsOptions, upstreams: Record<string, s
       await expect(blobUrl(b.digest), 200, { headers: auth });
       await settle(m.process.runtime, { idle: m.idle, done: inCache(b.digest), timeoutMs });
     }
-    const warmDownload = await measure(m, download);
-    path("download-warm", warmDownload);
+    record("read-windowed-2", await measure(c, controlRead(b, READ_WINDOW, 1)));
+    path("download-warm", await measure(m, download));
   } finally {
     await mirror.stop();
     rmSync(persistDir, { recursive: true, force: true });
@@ -431,12 +448,13 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
   };
   const layers = image.layers.length;
   row("cold-full", "cold full GET (docker-style, no Range)", (run, s) => controlFor("put", run, s.bytes), "idle; control put of the blob (sha256)", true);
-  row("cold-ranged", `cold ranged GETs (${RANGE / MiB} MiB, ${PARALLEL} at a time) + background fill`, (run, s) => (s.cached ? controlFor("put", run, s.bytes) : 0), "idle; control put of the blob when the fill completed", true);
+  row("cold-ranged", `cold ranged GETs (${RANGE / MiB} MiB, ${PARALLEL} at a time) + background fill`, (run, s) => (s.cached ? controlFor("put-2", run, s.bytes) : 0), "idle; control put of the blob when the fill completed", true);
+  row("cold-full-relay", "cold full GET, Worker without R2 (relay and verification, nothing stored)", null, "idle", true);
   row("cold-ranged-relay", "cold ranged GETs, Worker without R2 (relay only)", null, "idle", true);
   row("warm-full", "warm full GET", (run, s) => controlFor("read-windowed", run, s.bytes), `idle; control reads of the blob in ${READ_WINDOW / MiB} MiB windows`, true);
   row("warm-ranged", `warm ranged GETs (${RANGE / MiB} MiB, ${PARALLEL} at a time)`, (run, s) => controlFor("read-ranged", run, s.bytes), "idle; control reads of the same ranges", true);
   row("download-cold", `/api/download cold (${layers} layers)`, null, "idle", true);
-  row("download-warm", `/api/download warm (${layers} layers)`, (run, s) => controlFor("read-windowed", run, s.bytes), `idle; control reads of every layer in ${READ_WINDOW / MiB} MiB windows`, true);
+  row("download-warm", `/api/download warm (${layers} layers)`, (run, s) => controlFor("read-windowed-2", run, s.bytes), `idle; control reads of every layer in ${READ_WINDOW / MiB} MiB windows`, true);
   row("manifest-tag-cold", "manifest GET by tag, cold", null, "idle", false);
   row("manifest-tag-warm", "manifest GET by tag, warm", null, "idle", false);
   row("manifest-digest-cold", "manifest GET by digest, cold", null, "idle", false);
@@ -491,15 +509,17 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
     "  started the same way with the same R2 binding, does the same R2 operations on the same bytes with no mirror logic — `put(key,",
     "  request.body, {sha256})` of the blob for the cold paths, `get` of the blob in the mirror's 32 MiB windows (R2_READ_WINDOW, set",
     "  explicitly) for warm full reads, `get` of the same 16 MiB ranges for warm ranged reads — measured the same way in the same run; its",
-    "  CPU (less its own idle) is subtracted, per byte. The per-request paths (manifests, token) touch R2 with a few small operations each;",
-    "  those are not subtracted (the controls below list what one costs, and what a request that does nothing costs).",
+    "  CPU (less its own idle) is subtracted, per byte; each such control runs right before its path, so both meet the same machine. The",
+    "  per-request paths (manifests, token) touch R2 with a few small operations each; those are not subtracted (the controls below list",
+    "  what one costs, and what a request that does nothing costs).",
     `- **Other load.** This machine may be shared (other sessions' test runs). Before each path the bench waits up to ${QUIET_WAIT_MS / 1000} s for processes`,
     "  outside its own tree to use under 15% of a CPU, and records what they used during the path (\"other load\", in % of one CPU; the",
     "  highest over the runs): a path measured beside a busy neighbour costs workerd more CPU, and its bytes arrive in other chunk sizes.",
     `- **Warm reads** cost little next to the R2 reads subtracted from them, so each warm path and its control read the blob ${WARM_REPEATS} times.`,
     `- **Ranged reads** are what our CLI and PWA send: ${RANGE / MiB} MiB ranges (shared/engine's default chunk), ${PARALLEL} at a time, covering the blob.`,
     "  A cold ranged read also starts the mirror's background fill of the whole blob; the same ranges through a second Worker without an",
-    "  R2 binding (uncached, as an operator may run it) give the relay alone, and the difference is the fill.",
+    "  R2 binding (uncached, as an operator may run it) give the relay alone, and the difference is the fill. A full GET through that",
+    "  Worker gives a floor for the cold full GET that needs no subtraction: the same relay and verification, nothing stored.",
     `- **Per request.** Byte paths are figured per GiB and multiplied out to a request's size; the per-request paths run ${TOKENS} (token) or`,
     `  ${MANIFESTS} (each manifest path) requests in a row and divide. Plans: Free ${FREE_MS} ms of CPU per request; Paid ${PAID_DEFAULT_MS / 1000} s by default,`,
     `  raised with \`limits.cpu_ms\` up to ${PAID_MAX_MS / 60_000} min (https://developers.cloudflare.com/workers/platform/limits/#cpu-time). CPU in \`waitUntil\` counts to`,
@@ -534,6 +554,7 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
   const warm = f("warm full GET");
   scaled("cold full GET of a 4 GiB blob", cold, 4, FREE);
   scaled("cold full GET of a 20 GB blob", cold, GB20, PAID);
+  scaled("cold full GET of a 4 GiB blob, Worker without R2 (a floor: the relay and verification alone, no subtraction)", f("cold full GET, Worker without R2"), 4, FREE);
   scaled("warm full GET of a 4 GiB blob", warm, 4, FREE);
   scaled("warm full GET of a 20 GB blob", warm, GB20, FREE);
   scaled(`warm ranged GET, one ${RANGE / MiB} MiB range`, f("warm ranged GETs"), RANGE / GiB, FREE);
@@ -589,9 +610,11 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
     "",
     "| operation | bytes | wall (s) | CPU, net of idle (ms) | per GiB / per op | other load (max) |",
     "| --- | ---: | ---: | ---: | ---: | ---: |",
-    controlRow("put", "R2 `put` of the blob with its sha256 (body from the client)"),
-    controlRow("read-windowed", `R2 \`get\` of the blob in ${READ_WINDOW / MiB} MiB windows`),
-    controlRow("read-ranged", `R2 \`get\` of the blob's ${RANGE / MiB} MiB ranges, ${PARALLEL} at a time`),
+    controlRow("put", "R2 `put` of blob A with its sha256, body from the client (before the cold full GET)"),
+    controlRow("put-2", "R2 `put` of blob B with its sha256, body from the client (before the cold ranged GETs)"),
+    controlRow("read-windowed", `R2 \`get\` of blob A in ${READ_WINDOW / MiB} MiB windows, ${WARM_REPEATS} times (before the warm full GET)`),
+    controlRow("read-ranged", `R2 \`get\` of blob A's ${RANGE / MiB} MiB ranges, ${PARALLEL} at a time, ${WARM_REPEATS} times (before the warm ranged GETs)`),
+    controlRow("read-windowed-2", `R2 \`get\` of blob B in ${READ_WINDOW / MiB} MiB windows, ${WARM_REPEATS} times (before the warm /api/download)`),
     controlRow("relay", "`fetch` of the blob upstream, its body returned as is (no R2): the runtime's own byte moving"),
     controlRow("noop", "a request answered 204 with nothing done: `wrangler dev`'s cost of a request"),
     controlRow("small-put", "R2 `put` of 1 KiB"),
