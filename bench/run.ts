@@ -12,8 +12,10 @@
 // default 2), DOCKERDL_BENCH_CACHE (default bench/.cache: layers and registry storage,
 // reused), DOCKERDL_BENCH_NET="perConnMBps,aggregateMBps,latencyMs" (default 10,50,20),
 // DOCKERDL_BENCH_LATENCY="perConnMBps,aggregateMBps,oneWayMs" (default 10,50,100),
-// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,start;
-// default all; browser runs with worker).
+// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,start,limits;
+// default all; browser runs with worker). `limits` measures the Worker's own CPU per path
+// against Cloudflare's plan limits and writes bench/results/worker-limits.md instead
+// (bench/limits/main.ts; two layers of 512 MiB at scale 1, DOCKERDL_BENCH_RUNS fresh runs).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +25,7 @@ import { startRelay } from "../test/harness/relay.ts";
 import { startWorker } from "../test/harness/wrangler.ts";
 import { browserDownload, type BrowserMeasurement } from "./browser.ts";
 import { ensureImage, type BenchImage } from "./image.ts";
+import { runLimits } from "./limits/main.ts";
 import { curlFloor, median, ours, root, run, skopeo, startTime, type Measurement } from "./measure.ts";
 
 const MiB = 2 ** 20;
@@ -31,7 +34,9 @@ const runs = Number(process.env.DOCKERDL_BENCH_RUNS ?? "2");
 const cacheDir = process.env.DOCKERDL_BENCH_CACHE ?? join(root, "bench", ".cache");
 const [perConnMBps, aggregateMBps, latencyMs] = (process.env.DOCKERDL_BENCH_NET ?? "10,50,20").split(",").map(Number);
 const [farPerConnMBps, farAggregateMBps, oneWayMs] = (process.env.DOCKERDL_BENCH_LATENCY ?? "10,50,100").split(",").map(Number);
-const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,browser,network,latency,start").split(","));
+const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,browser,network,latency,start,limits").split(","));
+/** Scenarios that compare tools and write bench/results/latest.md. */
+const COMPARED = ["direct", "worker", "browser", "network", "latency", "start"];
 
 interface Row {
   scenario: string;
@@ -116,6 +121,8 @@ async function main(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
   console.log(`dockerdl bench: scale ${scale}, ${runs} alternating runs, cache ${cacheDir}`);
   const registry = await startRegistry("bench", join(cacheDir, "registry"), { kind: "none" });
+  if (scenarios.has("limits")) await runLimits({ scale, runs, cacheDir, outDir, registry });
+  if (!COMPARED.some((s) => scenarios.has(s))) return;
   const images = [
     await ensureImage(registry.url, cacheDir, "bench/layers8", Array.from({ length: 8 }, () => Math.round(128 * MiB * scale))),
     await ensureImage(registry.url, cacheDir, "bench/single", [Math.round(2048 * MiB * scale)]),
