@@ -23,6 +23,7 @@ import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts"
 import { formatPlatform, type Platform } from "../../shared/platform.ts";
 import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
 import type { LayerDescriptor, RegistryClient, ResolvedImage } from "../../shared/registry/client.ts";
+import { bodyStream } from "../../shared/registry/blobs.ts";
 import type { TarPlan } from "../../shared/tar.ts";
 import { chunksOf } from "../cache/chunks.ts";
 import { verifiedChunks } from "../../shared/verify.ts";
@@ -63,8 +64,11 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
     // A layer the cache was found not to hold goes upstream without asking it again.
     const cached = shape.cached === false ? null : await ctx.publicBlob?.(layer.digest, layer.size);
     if (cached) return cached(out);
-    const stream = await client.fetchBlob(ref, layer, undefined, request.signal);
-    // A corrupt layer ends the response short (a broken transfer), never a tar with bad bytes.
+    // The runtime's own body, read 4 MiB at a time; verifiedChunks holds it to the layer's
+    // size and digest, and a corrupt layer ends the response short (a broken transfer),
+    // never a tar with bad bytes.
+    const body = await client.fetchWholeBlobUnchecked(ref, layer, request.signal);
+    const stream = body instanceof ReadableStream ? (body as ReadableStream<Uint8Array>) : bodyStream(body);
     await pourChunks(verifiedChunks(chunksOf(stream, CHUNK), layer, nativeSha256(), `layer ${layer.digest} from upstream`), out);
   };
   // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.

@@ -35,7 +35,13 @@ export interface BlobLocation {
  * Bytes [start, end) of `blob` (the whole blob without a range) as a stream that ends
  * early only if the connection breaks; the engine counts and asks again from there.
  */
-export async function fetchBlobRange(transport: Transport, where: BlobLocation, blob: LayerDescriptor, what: string, range?: BlobRange, signal?: AbortSignal): Promise<HttpBody> {
+/**
+ * The blob's bytes (or `range` of them), held to their length. With `unsliced`, a whole
+ * blob's 200 body comes as the transport gave it: for a caller that holds it to the size
+ * and digest itself and reads it in large chunks (the Worker: every wrapper is JavaScript
+ * per network packet, and CPU time is what its plan limits).
+ */
+export async function fetchBlobRange(transport: Transport, where: BlobLocation, blob: LayerDescriptor, what: string, range?: BlobRange, signal?: AbortSignal, unsliced = false): Promise<HttpBody> {
   const headers: Record<string, string> = { "accept-encoding": "identity" };
   const start = range?.start ?? 0;
   const end = range?.end ?? blob.size;
@@ -60,6 +66,7 @@ export async function fetchBlobRange(transport: Transport, where: BlobLocation, 
     }
     return sliceBody(response.body, 0, end - start);
   }
+  if (unsliced && start === 0 && end === blob.size) return response.body;
   return sliceBody(response.body, start, end - start);
 }
 

@@ -177,6 +177,15 @@ export class RegistryClient {
     return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, range, signal);
   }
 
+  /**
+   * The whole blob's body as the transport gave it (a Worker's native stream), not held to
+   * its length: only for a caller that checks size and digest itself (shared/verify.ts).
+   */
+  async fetchWholeBlobUnchecked(ref: Reference, blob: LayerDescriptor, signal?: AbortSignal): Promise<HttpBody> {
+    if (blob.urls !== undefined) this.#checkForeign(ref, blob);
+    return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, undefined, signal, true);
+  }
+
   /** The same as a web ReadableStream, to hand on. */
   async fetchBlob(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     return bodyStream(await this.fetchBlobBody(ref, blob, range, signal));
