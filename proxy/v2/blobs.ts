@@ -1,10 +1,11 @@
 // GET and HEAD /v2/<name>/blobs/<digest>. From R2 when the blob is cached (ranges too;
 // read a bounded window at a time, cache/windowed-read.ts), after checking a private
 // blob's requester upstream. Otherwise from upstream:
-// - a full GET of a blob that fits one R2 put is relayed to the client and into R2 in one
-//   pass (cache/cache-relay.ts): R2 checks the digest, the Worker hashes nothing, and the
-//   client's last bytes wait for R2's verdict;
-// - anything else (a range, a HEAD, a blob too large for one put) passes straight through,
+// - on the Paid plan, a full GET of a blob that fits one R2 put is relayed to the client
+//   and into R2 in one pass (cache/cache-relay.ts): R2 checks the digest, the Worker hashes
+//   nothing, and the client's last bytes wait for R2's verdict;
+// - anything else (a range, a HEAD, a blob too large for one put, any blob on the Free
+//   plan, whose 10 ms of CPU a relay in JavaScript would exceed) passes straight through,
 //   and the blob's fill is ordered from its Durable Object (fill/blob-fill.ts), which
 //   outlives this request: the PWA and the CLI read large layers in ranges, and the next
 //   client should find them cached. Each request for the blob says it is still wanted;
@@ -96,7 +97,10 @@ async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cach
   }
   const { upstream, visibility, length } = whole;
   if (length === null) return checkedBlobAnswer(upstream, request, route);
-  if (length > mirror.config.singlePutLimit) {
+  // On the Free plan (10 ms of CPU a request) even the relay's few steps per 4 MiB are too
+  // many: the client gets the upstream's body natively and the blob's Durable Object fills
+  // the cache with a native put of its own (a second upstream read, no JavaScript per byte).
+  if (length > mirror.config.singlePutLimit || mirror.config.plan === "free") {
     mirror.waitUntil(orderFill(request, route, mirror, length));
     return checkedBlobAnswer(upstream, request, route, length);
   }

@@ -20,7 +20,7 @@ const basicPusher: Pusher = { url: harness.basicRegistry, authorization: () => b
 const MIB = 1024 * 1024;
 
 interface Workers {
-  /** With its R2 cache. */
+  /** With its R2 cache (PLAN paid). */
   cached: RunningWorker;
   /** With its R2 cache, storing blobs above 8 MiB in 5 MiB parts (PLAN paid). */
   multipart: RunningWorker;
@@ -33,7 +33,8 @@ const test = base.extend<{ $file: { workers: Workers } }>({
     async ({ tempDir }, use) => {
       const common = { upstreams: harness.upstreams, logDir: tempDir };
       const [cached, multipart, uncached] = await Promise.all([
-        startWorker({ ...common, name: "wrangler-cached", vars: { RATE_LIMIT: "0" }, persistDir: join(tempDir, "cached") }),
+        // Paid: a full GET is relayed into R2 in one pass (on Free it passes through and the fill reads again).
+        startWorker({ ...common, name: "wrangler-cached", vars: { RATE_LIMIT: "0", PLAN: "paid" }, persistDir: join(tempDir, "cached") }),
         // Multipart fills hash the blob, which needs the Paid plan's CPU.
         startWorker({ ...common, name: "wrangler-multipart", vars: { RATE_LIMIT: "0", PLAN: "paid", R2_SINGLE_PUT_LIMIT: String(8 * MIB), FILL_PART_SIZE: String(5 * MIB) }, persistDir: join(tempDir, "multipart") }),
         startWorker({ ...common, name: "wrangler-uncached", vars: { RATE_LIMIT: "0" }, persistDir: join(tempDir, "uncached"), config: uncachedConfig(tempDir) }),
