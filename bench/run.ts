@@ -15,8 +15,9 @@
 // DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,start,limits;
 // default all; browser runs with worker). `limits` measures the Worker's own CPU per path
 // against Cloudflare's plan limits and writes bench/results/worker-limits.md instead
-// (bench/limits/main.ts; two layers of 512 MiB at scale 1, DOCKERDL_BENCH_RUNS fresh runs).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// (bench/limits/main.ts; two layers of 512 MiB at scale 1, DOCKERDL_BENCH_RUNS fresh runs);
+// DOCKERDL_BENCH_LIMITS_REPORT=bench/results/worker-limits.json only writes that report again.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stopAll } from "../test/harness/processes.ts";
@@ -49,6 +50,12 @@ interface Row {
 }
 
 if (process.argv.includes("--scale")) process.exit(await (await import("./scale/main.ts")).runScale(process.argv.slice(2)));
+if (process.env.DOCKERDL_BENCH_LIMITS_REPORT) {
+  // Only the limits report, made again from a saved worker-limits.json (no measuring).
+  const { writeReport } = await import("./limits/main.ts");
+  console.log(writeReport(JSON.parse(readFileSync(process.env.DOCKERDL_BENCH_LIMITS_REPORT, "utf8"))));
+  process.exit(0);
+}
 
 interface Path {
   scenario: string;

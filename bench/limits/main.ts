@@ -416,7 +416,13 @@ export async function runLimits(o: LimitsOptions): Promise<void> {
     const paths = new Book<PathName>();
     const controls = new Book<ControlName>();
     for (let run = 0; run < o.runs; run++) await oneRun(run, o, upstreams, image, { tags, digests, warmup }, control, uncached, paths, controls);
-    const report = writeReport(o, image, paths, controls);
+    const results: Results = {
+      date: new Date().toISOString(), commit: codeVersion(), cpus: Number(execFileSync("nproc", { encoding: "utf8" }).trim()), scale: o.scale, runs: o.runs,
+      layers: image.layers, paths: Object.fromEntries(paths.samples), controls: Object.fromEntries(controls.samples),
+    };
+    // Every sample, for a later comparison (e.g. before and after a change to the blob path) or a new report.
+    writeFileSync(join(root, "bench", "results", "worker-limits.json"), `${JSON.stringify(results, null, 1)}\n`);
+    const report = writeReport(results);
     console.log(`\n${report}\nwritten to bench/results/worker-limits.md`);
     await control.stop();
     await uncached.stop();
@@ -435,7 +441,36 @@ interface Row {
   perGiB: boolean;
 }
 
-function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>, controls: Book<ControlName>): string {
+/** What a limits run measured: written to bench/results/worker-limits.json, the report made from it. */
+interface Results {
+  date: string;
+  commit: string;
+  cpus: number;
+  scale: number;
+  runs: number;
+  layers: { digest: string; size: number }[];
+  paths: Partial<Record<PathName, Sample[]>>;
+  controls: Partial<Record<ControlName, Sample[]>>;
+}
+
+/** The Worker's code as measured: the commit, and whether proxy/ or wrangler.toml had changes beyond it. */
+function codeVersion(): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "proxy", "wrangler.toml"], { cwd: root, encoding: "utf8" }).trim() !== "";
+    return `${head}${dirty ? " (with uncommitted changes to proxy/ or wrangler.toml)" : ""}`;
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Writes bench/results/worker-limits.md from a run's results; `DOCKERDL_BENCH_LIMITS_REPORT=<json>
+ * npm run bench` makes it again from a saved worker-limits.json, without measuring.
+ */
+export function writeReport(results: Results): string {
+  const paths = { get: (name: PathName) => results.paths[name] ?? [] };
+  const controls = { get: (name: ControlName) => results.controls[name] ?? [] };
   /** The control's CPU for `bytes` of what it did in run `run`: its net CPU per byte times them. */
   const controlFor = (name: ControlName, run: number, bytes: number) => {
     const s = controls.get(name)[run];
@@ -446,7 +481,7 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
     const samples = paths.get(name);
     rows.push({ name: label, samples, cpu: samples.map((s, run) => net(s) - (subtract ? subtract(run, s) : 0)), subtracted, perGiB });
   };
-  const layers = image.layers.length;
+  const layers = results.layers.length;
   row("cold-full", "cold full GET (docker-style, no Range)", (run, s) => controlFor("put", run, s.bytes), "idle; control put of the blob (sha256)", true);
   row("cold-ranged", `cold ranged GETs (${RANGE / MiB} MiB, ${PARALLEL} at a time) + background fill`, (run, s) => (s.cached ? controlFor("put-2", run, s.bytes) : 0), "idle; control put of the blob when the fill completed", true);
   row("cold-full-relay", "cold full GET, Worker without R2 (relay and verification, nothing stored)", null, "idle", true);
@@ -476,21 +511,12 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
   const byName = new Map(rows.map((r) => [r.name, figure(r)]));
   const f = (label: string) => byName.get(rows.find((r) => r.name.startsWith(label))!.name)!;
 
-  const commit = (() => {
-    try {
-      const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-      const dirty = execFileSync("git", ["status", "--porcelain", "proxy", "wrangler.toml"], { cwd: root, encoding: "utf8" }).trim() !== "";
-      return `${head}${dirty ? " (with uncommitted changes to proxy/ or wrangler.toml)" : ""}`;
-    } catch {
-      return "unknown";
-    }
-  })();
-
   const lines: string[] = [
-    `# Worker CPU per path, against Cloudflare's plan limits — ${new Date().toISOString()}`,
+    `# Worker CPU per path, against Cloudflare's plan limits — ${results.date}`,
     "",
-    `Written by \`DOCKERDL_BENCH_SCENARIOS=limits npm run bench\` (bench/limits/), issue 23. Worker code at ${commit}; scale ${o.scale}`,
-    `(two layers of ${fmt(image.layers[0].size / MiB)} MiB), ${o.runs} run${o.runs === 1 ? "" : "s"}, medians (range over runs in brackets); ${execFileSync("nproc", { encoding: "utf8" }).trim()} CPUs, workerd as \`wrangler dev\` runs it.`,
+    `Written by \`DOCKERDL_BENCH_SCENARIOS=limits npm run bench\` (bench/limits/), issue 23. Worker code at ${results.commit}; scale ${results.scale}`,
+    `(two layers of ${fmt(results.layers[0].size / MiB)} MiB), ${results.runs} run${results.runs === 1 ? "" : "s"}, medians (range over runs in brackets); ${results.cpus} CPUs, workerd as \`wrangler dev\` runs it.`,
+    "Every sample is in worker-limits.json beside this file.",
     "",
     "## Method",
     "",
@@ -568,9 +594,11 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
   const limitOf = (target: string) => (target === FREE ? FREE_MS : PAID_DEFAULT_MS);
   /** The plan the request fits, or the two it may fit when the limit between them lies within the noise. */
   const fits = (ms: number, noise: number) => {
-    for (const limit of [FREE_MS, PAID_DEFAULT_MS, PAID_MAX_MS]) {
+    const limits = [FREE_MS, PAID_DEFAULT_MS, PAID_MAX_MS];
+    const names = ["Free", "Paid (default 30 s)", "Paid with `limits.cpu_ms` raised", "none (over 5 min)"];
+    for (const [i, limit] of limits.entries()) {
       if (ms + noise <= limit) return planFor(ms + noise);
-      if (ms - noise <= limit) return `${planFor(limit)} or more (${duration(Math.max(0, ms - noise))}–${duration(ms + noise)})`;
+      if (ms - noise <= limit) return `${names[i]} or ${names[i + 1]} (${duration(Math.max(0, ms - noise))}–${duration(ms + noise)})`;
     }
     return planFor(ms);
   };
@@ -654,9 +682,6 @@ function writeReport(o: LimitsOptions, image: BenchImage, paths: Book<PathName>,
   const text = lines.join("\n");
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "worker-limits.md"), text);
-  // Every sample, for a later comparison (e.g. before and after a change to the blob path).
-  const json = { date: new Date().toISOString(), commit, scale: o.scale, runs: o.runs, layers: image.layers, paths: Object.fromEntries(paths.samples), controls: Object.fromEntries(controls.samples) };
-  writeFileSync(join(root, "bench", "results", "worker-limits.json"), `${JSON.stringify(json, null, 1)}\n`);
   return text;
 }
 
