@@ -55,12 +55,16 @@ interface Job {
   parts: UploadedPart[];
   /** Bytes uploaded so far (multipart). */
   offset: number;
+  /** When a step last began or saved its work (ms): a job nobody has touched for STALE_MS lost its alarm. */
+  touchedAt: number;
 }
 
 /** Parts one step uploads at most: a step is bounded in time, CPU and memory. */
 const PARTS_PER_STEP = 8;
 /** A step starts no new part after this long (an alarm may run 15 minutes). */
 const STEP_BUDGET_MS = 5 * 60_000;
+/** A step runs at most 15 minutes (an alarm's wall-clock limit); a job untouched for longer has no alarm driving it. */
+const STALE_MS = 20 * 60_000;
 /** How often a step checks that the blob is still wanted. */
 const WATCH_MS = 1000;
 
@@ -77,9 +81,11 @@ export class BlobFill extends DurableObject<FillEnv> {
   async want(order: FillOrder): Promise<FillAnswer> {
     this.wantedAt = Date.now();
     this.credentials = { authorization: order.authorization, accept: order.accept };
-    if (await this.ctx.storage.get<Job>(JOB)) return { running: true, started: false };
+    const running = await this.ctx.storage.get<Job>(JOB);
+    if (running && Date.now() - running.touchedAt <= STALE_MS) return { running: true, started: false };
+    if (running) await this.abandon(running);
     if (!order.mayStart) return { running: false, started: false };
-    const job: Job = { digest: order.digest, url: order.url, size: order.size, parts: [], offset: 0 };
+    const job: Job = { digest: order.digest, url: order.url, size: order.size, parts: [], offset: 0, touchedAt: Date.now() };
     await this.ctx.storage.put(JOB, job);
     await this.ctx.storage.setAlarm(Date.now());
     this.jobStarted();
@@ -94,6 +100,8 @@ export class BlobFill extends DurableObject<FillEnv> {
     const job = await this.ctx.storage.get<Job>(JOB);
     if (!job) return;
     let more = false;
+    job.touchedAt = Date.now();
+    await this.ctx.storage.put(JOB, job);
     try {
       const config = loadConfig(this.env);
       useTokenSecret(this.env.TOKEN_SECRET);
@@ -186,6 +194,7 @@ export class BlobFill extends DurableObject<FillEnv> {
       job.parts.push(await uploadPart(upload, job.parts.length + 1, body, length, hash.hasher));
       job.offset += length;
       hash.offset = job.offset;
+      job.touchedAt = Date.now();
       await this.ctx.storage.put(JOB, job);
     }
     if (job.offset < size) return true;

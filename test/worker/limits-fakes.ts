@@ -66,7 +66,7 @@ export function fakeBucket() {
 }
 
 /**
- * workerd's FixedLengthStream for code under test in Node (proxy/cache/blob-upload.ts): an
+ * workerd's FixedLengthStream for code under test in Node (proxy/cache/cache-relay.ts): an
  * identity transform that errors on more or fewer bytes than its length, its readable's
  * length known to the R2 rules as the runtime's would be (runtime/limits.ts's noteLength).
  */

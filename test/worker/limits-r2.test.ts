@@ -36,7 +36,7 @@ describe("one put", () => {
     const { log, bucket, inner } = setup();
     const limit = 5 * 1024 ** 3 - 5 * 1024 ** 2;
     expect(FREE_PLAN.r2UploadBytes).toBe(5_363_466_240);
-    // A FixedLengthStream's readable, as proxy/cache/blob-upload.ts puts it.
+    // A FixedLengthStream's readable, as proxy/cache/cache-relay.ts puts it.
     const fixed = new TransformStream<Uint8Array, Uint8Array>();
     noteLength(fixed.readable, limit + 1);
     await expect(bucket.put("blobs/big", fixed.readable)).rejects.toThrow(/R2 put blobs\/big: 5,363,466,241 bytes in one put \(R2 takes at most 5,363,466,240 bytes; larger objects need multipart\) \(limits harness, as R2 refuses it\)/);

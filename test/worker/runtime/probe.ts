@@ -118,7 +118,7 @@ export async function probe(url: URL, { bucket, waitUntil, fixedLength, object }
       return Response.json(results);
     }
     case "r2-put-stream": {
-      // A put of a FixedLengthStream, the way proxy/cache/blob-upload.ts writes a blob.
+      // A put of a FixedLengthStream, the way proxy/cache/cache-relay.ts writes a blob.
       const bytes = number("bytes", 1);
       const fixed = fixedLength(bytes);
       const stored = settled(bucket.put(url.searchParams.get("key") ?? "probe/stream", fixed.readable));
