@@ -41,7 +41,13 @@ export async function readWindowed(store: BlobStore, key: string, size: number, 
   if (!first) return null;
   if (windows.length === 1) return first.body as ReadableStream<Uint8Array>;
   const out = new FixedLengthStream(span.length);
-  void pour(store, key, windows, first, out.writable);
+  void pourWindows(store, key, windows, Promise.resolve(first), out.writable)
+    .then(() => out.writable.close())
+    .catch(async (error: unknown) => {
+      // Also where a client that leaves ends up; a cache that loses the blob is worth a line too.
+      console.warn(`reading ${key} from the cache stopped: ${String(error)}`);
+      await out.writable.abort(error).catch(() => {});
+    });
   return out.readable;
 }
 
@@ -51,25 +57,14 @@ export async function readWindowed(store: BlobStore, key: string, size: number, 
  * CPU time the platform counts). For /api/download, which pours every layer of a tar into
  * one stream. Rejects when the object is gone or a read fails; `out` is left to the caller.
  */
-export async function pourWindowed(store: BlobStore, key: string, size: number, window: number, out: WritableStream): Promise<void> {
+export function pourWindowed(store: BlobStore, key: string, size: number, window: number, out: WritableStream): Promise<void> {
   const windows = windowsOf({ offset: 0, length: size }, window);
-  let next: Promise<StoredBody | null> = store.get(key, windows.length === 1 ? {} : { range: windows[0] });
-  try {
-    for (let i = 0; i < windows.length; i++) {
-      const object = await next;
-      if (!object) throw new Error(`${key} left the cache while it was read`);
-      next = i + 1 < windows.length ? store.get(key, { range: windows[i + 1] }) : Promise.resolve(null);
-      next.catch(() => {});
-      await object.body.pipeTo(out, { preventClose: true, preventAbort: true });
-    }
-  } catch (error) {
-    await next.then((object) => object?.body.cancel()).catch(() => {});
-    throw error;
-  }
+  return pourWindows(store, key, windows, store.get(key, windows.length === 1 ? {} : { range: windows[0] }), out);
 }
 
-async function pour(store: BlobStore, key: string, windows: Span[], first: StoredBody, out: WritableStream): Promise<void> {
-  let next: Promise<StoredBody | null> = Promise.resolve(first);
+/** `windows` of the object piped into `out` in order (`first` the read of the first), `out` left open. */
+async function pourWindows(store: BlobStore, key: string, windows: Span[], first: Promise<StoredBody | null>, out: WritableStream): Promise<void> {
+  let next = first;
   try {
     for (let i = 0; i < windows.length; i++) {
       const object = await next;
@@ -78,13 +73,10 @@ async function pour(store: BlobStore, key: string, windows: Span[], first: Store
       // most two windows are open at once.
       next = i + 1 < windows.length ? store.get(key, { range: windows[i + 1] }) : Promise.resolve(null);
       next.catch(() => {});
-      await object.body.pipeTo(out, { preventClose: true });
+      await object.body.pipeTo(out, { preventClose: true, preventAbort: true });
     }
-    await out.close();
   } catch (error) {
-    // Also where a client that leaves ends up; a cache that loses the blob is worth a line too.
-    console.warn(`reading ${key} from the cache stopped: ${String(error)}`);
-    await out.abort(error).catch(() => {});
     await next.then((object) => object?.body.cancel()).catch(() => {});
+    throw error;
   }
 }
