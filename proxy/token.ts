@@ -11,6 +11,8 @@
 // gets the upstream's anonymous token, marked as such when the operator set credentials
 // for that upstream (upstream/auth.ts), whatever repository its scopes name.
 import { readBody } from "../shared/http.ts";
+// A realm's answer is read with the shared client's cap, never whole whatever its size.
+import { TOKEN_ANSWER_LIMIT } from "../shared/registry/auth.ts";
 import { findChallenge, parseScope } from "../shared/www-authenticate.ts";
 import type { Config } from "./config.ts";
 import { ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
@@ -29,11 +31,6 @@ interface UpstreamRealm {
 const MAX_FORM_BYTES = 8 * 1024;
 /** Scopes in one token request: clients ask for one or two (a pull, a cross-repository mount). */
 const MAX_SCOPES = 32;
-/**
- * A realm's token answer is a JWT or two and an expiry, a few KiB: it is read with this
- * cap (the shared client's, shared/registry/auth.ts), never whole whatever its size.
- */
-const TOKEN_ANSWER_LIMIT = 64 * 1024;
 
 const realmCache = new Map<string, { value: UpstreamRealm | null; expires: number }>();
 

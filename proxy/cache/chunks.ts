@@ -1,6 +1,7 @@
 // A stream read in large chunks: JavaScript runs once per chunk, not once per network
 // packet, and every step of JavaScript is CPU time the platform counts
 // (https://developers.cloudflare.com/workers/platform/limits/#cpu-time).
+import { streamChunks } from "../../shared/tar-reader.ts";
 
 /** workerd's extension of the BYOB reader (not in the DOM's types, which tests compile against). */
 interface WorkerdBYOB {
@@ -40,14 +41,5 @@ export async function* chunksOf(source: ReadableStream<Uint8Array>, size: number
     }
   }
   byob?.releaseLock();
-  const reader = source.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  yield* streamChunks(source);
 }

@@ -34,7 +34,7 @@ interface CachedToken {
 /** Tokens live 60 s when the token service does not say (the distribution spec's default). */
 const DEFAULT_TOKEN_SECONDS = 60;
 /** A token answer is a JWT or two and an expiry: a few KiB; more is not a token service. */
-const TOKEN_ANSWER_LIMIT = 64 << 10;
+export const TOKEN_ANSWER_LIMIT = 64 << 10;
 /** Renew this long before expiry, so a token does not lapse between check and use. */
 const EXPIRY_MARGIN_MS = 10_000;
 
