@@ -115,30 +115,6 @@ export function assertContiguous(plan: TarPlan): void {
   if (plan.totalSize % BLOCK_SIZE !== 0) throw new RangeError(`tar size ${plan.totalSize} is not a whole number of blocks`);
 }
 
-/**
- * The archive as a sequence of chunks, for a sequential sink. Blobs come from
- * `openBlob`; one that yields more or fewer bytes than planned fails the stream
- * rather than shifting every later offset.
- */
-export async function* streamTar(
-  plan: TarPlan,
-  openBlob: (key: string, size: number) => AsyncIterable<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  for (const s of plan.segments) {
-    if (s.kind === "bytes") {
-      yield s.bytes;
-      continue;
-    }
-    let received = 0;
-    for await (const chunk of openBlob(s.key, s.size)) {
-      received += chunk.length;
-      if (received > s.size) throw new RangeError(`blob ${s.key} is longer than its planned ${s.size} bytes`);
-      yield chunk;
-    }
-    if (received !== s.size) throw new RangeError(`blob ${s.key} ended after ${received} of ${s.size} bytes`);
-  }
-}
-
 /** The whole archive in memory: for tests and small archives only. */
 export function writePlanToBuffer(plan: TarPlan, blobs: ReadonlyMap<string, Uint8Array>): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(plan.totalSize);

@@ -2,7 +2,7 @@
 // or several in one tar (POST {"images": ["ref", …]} or {"images": [{image, platform}, …]},
 // with an optional "platform" for entries that name none). Every entry passes the same
 // checks as the single form; the count is bounded, since each image costs the Worker a
-// few subrequests and every layer up to three more (subrequest-budget.ts holds the whole
+// few subrequests and every layer a few more (subrequest-budget.ts holds the whole
 // download to the plan's limit).
 import { parsePlatform, type Platform } from "../../shared/platform.ts";
 import { parseReference, type Reference } from "../../shared/reference.ts";

@@ -137,11 +137,10 @@ async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, m
   // Foreign layers are refused here, without a request (only they are passed).
   await client.checkLayersReadable(ref, image.layers.filter((layer) => layer.urls !== undefined), signal);
   // What the config's GET took is what its layers will (one registry, one blob store), and
-  // at least one, as Docker Hub's: a runtime that follows redirects itself (the local test
-  // harness does) shows the meter none.
+  // at least one, as Docker Hub's. The model wins where it says more: a runtime that
+  // follows redirects itself (the local test harness does, whatever `redirect: "manual"`
+  // says) shows the meter neither the hops nor their requests.
   const hops = Math.max(1, meter.takeBlobHops());
-  // The model wins where it says more: a runtime that follows redirects itself (the local
-  // test harness does, whatever `redirect: "manual"` says) shows the meter no request for its hops.
   const modelled = resolveSubrequests({ manifests: image.index ? 2 : 1, hops });
   const measured = meter.external - before;
   const spent = measured >= modelled.external ? { external: measured, services: 0, total: measured } : modelled;
@@ -208,8 +207,8 @@ function refusal(over: "external" | "services" | "total", count: SubrequestCount
   let message: string;
   if (over === "external") {
     const left = coldLayersLeft(spent, hops, limits);
-    message = `${what} needs ${count.external} subrequests to its registry: ${spent.external} to resolve it (token, manifests, config) and up to ${2 + hops} for each of its ${cold} layers not in this mirror's cache `
-      + `(the GET, ${hops === 1 ? "its redirect" : `${hops} redirects`} and perhaps a new token). ${planFirst} allows ${limits.external} subrequests per request (${LIMITS_PAGE}), `
+    message = `${what} needs ${count.external} subrequests to its registry: ${spent.external} to resolve it (token, manifests, config) and ${1 + hops} for each of its ${cold} layers not in this mirror's cache `
+      + `(the GET and ${hops === 1 ? "its redirect" : `${hops} redirects`}), besides new tokens as old ones expire. ${planFirst} allows ${limits.external} subrequests per request (${LIMITS_PAGE}), `
       + `so one /api/download here takes at most ${left} such layers${cached > 0 ? ` besides the ${cached} the cache holds` : ""}`;
   } else if (over === "services") {
     message = `${what} needs ${count.services} calls to this mirror's R2 cache (a lookup and a read per ${formatMiB(window)} of each of its ${layers.length} layers), but ${plan} allows ${limits.services} such subrequests per request (${LIMITS_PAGE})`;
@@ -225,7 +224,6 @@ function refusal(over: "external" | "services" | "total", count: SubrequestCount
   return new ApiError(422, "TOO_MANY_SUBREQUESTS", message, { hint });
 }
 
-/** Writes the tar into the response; a failure mid-way aborts it (the client sees a short body). */
 /** Upstream layers are read (and hashed) a few MiB at a time: JavaScript runs once per chunk, and every step is CPU time. */
 const CHUNK = 4 * 1024 * 1024;
 

@@ -12,7 +12,6 @@ import {
   blobSegments,
   iterateSegments,
   planTar,
-  streamTar,
   writePlanToBuffer,
   type TarInput,
   type TarPlan,
@@ -43,16 +42,6 @@ const inputs: TarInput[] = [
   { name: "small.json", bytes: new TextEncoder().encode('{"x":1}') },
   { name: "empty", bytes: new Uint8Array(0) },
 ];
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-async function* chunked(b: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
-}
 
 describe("planTar", () => {
   it("places every header, blob and padding before any blob byte is known", () => {
@@ -122,22 +111,6 @@ describe("assertContiguous", () => {
     ["a partial block", { segments: [{ kind: "bytes", offset: 0, bytes: new Uint8Array(500) }], totalSize: 500 }],
   ])("rejects %s", (_what, plan) => {
     expect(() => assertContiguous(plan)).toThrow(RangeError);
-  });
-});
-
-describe("streamTar", () => {
-  it("yields the same bytes as writePlanToBuffer, whatever the blob chunking", async () => {
-    const plan = planTar(inputs);
-    const streamed = await collect(streamTar(plan, (key) => chunked(blobs.get(key) as Uint8Array, 100)));
-    expect(streamed).toEqual(writePlanToBuffer(plan, blobs));
-  });
-
-  it.each([
-    ["short", (b: Uint8Array) => b.subarray(1)],
-    ["long", (b: Uint8Array) => new Uint8Array([...b, 0])],
-  ])("fails when a blob is %s rather than shifting later offsets", async (_what, change) => {
-    const plan = planTar(inputs);
-    await expect(collect(streamTar(plan, (key) => chunked(change(blobs.get(key) as Uint8Array), 300)))).rejects.toThrow(RangeError);
   });
 });
 
