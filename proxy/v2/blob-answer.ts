@@ -11,7 +11,7 @@
 import { sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
 import { registryError } from "./errors.ts";
-import { parseRange } from "./range.ts";
+import { parseContentRange, parseRange } from "./range.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
 
@@ -32,9 +32,9 @@ export function blobHeaders(digest: string): Headers {
  * is read as the cache reads it (range.ts), so both paths agree on what a range means.
  */
 function agreedLength(response: Response, rangeHeader: string | null): number | null {
-  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get("content-range") ?? "");
-  if (!match) return null;
-  const [first, last, total] = match.slice(1).map(Number);
+  const answered = parseContentRange(response.headers.get("content-range"));
+  if (!answered) return null;
+  const { first, last, total } = answered;
   const asked = parseRange(rangeHeader, total);
   if (asked === null || asked === "unsatisfiable" || asked.offset !== first || asked.offset + asked.length - 1 !== last) return null;
   const declared = response.headers.get("content-length");

@@ -19,7 +19,7 @@ import { readWindowed } from "../cache/windowed-read.ts";
 import { RefusedByStore, relayIntoCache } from "../cache/cache-relay.ts";
 import { claimRelay, forgetFill, isOrdered, mayOrderFill, noteFill, releaseRelay } from "../cache/background-fills.ts";
 import type { Mirror } from "./mirror.ts";
-import { contentRange, parseRange } from "./range.ts";
+import { contentRange, parseContentRange, parseRange } from "./range.ts";
 import { registryError } from "./errors.ts";
 import { blobHeaders, checkedBlobAnswer } from "./blob-answer.ts";
 import type { V2Route } from "./route.ts";
@@ -36,7 +36,9 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   const whole = request.method === "GET" && !request.headers.get("range");
   if (cache && whole) return relayWhole(request, route, mirror, cache, path);
   const response = await passThrough(request, route, mirror, path);
-  if (cache && request.method === "GET" && response.status === 206) mirror.waitUntil(orderFill(request, route, mirror, totalOf(response)));
+  if (cache && request.method === "GET" && response.status === 206) {
+    mirror.waitUntil(orderFill(request, route, mirror, parseContentRange(response.headers.get("content-range"))?.total ?? null));
+  }
   return response;
 }
 
@@ -148,10 +150,4 @@ async function orderFill(request: Request, route: V2Route, mirror: Mirror, size:
   } catch (error) {
     console.warn(`could not order the fill of ${route.reference}: ${String(error)}`);
   }
-}
-
-/** The blob's size from a 206's Content-Range ("bytes 0-99/1234"), null when it does not say. */
-function totalOf(response: Response): number | null {
-  const total = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
-  return total === undefined ? null : Number(total);
 }
