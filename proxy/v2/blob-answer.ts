@@ -99,11 +99,7 @@ async function checkedWhole(response: Response, route: V2Route, size: number, he
   const digest = bytes && bytes.byteLength === size ? await sha256Digest(bytes) : null;
   if (digest !== route.reference) return refused(`${route.key} answered blob ${route.reference} with other bytes (${digest ?? `not the ${size} bytes it announced`}); not passing them on`);
   headers.set("content-length", String(size));
-  // Through a FixedLengthStream, so the runtime sends Content-Length (a byte array alone may go chunked).
-  const { readable, writable } = new FixedLengthStream(size);
-  const writer = writable.getWriter();
-  void writer.write(bytes!).then(() => writer.close()).catch(() => {});
-  return new Response(readable, { status: 200, headers });
+  return new Response(bytes, { status: 200, headers });
 }
 
 /** Statuses a registry client acts on are relayed (relay.ts gives them a spec-shaped body); anything else is a 502. */

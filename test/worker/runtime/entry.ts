@@ -17,7 +17,7 @@ import worker, { BlobFill as RealBlobFill, type Env } from "../../../proxy/index
 import type { FillEnv } from "../../../proxy/fill/blob-fill.ts";
 // @ts-expect-error -- workerd serves node:async_hooks under the nodejs_als flag; the Workers types don't declare it.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Invocation, limitedClass, limitedEnv, limitedFetch, limitsFrom, noteLength, observeResponse, runtime, teeKeepingLength, ViolationLog, WaitUntilBooks } from "./limits.ts";
+import { Invocation, lengthOf, limitedClass, limitedEnv, limitedFetch, limitsFrom, noteLength, observeResponse, runtime, teeKeepingLength, ViolationLog, WaitUntilBooks } from "./limits.ts";
 import { fetches, probe, type ProbeObject, type Tally } from "./probe.ts";
 import { LIMITS_PATH, LIMITS_PROBE_PATH, R2_OUTAGE_HEADER, R2_READS_PATH, SETTLE_PATH, UPLOADS_PATH, type R2Read, type UploadBegun } from "./settle-path.ts";
 
@@ -38,6 +38,16 @@ const NativeFixedLengthStream = FixedLengthStream;
 };
 runtime.fixLength = (stream, length) => stream.pipeThrough(new NativeFixedLengthStream(length));
 ReadableStream.prototype.tee = teeKeepingLength(ReadableStream.prototype.tee);
+// A Response made of bytes has a length the runtime knows (it sends Content-Length); its
+// body stream is noted too, so observeResponse's wrapper keeps it.
+const NativeResponse = Response;
+(globalThis as unknown as { Response: typeof Response }).Response = class extends NativeResponse {
+  constructor(body?: BodyInit | null, init?: ResponseInit) {
+    super(body, init);
+    const length = body instanceof ReadableStream ? null : lengthOf(body);
+    if (length !== null && this.body) noteLength(this.body, length);
+  }
+};
 
 /** A Durable Object class under the same limits: its env limited, each of its methods (alarm, fetch, RPC) its own invocation. */
 export const withLimits = <T extends abstract new (...args: never[]) => object>(Base: T): T =>
