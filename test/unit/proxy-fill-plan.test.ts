@@ -30,12 +30,6 @@ describe("R2's limits", () => {
   it("refuses a blob no part size can fit", () => {
     expect(() => partSizeFor(R2_MAX_PARTS * 6 * GIB)).toThrow(/larger than R2's 5 GiB/);
   });
-
-  it("PLAN is free unless it says paid, and anything else is a clear misconfiguration", () => {
-    expect(loadConfig({}).plan).toBe("free");
-    expect(loadConfig({ PLAN: "Paid" }).plan).toBe("paid");
-    expect(() => loadConfig({ PLAN: "pro" })).toThrow(/PLAN must be "free" or "paid"/);
-  });
 });
 
 describe("the books of ordered fills", () => {
