@@ -34,19 +34,26 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
     if (cached) return cached;
   }
   const whole = request.method === "GET" && !request.headers.get("range");
-  if (cache && whole) return relayWhole(request, route, mirror, cache, path);
-  const response = await passThrough(request, route, mirror, path);
-  if (cache && request.method === "GET" && response.status === 206) {
-    mirror.waitUntil(orderFill(request, route, mirror, parseContentRange(response.headers.get("content-range"))?.total ?? null));
-  }
+  // On the Free plan (10 ms of CPU a request) even the relay's few steps per 4 MiB are too
+  // many: the client gets the upstream's body natively, and the blob's Durable Object fills
+  // the cache with a native put of its own (a second upstream read, no JavaScript per byte).
+  if (cache && whole && mirror.config.plan === "paid") return relayWhole(request, route, mirror, cache, path);
+  const response = await passThrough(request, route, path, whole);
+  if (cache && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response)));
   return response;
 }
 
+/** The blob's size as a checked answer states it: a 206's Content-Range total, a 200's Content-Length. */
+function sizeOf(response: Response): number | null {
+  if (response.status === 206) return parseContentRange(response.headers.get("content-range"))?.total ?? null;
+  const length = response.headers.get("content-length");
+  return length === null ? null : Number(length);
+}
+
 /** The upstream's answer, checked. */
-async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string): Promise<Response> {
+async function passThrough(request: Request, route: V2Route, path: string, whole: boolean): Promise<Response> {
   try {
     const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
-    const whole = request.method === "GET" && !request.headers.get("range");
     const size = whole ? await statedLength(response, request, route, path) : null;
     return checkedBlobAnswer(response, request, route, size ?? undefined);
   } catch (error) {
@@ -86,9 +93,9 @@ async function fromCache(request: Request, route: V2Route, cache: BlobStore, rea
 }
 
 /**
- * A full GET of an uncached blob: relayed to the client and into R2 at once when it fits
- * one put and this isolate is not relaying it already; else passed through, a blob too
- * large for one put filled by its Durable Object.
+ * A full GET of an uncached blob on the Paid plan: relayed to the client and into R2 at
+ * once when it fits one put and this isolate is not relaying it already; else passed
+ * through, a blob too large for one put filled by its Durable Object.
  */
 async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response> {
   let whole: Awaited<ReturnType<typeof fetchWholeBlob>>;
@@ -99,10 +106,7 @@ async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cach
   }
   const { upstream, visibility, length } = whole;
   if (length === null) return checkedBlobAnswer(upstream, request, route);
-  // On the Free plan (10 ms of CPU a request) even the relay's few steps per 4 MiB are too
-  // many: the client gets the upstream's body natively and the blob's Durable Object fills
-  // the cache with a native put of its own (a second upstream read, no JavaScript per byte).
-  if (length > mirror.config.singlePutLimit || mirror.config.plan === "free") {
+  if (length > mirror.config.singlePutLimit) {
     mirror.waitUntil(orderFill(request, route, mirror, length));
     return checkedBlobAnswer(upstream, request, route, length);
   }
