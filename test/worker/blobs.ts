@@ -1,6 +1,7 @@
 // Blobs and manifests for the worker tests: random content with its digest, the R2 keys
 // the mirror keeps them under, and a client's view of the mirror (its token, its reads).
 import { createHash, randomBytes } from "node:crypto";
+import type { FakeRegistry } from "./fake-registry.ts";
 import { UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 
 export interface TestBlob {
@@ -57,4 +58,44 @@ export async function readAll(response: Response): Promise<{ bytes: Uint8Array |
 
 export function basicAuth(user: { username: string; password: string }): string {
   return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString("base64")}`;
+}
+
+const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+const DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+const DOCKER_FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+
+/** A layer of a test image: its bytes, and whether the upstream lacks it or it is foreign. */
+export interface ImageLayer {
+  blob: TestBlob;
+  /** Not given to the upstream. */
+  missing?: boolean;
+  /** A foreign layer at these URLs. */
+  urls?: string[];
+}
+
+/**
+ * A single-platform Docker image in a new public `repository` of the fake upstream, tagged
+ * "1", its config holding `config` besides the platform and diff_ids; its reference as
+ * /api/download takes it.
+ */
+export function pushImage(upstream: FakeRegistry, repository: string, layers: (TestBlob | ImageLayer)[], config: Record<string, unknown> = {}): string {
+  const all = layers.map((layer): ImageLayer => ("blob" in layer ? layer : { blob: layer }));
+  upstream.addRepository(repository, { private: false });
+  const configBlob = digestOf(new TextEncoder().encode(JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: all.map((l) => l.blob.digest) },
+    ...config,
+  })));
+  upstream.addBlob(repository, configBlob.digest, configBlob.bytes);
+  for (const layer of all) if (!layer.missing && !layer.urls) upstream.addBlob(repository, layer.blob.digest, layer.blob.bytes);
+  const manifest = digestOf(new TextEncoder().encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: DOCKER_MANIFEST,
+    config: { mediaType: DOCKER_CONFIG, digest: configBlob.digest, size: configBlob.bytes.byteLength },
+    layers: all.map(({ blob, urls }) => ({ mediaType: urls ? DOCKER_FOREIGN_LAYER : DOCKER_LAYER, digest: blob.digest, size: blob.bytes.byteLength, ...(urls ? { urls } : {}) })),
+  })));
+  upstream.addManifest(repository, "1", { ...manifest, mediaType: DOCKER_MANIFEST });
+  return `${UPSTREAM_KEY}/${repository}:1`;
 }

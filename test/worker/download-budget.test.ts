@@ -8,13 +8,10 @@
 // A layer is checked with a HEAD only while the plan leaves room for one.
 import { afterAll, describe, expect } from "vitest";
 import { readTar } from "../../shared/tar-reader.ts";
-import { blobKey, digestOf, pullToken, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
+import { blobKey, pullToken, pushImage as pushTestImage, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
 import { testWith, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 import { logMarks, startRedirectingFront, subrequestsSince } from "./redirecting-front.ts";
 
-const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
-const DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 const FREE_PLAN_EXTERNAL = 50;
 
 const front = await startRedirectingFront();
@@ -27,18 +24,8 @@ let images = 0;
 function pushImage(mirror: MirrorUnderTest, layers: TestBlob[], missing: TestBlob[] = []): { repository: string; reference: string } {
   front.target = mirror.upstream.url;
   const repository = `acme/budget-${++images}`;
-  mirror.upstream.addRepository(repository, { private: false });
-  const config = digestOf(new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) } })));
-  mirror.upstream.addBlob(repository, config.digest, config.bytes);
-  for (const layer of layers) if (!missing.includes(layer)) mirror.upstream.addBlob(repository, layer.digest, layer.bytes);
-  const manifest = digestOf(new TextEncoder().encode(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: DOCKER_MANIFEST,
-    config: { mediaType: DOCKER_CONFIG, digest: config.digest, size: config.bytes.byteLength },
-    layers: layers.map((l) => ({ mediaType: DOCKER_LAYER, digest: l.digest, size: l.bytes.byteLength })),
-  })));
-  mirror.upstream.addManifest(repository, "1", { ...manifest, mediaType: DOCKER_MANIFEST });
-  return { repository, reference: `${UPSTREAM_KEY}/${repository}:1` };
+  const reference = pushTestImage(mirror.upstream, repository, layers.map((blob) => ({ blob, missing: missing.includes(blob) })));
+  return { repository, reference };
 }
 
 /** Pulls `blobs` through the mirror's /v2/ as docker would, so its cache holds them as public. */

@@ -3,45 +3,13 @@
 // byte: a layer the upstream lacks, a foreign layer (whose URLs the Worker never
 // fetches), a config whose platform fields hold CR/LF.
 import { describe, expect } from "vitest";
-import { digestOf, randomBlob, type TestBlob } from "./blobs.ts";
-import { test, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
-
-const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
-const DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-const DOCKER_FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-
-interface Layer {
-  blob: TestBlob;
-  /** Not given to the upstream. */
-  missing?: boolean;
-  /** A foreign layer at these URLs. */
-  urls?: string[];
-}
+import { pushImage as pushTestImage, randomBlob, type ImageLayer } from "./blobs.ts";
+import { test, type MirrorUnderTest } from "./mirror.ts";
 
 let images = 0;
 
 /** A single-platform image pushed to the fake upstream; its reference for /api/download. */
-function pushImage(mirror: MirrorUnderTest, layers: Layer[], config: Record<string, unknown> = {}): string {
-  const repository = `acme/download-${++images}`;
-  mirror.upstream.addRepository(repository, { private: false });
-  const configBlob = digestOf(new TextEncoder().encode(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: layers.map((l) => l.blob.digest) },
-    ...config,
-  })));
-  mirror.upstream.addBlob(repository, configBlob.digest, configBlob.bytes);
-  for (const layer of layers) if (!layer.missing && !layer.urls) mirror.upstream.addBlob(repository, layer.blob.digest, layer.blob.bytes);
-  const manifest = digestOf(new TextEncoder().encode(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: DOCKER_MANIFEST,
-    config: { mediaType: DOCKER_CONFIG, digest: configBlob.digest, size: configBlob.bytes.byteLength },
-    layers: layers.map(({ blob, urls }) => ({ mediaType: urls ? DOCKER_FOREIGN_LAYER : DOCKER_LAYER, digest: blob.digest, size: blob.bytes.byteLength, ...(urls ? { urls } : {}) })),
-  })));
-  mirror.upstream.addManifest(repository, "1", { ...manifest, mediaType: DOCKER_MANIFEST });
-  return `${UPSTREAM_KEY}/${repository}:1`;
-}
+const pushImage = (mirror: MirrorUnderTest, layers: ImageLayer[], config?: Record<string, unknown>) => pushTestImage(mirror.upstream, `acme/download-${++images}`, layers, config);
 
 const download = (mirror: MirrorUnderTest, image: string) => mirror.fetch(`/api/download?${new URLSearchParams({ image })}`);
 
