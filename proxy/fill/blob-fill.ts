@@ -70,6 +70,9 @@ const WATCH_MS = 1000;
 
 const JOB = "job";
 
+/** A job no step has touched for longer than an alarm may run: its alarm was lost, nothing drives it. */
+const stale = (job: Job) => Date.now() - job.touchedAt > STALE_MS;
+
 export class BlobFill extends DurableObject<FillEnv> {
   /** When a client last asked for the blob. */
   private wantedAt = 0;
@@ -81,9 +84,9 @@ export class BlobFill extends DurableObject<FillEnv> {
   async want(order: FillOrder): Promise<FillAnswer> {
     this.wantedAt = Date.now();
     this.credentials = { authorization: order.authorization, accept: order.accept };
-    const running = await this.ctx.storage.get<Job>(JOB);
-    if (running && Date.now() - running.touchedAt <= STALE_MS) return { running: true, started: false };
-    if (running) await this.abandon(running);
+    const stored = await this.ctx.storage.get<Job>(JOB);
+    if (stored && !stale(stored)) return { running: true, started: false };
+    if (stored) await this.abandon(stored);
     if (!order.mayStart) return { running: false, started: false };
     const job: Job = { digest: order.digest, url: order.url, size: order.size, parts: [], offset: 0, touchedAt: Date.now() };
     await this.ctx.storage.put(JOB, job);
@@ -93,7 +96,8 @@ export class BlobFill extends DurableObject<FillEnv> {
   }
 
   async running(): Promise<boolean> {
-    return (await this.ctx.storage.get<Job>(JOB)) !== undefined;
+    const stored = await this.ctx.storage.get<Job>(JOB);
+    return stored !== undefined && !stale(stored);
   }
 
   override async alarm(): Promise<void> {
