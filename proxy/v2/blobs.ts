@@ -39,7 +39,7 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   // the cache with a native put of its own (a second upstream read, no JavaScript per byte).
   if (cache && whole && mirror.config.plan === "paid") return relayWhole(request, route, mirror, cache, path);
   const response = await passThrough(request, route, path, whole);
-  if (cache && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response)));
+  if (cache && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response), whole));
   return response;
 }
 
@@ -107,7 +107,7 @@ async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cach
   const { upstream, visibility, length } = whole;
   if (length === null) return checkedBlobAnswer(upstream, request, route);
   if (length > mirror.config.singlePutLimit) {
-    mirror.waitUntil(orderFill(request, route, mirror, length));
+    mirror.waitUntil(orderFill(request, route, mirror, length, true));
     return checkedBlobAnswer(upstream, request, route, length);
   }
   if (!claimRelay(route.reference)) return checkedBlobAnswer(upstream, request, route, length);
@@ -128,9 +128,11 @@ async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cach
 
 /**
  * Tells the blob's fill that a client wants the blob, and orders one if none runs and
- * this client may start one. Never throws: caching is a favour, the answer already left.
+ * this client may start one. A client reading the whole blob may always: it moves the
+ * whole blob itself (docker pulls every layer at once); the bounds and the rate limit keep
+ * cheap ranges from starting whole downloads. Never throws: caching is a favour.
  */
-async function orderFill(request: Request, route: V2Route, mirror: Mirror, size: number | null): Promise<void> {
+async function orderFill(request: Request, route: V2Route, mirror: Mirror, size: number | null, whole: boolean): Promise<void> {
   const fills = mirror.fills;
   if (!fills) return;
   try {
@@ -139,6 +141,7 @@ async function orderFill(request: Request, route: V2Route, mirror: Mirror, size:
     // A blob this isolate ordered already may be ordered again (the object runs one fill at
     // most); a new order must fit the bounds and the requester's rate limit.
     const mayStart =
+      whole ||
       isOrdered(route.reference, now, mirror.config.fillIdleMs) ||
       ((await mayOrderFill(route.reference, client, now, mirror.config.fillIdleMs, fills.running)) && (!mirror.countFillStart || (await mirror.countFillStart())));
     const answer = await fills.want({
