@@ -1,145 +1,32 @@
 // #/search?q=…: Docker Hub search as you type (debounced, stale requests cancelled, the
 // query kept in the URL so back and forward work), with the popular official images
-// in front while the box is empty.
-import { useEffect, useRef, useState } from "preact/hooks";
-import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
+// in front while the box is empty. The state is use-search.ts's and use-popular.ts's.
+import { useEffect, useRef } from "preact/hooks";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { useI18n } from "../i18n/context.ts";
-import { routeHref } from "../route.ts";
-import { LAST_SEARCH_KEY, isAbort, popularImages, searchImages, type SearchResult } from "./api.ts";
 import { discoverText } from "./i18n.ts";
 import { ResultList } from "./ResultList.tsx";
-
-const DEBOUNCE_MS = 250;
-
-interface Results {
-  query: string;
-  results: SearchResult[];
-  total: number;
-  page: number;
-  hasMore: boolean;
-}
-
-// Kept between visits of the view: popular images change hourly at most.
-let popularCache: SearchResult[] | undefined;
-
-/** The query goes into the URL without a hashchange (which would re-route the app). The
- * first query after an empty box gets its own history entry, so Back returns to the
- * popular images; refinements replace it, so Back does not step through keystrokes. */
-function syncUrl(query: string): void {
-  const href = routeHref("search", query ? { q: query } : {});
-  // The image page's "Back to search" returns to this query.
-  sessionStorage.setItem(LAST_SEARCH_KEY, query);
-  if (location.hash === href) return;
-  const hadQuery = new URLSearchParams(location.hash.split("?")[1] ?? "").has("q");
-  if (query && !hadQuery) history.pushState(null, "", href);
-  else history.replaceState(null, "", href);
-}
+import { usePopular } from "./use-popular.ts";
+import { useSearch } from "./use-search.ts";
 
 export function DiscoverView({ params }: { params: URLSearchParams }) {
   const { lang } = useI18n();
   const text = discoverText(lang);
   const { t } = text;
-  const [query, setQuery] = useState(() => params.get("q") ?? "");
-  const [results, setResults] = useState<Results>();
-  const [loading, setLoading] = useState(false);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<ErrorInfo>();
-  const [attempt, setAttempt] = useState(0);
-  const [popular, setPopular] = useState<SearchResult[] | undefined>(popularCache);
-  const [popularError, setPopularError] = useState<ErrorInfo>();
-  // A query from the URL (first render, back/forward) is searched at once, not debounced.
-  const immediate = useRef(true);
-  const more = useRef<AbortController>(undefined);
+  const { query, setQuery, trimmed, results, loading, loadingMore, error, loadMore, retry } = useSearch(params);
+  const { popular, error: popularError, retry: retryPopular } = usePopular(trimmed === "");
   const input = useRef<HTMLInputElement>(null);
-
-  // Back and forward change the URL's query: it wins over what was typed.
-  const first = useRef(true);
-  useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    immediate.current = true;
-    setQuery(params.get("q") ?? "");
-  }, [params]);
 
   useEffect(() => {
     if (!(params.get("q") ?? "")) input.current?.focus();
   }, []);
 
-  const trimmed = query.trim();
-  useEffect(() => {
-    const delay = immediate.current ? 0 : DEBOUNCE_MS;
-    immediate.current = false;
-    more.current?.abort();
-    setLoadingMore(false);
-    setError(undefined);
-    if (!trimmed) {
-      setResults(undefined);
-      setLoading(false);
-      syncUrl("");
-      return;
-    }
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      syncUrl(trimmed);
-      setLoading(true);
-      searchImages(trimmed, 1, controller.signal).then(
-        (answer) => {
-          setResults({ query: trimmed, results: answer.results, total: answer.total, page: 1, hasMore: answer.hasMore });
-          setLoading(false);
-        },
-        (e: unknown) => {
-          if (isAbort(e)) return;
-          setError(errorInfoOf(e));
-          setResults(undefined);
-          setLoading(false);
-        },
-      );
-    }, delay);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [trimmed, attempt]);
-
-  useEffect(() => {
-    if (trimmed || popular) return;
-    const controller = new AbortController();
-    setPopularError(undefined);
-    popularImages(controller.signal).then(
-      (answer) => {
-        popularCache = answer.repositories;
-        setPopular(answer.repositories);
-      },
-      (e: unknown) => !isAbort(e) && setPopularError(errorInfoOf(e)),
-    );
-    return () => controller.abort();
-  }, [trimmed === "", attempt]);
-
-  const loadMore = () => {
-    if (!results || loadingMore) return;
-    const controller = new AbortController();
-    more.current = controller;
-    setLoadingMore(true);
-    setError(undefined);
-    const page = results.page + 1;
-    searchImages(results.query, page, controller.signal).then(
-      (answer) => {
-        setResults((now) => {
-          if (!now || now.query !== results.query) return now;
-          const seen = new Set(now.results.map((r) => r.repository));
-          return { ...now, results: [...now.results, ...answer.results.filter((r) => !seen.has(r.repository))], page, total: answer.total, hasMore: answer.hasMore };
-        });
-        setLoadingMore(false);
-      },
-      (e: unknown) => {
-        if (isAbort(e)) return;
-        setError(errorInfoOf(e));
-        setLoadingMore(false);
-      },
-    );
+  // Every retry (the form's submit, either "Try again") goes to both hooks: the search runs
+  // the query again if there is one, the popular images are fetched if the box is empty
+  // and they are missing, so an empty box's submit retries them too.
+  const again = () => {
+    retry();
+    retryPopular();
   };
 
   const status = loading
@@ -157,8 +44,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
       <h2 id="discover-title">{t("search.title")}</h2>
       <form class="card search-form" role="search" onSubmit={(e) => {
         e.preventDefault();
-        immediate.current = true;
-        setAttempt((n) => n + 1);
+        again();
       }}>
         <label for="discover-query">{t("search.label")}</label>
         <input
@@ -171,10 +57,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
       {error && (
         <div class="card">
           <ErrorMessage error={error} />
-          <button type="button" onClick={() => {
-            immediate.current = true;
-            setAttempt((n) => n + 1);
-          }}>{t("action.retry")}</button>
+          <button type="button" onClick={again}>{t("action.retry")}</button>
         </div>
       )}
       {trimmed && results && results.results.length > 0 && (
@@ -198,7 +81,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
           ) : popularError ? (
             <>
               <ErrorMessage error={popularError} />
-              <button type="button" onClick={() => setAttempt((n) => n + 1)}>{t("action.retry")}</button>
+              <button type="button" onClick={again}>{t("action.retry")}</button>
             </>
           ) : (
             <p class="muted">{t("popular.loading")}</p>

@@ -1,99 +1,28 @@
 // #/image?image=…: one image's page — badges, stars, pulls, last update, the
 // description (markdown, rendered safely), and its tags with per-platform sizes, each a
-// click away from the download form or the file explorer.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
-import { parseReference } from "../../../shared/reference.ts";
+// click away from the download form or the file explorer. The state is use-image-details.ts's.
+import { useEffect, useRef } from "preact/hooks";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { useI18n } from "../i18n/context.ts";
 import { routeHref } from "../route.ts";
-import { LAST_SEARCH_KEY, imageDetails, isAbort, type ImageDetails, type TagInfo } from "./api.ts";
+import { LAST_SEARCH_KEY } from "./api.ts";
 import { discoverText } from "./i18n.ts";
 import { Markdown } from "../markdown/Markdown.tsx";
 import { TagTable } from "./TagTable.tsx";
-
-/** The tag the reference names explicitly ("nginx:1.27" → "1.27"; "nginx" → none, not "latest"). */
-function namedTag(image: string): string | undefined {
-  const last = image.slice(image.lastIndexOf("/") + 1);
-  if (!last.includes(":") || image.includes("@")) return undefined;
-  try {
-    return parseReference(image).tag;
-  } catch {
-    return undefined;
-  }
-}
+import { useImageDetails } from "./use-image-details.ts";
 
 export function ImageView({ params }: { params: URLSearchParams }) {
   const { lang } = useI18n();
   const text = discoverText(lang);
   const { t } = text;
   const image = (params.get("image") ?? "").trim();
-  const [details, setDetails] = useState<ImageDetails>();
-  const [tags, setTags] = useState<TagInfo[]>([]);
-  const [error, setError] = useState<ErrorInfo>();
-  const [attempt, setAttempt] = useState(0);
-  const [moreLoading, setMoreLoading] = useState(false);
-  const [moreError, setMoreError] = useState<ErrorInfo>();
-  const [filter, setFilter] = useState("");
-  const more = useRef<AbortController>(undefined);
+  const { details, tags, shownTags, error, retry, moreLoading, moreError, loadMoreTags, filter, setFilter, askedTag } = useImageDetails(image);
   const heading = useRef<HTMLHeadingElement>(null);
-
-  useEffect(() => {
-    setDetails(undefined);
-    setTags([]);
-    setError(undefined);
-    setMoreError(undefined);
-    setFilter("");
-    if (!image) return;
-    const controller = new AbortController();
-    imageDetails(image, 1, controller.signal).then(
-      (found) => {
-        setDetails(found);
-        // The tag the reference names goes first, even when it is not on the first page.
-        const named = found.tag;
-        setTags(named && named.platforms !== null ? [named, ...found.tags.filter((x) => x.name !== named.name)] : found.tags);
-      },
-      (e: unknown) => !isAbort(e) && setError(errorInfoOf(e)),
-    );
-    return () => {
-      controller.abort();
-      more.current?.abort();
-    };
-  }, [image, attempt]);
 
   // Move focus to the page's heading once it loads, as a page change would.
   useEffect(() => {
     if (details) heading.current?.focus();
   }, [details]);
-
-  const loadMoreTags = () => {
-    if (!details || moreLoading) return;
-    const controller = new AbortController();
-    more.current = controller;
-    const page = details.page + 1;
-    setMoreLoading(true);
-    setMoreError(undefined);
-    imageDetails(image, page, controller.signal).then(
-      (found) => {
-        setDetails((now) => (now ? { ...now, page, hasMoreTags: found.hasMoreTags, tagCount: found.tagCount } : now));
-        setTags((now) => {
-          const seen = new Set(now.map((x) => x.name));
-          return [...now, ...found.tags.filter((x) => !seen.has(x.name))];
-        });
-        setMoreLoading(false);
-      },
-      (e: unknown) => {
-        if (isAbort(e)) return;
-        setMoreError(errorInfoOf(e));
-        setMoreLoading(false);
-      },
-    );
-  };
-
-  const shownTags = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    return f ? tags.filter((x) => x.name.toLowerCase().includes(f)) : tags;
-  }, [tags, filter]);
 
   const lastSearch = sessionStorage.getItem(LAST_SEARCH_KEY) ?? "";
   const back = <a href={routeHref("search", { q: lastSearch })} class="back">← {t("action.back")}</a>;
@@ -112,7 +41,7 @@ export function ImageView({ params }: { params: URLSearchParams }) {
         <div class="card">
           <h2 id="image-title">{image}</h2>
           <ErrorMessage error={error} />
-          <button type="button" onClick={() => setAttempt((n) => n + 1)}>{t("action.retry")}</button>
+          <button type="button" onClick={retry}>{t("action.retry")}</button>
         </div>
       </section>
     );
@@ -126,7 +55,6 @@ export function ImageView({ params }: { params: URLSearchParams }) {
     );
   }
 
-  const askedTag = namedTag(image);
   const mainTag = details.tag?.name ?? tags[0]?.name;
   const mainImage = mainTag ? `${details.name}:${mainTag}` : details.name;
   return (

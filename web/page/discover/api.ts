@@ -5,7 +5,7 @@
 import type { ApiErrorBody, ImageDetails, PopularAnswer, SearchAnswer, SearchResult, TagInfo } from "../../../shared/seed-api.ts";
 import { DockerdlError } from "../../../shared/errors.ts";
 
-export type { ImageDetails, SearchResult, TagInfo };
+export type { ImageDetails, SearchAnswer, SearchResult, TagInfo };
 
 export const SEARCH_PAGE_SIZE = 25;
 /** sessionStorage key of the last search, for the image page's way back. */
