@@ -3,15 +3,13 @@
 // in front while the box is empty. The state is use-search.ts's and use-popular.ts's.
 import { useEffect, useRef } from "preact/hooks";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
-import { useI18n } from "../i18n/context.ts";
-import { discoverText } from "./i18n.ts";
+import { useDiscoverText } from "./i18n.ts";
 import { ResultList } from "./ResultList.tsx";
 import { usePopular } from "./use-popular.ts";
 import { useSearch } from "./use-search.ts";
 
 export function DiscoverView({ params }: { params: URLSearchParams }) {
-  const { lang } = useI18n();
-  const text = discoverText(lang);
+  const text = useDiscoverText();
   const { t } = text;
   const { query, setQuery, trimmed, results, loading, loadingMore, error, loadMore, retry } = useSearch(params);
   const { popular, error: popularError, retry: retryPopular } = usePopular(trimmed === "");
@@ -63,7 +61,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
       {trimmed && results && results.results.length > 0 && (
         <div class={`card${loading ? " stale" : ""}`}>
           <h3 id="results-title" class="visually-hidden">{t("search.title")}</h3>
-          <ResultList results={results.results} text={text} labelledBy="results-title" />
+          <ResultList results={results.results} labelledBy="results-title" />
           {results.hasMore && (
             <div class="actions">
               <button type="button" class="more" onClick={loadMore} disabled={loadingMore}>
@@ -77,7 +75,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
         <div class="card popular">
           <h3 id="popular-title">{t("popular.title")}</h3>
           {popular ? (
-            <ResultList results={popular} text={text} labelledBy="popular-title" />
+            <ResultList results={popular} labelledBy="popular-title" />
           ) : popularError ? (
             <>
               <ErrorMessage error={popularError} />

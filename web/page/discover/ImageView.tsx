@@ -3,17 +3,15 @@
 // click away from the download form or the file explorer. The state is use-image-details.ts's.
 import { useEffect, useRef } from "preact/hooks";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
-import { useI18n } from "../i18n/context.ts";
 import { routeHref } from "../route.ts";
 import { LAST_SEARCH_KEY } from "./api.ts";
-import { discoverText } from "./i18n.ts";
+import { useDiscoverText } from "./i18n.ts";
 import { Markdown } from "../markdown/Markdown.tsx";
 import { TagTable } from "./TagTable.tsx";
 import { useImageDetails } from "./use-image-details.ts";
 
 export function ImageView({ params }: { params: URLSearchParams }) {
-  const { lang } = useI18n();
-  const text = discoverText(lang);
+  const text = useDiscoverText();
   const { t } = text;
   const image = (params.get("image") ?? "").trim();
   const { details, tags, shownTags, error, retry, moreLoading, moreError, loadMoreTags, filter, setFilter, askedTag } = useImageDetails(image);
@@ -99,7 +97,7 @@ export function ImageView({ params }: { params: URLSearchParams }) {
         ) : shownTags.length === 0 ? (
           <p class="muted">{t("image.filterNone", { filter: filter.trim() })}</p>
         ) : (
-          <TagTable name={details.name} tags={shownTags} text={text} />
+          <TagTable name={details.name} tags={shownTags} />
         )}
         {moreError && <ErrorMessage error={moreError} />}
         {details.hasMoreTags && (

@@ -2,9 +2,10 @@
 // image page, with badges, stars and pulls, and a direct link to the download form.
 import { routeHref } from "../route.ts";
 import type { SearchResult } from "./api.ts";
-import type { DiscoverText } from "./i18n.ts";
+import { useDiscoverText } from "./i18n.ts";
 
-export function ResultList({ results, text, labelledBy }: { results: SearchResult[]; text: DiscoverText; labelledBy: string }) {
+export function ResultList({ results, labelledBy }: { results: SearchResult[]; labelledBy: string }) {
+  const text = useDiscoverText();
   const { t } = text;
   return (
     <ul class="results" aria-labelledby={labelledBy}>

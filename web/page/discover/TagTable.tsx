@@ -4,9 +4,10 @@
 import { formatBytes } from "../i18n/index.ts";
 import { routeHref } from "../route.ts";
 import type { TagInfo } from "./api.ts";
-import type { DiscoverText } from "./i18n.ts";
+import { useDiscoverText } from "./i18n.ts";
 
-export function TagTable({ name, tags, text }: { name: string; tags: TagInfo[]; text: DiscoverText }) {
+export function TagTable({ name, tags }: { name: string; tags: TagInfo[] }) {
+  const text = useDiscoverText();
   const { t } = text;
   return (
     <table class="tags">

@@ -1,6 +1,7 @@
-// The search and image pages' own text, English and Simplified Chinese, keyed by the
-// app's language (the main tables stay with the download form, so this chunk carries
-// its words with it), and number and date formats for that language.
+// The search and image pages' own text, English and Simplified Chinese, following the
+// app's language (web/page/i18n/context.ts; the main tables stay with the download form,
+// so this chunk carries its words with it), and number and date formats for that language.
+import { useI18n } from "../i18n/context.ts";
 import type { Lang } from "../i18n/index.ts";
 import { translations, type Translator } from "../i18n/translate.ts";
 
@@ -117,7 +118,7 @@ export interface DiscoverText {
 
 const cache = new Map<Lang, DiscoverText>();
 
-export function discoverText(lang: Lang): DiscoverText {
+function discoverText(lang: Lang): DiscoverText {
   const found = cache.get(lang);
   if (found) return found;
   const locale = lang === "zh" ? "zh-CN" : "en";
@@ -135,4 +136,8 @@ export function discoverText(lang: Lang): DiscoverText {
   };
   cache.set(lang, text);
   return text;
+}
+
+export function useDiscoverText(): DiscoverText {
+  return discoverText(useI18n().lang);
 }

@@ -27,7 +27,7 @@ export function DownloadView({ route }: { route: Route }) {
   const form = useImageLookup({ overview: downloadWorker.overview });
   const { summary, error: summaryError } = useImageSummary(form);
   const suggestions = useTagSuggestions(form);
-  const downloads = useDownloads(form, t);
+  const downloads = useDownloads(form);
   const [via, setVia] = useState<Via>(canPickFile() ? "file" : "stream");
   const online = useOnline();
   const input = useRef<HTMLInputElement>(null);

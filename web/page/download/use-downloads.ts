@@ -10,7 +10,7 @@ import type { BundleImage, BundleSummary, ImageSummary, StartJob } from "../../l
 import { canPickFile } from "../browser-download.ts";
 import type { Via } from "../components/SaveVia.tsx";
 import { ensurePermission } from "../file-permission.ts";
-import type { Translate } from "../i18n/index.ts";
+import { useI18n } from "../i18n/context.ts";
 import type { ImageLookup } from "../image-form/use-image-lookup.ts";
 import { keepAwake } from "../sw-client.ts";
 import { controlFileDownload, controlStreamDownload, startFileDownload, startStreamDownload } from "./download-client.ts";
@@ -19,7 +19,8 @@ import { useJobs, type JobView } from "./use-jobs.ts";
 
 export type { Via };
 
-export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLookup, t: Translate) {
+export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLookup) {
+  const { t } = useI18n();
   const [jobs, addJob, updateJob, removeJob] = useJobs();
   const [unfinished, setUnfinished] = useState<UnfinishedJob[]>([]);
   const [history, setHistory] = useState<HistoryEntry[]>([]);

@@ -7,7 +7,7 @@ import type { ExploreProgress, LayerSourceKind, OpenedImage, SaveResult, SaveWha
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { SaveVia } from "../components/SaveVia.tsx";
 import { formatBytes } from "../i18n/index.ts";
-import type { ExploreTranslate } from "./i18n.ts";
+import { useExploreText } from "./i18n.ts";
 
 /** One save as its row shows it. */
 export interface SaveView {
@@ -22,7 +22,8 @@ export interface SaveView {
   error?: ErrorInfo;
 }
 
-export function ReadingCard({ progress, t }: { progress?: ExploreProgress; t: ExploreTranslate }) {
+export function ReadingCard({ progress }: { progress?: ExploreProgress }) {
+  const { t } = useExploreText();
   return (
     <section class="card reading" aria-live="polite" data-testid="reading">
       {progress?.layers !== undefined && progress.layer !== undefined ? (
@@ -56,10 +57,10 @@ interface ImageCardProps {
   onVia(via: "file" | "stream"): void;
   onExport(format: "zip" | "tar"): void;
   onUseSaved(waiting: SavedFileWaiting): void;
-  t: ExploreTranslate;
 }
 
-export function ImageCard({ image, via, canPick, canStream, onVia, onExport, onUseSaved, t }: ImageCardProps) {
+export function ImageCard({ image, via, canPick, canStream, onVia, onExport, onUseSaved }: ImageCardProps) {
+  const { t } = useExploreText();
   return (
     <section
       class="card explore-image" aria-labelledby="explore-image-heading" data-testid="explore-image"
@@ -108,7 +109,8 @@ export function ImageCard({ image, via, canPick, canStream, onVia, onExport, onU
   );
 }
 
-export function SaveRow({ save: s, t, onStop, onDismiss }: { save: SaveView; t: ExploreTranslate; onStop(): void; onDismiss(): void }) {
+export function SaveRow({ save: s, onStop, onDismiss }: { save: SaveView; onStop(): void; onDismiss(): void }) {
+  const { t } = useExploreText();
   const status = { running: t("save.running"), done: t("save.done"), failed: t("save.failed"), cancelled: t("save.cancelled") }[s.status];
   return (
     <li class={`save save-${s.status}`} data-status={s.status} data-file={s.fileName} data-fetched={s.result?.fetchedLayers}>

@@ -15,7 +15,7 @@ import { routeHref } from "../route.ts";
 import { ImageCard, ReadingCard, SaveRow, type SaveView } from "./ExploreCards.tsx";
 import { cancel, chooseVia, explorer, openImage, save } from "./explore-client.ts";
 import { FileTree } from "./FileTree.tsx";
-import { useExploreT } from "./i18n.ts";
+import { useExploreText } from "./i18n.ts";
 import { baseName } from "./mode.ts";
 
 type Opening =
@@ -29,7 +29,7 @@ type Opening =
 let kept: { reference: string; platform: string; image: OpenedImage } | undefined;
 
 export function ExploreView({ params }: { params: URLSearchParams }) {
-  const t = useExploreT();
+  const { t } = useExploreText();
   const asked = params.get("image") ?? "";
   const restore = kept && (asked === "" || asked === kept.reference) ? kept : undefined;
   const form = useImageLookup({ initialReference: restore?.reference ?? asked, initialPlatform: restore?.platform, wantedPlatform: params.get("platform") ?? undefined, overview: explorer.overview });
@@ -142,13 +142,13 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
           {loading && <button type="button" class="secondary" onClick={stopBrowsing}>{t("stop")}</button>}
         </div>
       </form>
-      {opening.status === "loading" && <ReadingCard progress={opening.progress} t={t} />}
+      {opening.status === "loading" && <ReadingCard progress={opening.progress} />}
       {opening.status === "error" && <div class="card"><ErrorMessage error={opening.error} /></div>}
       {pageError && <div class="card"><ErrorMessage error={pageError} /></div>}
       {image && (
         <ImageCard
           image={image} via={exportVia} canPick={canPickFile()} canStream={canStream()} onVia={setExportVia}
-          onExport={exportAll} onUseSaved={(w) => void useSaved(w)} t={t}
+          onExport={exportAll} onUseSaved={(w) => void useSaved(w)}
         />
       )}
       {saves.length > 0 && (
@@ -156,7 +156,7 @@ export function ExploreView({ params }: { params: URLSearchParams }) {
           <h2 id="saves-heading">{t("save.heading")}</h2>
           <ul class="list">
             {saves.map((s) => (
-              <SaveRow key={s.id} save={s} t={t} onStop={() => cancel(s.id)} onDismiss={() => setSaves((list) => list.filter((x) => x.id !== s.id))} />
+              <SaveRow key={s.id} save={s} onStop={() => cancel(s.id)} onDismiss={() => setSaves((list) => list.filter((x) => x.id !== s.id))} />
             ))}
           </ul>
         </section>

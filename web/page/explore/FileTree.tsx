@@ -9,7 +9,7 @@ import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { debounced } from "../debounce.ts";
 import { formatBytes } from "../i18n/index.ts";
 import { explorer } from "./explore-client.ts";
-import { useExploreT } from "./i18n.ts";
+import { useExploreText } from "./i18n.ts";
 import { baseName, formatMode } from "./mode.ts";
 
 const PAGE = 1000;
@@ -20,7 +20,7 @@ interface Props {
 }
 
 export function FileTree({ image, onSave }: Props) {
-  const t = useExploreT();
+  const { t } = useExploreText();
   const [kids, setKids] = useState<ReadonlyMap<string, NodeView[]>>(new Map());
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [limits, setLimits] = useState<ReadonlyMap<string, number>>(new Map());
@@ -128,7 +128,7 @@ interface RowProps {
 }
 
 function Row({ node, level, open = false, match = false, onToggle, onSave, children: nested }: RowProps) {
-  const t = useExploreT();
+  const { t } = useExploreText();
   const isDir = node.type === "directory";
   const canToggle = isDir && node.hasChildren && onToggle !== undefined;
   const downloadable = node.type === "file" || node.type === "hardlink";

@@ -133,8 +133,10 @@ const zh: Record<keyof typeof en, string> = {
 
 const translator = translations({ en, zh });
 
-export type ExploreTranslate = Translator<keyof typeof en>;
+export interface ExploreText {
+  t: Translator<keyof typeof en>;
+}
 
-export function useExploreT(): ExploreTranslate {
-  return translator(useI18n().lang);
+export function useExploreText(): ExploreText {
+  return { t: translator(useI18n().lang) };
 }
