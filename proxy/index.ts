@@ -12,7 +12,7 @@ import { withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { useTokenSecret } from "./upstream/auth.ts";
 import { useUpstreamAuth } from "./upstream/operator.ts";
-import { registryError } from "./v2/errors.ts";
+import { registryErrorResponse } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
 import type { Mirror } from "./v2/mirror.ts";
 import type { BlobFill } from "./fill/blob-fill.ts";
@@ -98,7 +98,7 @@ function route(request: Request, service: WorkerService, env: Env, mirror: Mirro
 function errorResponse(service: WorkerService, status: 429 | 500, message: string, words: { key: string; params: Record<string, string> }, headers?: Record<string, string>): Response {
   const code = words.key.split(".")[0];
   if (service === "api") return apiErrorResponse(new ApiError(status, code, message, { ...words, ...(headers ? { headers } : {}) }));
-  return registryError(status, status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", message, words, headers);
+  return registryErrorResponse(status, status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", message, words, headers);
 }
 
 /** A background fill's start as the limiter counts it: a request of the same client that is not a blob read. */

@@ -18,7 +18,7 @@ export type RegistryErrorCode =
   | "TOOMANYREQUESTS"
   | "UNKNOWN";
 
-export function registryError(status: number, code: RegistryErrorCode, message: string, detail?: unknown, headers?: HeadersInit): Response {
+export function registryErrorResponse(status: number, code: RegistryErrorCode, message: string, detail?: unknown, headers?: HeadersInit): Response {
   const body = JSON.stringify({ errors: [{ code, message, ...(detail === undefined ? {} : { detail }) }] });
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
