@@ -3,7 +3,11 @@
 // The Worker's own refusals (its rate limit, its config) put the message key and params
 // the seed API sends (shared/errors.ts's ErrorInfo) in `detail`, which the spec leaves free.
 
-export type RegistryErrorCode =
+/**
+ * The distribution spec's error codes, which the mirror sends; not the codes of
+ * shared/registry/errors.ts's RegistryError, which is what a client makes of an answer.
+ */
+export type DistributionErrorCode =
   | "UNAUTHORIZED"
   | "DENIED"
   | "NAME_INVALID"
@@ -18,7 +22,7 @@ export type RegistryErrorCode =
   | "TOOMANYREQUESTS"
   | "UNKNOWN";
 
-export function registryErrorResponse(status: number, code: RegistryErrorCode, message: string, detail?: unknown, headers?: HeadersInit): Response {
+export function registryErrorResponse(status: number, code: DistributionErrorCode, message: string, detail?: unknown, headers?: HeadersInit): Response {
   const body = JSON.stringify({ errors: [{ code, message, ...(detail === undefined ? {} : { detail }) }] });
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
