@@ -6,7 +6,7 @@ import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { useI18n } from "../i18n/context.ts";
 import { routeHref } from "../route.ts";
-import { LAST_SEARCH_KEY, isAbort, popularImages, searchImages, type SearchResult } from "./api.ts";
+import { LAST_SEARCH_KEY, isAbortError, popularImages, searchImages, type SearchResult } from "./api.ts";
 import { discoverText } from "./i18n.ts";
 import { ResultList } from "./ResultList.tsx";
 
@@ -91,7 +91,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
           setLoading(false);
         },
         (e: unknown) => {
-          if (isAbort(e)) return;
+          if (isAbortError(e)) return;
           setError(errorInfoOf(e));
           setResults(undefined);
           setLoading(false);
@@ -113,7 +113,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
         popularCache = answer.repositories;
         setPopular(answer.repositories);
       },
-      (e: unknown) => !isAbort(e) && setPopularError(errorInfoOf(e)),
+      (e: unknown) => !isAbortError(e) && setPopularError(errorInfoOf(e)),
     );
     return () => controller.abort();
   }, [trimmed === "", attempt]);
@@ -135,7 +135,7 @@ export function DiscoverView({ params }: { params: URLSearchParams }) {
         setLoadingMore(false);
       },
       (e: unknown) => {
-        if (isAbort(e)) return;
+        if (isAbortError(e)) return;
         setError(errorInfoOf(e));
         setLoadingMore(false);
       },

@@ -7,7 +7,7 @@ import { parseReference } from "../../../shared/reference.ts";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { useI18n } from "../i18n/context.ts";
 import { routeHref } from "../route.ts";
-import { LAST_SEARCH_KEY, imageDetails, isAbort, type ImageDetails, type TagInfo } from "./api.ts";
+import { LAST_SEARCH_KEY, imageDetails, isAbortError, type ImageDetails, type TagInfo } from "./api.ts";
 import { discoverText } from "./i18n.ts";
 import { Markdown } from "../markdown/Markdown.tsx";
 import { TagTable } from "./TagTable.tsx";
@@ -53,7 +53,7 @@ export function ImageView({ params }: { params: URLSearchParams }) {
         const named = found.tag;
         setTags(named && named.platforms !== null ? [named, ...found.tags.filter((x) => x.name !== named.name)] : found.tags);
       },
-      (e: unknown) => !isAbort(e) && setError(errorInfoOf(e)),
+      (e: unknown) => !isAbortError(e) && setError(errorInfoOf(e)),
     );
     return () => {
       controller.abort();
@@ -83,7 +83,7 @@ export function ImageView({ params }: { params: URLSearchParams }) {
         setMoreLoading(false);
       },
       (e: unknown) => {
-        if (isAbort(e)) return;
+        if (isAbortError(e)) return;
         setMoreError(errorInfoOf(e));
         setMoreLoading(false);
       },

@@ -40,6 +40,6 @@ export function imageDetails(image: string, page: number, signal: AbortSignal): 
   return getJson("/api/image-details", { image, page, limit: TAG_PAGE_SIZE }, signal);
 }
 
-export function isAbort(error: unknown): boolean {
+export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
