@@ -5,7 +5,7 @@
 
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
-import type { EngineState, Hasher, RandomAccessSink } from "../shared/engine/index.ts";
+import type { EngineState, BlobHasher, RandomAccessSink } from "../shared/engine/index.ts";
 
 export interface ResumeFile {
   tool: "dockerdl";
@@ -89,7 +89,7 @@ export function fileSink(handle: FileHandle): RandomAccessSink {
  * Node's native SHA-256: about four times hash-wasm's speed here. It cannot save its
  * state, so a resumed layer is hashed again from the part file (read back, not refetched).
  */
-export async function nodeHasher(): Promise<Hasher> {
+export async function nodeHasher(): Promise<BlobHasher> {
   let hash = createHash("sha256");
   return {
     init() {

@@ -12,7 +12,7 @@ import { withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { useTokenSecret } from "./upstream/auth.ts";
 import { useUpstreamAuth } from "./upstream/operator.ts";
-import { registryError } from "./v2/errors.ts";
+import { registryErrorResponse } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
 import type { Mirror } from "./v2/mirror.ts";
 import type { BlobFill } from "./fill/blob-fill.ts";
@@ -50,7 +50,7 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
   try {
     config = loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`);
+    if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`, { key: "MISCONFIGURED.config", params: { detail: error.message } });
     throw error;
   }
   useUpstreamAuth(config.upstreamAuth);
@@ -77,8 +77,7 @@ function lastResort(request: Request, error: unknown): Response {
   console.error(`${request.method} ${url.pathname} failed:`, error);
   const service = workerServiceOf(url.pathname) ?? "registry";
   const message = "the mirror failed unexpectedly while answering this request; the operator's log has the details";
-  if (service === "api") return apiErrorResponse(new ApiError(500, "INTERNAL", message));
-  return registryError(500, "UNKNOWN", message);
+  return errorResponse(service, 500, message, { key: "INTERNAL.last_resort", params: {} });
 }
 
 function route(request: Request, service: WorkerService, env: Env, mirror: Mirror): Promise<Response> {
@@ -92,10 +91,14 @@ function route(request: Request, service: WorkerService, env: Env, mirror: Mirro
   }
 }
 
-/** An error in the shape the service speaks: the distribution spec's, or the seed API's JSON. */
-function errorResponse(service: WorkerService, status: 429 | 500, message: string, headers?: Record<string, string>): Response {
-  if (service === "api") return apiErrorResponse(new ApiError(status, status === 429 ? "RATE_LIMITED" : "MISCONFIGURED", message, { headers }));
-  return registryError(status, status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", message, undefined, headers);
+/**
+ * An error in the shape the service speaks: the seed API's JSON, or the distribution
+ * spec's (which docker reads) with the same key and params in its `detail`.
+ */
+function errorResponse(service: WorkerService, status: 429 | 500, message: string, words: { key: string; params: Record<string, string> }, headers?: Record<string, string>): Response {
+  const code = words.key.split(".")[0];
+  if (service === "api") return apiErrorResponse(new ApiError(status, code, message, { ...words, ...(headers ? { headers } : {}) }));
+  return registryErrorResponse(status, status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN", message, words, headers);
 }
 
 /** A background fill's start as the limiter counts it: a request of the same client that is not a blob read. */
@@ -111,5 +114,6 @@ async function rateLimited(request: Request, service: WorkerService, env: Env, c
   const decision = await checkRateLimit(request, config.rateLimitPerMinute, env.RATE_LIMITER);
   if (decision.allowed) return null;
   const message = `too many requests from your address: this mirror allows ${config.rateLimitPerMinute} a minute (blob downloads are not counted); retry in ${decision.retryAfter} s`;
-  return errorResponse(service, 429, message, { "retry-after": String(decision.retryAfter) });
+  const params = { limit: String(config.rateLimitPerMinute), seconds: String(decision.retryAfter) };
+  return errorResponse(service, 429, message, { key: "RATE_LIMITED.client", params }, { "retry-after": String(decision.retryAfter) });
 }

@@ -19,7 +19,7 @@ import { ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstrea
 import { hasUpstreamAuth } from "./upstream/operator.ts";
 import { SEALED_TOKEN_TTL } from "./upstream/sealed-token.ts";
 import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
-import { registryError, retryAfterSeconds, upstreamRateLimitMessage } from "./v2/errors.ts";
+import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage } from "./v2/errors.ts";
 import { resolveRepository, RouteError } from "./v2/route.ts";
 
 interface UpstreamRealm {
@@ -59,7 +59,7 @@ export async function handleToken(request: Request, config: Config): Promise<Res
       body = await readBody({ status: 200, url: request.url, headers: request.headers, body: request.body }, MAX_FORM_BYTES);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      return registryError(413, "UNSUPPORTED", `a token request's form may be at most ${MAX_FORM_BYTES} bytes`);
+      return registryErrorResponse(413, "UNSUPPORTED", `a token request's form may be at most ${MAX_FORM_BYTES} bytes`);
     }
     const form = new URLSearchParams(new TextDecoder().decode(body));
     params = form;
@@ -70,12 +70,12 @@ export async function handleToken(request: Request, config: Config): Promise<Res
       authorization = `Basic ${btoa(`${username}:${password}`)}`;
     }
   } else if (request.method !== "GET") {
-    return registryError(405, "UNSUPPORTED", "use GET or POST for /token");
+    return registryErrorResponse(405, "UNSUPPORTED", "use GET or POST for /token");
   }
   const scopeParams = params.getAll("scope");
   const scopes = scopeParams.length > MAX_SCOPES ? [] : scopeParams.flatMap((s) => s.split(" ")).filter(Boolean);
   if (scopeParams.length > MAX_SCOPES || scopes.length > MAX_SCOPES) {
-    return registryError(400, "UNSUPPORTED", `a token request may name at most ${MAX_SCOPES} scopes`);
+    return registryErrorResponse(400, "UNSUPPORTED", `a token request may name at most ${MAX_SCOPES} scopes`);
   }
   const chosen = upstreamForTokenRequest(scopes, params.get("service"), url.host, config);
   if (typeof chosen !== "string") return chosen;
@@ -84,14 +84,14 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   if (!upstream) {
     // A mirror-wide request whose scopes name no configured registry falls to docker.io,
     // which an operator may have left out of UPSTREAMS.
-    return registryError(400, "DENIED", `registry "${key}" is not one this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
+    return registryErrorResponse(400, "DENIED", `registry "${key}" is not one this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
   }
   // Scopes are checked before anything is asked upstream: a repository name the registry
   // routes would refuse is refused here too, never passed on to a token service.
   const upstreamScopes: string[] = [];
   for (const scope of scopes) {
     const mapped = mapScope(scope, key, config);
-    if (mapped instanceof RouteError) return registryError(mapped.status, mapped.code, `scope "${scope}": ${mapped.message}`);
+    if (mapped instanceof RouteError) return registryErrorResponse(mapped.status, mapped.code, `scope "${scope}": ${mapped.message}`);
     upstreamScopes.push(mapped);
   }
   let realm: UpstreamRealm | null;
@@ -121,21 +121,21 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   }
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel();
-    return registryError(401, "UNAUTHORIZED", `${key} rejected the username or password`);
+    return registryErrorResponse(401, "UNAUTHORIZED", `${key} rejected the username or password`);
   }
   if (!response.ok) {
     const retryAfter = response.headers.get("retry-after");
     await response.body?.cancel();
     const headers = retryAfter ? { "retry-after": retryAfter } : undefined;
-    if (response.status === 429) return registryError(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(key, retryAfterSeconds(response.headers), hasUpstreamAuth(key)), undefined, headers);
-    return registryError(502, "UNKNOWN", `token service of ${key} answered ${response.status}`, undefined, headers);
+    if (response.status === 429) return registryErrorResponse(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(key, retryAfterSeconds(response.headers), hasUpstreamAuth(key)), undefined, headers);
+    return registryErrorResponse(502, "UNKNOWN", `token service of ${key} answered ${response.status}`, undefined, headers);
   }
   let bytes: Uint8Array;
   try {
     bytes = await readBody(response, TOKEN_ANSWER_LIMIT);
   } catch (error) {
     // Past the cap the read has stopped and the connection is released (readBody cancels it).
-    if (error instanceof RangeError) return registryError(502, "UNKNOWN", `token service of ${key} answered more than ${TOKEN_ANSWER_LIMIT} bytes, which is no token answer`);
+    if (error instanceof RangeError) return registryErrorResponse(502, "UNKNOWN", `token service of ${key} answered more than ${TOKEN_ANSWER_LIMIT} bytes, which is no token answer`);
     return upstreamFailure(error, key);
   }
   let body: Record<string, unknown>;
@@ -144,7 +144,7 @@ export async function handleToken(request: Request, config: Config): Promise<Res
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
     body = parsed as Record<string, unknown>;
   } catch {
-    return registryError(502, "UNKNOWN", `token service of ${key} answered something that is not JSON`);
+    return registryErrorResponse(502, "UNKNOWN", `token service of ${key} answered something that is not JSON`);
   }
   const upstreamToken = String(body.token ?? body.access_token ?? "");
   const anonymous = !isBasic(authorization) && grantType !== "refresh_token";
@@ -185,7 +185,7 @@ function upstreamForTokenRequest(scopes: string[], service: string | null, mirro
   const asked = service?.toLowerCase() ?? null;
   const mirrorWide = asked === null || asked === mirrorHost.toLowerCase();
   if (!mirrorWide && !config.upstreams.has(asked)) {
-    return registryError(400, "DENIED", `service "${asked}" is not a registry this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
+    return registryErrorResponse(400, "DENIED", `service "${asked}" is not a registry this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
   }
   const named = new Map<string, string>();
   for (const scope of scopes) {
@@ -195,12 +195,12 @@ function upstreamForTokenRequest(scopes: string[], service: string | null, mirro
     const prefixed = parsed.name.includes("/") && config.upstreams.has(first);
     if (mirrorWide) named.set(prefixed ? first : "docker.io", scope);
     else if (prefixed && first !== asked) {
-      return registryError(400, "DENIED", `scope "${scope}" names registry ${first}, but this token request is for ${asked} (service=${asked}): credentials given for one registry are never sent to another; ask with service=${first}`);
+      return registryErrorResponse(400, "DENIED", `scope "${scope}" names registry ${first}, but this token request is for ${asked} (service=${asked}): credentials given for one registry are never sent to another; ask with service=${first}`);
     }
   }
   if (!mirrorWide) return asked;
   if (named.size > 1) {
-    return registryError(400, "DENIED", `scopes ${[...named.values()].join(" and ")} name different registries (${[...named.keys()].join(", ")}): ask for a token for one registry at a time`);
+    return registryErrorResponse(400, "DENIED", `scopes ${[...named.values()].join(" and ")} name different registries (${[...named.keys()].join(", ")}): ask for a token for one registry at a time`);
   }
   return named.keys().next().value ?? "docker.io";
 }
@@ -220,7 +220,7 @@ async function basicUpstreamToken(upstream: URL, key: string, authorization: str
     return upstreamFailure(error, key);
   }
   await response.body?.cancel();
-  if (response.status === 401 || response.status === 403) return registryError(401, "UNAUTHORIZED", `${key} rejected the username or password`);
+  if (response.status === 401 || response.status === 403) return registryErrorResponse(401, "UNAUTHORIZED", `${key} rejected the username or password`);
   return tokenResponse({ token: await basicCredentialsToken(authorization, key), expires_in: SEALED_TOKEN_TTL });
 }
 

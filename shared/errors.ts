@@ -30,6 +30,20 @@ export type KnownErrorCode =
 /** Names (image references, hosts, digests) and numbers a message is made of, as given. */
 export type ErrorParams = Readonly<Record<string, string>>;
 
+/**
+ * A DockerdlError as plain data: what crosses postMessage in the web app and what the
+ * Worker's seed API sends as its error body (seed-api.ts's ApiErrorBody), so a page can
+ * word either from `key` and `params`, with `message` as the English fallback.
+ */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  hint?: string;
+  /** Which wording of `code`; the page's tables key on it. */
+  key?: string;
+  params?: ErrorParams;
+}
+
 export interface DockerdlErrorOptions {
   hint?: string;
   cause?: unknown;

@@ -2,6 +2,8 @@
 // body, written once: the Worker (proxy/api/*) builds them, the PWA (web/page/discover/
 // api.ts) and the integration tests read them. Types only.
 
+import type { ErrorInfo, ErrorParams } from "./errors.ts";
+
 /** One repository in a search or popular answer. */
 export interface SearchResult {
   /** As docker writes it: "nginx", "grafana/grafana". */
@@ -85,7 +87,10 @@ export interface ImageDetails {
   fetchedAt: string;
 }
 
-/** Every refusal of the seed API: {"error":{"code","message","hint"?}}. */
+/**
+ * Every refusal of the seed API: {"error":{"code","message","hint"?,"key","params"}}, an
+ * ErrorInfo whose key and params are always given, so the web app words it in its language.
+ */
 export interface ApiErrorBody {
-  error: { code: string; message: string; hint?: string };
+  error: ErrorInfo & { key: string; params: ErrorParams };
 }

@@ -15,12 +15,25 @@ export interface ExpectedBlob {
 }
 
 /**
- * Incremental SHA-256. The engine's `Hasher` (hash-wasm) fits as it is; an adapter over
- * a native digest stream may be async in both steps.
+ * Incremental SHA-256, for verifying here and in the download engine (shared/engine/).
+ * hash-wasm's is one as it is; an adapter over a native digest stream (the Worker's) may
+ * be async in both steps and has only update and digest. A fresh hasher is ready to use.
+ * The engine uses more where a hasher has it: `init` to start over, and `save`/`load`,
+ * so a resumed download continues hashing where it stopped; a hasher without save/load
+ * works too (Node's faster native one): a resumed blob is then hashed again by reading
+ * back what was written (random-access sinks with `read`), or refetched (without).
+ * A hasher may work in another thread: update() may then return a promise, which the
+ * engine awaits before its next update (backpressure), and digest() and save() may
+ * answer with promises, which must reflect every update called before them. update()
+ * must be done with `data` (a copy taken, or the bytes hashed) once what it returned
+ * has settled: the engine reuses the buffer after that.
  */
 export interface BlobHasher {
+  init?(): unknown;
   update(data: Uint8Array): unknown;
-  digest(outputType: "hex"): string | Promise<string>;
+  digest(outputType?: "hex"): string | Promise<string>;
+  save?(): Uint8Array | Promise<Uint8Array>;
+  load?(state: Uint8Array): unknown;
 }
 
 export type BlobProblem = "too long" | "too short" | "sha256 differs";

@@ -25,12 +25,16 @@ export function imagesWanted(params: Params): ImageWanted[] {
   if (params.images === undefined || params.images === null) {
     return [wanted(requireText(params, "image", "the image reference", REFERENCE_LIMIT), fallback)];
   }
-  if (params.image !== undefined) throw new ApiError(400, "BAD_REQUEST", 'give either "image" or "images", not both');
+  if (params.image !== undefined) throw new ApiError(400, "BAD_REQUEST", 'give either "image" or "images", not both', { key: "BAD_REQUEST.image_and_images" });
   const list = params.images;
-  if (!Array.isArray(list)) throw new ApiError(400, "BAD_REQUEST", '"images" must be a list, e.g. ["redis:7", {"image": "nginx:1.27", "platform": "linux/arm64"}]');
-  if (list.length === 0) throw new ApiError(400, "BAD_REQUEST", '"images" is empty; name at least one image');
+  if (!Array.isArray(list)) throw new ApiError(400, "BAD_REQUEST", '"images" must be a list, e.g. ["redis:7", {"image": "nginx:1.27", "platform": "linux/arm64"}]', { key: "BAD_REQUEST.images_not_list" });
+  if (list.length === 0) throw new ApiError(400, "BAD_REQUEST", '"images" is empty; name at least one image', { key: "BAD_REQUEST.images_empty" });
   if (list.length > MAX_IMAGES) {
-    throw new ApiError(400, "BAD_REQUEST", `"images" names ${list.length} images; one download holds at most ${MAX_IMAGES}`, { hint: "split them over several downloads, or use the dockerdl CLI" });
+    throw new ApiError(400, "BAD_REQUEST", `"images" names ${list.length} images; one download holds at most ${MAX_IMAGES}`, {
+      key: "BAD_REQUEST.too_many_images",
+      params: { count: String(list.length), limit: String(MAX_IMAGES) },
+      hint: "split them over several downloads, or use the dockerdl CLI",
+    });
   }
   const seen = new Set<string>();
   const out: ImageWanted[] = [];
@@ -38,10 +42,13 @@ export function imagesWanted(params: Params): ImageWanted[] {
     const at = `images[${i}]`;
     const one = typeof entry === "string" ? { image: entry } : entry;
     if (typeof one !== "object" || one === null || Array.isArray(one)) {
-      throw new ApiError(400, "BAD_REQUEST", `${at} must be an image reference or {"image": …, "platform": …}`);
+      throw new ApiError(400, "BAD_REQUEST", `${at} must be an image reference or {"image": …, "platform": …}`, { key: "BAD_REQUEST.bad_entry", params: { entry: at } });
     }
     const unknown = Object.keys(one).filter((k) => k !== "image" && k !== "platform");
-    if (unknown.length > 0) throw new ApiError(400, "BAD_REQUEST", `${at} has unknown field ${JSON.stringify(unknown[0])}; an entry takes image and platform`);
+    if (unknown.length > 0) {
+      const field = JSON.stringify(unknown[0]);
+      throw new ApiError(400, "BAD_REQUEST", `${at} has unknown field ${field}; an entry takes image and platform`, { key: "BAD_REQUEST.entry_field", params: { entry: at, field } });
+    }
     const fields = one as Params;
     const image = requireText(fields, "image", `${at}'s image reference`, REFERENCE_LIMIT);
     const platform = optionalText(fields, "platform", `${at}'s platform`, PLATFORM_LIMIT) ?? fallback;

@@ -18,7 +18,7 @@
 // a time and hashed, its last chunk held back until the digest matches. Nothing is stored
 // here: blobs pass through.
 import type { Config } from "../config.ts";
-import { PlatformNotAvailableError } from "../../shared/errors.ts";
+import { isDockerdlError, PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
 import { formatPlatform, type Platform } from "../../shared/platform.ts";
 import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
@@ -28,10 +28,10 @@ import type { TarPlan } from "../../shared/tar.ts";
 import { chunksOf } from "../cache/chunks.ts";
 import { verifiedChunks } from "../../shared/verify.ts";
 import { meteredClient, type UpstreamRepository } from "../upstream/client.ts";
-import { resolveRepository, RouteError } from "../v2/route.ts";
+import { resolveRepository } from "../v2/route.ts";
 import { nativeSha256 } from "../sha256.ts";
 import type { ApiContext } from "./context.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, rethrowRouteError } from "./errors.ts";
 import { DOWNLOAD_FIELDS, imagesWanted, type ImageWanted } from "./download-request.ts";
 import { readParams } from "./input.ts";
 import {
@@ -126,11 +126,11 @@ async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, m
     image = await client.resolveImage(ref, platform, { signal });
   } catch (error) {
     if (error instanceof PlatformNotAvailableError) {
-      throw new ApiError(404, error.code, error.message, { hint: `offered: ${error.available.map(formatPlatform).join(", ")}` });
+      throw new ApiError(404, error.code, error.message, { key: error.key ?? error.code, params: error.params ?? {}, hint: `offered: ${error.available.map(formatPlatform).join(", ")}` });
     }
-    if (error instanceof Error && "code" in error && error.code === "PLATFORM_NOT_AVAILABLE") {
+    if (isDockerdlError(error, "PLATFORM_NOT_AVAILABLE")) {
       // A multi-platform image and no platform given: the request is incomplete.
-      throw new ApiError(400, "PLATFORM_REQUIRED", error.message, { hint: 'add "platform", e.g. linux/amd64' });
+      throw new ApiError(400, "PLATFORM_REQUIRED", error.message, { key: "PLATFORM_REQUIRED.choose", params: error.params ?? {}, hint: 'add "platform", e.g. linux/amd64' });
     }
     throw error;
   }
@@ -221,7 +221,10 @@ function refusal(over: "external" | "services" | "total", count: SubrequestCount
     ? "or, if this Worker runs on Workers Paid, its operator sets PLAN=paid"
     : "or its operator raises limits.subrequests in wrangler.toml and sets SUBREQUEST_LIMIT to match";
   const hint = `use the dockerdl CLI (${cli}) or the web app, which fetch each layer through this mirror's /v2/ in a request of its own (and leave the layers in its cache, so a later /api/download of the image needs fewer subrequests); ${raise}`;
-  return new ApiError(422, "TOO_MANY_SUBREQUESTS", message, { hint });
+  const needed = over === "external" ? count.external : over === "services" ? count.services : count.total;
+  const params = { needed: String(needed), limit: String(limits[over]), plan: limits.plan === "free" ? "Workers Free" : "Workers Paid" };
+  const key = { external: "TOO_MANY_SUBREQUESTS.external", services: "TOO_MANY_SUBREQUESTS.services", total: "TOO_MANY_SUBREQUESTS.total" }[over];
+  return new ApiError(422, "TOO_MANY_SUBREQUESTS", message, { key, params, hint });
 }
 
 /** Upstream layers are read (and hashed) a few MiB at a time: JavaScript runs once per chunk, and every step is CPU time. */
@@ -264,7 +267,6 @@ function upstreamOf(ref: Reference, config: Config): UpstreamRepository {
   try {
     return resolveRepository(`${ref.registry}/${ref.repository}`, null, config);
   } catch (error) {
-    if (error instanceof RouteError) throw new ApiError(error.status === 404 ? 404 : 400, error.status === 404 ? "UNKNOWN_REGISTRY" : "BAD_REFERENCE", error.message);
-    throw error;
+    rethrowRouteError(error, `${ref.registry}/${ref.repository}`, config);
   }
 }

@@ -7,10 +7,10 @@ import type { ImageDetails, TagInfo } from "../../shared/seed-api.ts";
 import { DOCKER_HUB, familiarRepository, formatReference, parseReference, type Reference } from "../../shared/reference.ts";
 import { isDockerdlError } from "../../shared/errors.ts";
 import { anonymousClient, upstreamReference, type UpstreamRepository } from "../upstream/client.ts";
-import { resolveRepository, RouteError } from "../v2/route.ts";
+import { resolveRepository } from "../v2/route.ts";
 import { cacheHeaders, cacheKey, cachedJson } from "./cache.ts";
 import type { ApiContext } from "./context.ts";
-import { ApiError, jsonResponse } from "./errors.ts";
+import { ApiError, jsonResponse, rethrowRouteError } from "./errors.ts";
 import { hubGet, hubPath, type HubRepository, type HubTag, type HubTagPage } from "./hub.ts";
 import { optionalInt, readParams, requireText } from "./input.ts";
 import { listRegistryTags, registryTagInfo } from "./registry-tags.ts";
@@ -36,13 +36,19 @@ async function hubDetails(ctx: ApiContext, ref: Reference, page: number, limit: 
   const shown = familiarRepository(ref);
   if (!path) {
     throw new ApiError(404, "NOT_FOUND", `${shown} cannot exist on Docker Hub: Hub repositories are namespace/name`, {
+      key: "NOT_FOUND.hub_name",
+      params: { image: shown },
       hint: "for another registry, put its host first, e.g. ghcr.io/owner/app",
     });
   }
   const base = `/v2/namespaces/${path.namespace}/repositories/${path.name}/tags`;
   const [repository, tagPage] = await Promise.all([
-    hubGet<HubRepository>(ctx.config, `/v2/repositories/${path.namespace}/${path.name}/`, {}, `${shown} was not found on Docker Hub`, ),
-    hubGet<HubTagPage>(ctx.config, base, { page, page_size: limit }, `${shown} has no tags page ${page} on Docker Hub`).catch((error: unknown) => {
+    hubGet<HubRepository>(ctx.config, `/v2/repositories/${path.namespace}/${path.name}/`, {}, { message: `${shown} was not found on Docker Hub`, key: "NOT_FOUND.hub_repository", params: { image: shown } }),
+    hubGet<HubTagPage>(ctx.config, base, { page, page_size: limit }, {
+      message: `${shown} has no tags page ${page} on Docker Hub`,
+      key: "NOT_FOUND.hub_tags_page",
+      params: { image: shown, page: String(page) },
+    }).catch((error: unknown) => {
       if (error instanceof ApiError && error.status === 404) return { count: 0, next: null, previous: null, results: [] } satisfies HubTagPage;
       throw error;
     }),
@@ -52,7 +58,11 @@ async function hubDetails(ctx: ApiContext, ref: Reference, page: number, limit: 
   if (ref.tag !== undefined) {
     tag = tags.find((t) => t.name === ref.tag) ?? null;
     if (!tag) {
-      const one = await hubGet<HubTag>(ctx.config, `${base}/${encodeURIComponent(ref.tag)}`, {}, "no such tag").catch((error: unknown) => {
+      const one = await hubGet<HubTag>(ctx.config, `${base}/${encodeURIComponent(ref.tag)}`, {}, {
+        message: `${shown} has no tag ${ref.tag} on Docker Hub`,
+        key: "NOT_FOUND.hub_tag",
+        params: { image: shown, tag: ref.tag },
+      }).catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       });
@@ -88,8 +98,7 @@ async function registryDetails(ctx: ApiContext, ref: Reference, page: number, li
   try {
     target = resolveRepository(`${ref.registry}/${ref.repository}`, null, ctx.config);
   } catch (error) {
-    if (error instanceof RouteError) throw new ApiError(error.status === 404 ? 404 : 400, error.status === 404 ? "UNKNOWN_REGISTRY" : "BAD_REFERENCE", error.message);
-    throw error;
+    rethrowRouteError(error, `${ref.registry}/${ref.repository}`, ctx.config);
   }
   const client = anonymousClient(target);
   const reference = ref.digest ?? ref.tag ?? "latest";
@@ -105,9 +114,15 @@ async function registryDetails(ctx: ApiContext, ref: Reference, page: number, li
       }),
     ]);
   } catch (error) {
-    if (signal.aborted) throw new ApiError(502, "UPSTREAM", `${target.key} did not answer within ${REGISTRY_TIMEOUT_MS / 1000} s`, { hint: "try again later" });
+    if (signal.aborted) {
+      const params = { registry: target.key, seconds: String(REGISTRY_TIMEOUT_MS / 1000) };
+      throw new ApiError(502, "UPSTREAM", `${target.key} did not answer within ${params.seconds} s`, { key: "UPSTREAM.timeout", params, hint: "try again later" });
+    }
     if (isDockerdlError(error, "UNAUTHORIZED")) {
-      throw new ApiError(401, "UNAUTHORIZED", `${target.key}/${target.upstreamName} cannot be read anonymously`, {
+      const image = `${target.key}/${target.upstreamName}`;
+      throw new ApiError(401, "UNAUTHORIZED", `${image} cannot be read anonymously`, {
+        key: "UNAUTHORIZED.anonymous",
+        params: { image },
         hint: "it may be private or may not exist; details of private images are not available through this API",
       });
     }

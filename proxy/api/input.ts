@@ -30,26 +30,29 @@ export async function readParams(request: Request, names: Record<string, string[
   }
   const contentType = request.headers.get("content-type") ?? "";
   if (contentType && !/^application\/json\b/i.test(contentType) && !/^text\/plain\b/i.test(contentType)) {
-    throw new ApiError(415, "BAD_REQUEST", `send the body as application/json, not ${contentType.split(";")[0]}`);
+    const type = contentType.split(";")[0];
+    throw new ApiError(415, "BAD_REQUEST", `send the body as application/json, not ${type}`, { key: "BAD_REQUEST.content_type", params: { type } });
   }
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_BODY_BYTES) throw tooLarge();
   const text = await readCapped(request);
-  if (text.trim() === "") throw new ApiError(400, "BAD_REQUEST", "the request body is empty; send a JSON object such as {\"query\":\"nginx\"}");
+  if (text.trim() === "") throw new ApiError(400, "BAD_REQUEST", "the request body is empty; send a JSON object such as {\"query\":\"nginx\"}", { key: "BAD_REQUEST.empty_body" });
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ApiError(400, "BAD_REQUEST", `the request body is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ApiError(400, "BAD_REQUEST", `the request body is not valid JSON (${detail})`, { key: "BAD_REQUEST.not_json", params: { detail } });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ApiError(400, "BAD_REQUEST", "the request body must be a JSON object");
+    throw new ApiError(400, "BAD_REQUEST", "the request body must be a JSON object", { key: "BAD_REQUEST.not_object" });
   }
   const object = value as Params;
   const known = new Set(Object.keys(names));
   const unknown = Object.keys(object).filter((k) => !known.has(k));
   if (unknown.length > 0) {
-    throw new ApiError(400, "BAD_REQUEST", `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; this endpoint takes ${[...known].join(", ")}`);
+    const params = { fields: unknown.map((k) => JSON.stringify(k)).join(", "), known: [...known].join(", ") };
+    throw new ApiError(400, "BAD_REQUEST", `unknown field${unknown.length > 1 ? "s" : ""} ${params.fields}; this endpoint takes ${params.known}`, { key: "BAD_REQUEST.unknown_fields", params });
   }
   return object;
 }
@@ -79,18 +82,20 @@ async function readCapped(request: Request): Promise<string> {
 }
 
 function tooLarge(): ApiError {
-  return new ApiError(413, "BAD_REQUEST", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  return new ApiError(413, "BAD_REQUEST", `the request body is larger than ${MAX_BODY_BYTES} bytes`, { key: "BAD_REQUEST.too_big", params: { limit: String(MAX_BODY_BYTES) } });
 }
 
 /** A required, trimmed, single-line text of bounded length. */
 export function requireText(params: Params, field: string, what: string, maxLength: number): string {
   const value = params[field];
-  if (value === undefined || value === null) throw new ApiError(400, "BAD_REQUEST", `${what} is missing: give "${field}"`);
-  if (typeof value !== "string") throw new ApiError(400, "BAD_REQUEST", `"${field}" must be a string`);
+  // `what` words the field for the English message; the key's wording names the field.
+  const refuse = (message: string, key: string, more: Record<string, string> = {}) => new ApiError(400, "BAD_REQUEST", message, { key, params: { field, ...more } });
+  if (value === undefined || value === null) throw refuse(`${what} is missing: give "${field}"`, "BAD_REQUEST.missing");
+  if (typeof value !== "string") throw refuse(`"${field}" must be a string`, "BAD_REQUEST.not_string");
   const text = value.trim();
-  if (text === "") throw new ApiError(400, "BAD_REQUEST", `${what} is empty`);
-  if (text.length > maxLength) throw new ApiError(400, "BAD_REQUEST", `${what} is ${text.length} characters long; the limit is ${maxLength}`);
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw new ApiError(400, "BAD_REQUEST", `${what} contains control characters`);
+  if (text === "") throw refuse(`${what} is empty`, "BAD_REQUEST.empty");
+  if (text.length > maxLength) throw refuse(`${what} is ${text.length} characters long; the limit is ${maxLength}`, "BAD_REQUEST.too_long", { length: String(text.length), limit: String(maxLength) });
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw refuse(`${what} contains control characters`, "BAD_REQUEST.control");
   return text;
 }
 
@@ -106,7 +111,12 @@ export function optionalInt(params: Params, field: string, fallback: number, min
   const value = params[field];
   if (value === undefined || value === null || value === "") return fallback;
   const n = typeof value === "number" ? value : typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n)) throw new ApiError(400, "BAD_REQUEST", `"${field}" must be a whole number, got ${JSON.stringify(value)}`);
-  if (n < min || n > max) throw new ApiError(400, "BAD_REQUEST", `"${field}" must be between ${min} and ${max}, got ${n}`);
+  if (!Number.isInteger(n)) {
+    const got = JSON.stringify(value);
+    throw new ApiError(400, "BAD_REQUEST", `"${field}" must be a whole number, got ${got}`, { key: "BAD_REQUEST.not_whole", params: { field, value: got } });
+  }
+  if (n < min || n > max) {
+    throw new ApiError(400, "BAD_REQUEST", `"${field}" must be between ${min} and ${max}, got ${n}`, { key: "BAD_REQUEST.out_of_range", params: { field, min: String(min), max: String(max), value: String(n) } });
+  }
   return n;
 }

@@ -16,7 +16,7 @@ export async function handlePopular(request: Request, ctx: ApiContext): Promise<
     const page = await hubGet<HubNamespaceRepositoryPage>(ctx.config, "/v2/namespaces/library/repositories", {
       page_size: limit,
       ordering: "-pull_count",
-    }, "Docker Hub has no library namespace");
+    }, { message: "Docker Hub has no library namespace", key: "NOT_FOUND.hub_library", params: {} });
     const repositories = (page.results ?? [])
       .filter((r) => r.is_private !== true)
       .map((r) => ({

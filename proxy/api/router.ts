@@ -32,10 +32,14 @@ export async function handleApi(request: Request, config: Config, cache: CacheBu
     const pathname = new URL(request.url).pathname.replace(/\/+$/, "");
     const route = ROUTES[pathname];
     if (!route) {
-      throw new ApiError(404, "NOT_FOUND", `no API endpoint at ${pathname || "/"}; this Worker serves ${Object.keys(ROUTES).join(", ")}`);
+      const params = { path: pathname || "/", endpoints: Object.keys(ROUTES).join(", ") };
+      throw new ApiError(404, "NOT_FOUND", `no API endpoint at ${params.path}; this Worker serves ${params.endpoints}`, { key: "NOT_FOUND.endpoint", params });
     }
     if (!route.methods.includes(request.method)) {
-      throw new ApiError(405, "METHOD_NOT_ALLOWED", `${pathname} takes ${route.methods.join(" or ")}, not ${request.method}`, {
+      const params = { path: pathname, methods: route.methods.join(" or "), method: request.method };
+      throw new ApiError(405, "METHOD_NOT_ALLOWED", `${pathname} takes ${params.methods}, not ${request.method}`, {
+        key: "METHOD_NOT_ALLOWED.method",
+        params,
         headers: { allow: [...route.methods, "OPTIONS"].join(", ") },
       });
     }

@@ -27,8 +27,16 @@ export async function searchHub(ctx: ApiContext, query: string, limit: number, p
   const key = await cacheKey("search", { q: normalised, limit, page });
   return cachedJson({ bucket: ctx.cache, key, ttlMs: ctx.config.searchTtlMs, now: ctx.now }, async () => {
     const [search, catalog] = await Promise.allSettled([
-      hubGet<HubSearchPage>(ctx.config, "/v2/search/repositories/", { query: normalised, page, page_size: limit }, `Docker Hub has no results page ${page} for "${query}"`),
-      hubGet<HubCatalogPage>(ctx.config, "/api/search/v3/catalog/search", { query: normalised, from: (page - 1) * limit, size: limit }, "no catalog results"),
+      hubGet<HubSearchPage>(ctx.config, "/v2/search/repositories/", { query: normalised, page, page_size: limit }, {
+        message: `Docker Hub has no results page ${page} for "${query}"`,
+        key: "NOT_FOUND.search_page",
+        params: { query, page: String(page) },
+      }),
+      hubGet<HubCatalogPage>(ctx.config, "/api/search/v3/catalog/search", { query: normalised, from: (page - 1) * limit, size: limit }, {
+        message: `Docker Hub's catalog has no results for "${query}"`,
+        key: "NOT_FOUND.catalog",
+        params: { query },
+      }),
     ]);
     if (search.status === "rejected") throw search.reason;
     const badges = catalog.status === "fulfilled" ? badgeMap(catalog.value) : null;

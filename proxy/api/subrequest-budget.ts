@@ -212,8 +212,8 @@ export function coldLayersLeft(spent: SubrequestCount, hops: number, limits: Pla
 
 /** A subrequest past the plan's limit, refused before the platform would fail it. */
 export class SubrequestLimitError extends DockerdlError {
-  constructor(message: string) {
-    super("TOO_MANY_SUBREQUESTS", message, { hint: "download the image with the dockerdl CLI or the web app, which fetch each layer through this mirror's /v2/ in a request of its own" });
+  constructor(message: string, limit: number) {
+    super("TOO_MANY_SUBREQUESTS", message, { key: "TOO_MANY_SUBREQUESTS.used_up", params: { limit: String(limit) }, hint: "download the image with the dockerdl CLI or the web app, which fetch each layer through this mirror's /v2/ in a request of its own" });
     this.name = "SubrequestLimitError";
   }
 }
@@ -249,7 +249,7 @@ export class SubrequestMeter {
   wrap(fetch: HttpFetch): HttpFetch {
     return async (url, init) => {
       if (this.#external + 1 > this.#limits.external) {
-        throw new SubrequestLimitError(`${planName(this.#limits)} allows ${this.#limits.external} subrequests per request, and this download has made them all (a registry redirected or renewed tokens more than counted)`);
+        throw new SubrequestLimitError(`${planName(this.#limits)} allows ${this.#limits.external} subrequests per request, and this download has made them all (a registry redirected or renewed tokens more than counted)`, this.#limits.external);
       }
       this.#external++;
       const continued = this.#hops.get(url);

@@ -10,17 +10,12 @@
 // (Workers API reference: R2GetOptions.range, "Ranged reads"). A FixedLengthStream per
 // window would hold each window to its length too, but in workerd a pipeThrough one,
 // piped on with preventClose, never settles; so the length is held for the whole span.
+import type { ServedRange } from "../v2/range.ts";
 import type { BlobStore, StoredBody } from "./store.ts";
 
-/** Bytes of a stored object: from `offset`, `length` of them. */
-export interface Span {
-  offset: number;
-  length: number;
-}
-
 /** R2 reads of at most `window` bytes covering `span`, in order. */
-function windowsOf(span: Span, window: number): Span[] {
-  const windows: Span[] = [];
+function windowsOf(span: ServedRange, window: number): ServedRange[] {
+  const windows: ServedRange[] = [];
   for (let offset = span.offset; offset < span.offset + span.length; offset += window) {
     windows.push({ offset, length: Math.min(window, span.offset + span.length - offset) });
   }
@@ -33,7 +28,7 @@ function windowsOf(span: Span, window: number): Span[] {
  * finds it gone or fails, or bytes of another length, error the stream: the client sees
  * a broken transfer, never a complete one.
  */
-export async function readWindowed(store: BlobStore, key: string, size: number, range: Span | null, window: number): Promise<ReadableStream<Uint8Array> | null> {
+export async function readWindowed(store: BlobStore, key: string, size: number, range: ServedRange | null, window: number): Promise<ReadableStream<Uint8Array> | null> {
   const span = range ?? { offset: 0, length: size };
   const windows = windowsOf(span, window);
   // One window: one read, as before (a whole small object without a Range).
@@ -63,7 +58,7 @@ export function pourWindowed(store: BlobStore, key: string, size: number, window
 }
 
 /** `windows` of the object piped into `out` in order (`first` the read of the first), `out` left open. */
-async function pourWindows(store: BlobStore, key: string, windows: Span[], first: Promise<StoredBody | null>, out: WritableStream): Promise<void> {
+async function pourWindows(store: BlobStore, key: string, windows: ServedRange[], first: Promise<StoredBody | null>, out: WritableStream): Promise<void> {
   let next = first;
   try {
     for (let i = 0; i < windows.length; i++) {

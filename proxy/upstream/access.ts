@@ -4,7 +4,7 @@
 // HEAD (no body bytes move). Whether a repository is public is probed without
 // credentials, never taken from the client: a client cannot make private content public.
 import type { Visibility } from "../cache/keys.ts";
-import { registryError, retryAfterSeconds, upstreamRateLimitMessage } from "../v2/errors.ts";
+import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { carriesCredentials, rewriteChallenge } from "./auth.ts";
 import { callUpstream, upstreamFailure } from "./fetch.ts";
@@ -57,17 +57,17 @@ export function refusalFor(response: Response, request: Request, route: V2Route)
     case 401: {
       const challenge = rewriteChallenge(response.headers.get("www-authenticate"), new URL(request.url).origin, route.key, name);
       if (challenge) headers.set("www-authenticate", challenge);
-      return registryError(401, "UNAUTHORIZED", `authentication required to pull ${name}`, undefined, headers);
+      return registryErrorResponse(401, "UNAUTHORIZED", `authentication required to pull ${name}`, undefined, headers);
     }
     case 403:
-      return registryError(403, "DENIED", `access to ${name} denied by ${route.key}`, undefined, headers);
+      return registryErrorResponse(403, "DENIED", `access to ${name} denied by ${route.key}`, undefined, headers);
     case 404:
       return route.kind === "blobs"
-        ? registryError(404, "BLOB_UNKNOWN", `blob ${route.reference} is not in ${name}`, undefined, headers)
-        : registryError(404, "MANIFEST_UNKNOWN", `manifest ${route.reference} is not in ${name}`, undefined, headers);
+        ? registryErrorResponse(404, "BLOB_UNKNOWN", `blob ${route.reference} is not in ${name}`, undefined, headers)
+        : registryErrorResponse(404, "MANIFEST_UNKNOWN", `manifest ${route.reference} is not in ${name}`, undefined, headers);
     case 429:
-      return registryError(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers), hasUpstreamAuth(route.key)), undefined, headers);
+      return registryErrorResponse(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers), hasUpstreamAuth(route.key)), undefined, headers);
     default:
-      return registryError(502, "UNKNOWN", `${route.key} answered ${response.status} for ${name}`, undefined, headers);
+      return registryErrorResponse(502, "UNKNOWN", `${route.key} answered ${response.status} for ${name}`, undefined, headers);
   }
 }

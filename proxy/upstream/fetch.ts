@@ -9,7 +9,7 @@
 // reached. What the Worker reads for itself goes through the shared registry client
 // (client.ts), whose fetch passes the same guard.
 import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
-import { registryError } from "../v2/errors.ts";
+import { registryErrorResponse } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { checkTarget, ForbiddenTargetError } from "./address-guard.ts";
 import { isAnonymous, upstreamAuthorization } from "./auth.ts";
@@ -102,6 +102,6 @@ export async function callUpstream(request: Request, route: V2Route, path: strin
 
 /** The response for an upstream the proxy could not or would not reach. */
 export function upstreamFailure(error: unknown, key: string): Response {
-  if (error instanceof ForbiddenTargetError) return registryError(403, "DENIED", error.message);
-  return registryError(502, "UNKNOWN", `could not reach registry ${key}: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof ForbiddenTargetError) return registryErrorResponse(403, "DENIED", error.message);
+  return registryErrorResponse(502, "UNKNOWN", `could not reach registry ${key}: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -10,7 +10,7 @@
 // Anything else becomes a registry error in the spec's shape.
 import { sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
-import { registryError } from "./errors.ts";
+import { registryErrorResponse } from "./errors.ts";
 import { parseContentRange, parseRange } from "./range.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
@@ -112,5 +112,5 @@ function upstreamError(response: Response, request: Request, route: V2Route): Re
 }
 
 function refused(message: string): Response {
-  return registryError(502, "BLOB_UNKNOWN", message);
+  return registryErrorResponse(502, "BLOB_UNKNOWN", message);
 }

@@ -20,7 +20,7 @@ import { RefusedByStore, relayIntoCache } from "../cache/cache-relay.ts";
 import { claimRelay, forgetFill, isOrdered, mayOrderFill, noteFill, releaseRelay } from "../cache/background-fills.ts";
 import type { Mirror } from "./mirror.ts";
 import { contentRange, parseContentRange, parseRange } from "./range.ts";
-import { registryError } from "./errors.ts";
+import { registryErrorResponse } from "./errors.ts";
 import { blobHeaders, checkedBlobAnswer } from "./blob-answer.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
@@ -73,7 +73,7 @@ async function fromCache(request: Request, route: V2Route, cache: BlobStore, rea
   const headers = blobHeaders(route.reference);
   const range = parseRange(request.headers.get("range"), meta.size);
   if (range === "unsatisfiable") {
-    return registryError(416, "RANGE_INVALID", `range ${request.headers.get("range")} is outside the blob's ${meta.size} bytes`, undefined, {
+    return registryErrorResponse(416, "RANGE_INVALID", `range ${request.headers.get("range")} is outside the blob's ${meta.size} bytes`, undefined, {
       "content-range": `bytes */${meta.size}`,
     });
   }

@@ -1,7 +1,13 @@
 // Errors in the distribution spec's shape, {errors:[{code,message,detail}]}, built in
 // one place so every refusal the proxy makes reads the same to docker, podman and people.
+// The Worker's own refusals (its rate limit, its config) put the message key and params
+// the seed API sends (shared/errors.ts's ErrorInfo) in `detail`, which the spec leaves free.
 
-export type RegistryErrorCode =
+/**
+ * The distribution spec's error codes, which the mirror sends; not the codes of
+ * shared/registry/errors.ts's RegistryError, which is what a client makes of an answer.
+ */
+export type DistributionErrorCode =
   | "UNAUTHORIZED"
   | "DENIED"
   | "NAME_INVALID"
@@ -16,7 +22,7 @@ export type RegistryErrorCode =
   | "TOOMANYREQUESTS"
   | "UNKNOWN";
 
-export function registryError(status: number, code: RegistryErrorCode, message: string, detail?: unknown, headers?: HeadersInit): Response {
+export function registryErrorResponse(status: number, code: DistributionErrorCode, message: string, detail?: unknown, headers?: HeadersInit): Response {
   const body = JSON.stringify({ errors: [{ code, message, ...(detail === undefined ? {} : { detail }) }] });
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
@@ -47,7 +53,15 @@ export function retryAfterSeconds(headers: Headers, now = Date.now()): number | 
  * operator's account (UPSTREAM_AUTH), unless one is set already. Other registries' are neutral.
  */
 export function upstreamRateLimitMessage(key: string, seconds: number | undefined, credentialsSet: boolean): string {
+  return upstreamRateLimitWords(key, seconds, credentialsSet).message;
+}
+
+/** The same words with the message key and params the seed API sends them with (web/page/i18n words them). */
+export function upstreamRateLimitWords(key: string, seconds: number | undefined, credentialsSet: boolean): { message: string; key: string; params: Record<string, string> } {
   const when = seconds === undefined ? "retry later" : `retry after ${seconds} s`;
-  if (key !== "docker.io") return `${key} is rate limiting this mirror; ${when}`;
-  return `Docker Hub is rate limiting this mirror; ${when}${credentialsSet ? "" : ", or set upstream credentials (UPSTREAM_AUTH)"}`;
+  const params = { registry: key === "docker.io" ? "Docker Hub" : key, ...(seconds === undefined ? {} : { seconds: String(seconds) }) };
+  const advise = key === "docker.io" && !credentialsSet;
+  const message = `${params.registry} is rate limiting this mirror; ${when}${advise ? ", or set upstream credentials (UPSTREAM_AUTH)" : ""}`;
+  const keys = advise ? (["RATE_LIMITED.mirror_no_auth", "RATE_LIMITED.mirror_no_auth_wait"] as const) : (["RATE_LIMITED.mirror", "RATE_LIMITED.mirror_wait"] as const);
+  return { message, key: keys[seconds === undefined ? 0 : 1], params };
 }

@@ -5,21 +5,21 @@ import { handleBlob } from "./blobs.ts";
 import type { Config } from "../config.ts";
 import { handleManifest } from "./manifests.ts";
 import type { Mirror } from "./mirror.ts";
-import { registryError } from "./errors.ts";
+import { registryErrorResponse } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
 import { parseV2Path, RouteError, type V2Route } from "./route.ts";
 import { upstreamFailure, upstreamFetch, upstreamHeaders, upstreamTarget } from "../upstream/fetch.ts";
 
 export async function handleV2(request: Request, mirror: Mirror): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {
-    return registryError(405, "UNSUPPORTED", "this mirror is read-only: only GET and HEAD are supported");
+    return registryErrorResponse(405, "UNSUPPORTED", "this mirror is read-only: only GET and HEAD are supported");
   }
   const url = new URL(request.url);
   let route: V2Route | null;
   try {
     route = parseV2Path(url.pathname, url.searchParams, mirror.config);
   } catch (error) {
-    if (error instanceof RouteError) return registryError(error.status, error.code, error.message);
+    if (error instanceof RouteError) return registryErrorResponse(error.status, error.code, error.message);
     throw error;
   }
   if (!route) return handleBase(request, url, mirror.config);
@@ -35,7 +35,7 @@ async function handleBase(request: Request, url: URL, config: Config): Promise<R
   // /token with it for every registry they name by host prefix (token.ts).
   const ns = url.searchParams.get("ns")?.toLowerCase();
   const headers = registryHeaders();
-  if (ns !== undefined && !config.upstreams.has(ns)) return registryError(404, "NAME_UNKNOWN", `registry "${ns}" is not configured on this mirror`);
+  if (ns !== undefined && !config.upstreams.has(ns)) return registryErrorResponse(404, "NAME_UNKNOWN", `registry "${ns}" is not configured on this mirror`);
   if (!request.headers.get("authorization")) {
     headers.set("www-authenticate", `Bearer realm="${url.origin}/token",service="${ns ?? url.host}"`);
     return new Response(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }), { status: 401, headers });

@@ -8,7 +8,7 @@
 import { sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from "../../shared/media-types.ts";
-import { registryError } from "./errors.ts";
+import { registryErrorResponse } from "./errors.ts";
 import { DIGEST, type V2Route } from "./route.ts";
 
 export const MAX_MANIFEST = 4 * 1024 * 1024;
@@ -54,15 +54,15 @@ export async function readManifest(upstream: Response, route: V2Route, reference
     bytes = await readBody(upstream, MAX_MANIFEST);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    return registryError(502, "MANIFEST_INVALID", `${route.key} sent a manifest larger than ${MAX_MANIFEST} bytes; not reading it`);
+    return registryErrorResponse(502, "MANIFEST_INVALID", `${route.key} sent a manifest larger than ${MAX_MANIFEST} bytes; not reading it`);
   }
   const digest = await sha256Digest(bytes);
   if (DIGEST.test(reference) && digest !== reference) {
-    return registryError(502, "MANIFEST_INVALID", `${route.key} sent a manifest whose digest is ${digest}, not ${reference}; not passing it on`);
+    return registryErrorResponse(502, "MANIFEST_INVALID", `${route.key} sent a manifest whose digest is ${digest}, not ${reference}; not passing it on`);
   }
   const mediaType = manifestMediaType(bytes, upstream.headers.get("content-type"));
   if (!mediaType) {
-    return registryError(502, "MANIFEST_INVALID", `${route.key} sent something that is not an image manifest or index (Content-Type: ${upstream.headers.get("content-type") ?? "none"}); not passing it on`);
+    return registryErrorResponse(502, "MANIFEST_INVALID", `${route.key} sent something that is not an image manifest or index (Content-Type: ${upstream.headers.get("content-type") ?? "none"}); not passing it on`);
   }
   return { bytes, digest, mediaType };
 }

@@ -4,7 +4,7 @@
 // (an HTML error or throttling page) is never served from the Worker's origin, which is
 // the PWA's: it becomes an error in the spec's shape. A 429 from Docker Hub always gets
 // the mirror's own words (errors.ts), which say what lifts the limit.
-import { registryError, retryAfterSeconds, upstreamRateLimitMessage, type RegistryErrorCode } from "./errors.ts";
+import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage, type DistributionErrorCode } from "./errors.ts";
 import type { V2Route } from "./route.ts";
 import { rewriteChallenge } from "../upstream/auth.ts";
 import { hasUpstreamAuth } from "../upstream/operator.ts";
@@ -34,7 +34,7 @@ export function relayResponse(response: Response, request: Request, route: V2Rou
     headers.delete("content-length");
     headers.set("content-type", "application/json");
     if (request.method === "HEAD") return new Response(null, { status: 429, headers });
-    return registryError(429, "TOOMANYREQUESTS", rateLimited(response, route), undefined, headers);
+    return registryErrorResponse(429, "TOOMANYREQUESTS", rateLimited(response, route), undefined, headers);
   }
   if (request.method === "HEAD" && !isJson(response)) {
     // A HEAD answer has no body; only its type is the upstream's to correct.
@@ -47,7 +47,7 @@ export function relayResponse(response: Response, request: Request, route: V2Rou
     headers.delete("content-length");
     headers.delete("content-type");
     const code = response.status === 404 ? NOT_FOUND[route.kind] : ERROR_CODES[response.status] ?? "UNKNOWN";
-    return registryError(response.status >= 400 ? response.status : 502, code, notJson(response, route), undefined, headers);
+    return registryErrorResponse(response.status >= 400 ? response.status : 502, code, notJson(response, route), undefined, headers);
   }
   const link = response.headers.get("link");
   if (link) headers.set("link", rewriteLink(link, url, route));
@@ -55,8 +55,8 @@ export function relayResponse(response: Response, request: Request, route: V2Rou
 }
 
 /** The spec's code for an upstream status a client acts on. */
-const ERROR_CODES: Record<number, RegistryErrorCode> = { 401: "UNAUTHORIZED", 403: "DENIED", 416: "RANGE_INVALID", 429: "TOOMANYREQUESTS" };
-const NOT_FOUND: Record<V2Route["kind"], RegistryErrorCode> = { manifests: "MANIFEST_UNKNOWN", blobs: "BLOB_UNKNOWN", tags: "NAME_UNKNOWN" };
+const ERROR_CODES: Record<number, DistributionErrorCode> = { 401: "UNAUTHORIZED", 403: "DENIED", 416: "RANGE_INVALID", 429: "TOOMANYREQUESTS" };
+const NOT_FOUND: Record<V2Route["kind"], DistributionErrorCode> = { manifests: "MANIFEST_UNKNOWN", blobs: "BLOB_UNKNOWN", tags: "NAME_UNKNOWN" };
 
 /** The words for an upstream's 429 (errors.ts). */
 function rateLimited(response: Response, route: Pick<V2Route, "key">): string {

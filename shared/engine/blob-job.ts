@@ -10,7 +10,7 @@ import type { TarBlobSegment } from "../tar.ts";
 import type { Chunk } from "./chunks.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
-import type { BlobState, Hasher, HasherFactory, RandomAccessSink } from "./types.ts";
+import type { BlobState, BlobHasher, BlobHasherFactory, RandomAccessSink } from "./types.ts";
 import { fromBase64, toBase64 } from "./util.ts";
 
 /**
@@ -26,7 +26,7 @@ export class BlobJob {
   hashed = 0;
   verified = false;
   #attempt = 1;
-  #hasher?: Hasher;
+  #hasher?: BlobHasher;
   #pumping: Promise<void> | null = null;
   #again = false;
   #scratch: Uint8Array | undefined;
@@ -37,14 +37,14 @@ export class BlobJob {
   readonly #sink: RandomAccessSink;
   readonly #budget: MemoryBudget;
   readonly #progress: ProgressTracker;
-  readonly #createHasher: HasherFactory;
+  readonly #createHasher: BlobHasherFactory;
   /** Puts chunks back in the queue after a digest mismatch. */
   readonly #requeue: (chunks: Chunk[]) => void;
 
   constructor(
     segment: TarBlobSegment,
     chunks: Chunk[],
-    deps: { sink: RandomAccessSink; budget: MemoryBudget; progress: ProgressTracker; createHasher: HasherFactory; requeue: (chunks: Chunk[]) => void },
+    deps: { sink: RandomAccessSink; budget: MemoryBudget; progress: ProgressTracker; createHasher: BlobHasherFactory; requeue: (chunks: Chunk[]) => void },
   ) {
     this.segment = segment;
     this.chunks = chunks;
@@ -73,7 +73,7 @@ export class BlobJob {
     if (state.hasher !== undefined && state.hashed > 0 && state.hashed <= this.segment.size) {
       try {
         const hasher = await this.#createHasher();
-        hasher.init();
+        hasher.init?.();
         if (hasher.load === undefined) throw new Error("this hasher cannot load a state");
         hasher.load(fromBase64(state.hasher));
         this.#hasher = hasher;
@@ -233,7 +233,7 @@ export class BlobJob {
   }
 
   /** The blob's hasher, created once even when two callers ask at the same time. */
-  async #currentHasher(): Promise<Hasher> {
+  async #currentHasher(): Promise<BlobHasher> {
     if (this.#hasher === undefined) {
       const created = await this.#newHasher();
       this.#hasher ??= created;
@@ -241,9 +241,9 @@ export class BlobJob {
     return this.#hasher;
   }
 
-  async #newHasher(): Promise<Hasher> {
+  async #newHasher(): Promise<BlobHasher> {
     const hasher = await this.#createHasher();
-    hasher.init();
+    hasher.init?.();
     return hasher;
   }
 

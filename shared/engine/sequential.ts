@@ -10,7 +10,7 @@ import { writeError } from "./blob-job.ts";
 import type { Chunk } from "./chunks.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
-import type { HasherFactory, SequentialSink } from "./types.ts";
+import type { BlobHasherFactory, SequentialSink } from "./types.ts";
 import { cancelled, Notifier } from "./util.ts";
 
 export class SequentialAssembler {
@@ -49,7 +49,7 @@ export class SequentialAssembler {
     this.#arrived.notify();
   }
 
-  async write(plan: TarPlan, sink: SequentialSink, createHasher: HasherFactory, signal: AbortSignal): Promise<void> {
+  async write(plan: TarPlan, sink: SequentialSink, createHasher: BlobHasherFactory, signal: AbortSignal): Promise<void> {
     for (const segment of plan.segments) {
       if (signal.aborted) throw cancelled(signal);
       if (segment.kind === "bytes") {
@@ -59,7 +59,7 @@ export class SequentialAssembler {
       }
       const digest = segment.key;
       const hasher = await createHasher();
-      hasher.init();
+      hasher.init?.();
       this.#cursor = { digest, position: 0 };
       this.#budget.changed.notify();
       while (this.#cursor.position < segment.size) {

@@ -5,6 +5,9 @@
 
 import type { HttpBody } from "../http.ts";
 import type { TarPlan } from "../tar.ts";
+import type { BlobHasher } from "../verify.ts";
+
+export type { BlobHasher };
 
 /** Where blob bytes come from: the registry (registry-source.ts), the proxy, or a test. */
 export interface BlobSource {
@@ -41,26 +44,8 @@ export interface SequentialSink {
 
 export type Sink = RandomAccessSink | SequentialSink;
 
-/**
- * Incremental SHA-256. hash-wasm's `createSHA256` is a HasherFactory as it is, and its
- * state can be saved and loaded, so a resumed download continues hashing where it
- * stopped. A hasher without save/load works too (Node's faster native one): a resumed
- * blob is then hashed again by reading back what was written (random-access sinks
- * with `read`), or refetched (without).
- * A hasher may work in another thread: update() may then return a promise, which the
- * engine awaits before its next update (backpressure), and digest() and save() may
- * answer with promises, which must reflect every update called before them. update()
- * must be done with `data` (a copy taken, or the bytes hashed) once what it returned
- * has settled: the engine reuses the buffer after that.
- */
-export interface Hasher {
-  init(): unknown;
-  update(data: Uint8Array): unknown;
-  digest(outputType?: "hex"): string | Promise<string>;
-  save?(): Uint8Array | Promise<Uint8Array>;
-  load?(state: Uint8Array): unknown;
-}
-export type HasherFactory = () => Promise<Hasher>;
+/** Where each blob's hasher comes from (shared/verify.ts's BlobHasher); hash-wasm's `createSHA256` is one as it is. */
+export type BlobHasherFactory = () => Promise<BlobHasher>;
 
 export interface LayerProgress {
   digest: string;
@@ -111,7 +96,7 @@ export interface DownloadOptions {
   plan: TarPlan;
   source: BlobSource;
   sink: Sink;
-  createHasher: HasherFactory;
+  createHasher: BlobHasherFactory;
   /** Parallel requests in all (default 6: a browser's HTTP/1.1 limit per host). */
   connections?: number;
   /**

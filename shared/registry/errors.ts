@@ -116,7 +116,7 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
 
 export function networkError(error: unknown, host: string, what: string): DockerdlError {
   if (error instanceof DockerdlError) return error;
-  if (isAbort(error)) return new DockerdlError("CANCELLED", "the download was cancelled", { cause: error });
+  if (isAbortOrTimeout(error)) return new DockerdlError("CANCELLED", "the download was cancelled", { cause: error });
   const cause = error instanceof Error ? describeCause(error) : String(error);
   return new RegistryError("NETWORK", `could not reach ${host} while fetching ${what}: ${cause}`, {
     hint: "check the network connection and the registry or --proxy address; for a plain-http registry add --insecure",
@@ -126,7 +126,7 @@ export function networkError(error: unknown, host: string, what: string): Docker
   });
 }
 
-export function isAbort(error: unknown): boolean {
+export function isAbortOrTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
 }
 

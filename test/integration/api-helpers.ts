@@ -30,5 +30,8 @@ export async function expectApiError(response: Promise<{ status: number; body: u
   const error = (body as ApiErrorBody).error;
   expect(error.code).toBe(code);
   expect(typeof error.message).toBe("string");
+  // The key the web app words it from: the code's own, or one of its wordings; the names in params.
+  expect(error.key === code || error.key.startsWith(`${code}.`), error.key).toBe(true);
+  expect(error.params).toBeTypeOf("object");
   if (messagePart) expect(error.message).toContain(messagePart);
 }

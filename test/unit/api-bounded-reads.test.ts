@@ -26,7 +26,7 @@ describe("bounded reads in the seed API", () => {
     const fetch = vi.fn(async () => new Response(body, { headers: { "content-type": "application/json" } }));
     vi.stubGlobal("fetch", fetch);
     const config = loadConfig({ HUB_API: "https://hub.example" });
-    await expect(hubGet(config, "/v2/repositories/library/nginx/", {}, "not found")).rejects.toMatchObject({
+    await expect(hubGet(config, "/v2/repositories/library/nginx/", {}, { message: "not found", key: "NOT_FOUND.hub_repository", params: { image: "nginx" } })).rejects.toMatchObject({
       status: 502,
       code: "UPSTREAM",
       message: expect.stringContaining("more than"),
@@ -38,6 +38,6 @@ describe("bounded reads in the seed API", () => {
 
   it("still reads Docker Hub's ordinary answers", async () => {
     vi.stubGlobal("fetch", async () => Response.json({ name: "nginx", namespace: "library" }));
-    await expect(hubGet(loadConfig({ HUB_API: "https://hub.example" }), "/v2/repositories/library/nginx/", {}, "not found")).resolves.toEqual({ name: "nginx", namespace: "library" });
+    await expect(hubGet(loadConfig({ HUB_API: "https://hub.example" }), "/v2/repositories/library/nginx/", {}, { message: "not found", key: "NOT_FOUND.hub_repository", params: { image: "nginx" } })).resolves.toEqual({ name: "nginx", namespace: "library" });
   });
 });

@@ -58,14 +58,14 @@ describe("cachedJson", () => {
 
   it("serves an expired entry as STALE when the source fails upstream, and throws without one", async () => {
     const options = await expiredEntry();
-    const down = async (): Promise<string> => { throw new ApiError(502, "UPSTREAM", "Hub is down"); };
+    const down = async (): Promise<string> => { throw new ApiError(502, "UPSTREAM", "Hub is down", { key: "UPSTREAM.hub_broke", params: { path: "/" } }); };
     expect(await cachedJson(options, down)).toEqual({ value: "old", fetchedAt: 0, state: "STALE" });
     await expect(cachedJson({ ...options, key: "other" }, down)).rejects.toThrow("Hub is down");
   });
 
   it("does not hide a 404 behind a stale entry", async () => {
     const options = await expiredEntry();
-    await expect(cachedJson(options, async () => { throw new ApiError(404, "NOT_FOUND", "gone"); })).rejects.toThrow("gone");
+    await expect(cachedJson(options, async () => { throw new ApiError(404, "NOT_FOUND", "gone", { key: "NOT_FOUND.hub_repository", params: { image: "x" } }); })).rejects.toThrow("gone");
   });
 
   it("bypasses the cache without a bucket or with a lifetime of 0", async () => {

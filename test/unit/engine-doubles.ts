@@ -3,7 +3,7 @@
 // both kinds, a Node hasher, and one that answers later as one in another thread does.
 import { createHash } from "node:crypto";
 import { createSHA256 } from "hash-wasm";
-import type { BlobSource, Hasher, RandomAccessSink, SequentialSink } from "../../shared/engine/index.ts";
+import type { BlobSource, BlobHasher, RandomAccessSink, SequentialSink } from "../../shared/engine/index.ts";
 import type { ArchiveImage } from "../../shared/image-archive.ts";
 import { RegistryError } from "../../shared/registry/errors.ts";
 
@@ -97,7 +97,7 @@ export function memorySink(size: number, readable: boolean): RandomAccessSink & 
 }
 
 /** node:crypto's SHA-256, which cannot save its state: a resume has to read the layer back. */
-export const nodeHasher = async (): Promise<Hasher> => {
+export const nodeHasher = async (): Promise<BlobHasher> => {
   let h = createHash("sha256");
   return { init: () => (h = createHash("sha256")), update: (d) => h.update(d), digest: () => h.digest("hex") };
 };
@@ -108,7 +108,7 @@ export const nodeHasher = async (): Promise<Hasher> => {
  * while more than `window` bytes wait; save() and digest() answer later, after every
  * update called before them. hash-wasm underneath, so its state can be saved and loaded.
  */
-export function laterHasher(window = 10_000): () => Promise<Hasher> {
+export function laterHasher(window = 10_000): () => Promise<BlobHasher> {
   return async () => {
     const h = await createSHA256();
     let queue = Promise.resolve();

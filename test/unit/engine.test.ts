@@ -4,7 +4,7 @@
 // and memory stays in its budget. Stopping and resuming: engine-resume.test.ts.
 import { createSHA256 } from "hash-wasm";
 import { describe, expect, it } from "vitest";
-import { downloadArchive, type Hasher, type Progress, type RandomAccessSink } from "../../shared/engine/index.ts";
+import { downloadArchive, type BlobHasher, type Progress, type RandomAccessSink } from "../../shared/engine/index.ts";
 import { DockerdlError } from "../../shared/errors.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
 import { fast, image, memorySink, memorySource, nodeHasher, streamSink } from "./engine-doubles.ts";
@@ -108,9 +108,9 @@ describe("downloadArchive into a random-access sink", () => {
     let held = 0;
     // Measure what the engine holds: bytes written but not yet hashed ≈ written - hashed.
     const budget = 256 * 1024;
-    const hasher = async (): Promise<Hasher> => {
+    const hasher = async (): Promise<BlobHasher> => {
       const inner = await nodeHasher();
-      return { init: () => inner.init(), update: (d) => { held -= d.length; inner.update(d); }, digest: () => inner.digest() };
+      return { init: () => inner.init?.(), update: (d) => { held -= d.length; inner.update(d); }, digest: () => inner.digest() };
     };
     const counting: RandomAccessSink = { kind: "random-access", write: async (p, d) => { held += d.length; peak = Math.max(peak, held); await sink.write(p, d); } };
     await downloadArchive({ plan, source: memorySource(blobs), sink: counting, createHasher: hasher, chunkSize: 64 * 1024, connections: 6, memoryBudget: budget, ...fast });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ResolvedImage } from "../../shared/registry/client.ts";
 import { MergedFs } from "../../shared/rootfs.ts";
 import { readTar, type TarReadEntry } from "../../shared/tar-reader.ts";
-import { checkLayersReadable, zstdSupported } from "../../web/workers/explore/layer-source.ts";
+import { checkLayersDecompressible, zstdSupported } from "../../web/workers/explore/layer-source.ts";
 import { TreeIndex, treeOrder, within } from "../../web/workers/explore/tree-index.ts";
 import { formatMode } from "../../web/page/explore/mode.ts";
 import { whiteoutLayers } from "../harness/fixtures.ts";
@@ -87,7 +87,7 @@ describe("layers the browser cannot read", () => {
         { digest: "sha256:" + "b".repeat(64), size: 1, mediaType: "application/vnd.oci.image.layer.v1.tar+zstd" },
       ],
     } as unknown as ResolvedImage;
-    if (zstdSupported()) expect(() => checkLayersReadable(image)).not.toThrow();
-    else expect(() => checkLayersReadable(image)).toThrow(`layer 2 (sha256:${"b".repeat(64)}) is compressed with zstd, which this browser cannot decompress`);
+    if (zstdSupported()) expect(() => checkLayersDecompressible(image)).not.toThrow();
+    else expect(() => checkLayersDecompressible(image)).toThrow(`layer 2 (sha256:${"b".repeat(64)}) is compressed with zstd, which this browser cannot decompress`);
   });
 });

@@ -1,11 +1,15 @@
 // Malformed requests to the Worker (bad-input-cases.ts) each get a 4xx: never a 5xx,
-// never a stack trace, never a hang (each request has its own time limit).
+// never a stack trace, never a hang (each request has its own time limit); the seed
+// API's come with the message key and params the web app words them from.
 import { expect } from "vitest";
 import { randomBlob } from "./blobs.ts";
 import { BAD_REQUESTS, CACHED_BLOB_PATH, type BadRequest } from "./bad-input-cases.ts";
-import { test, type MirrorUnderTest } from "./mirror.ts";
+import type { ApiErrorBody } from "../../shared/seed-api.ts";
+import { test, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 
 const PER_REQUEST_MS = 10_000;
+/** A message key: a code, or a code and which of its wordings. */
+const KEY = expect.stringMatching(/^[A-Z_]+(\.[a-z_]+)?$/);
 const cached = randomBlob(10_000);
 let seeded: Promise<unknown> | undefined;
 
@@ -43,6 +47,24 @@ test.for(BAD_REQUESTS)("$name is refused with a 4xx and no stack trace", async (
   expect({ status: response.status, body }).toMatchObject({ status: expect.toSatisfy((s: number) => s >= 400 && s < 500) });
   expect(body).not.toMatch(/\n\s+at |\.ts:\d+/);
   expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  // The seed API's refusals carry the key and params the web app words them from.
+  if (/^\/(api|v1)\//.test(request.path)) expect(JSON.parse(body)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String), key: KEY, params: expect.any(Object) } });
+});
+
+test("an /api refusal carries its message key and the names and numbers in it", async ({ mirror }) => {
+  const long = await mirror.fetch(`/api/search?q=${"a".repeat(200)}`);
+  expect(long.status).toBe(400);
+  expect(await long.json()).toEqual({
+    error: {
+      code: "BAD_REQUEST",
+      message: "the search query is 200 characters long; the limit is 100",
+      key: "BAD_REQUEST.too_long",
+      params: { field: "query", length: "200", limit: "100" },
+    },
+  } satisfies ApiErrorBody);
+  const unknown = await mirror.fetch("/api/image-details?image=evil.example/x");
+  expect(unknown.status).toBe(404);
+  expect(await unknown.json()).toMatchObject({ error: { code: "UNKNOWN_REGISTRY", key: "UNKNOWN_REGISTRY.not_served", params: { registry: "evil.example", known: expect.stringContaining(UPSTREAM_KEY) } } });
 });
 
 test.for([

@@ -1,20 +1,14 @@
-// Errors as the page shows them and as they cross postMessage: `ErrorInfo` is plain data
-// (a code, a message, what to do, and the key and names the page words it from);
-// `errorInfoOf` reads it from anything thrown, and `errorFromInfo` turns it back into
+// Errors as the page shows them and as they cross postMessage: `ErrorInfo` (shared/errors.ts,
+// also the seed API's error body) is plain data (a code, a message, what to do, and the key
+// and names the page words it from); `errorInfoOf` reads it from anything thrown (or from
+// an API answer, `apiAnswerError`), and `errorFromInfo` turns it back into
 // the one error class, shared/errors.ts's DockerdlError, so a failure in a worker, the
 // service worker or the seed API reaches the page's code as the same kind of error with
 // the same code, hint, key and params.
 
-import { DockerdlError, type ErrorParams } from "../../shared/errors.ts";
+import { DockerdlError, type ErrorInfo, type ErrorParams } from "../../shared/errors.ts";
 
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  hint?: string;
-  /** Which wording of `code` (shared/errors.ts); the page's tables key on it. */
-  key?: string;
-  params?: ErrorParams;
-}
+export type { ErrorInfo };
 
 export function errorInfoOf(error: unknown): ErrorInfo {
   if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
@@ -39,4 +33,18 @@ export function errorFromInfo(info: ErrorInfo): DockerdlError {
 
 function stringParams(params: object): ErrorParams {
   return Object.fromEntries(Object.entries(params).filter(([, v]) => typeof v === "string" || typeof v === "number").map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * The error of a seed-API answer that is not ok: its body's {"error": ErrorInfo} (code,
+ * message, hint, key and params: the page words it from the key, the message is the
+ * fallback), or the HTTP status when something else (a gateway's page) answered.
+ */
+export function apiAnswerError(body: unknown, response: { status: number; statusText: string }): DockerdlError {
+  const sent = (body as { error?: Partial<Record<keyof ErrorInfo, unknown>> } | null)?.error;
+  return errorFromInfo(errorInfoOf({
+    ...sent,
+    code: typeof sent?.code === "string" ? sent.code : `HTTP_${response.status}`,
+    message: typeof sent?.message === "string" ? sent.message : `the server answered ${response.status} ${response.statusText}`,
+  }));
 }

@@ -1,9 +1,10 @@
 // The seed API as the search and image pages use it: same-origin GETs (so the answers
 // can be shared by caches), an AbortSignal on every call, and the API's JSON errors
-// ({"error":{code,message,hint}}) thrown as DockerdlError with that code and hint. The
+// ({"error":{code,message,hint,key,params}}) thrown as DockerdlError with all of them. The
 // shapes are the Worker's own, from shared/seed-api.ts.
-import type { ApiErrorBody, ImageDetails, PopularAnswer, SearchAnswer, SearchResult, TagInfo } from "../../../shared/seed-api.ts";
+import type { ImageDetails, PopularAnswer, SearchAnswer, SearchResult, TagInfo } from "../../../shared/seed-api.ts";
 import { DockerdlError } from "../../../shared/errors.ts";
+import { apiAnswerError } from "../../lib/errors.ts";
 
 export type { ImageDetails, SearchAnswer, SearchResult, TagInfo };
 
@@ -22,14 +23,7 @@ async function getJson<T>(path: string, params: Record<string, string | number>,
     throw new DockerdlError("NETWORK", error instanceof Error ? error.message : String(error), { key: "NETWORK.api" });
   }
   const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) {
-    const e = (body as { error?: Partial<ApiErrorBody["error"]> } | null)?.error;
-    throw new DockerdlError(
-      typeof e?.code === "string" ? e.code : `HTTP_${response.status}`,
-      typeof e?.message === "string" ? e.message : `the server answered ${response.status} ${response.statusText}`,
-      typeof e?.hint === "string" ? { hint: e.hint } : {},
-    );
-  }
+  if (!response.ok) throw apiAnswerError(body, response);
   if (body === null) throw new DockerdlError("BAD_ANSWER", "the server's answer was not JSON");
   return body as T;
 }
@@ -46,6 +40,6 @@ export function imageDetails(image: string, page: number, signal: AbortSignal): 
   return getJson("/api/image-details", { image, page, limit: TAG_PAGE_SIZE }, signal);
 }
 
-export function isAbort(error: unknown): boolean {
+export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }

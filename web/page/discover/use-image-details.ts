@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { parseReference } from "../../../shared/reference.ts";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
-import { imageDetails, isAbort, type ImageDetails, type TagInfo } from "./api.ts";
+import { imageDetails, isAbortError, type ImageDetails, type TagInfo } from "./api.ts";
 
 /** The tag the reference names explicitly ("nginx:1.27" → "1.27"; "nginx" → none, not "latest"). */
 export function namedTag(image: string): string | undefined {
@@ -58,7 +58,7 @@ export function useImageDetails(image: string) {
         setDetails(found);
         setTags(firstTags(found));
       },
-      (e: unknown) => !isAbort(e) && setError(errorInfoOf(e)),
+      (e: unknown) => !isAbortError(e) && setError(errorInfoOf(e)),
     );
     return () => {
       controller.abort();
@@ -80,7 +80,7 @@ export function useImageDetails(image: string) {
         setMoreLoading(false);
       },
       (e: unknown) => {
-        if (isAbort(e)) return;
+        if (isAbortError(e)) return;
         setMoreError(errorInfoOf(e));
         setMoreLoading(false);
       },

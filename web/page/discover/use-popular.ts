@@ -3,7 +3,7 @@
 // at most).
 import { useEffect, useState } from "preact/hooks";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
-import { isAbort, popularImages, type SearchResult } from "./api.ts";
+import { isAbortError, popularImages, type SearchResult } from "./api.ts";
 
 let popularCache: SearchResult[] | undefined;
 
@@ -21,7 +21,7 @@ export function usePopular(wanted: boolean) {
         popularCache = answer.repositories;
         setPopular(answer.repositories);
       },
-      (e: unknown) => !isAbort(e) && setError(errorInfoOf(e)),
+      (e: unknown) => !isAbortError(e) && setError(errorInfoOf(e)),
     );
     return () => controller.abort();
   }, [wanted, attempt]);

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { debounced } from "../debounce.ts";
 import { routeHref } from "../route.ts";
-import { LAST_SEARCH_KEY, isAbort, searchImages, type SearchAnswer, type SearchResult } from "./api.ts";
+import { LAST_SEARCH_KEY, isAbortError, searchImages, type SearchAnswer, type SearchResult } from "./api.ts";
 
 const DEBOUNCE_MS = 250;
 
@@ -83,7 +83,7 @@ export function useSearch(params: URLSearchParams) {
           setLoading(false);
         },
         (e: unknown) => {
-          if (!live() || isAbort(e)) return;
+          if (!live() || isAbortError(e)) return;
           setError(errorInfoOf(e));
           setResults(undefined);
           setLoading(false);
@@ -105,7 +105,7 @@ export function useSearch(params: URLSearchParams) {
         setLoadingMore(false);
       },
       (e: unknown) => {
-        if (isAbort(e)) return;
+        if (isAbortError(e)) return;
         setError(errorInfoOf(e));
         setLoadingMore(false);
       },

@@ -37,10 +37,10 @@ export function openImage(id: string, query: ImageQuery & { platform?: Platform 
 /** Files and folders up to this size are handed over as a Blob: no picker, no stream. */
 const SMALL = 32 << 20;
 
-export type SaveVia = "blob" | "file" | "stream";
+export type SaveMethod = "blob" | "file" | "stream";
 
 /** Small saves go as a Blob; others as the person chose, or by a stream where no file can be picked. */
-export function chooseVia(size: number, forceDisk: boolean, preferred: "file" | "stream" = "file"): SaveVia {
+export function chooseVia(size: number, forceDisk: boolean, preferred: "file" | "stream" = "file"): SaveMethod {
   if (!forceDisk && size <= SMALL) return "blob";
   return canPickFile() && preferred === "file" ? "file" : "stream";
 }
@@ -55,7 +55,7 @@ const ACCEPT: Record<SaveWhat["kind"], { description: string; accept: Record<str
  * Runs one save. The picker (when `via` is "file") is opened first, so it still counts
  * as the click's user gesture. Resolves when the bytes are all written.
  */
-export async function save(id: string, what: SaveWhat, fileName: string, via: SaveVia, progress: (p: ExploreProgress) => void): Promise<SaveResult> {
+export async function save(id: string, what: SaveWhat, fileName: string, via: SaveMethod, progress: (p: ExploreProgress) => void): Promise<SaveResult> {
   if (via === "blob") {
     const result = await stoppable(id, (signal) => explorer.save({ what, target: { kind: "blob" } }, { signal, onProgress: progress }));
     if (result.blob) downloadBlob(result.blob, fileName);

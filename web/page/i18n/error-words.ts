@@ -69,6 +69,65 @@ export const ZH_MESSAGES: Record<string, string> = {
   "BUNDLE_NEEDS_FILE": "多个镜像的合集只能保存到你选择的文件中，不能通过浏览器下载",
   "CANCELLED": "已停止",
   "UNKNOWN": "发生了意外错误",
+  // The seed API's refusals (proxy/api/), with the key and params the Worker sends.
+  "BAD_REQUEST.content_type": "请求体请以 application/json 发送，而不是 {type}",
+  "BAD_REQUEST.empty_body": "请求体为空；请发送 JSON 对象，例如 {\"query\":\"nginx\"}",
+  "BAD_REQUEST.not_json": "请求体不是有效的 JSON（{detail}）",
+  "BAD_REQUEST.not_object": "请求体必须是 JSON 对象",
+  "BAD_REQUEST.unknown_fields": "未知字段 {fields}；此接口接受 {known}",
+  "BAD_REQUEST.too_big": "请求体超过 {limit} 字节",
+  "BAD_REQUEST.missing": "缺少 “{field}”",
+  "BAD_REQUEST.not_string": "“{field}” 必须是字符串",
+  "BAD_REQUEST.empty": "“{field}” 为空",
+  "BAD_REQUEST.too_long": "“{field}” 长 {length} 个字符，上限是 {limit}",
+  "BAD_REQUEST.control": "“{field}” 含有控制字符",
+  "BAD_REQUEST.not_whole": "“{field}” 必须是整数，收到的是 {value}",
+  "BAD_REQUEST.out_of_range": "“{field}” 必须在 {min} 到 {max} 之间，收到的是 {value}",
+  "BAD_REQUEST.image_and_images": "请只给出 “image” 或 “images” 其中之一",
+  "BAD_REQUEST.images_not_list": "“images” 必须是列表",
+  "BAD_REQUEST.images_empty": "“images” 为空；请至少写一个镜像",
+  "BAD_REQUEST.too_many_images": "“images” 列出了 {count} 个镜像；一次下载最多 {limit} 个",
+  "BAD_REQUEST.bad_entry": "{entry} 必须是镜像引用或 {\"image\": …, \"platform\": …}",
+  "BAD_REQUEST.entry_field": "{entry} 含有未知字段 {field}；每一项只接受 image 和 platform",
+  "BAD_REQUEST": "请求无效",
+  "BAD_REFERENCE.mirror_name": "此镜像站无法处理仓库名 “{name}”",
+  "UNKNOWN_REGISTRY.not_served": "此镜像站没有配置仓库 “{registry}”；它提供：{known}",
+  "UNKNOWN_REGISTRY": "此镜像站没有配置该仓库",
+  "NOT_FOUND.endpoint": "{path} 不是 API 接口；此 Worker 提供 {endpoints}",
+  "NOT_FOUND.hub_name": "{image} 不可能在 Docker Hub 上：Hub 的仓库名是 命名空间/名称",
+  "NOT_FOUND.hub_repository": "在 Docker Hub 上找不到 {image}",
+  "NOT_FOUND.hub_tags_page": "{image} 在 Docker Hub 上没有第 {page} 页标签",
+  "NOT_FOUND.hub_tag": "{image} 在 Docker Hub 上没有标签 {tag}",
+  "NOT_FOUND.hub_library": "Docker Hub 上没有 library 命名空间",
+  "NOT_FOUND.search_page": "Docker Hub 没有 “{query}” 的第 {page} 页搜索结果",
+  "NOT_FOUND.catalog": "Docker Hub 的目录中没有 “{query}” 的结果",
+  "METHOD_NOT_ALLOWED.method": "{path} 只接受 {methods}，不接受 {method}",
+  "METHOD_NOT_ALLOWED": "此接口不接受该请求方法",
+  "UNAUTHORIZED.anonymous": "无法匿名读取 {image}",
+  "RATE_LIMITED.client": "你的地址请求过多：此镜像站每分钟允许 {limit} 次（不计数据块下载）；请在 {seconds} 秒后重试",
+  "RATE_LIMITED.hub_api": "Docker Hub 正在限制此镜像站的请求频率",
+  "RATE_LIMITED.mirror": "{registry} 正在限制此镜像站的请求频率；请稍后重试",
+  "RATE_LIMITED.mirror_wait": "{registry} 正在限制此镜像站的请求频率；请在 {seconds} 秒后重试",
+  "RATE_LIMITED.mirror_no_auth": "{registry} 正在限制此镜像站的请求频率；请稍后重试，或由运营者设置上游凭据（UPSTREAM_AUTH）",
+  "RATE_LIMITED.mirror_no_auth_wait": "{registry} 正在限制此镜像站的请求频率；请在 {seconds} 秒后重试，或由运营者设置上游凭据（UPSTREAM_AUTH）",
+  "UPSTREAM.hub_unreachable": "无法连接 {host} 上的 Docker Hub API：{cause}",
+  "UPSTREAM.hub_status": "Docker Hub API 对 {path} 返回了 {status}",
+  "UPSTREAM.hub_too_big": "Docker Hub API 对 {path} 的应答超过 {limit} 字节",
+  "UPSTREAM.hub_broke": "读取 {path} 时，与 Docker Hub API 的连接中断",
+  "UPSTREAM.hub_not_json": "Docker Hub API 对 {path} 的应答不是 JSON",
+  "UPSTREAM.timeout": "{registry} 在 {seconds} 秒内没有应答",
+  "PLATFORM_REQUIRED.choose": "{image} 是多平台镜像（{offers}），请用 “platform” 选择一个平台",
+  "PLATFORM_REQUIRED": "这是多平台镜像，请选择一个平台",
+  "TOO_MANY_SUBREQUESTS.external": "此下载需要向仓库发出 {needed} 个子请求，而 {plan} 每个请求最多允许 {limit} 个",
+  "TOO_MANY_SUBREQUESTS.services": "此下载需要访问镜像站的 R2 缓存 {needed} 次，而 {plan} 每个请求最多允许 {limit} 次",
+  "TOO_MANY_SUBREQUESTS.total": "此下载共需要 {needed} 个子请求，而 {plan} 每个请求最多允许 {limit} 个",
+  "TOO_MANY_SUBREQUESTS.used_up": "此下载已用完每个请求允许的 {limit} 个子请求",
+  "TOO_MANY_SUBREQUESTS": "此下载超出了镜像站每个请求允许的子请求数",
+  "INTERNAL.unexpected": "API 意外失败：{cause}",
+  "INTERNAL.last_resort": "镜像站处理此请求时意外失败；运营者的日志中有详情",
+  "INTERNAL": "服务器内部错误",
+  "MISCONFIGURED.config": "镜像站配置有误：{detail}",
+  "MISCONFIGURED": "镜像站配置有误",
 };
 
 /** Messages the app words itself in English too (shared/ has no such error). */
@@ -81,6 +140,13 @@ export const EN_MESSAGES: Record<string, string> = {
   "BAD_IMAGE_LIST.words": "This line holds more than one word: {text}",
 };
 
+/** Limits of the mirror and of its own upstream reads: credentials typed into the app do not lift them. */
+const MIRROR_LIMITS = ["client", "hub_api", "mirror", "mirror_wait", "mirror_no_auth", "mirror_no_auth_wait"].map((k) => `RATE_LIMITED.${k}`);
+
+function hintFor(keys: string[], hint: string): Record<string, string> {
+  return Object.fromEntries(keys.map((key) => [key, hint]));
+}
+
 export const EN_HINTS: Record<string, string> = {
   "offline": "connect to the network and try again; an unfinished download continues where it stopped",
   "UNAUTHORIZED.credentials": "check the username and password (or access token) under Credentials, and that this account may pull the image",
@@ -88,6 +154,7 @@ export const EN_HINTS: Record<string, string> = {
   "UNAUTHORIZED": "if the image is private, open Credentials and enter a username and password (or access token) for its registry; otherwise check the name",
   "NOT_FOUND": "check the name and the tag (tags are case-sensitive); images without a slash are Docker Hub's official ones (ubuntu = library/ubuntu)",
   "PLATFORM_NOT_AVAILABLE": "choose one of the platforms the image offers",
+  ...hintFor(MIRROR_LIMITS, "wait a while and try again"),
   "RATE_LIMITED": "wait a while and try again; entering credentials raises the registry's limit",
   "NETWORK": "check the network connection, then try again; an unfinished download can be resumed",
   "NO_SPACE": "free some disk space, then press Resume: the download continues from what was verified",
@@ -105,6 +172,7 @@ export const ZH_HINTS: Record<string, string> = {
   "UNAUTHORIZED": "如果是私有镜像，请展开“凭据”，填写该仓库的用户名和密码（或访问令牌）；否则请检查镜像名称",
   "NOT_FOUND": "请检查名称和标签（标签区分大小写）；不含斜杠的名称是 Docker Hub 官方镜像（ubuntu 即 library/ubuntu）",
   "PLATFORM_NOT_AVAILABLE": "请从镜像提供的平台中选择一个",
+  ...hintFor(MIRROR_LIMITS, "请稍后重试"),
   "RATE_LIMITED": "请稍后重试；填写凭据可以提高仓库的访问限额",
   "NETWORK": "请检查网络连接后重试；未完成的下载可以继续",
   "NO_SPACE": "请先释放磁盘空间，然后点击“继续”：下载会从已校验的部分接着进行",
@@ -123,4 +191,7 @@ export const ZH_HINTS: Record<string, string> = {
   "BAD_IMAGE_LIST": "请用 docker compose config 检查文件",
   "BUNDLE_NEEDS_FILE": "请使用 Chrome 或 Edge，或使用 dockerdl 命令行工具：dockerdl pull A B -o bundle.tar",
   "UNSUPPORTED_LAYER": "请改为下载镜像 tar，用 docker、podman 或 `tar --zstd` 解开，或选择使用 gzip 层的标签",
+  "UNKNOWN_REGISTRY": "运营者可以把它加入 UPSTREAMS",
+  "TOO_MANY_SUBREQUESTS": "请使用 dockerdl 命令行工具或网页应用下载：它们通过此镜像站的 /v2/ 逐层获取",
+  "PLATFORM_REQUIRED": "请加上 “platform”，例如 linux/amd64",
 };

@@ -7,13 +7,13 @@
 // 1.5 s per GiB in page faults). While every slot is away, update() waits: at most
 // SLOTS MiB wait to be hashed. A hasher's updates, saves and digest reach the thread in
 // the order they are called, so digest() and save() answer after every update before
-// them (the engine's Hasher contract).
+// them (the engine's BlobHasher contract).
 // A state to resume from is loaded into a hasher here first, so a state from another
 // build fails at load(), where the engine expects it to. Where a worker cannot start a
 // worker of its own, hashing stays on the calling thread.
 
 import { createSHA256, type IHasher } from "hash-wasm";
-import type { Hasher, HasherFactory } from "../../../shared/engine/index.ts";
+import type { BlobHasher, BlobHasherFactory } from "../../../shared/engine/index.ts";
 import type { HashReply, HashRequest } from "./hash-protocol.ts";
 
 const SLOT = 1 << 20;
@@ -114,7 +114,7 @@ type Queued =
   | { kind: "update"; data: Uint8Array; sent: number; done(): void; fail(error: unknown): void }
   | { kind: "ask"; post(): void; fail(error: unknown): void };
 
-class RemoteHasher implements Hasher {
+class RemoteHasher implements BlobHasher {
   readonly #thread: HashThread;
   readonly #id: number;
   /** Loads a saved state here first, so a bad one fails at load() as with a local hasher (shared: load() is synchronous). */
@@ -208,7 +208,7 @@ let thread: HashThread | undefined;
 let checker: Promise<IHasher> | undefined;
 
 /** SHA-256 on the hashing thread (started on first use), or here where no worker can start. */
-export const remoteSHA256: HasherFactory = async () => {
+export const remoteSHA256: BlobHasherFactory = async () => {
   if (typeof Worker !== "function") return createSHA256();
   if (thread === undefined || thread.failure !== undefined) thread = new HashThread();
   checker ??= createSHA256();

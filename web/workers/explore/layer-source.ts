@@ -44,7 +44,7 @@ function zstdError(index: number, digest: string): DockerdlError {
 }
 
 /** Fails before any download when a layer is zstd and this browser cannot read it. */
-export function checkLayersReadable(image: ResolvedImage): void {
+export function checkLayersDecompressible(image: ResolvedImage): void {
   image.layers.forEach((layer, index) => {
     if (/zstd/i.test(layer.mediaType) && !zstdSupported()) throw zstdError(index, layer.digest);
   });

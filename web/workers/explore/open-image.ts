@@ -9,7 +9,7 @@ import type { TarReadEntry } from "../../../shared/tar-reader.ts";
 import { proxyClient } from "../../lib/image-lookup.ts";
 import type { ImageQuery } from "../../lib/protocol.ts";
 import type { Call } from "../../lib/rpc.ts";
-import { LayerSource, checkLayersReadable, newStats, type LayerOrigin } from "./layer-source.ts";
+import { LayerSource, checkLayersDecompressible, newStats, type LayerOrigin } from "./layer-source.ts";
 import { savedMismatch } from "./saved-layers.ts";
 import { TreeIndex } from "./tree-index.ts";
 import type { ExploreProgress, OpenedImage } from "./types.ts";
@@ -40,7 +40,7 @@ export async function openImage({ reference, platform, credentials }: ImageQuery
   const client = proxyClient(credentials);
   const ref = parseReference(reference);
   const image = await client.resolveImage(ref, platform, { signal });
-  checkLayersReadable(image);
+  checkLayersDecompressible(image);
   const source = new LayerSource(client, image);
   const fs = new MergedFs();
   const total = image.layers.reduce((sum, l) => sum + l.size, 0);
