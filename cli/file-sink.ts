@@ -39,6 +39,24 @@ export async function readResumeFile(output: string): Promise<ResumeFile | undef
   }
 }
 
+/**
+ * The saved state with nothing taken on its word: the bytes each layer has in the part
+ * file are kept, but hashed again from there before the layer counts as verified (the
+ * part file or the state may have changed since they were written, by a disk fault or by
+ * someone else), so a layer that no longer matches its digest is fetched again. Node's
+ * hasher cannot load a saved hash state, so this costs nothing a resume did not already
+ * pay for layers not yet verified.
+ */
+export function rehashedOnResume(state: EngineState): EngineState {
+  if (typeof state.blobs !== "object" || state.blobs === null) return state;
+  const blobs = Object.fromEntries(Object.entries(state.blobs).map(([digest, blob]) => {
+    if (typeof blob !== "object" || blob === null) return [digest, blob];
+    const { hasher: _untrusted, ...rest } = blob;
+    return [digest, { ...rest, hashed: 0, verified: false }];
+  }));
+  return { ...state, blobs };
+}
+
 export async function writeResumeFile(output: string, state: ResumeFile): Promise<void> {
   const target = statePath(output);
   const temp = `${target}.tmp`;

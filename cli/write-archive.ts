@@ -10,7 +10,7 @@ import { DockerdlError } from "../shared/errors.ts";
 import { downloadArchive, type BlobSource, type DownloadResult, type EngineState } from "../shared/engine/index.ts";
 import type { TarPlan } from "../shared/tar.ts";
 import { explainFileError } from "./file-errors.ts";
-import { fileSink, nodeHasher, openPartFile, partFileMatches, partPath, readResumeFile, removeResumeFile, statePath, writeResumeFile } from "./file-sink.ts";
+import { fileSink, nodeHasher, openPartFile, partFileMatches, partPath, readResumeFile, rehashedOnResume, removeResumeFile, statePath, writeResumeFile } from "./file-sink.ts";
 import { isStreamTarget, lockOutput, openStreamTarget, stdoutSink } from "./output-target.ts";
 import type { ProgressLine } from "./progress-line.ts";
 
@@ -61,7 +61,7 @@ async function fillPartFile(job: ArchiveJob, output: string): Promise<DownloadRe
       // A far registry's round trips overlap transfers (random-access sinks only).
       earlyRequests: job.connections,
       ...(job.chunkSize === undefined ? {} : { chunkSize: job.chunkSize }),
-      ...(resumable ? { resume: previous.engine } : {}),
+      ...(resumable ? { resume: rehashedOnResume(previous.engine) } : {}),
       onCheckpoint: async (state) => {
         // The state vouches for written bytes: get them to the disk first.
         await handle.datasync();
