@@ -22,9 +22,9 @@ const WHAT_TO_DO = "choose another place with -o, then run the same command agai
 
 /**
  * `error` from writing `path` (the file the user named; "-" for standard output) as a DockerdlError with a plain explanation, or undefined
- * when it is not a file-system error this knows.
+ * when it is not a file-system error this knows. `kind` "stream": `path` is a FIFO or device written into.
  */
-export function explainFileError(error: unknown, path: string): DockerdlError | undefined {
+export function explainFileError(error: unknown, path: string, kind: "file" | "stream" = "file"): DockerdlError | undefined {
   const cause = error instanceof DockerdlError && error.cause !== undefined ? error.cause : error;
   if (!isSystemError(cause)) return undefined;
   const target = path === "-" ? "standard output" : path;
@@ -32,9 +32,10 @@ export function explainFileError(error: unknown, path: string): DockerdlError | 
   const explained = (message: string, hint: string) => new DockerdlError("WRITE_FAILED", message, { hint, cause });
   switch (cause.code) {
     case "ENOSPC":
-      return path === "-"
-        ? explained("the disk that standard output is written to is full", "free some space there, or write the tar somewhere else")
-        : explained(`the disk holding ${target} is full`, `free some space (the tar needs its full size on disk) or ${WHAT_TO_DO}`);
+      if (path === "-") return explained("the disk that standard output is written to is full", "free some space there, or write the tar somewhere else");
+      // A device written into (-o /dev/full): it is what is full, not a disk holding a file.
+      if (kind === "stream") return explained(`${target} is full: no space is left on it`, "write the tar somewhere else with -o");
+      return explained(`the disk holding ${target} is full`, `free some space (the tar needs its full size on disk) or ${WHAT_TO_DO}`);
     case "EDQUOT":
       return explained(`your disk quota is used up writing ${target}`, `free some space or ${WHAT_TO_DO}`);
     case "EISDIR":
@@ -54,7 +55,7 @@ export function explainFileError(error: unknown, path: string): DockerdlError | 
     case "ENFILE":
       return explained(`too many files are open to write ${target}`, "close some programs, or raise the open-file limit (ulimit -n), then run the same command again");
     case "EPIPE":
-      return explained("the program reading the tar from standard output stopped before the end", "check that program's own error (e.g. docker load); the tar it received is incomplete");
+      return explained(`the program reading the tar from ${target} stopped before the end`, "check that program's own error (e.g. docker load); the tar it received is incomplete");
     case "EIO":
       return explained(`the disk reported an input/output error writing ${target}`, `check the disk, or ${WHAT_TO_DO}`);
     case "EFBIG":

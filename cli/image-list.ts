@@ -3,12 +3,13 @@
 // plain list (one reference per line, # comments, blank lines). Duplicates are dropped:
 // a bundle holds each image once.
 
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { DockerdlError } from "../shared/errors.ts";
 import { isSystemError } from "./file-errors.ts";
 import { bundleFileName as bundleFileNameOf, isComposeFile, readImageList } from "../shared/image-list.ts";
-import { composeImages } from "./compose.ts";
+import { readAtMost } from "./capped-read.ts";
+import { composeImages, readDotEnv } from "./compose.ts";
 
 export interface ImageRequest {
   reference: string;
@@ -19,7 +20,7 @@ export interface ImageRequest {
 }
 
 /** Image lists are a few kilobytes; anything this large is the wrong file. */
-const LIST_LIMIT = 1 << 20;
+export const LIST_LIMIT = 1 << 20;
 
 export async function gatherImages(references: readonly string[], files: readonly string[], notes: (text: string) => void): Promise<ImageRequest[]> {
   const requests: ImageRequest[] = references.map((reference) => ({ reference, origin: "the command line" }));
@@ -36,7 +37,7 @@ export async function gatherImages(references: readonly string[], files: readonl
 async function readImageFile(file: string, notes: (text: string) => void): Promise<ImageRequest[]> {
   const text = await readText(file);
   if (isComposeFile(file, text)) {
-    const { images, builtOnly } = composeImages(text, file);
+    const { images, builtOnly } = composeImages(text, file, process.env, await readDotEnv(file, LIST_LIMIT));
     if (builtOnly.length > 0) notes(`${file}: skipping ${builtOnly.join(", ")} (built from source, no image: to download)`);
     if (images.length === 0) {
       throw new DockerdlError("BAD_IMAGE_LIST", `${file} names no image: none of its services has an "image:"`, { hint: "images built from source (build:) cannot be downloaded; build them where Docker runs" });
@@ -54,8 +55,10 @@ async function readText(file: string): Promise<string> {
   try {
     const info = await stat(file);
     if (info.isDirectory()) throw new DockerdlError("USAGE", `-f ${file} is a folder`, { hint: "give a compose file or a list of images, e.g. -f compose.yaml" });
-    if (info.size > LIST_LIMIT) throw new DockerdlError("USAGE", `-f ${file} is ${info.size} bytes; an image list or compose file is expected (at most 1 MiB)`, { hint: "check the file name" });
-    return await readFile(file, "utf8");
+    // The read is capped, not the size stat gives: a FIFO or /dev/zero says 0.
+    const { bytes, tooLarge } = await readAtMost(file, LIST_LIMIT);
+    if (tooLarge) throw new DockerdlError("USAGE", `-f ${file} is over the 1 MiB limit; an image list or compose file is expected`, { hint: "check the file name" });
+    return bytes.toString("utf8");
   } catch (error) {
     if (error instanceof DockerdlError) throw error;
     if (isSystemError(error) && error.code === "ENOENT") {

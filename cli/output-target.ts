@@ -1,8 +1,11 @@
 // Where `dockerdl pull` writes, decided before any byte is fetched: a file (an existing
-// folder given to -o gets the default name inside it), or standard output for `-o -`.
+// folder given to -o gets the default name inside it), standard output for `-o -`, or a
+// FIFO or device named by -o, written into in order as standard output is (never
+// replaced by a file renamed over it: /dev/full, a pipe another program reads).
 // A file download holds a lock beside its `.part` for as long as it runs, so a second
 // run writing the same file refuses at the start instead of interleaving with the first.
 
+import { constants, type Stats, type WriteStream } from "node:fs";
 import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { DockerdlError } from "../shared/errors.ts";
@@ -10,7 +13,7 @@ import type { SequentialSink } from "../shared/engine/index.ts";
 import { explainFileError, isSystemError } from "./file-errors.ts";
 import { partPath } from "./file-sink.ts";
 
-export type OutputTarget = { kind: "stdout" } | { kind: "file"; path: string };
+export type OutputTarget = { kind: "stdout" } | { kind: "file"; path: string } | { kind: "stream"; path: string };
 
 /** `-o` as given (or absent) → the target, with `defaultName` for absent or a folder. */
 export async function chooseOutput(option: string | undefined, defaultName: string, stdoutIsTerminal: boolean): Promise<OutputTarget> {
@@ -22,13 +25,43 @@ export async function chooseOutput(option: string | undefined, defaultName: stri
     }
     return { kind: "stdout" };
   }
-  if (option === undefined) return { kind: "file", path: defaultName };
+  if (option === undefined) return fileOrStream(defaultName);
   const info = await stat(option).catch(() => undefined);
-  if (info?.isDirectory()) return { kind: "file", path: join(option, defaultName) };
+  if (info?.isDirectory()) return fileOrStream(join(option, defaultName));
   if (/[/\\]$/.test(option)) {
     throw new DockerdlError("WRITE_FAILED", `the folder ${option} does not exist`, { hint: `create it (mkdir -p ${option}) or choose another place with -o` });
   }
-  return { kind: "file", path: option };
+  return fileOrStream(option, info);
+}
+
+/** A FIFO or a device (what a symbolic link there points to) takes the bytes in order. */
+export function isStreamTarget(info: Stats): boolean {
+  return info.isFIFO() || info.isCharacterDevice() || info.isBlockDevice();
+}
+
+async function fileOrStream(path: string, known?: Stats): Promise<OutputTarget> {
+  const info = known ?? (await stat(path).catch(() => undefined));
+  if (info?.isSocket()) {
+    throw new DockerdlError("WRITE_FAILED", `${path} is a socket; dockerdl writes a file, a FIFO or a device`, { hint: "choose another place with -o, or use -o - and a pipe" });
+  }
+  return info !== undefined && isStreamTarget(info) ? { kind: "stream", path } : { kind: "file", path };
+}
+
+/**
+ * Opens a FIFO or device for writing: never created, truncated or replaced. Opening a
+ * FIFO waits for its reader, as a shell's `> fifo` does.
+ */
+export async function openStreamTarget(path: string): Promise<WriteStream> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_NOCTTY);
+  try {
+    if (!isStreamTarget(await handle.stat())) {
+      throw new DockerdlError("WRITE_FAILED", `${path} changed while dockerdl started: it is no longer a FIFO or device`, { hint: "run the same command again" });
+    }
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle.createWriteStream();
 }
 
 export function lockPath(output: string): string {

@@ -14,7 +14,7 @@ import { registryClientOptions } from "./network/client-options.ts";
 import { chooseOutput } from "./output-target.ts";
 import { hostPlatform, parsePlatformArg } from "./platform-arg.ts";
 import { ProgressLine } from "./progress-line.ts";
-import { writeArchiveToFile, writeArchiveToStdout } from "./write-archive.ts";
+import { writeArchiveToFile, writeArchiveToStdout, writeArchiveToStream } from "./write-archive.ts";
 
 const CLI_CONNECTIONS = 8;
 
@@ -98,7 +98,9 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     line,
     signal: io.signal,
   };
-  const result = target.kind === "stdout" ? await writeArchiveToStdout(job, io.stdout) : await writeArchiveToFile(job, target.path);
+  const result = target.kind === "stdout" ? await writeArchiveToStdout(job, io.stdout)
+    : target.kind === "stream" ? await writeArchiveToStream(job, target.path)
+    : await writeArchiveToFile(job, target.path);
 
   if (cmd.quiet) return;
   // With -o - the tar is on standard output, so the summary goes to stderr.

@@ -1,15 +1,17 @@
 // Filling the planned archive: into FILE.part (locked, resumable, renamed to FILE only
 // once every layer is verified; the part file and its state stay for the next run on
-// failure), or into standard output (a stream: no resume, and a failure leaves the
-// reader with a short, broken tar, never a complete-looking one).
+// failure), or into standard output or a FIFO or device named by -o (a stream: no
+// resume, and a failure leaves the reader with a short, broken tar, never a
+// complete-looking one).
 
-import { rename } from "node:fs/promises";
+import { lstat, rename } from "node:fs/promises";
+import { finished } from "node:stream/promises";
 import { DockerdlError } from "../shared/errors.ts";
 import { downloadArchive, type BlobSource, type DownloadResult, type EngineState } from "../shared/engine/index.ts";
 import type { TarPlan } from "../shared/tar.ts";
 import { explainFileError } from "./file-errors.ts";
-import { fileSink, nodeHasher, openPartFile, partFileMatches, partPath, readResumeFile, removeResumeFile, statePath, writeResumeFile } from "./file-sink.ts";
-import { lockOutput, stdoutSink } from "./output-target.ts";
+import { fileSink, nodeHasher, openPartFile, partFileMatches, partPath, readResumeFile, rehashedOnResume, removeResumeFile, statePath, writeResumeFile } from "./file-sink.ts";
+import { isStreamTarget, lockOutput, openStreamTarget, stdoutSink } from "./output-target.ts";
 import type { ProgressLine } from "./progress-line.ts";
 
 export interface ArchiveJob {
@@ -40,6 +42,7 @@ async function fillPartFile(job: ArchiveJob, output: string): Promise<DownloadRe
     && (await partFileMatches(output, plan.totalSize));
   if (previous !== undefined && !resumable) line.note(`${statePath(output)} is for another download; starting over`);
   const handle = await openPartFile(output, plan.totalSize, resumable).catch((error: unknown) => {
+    if (error instanceof DockerdlError) throw error;
     throw explainFileError(error, partPath(output)) ?? new DockerdlError("WRITE_FAILED", `cannot write ${partPath(output)}: ${(error as Error).message.replace(/^[A-Z]+: /, "")}`, {
       hint: "check that the output directory exists, is writable and has room (choose another place with -o)",
     });
@@ -58,7 +61,7 @@ async function fillPartFile(job: ArchiveJob, output: string): Promise<DownloadRe
       // A far registry's round trips overlap transfers (random-access sinks only).
       earlyRequests: job.connections,
       ...(job.chunkSize === undefined ? {} : { chunkSize: job.chunkSize }),
-      ...(resumable ? { resume: previous.engine } : {}),
+      ...(resumable ? { resume: rehashedOnResume(previous.engine) } : {}),
       onCheckpoint: async (state) => {
         // The state vouches for written bytes: get them to the disk first.
         await handle.datasync();
@@ -77,6 +80,7 @@ async function fillPartFile(job: ArchiveJob, output: string): Promise<DownloadRe
   line.finish();
   await handle.close();
   try {
+    await refuseStreamTarget(output);
     await rename(partPath(output), output);
   } catch (error) {
     throw withResumeHint(explainFileError(error, output) ?? error, output);
@@ -85,7 +89,21 @@ async function fillPartFile(job: ArchiveJob, output: string): Promise<DownloadRe
   return result;
 }
 
-export async function writeArchiveToStdout(job: ArchiveJob, stdout: NodeJS.WritableStream): Promise<DownloadResult> {
+/** Into a FIFO or device named by -o: in order, as to standard output; closed at the end. */
+export async function writeArchiveToStream(job: ArchiveJob, path: string): Promise<DownloadResult> {
+  const stream = await openStreamTarget(path).catch((error: unknown) => {
+    throw explainFileError(error, path, "stream") ?? error;
+  });
+  try {
+    return await writeArchiveToStdout(job, stream, path);
+  } finally {
+    if (!stream.destroyed) stream.end();
+    await finished(stream).catch(() => {}); // a failure was thrown above already
+  }
+}
+
+/** `shownAs`: "-" for standard output, else the FIFO or device's path, for messages. */
+export async function writeArchiveToStdout(job: ArchiveJob, stdout: NodeJS.WritableStream, shownAs = "-"): Promise<DownloadResult> {
   const sink = stdoutSink(stdout);
   try {
     const result = await downloadArchive({
@@ -101,10 +119,22 @@ export async function writeArchiveToStdout(job: ArchiveJob, stdout: NodeJS.Writa
     await sink.flush();
     return result;
   } catch (error) {
-    throw explainFileError(error, "-") ?? error;
+    throw explainFileError(error, shownAs, "stream") ?? error;
   } finally {
     job.line.finish();
   }
+}
+
+/**
+ * A FIFO or device that appeared under the output's name since the start is not
+ * replaced by the finished file (lstat: a symbolic link there is itself replaced, harmlessly).
+ */
+async function refuseStreamTarget(output: string): Promise<void> {
+  const info = await lstat(output).catch(() => undefined);
+  if (info === undefined || !(isStreamTarget(info) || info.isSocket())) return;
+  throw new DockerdlError("WRITE_FAILED", `${output} is now a FIFO or device, not a file; dockerdl does not replace it`, {
+    hint: "run the same command again to write into it, or choose another place with -o",
+  });
 }
 
 function withResumeHint(error: unknown, output: string): unknown {

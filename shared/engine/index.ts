@@ -160,7 +160,9 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     for (const job of jobs.values()) await job.pump();
     progress.maybeEmit(true);
 
-    const queue = segments.flatMap((s) => (chunksOf.get(s.key) as Chunk[]).filter((c) => c.start + c.received < c.end || c.end === 0));
+    // The jobs' chunks, not chunksOf's: a resumed blob whose bytes failed their digest in
+    // the pump above has fresh ones to fetch (its requeue came before there was a pool).
+    const queue = [...jobs.values()].flatMap((job) => job.chunks.filter((c) => c.start + c.received < c.end || c.end === 0));
     // A connection of its own for each layer while there are layers nobody fetches: each
     // then hashes what it receives as it arrives, where several connections on one
     // layer leave all but one ahead of its hash cursor (read back or held in memory).

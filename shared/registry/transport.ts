@@ -68,7 +68,17 @@ export class Transport {
     }
     for (let attempt = 0; ; attempt++) {
       const headers = { ...init.headers, ...(authorization === undefined ? {} : { authorization }) };
-      const response = await this.send(url, { ...init, headers, ...(signal ? { signal } : {}) }, host, what);
+      const { response, answeredBy } = await this.#follow(url, { ...init, headers, ...(signal ? { signal } : {}) }, host, what);
+      if (response.status === 401 && new URL(answeredBy).origin !== new URL(base).origin) {
+        // A challenge from where the registry redirected to (its CDN) is not the
+        // registry's: answering it would send the password, or a token fetched with it,
+        // to that host or to a realm it names.
+        await discardBody(response);
+        throw new RegistryError("UNAUTHORIZED", `${new URL(answeredBy).host}, where ${host} redirected ${what}, asks for credentials; dockerdl sends them only to ${host}`, {
+          hint: "the registry's storage refused the download; try again later, or tell the registry's operator",
+          status: 401,
+        });
+      }
       if (response.status === 401 && attempt === 0) {
         const challenge = response.headers.get("www-authenticate");
         await discardBody(response);
@@ -101,6 +111,11 @@ export class Transport {
 
   /** fetch without auth, following redirects here so Authorization is dropped when the origin changes. */
   async send(url: string, init: HttpRequestInit, host: string, what: string): Promise<HttpResponse> {
+    return (await this.#follow(url, init, host, what)).response;
+  }
+
+  /** send(), and the URL that gave the final answer (after any redirects). */
+  async #follow(url: string, init: HttpRequestInit, host: string, what: string): Promise<{ response: HttpResponse; answeredBy: string }> {
     const mode = this.#options.redirects ?? "manual";
     let current = url;
     let headers = init.headers ?? {};
@@ -113,13 +128,15 @@ export class Transport {
       }
       if (response.type === "opaqueredirect") {
         // A browser will not show us the Location: let it follow.
+        let followed: HttpResponse;
         try {
-          return await this.#options.fetch(current, { ...init, headers, redirect: "follow" });
+          followed = await this.#options.fetch(current, { ...init, headers, redirect: "follow" });
         } catch (error) {
           throw networkError(error, host, what);
         }
+        return { response: followed, answeredBy: followed.url || current };
       }
-      if (!REDIRECT_STATUSES.has(response.status)) return response;
+      if (!REDIRECT_STATUSES.has(response.status)) return { response, answeredBy: current };
       const location = response.headers.get("location");
       await discardBody(response);
       if (location === null || hop >= MAX_REDIRECTS) {

@@ -3,7 +3,7 @@
 // or slows the network so the download can be killed half way. Each run either
 // completes with a file podman loads, or fails with a clear message and no file under
 // the final name; a resumed run fetches only what was not yet safely written.
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, } from "vitest";
 import { pushFixtures } from "../harness/fixtures.ts";
@@ -24,6 +24,7 @@ const image = buildImage({
   ],
 });
 const big = { digest: image.layers[0].digest, size: image.layers[0].bytes.length };
+const mid = image.layers[1];
 const layerBytes = image.layers.reduce((n, l) => n + l.bytes.length, 0);
 
 const test = base.extend<{ $file: { relay: Relay } }>({
@@ -120,6 +121,48 @@ describe("engine faults through a relay in front of the real registry", { timeou
     expect(existsSync(`${run.output}.part`)).toBe(true);
   });
 
+  test("a resumed part file is hashed again, not taken on its state's word: a changed verified layer is fetched again", async ({ relay, tempDir }) => {
+    const output = join(mkdtempSync(join(tempDir, "altered-")), "faults.tar");
+    // 1: killed once the middle layer is verified (two connections, slowly: the big layer is still coming).
+    relay.shaping = { aggregate: 512 << 10 };
+    const killed = startCli([...pullArgs(relay, output), "--connections", "2"], { cwd: tempDir, stdin: password });
+    await expect.poll(() => verifiedIn(`${output}.part.json`), { timeout: 30_000 }).toContain(mid.digest);
+    killed.child.kill("SIGKILL");
+    await killed.done;
+    relay.shaping = {};
+    // 2: a byte of that verified layer changes in the part file (a disk fault, or someone else).
+    const at = alterLayerInPart(output, mid.bytes);
+    // 3: the resumed run hashes it again, fetches it again, and writes the image as it is.
+    const midBefore = relay.bytesFor(mid.digest);
+    const resumed = await runCli(pullArgs(relay, output), { cwd: tempDir, stdin: password });
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(output).indexOf(mid.bytes)).toBe(at);
+    expect(relay.bytesFor(mid.digest) - midBefore).toBe(mid.bytes.length);
+    await expectLoads(relay, output);
+  });
+
+  test("a run that failed on a layer corrupt every time resumes: the corrupt layer, complete in the part file, is fetched again", async ({ relay, tempDir }) => {
+    // 1: the big layer arrives corrupt every time; the run fails, keeping the part file
+    // (the big layer whole but wrong) and a state that calls the other layers verified.
+    relay.fault = (r) => (r.path.includes(`/blobs/${big.digest}`) && rangeStart(r.range) === 0 && r.method === "GET" ? { kind: "corrupt", atByte: 10 } : undefined);
+    const failed = await pull(relay, tempDir);
+    expect(failed.code).toBe(1);
+    expect(verifiedIn(`${failed.output}.part.json`)).toContain(mid.digest);
+    // And a verified layer changed since, as above.
+    const at = alterLayerInPart(failed.output, mid.bytes);
+    // 2: resumed without faults: both are fetched again.
+    relay.fault = () => undefined;
+    const before = { big: relay.bytesFor(big.digest), mid: relay.bytesFor(mid.digest) };
+    const resumed = await runCli(pullArgs(relay, failed.output), { cwd: tempDir, stdin: password });
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(failed.output).indexOf(mid.bytes)).toBe(at);
+    expect(relay.bytesFor(big.digest) - before.big).toBe(big.size);
+    expect(relay.bytesFor(mid.digest) - before.mid).toBe(mid.bytes.length);
+    await expectLoads(relay, failed.output);
+  });
+
   test("completes despite a burst of 503s on the config and the layers, retrying each", async ({ relay, tempDir }) => {
     // Two on the config (the registry client's retries), four on the layers (the engine's).
     let config = 0;
@@ -184,6 +227,26 @@ describe("engine faults through a relay in front of the real registry", { timeou
     await expectLoads(relay, output);
   });
 });
+
+/** The layers a resume state calls verified. */
+function verifiedIn(stateFile: string): string[] {
+  try {
+    const state = JSON.parse(readFileSync(stateFile, "utf8")) as { engine: { blobs: Record<string, { verified: boolean }> } };
+    return Object.entries(state.engine.blobs).filter(([, b]) => b.verified).map(([digest]) => digest);
+  } catch {
+    return [];
+  }
+}
+
+/** Flips one byte of `layer` where it lies in `output`'s part file; returns the layer's offset. */
+function alterLayerInPart(output: string, layer: Uint8Array): number {
+  const part = readFileSync(`${output}.part`);
+  const at = part.indexOf(layer);
+  expect(at).toBeGreaterThan(0);
+  part[at + 1000] ^= 0xff;
+  writeFileSync(`${output}.part`, part);
+  return at;
+}
 
 /** Layer bytes a resume state vouches for: verified layers whole, others as written. */
 function savedBytes(stateFile: string): number {

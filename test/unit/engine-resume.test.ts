@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { downloadArchive, type EngineState, type Progress } from "../../shared/engine/index.ts";
 import { DockerdlError } from "../../shared/errors.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
+import { blobSegments } from "../../shared/tar.ts";
+import { rehashedOnResume } from "../../cli/file-sink.ts";
 import { fast, image, laterHasher, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
 
 describe("downloadArchive stopped and resumed", () => {
@@ -120,6 +122,23 @@ describe("downloadArchive stopped and resumed", () => {
     });
     expect(saves).toBeGreaterThanOrEqual(6);
     expect(overlapped).toBe(false);
+  });
+
+  it("hashes a resumed layer again when the CLI distrusts its state, and fetches one whose bytes changed since", async () => {
+    const { image: img, blobs } = image([200_000, 150_000]);
+    const plan = planImageArchive([img]);
+    const sink = memorySink(plan.totalSize, true);
+    let saved: EngineState | undefined;
+    const options = { plan, sink, createHasher: nodeHasher, chunkSize: 64 * 1024, ...fast };
+    await downloadArchive({ ...options, source: memorySource(blobs), onCheckpoint: (state) => void (saved = JSON.parse(JSON.stringify(state)) as EngineState) });
+    expect(Object.values(saved!.blobs).every((b) => b.verified)).toBe(true);
+    // One byte of the second layer changes in the sink after its state called it verified.
+    const altered = img.layers[1];
+    sink.bytes[blobSegments(plan).find((s) => s.key === altered.digest)!.offset + 10] ^= 0xff;
+    const again = memorySource(blobs);
+    const result = await downloadArchive({ ...options, source: again, resume: rehashedOnResume(saved!) });
+    expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
+    expect(result.fetchedBytes).toBe(altered.size);
   });
 
   it("ignores a state saved for another image", async () => {
