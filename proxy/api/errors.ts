@@ -5,7 +5,6 @@ import { DockerdlError } from "../../shared/errors.ts";
 import type { RegistryError } from "../../shared/registry/errors.ts";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import type { Config } from "../config.ts";
-import { hasUpstreamAuth } from "../upstream/operator.ts";
 import { upstreamRateLimitMessage } from "../v2/errors.ts";
 
 export class ApiError extends Error {
@@ -42,7 +41,7 @@ export function toApiError(error: unknown, config?: Config): ApiError {
   if (error instanceof DockerdlError && error.code === "RATE_LIMITED" && hub !== undefined && error.params?.host === hub) {
     // Docker Hub's registry limiting the Worker's own pulls: the words v2/ gives docker too.
     const ms = (error as RegistryError).retryAfterMs;
-    const message = upstreamRateLimitMessage("docker.io", ms === undefined ? undefined : Math.ceil(ms / 1000), hasUpstreamAuth("docker.io"));
+    const message = upstreamRateLimitMessage("docker.io", ms === undefined ? undefined : Math.ceil(ms / 1000), config?.upstreamAuth.has("docker.io") ?? false);
     return new ApiError(429, "RATE_LIMITED", message, ms === undefined ? {} : { headers: { "retry-after": String(Math.ceil(ms / 1000)) } });
   }
   if (error instanceof DockerdlError) {
