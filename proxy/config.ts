@@ -3,7 +3,8 @@
 // resolutions and Hub answers are cached, the rate limit and CORS origins. Bad
 // configuration is reported once, clearly, instead of surfacing as odd proxy errors.
 // R2's limits come from cache/r2-limits.ts.
-// UPSTREAM_AUTH is a secret: its errors name the key and the field, never a value.
+// UPSTREAM_AUTH and TOKEN_SECRET are secrets, read here with the vars: UPSTREAM_AUTH's
+// errors name the key and the field, never a value.
 import { DEFAULT_PART_SIZE, R2_MAX_SINGLE_PUT, R2_MIN_PART } from "./cache/r2-limits.ts";
 
 /** The Worker's vars (wrangler.toml's [vars] or `--var`), all strings; bindings are in index.ts's Env. */
@@ -39,6 +40,8 @@ export interface Vars {
    * (upstream/operator.ts).
    */
   UPSTREAM_AUTH?: string;
+  /** Secret (`wrangler secret put TOKEN_SECRET`) the tokens for Basic-auth upstreams are sealed with; see upstream/sealed-token.ts. */
+  TOKEN_SECRET?: string;
 }
 
 export interface UpstreamCredentials {
@@ -68,6 +71,19 @@ export interface Config {
   /** The Workers plan (PLAN), and a Paid account's own subrequest limit (SUBREQUEST_LIMIT). */
   plan: "free" | "paid";
   subrequestLimit: number | undefined;
+  /** TOKEN_SECRET (upstream/sealed-token.ts); never sent to a client. Unset: each isolate seals with a random key of its own. */
+  tokenSecret: string | undefined;
+}
+
+/**
+ * The config and the clock, passed down to whatever reaches an upstream or decides by
+ * time, never set as module state per request. The Worker's clock is Date.now; the test
+ * Worker's can be moved forward, so a test of a time limit does not wait it out.
+ */
+export interface ProxyContext {
+  config: Config;
+  /** Milliseconds since the epoch; a plain function, which caches that outlive a request may keep. */
+  now: () => number;
 }
 
 /**
@@ -113,6 +129,7 @@ export function loadConfig(env: Vars): Config {
     fillIdleMs: parseNumber(env.FILL_IDLE, 30, "FILL_IDLE") * 1000,
     upstreamAuth: parseUpstreamAuth(env.UPSTREAM_AUTH, upstreams),
     ...parsePlan(env.PLAN, env.SUBREQUEST_LIMIT),
+    tokenSecret: env.TOKEN_SECRET || undefined,
   };
   cache.set(env, config);
   return config;

@@ -10,8 +10,6 @@ import { preflight, withCors } from "./cors.ts";
 import { checkRateLimit, clientKey } from "./rate-limit.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
-import { useTokenSecret } from "./upstream/auth.ts";
-import { useUpstreamAuth } from "./upstream/operator.ts";
 import { registryErrorResponse } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
 import type { Mirror } from "./v2/mirror.ts";
@@ -29,20 +27,25 @@ export interface Env extends Vars {
   ASSETS?: Fetcher;
   /** The blobs' fills (fill/blob-fill.ts); without it, a blob read only in ranges is never cached. */
   FILLS?: DurableObjectNamespace<BlobFill>;
-  /** Secret (`wrangler secret put TOKEN_SECRET`) the tokens for Basic-auth upstreams are sealed with; see upstream/sealed-token.ts. */
-  TOKEN_SECRET?: string;
-  // UPSTREAM_AUTH, a secret too, is read with the vars (config.ts).
+  // The secrets TOKEN_SECRET and UPSTREAM_AUTH are read with the vars (config.ts).
 }
 
-export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    return withSecurityHeaders(await answer(request, env, ctx).catch((error: unknown) => lastResort(request, error)));
-  },
-} satisfies ExportedHandler<Env>;
+/**
+ * The Worker, deciding by the clock `now` (passed down with the config, ProxyContext):
+ * Date.now when deployed; the test Worker's can be moved forward (test/worker/runtime/).
+ */
+export function workerWithClock(now: () => number) {
+  return {
+    async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+      return withSecurityHeaders(await answer(request, env, ctx, now).catch((error: unknown) => lastResort(request, error)));
+    },
+  } satisfies ExportedHandler<Env>;
+}
 
-async function answer(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+export default workerWithClock(Date.now);
+
+async function answer(request: Request, env: Env, ctx: ExecutionContext, now: () => number): Promise<Response> {
   const service = workerServiceOf(new URL(request.url).pathname);
-  useTokenSecret(env.TOKEN_SECRET);
   // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
   // dev without a build, or a test Worker without assets).
   if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
@@ -53,12 +56,12 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext): Promis
     if (error instanceof ConfigError) return errorResponse(service, 500, `mirror misconfigured: ${error.message}`, { key: "MISCONFIGURED.config", params: { detail: error.message } });
     throw error;
   }
-  useUpstreamAuth(config.upstreamAuth);
   if (request.method === "OPTIONS") return preflight(request, config);
   const limited = await rateLimited(request, service, env, config);
   if (limited) return withCors(request, limited, config);
   const mirror: Mirror = {
     config,
+    now,
     cache: env.CACHE,
     waitUntil: (promise) => ctx.waitUntil(promise),
     fills: env.FILLS ? fillsIn(env.FILLS) : undefined,
@@ -85,9 +88,9 @@ function route(request: Request, service: WorkerService, env: Env, mirror: Mirro
     case "registry":
       return handleV2(request, mirror);
     case "token":
-      return handleToken(request, mirror.config);
+      return handleToken(request, mirror);
     case "api":
-      return handleApi(request, mirror.config, env.CACHE, Date.now, env.CACHE ? publicBlobReader(env.CACHE, mirror.config.readWindow) : undefined);
+      return handleApi(request, mirror.config, env.CACHE, mirror.now, env.CACHE ? publicBlobReader(env.CACHE, mirror.config.readWindow) : undefined);
   }
 }
 

@@ -4,26 +4,27 @@
 // answers in the shape docker, podman (GET, `token`) and containerd (POST form,
 // `access_token`) expect. The token is the upstream's own: clients send it back and the
 // proxy forwards it. An upstream without a token service gets one of ours (auth.ts).
+// The realm is found (the /v2/ challenge) and asked with the shared client's steps
+// (shared/registry/auth.ts), each request through upstreamFetch and its address guard.
 // A client's credentials only ever go to the one upstream the request is for
 // (upstreamForTokenRequest); the request itself is bounded (form size, scope count), and
 // so is the realm's answer (TOKEN_ANSWER_LIMIT: more, or no JSON object, is a 502).
 // The operator's credentials (UPSTREAM_AUTH) are never used here: an anonymous client
 // gets the upstream's anonymous token, marked as such when the operator set credentials
 // for that upstream (upstream/auth.ts), whatever repository its scopes name.
+import type { HttpRequestInit } from "../shared/http.ts";
 import { readBody } from "../shared/http.ts";
-// A realm's answer is read with the shared client's cap, never whole whatever its size.
-import { TOKEN_ANSWER_LIMIT } from "../shared/registry/auth.ts";
-import { findChallenge, parseScope } from "../shared/www-authenticate.ts";
-import type { Config } from "./config.ts";
+import { discoverChallenge, NotATokenAnswer, readTokenAnswer, requestToken, TOKEN_ANSWER_LIMIT, tokenUrl, type TokenAnswer } from "../shared/registry/auth.ts";
+import { parseScope } from "../shared/www-authenticate.ts";
+import type { Config, ProxyContext } from "./config.ts";
 import { ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
-import { hasUpstreamAuth } from "./upstream/operator.ts";
 import { SEALED_TOKEN_TTL } from "./upstream/sealed-token.ts";
 import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
 import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage } from "./v2/errors.ts";
 import { resolveRepository, RouteError } from "./v2/route.ts";
 
 interface UpstreamRealm {
-  realm: URL;
+  realm: string;
   service?: string;
 }
 
@@ -31,24 +32,29 @@ interface UpstreamRealm {
 const MAX_FORM_BYTES = 8 * 1024;
 /** Scopes in one token request: clients ask for one or two (a pull, a cross-repository mount). */
 const MAX_SCOPES = 32;
+/** How long an upstream's realm is remembered. */
+const REALM_TTL_MS = 10 * 60_000;
 
 const realmCache = new Map<string, { value: UpstreamRealm | null; expires: number }>();
 
-async function discoverRealm(upstream: URL): Promise<UpstreamRealm | null> {
+/** upstreamFetch in the shape the shared token steps take: every hop through the address guard for `upstream`. */
+function guardedFor(upstream: URL) {
+  return (url: string, init: HttpRequestInit) => upstreamFetch(new URL(url), { method: init.method ?? "GET", headers: new Headers(init.headers), signal: init.signal }, upstream);
+}
+
+/** The upstream's Bearer realm, from its /v2/ challenge; null when it has none (Basic auth, or none at all). */
+async function discoverRealm(upstream: URL, now: number): Promise<UpstreamRealm | null> {
   const cached = realmCache.get(upstream.href);
-  if (cached && cached.expires > Date.now()) return cached.value;
-  const response = await upstreamFetch(v2Url(upstream, ""), { method: "GET", headers: new Headers() }, upstream);
-  await response.body?.cancel();
-  const bearer = findChallenge(response.headers.get("www-authenticate"), "bearer");
-  let value: UpstreamRealm | null = null;
-  if (response.status === 401 && bearer?.params.realm) {
-    value = { realm: new URL(bearer.params.realm, upstream), service: bearer.params.service };
-  }
-  realmCache.set(upstream.href, { value, expires: Date.now() + 10 * 60_000 });
+  if (cached && cached.expires > now) return cached.value;
+  const challenge = await discoverChallenge(guardedFor(upstream), upstream.href);
+  const bearer = challenge?.scheme.toLowerCase() === "bearer" && challenge.params.realm ? challenge : null;
+  const value = bearer && { realm: bearer.params.realm, service: bearer.params.service };
+  realmCache.set(upstream.href, { value, expires: now + REALM_TTL_MS });
   return value;
 }
 
-export async function handleToken(request: Request, config: Config): Promise<Response> {
+export async function handleToken(request: Request, context: ProxyContext): Promise<Response> {
+  const { config } = context;
   const url = new URL(request.url);
   let params = url.searchParams;
   let authorization = request.headers.get("authorization");
@@ -96,14 +102,17 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   }
   let realm: UpstreamRealm | null;
   try {
-    realm = await discoverRealm(upstream);
+    realm = await discoverRealm(upstream, context.now());
   } catch (error) {
     return upstreamFailure(error, key);
   }
-  if (!realm) return basicUpstreamToken(upstream, key, authorization);
-  const target = new URL(realm.realm);
-  if (realm.service) target.searchParams.set("service", realm.service);
-  for (const scope of upstreamScopes) target.searchParams.append("scope", scope);
+  if (!realm) return basicUpstreamToken(upstream, key, authorization, context);
+  let target: URL;
+  try {
+    target = tokenUrl(realm.realm, realm.service, upstreamScopes);
+  } catch (error) {
+    return upstreamFailure(error, key);
+  }
   for (const passthrough of ["account", "client_id", "offline_token"]) {
     const value = params.get(passthrough);
     if (value !== null) target.searchParams.set(passthrough, value);
@@ -111,11 +120,9 @@ export async function handleToken(request: Request, config: Config): Promise<Res
   if (grantType === "refresh_token" && params.get("refresh_token")) {
     target.searchParams.set("refresh_token", params.get("refresh_token")!);
   }
-  const headers = new Headers({ accept: "application/json" });
-  if (authorization?.startsWith("Basic ")) headers.set("authorization", authorization);
   let response: Response;
   try {
-    response = await upstreamFetch(target, { method: "GET", headers }, upstream);
+    response = await requestToken(guardedFor(upstream), target, isBasic(authorization) ? authorization : undefined);
   } catch (error) {
     return upstreamFailure(error, key);
   }
@@ -127,29 +134,21 @@ export async function handleToken(request: Request, config: Config): Promise<Res
     const retryAfter = response.headers.get("retry-after");
     await response.body?.cancel();
     const headers = retryAfter ? { "retry-after": retryAfter } : undefined;
-    if (response.status === 429) return registryErrorResponse(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(key, retryAfterSeconds(response.headers), hasUpstreamAuth(key)), undefined, headers);
+    if (response.status === 429) return registryErrorResponse(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(key, retryAfterSeconds(response.headers, context.now()), config.upstreamAuth.has(key)), undefined, headers);
     return registryErrorResponse(502, "UNKNOWN", `token service of ${key} answered ${response.status}`, undefined, headers);
   }
-  let bytes: Uint8Array;
+  let answer: TokenAnswer;
   try {
-    bytes = await readBody(response, TOKEN_ANSWER_LIMIT);
+    answer = await readTokenAnswer(response);
   } catch (error) {
     // Past the cap the read has stopped and the connection is released (readBody cancels it).
     if (error instanceof RangeError) return registryErrorResponse(502, "UNKNOWN", `token service of ${key} answered more than ${TOKEN_ANSWER_LIMIT} bytes, which is no token answer`);
+    if (error instanceof NotATokenAnswer) return registryErrorResponse(502, "UNKNOWN", `token service of ${key} answered something that is not JSON`);
     return upstreamFailure(error, key);
   }
-  let body: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
-    body = parsed as Record<string, unknown>;
-  } catch {
-    return registryErrorResponse(502, "UNKNOWN", `token service of ${key} answered something that is not JSON`);
-  }
-  const upstreamToken = String(body.token ?? body.access_token ?? "");
   const anonymous = !isBasic(authorization) && grantType !== "refresh_token";
-  const token = anonymous && upstreamToken !== "" && hasUpstreamAuth(key) ? markAnonymous(upstreamToken) : upstreamToken;
-  return tokenResponse({ ...body, token, access_token: token });
+  const token = anonymous && answer.token !== "" && config.upstreamAuth.has(key) ? markAnonymous(answer.token) : answer.token;
+  return tokenResponse({ ...answer.body, token, access_token: token }, context.now());
 }
 
 /** The scope to ask the upstream for, in its own repository name; a RouteError for a name the registry routes refuse. */
@@ -165,9 +164,8 @@ function mapScope(scope: string, key: string, config: Config): string | RouteErr
   }
 }
 
-function tokenResponse(body: Record<string, unknown>): Response {
-  const now = new Date().toISOString();
-  return new Response(JSON.stringify({ expires_in: 300, issued_at: now, ...body }), {
+function tokenResponse(body: Record<string, unknown>, now: number): Response {
+  return new Response(JSON.stringify({ expires_in: 300, issued_at: new Date(now).toISOString(), ...body }), {
     headers: { "content-type": "application/json", "cache-control": "no-store" },
   });
 }
@@ -211,8 +209,8 @@ function upstreamForTokenRequest(scopes: string[], service: string | null, mirro
  * checking them upstream; the proxy opens it into Basic when forwarding to that upstream.
  * Nothing is stored.
  */
-async function basicUpstreamToken(upstream: URL, key: string, authorization: string | null): Promise<Response> {
-  if (!isBasic(authorization)) return tokenResponse({ token: ANONYMOUS_TOKEN });
+async function basicUpstreamToken(upstream: URL, key: string, authorization: string | null, context: ProxyContext): Promise<Response> {
+  if (!isBasic(authorization)) return tokenResponse({ token: ANONYMOUS_TOKEN }, context.now());
   let response: Response;
   try {
     response = await upstreamFetch(v2Url(upstream, ""), { method: "GET", headers: new Headers({ authorization }) }, upstream);
@@ -221,7 +219,7 @@ async function basicUpstreamToken(upstream: URL, key: string, authorization: str
   }
   await response.body?.cancel();
   if (response.status === 401 || response.status === 403) return registryErrorResponse(401, "UNAUTHORIZED", `${key} rejected the username or password`);
-  return tokenResponse({ token: await basicCredentialsToken(authorization, key), expires_in: SEALED_TOKEN_TTL });
+  return tokenResponse({ token: await basicCredentialsToken(authorization, key, context), expires_in: SEALED_TOKEN_TTL }, context.now());
 }
 
 function isBasic(authorization: string | null): authorization is `Basic ${string}` {

@@ -8,7 +8,6 @@ import { DockerdlError, type ErrorParams } from "../../shared/errors.ts";
 import type { RegistryError } from "../../shared/registry/errors.ts";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
 import type { Config } from "../config.ts";
-import { hasUpstreamAuth } from "../upstream/operator.ts";
 import { RouteError } from "../v2/route.ts";
 import { upstreamRateLimitWords } from "../v2/errors.ts";
 
@@ -55,7 +54,7 @@ export function toApiError(error: unknown, config?: Config): ApiError {
     // Docker Hub's registry limiting the Worker's own pulls: the words v2/ gives docker too.
     const ms = (error as RegistryError).retryAfterMs;
     const seconds = ms === undefined ? undefined : Math.ceil(ms / 1000);
-    const words = upstreamRateLimitWords("docker.io", seconds, hasUpstreamAuth("docker.io"));
+    const words = upstreamRateLimitWords("docker.io", seconds, config?.upstreamAuth.has("docker.io") ?? false);
     return new ApiError(429, "RATE_LIMITED", words.message, { key: words.key, params: words.params, ...(seconds === undefined ? {} : { headers: { "retry-after": String(seconds) } }) });
   }
   if (error instanceof DockerdlError) {

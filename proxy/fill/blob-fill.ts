@@ -27,21 +27,18 @@ import { blobKey, blobMetadata, type Visibility } from "../cache/keys.ts";
 import { partSizeFor } from "../cache/r2-limits.ts";
 import type { BlobStore, MultipartUpload, UploadedPart } from "../cache/store.ts";
 import { uploadPart } from "../cache/upload-part.ts";
-import { loadConfig, type Config, type Vars } from "../config.ts";
+import { loadConfig, type Config, type ProxyContext, type Vars } from "../config.ts";
 import { nativeSha256 } from "../sha256.ts";
-import { useTokenSecret } from "../upstream/auth.ts";
 import { visibilityFor } from "../upstream/access.ts";
 import { callUpstream } from "../upstream/fetch.ts";
-import { useUpstreamAuth } from "../upstream/operator.ts";
 import { fetchWholeBlob } from "../upstream/whole-blob.ts";
 import { parseV2Path, type V2Route } from "../v2/route.ts";
 import type { BlobHasher } from "../../shared/verify.ts";
 import type { FillAnswer, FillOrder } from "./order.ts";
 
-/** What a fill is given: the Worker's vars, its R2 bucket and its token secret. */
+/** What a fill is given: the Worker's vars (its secrets included) and its R2 bucket. */
 export interface FillEnv extends Vars {
   CACHE?: R2Bucket;
-  TOKEN_SECRET?: string;
 }
 
 /** The fill as stored between steps (no credentials). */
@@ -70,9 +67,6 @@ const WATCH_MS = 1000;
 
 const JOB = "job";
 
-/** A job no step has touched for longer than an alarm may run: its alarm was lost, nothing drives it. */
-const stale = (job: Job) => Date.now() - job.touchedAt > STALE_MS;
-
 export class BlobFill extends DurableObject<FillEnv> {
   /** When a client last asked for the blob. */
   private wantedAt = 0;
@@ -81,14 +75,24 @@ export class BlobFill extends DurableObject<FillEnv> {
   /** The running SHA-256 of a multipart fill, with the bytes it has seen. */
   private hash: { hasher: BlobHasher; offset: number } | null = null;
 
+  /** The fill's clock, which decides when nobody wants the blob any more (FILL_IDLE); the test Worker's moves on demand. */
+  protected now(): number {
+    return Date.now();
+  }
+
+  /** A job no step has touched for longer than an alarm may run: its alarm was lost, nothing drives it. */
+  private stale(job: Job): boolean {
+    return this.now() - job.touchedAt > STALE_MS;
+  }
+
   async want(order: FillOrder): Promise<FillAnswer> {
-    this.wantedAt = Date.now();
+    this.wantedAt = this.now();
     this.credentials = { authorization: order.authorization, accept: order.accept };
     const stored = await this.ctx.storage.get<Job>(JOB);
-    if (stored && !stale(stored)) return { running: true, started: false };
+    if (stored && !this.stale(stored)) return { running: true, started: false };
     if (stored) await this.abandon(stored);
     if (!order.mayStart) return { running: false, started: false };
-    const job: Job = { digest: order.digest, url: order.url, size: order.size, parts: [], offset: 0, touchedAt: Date.now() };
+    const job: Job = { digest: order.digest, url: order.url, size: order.size, parts: [], offset: 0, touchedAt: this.now() };
     await this.ctx.storage.put(JOB, job);
     await this.ctx.storage.setAlarm(Date.now());
     this.jobStarted();
@@ -97,22 +101,20 @@ export class BlobFill extends DurableObject<FillEnv> {
 
   async running(): Promise<boolean> {
     const stored = await this.ctx.storage.get<Job>(JOB);
-    return stored !== undefined && !stale(stored);
+    return stored !== undefined && !this.stale(stored);
   }
 
   override async alarm(): Promise<void> {
     const job = await this.ctx.storage.get<Job>(JOB);
     if (!job) return;
     let more = false;
-    job.touchedAt = Date.now();
+    job.touchedAt = this.now();
     await this.ctx.storage.put(JOB, job);
     try {
-      const config = loadConfig(this.env);
-      useTokenSecret(this.env.TOKEN_SECRET);
-      useUpstreamAuth(config.upstreamAuth);
+      const context: ProxyContext = { config: loadConfig(this.env), now: () => this.now() };
       const cache = this.env.CACHE;
       if (!cache) throw new Error("no R2 bucket is bound as CACHE");
-      more = await this.step(job, config, cache);
+      more = await this.step(job, context, cache);
     } catch (error) {
       // Not thrown on: the platform would retry the alarm, and a later request starts a fresh fill anyway.
       console.warn(`fill of ${job.digest}: ${error instanceof Error ? error.message : String(error)}`);
@@ -131,38 +133,45 @@ export class BlobFill extends DurableObject<FillEnv> {
    * One step of the fill; true when there is more to do. Its upstream requests are cut
    * as soon as no client has wanted the blob for FILL_IDLE, even mid-read.
    */
-  private async step(job: Job, config: Config, cache: BlobStore): Promise<boolean> {
+  private async step(job: Job, context: ProxyContext, cache: BlobStore): Promise<boolean> {
+    const { config } = context;
     this.checkWanted(config);
     const url = new URL(job.url);
     const route = parseV2Path(url.pathname, url.searchParams, config);
     if (!route || route.kind !== "blobs" || route.reference !== job.digest) throw new Error(`${job.url} does not name the blob ${job.digest}`);
     const path = `blobs/${job.digest}`;
     const controller = new AbortController();
-    const watch = setInterval(() => {
+    const stopWatching = this.watch(() => {
       if (!this.stillWanted(config)) controller.abort(new Error("no client has read the blob for a while; the fill stops"));
-    }, WATCH_MS);
+    });
     try {
-      if (job.uploadId === undefined && (job.size === null || job.size <= config.singlePutLimit)) return await this.singlePut(job, route, path, config, cache, controller.signal);
+      if (job.uploadId === undefined && (job.size === null || job.size <= config.singlePutLimit)) return await this.singlePut(job, route, path, context, cache, controller.signal);
       if (config.plan !== "paid") throw new Error(`the blob's ${job.size} bytes need a multipart upload, which needs hashing, which needs the Paid plan's CPU (PLAN is "free")`);
-      return await this.multipartStep(job, route, path, config, cache, controller.signal);
+      return await this.multipartStep(job, route, path, context, cache, controller.signal);
     } finally {
-      clearInterval(watch);
+      stopWatching();
     }
+  }
+
+  /** Runs `check` every WATCH_MS until the function returned is called; the test Worker also runs it when its clock moves. */
+  protected watch(check: () => void): () => void {
+    const timer = setInterval(check, WATCH_MS);
+    return () => clearInterval(timer);
   }
 
   /**
    * The whole blob in one native pipe into one `put` with its sha256: R2 refuses bytes that
    * don't match. A blob found too large for one put turns into a multipart fill.
    */
-  private async singlePut(job: Job, route: V2Route, path: string, config: Config, cache: BlobStore, signal: AbortSignal): Promise<boolean> {
-    const { upstream, visibility, length } = await fetchWholeBlob(this.upstreamRequest(job.url, signal), route, path);
+  private async singlePut(job: Job, route: V2Route, path: string, context: ProxyContext, cache: BlobStore, signal: AbortSignal): Promise<boolean> {
+    const { upstream, visibility, length } = await fetchWholeBlob(this.upstreamRequest(job.url, signal), route, path, context);
     if (length === null) {
       await upstream.body?.cancel();
       throw new Error(`${route.key} answered ${upstream.status} without a body of known length; nothing to cache`);
     }
     job.size = length;
     job.visibility = visibility;
-    if (length > config.singlePutLimit) {
+    if (length > context.config.singlePutLimit) {
       await upstream.body?.cancel();
       return true;
     }
@@ -174,10 +183,11 @@ export class BlobFill extends DurableObject<FillEnv> {
   }
 
   /** Up to PARTS_PER_STEP parts of a multipart fill; at the end, the digest checked and the upload completed. */
-  private async multipartStep(job: Job, route: V2Route, path: string, config: Config, cache: BlobStore, signal: AbortSignal): Promise<boolean> {
+  private async multipartStep(job: Job, route: V2Route, path: string, context: ProxyContext, cache: BlobStore, signal: AbortSignal): Promise<boolean> {
+    const { config } = context;
     const key = blobKey(job.digest);
     const size = job.size!;
-    job.visibility ??= await visibilityFor(this.upstreamRequest(job.url, signal), route, path);
+    job.visibility ??= await visibilityFor(this.upstreamRequest(job.url, signal), route, path, context);
     let upload: MultipartUpload;
     if (job.uploadId !== undefined && this.hash?.offset === job.offset) {
       upload = cache.resumeMultipartUpload(key, job.uploadId);
@@ -194,11 +204,11 @@ export class BlobFill extends DurableObject<FillEnv> {
     for (let n = 0; n < PARTS_PER_STEP && job.offset < size && Date.now() - started < STEP_BUDGET_MS; n++) {
       this.checkWanted(config);
       const length = Math.min(job.partSize!, size - job.offset);
-      const body = await this.rangeOf(job, route, path, job.offset, length, signal);
+      const body = await this.rangeOf(job, route, path, context, job.offset, length, signal);
       job.parts.push(await uploadPart(upload, job.parts.length + 1, body, length, hash.hasher));
       job.offset += length;
       hash.offset = job.offset;
-      job.touchedAt = Date.now();
+      job.touchedAt = this.now();
       await this.ctx.storage.put(JOB, job);
     }
     if (job.offset < size) return true;
@@ -209,10 +219,10 @@ export class BlobFill extends DurableObject<FillEnv> {
   }
 
   /** Bytes [offset, offset + length) of the blob, asked afresh of the upstream. */
-  private async rangeOf(job: Job, route: V2Route, path: string, offset: number, length: number, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  private async rangeOf(job: Job, route: V2Route, path: string, context: ProxyContext, offset: number, length: number, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     const request = this.upstreamRequest(job.url, signal);
     request.headers.set("range", `bytes=${offset}-${offset + length - 1}`);
-    const response = await callUpstream(request, route, path, { method: "GET", range: true });
+    const response = await callUpstream(request, route, path, { method: "GET", range: true }, context);
     const expected = `bytes ${offset}-${offset + length - 1}/${job.size}`;
     if (response.status !== 206 || response.headers.get("content-range") !== expected || !response.body) {
       await response.body?.cancel();
@@ -229,7 +239,7 @@ export class BlobFill extends DurableObject<FillEnv> {
   }
 
   private stillWanted(config: Config): boolean {
-    return this.credentials !== null && Date.now() - this.wantedAt <= config.fillIdleMs;
+    return this.credentials !== null && this.now() - this.wantedAt <= config.fillIdleMs;
   }
 
   private checkWanted(config: Config): void {

@@ -4,11 +4,11 @@
 // HEAD (no body bytes move). Whether a repository is public is probed without
 // credentials, never taken from the client: a client cannot make private content public.
 import type { Visibility } from "../cache/keys.ts";
+import type { ProxyContext } from "../config.ts";
 import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { carriesCredentials, rewriteChallenge } from "./auth.ts";
 import { callUpstream, upstreamFailure } from "./fetch.ts";
-import { hasUpstreamAuth } from "./operator.ts";
 import { anonymouslyReadable } from "./public-probe.ts";
 
 /** How long a repository's visibility, as the cache records it, is trusted. */
@@ -23,32 +23,32 @@ function granted(response: Response): boolean {
 }
 
 /** How an object the upstream just served to this requester may be cached. */
-export async function visibilityFor(request: Request, route: V2Route, path: string): Promise<Visibility> {
+export async function visibilityFor(request: Request, route: V2Route, path: string, context: ProxyContext): Promise<Visibility> {
   // Sent upstream without credentials and served (or with the operator's, which are lent
   // only for a repository just served without them: operator.ts): anyone may read it.
   if (!carriesCredentials(request.headers.get("authorization"))) return "public";
-  return (await anonymouslyReadable(route, path, PROBE_TTL_MS)) ? "public" : "private";
+  return (await anonymouslyReadable(route, path, PROBE_TTL_MS, context.now)) ? "public" : "private";
 }
 
 /**
  * Checks upstream that this requester may read `path` of the repository they named.
  * null when they may; otherwise the refusal to send them (a 401 carries our challenge).
  */
-export async function verifyRequester(request: Request, route: V2Route, path: string): Promise<Response | null> {
+export async function verifyRequester(request: Request, route: V2Route, path: string, context: ProxyContext): Promise<Response | null> {
   let response: Response;
   try {
     // Their own credentials: never the operator's (UPSTREAM_AUTH), which would vouch for them.
-    response = await callUpstream(request, route, path, { method: "HEAD", ownCredentials: true });
+    response = await callUpstream(request, route, path, { method: "HEAD", ownCredentials: true }, context);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
   await response.body?.cancel();
   if (granted(response)) return null;
-  return refusalFor(response, request, route);
+  return refusalFor(response, request, route, context);
 }
 
 /** A spec-shaped error for an upstream answer that carried no usable body (a HEAD). */
-export function refusalFor(response: Response, request: Request, route: V2Route): Response {
+export function refusalFor(response: Response, request: Request, route: V2Route, context: ProxyContext): Response {
   const headers = new Headers();
   const retryAfter = response.headers.get("retry-after");
   if (retryAfter) headers.set("retry-after", retryAfter);
@@ -66,7 +66,7 @@ export function refusalFor(response: Response, request: Request, route: V2Route)
         ? registryErrorResponse(404, "BLOB_UNKNOWN", `blob ${route.reference} is not in ${name}`, undefined, headers)
         : registryErrorResponse(404, "MANIFEST_UNKNOWN", `manifest ${route.reference} is not in ${name}`, undefined, headers);
     case 429:
-      return registryErrorResponse(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers), hasUpstreamAuth(route.key)), undefined, headers);
+      return registryErrorResponse(429, "TOOMANYREQUESTS", upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers, context.now()), context.config.upstreamAuth.has(route.key)), undefined, headers);
     default:
       return registryErrorResponse(502, "UNKNOWN", `${route.key} answered ${response.status} for ${name}`, undefined, headers);
   }

@@ -9,6 +9,7 @@
 // goes to clients marked as anonymous (ANONYMOUS_TOKEN_PREFIX), so the mirror knows whom it
 // may lend the operator's account to (operator.ts); the mark is opened again here.
 import { findChallenge, formatChallenge, parseScope, type Challenge } from "../../shared/www-authenticate.ts";
+import type { ProxyContext } from "../config.ts";
 import { openCredentials, sealCredentials } from "./sealed-token.ts";
 
 /** Rewrites an upstream Bearer challenge so the client comes to our /token. */
@@ -54,19 +55,9 @@ export function isAnonymous(clientAuthorization: string | null): boolean {
   return bearer !== undefined && (bearer === "" || bearer === ANONYMOUS_TOKEN || bearer.startsWith(ANONYMOUS_TOKEN_PREFIX));
 }
 
-/**
- * The Worker secret TOKEN_SECRET, set by the entry for each request: the upstream calls
- * that open sealed tokens (fetch.ts) are made far from the Worker's env.
- */
-let tokenSecret: string | undefined;
-
-export function useTokenSecret(secret: string | undefined): void {
-  tokenSecret = secret;
-}
-
-/** The token that carries `authorization` (Basic credentials) back to us, for `upstreamKey` only. */
-export async function basicCredentialsToken(authorization: `Basic ${string}`, upstreamKey: string): Promise<string> {
-  return SEALED_TOKEN_PREFIX + await sealCredentials(authorization.slice("Basic ".length), upstreamKey, tokenSecret);
+/** The token that carries `authorization` (Basic credentials) back to us, for `upstreamKey` only, sealed with TOKEN_SECRET. */
+export async function basicCredentialsToken(authorization: `Basic ${string}`, upstreamKey: string, context: ProxyContext): Promise<string> {
+  return SEALED_TOKEN_PREFIX + await sealCredentials(authorization.slice("Basic ".length), upstreamKey, context.config.tokenSecret, context.now());
 }
 
 /**
@@ -84,7 +75,7 @@ export function carriesCredentials(clientAuthorization: string | null): boolean 
  * sealed token issued for another upstream, altered or expired sends nothing: the
  * upstream's answer to an anonymous request (a challenge) sends the client back to /token.
  */
-export async function upstreamAuthorization(clientAuthorization: string | null, upstreamKey: string): Promise<string | null> {
+export async function upstreamAuthorization(clientAuthorization: string | null, upstreamKey: string, context: ProxyContext): Promise<string | null> {
   if (!carriesCredentials(clientAuthorization)) return null;
   const bearer = /^Bearer\s+(.+)$/i.exec(clientAuthorization!)?.[1];
   if (bearer?.startsWith(ANONYMOUS_TOKEN_PREFIX)) {
@@ -92,7 +83,7 @@ export async function upstreamAuthorization(clientAuthorization: string | null, 
     return upstreamToken === "" ? null : `Bearer ${upstreamToken}`;
   }
   if (bearer?.startsWith(SEALED_TOKEN_PREFIX)) {
-    const credentials = await openCredentials(bearer.slice(SEALED_TOKEN_PREFIX.length), upstreamKey, tokenSecret);
+    const credentials = await openCredentials(bearer.slice(SEALED_TOKEN_PREFIX.length), upstreamKey, context.config.tokenSecret, context.now());
     return credentials === null ? null : `Basic ${credentials}`;
   }
   return clientAuthorization;

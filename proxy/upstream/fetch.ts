@@ -9,6 +9,7 @@
 // reached. What the Worker reads for itself goes through the shared registry client
 // (client.ts), whose fetch passes the same guard.
 import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
+import type { ProxyContext } from "../config.ts";
 import { registryErrorResponse } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { checkTarget, ForbiddenTargetError } from "./address-guard.ts";
@@ -64,7 +65,7 @@ export interface CallOptions {
 }
 
 /** The request's headers upstream; `path` (under the repository) lets operator.ts lend the operator's account. */
-export async function upstreamHeaders(request: Request, route: V2Route, options: CallOptions, path?: string): Promise<Headers> {
+export async function upstreamHeaders(request: Request, route: V2Route, options: CallOptions, context: ProxyContext, path?: string): Promise<Headers> {
   const headers = new Headers();
   const accept = request.headers.get("accept");
   if (route.kind === "manifests") {
@@ -78,8 +79,8 @@ export async function upstreamHeaders(request: Request, route: V2Route, options:
   }
   if (!options.anonymous) {
     const client = request.headers.get("authorization");
-    const lent = path !== undefined && !options.ownCredentials && isAnonymous(client) ? await operatorAuthorization(route, path) : null;
-    const authorization = lent ?? await upstreamAuthorization(client, route.key);
+    const lent = path !== undefined && !options.ownCredentials && isAnonymous(client) ? await operatorAuthorization(route, path, context) : null;
+    const authorization = lent ?? await upstreamAuthorization(client, route.key, context);
     if (authorization) headers.set("authorization", authorization);
   }
   if (options.range) {
@@ -92,10 +93,10 @@ export async function upstreamHeaders(request: Request, route: V2Route, options:
 }
 
 /** One request upstream for `path` under the route's repository; throws if the guard refuses. */
-export async function callUpstream(request: Request, route: V2Route, path: string, options: CallOptions): Promise<Response> {
+export async function callUpstream(request: Request, route: V2Route, path: string, options: CallOptions, context: ProxyContext): Promise<Response> {
   return upstreamFetch(upstreamTarget(route, path), {
     method: options.method,
-    headers: await upstreamHeaders(request, route, options, path),
+    headers: await upstreamHeaders(request, route, options, context, path),
     signal: request.signal,
   }, route.upstream);
 }

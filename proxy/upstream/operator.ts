@@ -5,10 +5,9 @@
 // with a token asked for that one repository (pull only), so neither the account's
 // private repositories nor a token good for another repository is ever in play. /token
 // never uses it, and nothing it obtains is put in an answer or a log.
-import { discardBody } from "../../shared/http.ts";
-import { pullScope, RegistryAuth } from "../../shared/registry/auth.ts";
-import { findChallenge, formatChallenge } from "../../shared/www-authenticate.ts";
-import type { UpstreamCredentials } from "../config.ts";
+import { discoverChallenge, pullScope, RegistryAuth } from "../../shared/registry/auth.ts";
+import { formatChallenge } from "../../shared/www-authenticate.ts";
+import type { ProxyContext, UpstreamCredentials } from "../config.ts";
 import type { V2Route } from "../v2/route.ts";
 import { guardedFetch } from "./client.ts";
 import { anonymouslyReadable } from "./public-probe.ts";
@@ -23,18 +22,8 @@ interface Account {
   scopes: Set<string>;
 }
 
-/** Set by the entry from the config for each request, as the token secret is (auth.ts). */
-let credentials = new Map<string, UpstreamCredentials>();
+/** Token caches, one per upstream and account (the config's UPSTREAM_AUTH), kept for the isolate's life. */
 const accounts = new Map<string, Account>();
-
-export function useUpstreamAuth(upstreamAuth: Map<string, UpstreamCredentials>): void {
-  credentials = upstreamAuth;
-}
-
-/** Whether the operator set credentials for upstream `key`. */
-export function hasUpstreamAuth(key: string): boolean {
-  return credentials.has(key);
-}
 
 /**
  * The operator's Authorization for an anonymous client's request for `path` of the
@@ -42,11 +31,11 @@ export function hasUpstreamAuth(key: string): boolean {
  * a repository not proven public, or an account the upstream refused (logged by key only;
  * the request then goes upstream as the client's own).
  */
-export async function operatorAuthorization(route: V2Route, path: string): Promise<string | null> {
-  const account = credentials.get(route.key);
+export async function operatorAuthorization(route: V2Route, path: string, context: ProxyContext): Promise<string | null> {
+  const account = context.config.upstreamAuth.get(route.key);
   if (account === undefined || route.kind === "tags") return null;
-  if (!(await anonymouslyReadable(route, path, PUBLIC_PROOF_MS))) return null;
-  const { auth, scopes } = accountFor(route, account);
+  if (!(await anonymouslyReadable(route, path, PUBLIC_PROOF_MS, context.now))) return null;
+  const { auth, scopes } = accountFor(route, account, context.now);
   const base = route.upstream.href;
   const scope = pullScope(route.upstreamName);
   scopes.add(scope);
@@ -58,11 +47,11 @@ export async function operatorAuthorization(route: V2Route, path: string): Promi
   }
 }
 
-function accountFor(route: V2Route, account: UpstreamCredentials): Account {
+function accountFor(route: V2Route, account: UpstreamCredentials, now: () => number): Account {
   const id = `${route.key} ${route.upstream.href} ${account.username}`;
   let found = accounts.get(id);
   if (found === undefined || found.scopes.size >= MAX_SCOPES) {
-    found = { auth: new RegistryAuth(guardedFetch(route.upstream), account), scopes: new Set() };
+    found = { auth: new RegistryAuth(guardedFetch(route.upstream), account, now), scopes: new Set() };
     accounts.set(id, found);
   }
   return found;
@@ -71,15 +60,9 @@ function accountFor(route: V2Route, account: UpstreamCredentials): Account {
 /** The first time: the upstream's /v2/ challenge says how to authenticate (Bearer realm or Basic). */
 async function firstAuthorization(route: V2Route, auth: RegistryAuth, scope: string): Promise<string | null> {
   const base = route.upstream.href;
-  const response = await guardedFetch(route.upstream)(`${base.replace(/\/+$/, "")}/v2/`, { method: "GET", headers: {} });
-  await discardBody(response);
-  if (response.status !== 401) return null;
-  let challenge = response.headers.get("www-authenticate");
-  const bearer = findChallenge(challenge, "bearer");
-  if (bearer) {
-    // A scope in the ping's challenge names some other repository: ask for ours alone.
-    delete bearer.params.scope;
-    challenge = formatChallenge(bearer);
-  }
-  return auth.answerChallenge(base, challenge, scope, undefined, route.key);
+  const challenge = await discoverChallenge(guardedFetch(route.upstream), base);
+  if (challenge === null) return null;
+  // A scope in the ping's challenge names some other repository: ask for ours alone.
+  if (challenge.scheme.toLowerCase() === "bearer") delete challenge.params.scope;
+  return auth.answerChallenge(base, formatChallenge(challenge), scope, undefined, route.key);
 }

@@ -17,12 +17,12 @@ const verdicts = new Map<string, Verdict>();
 
 /**
  * Whether the upstream serves `path` ("manifests/<ref>", "blobs/<digest>") of the
- * repository without credentials; a verdict older than `maxAgeMs` is asked again.
+ * repository without credentials; a verdict older than `maxAgeMs` by the clock `now` is asked again.
  */
-export async function anonymouslyReadable(repository: UpstreamRepository, path: string, maxAgeMs: number): Promise<boolean> {
+export async function anonymouslyReadable(repository: UpstreamRepository, path: string, maxAgeMs: number, now: () => number): Promise<boolean> {
   const key = `${repository.upstream.href} ${repository.upstreamName}`;
   const known = verdicts.get(key);
-  if (known && Date.now() - known.checked < maxAgeMs) return known.value;
+  if (known && now() - known.checked < maxAgeMs) return known.value;
   let value = false;
   try {
     value = await anonymousClient(repository).canRead(upstreamReference(repository), path);
@@ -30,6 +30,6 @@ export async function anonymouslyReadable(repository: UpstreamRepository, path: 
     value = false;
   }
   if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
-  verdicts.set(key, { value, checked: Date.now() });
+  verdicts.set(key, { value, checked: now() });
   return value;
 }

@@ -10,6 +10,7 @@
 // Anything else becomes a registry error in the spec's shape.
 import { sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
+import type { ProxyContext } from "../config.ts";
 import { registryErrorResponse } from "./errors.ts";
 import { parseContentRange, parseRange } from "./range.ts";
 import { relayResponse } from "./relay.ts";
@@ -52,7 +53,7 @@ function transportEncoded(response: Response): string | null {
  * `knownSize` is the blob's size learnt otherwise, for a whole answer sent without a
  * Content-Length (chunked).
  */
-export async function checkedBlobAnswer(response: Response, request: Request, route: V2Route, knownSize?: number): Promise<Response> {
+export async function checkedBlobAnswer(response: Response, request: Request, route: V2Route, context: ProxyContext, knownSize?: number): Promise<Response> {
   const encoding = transportEncoded(response);
   if (encoding && (response.status === 200 || response.status === 206)) {
     void response.body?.cancel();
@@ -63,7 +64,7 @@ export async function checkedBlobAnswer(response: Response, request: Request, ro
   const size = declared !== null ? (/^\d+$/.test(declared) ? Number(declared) : null) : (knownSize ?? null);
   if (request.method === "HEAD") {
     void response.body?.cancel();
-    if (response.status !== 200) return upstreamError(response, request, route);
+    if (response.status !== 200) return upstreamError(response, request, route, context);
     if (size !== null) headers.set("content-length", String(size));
     return new Response(null, { status: 200, headers });
   }
@@ -88,7 +89,7 @@ export async function checkedBlobAnswer(response: Response, request: Request, ro
     headers.set("content-length", String(size));
     return new Response(response.body.pipeThrough(new FixedLengthStream(size)), { status: 200, headers });
   }
-  return upstreamError(response, request, route);
+  return upstreamError(response, request, route, context);
 }
 
 /** Whole answers up to this size are read and checked before the client sees a byte. */
@@ -105,8 +106,8 @@ async function checkedWhole(response: Response, route: V2Route, size: number, he
 /** Statuses a registry client acts on are relayed (relay.ts gives them a spec-shaped body); anything else is a 502. */
 const RELAYED = new Set([401, 403, 404, 416, 429]);
 
-function upstreamError(response: Response, request: Request, route: V2Route): Response {
-  if (RELAYED.has(response.status)) return relayResponse(response, request, route);
+function upstreamError(response: Response, request: Request, route: V2Route, context: ProxyContext): Response {
+  if (RELAYED.has(response.status)) return relayResponse(response, request, route, context);
   void response.body?.cancel();
   return refused(`${route.key} answered ${response.status} for blob ${route.reference}`);
 }

@@ -30,7 +30,7 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   const cache = mirror.cache;
   const path = `blobs/${route.reference}`;
   if (cache) {
-    const cached = await fromCache(request, route, cache, mirror.config.readWindow, path);
+    const cached = await fromCache(request, route, mirror, cache, path);
     if (cached) return cached;
   }
   const whole = request.method === "GET" && !request.headers.get("range");
@@ -38,7 +38,7 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   // many: the client gets the upstream's body natively, and the blob's Durable Object fills
   // the cache with a native put of its own (a second upstream read, no JavaScript per byte).
   if (cache && whole && mirror.config.plan === "paid") return relayWhole(request, route, mirror, cache, path);
-  const response = await passThrough(request, route, path, whole);
+  const response = await passThrough(request, route, mirror, path, whole);
   if (cache && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response), whole));
   return response;
 }
@@ -51,23 +51,23 @@ function sizeOf(response: Response): number | null {
 }
 
 /** The upstream's answer, checked. */
-async function passThrough(request: Request, route: V2Route, path: string, whole: boolean): Promise<Response> {
+async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, whole: boolean): Promise<Response> {
   try {
-    const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true });
-    const size = whole ? await statedLength(response, request, route, path) : null;
-    return checkedBlobAnswer(response, request, route, size ?? undefined);
+    const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true }, mirror);
+    const size = whole ? await statedLength(response, request, route, path, mirror) : null;
+    return checkedBlobAnswer(response, request, route, mirror, size ?? undefined);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
 }
 
 /** The cached blob, null when it isn't cached, or the refusal for a private one. */
-async function fromCache(request: Request, route: V2Route, cache: BlobStore, readWindow: number, path: string): Promise<Response | null> {
+async function fromCache(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response | null> {
   const key = blobKey(route.reference);
   const meta = await cache.head(key);
   if (!meta) return null;
   if (visibilityOf(meta) === "private") {
-    const refusal = await verifyRequester(request, route, path);
+    const refusal = await verifyRequester(request, route, path, mirror);
     if (refusal) return refusal;
   }
   const headers = blobHeaders(route.reference);
@@ -81,7 +81,7 @@ async function fromCache(request: Request, route: V2Route, cache: BlobStore, rea
     headers.set("content-length", String(meta.size));
     return new Response(null, { status: 200, headers });
   }
-  const body = await readWindowed(cache, key, meta.size, range, readWindow);
+  const body = await readWindowed(cache, key, meta.size, range, mirror.config.readWindow);
   if (!body) return null; // evicted between head and get
   if (range) {
     headers.set("content-range", contentRange(range, meta.size));
@@ -100,17 +100,17 @@ async function fromCache(request: Request, route: V2Route, cache: BlobStore, rea
 async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response> {
   let whole: Awaited<ReturnType<typeof fetchWholeBlob>>;
   try {
-    whole = await fetchWholeBlob(request, route, path);
+    whole = await fetchWholeBlob(request, route, path, mirror);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
   const { upstream, visibility, length } = whole;
-  if (length === null) return checkedBlobAnswer(upstream, request, route);
+  if (length === null) return checkedBlobAnswer(upstream, request, route, mirror);
   if (length > mirror.config.singlePutLimit) {
     mirror.waitUntil(orderFill(request, route, mirror, length, true));
-    return checkedBlobAnswer(upstream, request, route, length);
+    return checkedBlobAnswer(upstream, request, route, mirror, length);
   }
-  if (!claimRelay(route.reference)) return checkedBlobAnswer(upstream, request, route, length);
+  if (!claimRelay(route.reference)) return checkedBlobAnswer(upstream, request, route, mirror, length);
   const client = new FixedLengthStream(length);
   const relay = relayIntoCache(upstream.body!, length, {
     client: client.writable as WritableStream<Uint8Array>,
@@ -136,7 +136,7 @@ async function orderFill(request: Request, route: V2Route, mirror: Mirror, size:
   const fills = mirror.fills;
   if (!fills) return;
   try {
-    const now = Date.now();
+    const now = mirror.now();
     const client = mirror.client();
     // A blob this isolate ordered already may be ordered again (the object runs one fill at
     // most); a new order must fit the bounds and the requester's rate limit.

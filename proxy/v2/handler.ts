@@ -25,7 +25,7 @@ export async function handleV2(request: Request, mirror: Mirror): Promise<Respon
   if (!route) return handleBase(request, url, mirror.config);
   if (route.kind === "blobs") return handleBlob(request, route, mirror);
   if (route.kind === "manifests") return handleManifest(request, route, mirror);
-  return listTags(request, url, route);
+  return listTags(request, url, route, mirror);
 }
 
 async function handleBase(request: Request, url: URL, config: Config): Promise<Response> {
@@ -43,15 +43,15 @@ async function handleBase(request: Request, url: URL, config: Config): Promise<R
   return new Response("{}", { headers });
 }
 
-async function listTags(request: Request, url: URL, route: V2Route): Promise<Response> {
+async function listTags(request: Request, url: URL, route: V2Route, mirror: Mirror): Promise<Response> {
   const target = upstreamTarget(route, "tags/list");
   for (const p of ["n", "last"]) {
     const v = url.searchParams.get(p);
     if (v !== null) target.searchParams.set(p, v);
   }
   try {
-    const response = await upstreamFetch(target, { method: request.method, headers: await upstreamHeaders(request, route, { method: "GET" }), signal: request.signal }, route.upstream);
-    return relayResponse(response, request, route);
+    const response = await upstreamFetch(target, { method: request.method, headers: await upstreamHeaders(request, route, { method: "GET" }, mirror), signal: request.signal }, route.upstream);
+    return relayResponse(response, request, route, mirror);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }

@@ -22,7 +22,7 @@ interface TagEntry {
 
 export async function handleManifest(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {
   try {
-    if (!mirror.cache) return await fromUpstream(request, route, route.reference, null);
+    if (!mirror.cache) return await fromUpstream(request, route, mirror, route.reference, null);
     return await cachedManifest(request, route, mirror, mirror.cache);
   } catch (error) {
     return upstreamFailure(error, route.key);
@@ -44,20 +44,20 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
   // Whether the requester's own credentials have just been accepted upstream for it.
   let verified = false;
   if (!byDigest) {
-    const entry = await readTag(cache, route, mirror.config.tagTtlSeconds);
+    const entry = await readTag(cache, route, mirror);
     if (entry && accepts(request, entry.mediaType)) {
       digest = entry.digest;
     } else {
-      const head = await callUpstream(request, route, `manifests/${route.reference}`, { method: "HEAD" });
+      const head = await callUpstream(request, route, `manifests/${route.reference}`, { method: "HEAD" }, mirror);
       await head.body?.cancel();
-      if (head.status !== 200) return refusalOrRelay(head, request, route);
+      if (head.status !== 200) return refusalOrRelay(head, request, route, mirror);
       const resolved = head.headers.get("docker-content-digest");
       if (resolved && DIGEST.test(resolved)) {
         digest = resolved;
         verified = true;
         const type = head.headers.get("content-type")?.split(";")[0].trim() ?? "";
         const entry = { digest, mediaType: isManifestMediaType(type) ? type : "" };
-        mirror.waitUntil(Promise.all([rememberTag(request, route, cache, entry), cache.put(manifestRefKey(route, digest), "", {})]).catch(() => {}));
+        mirror.waitUntil(Promise.all([rememberTag(request, route, mirror, cache, entry), cache.put(manifestRefKey(route, digest), "", {})]).catch(() => {}));
       }
     }
   }
@@ -72,7 +72,7 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
     cachedElsewhere = object !== null && !scoped;
     if (object && scoped && isManifestMediaType(mediaType) && accepts(request, mediaType)) {
       if (!verified && visibilityOf(object) === "private") {
-        const refusal = await verifyRequester(request, route, `manifests/${digest}`);
+        const refusal = await verifyRequester(request, route, `manifests/${digest}`, mirror);
         if (refusal) {
           await body?.cancel();
           return refusal;
@@ -86,10 +86,10 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
   // Not cached: fetch it (by digest when we know it) and keep it.
   const keep = (manifest: CheckedManifest) => {
     // A tag just resolved by HEAD has its reference written already (one write per key a second: R2's rule).
-    const stored = storeManifest(request, route, cache, manifest, { fromTag: !byDigest && !digest, cachedAlready: cachedElsewhere, referenced: verified });
+    const stored = storeManifest(request, route, mirror, cache, manifest, { fromTag: !byDigest && !digest, cachedAlready: cachedElsewhere, referenced: verified });
     mirror.waitUntil(stored.catch((error: unknown) => console.warn(`caching manifest ${manifest.digest}: ${String(error)}`)));
   };
-  return fromUpstream(request, route, digest ?? route.reference, keep);
+  return fromUpstream(request, route, mirror, digest ?? route.reference, keep);
 }
 
 /** Whether the repository of `route` is known to hold the cached manifest `digest`. */
@@ -99,9 +99,9 @@ async function referencedBy(cache: BlobStore, object: StoredObject, route: V2Rou
 }
 
 /** The manifest from upstream, checked (manifest-body.ts); `keep` is given what was served. */
-async function fromUpstream(request: Request, route: V2Route, reference: string, keep: ((manifest: CheckedManifest) => void) | null): Promise<Response> {
-  const upstream = await callUpstream(request, route, `manifests/${reference}`, { method: request.method as "GET" | "HEAD" });
-  if (upstream.status !== 200) return relayResponse(upstream, request, route);
+async function fromUpstream(request: Request, route: V2Route, mirror: Mirror, reference: string, keep: ((manifest: CheckedManifest) => void) | null): Promise<Response> {
+  const upstream = await callUpstream(request, route, `manifests/${reference}`, { method: request.method as "GET" | "HEAD" }, mirror);
+  if (upstream.status !== 200) return relayResponse(upstream, request, route, mirror);
   if (request.method === "HEAD") return headAnswer(upstream);
   const manifest = await readManifest(upstream, route, reference);
   if (manifest instanceof Response) return manifest;
@@ -130,9 +130,9 @@ function manifestHeaders(digest: string, mediaType: string, size: number): Heade
 }
 
 /** A HEAD answer has no body: give the client a spec-shaped error for GETs. */
-function refusalOrRelay(head: Response, request: Request, route: V2Route): Response {
-  if (request.method === "HEAD") return relayResponse(head, request, route);
-  return refusalFor(head, request, route);
+function refusalOrRelay(head: Response, request: Request, route: V2Route, mirror: Mirror): Response {
+  if (request.method === "HEAD") return relayResponse(head, request, route, mirror);
+  return refusalFor(head, request, route, mirror);
 }
 
 /**
@@ -140,9 +140,9 @@ function refusalOrRelay(head: Response, request: Request, route: V2Route): Respo
  * `referenced`: written when its tag was resolved). When the bytes are cached already
  * (from another repository) only that reference is added.
  */
-async function storeManifest(request: Request, route: V2Route, cache: BlobStore, manifest: CheckedManifest, { fromTag, cachedAlready, referenced }: { fromTag: boolean; cachedAlready: boolean; referenced: boolean }): Promise<void> {
+async function storeManifest(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, manifest: CheckedManifest, { fromTag, cachedAlready, referenced }: { fromTag: boolean; cachedAlready: boolean; referenced: boolean }): Promise<void> {
   const { digest, mediaType, bytes } = manifest;
-  const visibility = await visibilityFor(request, route, `manifests/${digest}`);
+  const visibility = await visibilityFor(request, route, `manifests/${digest}`, mirror);
   if (!referenced) await cache.put(manifestRefKey(route, digest), "", {});
   if (!cachedAlready) {
     await cache.put(manifestKey(digest), bytes, {
@@ -151,28 +151,30 @@ async function storeManifest(request: Request, route: V2Route, cache: BlobStore,
       customMetadata: { visibility, source: `${route.key}/${route.upstreamName}` },
     });
   }
-  if (fromTag) await writeTag(cache, route, visibility, { digest, mediaType });
+  if (fromTag) await writeTag(cache, route, visibility, { digest, mediaType }, mirror.now());
 }
 
-async function rememberTag(request: Request, route: V2Route, cache: BlobStore, entry: TagEntry): Promise<void> {
-  const visibility = await visibilityFor(request, route, `manifests/${route.reference}`);
-  await writeTag(cache, route, visibility, entry);
+async function rememberTag(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, entry: TagEntry): Promise<void> {
+  const visibility = await visibilityFor(request, route, `manifests/${route.reference}`, mirror);
+  await writeTag(cache, route, visibility, entry, mirror.now());
 }
 
-/** Only public resolutions are kept: a private tag is resolved with the requester's own credentials every time. */
-async function writeTag(cache: BlobStore, route: V2Route, visibility: Visibility, entry: TagEntry): Promise<void> {
+/** Only public resolutions are kept (resolved at `now`): a private tag is resolved with the requester's own credentials every time. */
+async function writeTag(cache: BlobStore, route: V2Route, visibility: Visibility, entry: TagEntry, now: number): Promise<void> {
   if (visibility !== "public") return;
   await cache.put(tagKey(route, route.reference), "", {
-    customMetadata: { digest: entry.digest, mediaType: entry.mediaType, resolvedAt: String(Date.now()) },
+    customMetadata: { digest: entry.digest, mediaType: entry.mediaType, resolvedAt: String(now) },
   });
 }
 
-async function readTag(cache: BlobStore, route: V2Route, ttlSeconds: number): Promise<TagEntry | null> {
+/** The tag's resolution while younger than TAG_TTL by the mirror's clock. */
+async function readTag(cache: BlobStore, route: V2Route, mirror: Mirror): Promise<TagEntry | null> {
+  const ttlSeconds = mirror.config.tagTtlSeconds;
   if (ttlSeconds <= 0) return null;
   const object = await cache.head(tagKey(route, route.reference));
   const meta = object?.customMetadata;
   if (!meta?.digest || !DIGEST.test(meta.digest)) return null;
-  if (Date.now() - Number(meta.resolvedAt) > ttlSeconds * 1000) return null;
+  if (mirror.now() - Number(meta.resolvedAt) > ttlSeconds * 1000) return null;
   return { digest: meta.digest, mediaType: meta.mediaType ?? "" };
 }
 

@@ -1,15 +1,16 @@
-// What a registry handler needs besides the request: the configuration, the R2 cache
+// What a registry handler needs besides the request: the configuration and the clock
+// (ProxyContext, which it hands down to what it calls), the R2 cache
 // (absent when the operator bound none: the mirror then only proxies) and a way to keep
 // work alive after the response is returned (no longer than 30 s past it on the platform),
 // the blobs' fills that outlive requests, and the rate limit a
 // background fill's start is counted against, and who the requester is for the bound on
 // background fills per client.
 import type { BlobStore } from "../cache/store.ts";
-import type { Config } from "../config.ts";
+import type { ProxyContext } from "../config.ts";
 import type { Fills } from "../fill/order.ts";
 
-export interface Mirror {
-  config: Config;
+/** The config and the clock (ProxyContext), and the rest. */
+export interface Mirror extends ProxyContext {
   cache?: BlobStore;
   waitUntil(promise: Promise<unknown>): void;
   /** The blobs' fills (a Durable Object per blob, fill/blob-fill.ts); absent when FILLS is not bound: ranged reads then only pass through. */

@@ -4,10 +4,10 @@
 // (an HTML error or throttling page) is never served from the Worker's origin, which is
 // the PWA's: it becomes an error in the spec's shape. A 429 from Docker Hub always gets
 // the mirror's own words (errors.ts), which say what lifts the limit.
+import type { ProxyContext } from "../config.ts";
 import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage, type DistributionErrorCode } from "./errors.ts";
 import type { V2Route } from "./route.ts";
 import { rewriteChallenge } from "../upstream/auth.ts";
-import { hasUpstreamAuth } from "../upstream/operator.ts";
 
 const FORWARD_RESPONSE_HEADERS = [
   "content-type", "content-length", "content-range", "accept-ranges", "docker-content-digest", "etag",
@@ -18,7 +18,7 @@ export function registryHeaders(): Headers {
   return new Headers({ "content-type": "application/json", "docker-distribution-api-version": "registry/2.0" });
 }
 
-export function relayResponse(response: Response, request: Request, route: V2Route): Response {
+export function relayResponse(response: Response, request: Request, route: V2Route, context: ProxyContext): Response {
   const url = new URL(request.url);
   const headers = registryHeaders();
   for (const name of FORWARD_RESPONSE_HEADERS) {
@@ -34,7 +34,7 @@ export function relayResponse(response: Response, request: Request, route: V2Rou
     headers.delete("content-length");
     headers.set("content-type", "application/json");
     if (request.method === "HEAD") return new Response(null, { status: 429, headers });
-    return registryErrorResponse(429, "TOOMANYREQUESTS", rateLimited(response, route), undefined, headers);
+    return registryErrorResponse(429, "TOOMANYREQUESTS", rateLimited(response, route, context), undefined, headers);
   }
   if (request.method === "HEAD" && !isJson(response)) {
     // A HEAD answer has no body; only its type is the upstream's to correct.
@@ -59,8 +59,8 @@ const ERROR_CODES: Record<number, DistributionErrorCode> = { 401: "UNAUTHORIZED"
 const NOT_FOUND: Record<V2Route["kind"], DistributionErrorCode> = { manifests: "MANIFEST_UNKNOWN", blobs: "BLOB_UNKNOWN", tags: "NAME_UNKNOWN" };
 
 /** The words for an upstream's 429 (errors.ts). */
-function rateLimited(response: Response, route: Pick<V2Route, "key">): string {
-  return upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers), hasUpstreamAuth(route.key));
+function rateLimited(response: Response, route: Pick<V2Route, "key">, context: ProxyContext): string {
+  return upstreamRateLimitMessage(route.key, retryAfterSeconds(response.headers, context.now()), context.config.upstreamAuth.has(route.key));
 }
 
 function notJson(response: Response, route: V2Route): string {

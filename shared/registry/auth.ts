@@ -3,9 +3,11 @@
 // scope" (anonymously, or with Basic credentials), Basic means "send the password".
 // Tokens are cached per realm, service and scope until they expire, and a registry's
 // challenge is remembered so later requests carry a token from the start instead of
-// collecting a 401 each.
+// collecting a 401 each. The steps are exported too (discoverChallenge, tokenUrl,
+// requestToken, readTokenAnswer): the mirror's /token and its operator account
+// (proxy/token.ts, proxy/upstream/operator.ts) take them through their own guarded fetch.
 
-import type { HttpFetch } from "../http.ts";
+import type { HttpFetch, HttpRequestInit, HttpResponse } from "../http.ts";
 import { discardBody, readBody } from "../http.ts";
 import { findChallenge, parseChallenges, type Challenge } from "../www-authenticate.ts";
 import { AUTH_HINT, errorFromResponse, networkError, RegistryError } from "./errors.ts";
@@ -78,14 +80,7 @@ export class RegistryAuth {
         params: { host },
       });
     }
-    if (challenge.params.realm) {
-      // A realm may be relative to the registry (some registries answer "/token").
-      try {
-        challenge.params.realm = new URL(challenge.params.realm, base).href;
-      } catch {
-        // left as is: #fetchToken says it is not a URL
-      }
-    }
+    resolveRealm(challenge, base);
     this.#challenges.set(base, challenge);
     const scopeToUse = challenge.params.scope || scope;
     if (challenge.scheme.toLowerCase() === "bearer") this.#tokens.delete(tokenKey(challenge, scopeToUse));
@@ -130,18 +125,14 @@ export class RegistryAuth {
     }
     let url: URL;
     try {
-      url = new URL(realm);
+      url = tokenUrl(realm, challenge.params.service, scope.split(" ").filter(Boolean));
     } catch {
       throw new RegistryError("UNAUTHORIZED", `the registry's token realm ${JSON.stringify(realm)} is not a URL`, { hint: "the registry is misconfigured; tell its operator" });
     }
-    if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
-    for (const s of scope.split(" ").filter(Boolean)) url.searchParams.append("scope", s);
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (this.#credentials !== undefined) headers.authorization = basicAuthorization(this.#credentials);
     const what = "a token";
     let response;
     try {
-      response = await this.#fetch(url.href, { method: "GET", headers, ...(signal ? { signal } : {}) });
+      response = await requestToken(this.#fetch, url, this.#credentials && basicAuthorization(this.#credentials), signal);
     } catch (error) {
       throw networkError(error, url.host, what);
     }
@@ -155,21 +146,20 @@ export class RegistryAuth {
       });
     }
     if (response.status !== 200) throw await errorFromResponse(response, what, url.host);
-    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    let answer: TokenAnswer;
     try {
-      body = JSON.parse(new TextDecoder().decode(await readBody(response, TOKEN_ANSWER_LIMIT))) as typeof body;
+      answer = await readTokenAnswer(response);
     } catch (error) {
       throw new RegistryError("UPSTREAM", `the token service ${url.host} answered something that is not a token (${error instanceof Error ? error.message : String(error)})`, {
         hint: "check the registry or proxy address",
       });
     }
-    const token = typeof body.token === "string" && body.token ? body.token : typeof body.access_token === "string" ? body.access_token : "";
-    if (!token) {
+    if (!answer.token) {
       throw new RegistryError("UPSTREAM", `the token service ${url.host} answered without a token`, { hint: "check the registry or proxy address" });
     }
-    const seconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
-    this.#tokens.set(tokenKey(challenge, scope), { value: token, expires: this.#now() + Math.max(seconds * 1000 - EXPIRY_MARGIN_MS, 1000) });
-    return token;
+    const seconds = answer.expiresIn ?? DEFAULT_TOKEN_SECONDS;
+    this.#tokens.set(tokenKey(challenge, scope), { value: answer.token, expires: this.#now() + Math.max(seconds * 1000 - EXPIRY_MARGIN_MS, 1000) });
+    return answer.token;
   }
 }
 
@@ -177,6 +167,86 @@ export class RegistryAuth {
 function pickChallenge(header: string | null): Challenge | undefined {
   if (!header) return undefined;
   return findChallenge(header, "bearer") ?? parseChallenges(header).find((c) => c.scheme.toLowerCase() === "basic");
+}
+
+/** A realm may be relative to the registry (some registries answer "/token"); one that is no URL is left as is, for the token request to refuse. */
+function resolveRealm(challenge: Challenge, base: string): void {
+  if (!challenge.params.realm) return;
+  try {
+    challenge.params.realm = new URL(challenge.params.realm, base).href;
+  } catch {
+    // left as is
+  }
+}
+
+/**
+ * How a registry wants to be authenticated, asked the way docker does before its first
+ * request: an anonymous GET of `<base>/v2/`. Its challenge (Bearer preferred over Basic,
+ * a relative realm resolved against `base`), or null when the registry asks for none
+ * (any answer but 401) or for no scheme spoken here. The request goes through the
+ * caller's `fetch`, so the caller's guard decides whether the registry may be contacted.
+ */
+export async function discoverChallenge(fetch: HttpFetch, base: string, signal?: AbortSignal): Promise<Challenge | null> {
+  const response = await fetch(`${base.replace(/\/+$/, "")}/v2/`, { method: "GET", headers: {}, ...(signal ? { signal } : {}) });
+  await discardBody(response);
+  if (response.status !== 401) return null;
+  const challenge = pickChallenge(response.headers.get("www-authenticate"));
+  if (challenge === undefined) return null;
+  resolveRealm(challenge, base);
+  return challenge;
+}
+
+/** A token service's URL: the realm, with `service` and every scope as query parameters. Throws TypeError when the realm is not a URL. */
+export function tokenUrl(realm: string, service: string | undefined, scopes: readonly string[]): URL {
+  const url = new URL(realm);
+  if (service) url.searchParams.set("service", service);
+  for (const scope of scopes) url.searchParams.append("scope", scope);
+  return url;
+}
+
+/**
+ * Asks a token service (`url` from tokenUrl) for a token: anonymously, or with the Basic
+ * `authorization` given. Through the caller's `fetch`, so its guard applies to the realm.
+ */
+export function requestToken<R extends HttpResponse>(fetch: (url: string, init: HttpRequestInit) => Promise<R>, url: URL, authorization?: string, signal?: AbortSignal): Promise<R> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (authorization !== undefined) headers.authorization = authorization;
+  return fetch(url.href, { method: "GET", headers, ...(signal ? { signal } : {}) });
+}
+
+/** A token service's answer, read. */
+export interface TokenAnswer {
+  /** `token`, or OAuth2's `access_token` when `token` is missing or empty; "" when there is neither. */
+  token: string;
+  /** Seconds the token lives, when the answer says (a positive number). */
+  expiresIn?: number;
+  /** The answer as sent, for a caller that passes it on (the mirror's /token). */
+  body: Record<string, unknown>;
+}
+
+/** A token service's answer that is no JSON object. */
+export class NotATokenAnswer extends Error {}
+
+/**
+ * The answer of a token service that answered 200: a JSON object of at most
+ * TOKEN_ANSWER_LIMIT bytes. Throws RangeError past the cap (the read stopped, the
+ * connection released), NotATokenAnswer for anything but a JSON object, and whatever the
+ * body's read throws.
+ */
+export async function readTokenAnswer(response: HttpResponse): Promise<TokenAnswer> {
+  const bytes = await readBody(response, TOKEN_ANSWER_LIMIT);
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new NotATokenAnswer(error instanceof Error ? error.message : String(error));
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new NotATokenAnswer("not a JSON object");
+  const fields = body as Record<string, unknown>;
+  const token = typeof fields.token === "string" && fields.token ? fields.token : typeof fields.access_token === "string" ? fields.access_token : "";
+  const answer: TokenAnswer = { token, body: fields };
+  if (typeof fields.expires_in === "number" && fields.expires_in > 0) answer.expiresIn = fields.expires_in;
+  return answer;
 }
 
 function tokenKey(challenge: Challenge, scope: string): string {

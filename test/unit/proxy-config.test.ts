@@ -37,6 +37,12 @@ describe("loadConfig", () => {
     expect(loadConfig({}).upstreamAuth.size).toBe(0);
   });
 
+  it("reads the TOKEN_SECRET secret with the vars; unset or empty, there is none", () => {
+    expect(loadConfig({ TOKEN_SECRET: "s3cret" }).tokenSecret).toBe("s3cret");
+    expect(loadConfig({ TOKEN_SECRET: "" }).tokenSecret).toBeUndefined();
+    expect(loadConfig({}).tokenSecret).toBeUndefined();
+  });
+
   it.each([
     ['{"docker.io":{"username":"me","password":"s3cret"', /^UPSTREAM_AUTH is not valid JSON; expected e\.g\. /],
     ['[{"username":"me","password":"s3cret"}]', /^UPSTREAM_AUTH must be a JSON object/],

@@ -1,8 +1,9 @@
 // The token the mirror issues for a Basic-auth upstream: not the password, bound to the
 // one upstream it was issued for, expiring, and worthless once altered or opened with
 // another secret; and auth.ts turning it back into Basic only for that upstream.
-import { afterEach, describe, expect, it } from "vitest";
-import { basicCredentialsToken, upstreamAuthorization, useTokenSecret } from "../../proxy/upstream/auth.ts";
+import { describe, expect, it } from "vitest";
+import { loadConfig, type ProxyContext } from "../../proxy/config.ts";
+import { basicCredentialsToken, upstreamAuthorization } from "../../proxy/upstream/auth.ts";
 import { openCredentials, SEALED_TOKEN_TTL, sealCredentials } from "../../proxy/upstream/sealed-token.ts";
 
 const credentials = btoa("alice:wonderland");
@@ -34,19 +35,21 @@ describe("sealCredentials and openCredentials", () => {
 });
 
 describe("upstreamAuthorization", () => {
-  afterEach(() => useTokenSecret(undefined));
+  const at = (now: number, secret = "s3cret"): ProxyContext => ({ config: loadConfig({ TOKEN_SECRET: secret }), now: () => now });
 
-  it("turns a sealed token back into Basic for its own upstream only", async () => {
-    useTokenSecret("s3cret");
-    const token = await basicCredentialsToken(`Basic ${credentials}`, "basic.test");
-    expect(await upstreamAuthorization(`Bearer ${token}`, "basic.test")).toBe(`Basic ${credentials}`);
-    expect(await upstreamAuthorization(`Bearer ${token}`, "docker.io")).toBeNull();
+  it("turns a sealed token back into Basic for its own upstream only, with the config's TOKEN_SECRET, until it expires by the context's clock", async () => {
+    const now = Date.now();
+    const token = await basicCredentialsToken(`Basic ${credentials}`, "basic.test", at(now));
+    expect(await upstreamAuthorization(`Bearer ${token}`, "basic.test", at(now))).toBe(`Basic ${credentials}`);
+    expect(await upstreamAuthorization(`Bearer ${token}`, "docker.io", at(now))).toBeNull();
+    expect(await upstreamAuthorization(`Bearer ${token}`, "basic.test", at(now, "other secret"))).toBeNull();
+    expect(await upstreamAuthorization(`Bearer ${token}`, "basic.test", at(now + SEALED_TOKEN_TTL * 1000 + 1000))).toBeNull();
   });
 
   it("forwards an upstream's own token and Basic credentials as they are, and nothing for the anonymous marker", async () => {
-    expect(await upstreamAuthorization("Bearer upstream-jwt", "docker.io")).toBe("Bearer upstream-jwt");
-    expect(await upstreamAuthorization(`Basic ${credentials}`, "basic.test")).toBe(`Basic ${credentials}`);
-    expect(await upstreamAuthorization("Bearer dockerdl-anonymous", "basic.test")).toBeNull();
-    expect(await upstreamAuthorization(null, "basic.test")).toBeNull();
+    expect(await upstreamAuthorization("Bearer upstream-jwt", "docker.io", at(Date.now()))).toBe("Bearer upstream-jwt");
+    expect(await upstreamAuthorization(`Basic ${credentials}`, "basic.test", at(Date.now()))).toBe(`Basic ${credentials}`);
+    expect(await upstreamAuthorization("Bearer dockerdl-anonymous", "basic.test", at(Date.now()))).toBeNull();
+    expect(await upstreamAuthorization(null, "basic.test", at(Date.now()))).toBeNull();
   });
 });

@@ -163,7 +163,7 @@ describe("upstreamFetch", () => {
       const config = loadConfig({ UPSTREAMS: JSON.stringify({ "public.example": upstream }) });
       const response = await handleToken(new Request("https://mirror.example/token?service=public.example&scope=repository:o/a:pull", {
         headers: { authorization: `Basic ${btoa("user:password")}` },
-      }), config);
+      }), { config, now: Date.now });
       expect(await response.json()).toMatchObject({ errors: [{ code: "DENIED" }] });
       expect(response.status).toBe(403);
       expect(calls.map((c) => c.url)).toEqual([`${upstream}/v2/`]);

@@ -2,7 +2,8 @@
 // by runtime/entry.ts) in the real workerd with real local R2, started in-process by
 // wrangler's createTestHarness, with its one upstream a fake registry on 127.0.0.1.
 // Tests seed and read R2 through the binding itself and await the Worker's background
-// work through SETTLE_PATH, so nothing sleeps. Used as a file-scoped vitest fixture.
+// work through SETTLE_PATH, so nothing sleeps, and move the Worker's clock forward
+// (CLOCK_PATH) where a test is about a time limit. Used as a file-scoped vitest fixture.
 // Cloudflare's limits hold in every test (runtime/limits.ts): after each test the fixture
 // asks the Worker for the breaches it recorded and fails the test if there are any, unless
 // the test took them itself (mirror.takeViolations()). testWith's vars set the limits
@@ -14,7 +15,7 @@ import { createTestHarness } from "wrangler";
 import { OFFLINE_ENV } from "../../scripts/offline-env.ts";
 import { startFakeRegistry, type FakeRegistry } from "./fake-registry.ts";
 import { LIMIT_VARS, type Violation } from "./runtime/limits.ts";
-import { LIMITS_PATH, R2_READS_PATH, SETTLE_PATH, UPLOADS_PATH } from "./runtime/settle-path.ts";
+import { CLOCK_PATH, LIMITS_PATH, R2_READS_PATH, SETTLE_PATH, UPLOADS_PATH } from "./runtime/settle-path.ts";
 
 /** The test Worker's paths that only report what happened (safe to ask twice). */
 const OBSERVATIONS = new Set([R2_READS_PATH, UPLOADS_PATH]);
@@ -46,6 +47,12 @@ export interface MirrorUnderTest {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Resolves once every ctx.waitUntil promise of earlier requests has settled or been cut off (a breach). */
   settle(): Promise<void>;
+  /**
+   * Moves the clock of the Worker and its fills `ms` forward, once the background work of
+   * earlier requests (not the fills) has settled; every fill at work then checks at once
+   * whether its blob is still wanted. The clock never goes back, and the file's tests share it.
+   */
+  advanceClock(ms: number): Promise<void>;
   /**
    * The breaches of Cloudflare's limits recorded since last asked (runtime/limits.ts), taken,
    * so the fixture does not fail the test for them; with `settleMs`, once background work has
@@ -113,6 +120,10 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
     async settle() {
       const response = await observe(SETTLE_PATH);
       if (response.status !== 204) throw new Error(`settling the Worker answered ${response.status}`);
+    },
+    async advanceClock(ms) {
+      const response = await worker.fetch(`${CLOCK_PATH}?ms=${ms}`);
+      if (response.status !== 204) throw new Error(`moving the Worker's clock answered ${response.status}`);
     },
     async takeViolations(settleMs) {
       const response = await observe(settleMs === undefined ? LIMITS_PATH : `${LIMITS_PATH}?settle=${settleMs}`);

@@ -10,21 +10,32 @@
 // (that pool does not support this project's vitest). A request with R2_OUTAGE_HEADER
 // gets a bucket that throws, to prove failures nobody expected are answered without a
 // stack trace. Every `get` of the bucket is recorded (R2_READS_PATH answers them), so a
-// test can prove how the Worker reads R2, not only what it answers.
+// test can prove how the Worker reads R2, not only what it answers. The Worker and its
+// fills decide by a clock of their own (proxy/config.ts's ProxyContext): here real time
+// plus however far CLOCK_PATH moved it, so a test of FILL_IDLE, say, moves the clock past
+// it instead of waiting it out.
 // Type-checked by proxy/tsconfig.json, against the Workers types.
 import { DurableObject } from "cloudflare:workers";
-import worker, { BlobFill as RealBlobFill, type Env } from "../../../proxy/index.ts";
+import { BlobFill as RealBlobFill, workerWithClock, type Env } from "../../../proxy/index.ts";
 import type { FillEnv } from "../../../proxy/fill/blob-fill.ts";
 // @ts-expect-error -- workerd serves node:async_hooks under the nodejs_als flag; the Workers types don't declare it.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Invocation, lengthOf, limitedClass, limitedEnv, limitedFetch, limitsFrom, noteLength, observeResponse, runtime, teeKeepingLength, ViolationLog, WaitUntilBooks } from "./limits.ts";
 import { fetches, probe, type ProbeObject, type Tally } from "./probe.ts";
-import { LIMITS_PATH, LIMITS_PROBE_PATH, R2_OUTAGE_HEADER, R2_READS_PATH, SETTLE_PATH, UPLOADS_PATH, type R2Read, type UploadBegun } from "./settle-path.ts";
+import { CLOCK_PATH, LIMITS_PATH, LIMITS_PROBE_PATH, R2_OUTAGE_HEADER, R2_READS_PATH, SETTLE_PATH, UPLOADS_PATH, type R2Read, type UploadBegun } from "./settle-path.ts";
 
 const invocations: { run<R>(invocation: Invocation, fn: () => R): R; getStore(): Invocation | undefined } = new AsyncLocalStorage();
 const current = () => invocations.getStore();
 const violations = new ViolationLog();
 const books = new WaitUntilBooks();
+
+/** How far CLOCK_PATH has moved the clock ahead of real time (ms); it only moves forward. */
+let clockAhead = 0;
+/** The clock of the Worker and of its fills (which share this isolate locally). */
+const testClock = () => Date.now() + clockAhead;
+const worker = workerWithClock(testClock);
+/** The fills whose step watches the clock now (their Durable Object ids), told when it moves. */
+const watchingFills = new Set<string>();
 
 // The runtime's own objects, patched once: fetch counts, and the lengths the runtime
 // knows of streams are known to the R2 rules too (limits.ts, "Lengths the platform knows").
@@ -127,6 +138,8 @@ function envFor(request: Request, env: Env): Env {
  * never ends, so no cut-off applies; its calls are counted per alarm and RPC (withLimits).
  */
 const fillsEnded = new Map<RealBlobFill, () => void>();
+/** The fills' invocations, which CLOCK_PATH does not wait for. */
+const fillInvocations = new WeakSet<Invocation>();
 
 let uploads: UploadBegun[] = [];
 
@@ -148,6 +161,30 @@ class RecordedBlobFill extends RealBlobFill {
   constructor(ctx: DurableObjectState, env: FillEnv) {
     super(ctx, recordingUploads(env));
     this.invocation = new Invocation("a blob's fill (Durable Object)", limitsFrom(env), violations);
+    fillInvocations.add(this.invocation);
+  }
+
+  protected override now(): number {
+    return testClock();
+  }
+
+  /** The step's watch: every second as deployed, and at once whenever the test clock moves (clockMoved). */
+  private readonly checks = new Set<() => void>();
+
+  protected override watch(check: () => void): () => void {
+    const stop = super.watch(check);
+    this.checks.add(check);
+    watchingFills.add(this.ctx.id.toString());
+    return () => {
+      stop();
+      this.checks.delete(check);
+      if (this.checks.size === 0) watchingFills.delete(this.ctx.id.toString());
+    };
+  }
+
+  /** Called (RPC, so it runs in this object) when CLOCK_PATH has moved the clock. */
+  async clockMoved(): Promise<void> {
+    for (const check of this.checks) check();
   }
 
   protected override jobStarted(): void {
@@ -170,6 +207,17 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === SETTLE_PATH) {
       await books.settle();
+      return new Response(null, { status: 204 });
+    }
+    if (url.pathname === CLOCK_PATH) {
+      const ms = Number(url.searchParams.get("ms"));
+      if (!Number.isFinite(ms) || ms < 0) return new Response("ms must be a non-negative number", { status: 400 });
+      // What earlier requests set going happens first (a fill told its blob is wanted), then
+      // the clock moves, and every fill at work checks at once whether its blob still is.
+      await books.settle(Infinity, (invocation) => !fillInvocations.has(invocation));
+      clockAhead += ms;
+      const fills = env.FILLS as unknown as DurableObjectNamespace<RecordedBlobFill>;
+      await Promise.all([...watchingFills].map((id) => fills.get(fills.idFromString(id)).clockMoved()));
       return new Response(null, { status: 204 });
     }
     if (url.pathname === UPLOADS_PATH) {

@@ -719,17 +719,19 @@ export class WaitUntilBooks {
   }
 
   /**
-   * Resolves once all work has settled or been cut off; true then, false if `timeoutMs`
-   * passed first (work whose response has not ended yet has no cut-off).
+   * Resolves once all work (of the invocations `of` picks) has settled or been cut off;
+   * true then, false if `timeoutMs` passed first (work whose response has not ended yet
+   * has no cut-off).
    */
-  async settle(timeoutMs = Infinity): Promise<boolean> {
+  async settle(timeoutMs = Infinity, of: (invocation: Invocation) => boolean = () => true): Promise<boolean> {
     let timedOut = false;
     const timeout = timeoutMs === Infinity ? null : new Promise<void>((resolve) => this.setTimer(() => { timedOut = true; resolve(); }, timeoutMs));
-    while (this.pending.size > 0 && !timedOut) {
+    const left = () => [...this.pending].filter((work) => of(work.invocation));
+    while (left().length > 0 && !timedOut) {
       let waiter!: () => void;
       const changed = new Promise<void>((resolve) => (waiter = resolve));
       this.waiters.add(waiter);
-      const waits: Promise<unknown>[] = [Promise.allSettled([...this.pending].map((work) => work.promise)), changed];
+      const waits: Promise<unknown>[] = [Promise.allSettled(left().map((work) => work.promise)), changed];
       if (timeout) waits.push(timeout);
       try {
         await Promise.race(waits);
@@ -737,7 +739,7 @@ export class WaitUntilBooks {
         this.waiters.delete(waiter);
       }
     }
-    return this.pending.size === 0;
+    return left().length === 0;
   }
 }
 

@@ -26,6 +26,12 @@ export interface R2Read {
   range: { offset?: number; length?: number } | null;
 }
 
+/**
+ * The test Worker's own path that moves the clock of the Worker and its fills forward by
+ * `?ms=<n>` (see entry.ts), once earlier requests' background work has settled.
+ */
+export const CLOCK_PATH = "/__test/clock";
+
 /** The test Worker's own path that answers the multipart uploads fills began since it was last asked, as JSON (see entry.ts). */
 export const UPLOADS_PATH = "/__test/uploads";
 
