@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { TAR_END, tarHeader, tarPadding } from "../shared/tar-header.ts";
+import { imageConfig, imageManifest, oneFileTar } from "../test/harness/image-pieces.ts";
+import { blobUploadUrl, hasBlob, openPusher, pushManifest } from "../test/harness/registry-push.ts";
 
 export interface BenchImage {
   repository: string;
@@ -33,43 +34,30 @@ async function buildLayer(dir: string, name: string, size: number): Promise<Laye
   if (existsSync(meta) && existsSync(path)) return JSON.parse(readFileSync(meta, "utf8")) as LayerFile;
   const diff = createHash("sha256");
   const blob = createHash("sha256");
-  async function* tar(): AsyncGenerator<Uint8Array> {
-    const header = tarHeader({ name: `${name}.bin`, size, mtime: 1_700_000_000 });
-    diff.update(header);
-    yield header;
+  async function* random(): AsyncGenerator<Uint8Array> {
     for (let left = size; left > 0;) {
       const piece = randomBytes(Math.min(left, 1 << 20));
       left -= piece.length;
-      diff.update(piece);
       yield piece;
     }
-    const tail = new Uint8Array(tarPadding(size) + TAR_END.length);
-    diff.update(tail);
-    yield tail;
   }
+  const tar = oneFileTar(`${name}.bin`, size, random(), (bytes) => diff.update(bytes));
   const hashing = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
       blob.update(chunk);
       yield chunk;
     }
   };
-  await pipeline(Readable.from(tar()), createGzip({ level: 1 }), hashing, createWriteStream(path));
+  await pipeline(Readable.from(tar), createGzip({ level: 1 }), hashing, createWriteStream(path));
   const layer = { digest: `sha256:${blob.digest("hex")}`, diffId: `sha256:${diff.digest("hex")}`, size: statSync(path).size, path };
   writeFileSync(meta, JSON.stringify(layer));
   return layer;
 }
 
-async function exists(url: string): Promise<boolean> {
-  const response = await fetch(url, { method: "HEAD", headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" } });
-  return response.ok;
-}
-
-async function pushBlob(registry: string, repository: string, digest: string, file: string): Promise<void> {
-  if (await exists(`${registry}/v2/${repository}/blobs/${digest}`)) return;
-  const start = await fetch(`${registry}/v2/${repository}/blobs/uploads/`, { method: "POST" });
-  if (start.status !== 202) throw new Error(`upload refused: ${start.status}`);
-  const location = new URL(start.headers.get("location") ?? "", registry);
-  location.searchParams.set("digest", digest);
+async function pushBlobFile(registry: string, repository: string, digest: string, file: string): Promise<void> {
+  const pusher = openPusher(registry);
+  if (await hasBlob(pusher, repository, digest)) return;
+  const location = await blobUploadUrl(pusher, repository, digest);
   // curl streams the file; fetch would need the whole body or duplex streaming.
   execFileSync("curl", ["-sSf", "-X", "PUT", "-H", "Content-Type: application/octet-stream", "-T", file, location.href], { stdio: "inherit" });
 }
@@ -83,27 +71,14 @@ export async function ensureImage(registry: string, cacheDir: string, repository
     process.stdout.write(`  layer ${i + 1}/${layerSizes.length} of ${repository} (${(size / 2 ** 20).toFixed(0)} MiB)…\n`);
     layers.push(await buildLayer(dir, `layer-${i}-${size}`, size));
   }
-  const config = new TextEncoder().encode(JSON.stringify({
-    architecture: "amd64", os: "linux", created: "2024-01-01T00:00:00Z",
-    config: { Cmd: ["/bin/sh"] },
-    rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
-    history: layers.map(() => ({ created: "2024-01-01T00:00:00Z", created_by: "bench" })),
-  }));
+  const config = imageConfig({ diffIds: layers.map((l) => l.diffId), config: { Cmd: ["/bin/sh"] }, createdBy: () => "bench" });
   const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-    config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: configDigest, size: config.length },
-    layers: layers.map((l) => ({ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: l.digest, size: l.size })),
-  });
+  const manifest = imageManifest("docker", { digest: configDigest, size: config.length }, layers);
   const tag = "v1";
-  for (const l of layers) await pushBlob(registry, repository, l.digest, l.path);
+  for (const l of layers) await pushBlobFile(registry, repository, l.digest, l.path);
   const configFile = join(dir, "config.json");
   writeFileSync(configFile, config);
-  await pushBlob(registry, repository, configDigest, configFile);
-  const put = await fetch(`${registry}/v2/${repository}/manifests/${tag}`, {
-    method: "PUT", headers: { "content-type": "application/vnd.docker.distribution.manifest.v2+json" }, body: manifest,
-  });
-  if (put.status !== 201) throw new Error(`manifest push failed: ${put.status} ${await put.text()}`);
+  await pushBlobFile(registry, repository, configDigest, configFile);
+  await pushManifest(openPusher(registry), repository, tag, manifest.bytes, manifest.mediaType);
   return { repository, tag, layerBytes: layers.reduce((n, l) => n + l.size, 0), layers: layers.map((l) => ({ digest: l.digest, size: l.size })) };
 }

@@ -62,7 +62,7 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
   if (request.method === "POST") {
     let body: Uint8Array;
     try {
-      body = await readBody({ status: 200, url: request.url, headers: request.headers, body: request.body }, MAX_FORM_BYTES);
+      body = await readBody(request, MAX_FORM_BYTES);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       return registryErrorResponse(413, "UNSUPPORTED", `a token request's form may be at most ${MAX_FORM_BYTES} bytes`);

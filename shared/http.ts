@@ -45,8 +45,27 @@ export interface HttpResponse {
 
 export type HttpFetch = (url: string, init: HttpRequestInit) => Promise<HttpResponse>;
 
+/** A reader's chunks as an async iterable; the reader stays locked, for its caller to release or read on. */
+export async function* readerChunks(reader: Pick<BodyReader, "read">): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    if (value) yield value;
+  }
+}
+
+/** A stream's chunks as an async iterable (not every browser makes streams iterable). */
+export async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    yield* readerChunks(reader);
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /** Drops a response body we will not read, so the connection can be reused. */
-export async function discardBody(response: HttpResponse): Promise<void> {
+export async function discardBody(response: Pick<HttpResponse, "body">): Promise<void> {
   try {
     await response.body?.cancel();
   } catch {
@@ -55,11 +74,12 @@ export async function discardBody(response: HttpResponse): Promise<void> {
 }
 
 /**
- * The whole body, for manifests, configs, tag lists and error documents (all small).
+ * The whole body, for manifests, configs, tag lists and error documents (all small), and
+ * a request's own (the Worker's seed API).
  * Read chunk by chunk and cut off past `limit`, so a body without Content-Length (or
  * with a false one) can never make us hold more than `limit` bytes.
  */
-export async function readBody(response: HttpResponse, limit: number): Promise<Uint8Array> {
+export async function readBody(response: Pick<HttpResponse, "headers" | "body">, limit: number): Promise<Uint8Array> {
   const length = Number(response.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(length) && length > limit) {
     await discardBody(response);
@@ -109,4 +129,26 @@ export async function readPrefix(response: HttpResponse, max: number): Promise<s
     // a body that breaks off still gave us what it sent
   }
   return text + decoder.decode();
+}
+
+/**
+ * Milliseconds to wait that a Retry-After names: delay-seconds or an HTTP date (RFC 9110
+ * 10.2.3); undefined for anything else. Only digits count as seconds (a decimal point is
+ * let pass, "0x10" and "-1" are not), and as a date only a text with a day's or month's
+ * name in it: Date.parse alone would read "1.5" as a day in 2001.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  const text = value?.trim() ?? "";
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (!/[a-z]{3}/i.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** An answer's `Content-Range: bytes first-last/total`, null when it is not one of those. */
+export function parseContentRange(header: string | null): { first: number; last: number; total: number } | null {
+  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header ?? "");
+  if (!match) return null;
+  const [first, last, total] = match.slice(1).map(Number);
+  return { first, last, total };
 }

@@ -2,6 +2,7 @@
 // layout, laid out as Docker 25+ writes it. Layers are stored as fetched (compressed),
 // so the file is the registry size and every offset is known from the manifests alone.
 
+import { OCI_INDEX } from "./media-types.ts";
 import { formatReference, repoTag } from "./reference.ts";
 import type { ResolvedImage } from "./registry/resolve.ts";
 import { planTar, type TarInput, type TarPlan } from "./tar.ts";
@@ -25,8 +26,6 @@ export interface ArchiveImage {
 
 /** Every entry's mtime: a constant, so the same image always gives the same bytes. */
 export const ARCHIVE_MTIME = 0;
-
-export const OCI_INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json";
 
 /** What planImageArchive takes for an image the registry client resolved. */
 export function archiveImageOf(image: ResolvedImage): ArchiveImage {
@@ -97,7 +96,7 @@ export function imageArchiveEntries(images: readonly ArchiveImage[]): TarInput[]
 function indexJson(images: readonly ArchiveImage[]): unknown {
   return {
     schemaVersion: 2,
-    mediaType: OCI_INDEX_MEDIA_TYPE,
+    mediaType: OCI_INDEX,
     manifests: images.map((image) => {
       const annotations: Record<string, string> = {};
       if (image.imageName !== undefined) annotations["io.containerd.image.name"] = image.imageName;

@@ -17,7 +17,8 @@ export interface Reference {
 export const DOCKER_HUB = "docker.io";
 const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, "index.docker.io", "registry-1.docker.io"]);
 const DEFAULT_TAG = "latest";
-const NAME_MAX = 255;
+/** The longest full name (registry, "/", repository), as Docker counts it. */
+export const NAME_MAX = 255;
 
 const TAG = /^[\w][\w.-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -57,7 +58,7 @@ export function parseReference(input: string): Reference {
   if (colon > rest.lastIndexOf("/")) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) {
+    if (!isTag(tag)) {
       throw new BadReferenceError(
         `tag ${JSON.stringify(tag)} is not valid: a tag is 1 to 128 letters, digits, "_", "." or "-", and cannot start with "." or "-"`,
         undefined, "tag", { tag },
@@ -71,11 +72,9 @@ export function parseReference(input: string): Reference {
   if (path === "") throw new BadReferenceError(`${quoted} is not valid: the repository name is missing after the registry`, undefined, "no_name", { reference: text });
   checkPath(path);
 
-  const normalisedRegistry = registry === undefined || DOCKER_HUB_ALIASES.has(registry.toLowerCase())
-    ? DOCKER_HUB
-    : registry.toLowerCase();
-  const repository = normalisedRegistry === DOCKER_HUB && !path.includes("/") ? `library/${path}` : path;
-  const fullLength = normalisedRegistry.length + 1 + repository.length;
+  const normalisedRegistry = registry === undefined ? DOCKER_HUB : normaliseRegistry(registry);
+  const repository = registryRepository(normalisedRegistry, path);
+  const fullLength = fullNameLength(normalisedRegistry, repository);
   if (fullLength > NAME_MAX) {
     throw new BadReferenceError(
       `the repository name is ${fullLength} characters long with its registry (${normalisedRegistry}/…); the limit is ${NAME_MAX}`,
@@ -90,17 +89,51 @@ export function parseReference(input: string): Reference {
   return ref;
 }
 
-// Docker's rule: the first component names a registry when it is "localhost" or holds a
-// "." or ":". (Docker also takes a first component with capitals as a host; here that
-// gets the clearer "must be lowercase" error, since such hosts are next to unheard of.)
+/** Docker Hub under any of its names (docker.io, index.docker.io, registry-1.docker.io). */
+export function isDockerHub(registry: string): boolean {
+  return DOCKER_HUB_ALIASES.has(registry.toLowerCase());
+}
+
+/** A registry as references name it: lowercase, and Docker Hub's other names as docker.io. */
+export function normaliseRegistry(registry: string): string {
+  return isDockerHub(registry) ? DOCKER_HUB : registry.toLowerCase();
+}
+
+/** The repository as the registry knows it: Docker Hub's one-component names are `library/` ones. */
+export function registryRepository(registry: string, path: string): string {
+  return registry === DOCKER_HUB && !path.includes("/") ? `library/${path}` : path;
+}
+
+/** The length NAME_MAX limits: the registry, "/", and the repository as the registry knows it. */
+export function fullNameLength(registry: string, repository: string): number {
+  return registry.length + 1 + repository.length;
+}
+
+/**
+ * Docker's rule: a name's first component names a registry when it is "localhost" or
+ * holds a "." or ":". (Docker also takes a first component with capitals as a host;
+ * here that gets the clearer "must be lowercase" error, since such hosts are next to
+ * unheard of.)
+ */
+export function namesRegistry(firstComponent: string): boolean {
+  return firstComponent === "localhost" || firstComponent.includes(".") || firstComponent.includes(":");
+}
+
+/** One component of a repository path: lowercase letters and digits, with ".", "_", "__" or "-" between. */
+export function isPathComponent(component: string): boolean {
+  return PATH_COMPONENT.test(component);
+}
+
+/** A tag: 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-". */
+export function isTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
 function splitRegistry(name: string): { registry?: string; path: string } {
   const slash = name.indexOf("/");
   if (slash === -1) return { path: name };
   const first = name.slice(0, slash);
-  if (first === "localhost" || first.includes(".") || first.includes(":")) {
-    return { registry: first, path: name.slice(slash + 1) };
-  }
-  return { path: name };
+  return namesRegistry(first) ? { registry: first, path: name.slice(slash + 1) } : { path: name };
 }
 
 function checkRegistry(registry: string): void {
@@ -138,7 +171,7 @@ function checkPath(path: string): void {
   if (components.includes("")) {
     throw new BadReferenceError(`${quoted} is not valid: the repository path has an empty component (a leading, trailing or doubled "/")`, undefined, "empty_component", { path });
   }
-  const bad = components.find((c) => !PATH_COMPONENT.test(c));
+  const bad = components.find((c) => !isPathComponent(c));
   if (bad !== undefined) {
     throw new BadReferenceError(
       `${quoted} is not valid: each part of a repository path must start and end with a lowercase letter or digit, ` +

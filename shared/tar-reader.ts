@@ -3,6 +3,7 @@
 // name prefix), PAX extended headers (path, linkpath, size, global headers), GNU long
 // names and link names ('L', 'K') and base-256 sizes, which is what image layers use.
 
+import { streamChunks } from "./http.ts";
 import { BLOCK_SIZE as BLOCK, tarChecksum } from "./tar-header.ts";
 
 export type TarReadType = "file" | "directory" | "symlink" | "hardlink" | "other";
@@ -132,20 +133,6 @@ function parsePax(data: Uint8Array): Record<string, string> {
 }
 
 const TYPES: Record<string, TarReadType> = { "0": "file", "\0": "file", "7": "file", "1": "hardlink", "2": "symlink", "5": "directory" };
-
-/** A stream's chunks as an async iterable (not every browser makes streams iterable). */
-export async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value) yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
 
 export async function* readTar(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>): AsyncGenerator<TarReadItem> {
   const queue = new ByteQueue(source instanceof ReadableStream ? streamChunks(source) : source);

@@ -65,7 +65,7 @@ export function planTar(entries: readonly TarInput[]): TarPlan {
   };
   const flush = (): void => {
     if (pending.length === 0) return;
-    segments.push({ kind: "bytes", offset: pendingStart, bytes: concat(pending) });
+    segments.push({ kind: "bytes", offset: pendingStart, bytes: concatBytes(pending) });
     pending = [];
   };
 
@@ -131,8 +131,8 @@ export function writePlanToBuffer(plan: TarPlan, blobs: ReadonlyMap<string, Uint
   return out;
 }
 
-// Always a fresh copy, so a plan never aliases TAR_END or a caller's bytes.
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+/** The parts as one array: always a fresh copy, so a plan never aliases TAR_END or a caller's bytes. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -28,7 +28,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { get as httpGet, type IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
+import { imageConfig, imageManifest } from "../../test/harness/image-pieces.ts";
 import { cacheKey, inR2 } from "../../test/harness/r2-cache.ts";
+import { openPusher, pushBlob, pushManifest } from "../../test/harness/registry-push.ts";
 import { startRegistry, type Registry } from "../../test/harness/registry.ts";
 import { startTokenServer } from "../../test/harness/token-server.ts";
 import { startWorker, uncachedConfig, type RunningWorker } from "../../test/harness/wrangler.ts";
@@ -55,12 +58,6 @@ const WARM_REPEATS = 2;
 /** Before each path, wait at most this long for other processes on the machine to go quiet (cpu.ts, waitForQuiet). */
 const QUIET_WAIT_MS = 10_000;
 const REPOSITORY = "bench/limits";
-const MANIFEST_ACCEPT = [
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.oci.image.index.v1+json",
-].join(", ");
 
 /** Cloudflare Workers CPU limits: https://developers.cloudflare.com/workers/platform/limits/#cpu-time */
 const FREE_MS = 10;
@@ -153,40 +150,25 @@ async function tokenFor(base: string): Promise<Record<string, string>> {
 
 // ---- the bench's upstream content: the image and small manifests for the per-request paths
 
+const sha256Of = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
 interface SmallManifest {
   tag: string;
   digest: string;
 }
 
-async function pushBytes(registry: string, bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-  const head = await fetch(`${registry}/v2/${REPOSITORY}/blobs/${digest}`, { method: "HEAD" });
-  if (head.ok) return digest;
-  const start = await fetch(`${registry}/v2/${REPOSITORY}/blobs/uploads/`, { method: "POST" });
-  if (start.status !== 202) throw new Error(`upload refused: ${start.status}`);
-  const location = new URL(start.headers.get("location") ?? "", registry);
-  location.searchParams.set("digest", digest);
-  const put = await fetch(location, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body: bytes });
-  if (put.status !== 201) throw new Error(`blob push failed: ${put.status} ${await put.text()}`);
-  return digest;
-}
-
 /** `count` distinct small manifests (each its own config) over the image's layers, tagged `${prefix}0…`. */
 async function pushManifests(registry: string, image: BenchImage, prefix: string, count: number): Promise<SmallManifest[]> {
   const out: SmallManifest[] = [];
+  const pusher = openPusher(registry);
   for (let i = 0; i < count; i++) {
-    const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] }, config: { Labels: { bench: `${prefix}${i}` } } }));
-    const configDigest = await pushBytes(registry, config);
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-      config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: configDigest, size: config.length },
-      layers: image.layers.map((l) => ({ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: l.digest, size: l.size })),
-    });
     const tag = `${prefix}${i}`;
-    const put = await fetch(`${registry}/v2/${REPOSITORY}/manifests/${tag}`, { method: "PUT", headers: { "content-type": "application/vnd.docker.distribution.manifest.v2+json" }, body: manifest });
-    if (put.status !== 201) throw new Error(`manifest push failed: ${put.status} ${await put.text()}`);
-    out.push({ tag, digest: `sha256:${createHash("sha256").update(manifest).digest("hex")}` });
+    const config = imageConfig({ diffIds: [], config: { Labels: { bench: tag } } });
+    const configDigest = sha256Of(config);
+    await pushBlob(pusher, REPOSITORY, { digest: configDigest, bytes: config });
+    const manifest = imageManifest("docker", { digest: configDigest, size: config.length }, image.layers);
+    await pushManifest(pusher, REPOSITORY, tag, manifest.bytes, manifest.mediaType);
+    out.push({ tag, digest: sha256Of(manifest.bytes) });
   }
   return out;
 }

@@ -11,12 +11,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { TAR_END, tarHeader, tarPadding } from "../../shared/tar-header.ts";
-
-export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
-const TAR_LAYER = "application/vnd.oci.image.layer.v1.tar";
-const GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+import { OCI_LAYER, OCI_LAYER_GZIP } from "../../shared/media-types.ts";
+import { imageConfig, imageManifest, oneFileTar } from "../../test/harness/image-pieces.ts";
+import { openPusher, pushBlob, pushManifest } from "../../test/harness/registry-push.ts";
 const PIECE = 1 << 20;
 
 export interface ScaleLayer {
@@ -46,19 +43,8 @@ async function* noise(seed: string, length: number): AsyncGenerator<Buffer> {
 }
 
 /** A tar holding one file of `size` noise bytes; `hash` sees every byte (the diff_id). */
-async function* tarOfNoise(seed: string, size: number, hash: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
-  const pieces = [tarHeader({ name: `${seed}.bin`, size, mtime: 1_700_000_000 })];
-  for (const p of pieces) {
-    hash.update(p);
-    yield p;
-  }
-  for await (const piece of noise(seed, size)) {
-    hash.update(piece);
-    yield piece;
-  }
-  const tail = new Uint8Array(tarPadding(size) + TAR_END.length);
-  hash.update(tail);
-  yield tail;
+function tarOfNoise(seed: string, size: number, hash: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
+  return oneFileTar(`${seed}.bin`, size, noise(seed, size), (bytes) => hash.update(bytes));
 }
 
 function blobsDir(storage: string): string {
@@ -92,7 +78,7 @@ async function storeBlob(storage: string, repository: string, source: AsyncItera
 async function bigLayer(storage: string, repository: string, size: number): Promise<ScaleLayer> {
   const diff = createHash("sha256");
   const stored = await storeBlob(storage, repository, tarOfNoise("big", size, diff), "big");
-  return { ...stored, mediaType: TAR_LAYER, diffId: `sha256:${diff.digest("hex")}` };
+  return { ...stored, mediaType: OCI_LAYER, diffId: `sha256:${diff.digest("hex")}` };
 }
 
 async function gzipLayer(storage: string, repository: string, index: number, size: number): Promise<ScaleLayer> {
@@ -102,20 +88,7 @@ async function gzipLayer(storage: string, repository: string, index: number, siz
   // that every client has to decompress to check its diff_id.
   const gzipped = Readable.from(tarOfNoise(`small-${index}`, size, diff)).pipe(createGzip({ level: 0 }));
   const stored = await storeBlob(storage, repository, gzipped, `small-${index}`);
-  return { ...stored, mediaType: GZIP_LAYER, diffId: `sha256:${diff.digest("hex")}` };
-}
-
-async function putBlob(registry: string, repository: string, bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-  const start = await fetch(`${registry}/v2/${repository}/blobs/uploads/`, { method: "POST" });
-  await start.body?.cancel();
-  if (start.status !== 202) throw new Error(`the registry refused an upload: ${start.status}`);
-  const location = new URL(start.headers.get("location") ?? "", registry);
-  location.searchParams.set("digest", digest);
-  const put = await fetch(location, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body: bytes });
-  await put.body?.cancel();
-  if (put.status !== 201) throw new Error(`config upload failed: ${put.status}`);
-  return digest;
+  return { ...stored, mediaType: OCI_LAYER_GZIP, diffId: `sha256:${diff.digest("hex")}` };
 }
 
 /**
@@ -127,21 +100,12 @@ async function putBlob(registry: string, repository: string, bytes: Uint8Array<A
 export async function buildScaleImage(registry: string, storage: string, repository: string, bigSize: number, smallSizes: number[]): Promise<ScaleImage> {
   const [big, ...small] = await Promise.all([bigLayer(storage, repository, bigSize), ...smallSizes.map((s, i) => gzipLayer(storage, repository, i, s))]);
   const layers = [big, ...small];
-  const config = new TextEncoder().encode(JSON.stringify({
-    architecture: "amd64", os: "linux", created: "2024-01-01T00:00:00Z",
-    config: { Cmd: ["/bin/sh"] },
-    rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
-    history: layers.map(() => ({ created: "2024-01-01T00:00:00Z", created_by: "dockerdl scale run" })),
-  }));
-  const configDigest = await putBlob(registry, repository, config);
+  const config = imageConfig({ diffIds: layers.map((l) => l.diffId), config: { Cmd: ["/bin/sh"] }, createdBy: () => "dockerdl scale run" });
+  const pusher = openPusher(registry);
+  const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
+  await pushBlob(pusher, repository, { digest: configDigest, bytes: config });
   const tag = "v1";
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length },
-    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
-  });
-  const put = await fetch(`${registry}/v2/${repository}/manifests/${tag}`, { method: "PUT", headers: { "content-type": OCI_MANIFEST }, body: manifest });
-  if (put.status !== 201) throw new Error(`the registry refused the manifest: ${put.status} ${await put.text()}`);
+  const manifest = imageManifest("oci", { digest: configDigest, size: config.length }, layers);
+  await pushManifest(pusher, repository, tag, manifest.bytes, manifest.mediaType);
   return { repository, tag, layers, big, layerBytes: layers.reduce((n, l) => n + l.size, 0) };
 }

@@ -1,6 +1,7 @@
 // Reading and checking what a client sent: the same fields arrive as query parameters
 // (GET, for curl and links) or as a JSON object (POST, for the PWA). Everything a
 // handler uses passes through here, so bad input always gets the same clear 4xx.
+import { readBody } from "../../shared/http.ts";
 import { ApiError } from "./errors.ts";
 
 /** Request bodies are a few small fields; anything bigger is a mistake or abuse. */
@@ -58,27 +59,11 @@ export async function readParams(request: Request, names: Record<string, string[
 }
 
 async function readCapped(request: Request): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
+  try {
+    return new TextDecoder().decode(await readBody(request, MAX_BODY_BYTES));
+  } catch (error) {
+    throw error instanceof RangeError ? tooLarge() : error;
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function tooLarge(): ApiError {

@@ -1,7 +1,7 @@
 // A stream read in large chunks: JavaScript runs once per chunk, not once per network
 // packet, and every step of JavaScript is CPU time the platform counts
 // (https://developers.cloudflare.com/workers/platform/limits/#cpu-time).
-import { streamChunks } from "../../shared/tar-reader.ts";
+import { streamChunks } from "../../shared/http.ts";
 
 /** workerd's extension of the BYOB reader (not in the DOM's types, which tests compile against). */
 interface WorkerdBYOB {

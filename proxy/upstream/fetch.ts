@@ -1,7 +1,7 @@
 // Every request the proxy makes to an upstream registry, its token realm or Hub's API
-// goes through upstreamFetch. Redirects are followed here rather than by the runtime so
-// that each hop is checked by the address guard and Authorization is never forwarded to
-// a redirect target (blob CDNs reject it, and it must not leak). On top of it: the
+// goes through upstreamFetch. Redirects are followed by shared/registry/redirects.ts rather
+// than by the runtime, so that each hop is checked by the address guard and Authorization
+// is never forwarded to another origin (blob CDNs reject it, and it must not leak). On top of it: the
 // request made on a client's behalf (callUpstream: the upstream's own repository name,
 // the client's Accept and Range, the client's Authorization turned back into what the
 // upstream issued, or for a client without credentials the operator's account where
@@ -10,13 +10,12 @@
 // (client.ts), whose fetch passes the same guard.
 import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
 import type { ProxyContext } from "../config.ts";
+import { followRedirects } from "../../shared/registry/redirects.ts";
 import { registryErrorResponse } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { checkTarget, ForbiddenTargetError } from "./address-guard.ts";
 import { isAnonymous, upstreamAuthorization } from "./auth.ts";
 import { operatorAuthorization } from "./operator.ts";
-
-const MAX_REDIRECTS = 5;
 
 /** `<upstream base>/v2/<path>`; the base may carry a path prefix, never a doubled slash. */
 export function v2Url(upstream: URL, path: string): URL {
@@ -31,23 +30,12 @@ export interface UpstreamInit {
 
 /** A request to `url` on behalf of `upstream`; throws ForbiddenTargetError if the guard refuses a hop. */
 export async function upstreamFetch(url: URL, init: UpstreamInit, upstream: URL): Promise<Response> {
-  let current = url;
-  let headers = init.headers;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    checkTarget(current, upstream);
-    const response = await fetch(current.toString(), { method: init.method, headers, redirect: "manual", signal: init.signal });
-    if (![301, 302, 303, 307, 308].includes(response.status)) return response;
-    const location = response.headers.get("location");
-    if (!location) return response;
-    await response.body?.cancel();
-    const next = new URL(location, current);
-    if (next.origin !== current.origin) {
-      headers = new Headers(headers);
-      headers.delete("authorization");
-    }
-    current = next;
-  }
-  throw new Error(`too many redirects from ${url.host}`);
+  const headers: Record<string, string> = {};
+  init.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const request = { method: init.method, headers, ...(init.signal ? { signal: init.signal } : {}) };
+  return followRedirects((hop, hopInit) => fetch(hop, hopInit), url.href, request, { guard: (hop) => checkTarget(hop, upstream) });
 }
 
 export function upstreamTarget(route: V2Route, path: string): URL {

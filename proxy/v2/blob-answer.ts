@@ -9,10 +9,10 @@
 // are relayed by cache/cache-relay.ts instead, checked by R2.
 // Anything else becomes a registry error in the spec's shape.
 import { sha256Digest } from "../../shared/digest.ts";
-import { readBody } from "../../shared/http.ts";
 import type { ProxyContext } from "../config.ts";
+import { parseContentRange, readBody } from "../../shared/http.ts";
 import { registryErrorResponse } from "./errors.ts";
-import { parseContentRange, parseRange } from "./range.ts";
+import { parseRange } from "./range.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
 

@@ -1,5 +1,6 @@
 // Errors in the distribution spec's shape, {errors:[{code,message,detail}]}, built in
 // one place so every refusal the proxy makes reads the same to docker, podman and people.
+import { parseRetryAfter } from "../../shared/http.ts";
 // The Worker's own refusals (its rate limit, its config) put the message key and params
 // the seed API sends (shared/errors.ts's ErrorInfo) in `detail`, which the spec leaves free.
 
@@ -35,12 +36,8 @@ export function registryErrorResponse(status: number, code: DistributionErrorCod
  * RateLimit-Reset (seconds, or a Unix time where a registry sends one); undefined if neither.
  */
 export function retryAfterSeconds(headers: Headers, now = Date.now()): number | undefined {
-  const retryAfter = headers.get("retry-after")?.trim();
-  if (retryAfter) {
-    if (/^\d+$/.test(retryAfter)) return Number(retryAfter);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, Math.ceil((date - now) / 1000));
-  }
+  const retryAfterMs = parseRetryAfter(headers.get("retry-after"), now);
+  if (retryAfterMs !== undefined) return Math.ceil(retryAfterMs / 1000);
   const reset = /^\s*(\d+)/.exec(headers.get("ratelimit-reset") ?? "")?.[1];
   if (reset === undefined) return undefined;
   const value = Number(reset);

@@ -5,11 +5,11 @@
 // an upstream's text/html must never be served from it: the type comes from the body's
 // own `mediaType` when that is a manifest type, else the upstream's Content-Type when it
 // is one, else the manifest is refused.
-import { sha256Digest } from "../../shared/digest.ts";
+import { isDigest, sha256Digest } from "../../shared/digest.ts";
 import { readBody } from "../../shared/http.ts";
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from "../../shared/media-types.ts";
 import { registryErrorResponse } from "./errors.ts";
-import { DIGEST, type V2Route } from "./route.ts";
+import type { V2Route } from "./route.ts";
 
 export const MAX_MANIFEST = 4 * 1024 * 1024;
 
@@ -57,7 +57,7 @@ export async function readManifest(upstream: Response, route: V2Route, reference
     return registryErrorResponse(502, "MANIFEST_INVALID", `${route.key} sent a manifest larger than ${MAX_MANIFEST} bytes; not reading it`);
   }
   const digest = await sha256Digest(bytes);
-  if (DIGEST.test(reference) && digest !== reference) {
+  if (isDigest(reference) && digest !== reference) {
     return registryErrorResponse(502, "MANIFEST_INVALID", `${route.key} sent a manifest whose digest is ${digest}, not ${reference}; not passing it on`);
   }
   const mediaType = manifestMediaType(bytes, upstream.headers.get("content-type"));

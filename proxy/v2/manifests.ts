@@ -6,13 +6,14 @@
 // read whole (up to that cap), hashed and checked before anything is served or stored
 // (manifest-body.ts), and only ever served with a manifest media type. A manifest asked
 // for by digest is served from the cache only under a repository known to hold it.
+import { isDigest } from "../../shared/digest.ts";
 import { verifyRequester, visibilityFor, refusalFor } from "../upstream/access.ts";
 import { manifestKey, manifestRefKey, tagKey, visibilityOf, type Visibility } from "../cache/keys.ts";
 import type { BlobStore, StoredBody, StoredObject } from "../cache/store.ts";
 import { isManifestMediaType, readManifest, type CheckedManifest } from "./manifest-body.ts";
 import type { Mirror } from "./mirror.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
-import { DIGEST, type V2Route } from "./route.ts";
+import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 
 interface TagEntry {
@@ -39,7 +40,7 @@ function accepts(request: Request, mediaType: string): boolean {
 }
 
 async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore): Promise<Response> {
-  const byDigest = DIGEST.test(route.reference);
+  const byDigest = isDigest(route.reference);
   let digest = byDigest ? route.reference : undefined;
   // Whether the requester's own credentials have just been accepted upstream for it.
   let verified = false;
@@ -52,7 +53,7 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
       await head.body?.cancel();
       if (head.status !== 200) return refusalOrRelay(head, request, route, mirror);
       const resolved = head.headers.get("docker-content-digest");
-      if (resolved && DIGEST.test(resolved)) {
+      if (resolved && isDigest(resolved)) {
         digest = resolved;
         verified = true;
         const type = head.headers.get("content-type")?.split(";")[0].trim() ?? "";
@@ -114,7 +115,7 @@ function headAnswer(upstream: Response): Response {
   const mediaType = upstream.headers.get("content-type")?.split(";")[0].trim() ?? "";
   const digest = upstream.headers.get("docker-content-digest") ?? "";
   const length = upstream.headers.get("content-length") ?? "";
-  if (!isManifestMediaType(mediaType) || !DIGEST.test(digest) || !/^\d+$/.test(length)) {
+  if (!isManifestMediaType(mediaType) || !isDigest(digest) || !/^\d+$/.test(length)) {
     return new Response(null, { status: 502, headers: registryHeaders() });
   }
   return new Response(null, { headers: manifestHeaders(digest, mediaType, Number(length)) });
@@ -173,7 +174,7 @@ async function readTag(cache: BlobStore, route: V2Route, mirror: Mirror): Promis
   if (ttlSeconds <= 0) return null;
   const object = await cache.head(tagKey(route, route.reference));
   const meta = object?.customMetadata;
-  if (!meta?.digest || !DIGEST.test(meta.digest)) return null;
+  if (!meta?.digest || !isDigest(meta.digest)) return null;
   if (mirror.now() - Number(meta.resolvedAt) > ttlSeconds * 1000) return null;
   return { digest: meta.digest, mediaType: meta.mediaType ?? "" };
 }

@@ -26,11 +26,3 @@ export function parseRange(header: string | null, size: number): ServedRange | n
 export function contentRange(range: ServedRange, size: number): string {
   return `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`;
 }
-
-/** An answer's `Content-Range: bytes first-last/total` (what contentRange writes), null when it is not one. */
-export function parseContentRange(header: string | null): { first: number; last: number; total: number } | null {
-  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header ?? "");
-  if (!match) return null;
-  const [first, last, total] = match.slice(1).map(Number);
-  return { first, last, total };
-}

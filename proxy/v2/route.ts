@@ -1,6 +1,9 @@
 // Maps a client's /v2/ path to an upstream registry and repository. The first path
 // component (or containerd's ?ns=) is a key into UPSTREAMS, never a host to connect to,
-// so the proxy cannot be turned into an open proxy.
+// so the proxy cannot be turned into an open proxy. The name, tag and digest grammar is
+// the one references are parsed with (shared/reference.ts, shared/digest.ts).
+import { digestProblem, isDigest } from "../../shared/digest.ts";
+import { fullNameLength, isPathComponent, isTag, NAME_MAX, namesRegistry, registryRepository } from "../../shared/reference.ts";
 import type { Config } from "../config.ts";
 
 export type V2Kind = "manifests" | "blobs" | "tags";
@@ -28,15 +31,6 @@ export class RouteError extends Error {
   }
 }
 
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-export const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const HOSTLIKE = /[.:]|^localhost$/;
-
-function looksLikeHost(component: string): boolean {
-  return HOSTLIKE.test(component);
-}
-
 /** Splits "/v2/<name>/<kind>/<reference>"; null for "/v2/" itself. */
 export function parseV2Path(pathname: string, search: URLSearchParams, config: Config): V2Route | null {
   const rest = pathname.replace(/^\/v2\/?/, "");
@@ -57,10 +51,10 @@ export function parseV2Path(pathname: string, search: URLSearchParams, config: C
     throw new RouteError(404, "UNSUPPORTED", `unsupported path ${pathname}: this mirror serves /v2/<name>/manifests/<ref>, /v2/<name>/blobs/<digest> and /v2/<name>/tags/list`);
   }
   const resolved = resolveRepository(name, search.get("ns"), config);
-  if (kind === "blobs" && !DIGEST.test(reference)) {
-    throw new RouteError(400, "DIGEST_INVALID", `"${reference}" is not a sha256 digest (sha256: followed by 64 lowercase hex characters)`);
+  if (kind === "blobs" && !isDigest(reference)) {
+    throw new RouteError(400, "DIGEST_INVALID", `"${reference}" is not a sha256 digest: ${digestProblem(reference)}`);
   }
-  if (kind === "manifests" && !DIGEST.test(reference) && !TAG.test(reference)) {
+  if (kind === "manifests" && !isDigest(reference) && !isTag(reference)) {
     throw new RouteError(400, "TAG_INVALID", `"${reference}" is neither a valid tag nor a sha256 digest`);
   }
   return { kind, reference, ...resolved };
@@ -84,7 +78,7 @@ export function resolveRepository(name: string, ns: string | null, config: Confi
     key = ns.toLowerCase();
     if (!config.upstreams.has(key)) throw unknownRegistry(key, config);
     if (components.length > 1 && components[0] === key) repoComponents = components.slice(1);
-  } else if (components.length > 1 && (config.upstreams.has(components[0]) || looksLikeHost(components[0]))) {
+  } else if (components.length > 1 && (config.upstreams.has(components[0]) || namesRegistry(components[0]))) {
     key = components[0];
     if (!config.upstreams.has(key)) throw unknownRegistry(key, config);
     repoComponents = components.slice(1);
@@ -92,13 +86,16 @@ export function resolveRepository(name: string, ns: string | null, config: Confi
   const upstream = config.upstreams.get(key);
   if (!upstream) throw unknownRegistry(key, config);
   for (const component of repoComponents) {
-    if (!COMPONENT.test(component)) {
+    if (!isPathComponent(component)) {
       throw new RouteError(400, "NAME_INVALID", `invalid repository name "${name}": "${component}" must be lowercase letters, digits and separators (. _ __ -)`);
     }
   }
-  if (name.length > 255) throw new RouteError(400, "NAME_INVALID", `repository name is longer than 255 characters`);
-  if (key === "docker.io" && repoComponents.length === 1) repoComponents = ["library", ...repoComponents];
-  return { key, upstream, clientName: name, upstreamName: repoComponents.join("/") };
+  const upstreamName = registryRepository(key, repoComponents.join("/"));
+  const length = fullNameLength(key, upstreamName);
+  if (length > NAME_MAX) {
+    throw new RouteError(400, "NAME_INVALID", `the repository name is ${length} characters long with its registry (${key}/…); the limit is ${NAME_MAX}`);
+  }
+  return { key, upstream, clientName: name, upstreamName };
 }
 
 function unknownRegistry(key: string, config: Config): RouteError {

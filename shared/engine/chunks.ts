@@ -3,10 +3,10 @@
 // resumes with a Range from there, never from the start of the blob.
 
 import { DockerdlError } from "../errors.ts";
-import { isTransient, RegistryError } from "../registry/errors.ts";
+import { RegistryError } from "../registry/errors.ts";
+import { cancelled, retrying } from "../retry.ts";
 import { Batch, type BufferPool } from "./batch.ts";
 import type { BlobSource, RetryEvent } from "./types.ts";
-import { cancelled, sleep } from "./util.ts";
 
 export interface Chunk {
   digest: string;
@@ -61,32 +61,27 @@ export async function fetchChunk(
   counted: (bytes: number) => void,
   extras: FetchExtras = {},
 ): Promise<void> {
-  let failures = 0;
-  while (chunk.start + chunk.received < chunk.end) {
+  if (chunk.start + chunk.received >= chunk.end) return;
+  let before = chunk.received;
+  await retrying(async () => {
     if (signal.aborted) throw cancelled(signal);
-    const before = chunk.received;
-    try {
-      await fetchOnce(chunk, source, accept, signal, counted, extras);
-    } catch (error) {
-      if (signal.aborted) throw cancelled(signal);
-      if (!isTransient(error)) throw error;
-      if (chunk.received > before) failures = 0;
-      failures++;
-      if (failures > policy.retries) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new DockerdlError((error as DockerdlError).code, `${message} (gave up after ${failures} attempts)`, {
-          hint: "the connection keeps failing; check the network and run the same command again to resume",
-          cause: error,
-        });
-      }
-      const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
-      // Jitter keeps parallel chunks from retrying in lockstep.
-      const delayMs = retryAfter !== undefined ? Math.min(retryAfter, 5 * 60_000) : backoff * (0.75 + Math.random() * 0.5);
-      policy.onRetry?.({ digest: chunk.digest, position: chunk.start + chunk.received, attempt: failures, delayMs, error });
-      await sleep(delayMs, signal);
-    }
-  }
+    before = chunk.received;
+    await fetchOnce(chunk, source, accept, signal, counted, extras);
+  }, {
+    retries: policy.retries,
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    maxRetryAfterMs: 5 * 60_000,
+    // Jitter keeps parallel chunks from retrying in lockstep.
+    jitter: true,
+    signal,
+    progressed: () => chunk.received > before,
+    onRetry: (attempt, delayMs, error) => policy.onRetry?.({ digest: chunk.digest, position: chunk.start + chunk.received, attempt, delayMs, error }),
+    gaveUp: (error, attempts) => new DockerdlError((error as DockerdlError).code, `${error instanceof Error ? error.message : String(error)} (gave up after ${attempts} attempts)`, {
+      hint: "the connection keeps failing; check the network and run the same command again to resume",
+      cause: error,
+    }),
+  });
 }
 
 async function fetchOnce(

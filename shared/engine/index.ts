@@ -52,7 +52,7 @@ import { ProgressTracker } from "./progress.ts";
 import { SequentialAssembler } from "./sequential.ts";
 import { planId, usableState } from "./state.ts";
 import type { DownloadOptions, DownloadResult, EngineState } from "./types.ts";
-import { cancelled } from "./util.ts";
+import { cancelled } from "../retry.ts";
 
 export type * from "./types.ts";
 export { registryBlobSource } from "./registry-source.ts";

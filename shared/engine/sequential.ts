@@ -11,7 +11,8 @@ import type { Chunk } from "./chunks.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
 import type { BlobHasherFactory, SequentialSink } from "./types.ts";
-import { cancelled, Notifier } from "./util.ts";
+import { cancelled } from "../retry.ts";
+import { Notifier } from "./util.ts";
 
 export class SequentialAssembler {
   /** digest → blob position → bytes waiting to be written. */

@@ -1,7 +1,7 @@
-// Small concurrency helpers for the engine: a waitable change notifier, an abortable
-// sleep, and base64 for hasher states in JSON.
+// Small helpers for the engine: a waitable change notifier, base64 for hasher states in
+// JSON, fingerprints and byte counts. (The abortable sleep is shared/retry.ts's.)
 
-import { DockerdlError } from "../errors.ts";
+import { cancelled } from "../retry.ts";
 
 /** Wakes everyone waiting whenever something they may be waiting for has changed. */
 export class Notifier {
@@ -28,28 +28,6 @@ export class Notifier {
     this.#waiters = [];
     for (const w of waiters) w();
   }
-}
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(cancelled(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancelled(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** The abort reason if it is a DockerdlError (a failure elsewhere), else CANCELLED. */
-export function cancelled(signal?: AbortSignal): DockerdlError {
-  const reason = signal?.reason;
-  if (reason instanceof DockerdlError) return reason;
-  return new DockerdlError("CANCELLED", "the download was cancelled", { hint: "run it again to resume", cause: reason });
 }
 
 export function toBase64(bytes: Uint8Array): string {

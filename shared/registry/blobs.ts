@@ -5,7 +5,7 @@
 // Digests are checked by the engine, which sees the whole blob.
 
 import type { BodyReader, HttpBody, HttpResponse } from "../http.ts";
-import { discardBody } from "../http.ts";
+import { discardBody, parseContentRange } from "../http.ts";
 import { errorFromResponse, RegistryError } from "./errors.ts";
 import type { AuthTarget, Transport } from "./transport.ts";
 
@@ -57,8 +57,7 @@ export async function fetchBlobRange(transport: Transport, where: BlobLocation, 
   if (response.body === null) throw new RegistryError("TRUNCATED", `${host} sent no body for ${what}`, { hint: "try again" });
   if (response.status === 206) {
     const contentRange = response.headers.get("content-range");
-    const first = contentRange === null ? NaN : Number(/^bytes (\d+)-/.exec(contentRange)?.[1]);
-    if (first !== start) {
+    if (parseContentRange(contentRange)?.first !== start) {
       await discardBody(response);
       throw new RegistryError("UPSTREAM", `${host} answered bytes ${contentRange ?? "(no Content-Range)"} of ${what} when asked for ${start}-${end - 1}`, {
         hint: "the registry or proxy handles range requests wrongly; try again without --proxy",

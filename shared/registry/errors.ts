@@ -3,7 +3,7 @@
 // retrying (network, 5xx, 429) from one that will not go away (401, 404).
 
 import { DockerdlError, type DockerdlErrorOptions, type KnownErrorCode } from "../errors.ts";
-import { readPrefix, type HttpResponse } from "../http.ts";
+import { parseRetryAfter, readPrefix, type HttpResponse } from "../http.ts";
 
 export class RegistryError extends DockerdlError {
   readonly status?: number;
@@ -30,14 +30,6 @@ const MAX_SAID = 300;
 
 export const AUTH_HINT =
   "if the image is private, give the registry's username and password (dockerdl pull --username U --password-stdin); otherwise check the image name";
-
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === "") return undefined;
-  const seconds = Number(value.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** The spec's {errors:[{code,message}]} body, if the registry sent one. */
 export function registryErrorCodes(body: string): { code: string; message: string }[] {

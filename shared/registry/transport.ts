@@ -11,7 +11,9 @@ import type { HttpFetch, HttpRequestInit, HttpResponse } from "../http.ts";
 import { discardBody, readBody } from "../http.ts";
 import { DockerdlError } from "../errors.ts";
 import { RegistryAuth, type Credentials } from "./auth.ts";
-import { errorFromResponse, isTransient, networkError, RegistryError } from "./errors.ts";
+import { retrying } from "../retry.ts";
+import { errorFromResponse, networkError, RegistryError } from "./errors.ts";
+import { followRedirects, RedirectError } from "./redirects.ts";
 
 export interface TransportOptions {
   fetch: HttpFetch;
@@ -36,9 +38,6 @@ export interface AuthTarget {
   host: string;
   scope: string;
 }
-
-const MAX_REDIRECTS = 5;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export class Transport {
   readonly #options: TransportOptions;
@@ -116,70 +115,43 @@ export class Transport {
 
   /** send(), and the URL that gave the final answer (after any redirects). */
   async #follow(url: string, init: HttpRequestInit, host: string, what: string): Promise<{ response: HttpResponse; answeredBy: string }> {
-    const mode = this.#options.redirects ?? "manual";
-    let current = url;
-    let headers = init.headers ?? {};
-    for (let hop = 0; ; hop++) {
-      let response: HttpResponse;
+    const fetch = this.#options.fetch;
+    let asked = url;
+    const hop: HttpFetch = async (hopUrl, hopInit) => {
+      asked = hopUrl;
       try {
-        response = await this.#options.fetch(current, { ...init, headers, redirect: mode });
+        return await fetch(hopUrl, hopInit);
       } catch (error) {
-        throw networkError(error, new URL(current).host || host, what);
+        throw networkError(error, new URL(hopUrl).host || host, what);
       }
-      if (response.type === "opaqueredirect") {
-        // A browser will not show us the Location: let it follow.
-        let followed: HttpResponse;
-        try {
-          followed = await this.#options.fetch(current, { ...init, headers, redirect: "follow" });
-        } catch (error) {
-          throw networkError(error, host, what);
-        }
-        return { response: followed, answeredBy: followed.url || current };
-      }
-      if (!REDIRECT_STATUSES.has(response.status)) return { response, answeredBy: current };
-      const location = response.headers.get("location");
-      await discardBody(response);
-      if (location === null || hop >= MAX_REDIRECTS) {
-        throw new RegistryError("UPSTREAM", `${host} redirected ${what} ${location === null ? "without a Location" : "too many times"}`, {
-          hint: "the registry or proxy is misconfigured; try again later",
-          status: response.status,
-        });
-      }
-      const next = new URL(location, current);
-      if (next.origin !== new URL(current).origin) {
-        // The CDN behind a registry must never see the registry's token.
-        const { authorization: _dropped, ...rest } = headers;
-        headers = rest;
-      }
-      current = next.href;
+    };
+    if ((this.#options.redirects ?? "manual") === "follow") {
+      const response = await hop(url, { ...init, redirect: "follow" });
+      return { response, answeredBy: response.url || url };
+    }
+    try {
+      const response = await followRedirects(hop, url, init);
+      // A browser's hidden redirect is followed by the browser: its answer names where it ended.
+      return { response, answeredBy: response.url || asked };
+    } catch (error) {
+      if (!(error instanceof RedirectError)) throw error;
+      throw new RegistryError("UPSTREAM", `${host} redirected ${what} ${error.reason === "no-location" ? "without a Location" : "too many times"}`, {
+        hint: "the registry or proxy is misconfigured; try again later",
+        status: error.status,
+      });
     }
   }
 
   /** Small requests (manifests, configs, tag lists) ride out a 5xx, a 429 or a dropped connection. */
   async retrying<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const retries = this.#options.retries ?? 3;
-    for (let failures = 0; ; failures++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (failures >= retries || !isTransient(error) || signal?.aborted) throw error;
-        const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
-        await delay(Math.min(retryAfter ?? (this.#options.retryDelayMs ?? 500) * 2 ** failures, 30_000), signal);
-      }
-    }
+    return retrying(attempt, {
+      retries: this.#options.retries ?? 3,
+      baseDelayMs: this.#options.retryDelayMs ?? 500,
+      maxDelayMs: 30_000,
+      maxRetryAfterMs: 30_000,
+      ...(signal ? { signal } : {}),
+    });
   }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 function readError(error: unknown, host: string, what: string): DockerdlError {

@@ -8,7 +8,9 @@
 // Runtime.getHeapUsage on the dedicated worker) and the throughput.
 import { createHash, randomBytes } from "node:crypto";
 import { startHarness } from "../harness/harness.ts";
-import { pushBlob, pushManifest } from "../harness/fixtures.ts";
+import { OCI_LAYER } from "../../shared/media-types.ts";
+import { imageConfig, imageManifest } from "../harness/image-pieces.ts";
+import { pushBlob, pushManifest } from "../harness/registry-push.ts";
 import { REGISTRY_SERVICE } from "../harness/registry.ts";
 import { clickDownload, openApp, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { launch } from "./browser.ts";
@@ -34,17 +36,11 @@ try {
     await pushBlob(pusher, repository, { digest, bytes });
     layers.push({ digest, size: bytes.length });
   }
-  const config = new TextEncoder().encode(JSON.stringify({
-    architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
-  }));
+  const config = imageConfig({ diffIds: layers.map((l) => l.digest) });
   const configDigest = sha256(config);
   await pushBlob(pusher, repository, { digest: configDigest, bytes: config });
-  const manifest = new TextEncoder().encode(JSON.stringify({
-    schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
-    layers: layers.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar", ...l })),
-  }));
-  await pushManifest(pusher, repository, "v1", manifest, "application/vnd.oci.image.manifest.v1+json");
+  const manifest = imageManifest("oci", { digest: configDigest, size: config.length }, layers.map((l) => ({ ...l, mediaType: OCI_LAYER })));
+  await pushManifest(pusher, repository, "v1", manifest.bytes, manifest.mediaType);
   console.log(`pushed ${repository}:v1, ${sizeMiB} MiB in ${layers.length} layers`);
 
   const page = await browser.newPage();

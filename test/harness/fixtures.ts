@@ -1,12 +1,7 @@
 // The fixture images every suite tests with, pushed to the harness registries through
 // the registry's own push API. Names and contents are fixed, so digests are stable.
-import { buildImage, buildIndex, noise, type BuiltImage, type BuiltIndex, type Blob, type FileSpec } from "./image-builder.ts";
-
-export interface Pusher {
-  url: string;
-  /** Authorization header value for pushing to `repository`. */
-  authorization(repository: string): string | undefined;
-}
+import { buildImage, buildIndex, noise, type BuiltImage, type BuiltIndex, type FileSpec } from "./image-builder.ts";
+import { pushBlob, pushManifest, type Pusher } from "./registry-push.ts";
 
 export interface FixtureImage {
   repository: string;
@@ -152,33 +147,4 @@ export async function pushImage(pusher: Pusher, repository: string, image: Built
   for (const layer of image.layers) await pushBlob(pusher, repository, layer);
   await pushBlob(pusher, repository, image.config);
   await pushManifest(pusher, repository, reference, image.manifest.bytes, image.mediaType);
-}
-
-function headers(pusher: Pusher, repository: string, extra: Record<string, string> = {}): Record<string, string> {
-  const authorization = pusher.authorization(repository);
-  return authorization ? { authorization, ...extra } : extra;
-}
-
-export async function pushBlob(pusher: Pusher, repository: string, blob: Blob): Promise<void> {
-  const head = await fetch(`${pusher.url}/v2/${repository}/blobs/${blob.digest}`, { method: "HEAD", headers: headers(pusher, repository) });
-  if (head.ok) return;
-  const start = await fetch(`${pusher.url}/v2/${repository}/blobs/uploads/`, { method: "POST", headers: headers(pusher, repository) });
-  if (start.status !== 202) throw new Error(`blob upload to ${repository} refused: ${start.status} ${await start.text()}`);
-  const location = new URL(start.headers.get("location") ?? "", pusher.url);
-  location.searchParams.set("digest", blob.digest);
-  const put = await fetch(location, {
-    method: "PUT",
-    headers: headers(pusher, repository, { "content-type": "application/octet-stream" }),
-    body: blob.bytes as Uint8Array<ArrayBuffer>,
-  });
-  if (put.status !== 201) throw new Error(`blob ${blob.digest} upload to ${repository} failed: ${put.status} ${await put.text()}`);
-}
-
-export async function pushManifest(pusher: Pusher, repository: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<void> {
-  const put = await fetch(`${pusher.url}/v2/${repository}/manifests/${reference}`, {
-    method: "PUT",
-    headers: headers(pusher, repository, { "content-type": mediaType }),
-    body: bytes as Uint8Array<ArrayBuffer>,
-  });
-  if (put.status !== 201) throw new Error(`manifest ${repository}:${reference} push failed: ${put.status} ${await put.text()}`);
 }

@@ -4,17 +4,10 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { LayerEntries } from "../../shared/flatten.ts";
+import { DOCKER_MANIFEST_LIST, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../../shared/media-types.ts";
 import { TAR_END, tarHeader, tarPadding } from "../../shared/tar-header.ts";
 import { readTar, type TarReadItem } from "../../shared/tar-reader.ts";
-
-export const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-export const DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
-export const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
-export const DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-export const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-export const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
-export const OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+import { imageConfig, imageManifest, TAR_MTIME } from "./image-pieces.ts";
 
 export interface FileSpec {
   path: string;
@@ -71,7 +64,7 @@ export function tarOf(files: FileSpec[]): Uint8Array {
     const data = typeof file.content === "string" ? new TextEncoder().encode(file.content) : (file.content ?? new Uint8Array());
     const type = file.type ?? "file";
     const mode = file.mode ?? (type === "directory" ? 0o755 : type === "symlink" ? 0o777 : 0o644);
-    parts.push(tarHeader({ name: file.path, size: type === "file" ? data.length : 0, mode, type, mtime: 1_700_000_000, linkname: file.linkname }));
+    parts.push(tarHeader({ name: file.path, size: type === "file" ? data.length : 0, mode, type, mtime: TAR_MTIME, linkname: file.linkname }));
     if (type === "file") {
       parts.push(data, new Uint8Array(tarPadding(data.length)));
     }
@@ -97,23 +90,15 @@ export function buildImage(options: {
 }): BuiltImage {
   const platform = options.platform ?? { os: "linux", architecture: "amd64" };
   const layers = options.layers.map(layerOf);
-  const config = blob(json({
-    architecture: platform.architecture,
-    ...(platform.variant ? { variant: platform.variant } : {}),
-    os: platform.os,
-    created: "2024-01-01T00:00:00Z",
+  const config = blob(imageConfig({
+    platform,
+    diffIds: layers.map((l) => l.diffId),
     config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: options.cmd ?? ["/bin/sh"] },
-    rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
-    history: layers.map((_, i) => ({ created: "2024-01-01T00:00:00Z", created_by: `fixture layer ${i}` })),
+    createdBy: (i) => `fixture layer ${i}`,
   }));
-  const mediaType = options.oci ? OCI_MANIFEST : DOCKER_MANIFEST;
-  const manifest = blob(json({
-    schemaVersion: 2,
-    mediaType,
-    config: { mediaType: options.oci ? OCI_CONFIG : DOCKER_CONFIG, digest: config.digest, size: config.bytes.length },
-    layers: layers.map((l) => ({ mediaType: options.oci ? OCI_LAYER : DOCKER_LAYER, digest: l.digest, size: l.bytes.length })),
-  }));
-  return { mediaType, manifest, config, layers, platform };
+  const sized = (b: Blob) => ({ digest: b.digest, size: b.bytes.length });
+  const { mediaType, bytes } = imageManifest(options.oci ? "oci" : "docker", sized(config), layers.map(sized));
+  return { mediaType, manifest: blob(bytes), config, layers, platform };
 }
 
 /** A multi-platform index; with `attestations`, each image gets a BuildKit-style attestation manifest. */
@@ -147,7 +132,7 @@ export function buildIndex(images: BuiltImage[], options: { oci: boolean; attest
       });
     }
   }
-  const mediaType = options.oci ? OCI_INDEX : DOCKER_LIST;
+  const mediaType = options.oci ? OCI_INDEX : DOCKER_MANIFEST_LIST;
   const manifest = blob(json({ schemaVersion: 2, mediaType, manifests: entries }));
   return { mediaType, manifest, images, extras, extraManifests };
 }

@@ -1,8 +1,9 @@
 // Pushing an image of a test's own to the harness's token-auth registry, as PUSH_USER:
 // for tests that need contents no shared fixture has (a layer two images share, many tags).
-import { pushImage, pushManifest } from "./fixtures.ts";
+import { pushImage } from "./fixtures.ts";
 import type { BuiltImage } from "./image-builder.ts";
 import { harness } from "./injected.ts";
+import { pushManifest } from "./registry-push.ts";
 import { REGISTRY_SERVICE } from "./registry.ts";
 
 /** A push token for `repository` from the harness token server. */

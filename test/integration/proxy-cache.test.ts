@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, } from "vitest";
-import { pushBlob, type Pusher } from "../harness/fixtures.ts";
+import { pushBlob, type Pusher } from "../harness/registry-push.ts";
 import { test as base } from "../harness/fixtures-vitest.ts";
 import { fixtureImage, harness } from "../harness/injected.ts";
 import { skopeoCopy } from "../harness/mirror-clients.ts";

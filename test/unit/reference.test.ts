@@ -7,7 +7,15 @@ import {
   familiarName,
   familiarRepository,
   formatReference,
+  fullNameLength,
+  isDockerHub,
+  isPathComponent,
+  isTag,
+  NAME_MAX,
+  namesRegistry,
+  normaliseRegistry,
   parseReference,
+  registryRepository,
   repoTag,
   type Reference,
 } from "../../shared/reference.ts";
@@ -145,5 +153,41 @@ describe("defaultFileName", () => {
   it("names a digest-only reference by the digest's start", () => {
     expect(defaultFileName(parseReference(`ubuntu@${D}`), { os: "linux", architecture: "amd64" }))
       .toBe("ubuntu_sha256-aaaaaaaaaaaa_linux_amd64.tar");
+  });
+});
+
+describe("the grammar the mirror's routes share", () => {
+  it("takes Docker Hub under each of its names, in any case", () => {
+    for (const name of ["docker.io", "index.docker.io", "Registry-1.Docker.io"]) {
+      expect(isDockerHub(name)).toBe(true);
+      expect(normaliseRegistry(name)).toBe("docker.io");
+    }
+    expect(isDockerHub("docker.io.example")).toBe(false);
+    expect(normaliseRegistry("GHCR.io")).toBe("ghcr.io");
+  });
+
+  it("gives Docker Hub's one-component names library/, and no one else's", () => {
+    expect(registryRepository("docker.io", "ubuntu")).toBe("library/ubuntu");
+    expect(registryRepository("docker.io", "user/app")).toBe("user/app");
+    expect(registryRepository("ghcr.io", "app")).toBe("app");
+  });
+
+  it("tells a registry from a first path component as docker does", () => {
+    expect(["localhost", "ghcr.io", "host:5000", "[::1]:5000"].map(namesRegistry)).toEqual([true, true, true, true]);
+    expect(["library", "user", "local-host"].map(namesRegistry)).toEqual([false, false, false]);
+  });
+
+  it("checks path components and tags", () => {
+    expect(["a", "a.b", "a_b", "a__b", "a---b", "0"].every(isPathComponent)).toBe(true);
+    expect(["", "A", "a..b", "a___b", "-a", "a-", "a/b"].some(isPathComponent)).toBe(false);
+    expect(["latest", "_x", "1.0-rc.1", "t".repeat(128)].every(isTag)).toBe(true);
+    expect(["", ".x", "-x", "t".repeat(129), "a b", "a:b"].some(isTag)).toBe(false);
+  });
+
+  it("counts NAME_MAX over the registry and the repository as the registry knows it", () => {
+    const path = "a".repeat(NAME_MAX - "docker.io/library/".length);
+    expect(fullNameLength("docker.io", registryRepository("docker.io", path))).toBe(NAME_MAX);
+    expect(() => parseReference(path)).not.toThrow();
+    expect(() => parseReference(`${path}a`)).toThrow(/limit is 255/);
   });
 });

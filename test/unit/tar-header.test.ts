@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BLOCK_SIZE, TAR_END, USTAR_MAX_SIZE, tarChecksum, tarHeader, tarPadding } from "../../shared/tar-header.ts";
+import { concatBytes } from "../../shared/tar.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tar-header-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,16 +33,6 @@ function gnuList(file: string): { mode: string; size: number; name: string }[] {
     if (!m) throw new Error(`unexpected tar -tv line: ${line}`);
     return { mode: m[1], size: Number(m[2]), name: m[3] };
   });
-}
-
-function archive(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function fileEntry(name: string, data: Uint8Array): Uint8Array[] {
@@ -157,7 +148,7 @@ describe("GNU tar and Python tarfile read the headers back", () => {
     const file = join(dir, "small.tar");
     const hello = new TextEncoder().encode("hello\n");
     const big = new Uint8Array(1000).fill(7);
-    writeFileSync(file, archive([
+    writeFileSync(file, concatBytes([
       tarHeader({ name: "dir", size: 0, type: "directory" }),
       ...fileEntry("dir/hello.txt", hello),
       ...fileEntry("dir/big.bin", big),
@@ -182,7 +173,7 @@ describe("GNU tar and Python tarfile read the headers back", () => {
     const split = `${"d".repeat(80)}/${"e".repeat(90)}`;
     const pax = `${"a".repeat(120)}/${"b".repeat(110)}`;
     const unicode = "blobs/ünïcødé-名前.txt";
-    writeFileSync(file, archive([
+    writeFileSync(file, concatBytes([
       ...fileEntry(split, new Uint8Array([1])),
       ...fileEntry(pax, new Uint8Array([1, 2])),
       ...fileEntry(unicode, new Uint8Array([1, 2, 3])),

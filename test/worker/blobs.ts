@@ -1,6 +1,7 @@
 // Blobs and manifests for the worker tests: random content with its digest, the R2 keys
 // the mirror keeps them under, and a client's view of the mirror (its token, its reads).
 import { createHash, randomBytes } from "node:crypto";
+import { imageConfig, imageManifest } from "../harness/image-pieces.ts";
 import type { FakeRegistry } from "./fake-registry.ts";
 import { UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 
@@ -19,17 +20,12 @@ export function randomBlob(size: number): TestBlob {
   return digestOf(new Uint8Array(randomBytes(size)));
 }
 
-export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+const sized = (blob: TestBlob) => ({ digest: blob.digest, size: blob.bytes.byteLength });
 
 /** A small image manifest naming `layer`, as bytes with its digest. */
 export function manifestFor(layer: TestBlob): TestBlob & { mediaType: string } {
-  const json = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: layer.digest, size: layer.bytes.byteLength },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layer.digest, size: layer.bytes.byteLength }],
-  });
-  return { ...digestOf(new TextEncoder().encode(json)), mediaType: OCI_MANIFEST };
+  const { mediaType, bytes } = imageManifest("oci", sized(layer), [sized(layer)]);
+  return { ...digestOf(bytes), mediaType };
 }
 
 /** Where the mirror keeps a blob or manifest in R2 (proxy/cache/keys.ts). */
@@ -60,11 +56,6 @@ export function basicAuth(user: { username: string; password: string }): string 
   return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString("base64")}`;
 }
 
-const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
-const DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-const DOCKER_FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-
 /** A layer of a test image: its bytes, and whether the upstream lacks it or it is foreign. */
 export interface ImageLayer {
   blob: TestBlob;
@@ -82,20 +73,10 @@ export interface ImageLayer {
 export function pushImage(upstream: FakeRegistry, repository: string, layers: (TestBlob | ImageLayer)[], config: Record<string, unknown> = {}): string {
   const all = layers.map((layer): ImageLayer => ("blob" in layer ? layer : { blob: layer }));
   upstream.addRepository(repository, { private: false });
-  const configBlob = digestOf(new TextEncoder().encode(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: all.map((l) => l.blob.digest) },
-    ...config,
-  })));
+  const configBlob = digestOf(imageConfig({ diffIds: all.map((l) => l.blob.digest), extra: config }));
   upstream.addBlob(repository, configBlob.digest, configBlob.bytes);
   for (const layer of all) if (!layer.missing && !layer.urls) upstream.addBlob(repository, layer.blob.digest, layer.blob.bytes);
-  const manifest = digestOf(new TextEncoder().encode(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: DOCKER_MANIFEST,
-    config: { mediaType: DOCKER_CONFIG, digest: configBlob.digest, size: configBlob.bytes.byteLength },
-    layers: all.map(({ blob, urls }) => ({ mediaType: urls ? DOCKER_FOREIGN_LAYER : DOCKER_LAYER, digest: blob.digest, size: blob.bytes.byteLength, ...(urls ? { urls } : {}) })),
-  })));
-  upstream.addManifest(repository, "1", { ...manifest, mediaType: DOCKER_MANIFEST });
+  const { mediaType, bytes } = imageManifest("docker", sized(configBlob), all.map(({ blob, urls }) => ({ ...sized(blob), ...(urls ? { urls } : {}) })));
+  upstream.addManifest(repository, "1", { ...digestOf(bytes), mediaType });
   return `${UPSTREAM_KEY}/${repository}:1`;
 }

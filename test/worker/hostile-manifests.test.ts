@@ -3,7 +3,8 @@
 // cached, a 64 MiB manifest without Content-Length refused without being read whole, and a
 // manifest cached by digest served only under repositories that reference it.
 import { describe, expect } from "vitest";
-import { digestOf, manifestFor, manifestKey, OCI_MANIFEST, pullToken, randomBlob, v2Path } from "./blobs.ts";
+import { OCI_MANIFEST } from "../../shared/media-types.ts";
+import { digestOf, manifestFor, manifestKey, pullToken, randomBlob, v2Path } from "./blobs.ts";
 import { endless, ENDLESS_BYTES, HTML_PAGE, type Misbehaviour } from "./hostile.ts";
 import { test, type MirrorUnderTest } from "./mirror.ts";
 

@@ -6,7 +6,7 @@
 // whole read of a 10 GiB layer would hold 10 GiB; the reads the test Worker records
 // (runtime/entry.ts) prove none is asked for more than the window.
 import { describe, expect } from "vitest";
-import { blobKey, digestOf, pullToken, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
+import { blobKey, pullToken, pushImage, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
 import { testWith, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 import { R2_READS_PATH, type R2Read } from "./runtime/settle-path.ts";
 
@@ -38,18 +38,7 @@ function bigBlob(mirror: MirrorUnderTest): Promise<TestBlob> {
 
 /** `blob` in the fake upstream as the one layer of `repository`:1, then in R2 through a full GET by the mirror. */
 async function cached(mirror: MirrorUnderTest, repository: string, blob: TestBlob): Promise<void> {
-  mirror.upstream.addRepository(repository, { private: false });
-  mirror.upstream.addBlob(repository, blob.digest, blob.bytes);
-  const config = digestOf(new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [blob.digest] } })));
-  mirror.upstream.addBlob(repository, config.digest, config.bytes);
-  const mediaType = "application/vnd.docker.distribution.manifest.v2+json";
-  const manifest = digestOf(new TextEncoder().encode(JSON.stringify({
-    schemaVersion: 2,
-    mediaType,
-    config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: config.digest, size: config.bytes.byteLength },
-    layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: blob.digest, size: blob.bytes.byteLength }],
-  })));
-  mirror.upstream.addManifest(repository, "1", { ...manifest, mediaType });
+  pushImage(mirror.upstream, repository, [blob]);
   const authorization = `Bearer ${await pullToken(mirror, repository)}`;
   expect((await readAll(await mirror.fetch(v2Path(repository, `blobs/${blob.digest}`), { headers: { authorization } }))).bytes).toEqual(blob.bytes);
   await mirror.settle();

@@ -7,6 +7,7 @@
 import { createSHA256 } from "hash-wasm";
 import { downloadArchive, registryBlobSource } from "../../../shared/engine/index.ts";
 import { DockerdlError } from "../../../shared/errors.ts";
+import { readerChunks } from "../../../shared/http.ts";
 import { normalizeTarPath } from "../../../shared/rootfs.ts";
 import type { RegistryClient, ResolvedImage } from "../../../shared/registry/client.ts";
 import { readTar, type TarReadItem } from "../../../shared/tar-reader.ts";
@@ -130,7 +131,7 @@ export class LayerSource {
     const reader = tar.getReader();
     let finished = false;
     try {
-      yield* readTar(chunksOf(reader));
+      yield* readTar(readerChunks(reader));
       while (!(await reader.read()).done) {
         // padding after the end-of-archive marker
       }
@@ -170,14 +171,6 @@ export class LayerSource {
       (error: unknown) => writer.abort(error).catch(() => {}),
     );
     return readable;
-  }
-}
-
-async function* chunksOf(reader: ReadableStreamDefaultReader<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield value;
   }
 }
 
