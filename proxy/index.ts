@@ -8,7 +8,7 @@ import { publicBlobReader } from "./cache/public-blob.ts";
 import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
 import { checkRateLimit, clientKey } from "./rate-limit.ts";
-import { withSecurityHeaders } from "./security-headers.ts";
+import { withAssetHeaders, withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { registryErrorResponse } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
@@ -37,18 +37,20 @@ export interface Env extends Vars {
 export function workerWithClock(now: () => number) {
   return {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      return withSecurityHeaders(await answer(request, env, ctx, now).catch((error: unknown) => lastResort(request, error)));
+      const service = workerServiceOf(new URL(request.url).pathname);
+      // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
+      // dev without a build); its pages keep their own Content-Security-Policy.
+      if (!service && env.ASSETS) return withAssetHeaders(await env.ASSETS.fetch(request).catch((error: unknown) => lastResort(request, error)));
+      return withSecurityHeaders(await answer(request, service, env, ctx, now).catch((error: unknown) => lastResort(request, error)));
     },
   } satisfies ExportedHandler<Env>;
 }
 
 export default workerWithClock(Date.now);
 
-async function answer(request: Request, env: Env, ctx: ExecutionContext, now: () => number): Promise<Response> {
-  const service = workerServiceOf(new URL(request.url).pathname);
-  // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
-  // dev without a build, or a test Worker without assets).
-  if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
+async function answer(request: Request, service: WorkerService | null, env: Env, ctx: ExecutionContext, now: () => number): Promise<Response> {
+  // Not one of WORKER_PATHS, and no assets bound (a test Worker).
+  if (!service) return new Response("not found", { status: 404 });
   let config: Config;
   try {
     config = loadConfig(env);
