@@ -24,6 +24,7 @@ test("a tag list upstream sends as text/html;x=json is a spec-shaped 502, never 
   expect(response.status).toBe(502);
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
   const body = await response.text();
+  expect(body).not.toContain(HTML_PAGE);
   expect(body).not.toContain("<script");
   expect(JSON.parse(body)).toMatchObject({ errors: [{ code: "UNKNOWN" }] });
 });
