@@ -7,7 +7,7 @@ import { handleApi } from "./api/router.ts";
 import { publicBlobReader } from "./cache/public-blob.ts";
 import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
-import { checkRateLimit, clientKey } from "./rate-limit.ts";
+import { checkRateLimit, clientKey, limitOf, type RateLimits } from "./rate-limit.ts";
 import { withAssetHeaders, withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { registryErrorResponse } from "./v2/errors.ts";
@@ -68,7 +68,7 @@ async function answer(request: Request, service: WorkerService | null, env: Env,
     waitUntil: (promise) => ctx.waitUntil(promise),
     fills: env.FILLS ? fillsIn(env.FILLS) : undefined,
     client: () => clientKey(request),
-    countFillStart: async () => (await checkRateLimit(fillStartOf(request), config.rateLimitPerMinute, env.RATE_LIMITER)).allowed,
+    countFillStart: async () => (await checkRateLimit(fillStartOf(request), limitsOf(config), env.RATE_LIMITER)).allowed,
   };
   return withCors(request, await route(request, service, env, mirror), config);
 }
@@ -114,11 +114,19 @@ function fillStartOf(request: Request): Request {
   return new Request(new URL("/v2/_background-fill", request.url), { headers });
 }
 
-/** The 429 for a client over RATE_LIMIT; null when within it. */
+function limitsOf(config: Config): RateLimits {
+  return { perMinute: config.rateLimitPerMinute, blobsPerMinute: config.blobRateLimitPerMinute };
+}
+
+/** The 429 for a client over RATE_LIMIT (or BLOB_RATE_LIMIT, for a blob); null when within it. */
 async function rateLimited(request: Request, service: WorkerService, env: Env, config: Config): Promise<Response | null> {
-  const decision = await checkRateLimit(request, config.rateLimitPerMinute, env.RATE_LIMITER);
+  const decision = await checkRateLimit(request, limitsOf(config), env.RATE_LIMITER);
   if (decision.allowed) return null;
-  const message = `too many requests from your address: this mirror allows ${config.rateLimitPerMinute} a minute (blob downloads are not counted); retry in ${decision.retryAfter} s`;
-  const params = { limit: String(config.rateLimitPerMinute), seconds: String(decision.retryAfter) };
-  return errorResponse(service, 429, message, { key: "RATE_LIMITED.client", params }, { "retry-after": String(decision.retryAfter) });
+  const blobs = limitOf(request) === "blobs";
+  const limit = blobs ? config.blobRateLimitPerMinute : config.rateLimitPerMinute;
+  const message = blobs
+    ? `too many blob requests from your address: this mirror allows ${limit} blob requests a minute; retry in ${decision.retryAfter} s`
+    : `too many requests from your address: this mirror allows ${limit} a minute (blob requests have a higher limit of their own); retry in ${decision.retryAfter} s`;
+  const params = { limit: String(limit), seconds: String(decision.retryAfter) };
+  return errorResponse(service, 429, message, { key: blobs ? "RATE_LIMITED.client_blobs" : "RATE_LIMITED.client", params }, { "retry-after": String(decision.retryAfter) });
 }
