@@ -1,7 +1,8 @@
 // The Worker's configuration, read once from its vars: which registries it may reach
 // (DEFAULT_UPSTREAMS unless UPSTREAMS says otherwise), the Hub web API, how long tag
-// resolutions and Hub answers are cached, the rate limit and CORS origins. Bad
-// configuration is reported once, clearly, instead of surfacing as odd proxy errors.
+// resolutions and Hub answers are cached, the rate limits, the fill budget and CORS
+// origins. Bad configuration is reported once, clearly, instead of surfacing as odd
+// proxy errors.
 // R2's limits come from cache/r2-limits.ts.
 // UPSTREAM_AUTH and TOKEN_SECRET are secrets, read here with the vars: UPSTREAM_AUTH's
 // errors name the key and the field, never a value.
@@ -13,6 +14,10 @@ export interface Vars {
   HUB_API?: string;
   TAG_TTL?: string;
   RATE_LIMIT?: string;
+  /** Blob requests a minute per client; unset, ten times RATE_LIMIT (0 turns it off). */
+  BLOB_RATE_LIMIT?: string;
+  /** Bytes of background fills a client may start an hour (cache/fill-budget.ts); default 10 GiB, 0 for no budget. */
+  FILL_BUDGET?: string;
   ALLOWED_ORIGINS?: string;
   /** Bytes above which a blob goes to R2 by multipart upload (default and maximum 5 GiB − 5 MiB, R2's); lowered only by tests. */
   R2_SINGLE_PUT_LIMIT?: string;
@@ -54,6 +59,10 @@ export interface Config {
   hubApi: URL;
   tagTtlSeconds: number;
   rateLimitPerMinute: number;
+  /** Blob requests (GET and HEAD) a minute per client, counted apart from rateLimitPerMinute. */
+  blobRateLimitPerMinute: number;
+  /** Bytes of background fills one client may start an hour; 0: no budget. */
+  fillBudget: number;
   allowedOrigins: string[];
   singlePutLimit: number;
   /** Bytes per part of a multipart fill (fill/blob-fill.ts). */
@@ -93,6 +102,11 @@ export interface ProxyContext {
 const R2_READ_WINDOW = 32 * 1024 ** 2;
 const MIN_READ_WINDOW = 64 * 1024;
 
+/** BLOB_RATE_LIMIT, unset, is this many times RATE_LIMIT (1,000 blob requests a minute by default). */
+const BLOB_RATE_FACTOR = 10;
+/** FILL_BUDGET, unset: 10 GiB of fills a client an hour, more than a large image pulled whole needs. */
+const DEFAULT_FILL_BUDGET = 10 * 1024 ** 3;
+
 /** The registries a mirror serves when UPSTREAMS is not set: the list, kept only here. */
 export const DEFAULT_UPSTREAMS: Record<string, string> = {
   "docker.io": "https://registry-1.docker.io",
@@ -113,11 +127,16 @@ export function loadConfig(env: Vars): Config {
   const cached = cache.get(env);
   if (cached) return cached;
   const upstreams = parseUpstreams(env.UPSTREAMS);
+  const rateLimitPerMinute = parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT");
   const config: Config = {
     upstreams,
     hubApi: parseUrl(env.HUB_API ?? "https://hub.docker.com", "HUB_API"),
     tagTtlSeconds: parseNumber(env.TAG_TTL, 300, "TAG_TTL"),
-    rateLimitPerMinute: parseNumber(env.RATE_LIMIT, 100, "RATE_LIMIT"),
+    rateLimitPerMinute,
+    // A pull is a few requests for manifests and one or more per blob (the CLI and the app
+    // read large blobs in 16 MiB ranges): blobs get a limit of their own, far higher.
+    blobRateLimitPerMinute: parseNumber(env.BLOB_RATE_LIMIT, BLOB_RATE_FACTOR * rateLimitPerMinute, "BLOB_RATE_LIMIT"),
+    fillBudget: parseNumber(env.FILL_BUDGET, DEFAULT_FILL_BUDGET, "FILL_BUDGET"),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "*").split(",").map((s) => s.trim()).filter(Boolean),
     singlePutLimit: Math.min(parseNumber(env.R2_SINGLE_PUT_LIMIT, R2_MAX_SINGLE_PUT, "R2_SINGLE_PUT_LIMIT"), R2_MAX_SINGLE_PUT),
     fillPartSize: Math.max(parseNumber(env.FILL_PART_SIZE, DEFAULT_PART_SIZE, "FILL_PART_SIZE"), R2_MIN_PART),

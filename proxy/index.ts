@@ -7,8 +7,8 @@ import { handleApi } from "./api/router.ts";
 import { publicBlobReader } from "./cache/public-blob.ts";
 import { ConfigError, loadConfig, type Config, type Vars } from "./config.ts";
 import { preflight, withCors } from "./cors.ts";
-import { checkRateLimit, clientKey } from "./rate-limit.ts";
-import { withSecurityHeaders } from "./security-headers.ts";
+import { checkRateLimit, clientKey, limitOf, type RateLimits } from "./rate-limit.ts";
+import { withAssetHeaders, withSecurityHeaders } from "./security-headers.ts";
 import { handleToken } from "./token.ts";
 import { registryErrorResponse } from "./v2/errors.ts";
 import { handleV2 } from "./v2/handler.ts";
@@ -37,18 +37,20 @@ export interface Env extends Vars {
 export function workerWithClock(now: () => number) {
   return {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      return withSecurityHeaders(await answer(request, env, ctx, now).catch((error: unknown) => lastResort(request, error)));
+      const service = workerServiceOf(new URL(request.url).pathname);
+      // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
+      // dev without a build); its pages keep their own Content-Security-Policy.
+      if (!service && env.ASSETS) return withAssetHeaders(await env.ASSETS.fetch(request).catch((error: unknown) => lastResort(request, error)));
+      return withSecurityHeaders(await answer(request, service, env, ctx, now).catch((error: unknown) => lastResort(request, error)));
     },
   } satisfies ExportedHandler<Env>;
 }
 
 export default workerWithClock(Date.now);
 
-async function answer(request: Request, env: Env, ctx: ExecutionContext, now: () => number): Promise<Response> {
-  const service = workerServiceOf(new URL(request.url).pathname);
-  // Not one of WORKER_PATHS: the app's, when assets did not answer it first (wrangler
-  // dev without a build, or a test Worker without assets).
-  if (!service) return env.ASSETS ? env.ASSETS.fetch(request) : new Response("not found", { status: 404 });
+async function answer(request: Request, service: WorkerService | null, env: Env, ctx: ExecutionContext, now: () => number): Promise<Response> {
+  // Not one of WORKER_PATHS, and no assets bound (a test Worker).
+  if (!service) return new Response("not found", { status: 404 });
   let config: Config;
   try {
     config = loadConfig(env);
@@ -66,7 +68,7 @@ async function answer(request: Request, env: Env, ctx: ExecutionContext, now: ()
     waitUntil: (promise) => ctx.waitUntil(promise),
     fills: env.FILLS ? fillsIn(env.FILLS) : undefined,
     client: () => clientKey(request),
-    countFillStart: async () => (await checkRateLimit(fillStartOf(request), config.rateLimitPerMinute, env.RATE_LIMITER)).allowed,
+    countFillStart: async () => (await checkRateLimit(fillStartOf(request), limitsOf(config), env.RATE_LIMITER)).allowed,
   };
   return withCors(request, await route(request, service, env, mirror), config);
 }
@@ -112,11 +114,19 @@ function fillStartOf(request: Request): Request {
   return new Request(new URL("/v2/_background-fill", request.url), { headers });
 }
 
-/** The 429 for a client over RATE_LIMIT; null when within it. */
+function limitsOf(config: Config): RateLimits {
+  return { perMinute: config.rateLimitPerMinute, blobsPerMinute: config.blobRateLimitPerMinute };
+}
+
+/** The 429 for a client over RATE_LIMIT (or BLOB_RATE_LIMIT, for a blob); null when within it. */
 async function rateLimited(request: Request, service: WorkerService, env: Env, config: Config): Promise<Response | null> {
-  const decision = await checkRateLimit(request, config.rateLimitPerMinute, env.RATE_LIMITER);
+  const decision = await checkRateLimit(request, limitsOf(config), env.RATE_LIMITER);
   if (decision.allowed) return null;
-  const message = `too many requests from your address: this mirror allows ${config.rateLimitPerMinute} a minute (blob downloads are not counted); retry in ${decision.retryAfter} s`;
-  const params = { limit: String(config.rateLimitPerMinute), seconds: String(decision.retryAfter) };
-  return errorResponse(service, 429, message, { key: "RATE_LIMITED.client", params }, { "retry-after": String(decision.retryAfter) });
+  const blobs = limitOf(request) === "blobs";
+  const limit = blobs ? config.blobRateLimitPerMinute : config.rateLimitPerMinute;
+  const message = blobs
+    ? `too many blob requests from your address: this mirror allows ${limit} blob requests a minute; retry in ${decision.retryAfter} s`
+    : `too many requests from your address: this mirror allows ${limit} a minute (blob requests have a higher limit of their own); retry in ${decision.retryAfter} s`;
+  const params = { limit: String(limit), seconds: String(decision.retryAfter) };
+  return errorResponse(service, 429, message, { key: blobs ? "RATE_LIMITED.client_blobs" : "RATE_LIMITED.client", params }, { "retry-after": String(decision.retryAfter) });
 }

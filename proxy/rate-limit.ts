@@ -1,13 +1,16 @@
-// Per-client rate limit for the registry API, manifests, /token and the seed API:
-// RATE_LIMIT requests a minute per client IP (CF-Connecting-IP; an IPv6 client counts as
-// its /64). Blob downloads are never counted: one image pull makes many ranged blob
-// requests, and blobs are what the mirror is for.
+// Per-client rate limits: RATE_LIMIT requests a minute per client IP (CF-Connecting-IP;
+// an IPv6 client counts as its /64) for the registry API, manifests, /token and the seed
+// API, and BLOB_RATE_LIMIT blob requests a minute, counted apart: one image pull makes
+// many blob requests (the CLI and the app read large layers in 16 MiB ranges), so blobs
+// get a far higher limit of their own (unset, ten times RATE_LIMIT), which an ordinary
+// pull never reaches but which bounds a client's flood of cheap one-byte ranges.
 //
-// The counter is a sliding window kept in the isolate's memory. That works the same under
+// The counters are sliding windows kept in the isolate's memory. That works the same under
 // `wrangler dev` and in production and needs no binding, but in production it is per
 // isolate: a client spread over several Cloudflare machines gets the limit on each. An
 // operator who wants a per-location limit adds the Workers Rate Limiting binding
-// RATE_LIMITER (see wrangler.toml); it is consulted as well when present.
+// RATE_LIMITER (see wrangler.toml); it is consulted as well when present, for requests
+// other than blobs (its one configured limit is RATE_LIMIT's).
 
 const WINDOW_MS = 60_000;
 const MAX_TRACKED = 10_000;
@@ -99,11 +102,17 @@ function expandIPv6(ip: string): string[] | null {
   return [...left, ...Array<string>(tail === undefined ? 0 : missing).fill("0"), ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""));
 }
 
-/** Blob reads are the downloads themselves: never limited. */
-export function isCounted(request: Request): boolean {
-  if (request.method === "OPTIONS") return false;
+/** Which limit a request counts against: preflights none, blob reads their own. */
+export function limitOf(request: Request): "requests" | "blobs" | null {
+  if (request.method === "OPTIONS") return null;
   const { pathname } = new URL(request.url);
-  return !/^\/v2\/.+\/blobs\/[^/]+$/.test(pathname);
+  return /^\/v2\/.+\/blobs\/[^/]+$/.test(pathname) ? "blobs" : "requests";
+}
+
+/** The limits a minute per client: RATE_LIMIT and BLOB_RATE_LIMIT (0 turns one off). */
+export interface RateLimits {
+  perMinute: number;
+  blobsPerMinute: number;
 }
 
 /** The part of the Workers Rate Limiting binding used here (kept structural so Node tests can load this file). */
@@ -112,12 +121,15 @@ export interface RateLimitBinding {
 }
 
 const limiter = new RateLimiter();
+const blobLimiter = new RateLimiter();
 
-/** Checks the in-isolate limiter and, when bound, the Workers Rate Limiting binding. */
-export async function checkRateLimit(request: Request, limit: number, binding?: RateLimitBinding): Promise<RateDecision> {
-  if (!isCounted(request)) return { allowed: true, retryAfter: 0 };
+/** Checks the in-isolate limiters and, for requests other than blobs when bound, the Workers Rate Limiting binding. */
+export async function checkRateLimit(request: Request, limits: RateLimits, binding?: RateLimitBinding): Promise<RateDecision> {
+  const kind = limitOf(request);
+  if (kind === null) return { allowed: true, retryAfter: 0 };
   const key = clientKey(request);
-  const local = limiter.take(key, limit);
+  if (kind === "blobs") return blobLimiter.take(key, limits.blobsPerMinute);
+  const local = limiter.take(key, limits.perMinute);
   if (!local.allowed) return local;
   if (binding) {
     const { success } = await binding.limit({ key });

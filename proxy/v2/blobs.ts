@@ -9,8 +9,9 @@
 //   and the blob's fill is ordered from its Durable Object (fill/blob-fill.ts), which
 //   outlives this request: the PWA and the CLI read large layers in ranges, and the next
 //   client should find them cached. Each request for the blob says it is still wanted;
-//   fills are bounded per client and per isolate (cache/background-fills.ts), and each
-//   start counts against the requester's rate limit, so one-byte ranges can't make the
+//   fills are bounded per client and per isolate (cache/background-fills.ts), each start
+//   counts against the requester's rate limit, and its blob's size against the
+//   requester's FILL_BUDGET (cache/fill-budget.ts), so one-byte ranges can't make the
 //   Worker download whole blobs for nobody.
 import { verifyRequester } from "../upstream/access.ts";
 import { blobKey, blobMetadata, visibilityOf } from "../cache/keys.ts";
@@ -18,6 +19,7 @@ import type { BlobStore } from "../cache/store.ts";
 import { readWindowed } from "../cache/windowed-read.ts";
 import { RefusedByStore, relayIntoCache } from "../cache/cache-relay.ts";
 import { claimRelay, forgetFill, isOrdered, mayOrderFill, noteFill, releaseRelay } from "../cache/background-fills.ts";
+import { chargeFill, refundFill } from "../cache/fill-budget.ts";
 import type { Mirror } from "./mirror.ts";
 import { parseContentRange } from "../../shared/http.ts";
 import { contentRange, parseRange } from "./range.ts";
@@ -140,11 +142,14 @@ async function orderFill(request: Request, route: V2Route, mirror: Mirror, size:
     const now = mirror.now();
     const client = mirror.client();
     // A blob this isolate ordered already may be ordered again (the object runs one fill at
-    // most); a new order must fit the bounds and the requester's rate limit.
-    const mayStart =
-      whole ||
-      isOrdered(route.reference, now, mirror.config.fillIdleMs) ||
-      ((await mayOrderFill(route.reference, client, now, mirror.config.fillIdleMs, fills.running)) && (!mirror.countFillStart || (await mirror.countFillStart())));
+    // most); a new order must fit the bounds and the requester's rate limit (a whole read
+    // need not), and is charged to the requester's fill budget (cache/fill-budget.ts).
+    const again = isOrdered(route.reference, now, mirror.config.fillIdleMs);
+    const charged =
+      !again &&
+      (whole || ((await mayOrderFill(route.reference, client, now, mirror.config.fillIdleMs, fills.running)) && (!mirror.countFillStart || (await mirror.countFillStart())))) &&
+      chargeFill(client, size, mirror.config.fillBudget, now);
+    const mayStart = again || charged;
     const answer = await fills.want({
       digest: route.reference,
       url: request.url,
@@ -153,6 +158,7 @@ async function orderFill(request: Request, route: V2Route, mirror: Mirror, size:
       size,
       mayStart,
     });
+    if (charged && !answer.started) refundFill(client, size, now);
     if (answer.running) noteFill(route.reference, client, now);
     else forgetFill(route.reference);
   } catch (error) {

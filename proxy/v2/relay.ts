@@ -1,8 +1,9 @@
 // Passes an upstream registry answer on to the client: the headers a registry client
 // needs, 401 challenges pointed at our /token, tags pagination links pointed at our own
-// name for the repository, and a JSON body streamed untouched. A body that is not JSON
-// (an HTML error or throttling page) is never served from the Worker's origin, which is
-// the PWA's: it becomes an error in the spec's shape. A 429 from Docker Hub always gets
+// name for the repository, and a JSON body streamed untouched. A body whose Content-Type
+// is not exactly a JSON type (an HTML error or throttling page, `text/html;x=json`) is
+// never served from the Worker's origin, which is the PWA's: it becomes an error in the
+// spec's shape. A 429 from Docker Hub always gets
 // the mirror's own words (errors.ts), which say what lifts the limit.
 import type { ProxyContext } from "../config.ts";
 import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage, type DistributionErrorCode } from "./errors.ts";
@@ -68,7 +69,22 @@ function notJson(response: Response, route: V2Route): string {
 }
 
 function isJson(response: Response): boolean {
-  return /json/i.test(response.headers.get("content-type") ?? "");
+  return isJsonMediaType(response.headers.get("content-type"));
+}
+
+/** type/subtype, then parameters (`; name=value`, the value a token or a quoted string), as RFC 9110 writes them. */
+const MEDIA_TYPE = /^([!#$%&'*+.^_`|~\w-]+\/[!#$%&'*+.^_`|~\w-]+)(?:[ \t]*;[ \t]*[!#$%&'*+.^_`|~\w-]+=(?:[!#$%&'*+.^_`|~\w-]+|"(?:[^"\\]|\\.)*"))*[ \t]*$/;
+
+/**
+ * Whether a Content-Type is exactly a JSON type a registry answers with: application/json,
+ * or the registry's own application/vnd.docker.… / application/vnd.oci.… +json types,
+ * parameters (a charset) allowed. Anything else, `text/html;x=json` say, is not relayed:
+ * the Worker's origin is the app's.
+ */
+export function isJsonMediaType(contentType: string | null): boolean {
+  const essence = MEDIA_TYPE.exec((contentType ?? "").trim())?.[1].toLowerCase();
+  if (!essence) return false;
+  return essence === "application/json" || /^application\/vnd\.(docker|oci)\.[\w.-]+\+json$/.test(essence);
 }
 
 /** Tags pagination: the upstream's Link points at its own name; point it at ours. */

@@ -46,7 +46,7 @@ const from = (ip: string, extra: Record<string, string> = {}) => ({ headers: { "
 type Errors = { errors: { code: string; message: string }[] };
 
 describe("the per-client rate limit", () => {
-  test("answers 429 with Retry-After and TOOMANYREQUESTS past RATE_LIMIT, per address, never for blobs", async ({ worker }) => {
+  test("answers 429 with Retry-After and TOOMANYREQUESTS past RATE_LIMIT, per address, blobs counted apart", async ({ worker }) => {
     const ip = "198.51.100.7";
     for (let i = 0; i < 5; i++) {
       const response = await fetch(`${worker.url}/v2/fake.test/some/repo/manifests/v${i}`, from(ip));
@@ -59,7 +59,7 @@ describe("the per-client rate limit", () => {
     expect(((await limited.json()) as Errors).errors[0].code).toBe("TOOMANYREQUESTS");
     // The token endpoint counts too.
     expect((await fetch(`${worker.url}/token?service=docker.io`, from(ip))).status).toBe(429);
-    // Blob downloads of the same client are not counted.
+    // Blob requests of the same client count against their own limit (BLOB_RATE_LIMIT, unset: ten times RATE_LIMIT).
     for (let i = 0; i < 8; i++) {
       const blob = await fetch(`${worker.url}/v2/fake.test/some/repo/blobs/${BLOB}`, from(ip, { range: `bytes=${i}-${i}` }));
       expect(blob.status).toBe(404);

@@ -8,7 +8,7 @@ describe("loadConfig", () => {
   it("serves the default upstreams and lifetimes when no vars are set", () => {
     const config = loadConfig({});
     expect(Object.fromEntries([...config.upstreams].map(([key, url]) => [key, url.href.replace(/\/$/, "")]))).toEqual(DEFAULT_UPSTREAMS);
-    expect(config).toMatchObject({ tagTtlSeconds: 300, rateLimitPerMinute: 100, allowedOrigins: ["*"], searchTtlMs: 300_000, popularTtlMs: 3_600_000, detailsTtlMs: 1_800_000 });
+    expect(config).toMatchObject({ tagTtlSeconds: 300, rateLimitPerMinute: 100, blobRateLimitPerMinute: 1000, fillBudget: 10 * 1024 ** 3, allowedOrigins: ["*"], searchTtlMs: 300_000, popularTtlMs: 3_600_000, detailsTtlMs: 1_800_000 });
     expect(config.hubApi.href).toBe("https://hub.docker.com/");
   });
 
@@ -19,7 +19,16 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({ searchTtlMs: 0, detailsTtlMs: 60_000, popularTtlMs: 3_600_000, allowedOrigins: ["https://a.example", "https://b.example"] });
   });
 
+  it("derives BLOB_RATE_LIMIT from RATE_LIMIT unless set, and reads FILL_BUDGET", () => {
+    expect(loadConfig({ RATE_LIMIT: "0" }).blobRateLimitPerMinute).toBe(0);
+    expect(loadConfig({ RATE_LIMIT: "30" }).blobRateLimitPerMinute).toBe(300);
+    expect(loadConfig({ RATE_LIMIT: "30", BLOB_RATE_LIMIT: "50" }).blobRateLimitPerMinute).toBe(50);
+    expect(loadConfig({ FILL_BUDGET: "0" }).fillBudget).toBe(0);
+  });
+
   it.each([
+    [{ BLOB_RATE_LIMIT: "lots" }, /^BLOB_RATE_LIMIT must be a non-negative number/],
+    [{ FILL_BUDGET: "-1" }, /^FILL_BUDGET must be a non-negative number/],
     [{ UPSTREAMS: "{docker.io}" }, /^UPSTREAMS is not valid JSON/],
     [{ UPSTREAMS: '["https://ghcr.io"]' }, /^UPSTREAMS must be a JSON object/],
     [{ UPSTREAMS: '{"ghcr.io":"ftp://ghcr.io"}' }, /^UPSTREAMS\["ghcr.io"\] must be http or https/],

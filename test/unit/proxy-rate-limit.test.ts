@@ -1,7 +1,7 @@
 // The per-client limiter: a sliding minute, per IP (an IPv6 /64 counts as one client),
-// blob downloads never counted, 0 turning it off.
+// blob requests counted against a limit of their own, 0 turning a limit off.
 import { describe, expect, it } from "vitest";
-import { clientKey, isCounted, RateLimiter } from "../../proxy/rate-limit.ts";
+import { checkRateLimit, clientKey, limitOf, RateLimiter } from "../../proxy/rate-limit.ts";
 
 const request = (path: string, ip?: string, method = "GET") =>
   new Request(`https://mirror.example${path}`, { method, headers: ip ? { "cf-connecting-ip": ip } : {} });
@@ -57,7 +57,7 @@ describe("RateLimiter", () => {
   });
 });
 
-describe("clientKey and isCounted", () => {
+describe("clientKey and limitOf", () => {
   it("keys IPv4 by address and IPv6 by /64", () => {
     expect(clientKey(request("/v2/", "203.0.113.9"))).toBe("203.0.113.9");
     expect(clientKey(request("/v2/", "2001:db8:1:2:aaaa::1"))).toBe(clientKey(request("/v2/", "2001:0db8:0001:0002:ffff:1:2:3")));
@@ -65,13 +65,36 @@ describe("clientKey and isCounted", () => {
     expect(clientKey(request("/v2/"))).toBe("unknown");
   });
 
-  it("counts manifests, tags, tokens and the API, never blobs or preflights", () => {
-    expect(isCounted(request("/v2/library/ubuntu/manifests/22.04"))).toBe(true);
-    expect(isCounted(request("/v2/o/a/tags/list"))).toBe(true);
-    expect(isCounted(request("/token?scope=x"))).toBe(true);
-    expect(isCounted(request("/api/search"))).toBe(true);
-    expect(isCounted(request(`/v2/ghcr.io/o/a/blobs/sha256:${"a".repeat(64)}`))).toBe(false);
-    expect(isCounted(request(`/v2/library/ubuntu/blobs/sha256:${"a".repeat(64)}`, undefined, "HEAD"))).toBe(false);
-    expect(isCounted(request("/v2/x/manifests/1", undefined, "OPTIONS"))).toBe(false);
+  it("counts manifests, tags, tokens and the API as requests, blobs apart, never preflights", () => {
+    expect(limitOf(request("/v2/library/ubuntu/manifests/22.04"))).toBe("requests");
+    expect(limitOf(request("/v2/o/a/tags/list"))).toBe("requests");
+    expect(limitOf(request("/token?scope=x"))).toBe("requests");
+    expect(limitOf(request("/api/search"))).toBe("requests");
+    expect(limitOf(request(`/v2/ghcr.io/o/a/blobs/sha256:${"a".repeat(64)}`))).toBe("blobs");
+    expect(limitOf(request(`/v2/library/ubuntu/blobs/sha256:${"a".repeat(64)}`, undefined, "HEAD"))).toBe("blobs");
+    expect(limitOf(request("/v2/x/manifests/1", undefined, "OPTIONS"))).toBeNull();
+  });
+});
+
+describe("checkRateLimit", () => {
+  it("holds blob requests to their own limit, apart from the other requests' count", async () => {
+    const limits = { perMinute: 2, blobsPerMinute: 3 };
+    const blob = () => request(`/v2/o/a/blobs/sha256:${"b".repeat(64)}`, "198.51.100.7");
+    const manifest = () => request("/v2/o/a/manifests/1", "198.51.100.7");
+    const blobs = [];
+    for (let i = 0; i < 4; i++) blobs.push((await checkRateLimit(blob(), limits)).allowed);
+    expect(blobs).toEqual([true, true, true, false]);
+    expect((await checkRateLimit(manifest(), limits)).allowed).toBe(true);
+    expect((await checkRateLimit(manifest(), limits)).allowed).toBe(true);
+    expect((await checkRateLimit(manifest(), limits)).allowed).toBe(false);
+  });
+
+  it("never asks the Rate Limiting binding about blobs", async () => {
+    const asked: string[] = [];
+    const binding = { limit: async ({ key }: { key: string }) => (asked.push(key), { success: false }) };
+    const limits = { perMinute: 100, blobsPerMinute: 100 };
+    expect((await checkRateLimit(request(`/v2/o/a/blobs/sha256:${"c".repeat(64)}`, "198.51.100.8"), limits, binding)).allowed).toBe(true);
+    expect(asked).toEqual([]);
+    expect((await checkRateLimit(request("/v2/o/a/manifests/1", "198.51.100.8"), limits, binding)).allowed).toBe(false);
   });
 });

@@ -1,11 +1,11 @@
 // A small upstream registry on 127.0.0.1 for the worker tests, answering in the
 // distribution spec's shapes: a Bearer challenge on /v2/, a token realm at /token (an
 // anonymous token for anyone, a user's token for the right Basic credentials), manifests
-// and blobs by GET and HEAD (blobs with Range too), and spec-shaped errors. Repositories
+// and blobs by GET and HEAD (blobs with Range too), tags/list, and spec-shaped errors. Repositories
 // are public (readable with the anonymous token) or private (only with the user's). It
 // logs every request, so a test can prove what the mirror did or did not ask upstream;
 // a test may file any bytes under a digest to play an upstream that sends a corrupt blob,
-// or make one manifest or blob misbehave (hostile.ts).
+// or make one manifest, blob or tag list misbehave (hostile.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { answerTextPage, misbehave, TEXT_PAGE_PATH, type Misbehaviour } from "./hostile.ts";
@@ -36,7 +36,7 @@ export interface FakeRegistry {
   addRepository(name: string, options: { private: boolean }): void;
   addBlob(repository: string, digest: string, bytes: Uint8Array): void;
   addManifest(repository: string, tag: string | null, manifest: { bytes: Uint8Array; mediaType: string; digest: string }): void;
-  /** From now on, `reference` (a tag or digest) of `repository` is answered by `kind`. */
+  /** From now on, `reference` (a tag or digest, or "tags/list") of `repository` is answered by `kind`. */
   misbehave(repository: string, reference: string, kind: Misbehaviour): void;
   close(): Promise<void>;
 }
@@ -72,7 +72,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     if (pathname === "/token") return issueToken(request, response, searchParams);
     if (pathname === "/v2/") return challenge(response);
     if (pathname === TEXT_PAGE_PATH) return answerTextPage(response);
-    const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname);
+    const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname) ?? /^\/v2\/(.+)\/(tags)\/(list)$/.exec(pathname);
     const repository = match && repositories.get(match[1]);
     if (!match || !repository) return error(response, 404, "NAME_UNKNOWN", "no such repository");
     const scope = `repository:${match[1]}:pull`;
@@ -80,6 +80,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const allowed = bearer === USER_TOKEN || (bearer === ANONYMOUS_TOKEN && !repository.private);
     if (!allowed) return challenge(response, scope);
     const head = request.method === "HEAD";
+    if (match[2] === "tags") return listTags(request, response, match[1], repository, misbehaviours.get(`${match[1]}@tags/list`));
     const reference = decodeURIComponent(match[3]);
     const hostile = misbehaviours.get(`${match[1]}@${reference}`);
     if (hostile && !honestFor(hostile, request.headers.range)) {
@@ -123,6 +124,13 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     misbehave: (name, reference, kind) => void misbehaviours.set(`${name}@${reference}`, kind),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** tags/list: the repository's tags (its manifests' names that are not digests), or a misbehaviour's answer. */
+function listTags(request: IncomingMessage, response: ServerResponse, name: string, repository: Repository, hostile: Misbehaviour | undefined) {
+  const list = { name, tags: [...repository.manifests.keys()].filter((reference) => !reference.includes(":")) };
+  if (hostile) return misbehave(hostile, request, response, { bytes: Buffer.from(JSON.stringify(list)), contentType: "application/json" });
+  json(response, 200, list);
 }
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

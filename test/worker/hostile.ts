@@ -1,6 +1,6 @@
-// Misbehaviours the fake registry (fake-registry.ts) plays on demand, for one manifest
-// or blob: the hostile upstream of issue #12. Each answers a request the registry has
-// already authorised, instead of the honest answer.
+// Misbehaviours the fake registry (fake-registry.ts) plays on demand, for one manifest,
+// blob or tag list: the hostile upstream of issues #12 and #26. Each answers a request
+// the registry has already authorised, instead of the honest answer.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 
@@ -13,6 +13,10 @@ export type Misbehaviour =
   | "html-content-type"
   /** An HTML page as text/html instead of the manifest. */
   | "html-page"
+  /** An HTML page whose Content-Type mentions json in a parameter: `text/html;x=json`. */
+  | "html-json-parameter"
+  /** The honest bytes as `application/json; charset=utf-8` (a parameter a JSON type may carry). */
+  | "json-charset"
   /** 64 MiB of JSON-looking bytes with no Content-Length, as fast as the reader takes them. */
   | "endless-body"
   /** A 404 as an HTML page. */
@@ -69,6 +73,12 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
       response.writeHead(200, { "content-type": "text/html", "content-length": Buffer.byteLength(HTML_PAGE) });
       return void response.end(head ? undefined : HTML_PAGE);
     }
+    case "html-json-parameter":
+      response.writeHead(200, { "content-type": "text/html;x=json", "content-length": Buffer.byteLength(HTML_PAGE) });
+      return void response.end(head ? undefined : HTML_PAGE);
+    case "json-charset":
+      response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": honest.bytes.byteLength });
+      return void response.end(head ? undefined : honest.bytes);
     case "html-not-found":
       response.writeHead(404, { "content-type": "text/html", "content-length": Buffer.byteLength(HTML_PAGE) });
       return void response.end(head ? undefined : HTML_PAGE);

@@ -104,7 +104,8 @@ export const ZH_MESSAGES: Record<string, string> = {
   "METHOD_NOT_ALLOWED.method": "{path} 只接受 {methods}，不接受 {method}",
   "METHOD_NOT_ALLOWED": "此接口不接受该请求方法",
   "UNAUTHORIZED.anonymous": "无法匿名读取 {image}",
-  "RATE_LIMITED.client": "你的地址请求过多：此镜像站每分钟允许 {limit} 次（不计数据块下载）；请在 {seconds} 秒后重试",
+  "RATE_LIMITED.client": "你的地址请求过多：此镜像站每分钟允许 {limit} 次（数据块请求另有更高的限额）；请在 {seconds} 秒后重试",
+  "RATE_LIMITED.client_blobs": "你的地址请求数据块过多：此镜像站每分钟允许 {limit} 次数据块请求；请在 {seconds} 秒后重试",
   "RATE_LIMITED.hub_api": "Docker Hub 正在限制此镜像站的请求频率",
   "RATE_LIMITED.mirror": "{registry} 正在限制此镜像站的请求频率；请稍后重试",
   "RATE_LIMITED.mirror_wait": "{registry} 正在限制此镜像站的请求频率；请在 {seconds} 秒后重试",
@@ -141,7 +142,7 @@ export const EN_MESSAGES: Record<string, string> = {
 };
 
 /** Limits of the mirror and of its own upstream reads: credentials typed into the app do not lift them. */
-const MIRROR_LIMITS = ["client", "hub_api", "mirror", "mirror_wait", "mirror_no_auth", "mirror_no_auth_wait"].map((k) => `RATE_LIMITED.${k}`);
+const MIRROR_LIMITS = ["client", "client_blobs", "hub_api", "mirror", "mirror_wait", "mirror_no_auth", "mirror_no_auth_wait"].map((k) => `RATE_LIMITED.${k}`);
 
 function hintFor(keys: string[], hint: string): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, hint]));
