@@ -3,7 +3,8 @@
 // resolutions and Hub answers are cached, the rate limits, the fill budget and CORS
 // origins. Bad configuration is reported once, clearly, instead of surfacing as odd
 // proxy errors.
-// R2's limits come from cache/r2-limits.ts.
+// R2's limits come from cache/r2-limits.ts. CREDENTIAL_UPSTREAMS says which upstreams
+// may be sent a client's own credentials (upstream/auth.ts).
 // UPSTREAM_AUTH and TOKEN_SECRET are secrets, read here with the vars: UPSTREAM_AUTH's
 // errors name the key and the field, never a value.
 import { DEFAULT_PART_SIZE, R2_MAX_SINGLE_PUT, R2_MIN_PART } from "./cache/r2-limits.ts";
@@ -47,6 +48,12 @@ export interface Vars {
   UPSTREAM_AUTH?: string;
   /** Secret (`wrangler secret put TOKEN_SECRET`) the tokens for Basic-auth upstreams are sealed with; see upstream/sealed-token.ts. */
   TOKEN_SECRET?: string;
+  /**
+   * The UPSTREAMS keys a client's own credentials may be sent to, comma-separated (default
+   * "docker.io"; empty: none). Every other upstream is asked anonymously, whatever the
+   * client gave: a path naming an upstream must not be a way to send it the client's password.
+   */
+  CREDENTIAL_UPSTREAMS?: string;
 }
 
 export interface UpstreamCredentials {
@@ -82,6 +89,8 @@ export interface Config {
   subrequestLimit: number | undefined;
   /** TOKEN_SECRET (upstream/sealed-token.ts); never sent to a client. Unset: each isolate seals with a random key of its own. */
   tokenSecret: string | undefined;
+  /** The UPSTREAMS keys a client's credentials are forwarded to (CREDENTIAL_UPSTREAMS); the rest are asked anonymously. */
+  credentialUpstreams: Set<string>;
 }
 
 /**
@@ -149,6 +158,7 @@ export function loadConfig(env: Vars): Config {
     upstreamAuth: parseUpstreamAuth(env.UPSTREAM_AUTH, upstreams),
     ...parsePlan(env.PLAN, env.SUBREQUEST_LIMIT),
     tokenSecret: env.TOKEN_SECRET || undefined,
+    credentialUpstreams: parseCredentialUpstreams(env.CREDENTIAL_UPSTREAMS, upstreams),
   };
   cache.set(env, config);
   return config;
@@ -201,6 +211,19 @@ function parseUpstreamAuth(raw: string | undefined, upstreams: Map<string, URL>)
     map.set(key, { username, password });
   }
   return map;
+}
+
+/**
+ * CREDENTIAL_UPSTREAMS: UPSTREAMS keys, comma-separated. Unset, docker.io (whether it is
+ * served or not); set, every key it names must be one of UPSTREAMS.
+ */
+function parseCredentialUpstreams(raw: string | undefined, upstreams: Map<string, URL>): Set<string> {
+  if (raw === undefined) return new Set(["docker.io"]);
+  const keys = raw.split(",").map((key) => key.trim().toLowerCase()).filter(Boolean);
+  for (const key of keys) {
+    if (!upstreams.has(key)) throw new ConfigError(`CREDENTIAL_UPSTREAMS names "${key}", which is not a registry in UPSTREAMS (${[...upstreams.keys()].join(", ")})`);
+  }
+  return new Set(keys);
 }
 
 function parsePlan(plan: string | undefined, limit: string | undefined): Pick<Config, "plan" | "subrequestLimit"> {

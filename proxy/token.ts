@@ -7,17 +7,20 @@
 // The realm is found (the /v2/ challenge) and asked with the shared client's steps
 // (shared/registry/auth.ts), each request through upstreamFetch and its address guard.
 // A client's credentials only ever go to the one upstream the request is for
-// (upstreamForTokenRequest); the request itself is bounded (form size, scope count), and
-// so is the realm's answer (TOKEN_ANSWER_LIMIT: more, or no JSON object, is a 502).
-// The operator's credentials (UPSTREAM_AUTH) are never used here: an anonymous client
-// gets the upstream's anonymous token, marked as such when the operator set credentials
-// for that upstream (upstream/auth.ts), whatever repository its scopes name.
+// (upstreamForTokenRequest), and only when that upstream is in CREDENTIAL_UPSTREAMS: for
+// any other, Basic credentials, containerd's password form, a refresh token and
+// `account` are dropped and the realm is asked anonymously. The request itself is
+// bounded (form size, scope count), and so is the realm's answer (TOKEN_ANSWER_LIMIT:
+// more, or no JSON object, is a 502). The operator's credentials (UPSTREAM_AUTH) are never
+// used here: an anonymous client gets the upstream's anonymous token, marked as such when
+// the operator set credentials for that upstream or the upstream takes no client
+// credentials (upstream/auth.ts), whatever repository its scopes name.
 import type { HttpRequestInit } from "../shared/http.ts";
 import { readBody } from "../shared/http.ts";
 import { discoverChallenge, NotATokenAnswer, readTokenAnswer, requestToken, TOKEN_ANSWER_LIMIT, tokenUrl, type TokenAnswer } from "../shared/registry/auth.ts";
 import { parseScope } from "../shared/www-authenticate.ts";
 import type { Config, ProxyContext } from "./config.ts";
-import { ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
+import { acceptsCredentials, ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
 import { SEALED_TOKEN_TTL } from "./upstream/sealed-token.ts";
 import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
 import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage } from "./v2/errors.ts";
@@ -92,6 +95,12 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
     // which an operator may have left out of UPSTREAMS.
     return registryErrorResponse(400, "DENIED", `registry "${key}" is not one this mirror serves (${[...config.upstreams.keys()].join(", ")})`);
   }
+  const takesCredentials = acceptsCredentials(key, context);
+  if (!takesCredentials) {
+    // Whatever the client gave is for upstreams the operator trusts with it; this one is asked anonymously.
+    authorization = null;
+    grantType = null;
+  }
   // Scopes are checked before anything is asked upstream: a repository name the registry
   // routes would refuse is refused here too, never passed on to a token service.
   const upstreamScopes: string[] = [];
@@ -113,7 +122,7 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
   } catch (error) {
     return upstreamFailure(error, key);
   }
-  for (const passthrough of ["account", "client_id", "offline_token"]) {
+  for (const passthrough of takesCredentials ? ["account", "client_id", "offline_token"] : ["client_id"]) {
     const value = params.get(passthrough);
     if (value !== null) target.searchParams.set(passthrough, value);
   }
@@ -147,7 +156,8 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
     return upstreamFailure(error, key);
   }
   const anonymous = !isBasic(authorization) && grantType !== "refresh_token";
-  const token = anonymous && answer.token !== "" && config.upstreamAuth.has(key) ? markAnonymous(answer.token) : answer.token;
+  // Marked, the token says it is anonymous: the only kind an upstream outside CREDENTIAL_UPSTREAMS is sent.
+  const token = anonymous && answer.token !== "" && (config.upstreamAuth.has(key) || !takesCredentials) ? markAnonymous(answer.token) : answer.token;
   return tokenResponse({ ...answer.body, token, access_token: token }, context.now());
 }
 

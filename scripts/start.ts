@@ -2,8 +2,8 @@
 // on http://localhost:8787, with R2 emulated locally (persisted under .wrangler/).
 // Offline: no login, no telemetry, no update check. PORT and HOST choose where it
 // listens (the port must be free: see port-check.ts); the environment variables
-// UPSTREAMS, HUB_API, TAG_TTL, RATE_LIMIT, ALLOWED_ORIGINS and the *_TTL cache
-// lifetimes override wrangler.toml.
+// UPSTREAMS, CREDENTIAL_UPSTREAMS, HUB_API, TAG_TTL, RATE_LIMIT, ALLOWED_ORIGINS and the
+// *_TTL cache lifetimes override wrangler.toml.
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { OFFLINE_ENV } from "./offline-env.ts";
@@ -26,7 +26,7 @@ const build = spawnSync(process.execPath, [join(root, "node_modules/vite/bin/vit
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const vars: string[] = [];
-for (const name of ["UPSTREAMS", "HUB_API", "TAG_TTL", "RATE_LIMIT", "ALLOWED_ORIGINS", "SEARCH_TTL", "POPULAR_TTL", "DETAILS_TTL"]) {
+for (const name of ["UPSTREAMS", "CREDENTIAL_UPSTREAMS", "HUB_API", "TAG_TTL", "RATE_LIMIT", "ALLOWED_ORIGINS", "SEARCH_TTL", "POPULAR_TTL", "DETAILS_TTL"]) {
   const value = process.env[name];
   if (value !== undefined && value !== "") vars.push("--var", `${name}:${value}`);
 }

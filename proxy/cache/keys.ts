@@ -1,8 +1,11 @@
 // Where things live in the R2 bucket, and what each object records about who may read it.
 // Blobs and manifests are keyed by digest only (content-addressed, shared by every
 // repository that holds them); access is per repository, so each object says whether
-// the upstream served it to anyone ("public") or only with credentials ("private"), and a
-// private object is served only after the requester's own credentials pass upstream.
+// the upstream served it to anyone ("public") or only with credentials ("private"), and
+// where it came from (UPSTREAMS key, that key's URL then, repository): a private object
+// is served only after that repository, asked with the requester's own credentials,
+// still serves it (upstream/access.ts); no other repository's word counts.
+import type { Config } from "../config.ts";
 import type { V2Route } from "../v2/route.ts";
 import type { StoredObject } from "./store.ts";
 
@@ -34,10 +37,37 @@ export function visibilityOf(object: StoredObject): Visibility {
   return object.customMetadata?.visibility === "public" ? "public" : "private";
 }
 
-/** What a cached blob records: who may read it, and where it was first fetched from (for the operator's curiosity). */
-export function blobMetadata(route: V2Route, visibility: Visibility) {
+/** The upstream repository a cached object came from. */
+export type Origin = Pick<V2Route, "key" | "upstream" | "upstreamName">;
+
+/** What a cached object records: who may read it, and the repository it came from. */
+export function objectMetadata(route: Origin, visibility: Visibility): Record<string, string> {
+  return { visibility, source: `${route.key}/${route.upstreamName}`, sourceKey: route.key, sourceUrl: route.upstream.href };
+}
+
+/** What a cached blob records (objectMetadata), and its type. */
+export function blobMetadata(route: Origin, visibility: Visibility) {
   return {
-    customMetadata: { visibility, source: `${route.key}/${route.upstreamName}` },
+    customMetadata: objectMetadata(route, visibility),
     httpMetadata: { contentType: "application/octet-stream" },
   };
+}
+
+/**
+ * The repository `object` came from, while its UPSTREAMS key still names the URL it
+ * named then; null when it no longer does, or for an object cached before the origin was
+ * recorded whole (it is then fetched again, and recorded anew).
+ */
+export function originOf(object: StoredObject, config: Config): Origin | null {
+  const { source, sourceKey, sourceUrl } = object.customMetadata ?? {};
+  if (source === undefined || sourceKey === undefined || !source.startsWith(`${sourceKey}/`)) return null;
+  const upstream = config.upstreams.get(sourceKey);
+  if (upstream === undefined || upstream.href !== sourceUrl) return null;
+  return { key: sourceKey, upstream, upstreamName: source.slice(sourceKey.length + 1) };
+}
+
+/** Whether `object` came from the route's own repository. */
+export function cameFrom(object: StoredObject, route: Origin, config: Config): boolean {
+  const origin = originOf(object, config);
+  return origin !== null && origin.key === route.key && origin.upstreamName === route.upstreamName;
 }

@@ -1,9 +1,12 @@
 // Who may be served a cached object. An object the upstream hands to anyone is public and
-// is served from the cache to anyone; anything else is private, and before a private
-// object leaves the cache the requester's own credentials are checked upstream with a
-// HEAD (no body bytes move). Whether a repository is public is probed without
+// is served from the cache to anyone, under any repository that names its digest (it is
+// content-addressed, and anyone could have it from where it came); anything else is
+// private, and before a private object leaves the cache the requester's own credentials
+// are checked with a HEAD (no body bytes move) at the repository it came from, never at
+// another: another upstream may claim any digest, and the requester's credentials are
+// for the upstream they named. Whether a repository is public is probed without
 // credentials, never taken from the client: a client cannot make private content public.
-import type { Visibility } from "../cache/keys.ts";
+import type { Origin, Visibility } from "../cache/keys.ts";
 import type { ProxyContext } from "../config.ts";
 import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
@@ -28,6 +31,24 @@ export async function visibilityFor(request: Request, route: V2Route, path: stri
   // only for a repository just served without them: operator.ts): anyone may read it.
   if (!carriesCredentials(request.headers.get("authorization"))) return "public";
   return (await anonymouslyReadable(route, path, PROBE_TTL_MS, context.now)) ? "public" : "private";
+}
+
+/**
+ * Whether a cached private object may be served to this requester for `route`'s `path`,
+ * given where it came from (cache/keys.ts originOf): "serve" once that repository, asked with the requester's own credentials,
+ * serves it; the refusal to send when that repository is the route's own; "uncached"
+ * otherwise (another upstream, an origin not recorded or since moved, a repository of
+ * the same upstream that refuses): the route's own upstream is then asked, as if nothing
+ * were cached, and must send bytes that match the digest.
+ */
+export async function privateAccess(request: Request, route: V2Route, path: string, origin: Origin | null, context: ProxyContext): Promise<"serve" | "uncached" | Response> {
+  if (origin === null || origin.key !== route.key) return "uncached";
+  const own = origin.upstreamName === route.upstreamName;
+  const refusal = await verifyRequester(request, own ? route : { ...route, upstreamName: origin.upstreamName }, path, context);
+  if (refusal === null) return "serve";
+  if (own) return refusal;
+  await refusal.body?.cancel();
+  return "uncached";
 }
 
 /**

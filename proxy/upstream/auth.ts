@@ -8,8 +8,13 @@
 // operator set credentials for an upstream (UPSTREAM_AUTH), the upstream's anonymous token
 // goes to clients marked as anonymous (ANONYMOUS_TOKEN_PREFIX), so the mirror knows whom it
 // may lend the operator's account to (operator.ts); the mark is opened again here.
+// A client's own credentials (Basic, a token of its own, a sealed token) go only to the
+// upstreams in CREDENTIAL_UPSTREAMS; the others only ever get the anonymous tokens /token
+// hands out for them, marked, and so are asked anonymously whatever the client sent.
 import { findChallenge, formatChallenge, parseScope, type Challenge } from "../../shared/www-authenticate.ts";
 import type { ProxyContext } from "../config.ts";
+import { registryErrorResponse } from "../v2/errors.ts";
+import type { V2Route } from "../v2/route.ts";
 import { openCredentials, sealCredentials } from "./sealed-token.ts";
 
 /** Rewrites an upstream Bearer challenge so the client comes to our /token. */
@@ -70,10 +75,31 @@ export function carriesCredentials(clientAuthorization: string | null): boolean 
   return bearer !== ANONYMOUS_TOKEN && bearer !== "";
 }
 
+/** Whether the operator lets a client's own credentials go to upstream `upstreamKey` (CREDENTIAL_UPSTREAMS). */
+export function acceptsCredentials(upstreamKey: string, context: ProxyContext): boolean {
+  return context.config.credentialUpstreams.has(upstreamKey);
+}
+
+/**
+ * A refusal (401, 403) of a client who brought credentials, by an upstream outside
+ * CREDENTIAL_UPSTREAMS, told why they did not help: that upstream was asked anonymously.
+ * Anything else is returned as it is. A HEAD's answer has no body to say it in.
+ */
+export async function explainWithheldCredentials(response: Response, request: Request, route: V2Route, context: ProxyContext): Promise<Response> {
+  if (response.status !== 401 && response.status !== 403) return response;
+  if (request.method === "HEAD" || !carriesCredentials(request.headers.get("authorization")) || acceptsCredentials(route.key, context)) return response;
+  await response.body?.cancel();
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  const message = `${route.key} refused ${route.clientName} to an anonymous request: this mirror does not forward credentials to ${route.key} (its operator may add it to CREDENTIAL_UPSTREAMS)`;
+  return registryErrorResponse(response.status, response.status === 401 ? "UNAUTHORIZED" : "DENIED", message, undefined, headers);
+}
+
 /**
  * The Authorization to send to upstream `upstreamKey` for the one a client sent us. A
  * sealed token issued for another upstream, altered or expired sends nothing: the
  * upstream's answer to an anonymous request (a challenge) sends the client back to /token.
+ * An upstream outside CREDENTIAL_UPSTREAMS gets an anonymous token or nothing.
  */
 export async function upstreamAuthorization(clientAuthorization: string | null, upstreamKey: string, context: ProxyContext): Promise<string | null> {
   if (!carriesCredentials(clientAuthorization)) return null;
@@ -82,6 +108,7 @@ export async function upstreamAuthorization(clientAuthorization: string | null, 
     const upstreamToken = bearer.slice(ANONYMOUS_TOKEN_PREFIX.length);
     return upstreamToken === "" ? null : `Bearer ${upstreamToken}`;
   }
+  if (!acceptsCredentials(upstreamKey, context)) return null;
   if (bearer?.startsWith(SEALED_TOKEN_PREFIX)) {
     const credentials = await openCredentials(bearer.slice(SEALED_TOKEN_PREFIX.length), upstreamKey, context.config.tokenSecret, context.now());
     return credentials === null ? null : `Basic ${credentials}`;

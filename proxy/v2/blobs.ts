@@ -13,8 +13,8 @@
 //   counts against the requester's rate limit, and its blob's size against the
 //   requester's FILL_BUDGET (cache/fill-budget.ts), so one-byte ranges can't make the
 //   Worker download whole blobs for nobody.
-import { verifyRequester } from "../upstream/access.ts";
-import { blobKey, blobMetadata, visibilityOf } from "../cache/keys.ts";
+import { privateAccess } from "../upstream/access.ts";
+import { blobKey, blobMetadata, originOf, visibilityOf } from "../cache/keys.ts";
 import type { BlobStore } from "../cache/store.ts";
 import { readWindowed } from "../cache/windowed-read.ts";
 import { RefusedByStore, relayIntoCache } from "../cache/cache-relay.ts";
@@ -64,14 +64,15 @@ async function passThrough(request: Request, route: V2Route, mirror: Mirror, pat
   }
 }
 
-/** The cached blob, null when it isn't cached, or the refusal for a private one. */
+/** The cached blob, null when it isn't cached (or not for this requester here: upstream/access.ts), or the refusal for a private one. */
 async function fromCache(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response | null> {
   const key = blobKey(route.reference);
   const meta = await cache.head(key);
   if (!meta) return null;
   if (visibilityOf(meta) === "private") {
-    const refusal = await verifyRequester(request, route, path, mirror);
-    if (refusal) return refusal;
+    const access = await privateAccess(request, route, path, originOf(meta, mirror.config), mirror);
+    if (access === "uncached") return null;
+    if (access !== "serve") return access;
   }
   const headers = blobHeaders(route.reference);
   const range = parseRange(request.headers.get("range"), meta.size);

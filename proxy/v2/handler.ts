@@ -1,6 +1,7 @@
 // The pull side of the distribution API: /v2/, manifests, blobs and tags/list, for the
 // upstream the path (or ?ns=) selects. Manifests and blobs go through the R2 cache when
-// one is bound; tags/list is always passed through (it changes, and it is cheap).
+// one is bound; tags/list is always passed through (it changes, and it is cheap). A
+// refusal by an upstream the client's credentials never reach says so (upstream/auth.ts).
 import { handleBlob } from "./blobs.ts";
 import type { Config } from "../config.ts";
 import { handleManifest } from "./manifests.ts";
@@ -8,6 +9,7 @@ import type { Mirror } from "./mirror.ts";
 import { registryErrorResponse } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
 import { parseV2Path, RouteError, type V2Route } from "./route.ts";
+import { explainWithheldCredentials } from "../upstream/auth.ts";
 import { upstreamFailure, upstreamFetch, upstreamHeaders, upstreamTarget } from "../upstream/fetch.ts";
 
 export async function handleV2(request: Request, mirror: Mirror): Promise<Response> {
@@ -23,9 +25,8 @@ export async function handleV2(request: Request, mirror: Mirror): Promise<Respon
     throw error;
   }
   if (!route) return handleBase(request, url, mirror.config);
-  if (route.kind === "blobs") return handleBlob(request, route, mirror);
-  if (route.kind === "manifests") return handleManifest(request, route, mirror);
-  return listTags(request, url, route, mirror);
+  const response = route.kind === "blobs" ? await handleBlob(request, route, mirror) : route.kind === "manifests" ? await handleManifest(request, route, mirror) : await listTags(request, url, route, mirror);
+  return explainWithheldCredentials(response, request, route, mirror);
 }
 
 async function handleBase(request: Request, url: URL, config: Config): Promise<Response> {

@@ -7,8 +7,8 @@
 // (manifest-body.ts), and only ever served with a manifest media type. A manifest asked
 // for by digest is served from the cache only under a repository known to hold it.
 import { isDigest } from "../../shared/digest.ts";
-import { verifyRequester, visibilityFor, refusalFor } from "../upstream/access.ts";
-import { manifestKey, manifestRefKey, tagKey, visibilityOf, type Visibility } from "../cache/keys.ts";
+import { privateAccess, visibilityFor, refusalFor } from "../upstream/access.ts";
+import { cameFrom, manifestKey, manifestRefKey, objectMetadata, originOf, tagKey, visibilityOf, type Visibility } from "../cache/keys.ts";
 import type { BlobStore, StoredBody, StoredObject } from "../cache/store.ts";
 import { isManifestMediaType, readManifest, type CheckedManifest } from "./manifest-body.ts";
 import type { Mirror } from "./mirror.ts";
@@ -72,15 +72,14 @@ async function cachedManifest(request: Request, route: V2Route, mirror: Mirror, 
     const scoped = !object || !byDigest || visibilityOf(object) === "private" || (await referencedBy(cache, object, route, digest));
     cachedElsewhere = object !== null && !scoped;
     if (object && scoped && isManifestMediaType(mediaType) && accepts(request, mediaType)) {
-      if (!verified && visibilityOf(object) === "private") {
-        const refusal = await verifyRequester(request, route, `manifests/${digest}`, mirror);
-        if (refusal) {
-          await body?.cancel();
-          return refusal;
-        }
+      // A private manifest is vouched for by the repository it came from alone: a tag just
+      // resolved counts only there (upstream/access.ts).
+      const access = visibilityOf(object) === "public" || (verified && cameFrom(object, route, mirror.config)) ? "serve" : await privateAccess(request, route, `manifests/${digest}`, originOf(object, mirror.config), mirror);
+      if (access === "serve") return new Response(body, { headers: manifestHeaders(digest, mediaType, object.size) });
+      if (access !== "uncached") {
+        await body?.cancel();
+        return access;
       }
-      const headers = manifestHeaders(digest, mediaType, object.size);
-      return new Response(body, { headers });
     }
     await body?.cancel();
   }
@@ -149,7 +148,7 @@ async function storeManifest(request: Request, route: V2Route, mirror: Mirror, c
     await cache.put(manifestKey(digest), bytes, {
       sha256: digest.slice("sha256:".length),
       httpMetadata: { contentType: mediaType },
-      customMetadata: { visibility, source: `${route.key}/${route.upstreamName}` },
+      customMetadata: objectMetadata(route, visibility),
     });
   }
   if (fromTag) await writeTag(cache, route, visibility, { digest, mediaType }, mirror.now());

@@ -29,7 +29,9 @@ export interface RunningWorker {
 const root = join(import.meta.dirname, "..", "..");
 
 export function wranglerArgs(port: number, options: Omit<WorkerOptions, "logDir" | "name">): string[] {
-  const vars: Record<string, string> = { UPSTREAMS: JSON.stringify(options.upstreams), ...options.vars };
+  // The harness's registries all take the clients' credentials (the Worker's default is
+  // docker.io alone): its tests pull private images from auth.test, basic.test and the zoo.
+  const vars: Record<string, string> = { UPSTREAMS: JSON.stringify(options.upstreams), CREDENTIAL_UPSTREAMS: Object.keys(options.upstreams).join(","), ...options.vars };
   if (options.hubApi) vars.HUB_API = options.hubApi;
   return [
     "dev",

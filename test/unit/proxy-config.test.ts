@@ -46,6 +46,15 @@ describe("loadConfig", () => {
     expect(loadConfig({}).upstreamAuth.size).toBe(0);
   });
 
+  it("forwards client credentials to docker.io alone unless CREDENTIAL_UPSTREAMS says otherwise", () => {
+    expect([...loadConfig({}).credentialUpstreams]).toEqual(["docker.io"]);
+    expect([...loadConfig({ CREDENTIAL_UPSTREAMS: " GHCR.io, docker.io ," }).credentialUpstreams]).toEqual(["ghcr.io", "docker.io"]);
+    expect(loadConfig({ CREDENTIAL_UPSTREAMS: "" }).credentialUpstreams.size).toBe(0);
+    // The default names docker.io whether it is served or not; naming it explicitly when it is not served is a mistake.
+    expect([...loadConfig({ UPSTREAMS: '{"ghcr.io":"https://ghcr.io"}' }).credentialUpstreams]).toEqual(["docker.io"]);
+    expect(() => loadConfig({ UPSTREAMS: '{"ghcr.io":"https://ghcr.io"}', CREDENTIAL_UPSTREAMS: "docker.io" })).toThrow(/^CREDENTIAL_UPSTREAMS names "docker\.io", which is not a registry in UPSTREAMS \(ghcr\.io\)$/);
+  });
+
   it("reads the TOKEN_SECRET secret with the vars; unset or empty, there is none", () => {
     expect(loadConfig({ TOKEN_SECRET: "s3cret" }).tokenSecret).toBe("s3cret");
     expect(loadConfig({ TOKEN_SECRET: "" }).tokenSecret).toBeUndefined();

@@ -3,7 +3,7 @@
 // another secret; and auth.ts turning it back into Basic only for that upstream.
 import { describe, expect, it } from "vitest";
 import { loadConfig, type ProxyContext } from "../../proxy/config.ts";
-import { basicCredentialsToken, upstreamAuthorization } from "../../proxy/upstream/auth.ts";
+import { basicCredentialsToken, markAnonymous, upstreamAuthorization } from "../../proxy/upstream/auth.ts";
 import { openCredentials, SEALED_TOKEN_TTL, sealCredentials } from "../../proxy/upstream/sealed-token.ts";
 
 const credentials = btoa("alice:wonderland");
@@ -35,7 +35,9 @@ describe("sealCredentials and openCredentials", () => {
 });
 
 describe("upstreamAuthorization", () => {
-  const at = (now: number, secret = "s3cret"): ProxyContext => ({ config: loadConfig({ TOKEN_SECRET: secret }), now: () => now });
+  // Client credentials go to docker.io and basic.test (CREDENTIAL_UPSTREAMS), never to other.test.
+  const vars = { UPSTREAMS: JSON.stringify({ "docker.io": "https://docker.test", "basic.test": "https://basic.test", "other.test": "https://other.test" }), CREDENTIAL_UPSTREAMS: "docker.io,basic.test" };
+  const at = (now: number, secret = "s3cret"): ProxyContext => ({ config: loadConfig({ ...vars, TOKEN_SECRET: secret }), now: () => now });
 
   it("turns a sealed token back into Basic for its own upstream only, with the config's TOKEN_SECRET, until it expires by the context's clock", async () => {
     const now = Date.now();
@@ -51,5 +53,12 @@ describe("upstreamAuthorization", () => {
     expect(await upstreamAuthorization(`Basic ${credentials}`, "basic.test", at(Date.now()))).toBe(`Basic ${credentials}`);
     expect(await upstreamAuthorization("Bearer dockerdl-anonymous", "basic.test", at(Date.now()))).toBeNull();
     expect(await upstreamAuthorization(null, "basic.test", at(Date.now()))).toBeNull();
+  });
+
+  it("sends an upstream outside CREDENTIAL_UPSTREAMS only the anonymous token /token marked, none of the client's own credentials", async () => {
+    const now = Date.now();
+    const sealed = await basicCredentialsToken(`Basic ${credentials}`, "other.test", at(now));
+    for (const own of ["Bearer upstream-jwt", `Basic ${credentials}`, `Bearer ${sealed}`]) expect(await upstreamAuthorization(own, "other.test", at(now)), own).toBeNull();
+    expect(await upstreamAuthorization(`Bearer ${markAnonymous("anonymous-jwt")}`, "other.test", at(now))).toBe("Bearer anonymous-jwt");
   });
 });

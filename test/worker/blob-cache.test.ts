@@ -68,7 +68,7 @@ describe("a blob not in the cache", () => {
     const first = await mirror.fetch(path, { headers: { authorization } });
     expect(first.status).toBe(200);
     expect((await readAll(first)).bytes).toEqual(blob.bytes);
-    expect(await stored(mirror, blob)).toEqual({ digest: blob.digest, metadata: { visibility: "public", source: "registry.test/team/fill" } });
+    expect(await stored(mirror, blob)).toEqual({ digest: blob.digest, metadata: { visibility: "public", source: "registry.test/team/fill", sourceKey: "registry.test", sourceUrl: new URL(mirror.upstream.url).href } });
     const head = await mirror.bucket.head(blobKey(blob));
     expect(Buffer.from(head!.checksums.sha256!).toString("hex")).toBe(blob.hex);
 

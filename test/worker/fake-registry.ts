@@ -5,10 +5,10 @@
 // are public (readable with the anonymous token) or private (only with the user's). It
 // logs every request, so a test can prove what the mirror did or did not ask upstream;
 // a test may file any bytes under a digest to play an upstream that sends a corrupt blob,
-// or make one manifest, blob or tag list misbehave (hostile.ts).
+// or make one manifest, blob or tag list misbehave, or a whole repository lie (hostile.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerTextPage, misbehave, TEXT_PAGE_PATH, type Misbehaviour } from "./hostile.ts";
+import { answerLiar, answerTextPage, misbehave, TEXT_PAGE_PATH, type Misbehaviour } from "./hostile.ts";
 
 export const USER = { username: "alice", password: "wonderland" };
 const USER_TOKEN = "user-token-alice";
@@ -38,6 +38,8 @@ export interface FakeRegistry {
   addManifest(repository: string, tag: string | null, manifest: { bytes: Uint8Array; mediaType: string; digest: string }): void;
   /** From now on, `reference` (a tag or digest, or "tags/list") of `repository` is answered by `kind`. */
   misbehave(repository: string, reference: string, kind: Misbehaviour): void;
+  /** From now on, `repository` claims every digest to anyone (hostile.ts answerLiar); `tags` says which digest a tag names. */
+  lie(repository: string, tags?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   const log: Logged[] = [];
   const scopes: string[] = [];
   const misbehaviours = new Map<string, Misbehaviour>();
+  const liars = new Map<string, Record<string, string>>();
   const server = createServer((request, response) => {
     log.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null });
     answer(request, response);
@@ -73,6 +76,8 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     if (pathname === "/v2/") return challenge(response);
     if (pathname === TEXT_PAGE_PATH) return answerTextPage(response);
     const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname) ?? /^\/v2\/(.+)\/(tags)\/(list)$/.exec(pathname);
+    const lies = match && match[2] !== "tags" && liars.get(match[1]);
+    if (lies) return answerLiar(request, response, match[2] as "manifests" | "blobs", decodeURIComponent(match[3]), lies);
     const repository = match && repositories.get(match[1]);
     if (!match || !repository) return error(response, 404, "NAME_UNKNOWN", "no such repository");
     const scope = `repository:${match[1]}:pull`;
@@ -122,6 +127,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       if (tag) repository(name).manifests.set(tag, manifest);
     },
     misbehave: (name, reference, kind) => void misbehaviours.set(`${name}@${reference}`, kind),
+    lie: (name, tags = {}) => void liars.set(name, tags),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

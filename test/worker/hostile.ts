@@ -1,6 +1,8 @@
 // Misbehaviours the fake registry (fake-registry.ts) plays on demand, for one manifest,
 // blob or tag list: the hostile upstream of issues #12 and #26. Each answers a request
 // the registry has already authorised, instead of the honest answer.
+// And a repository that lies about everything (answerLiar, issue #26): it claims to hold
+// any digest, to anyone.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 
@@ -49,6 +51,22 @@ export function releaseStalled(): void {
 
 /** Bytes written so far by "endless-body" answers: a test proves the reader stopped early. */
 export const endless = { sent: 0 };
+
+/** Bytes a lying repository sends for any GET: they hash to no digest a test asks for. */
+export const LIAR_BYTES = "this repository holds nothing it claims to hold\n";
+
+/**
+ * A repository that answers every manifest and blob request 200, without asking for
+ * credentials: a HEAD says "yes, that digest is here" (a tag names the digest `tags` gives
+ * it), and a GET sends LIAR_BYTES. An upstream the mirror must not believe about what it
+ * cached from another.
+ */
+export function answerLiar(request: IncomingMessage, response: ServerResponse, kind: "manifests" | "blobs", reference: string, tags: Record<string, string>): void {
+  const digest = tags[reference] ?? reference;
+  const contentType = kind === "manifests" ? "application/vnd.oci.image.manifest.v1+json" : "application/octet-stream";
+  response.writeHead(200, { "content-type": contentType, "docker-content-digest": digest, "content-length": Buffer.byteLength(LIAR_BYTES) });
+  response.end(request.method === "HEAD" ? undefined : LIAR_BYTES);
+}
 
 export function answerTextPage(response: ServerResponse): void {
   response.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(TEXT_PAGE) });

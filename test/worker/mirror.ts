@@ -24,7 +24,7 @@ const root = join(import.meta.dirname, "..", "..");
 
 /** The UPSTREAMS key the fake registry is configured under. */
 export const UPSTREAM_KEY = "registry.test";
-/** A second UPSTREAMS key (the same fake registry), for what must never cross between upstreams. */
+/** A second UPSTREAMS key (the same fake registry), for what must never cross between upstreams; not in CREDENTIAL_UPSTREAMS. */
 export const OTHER_KEY = "other.test";
 
 /** The platform's 30 s of waitUntil after a response, as the worker tests scale it (LIMIT_WAITUNTIL_MS). */
@@ -76,6 +76,14 @@ function compatibilityFlags(): string[] {
   return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
 }
 
+/**
+ * Where client credentials go unless a test says: UPSTREAM_KEY (as the docker.io upstream's
+ * do by default), never OTHER_KEY; every upstream of a test that gives its own UPSTREAMS.
+ */
+function credentialUpstreams(vars: Record<string, string>): string {
+  return vars.UPSTREAMS === undefined ? UPSTREAM_KEY : Object.keys(JSON.parse(vars.UPSTREAMS) as object).join(",");
+}
+
 async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTest & { close(): Promise<void> }> {
   Object.assign(process.env, OFFLINE_ENV);
   const upstream = await startFakeRegistry();
@@ -91,7 +99,7 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
         r2_buckets: [{ binding: "CACHE", bucket_name: "dockerdl-worker-tests" }],
         durable_objects: { bindings: [{ name: "FILLS", class_name: "BlobFill" }] },
         migrations: [{ tag: "v1", new_sqlite_classes: ["BlobFill"] }],
-        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), RATE_LIMIT: "0", [LIMIT_VARS.waitUntilMs]: String(TEST_WAITUNTIL_MS), ...vars },
+        vars: { UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: upstream.url, [OTHER_KEY]: upstream.url }), CREDENTIAL_UPSTREAMS: credentialUpstreams(vars), RATE_LIMIT: "0", [LIMIT_VARS.waitUntilMs]: String(TEST_WAITUNTIL_MS), ...vars },
       },
     }],
   });

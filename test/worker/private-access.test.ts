@@ -16,7 +16,8 @@ async function privateImage(mirror: MirrorUnderTest) {
   mirror.upstream.addRepository(REPOSITORY, { private: true });
   mirror.upstream.addBlob(REPOSITORY, layer.digest, layer.bytes);
   mirror.upstream.addManifest(REPOSITORY, null, manifest);
-  const customMetadata = { visibility: "private", source: `${UPSTREAM_KEY}/${REPOSITORY}` };
+  // Where it came from, as the mirror records it (proxy/cache/keys.ts objectMetadata).
+  const customMetadata = { visibility: "private", source: `${UPSTREAM_KEY}/${REPOSITORY}`, sourceKey: UPSTREAM_KEY, sourceUrl: new URL(mirror.upstream.url).href };
   await mirror.bucket.put(blobKey(layer), layer.bytes, { sha256: layer.hex, customMetadata });
   await mirror.bucket.put(manifestKey(manifest), manifest.bytes, { sha256: manifest.hex, customMetadata, httpMetadata: { contentType: manifest.mediaType } });
   return { layer, manifest };
