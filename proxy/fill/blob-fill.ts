@@ -71,7 +71,7 @@ export class BlobFill extends DurableObject<FillEnv> {
   /** When a client last asked for the blob. */
   private wantedAt = 0;
   /** The newest requester's headers for upstream, in memory only. */
-  private credentials: { authorization: string | null; accept: string | null } | null = null;
+  private credentials: { url: string; authorization: string | null; accept: string | null } | null = null;
   /** The running SHA-256 of a multipart fill, with the bytes it has seen. */
   private hash: { hasher: BlobHasher; offset: number } | null = null;
 
@@ -87,11 +87,16 @@ export class BlobFill extends DurableObject<FillEnv> {
 
   async want(order: FillOrder): Promise<FillAnswer> {
     this.wantedAt = this.now();
-    this.credentials = { authorization: order.authorization, accept: order.accept };
     const stored = await this.ctx.storage.get<Job>(JOB);
-    if (stored && !this.stale(stored)) return { running: true, started: false };
+    if (stored && !this.stale(stored)) {
+      // One object per digest serves every repository and upstream naming it: a client's
+      // credentials are kept only for the URL they were given for, the one the fill reads.
+      if (order.url === stored.url) this.keepCredentials(order);
+      return { running: true, started: false };
+    }
     if (stored) await this.abandon(stored);
     if (!order.mayStart) return { running: false, started: false };
+    this.keepCredentials(order);
     const job: Job = { digest: order.digest, url: order.url, size: order.size, parts: [], offset: 0, touchedAt: this.now() };
     await this.ctx.storage.put(JOB, job);
     await this.ctx.storage.setAlarm(Date.now());
@@ -231,9 +236,13 @@ export class BlobFill extends DurableObject<FillEnv> {
     return response.body as ReadableStream<Uint8Array>;
   }
 
+  private keepCredentials(order: FillOrder): void {
+    this.credentials = { url: order.url, authorization: order.authorization, accept: order.accept };
+  }
+
   private upstreamRequest(url: string, signal?: AbortSignal): Request {
     const headers = new Headers();
-    if (this.credentials?.authorization) headers.set("authorization", this.credentials.authorization);
+    if (this.credentials?.authorization && this.credentials.url === url) headers.set("authorization", this.credentials.authorization);
     if (this.credentials?.accept) headers.set("accept", this.credentials.accept);
     return new Request(url, { headers, signal });
   }

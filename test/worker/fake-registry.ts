@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { answerLiar, answerTextPage, misbehave, TEXT_PAGE_PATH, type Misbehaviour } from "./hostile.ts";
 
 export const USER = { username: "alice", password: "wonderland" };
-const USER_TOKEN = "user-token-alice";
+export const USER_TOKEN = "user-token-alice";
 const ANONYMOUS_TOKEN = "anonymous-token";
 
 export interface Logged {

@@ -7,8 +7,9 @@
 // is long, so clients reading on never lose their fill however loaded the machine; the
 // clients that leave are left for longer on the Worker's clock, which the test moves.
 import { expect } from "vitest";
-import { blobKey, digestOf, pullToken, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
+import { basicAuth, blobKey, digestOf, pullToken, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
 import { releaseStalled } from "./hostile.ts";
+import { USER, USER_TOKEN } from "./fake-registry.ts";
 import { testWith, type MirrorUnderTest } from "./mirror.ts";
 import { UPLOADS_PATH, type UploadBegun } from "./runtime/settle-path.ts";
 
@@ -77,4 +78,29 @@ test("a fill whose clients all left stops after FILL_IDLE and aborts its multipa
   await expect(upload().uploadPart(10_000, new Uint8Array(16))).rejects.toThrow();
   releaseStalled();
   expect(await mirror.bucket.head(blobKey(blob))).toBeNull();
+});
+
+test("a fill reads with the credentials given for its own repository, never another's that names the same blob", async ({ mirror }) => {
+  // One Durable Object per digest hears from every repository naming the blob: a private
+  // repository's reader must not lend its credentials to the fill of a public one.
+  const blob = randomBlob(SIZE);
+  const [open, closed] = ["team/open", "team/closed"];
+  mirror.upstream.addRepository(open, { private: false });
+  mirror.upstream.addRepository(closed, { private: true });
+  mirror.upstream.addBlob(open, blob.digest, blob.bytes);
+  mirror.upstream.addBlob(closed, blob.digest, blob.bytes);
+  // Each of the fill's parts waits upstream until released, so the private reader asks mid-fill.
+  mirror.upstream.misbehave(open, blob.digest, "stall-large-ranges");
+  const start = mirror.upstream.log.length;
+  const toOpen = () => mirror.upstream.log.slice(start).filter((r) => r.path.startsWith(`/v2/${open}/`));
+  const partsAsked = () => toOpen().filter((r) => r.range !== null && r.range !== "bytes=0-65535").length;
+  await readRange(mirror, open, blob, `Bearer ${await pullToken(mirror, open)}`, 0, 64 * 1024);
+  for (let part = 1; part <= Math.ceil(SIZE / PART); part++) {
+    await expect.poll(partsAsked).toBe(part);
+    if (part === 1) await readRange(mirror, closed, blob, `Bearer ${await pullToken(mirror, closed, basicAuth(USER))}`, 0, 64 * 1024);
+    releaseStalled();
+  }
+  await mirror.settle();
+  expect(await mirror.bucket.head(blobKey(blob))).not.toBeNull();
+  expect(toOpen().filter((r) => r.authorization === `Bearer ${USER_TOKEN}`)).toEqual([]);
 });
