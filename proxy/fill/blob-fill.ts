@@ -96,6 +96,9 @@ export class BlobFill extends DurableObject<FillEnv> {
     }
     if (stored) await this.abandon(stored);
     if (!order.mayStart) return { running: false, started: false };
+    // A request that found the blob uncached may ask just after a fill put it in R2: one
+    // look (a Class B read) spares a second whole fill.
+    if (await this.env.CACHE?.head(blobKey(order.digest))) return { running: false, started: false };
     this.keepCredentials(order);
     const job: Job = { digest: order.digest, url: order.url, size: order.size, parts: [], offset: 0, touchedAt: this.now() };
     await this.ctx.storage.put(JOB, job);
