@@ -38,7 +38,8 @@ Options:
   --tls-verify=false            do not verify the registry's TLS certificate (self-signed);
                                 still https, unlike --insecure. Either option (or an explicit
                                 --tls-verify=true) means https even for a localhost registry
-  --connections N               parallel connections (default 8)
+  --connections N               parallel connections, and the most sockets open to any one
+                                host (default 8)
   --chunk-size SIZE             split layers larger than SIZE into parallel ranges (default 16M)
   -q, --quiet                   no progress line, only errors
   -v, --verbose                 say which proxy and which credentials are used for each host

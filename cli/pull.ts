@@ -29,8 +29,8 @@ export interface PullIO {
  * The registry client for `ref`: its proxies and TLS settings, and the credentials given
  * for it (--username/--password-stdin) or stored for its registry by docker/podman login.
  */
-export async function registryClientFor(cmd: RegistryAccess, ref: Reference, io: Pick<PullIO, "readPassword" | "stderr">): Promise<RegistryClient> {
-  return new RegistryClient(await registryClientOptions(cmd, ref, { ...io, env: process.env }));
+export async function registryClientFor(cmd: RegistryAccess, ref: Reference, io: Pick<PullIO, "readPassword" | "stderr">, connections?: number): Promise<RegistryClient> {
+  return new RegistryClient(await registryClientOptions(cmd, ref, { ...io, env: process.env }, connections));
 }
 
 /**
@@ -38,7 +38,7 @@ export async function registryClientFor(cmd: RegistryAccess, ref: Reference, io:
  * credentials found for one registry are never sent to another. --username names one
  * registry's account, so a bundle from several registries refuses it.
  */
-async function clientsFor(cmd: RegistryAccess, refs: readonly Reference[], io: Pick<PullIO, "readPassword" | "stderr">): Promise<(ref: Reference) => RegistryClient> {
+async function clientsFor(cmd: RegistryAccess, refs: readonly Reference[], io: Pick<PullIO, "readPassword" | "stderr">, connections: number): Promise<(ref: Reference) => RegistryClient> {
   const keyOf = (ref: Reference) => (cmd.proxy === undefined ? ref.registry : "mirror");
   const registries = [...new Set(refs.map(keyOf))];
   if (cmd.username !== undefined && registries.length > 1) {
@@ -47,7 +47,7 @@ async function clientsFor(cmd: RegistryAccess, refs: readonly Reference[], io: P
     });
   }
   const clients = new Map<string, RegistryClient>();
-  for (const ref of refs) if (!clients.has(keyOf(ref))) clients.set(keyOf(ref), await registryClientFor(cmd, ref, io));
+  for (const ref of refs) if (!clients.has(keyOf(ref))) clients.set(keyOf(ref), await registryClientFor(cmd, ref, io, connections));
   return (ref) => clients.get(keyOf(ref))!;
 }
 
@@ -72,7 +72,8 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     ref: parseReference(request.reference),
     platform: request.platform === undefined ? commandPlatform : parsePlatformArg(request.platform),
   })));
-  const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io);
+  const connections = cmd.connections ?? CLI_CONNECTIONS;
+  const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io, connections);
   const host = hostPlatform();
   const resolved: Resolved[] = [];
   for (const { request, ref, platform } of parsed) {
@@ -93,7 +94,7 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     source: registryBlobSource((image) => clientOf(image.reference), resolved.map((r) => r.image)),
     reference: requests.map((r) => r.reference).join(" "),
     manifestDigest: resolved.map((r) => r.image.manifest.digest).join(","),
-    connections: cmd.connections ?? CLI_CONNECTIONS,
+    connections,
     ...(cmd.chunkSize === undefined ? {} : { chunkSize: cmd.chunkSize }),
     line,
     signal: io.signal,

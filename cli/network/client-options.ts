@@ -15,7 +15,8 @@ export interface ClientIO {
   env: NodeJS.ProcessEnv;
 }
 
-export async function registryClientOptions(cmd: RegistryAccess, ref: Reference, io: ClientIO): Promise<RegistryClientOptions> {
+/** `connections`: sockets open to one host at most (pull's --connections). */
+export async function registryClientOptions(cmd: RegistryAccess, ref: Reference, io: ClientIO, connections?: number): Promise<RegistryClientOptions> {
   const log = cmd.verbose ? (line: string) => void io.stderr.write(`dockerdl: ${line}\n`) : () => {};
   // TLS options say the registry speaks https, even on localhost (podman's --tls-verify too).
   const httpsAsked = cmd.caFile !== undefined || cmd.tlsVerify !== undefined;
@@ -27,6 +28,7 @@ export async function registryClientOptions(cmd: RegistryAccess, ref: Reference,
     ...(cmd.caFile === undefined ? {} : { caFile: cmd.caFile }),
     ...(cmd.tlsVerify === false ? { unverifiedHosts: [base.hostname] } : {}),
     ...(cmd.proxy === undefined ? {} : { mirror: cmd.proxy }),
+    ...(connections === undefined ? {} : { connections }),
     log,
   });
   const credentials = await credentialsFor(cmd, ref, base, io, log);

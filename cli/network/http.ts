@@ -28,6 +28,12 @@ export interface HttpOptions {
   mirror?: string;
   /** -v: where each host's requests go. */
   log?: (line: string) => void;
+  /**
+   * Sockets open to one host at most (--connections), whatever the engine asks: requests
+   * beyond it wait for a socket. A hard ceiling, since an abandoned body's socket only
+   * closes once its body is cancelled.
+   */
+  connections?: number;
 }
 
 export function createHttp(options: HttpOptions): HttpFetch {
@@ -46,9 +52,10 @@ export function createHttp(options: HttpOptions): HttpFetch {
     let dispatcher = dispatchers.get(key);
     if (dispatcher === undefined) {
       const tls = { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: verify };
+      const limit = options.connections === undefined ? {} : { connections: options.connections };
       dispatcher = choice.proxy === undefined
-        ? new Agent({ connect: tls })
-        : new ProxyAgent({ uri: choice.proxy, requestTls: tls, proxyTls: { ...(ca === undefined ? {} : { ca }) } });
+        ? new Agent({ connect: tls, ...limit })
+        : new ProxyAgent({ uri: choice.proxy, requestTls: tls, proxyTls: { ...(ca === undefined ? {} : { ca }) }, ...limit });
       dispatchers.set(key, dispatcher);
     }
     return dispatcher;

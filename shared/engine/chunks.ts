@@ -1,11 +1,13 @@
 // How blobs are split into range requests, and fetching one range with retries. A
 // chunk remembers how many of its bytes arrived, so a reset or a truncated body
-// resumes with a Range from there, never from the start of the blob.
+// resumes with a Range from there, never from the start of the blob. A server that
+// ignores Range sends the whole blob: its body is read on into the following chunks.
 
 import { DockerdlError } from "../errors.ts";
 import { RegistryError } from "../registry/errors.ts";
 import { cancelled, retrying } from "../retry.ts";
 import { Batch, type BufferPool } from "./batch.ts";
+import type { BodyReader } from "../http.ts";
 import type { BlobSource, RetryEvent } from "./types.ts";
 
 export interface Chunk {
@@ -26,6 +28,12 @@ export interface FetchExtras {
   buffers?: BufferPool;
   /** Called once when what is left of the response takes less than a round trip to arrive. */
   onTail?: () => void;
+  /**
+   * A body that runs on past its chunk (the server ignored Range) may go on into the
+   * chunk after `done` when this hands it over (taken off the queue, or finished already,
+   * whose bytes are then passed over); undefined stops it there.
+   */
+  next?: (done: Chunk) => Chunk | undefined;
 }
 
 /** Equal chunks of about chunkSize; a blob of up to 1.5 chunks stays whole. */
@@ -49,8 +57,9 @@ export interface RetryPolicy {
 
 /**
  * Fetches what is left of `chunk`, handing each piece to `accept` (which writes it and
- * advances chunk.received). Transient failures retry after a backoff (or the server's
- * Retry-After), from the first missing byte.
+ * advances chunk.received), and, from a server that ignores Range, of the chunks after
+ * it that `extras.next` hands over. Transient failures retry after a backoff (or the
+ * server's Retry-After), from the first missing byte.
  */
 export async function fetchChunk(
   chunk: Chunk,
@@ -62,11 +71,13 @@ export async function fetchChunk(
   extras: FetchExtras = {},
 ): Promise<void> {
   if (chunk.start + chunk.received >= chunk.end) return;
-  let before = chunk.received;
+  /** The chunk being filled: a body that runs on moves it along. */
+  const at = { chunk };
+  let before = { chunk, received: chunk.received };
   await retrying(async () => {
     if (signal.aborted) throw cancelled(signal);
-    before = chunk.received;
-    await fetchOnce(chunk, source, accept, signal, counted, extras);
+    before = { chunk: at.chunk, received: at.chunk.received };
+    await fetchOnce(at, source, accept, signal, counted, extras);
   }, {
     retries: policy.retries,
     baseDelayMs: policy.baseDelayMs,
@@ -75,8 +86,8 @@ export async function fetchChunk(
     // Jitter keeps parallel chunks from retrying in lockstep.
     jitter: true,
     signal,
-    progressed: () => chunk.received > before,
-    onRetry: (attempt, delayMs, error) => policy.onRetry?.({ digest: chunk.digest, position: chunk.start + chunk.received, attempt, delayMs, error }),
+    progressed: () => at.chunk !== before.chunk || at.chunk.received > before.received,
+    onRetry: (attempt, delayMs, error) => policy.onRetry?.({ digest: at.chunk.digest, position: at.chunk.start + at.chunk.received, attempt, delayMs, error }),
     gaveUp: (error, attempts) => new DockerdlError((error as DockerdlError).code, `${error instanceof Error ? error.message : String(error)} (gave up after ${attempts} attempts)`, {
       hint: "the connection keeps failing; check the network and run the same command again to resume",
       cause: error,
@@ -84,63 +95,126 @@ export async function fetchChunk(
   });
 }
 
+/** A body's reader that takes back the part of a piece that belongs to the next chunk. */
+class PieceReader {
+  readonly #reader: BodyReader;
+  readonly #counted: (bytes: number) => void;
+  #back: Uint8Array | undefined;
+
+  constructor(reader: BodyReader, counted: (bytes: number) => void) {
+    this.#reader = reader;
+    this.#counted = counted;
+  }
+
+  async read(): Promise<Uint8Array | undefined> {
+    const back = this.#back;
+    if (back !== undefined) {
+      this.#back = undefined;
+      return back;
+    }
+    const { done, value } = await this.#reader.read();
+    if (done || value === undefined) return undefined;
+    this.#counted(value.length);
+    return value;
+  }
+
+  unread(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.#back = bytes;
+  }
+}
+
 async function fetchOnce(
-  chunk: Chunk,
+  at: { chunk: Chunk },
   source: BlobSource,
   accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
   signal: AbortSignal,
   counted: (bytes: number) => void,
   extras: FetchExtras,
 ): Promise<void> {
-  const from = chunk.start + chunk.received;
+  const from = at.chunk.start + at.chunk.received;
   const asked = Date.now();
-  const stream = await source.fetchRange(chunk.digest, from, chunk.end, signal);
-  const reader = stream.getReader();
-  const batch = new Batch(chunk, accept, extras.buffers);
-  let firstByte = 0;
-  let arrived = 0;
+  const body = await source.fetchRange(at.chunk.digest, from, at.chunk.end, signal);
+  const reader = body.getReader();
+  const pieces = new PieceReader(reader, counted);
+  // Overlapping the next request with this one's tail is for bodies that end with their chunk.
+  const onTail = body.runsOn ? undefined : extras.onTail;
+  let skip = 0;
   try {
-    while (chunk.start + chunk.received + batch.filled < chunk.end) {
-      let result;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        if (signal.aborted) throw cancelled(signal);
-        if (error instanceof DockerdlError) throw error;
-        // What arrived before the break is good: write it, so the retry starts after it.
-        await batch.flush();
-        throw new RegistryError("TRUNCATED", `the connection broke after ${chunk.received} of ${chunk.end - chunk.start} bytes of a range of ${chunk.digest}`, {
-          hint: "try again",
-          cause: error,
-        });
-      }
-      if (result.done || result.value === undefined) break;
-      let bytes = result.value;
-      if (bytes.length === 0) continue;
-      counted(bytes.length);
-      const room = chunk.end - chunk.start - chunk.received - batch.filled;
-      if (bytes.length > room) bytes = bytes.subarray(0, room);
-      if (extras.onTail) {
-        const now = Date.now();
-        if (firstByte === 0) firstByte = now;
-        arrived += bytes.length;
-        const roundTrip = firstByte - asked;
-        // Less left than a round trip's worth at this connection's speed: the next request may go now.
-        if (roundTrip >= MIN_OVERLAP_MS && now > firstByte && ((room - bytes.length) * (now - firstByte)) / arrived < roundTrip) {
-          extras.onTail();
-          delete extras.onTail;
-        }
-      }
-      await batch.add(bytes);
+    for (;;) {
+      await fillChunk(at.chunk, pieces, skip, accept, signal, extras.buffers, onTail === undefined ? undefined : { asked, onTail: () => {
+        onTail();
+        delete extras.onTail;
+      } });
+      const next = body.runsOn ? extras.next?.(at.chunk) : undefined;
+      if (next === undefined) break;
+      at.chunk = next;
+      // What the next chunk has already (a resumed download) passes by again: no Range here.
+      skip = next.received;
     }
-    await batch.flush();
   } finally {
-    if (chunk.start + chunk.received < chunk.end || signal.aborted) await reader.cancel().catch(() => {});
+    // A body that runs on is cancelled whatever was read of it: its connection must not linger.
+    if (body.runsOn || at.chunk.start + at.chunk.received < at.chunk.end || signal.aborted) await reader.cancel().catch(() => {});
     else reader.releaseLock();
   }
-  if (chunk.start + chunk.received < chunk.end) {
-    throw new RegistryError("TRUNCATED", `the body of a range of ${chunk.digest} ended after ${chunk.start + chunk.received - from} of ${chunk.end - from} bytes`, {
+  if (at.chunk.start + at.chunk.received < at.chunk.end) {
+    throw new RegistryError("TRUNCATED", `the body of a range of ${at.chunk.digest} ended after ${at.chunk.start + at.chunk.received - from} of ${at.chunk.end - from} bytes`, {
       hint: "try again",
     });
   }
+}
+
+/** Reads `chunk`'s missing bytes from `pieces` after passing over `skip` of them; what comes after the chunk is put back. */
+async function fillChunk(
+  chunk: Chunk,
+  pieces: PieceReader,
+  skip: number,
+  accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
+  signal: AbortSignal,
+  buffers: BufferPool | undefined,
+  tail: { asked: number; onTail: () => void } | undefined,
+): Promise<void> {
+  const batch = new Batch(chunk, accept, buffers);
+  let firstByte = 0;
+  let arrived = 0;
+  while (skip > 0 || chunk.start + chunk.received + batch.filled < chunk.end) {
+    let bytes;
+    try {
+      bytes = await pieces.read();
+    } catch (error) {
+      if (signal.aborted) throw cancelled(signal);
+      if (error instanceof DockerdlError) throw error;
+      // What arrived before the break is good: write it, so the retry starts after it.
+      await batch.flush();
+      throw new RegistryError("TRUNCATED", `the connection broke after ${chunk.received} of ${chunk.end - chunk.start} bytes of a range of ${chunk.digest}`, {
+        hint: "try again",
+        cause: error,
+      });
+    }
+    if (bytes === undefined) break;
+    if (skip > 0) {
+      const passed = Math.min(skip, bytes.length);
+      skip -= passed;
+      bytes = bytes.subarray(passed);
+    }
+    if (bytes.length === 0) continue;
+    const room = chunk.end - chunk.start - chunk.received - batch.filled;
+    if (bytes.length > room) {
+      pieces.unread(bytes.subarray(room));
+      if (room === 0) break;
+      bytes = bytes.subarray(0, room);
+    }
+    if (tail !== undefined) {
+      const now = Date.now();
+      if (firstByte === 0) firstByte = now;
+      arrived += bytes.length;
+      const roundTrip = firstByte - tail.asked;
+      // Less left than a round trip's worth at this connection's speed: the next request may go now.
+      if (roundTrip >= MIN_OVERLAP_MS && now > firstByte && ((room - bytes.length) * (now - firstByte)) / arrived < roundTrip) {
+        tail.onTail();
+        tail = undefined;
+      }
+    }
+    await batch.add(bytes);
+  }
+  await batch.flush();
 }

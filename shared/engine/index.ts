@@ -34,7 +34,8 @@
 // Guarantees: every blob's SHA-256 and size are checked (hashing in order even when
 // chunks arrive out of order); a corrupt blob is refetched from scratch once, then the
 // download fails naming it; resets, truncated bodies, 5xx and 429 (Retry-After) are
-// retried with backoff, resuming with Range from the first missing byte; the returned
+// retried with backoff, resuming with Range from the first missing byte; a server that
+// ignores Range gets one request per blob at a time (range-gate.ts); the returned
 // promise settles only after every request has stopped and nothing more will be
 // written. It resolves only when the whole archive is written and verified: a caller
 // must not present the output as complete before that (the CLI renames `.part` then).
@@ -49,6 +50,7 @@ import { DEFAULT_CHUNK_SIZE, fetchChunk, splitBlob, type Chunk, type RetryPolicy
 import { MemoryBudget } from "./memory.ts";
 import { ChunkPool } from "./pool.ts";
 import { ProgressTracker } from "./progress.ts";
+import { RangeGate } from "./range-gate.ts";
 import { SequentialAssembler } from "./sequential.ts";
 import { planId, usableState } from "./state.ts";
 import type { DownloadOptions, DownloadResult, EngineState } from "./types.ts";
@@ -72,7 +74,7 @@ export const DEFAULTS = {
 
 export async function downloadArchive(options: DownloadOptions): Promise<DownloadResult> {
   const o = { ...DEFAULTS, ...definedOnly(options) };
-  const { plan, source, sink } = o;
+  const { plan, sink } = o;
   const segments = blobSegments(plan);
   const progress = new ProgressTracker(plan.totalSize, segments.map((s) => ({ digest: s.key, size: s.size })), o.progressIntervalMs, options.onProgress);
   const budget = new MemoryBudget(o.memoryBudget);
@@ -89,16 +91,21 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   if (options.onRetry) policy.onRetry = options.onRetry;
   const chunksOf = new Map(segments.map((s) => [s.key, splitBlob(s.key, s.size, o.chunkSize)]));
   if (signal.aborted) throw cancelled(signal);
+  let pool: ChunkPool | undefined;
+  const gate = new RangeGate(() => pool?.poke());
+  const source = gate.watch(o.source);
+  const take = (chunk: Chunk) => pool?.take(chunk) ?? false;
 
   if (sink.kind === "sequential") {
     const assembler = new SequentialAssembler(budget, progress);
     const queue = segments.flatMap((s) => chunksOf.get(s.key) as Chunk[]);
-    const pool = new ChunkPool(queue, o.connections, async (chunk) => {
+    const next = (done: Chunk) => RangeGate.next(done, chunksOf.get(done.digest) ?? [], take);
+    pool = new ChunkPool(queue, o.connections, (chunk) => gate.running(chunk.digest, async () => {
       await fetchChunk(chunk, source, async (c, bytes) => {
         await assembler.accept(c, bytes);
         await budget.waitForRoom(() => assembler.isAtCursor(c), signal);
-      }, policy, signal, counted);
-    }, failWith);
+      }, policy, signal, counted, { next });
+    }), failWith, { pick: (queued) => queued.findIndex((c) => gate.allows(c)) });
     signal.addEventListener("abort", () => assembler.wake(), { once: true });
     const writing = assembler.write(plan, sink, o.createHasher, signal).catch((error: unknown) => {
       failWith(error);
@@ -114,7 +121,6 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   // Random access.
   const id = planId(plan, o.chunkSize);
   const saved = options.resume === undefined ? undefined : usableState(options.resume, id, new Map([...chunksOf].map(([k, v]) => [k, v.length])));
-  let pool: ChunkPool | undefined;
   const jobs = new Map<string, BlobJob>();
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
@@ -166,26 +172,22 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     // A connection of its own for each layer while there are layers nobody fetches: each
     // then hashes what it receives as it arrives, where several connections on one
     // layer leave all but one ahead of its hash cursor (read back or held in memory).
-    const fetching = new Map<string, number>();
-    const atIdleCursor = (queued: readonly Chunk[]) =>
-      queued.findIndex((c) => !fetching.has(c.digest) && (jobs.get(c.digest) as BlobJob).isAtCursor(c));
+    // Then the rest in file order, as far as the range gate lets them go.
+    const pick = (queued: readonly Chunk[]) => {
+      const atIdleCursor = queued.findIndex((c) => !gate.busy(c.digest) && (jobs.get(c.digest) as BlobJob).isAtCursor(c));
+      return atIdleCursor >= 0 ? atIdleCursor : queued.findIndex((c) => gate.allows(c));
+    };
+    const next = (done: Chunk) => RangeGate.next(done, (jobs.get(done.digest) as BlobJob).chunks, take);
     // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
     // without read, pieces ahead of the cursor are held as they came, within the budget.
     const buffers = sink.read === undefined ? undefined : new BufferPool(o.connections);
     pool = new ChunkPool(queue, o.connections, async (chunk, ending) => {
       const job = jobs.get(chunk.digest) as BlobJob;
-      fetching.set(chunk.digest, (fetching.get(chunk.digest) ?? 0) + 1);
-      try {
-        await fetchChunk(chunk, source, async (c, bytes) => {
-          await job.accept(c, bytes);
-          await budget.waitForRoom(() => job.isAtCursor(c), signal);
-          await checkpoint(false);
-        }, policy, signal, counted, { ...(buffers ? { buffers } : {}), ...(o.earlyRequests > 0 ? { onTail: ending } : {}) });
-      } finally {
-        const left = (fetching.get(chunk.digest) ?? 1) - 1;
-        if (left > 0) fetching.set(chunk.digest, left);
-        else fetching.delete(chunk.digest);
-      }
+      await gate.running(chunk.digest, () => fetchChunk(chunk, source, async (c, bytes) => {
+        await job.accept(c, bytes);
+        await budget.waitForRoom(() => job.isAtCursor(c), signal);
+        await checkpoint(false);
+      }, policy, signal, counted, { next, ...(buffers ? { buffers } : {}), ...(o.earlyRequests > 0 ? { onTail: ending } : {}) }));
       await job.pump();
       // A layer just verified is worth saving at once: if the rest stalls, a resume
       // must not fetch it again.
@@ -193,7 +195,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
         checkpointedVerified.add(job.digest);
         await checkpoint(true);
       }
-    }, failWith, { pick: atIdleCursor, early: o.earlyRequests });
+    }, failWith, { pick, early: o.earlyRequests });
     await pool.run();
     const unverified = [...jobs.values()].find((j) => !j.verified);
     if (unverified) {

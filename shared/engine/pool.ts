@@ -19,7 +19,9 @@ export class ChunkPool {
   #settle?: { resolve: () => void; reject: (e: unknown) => void };
 
   /**
-   * `pick` chooses which queued chunk starts next (default: the first, in file order).
+   * `pick` chooses which queued chunk starts next (default: the first, in file order), or
+   * none for now (-1): then `poke` when that may have changed. It must pick one when no
+   * task runs.
    * A task may call its `ending` callback when it is about to finish: up to `early` tasks
    * then start beyond the limit, so the next request's round trip overlaps the last bytes.
    */
@@ -33,6 +35,19 @@ export class ChunkPool {
     this.#abort = abort;
     this.#pick = options.pick ?? (() => 0);
     this.#early = options.early ?? 0;
+  }
+
+  /** Takes `chunk` off the queue, for a running task to fill (a body that runs on); false if it is not queued. */
+  take(chunk: Chunk): boolean {
+    const index = this.#queue.indexOf(chunk);
+    if (index < 0) return false;
+    this.#queue.splice(index, 1);
+    return true;
+  }
+
+  /** What `pick` would choose may have changed: start what may start. */
+  poke(): void {
+    this.#fill();
   }
 
   /** Re-fetch these first: they block a hash cursor. */
@@ -52,7 +67,9 @@ export class ChunkPool {
     if (this.#settle === undefined) return;
     if (this.#failure === undefined) {
       while (this.#active - this.#ending < this.#limit && this.#queue.length > 0) {
-        const chunk = this.#queue.splice(Math.max(0, this.#pick(this.#queue)), 1)[0];
+        const index = this.#pick(this.#queue);
+        if (index < 0 && this.#active > 0) break;
+        const chunk = this.#queue.splice(Math.max(0, index), 1)[0];
         this.#active++;
         let ending = false;
         const end = () => {

@@ -1,5 +1,6 @@
 // The BlobSource that fetches from a registry (or a dockerdl mirror) through the
-// registry client, including foreign layers from their own URLs. For a bundle of
+// registry client, including foreign layers from their own URLs; a server that ignores
+// Range hands its whole body on (runsOn), for the engine to read on. For a bundle of
 // several images, a layer they share is fetched from the first image that has it.
 
 import { DockerdlError } from "../errors.ts";
@@ -18,7 +19,7 @@ export function registryBlobSource(client: RegistryClient | ((image: ResolvedIma
       if (owner === undefined) {
         throw new DockerdlError("BAD_MANIFEST", `blob ${digest} is not a layer of ${list.map((i) => i.manifest.digest).join(", ")}`, { hint: "this is a bug in dockerdl" });
       }
-      return clientOf(owner.image).fetchBlobBody(owner.image.reference, owner.layer, { start, end }, signal);
+      return clientOf(owner.image).fetchBlobBody(owner.image.reference, owner.layer, { start, end }, signal, true);
     },
   };
 }

@@ -12,12 +12,24 @@ export type { BlobHasher };
 /** Where blob bytes come from: the registry (registry-source.ts), the proxy, or a test. */
 export interface BlobSource {
   /**
-   * The bytes [start, end) of blob `digest` (a web ReadableStream will do). The body may end early or fail (a reset,
-   * a truncated body): the engine asks again from where it stopped. Errors that are
-   * DockerdlErrors with a transient code (NETWORK, UPSTREAM, RATE_LIMITED, TRUNCATED)
-   * are retried with backoff; any other error fails the download.
+   * The bytes [start, end) of blob `digest` (a web ReadableStream will do), or, from a
+   * server that ignored the Range, the bytes from `start` to the blob's end (`runsOn`).
+   * The body may end early or fail (a reset, a truncated body): the engine asks again
+   * from where it stopped. Errors that are DockerdlErrors with a transient code
+   * (NETWORK, UPSTREAM, RATE_LIMITED, TRUNCATED) are retried with backoff; any other
+   * error fails the download.
    */
-  fetchRange(digest: string, start: number, end: number, signal: AbortSignal): Promise<HttpBody>;
+  fetchRange(digest: string, start: number, end: number, signal: AbortSignal): Promise<RangeBody>;
+}
+
+/** A body fetchRange answers. */
+export interface RangeBody extends HttpBody {
+  /**
+   * The server ignored Range (a 200 with the whole blob): the body runs on past `end` to
+   * the blob's end. The engine reads on into the blob's following chunks, and cancels
+   * what it does not read.
+   */
+  readonly runsOn?: boolean;
 }
 
 /** A file written at any offset: a Node file handle, File System Access, OPFS. */

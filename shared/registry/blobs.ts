@@ -1,8 +1,9 @@
 // Blob reads for the download engine: a byte range of a layer as a body of exactly
 // that many bytes, from the registry or, for foreign layers, from the layer's own URLs.
-// A registry that ignores Range gets its leading bytes skipped here, and one that
-// answers a different range than asked is refused, so callers never see the difference.
-// Digests are checked by the engine, which sees the whole blob.
+// A registry that ignores Range gets its leading bytes skipped here, and the rest of its
+// body either cancelled once the range is read (so its connection closes) or, for the
+// engine, handed on marked `runsOn`; one that answers a different range than asked is
+// refused. Digests are checked by the engine, which sees the whole blob.
 
 import type { BodyReader, HttpBody, HttpResponse } from "../http.ts";
 import { discardBody, parseContentRange } from "../http.ts";
@@ -32,16 +33,23 @@ export interface BlobLocation {
 }
 
 /**
- * Bytes [start, end) of `blob` (the whole blob without a range) as a stream that ends
- * early only if the connection breaks; the engine counts and asks again from there.
+ * How a body is handed on: "sliced" holds it to the range asked; "unsliced" hands a whole
+ * blob's 200 body on as the transport gave it, for a caller that holds it to the size and
+ * digest itself and reads it in large chunks (the Worker: every wrapper is JavaScript per
+ * network packet, and CPU time is what its plan limits); "run-on" lets the body of a
+ * server that ignored Range run on to the blob's end, marked `runsOn` (the engine).
  */
+export type BlobBodyMode = "sliced" | "unsliced" | "run-on";
+
+/** A blob body; `runsOn` when the server ignored Range and the body goes on to the blob's end ("run-on" only). */
+export type BlobBody = HttpBody & { readonly runsOn?: boolean };
+
 /**
- * The blob's bytes (or `range` of them), held to their length. With `unsliced`, a whole
- * blob's 200 body comes as the transport gave it: for a caller that holds it to the size
- * and digest itself and reads it in large chunks (the Worker: every wrapper is JavaScript
- * per network packet, and CPU time is what its plan limits).
+ * The blob's bytes (or `range` of them) as a stream that ends early only if the
+ * connection breaks (the engine counts and asks again from there), held to their length
+ * unless `mode` says otherwise.
  */
-export async function fetchBlobRange(transport: Transport, where: BlobLocation, blob: LayerDescriptor, what: string, range?: BlobRange, signal?: AbortSignal, unsliced = false): Promise<HttpBody> {
+export async function fetchBlobRange(transport: Transport, where: BlobLocation, blob: LayerDescriptor, what: string, range?: BlobRange, signal?: AbortSignal, mode: BlobBodyMode = "sliced"): Promise<BlobBody> {
   const headers: Record<string, string> = { "accept-encoding": "identity" };
   const start = range?.start ?? 0;
   const end = range?.end ?? blob.size;
@@ -65,8 +73,10 @@ export async function fetchBlobRange(transport: Transport, where: BlobLocation, 
     }
     return sliceBody(response.body, 0, end - start);
   }
-  if (unsliced && start === 0 && end === blob.size) return response.body;
-  return sliceBody(response.body, start, end - start);
+  // A 200: the whole blob, whatever was asked.
+  if (mode === "unsliced" && start === 0 && end === blob.size) return response.body;
+  if (mode === "run-on" && headers.range !== undefined) return Object.assign(sliceBody(response.body, start, blob.size - start), { runsOn: true });
+  return sliceBody(response.body, start, end - start, end < blob.size);
 }
 
 /** Foreign layers (Windows base layers): the first of their URLs that serves them. */
@@ -87,10 +97,13 @@ async function fetchForeign(transport: Transport, urls: string[], headers: Recor
 
 /**
  * Exactly `length` bytes of `source` after skipping `skip`; ends early only if the
- * source does. Cancelling the result cancels the source (and its connection). A plain
- * reader, not another stream: each web-stream layer costs a queue and promises per piece.
+ * source does. Cancelling the result cancels the source (and its connection); with
+ * `more` (the source goes on past the slice) the source is cancelled as soon as the
+ * slice's last byte is read, so a reader that stops there leaves no connection open.
+ * A plain reader, not another stream: each web-stream layer costs a queue and promises
+ * per piece.
  */
-export function sliceBody(source: HttpBody, skip: number, length: number): HttpBody {
+export function sliceBody(source: HttpBody, skip: number, length: number, more = false): HttpBody {
   let reader: BodyReader | undefined;
   let toSkip = skip;
   let left = length;
@@ -113,6 +126,7 @@ export function sliceBody(source: HttpBody, skip: number, length: number): HttpB
         if (chunk.length === 0) continue;
         if (chunk.length > left) chunk = chunk.subarray(0, left);
         left -= chunk.length;
+        if (left === 0 && more) await reader.cancel().catch(() => {});
         return { done: false, value: chunk };
       }
     },

@@ -19,7 +19,7 @@ import type { Platform } from "../platform.ts";
 import { DOCKER_HUB, familiarName, familiarRepository, type Reference } from "../reference.ts";
 import { pullScope } from "./auth.ts";
 import { RegistryError } from "./errors.ts";
-import { bodyStream, fetchBlobRange, type BlobRange, type LayerDescriptor } from "./blobs.ts";
+import { bodyStream, fetchBlobRange, type BlobBody, type BlobRange, type LayerDescriptor } from "./blobs.ts";
 import { listTagPages, type TagList } from "./tags.ts";
 import { resolveImage, type ResolvedImage } from "./resolve.ts";
 import { Transport, type AuthTarget, type TransportOptions } from "./transport.ts";
@@ -170,11 +170,12 @@ export class RegistryClient {
 
   /**
    * A blob's bytes [start, end) as a body of exactly that many bytes (fewer only if
-   * the connection breaks; the engine checks).
+   * the connection breaks; the engine checks). With `runOn`, a server that ignored the
+   * Range has its body run on to the blob's end, marked `runsOn` (the engine reads on).
    */
-  async fetchBlobBody(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal): Promise<HttpBody> {
+  async fetchBlobBody(ref: Reference, blob: LayerDescriptor, range?: BlobRange, signal?: AbortSignal, runOn = false): Promise<BlobBody> {
     if (blob.urls !== undefined) this.#checkForeign(ref, blob);
-    return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, range, signal);
+    return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, range, signal, runOn ? "run-on" : "sliced");
   }
 
   /**
@@ -183,7 +184,7 @@ export class RegistryClient {
    */
   async fetchWholeBlobUnchecked(ref: Reference, blob: LayerDescriptor, signal?: AbortSignal): Promise<HttpBody> {
     if (blob.urls !== undefined) this.#checkForeign(ref, blob);
-    return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, undefined, signal, true);
+    return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, undefined, signal, "unsliced");
   }
 
   /** The same as a web ReadableStream, to hand on. */

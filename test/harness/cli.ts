@@ -1,8 +1,9 @@
 // `npm run harness`: starts the registries, fixtures and the Worker, prints where they
 // listen, and keeps them running until Ctrl-C. Handy for trying the CLI or the PWA by hand.
-// `npm run harness -- --zoo` starts the registry zoo (test/harness/zoo/) and its Worker instead.
+// `npm run harness -- --zoo` starts the registry zoo (test/harness/zoo/) and its Worker instead;
+// with `--bad-day` its bad-day members too (cut, short-token, signed-302, throttled, no-range).
 import { startHarness } from "./harness.ts";
-import { MEMBERS, repositoryOf, startZoo, ZOO_TAG } from "./zoo/index.ts";
+import { BAD_DAY_MEMBERS, MEMBERS, repositoryOf, startZoo, ZOO_TAG } from "./zoo/index.ts";
 
 /** Keeps everything running until Ctrl-C (or SIGTERM), then stops it. */
 async function runUntilStopped(stopAll: () => Promise<void>): Promise<never> {
@@ -18,8 +19,9 @@ async function runUntilStopped(stopAll: () => Promise<void>): Promise<never> {
 
 const withWorker = !process.argv.includes("--no-worker");
 if (process.argv.includes("--zoo")) {
-  const zoo = await startZoo({ worker: withWorker });
-  for (const m of MEMBERS) console.log(`${m.key.padEnd(18)} ${zoo.members[m.id].url}/v2/${repositoryOf(m)}  (tag ${ZOO_TAG})`);
+  const members = process.argv.includes("--bad-day") ? [...MEMBERS, ...BAD_DAY_MEMBERS] : MEMBERS;
+  const zoo = await startZoo({ worker: withWorker, members: members.map((m) => m.id) });
+  for (const m of members) console.log(`${m.key.padEnd(24)} ${zoo.members[m.id].url}/v2/${repositoryOf(m)}  (tag ${ZOO_TAG})`);
   if (zoo.worker) console.log(`worker             ${zoo.worker.url}`);
   console.log(`UPSTREAMS='${JSON.stringify(zoo.upstreams)}'`);
   await runUntilStopped(() => zoo.stop());

@@ -260,4 +260,21 @@ describe("fetchBlob", () => {
     expect(pulls).toBe(2);
     expect(cancelled).toBeUndefined();
   });
+
+  it("cancels a source known to go on as soon as the slice's last byte is read, for a reader that stops there", async () => {
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode("0123456789"));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    }, { highWaterMark: 0 });
+    const reader = sliceBody(endless, 3, 12, true).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("3456789");
+    expect(cancelled).toBe(false);
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("01234");
+    expect(cancelled).toBe(true);
+  });
 });

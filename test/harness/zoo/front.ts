@@ -29,13 +29,21 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
   const servers: Listening[] = [];
   const stop = () => Promise.all(servers.map((s) => s.stop())).then(() => undefined);
   const hopsSpec = spec.blobs === "direct" ? [] : spec.blobs.hops;
+  const counted = () => state.socketOpened(spec.id);
+  const sign = (path: string) => state.sign(path, spec.quirks.urlMs);
+  /** How a blob body is sent: the member's throttle (or a test's), its cut, its Range. */
+  const bodyQuirks = (req: IncomingMessage, digest: string) => ({
+    throttle: () => state.throttle || (spec.quirks.throttle ?? 0),
+    ...(spec.quirks.cutFirstGetAfter !== undefined && req.method === "GET" && state.firstGet(spec.id, digest) ? { cutAfter: spec.quirks.cutFirstGetAfter } : {}),
+    ...(spec.quirks.ignoreRange ? { ignoreRange: true } : {}),
+  });
   // Hub's token realm is auth.docker.io, a host of its own; the hops follow it.
   const firstHop = spec.auth?.separateHost ? 2 : 1;
   const hops: Listening[] = [];
   for (let i = hopsSpec.length - 1; i >= 0; i--) {
     const last = i === hopsSpec.length - 1;
     const next = hops[0];
-    hops.unshift(await listen(hopAddress(spec, firstHop + i), (req, res) => (last ? storage(req, res, i) : intermediate(req, res, i, next.url, hopsSpec[i + 1]))));
+    hops.unshift(await listen(hopAddress(spec, firstHop + i), (req, res) => (last ? storage(req, res, i) : intermediate(req, res, i, next.url, hopsSpec[i + 1])), counted));
   }
   servers.push(...hops);
   let realm: string | undefined;
@@ -43,17 +51,18 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
     const auth = await listen(hopAddress(spec, 1), async (req, res) => {
       const entry = logEntry(state, spec.id, "auth", req);
       entry.status = tokenAnswer(spec, state, req, res);
-    });
+    }, counted);
     servers.push(auth);
     realm = `${auth.url}${spec.auth.path}`;
   }
-  const registry = await listen(spec.address, (req, res) => front(req, res));
+  const registry = await listen(spec.address, (req, res) => front(req, res), counted);
   servers.push(registry);
   if (spec.auth && !spec.auth.separateHost) realm = `${registry.url}${spec.auth.path}`;
 
-  function challenge(scope?: string): Record<string, string> {
+  /** `expired`: the token sent has expired, which the challenge says as RFC 6750 has it. */
+  function challenge(scope?: string, expired = false): Record<string, string> {
     if (!spec.auth || !realm) return {};
-    const bearer = `Bearer realm="${realm}",service="${spec.auth.service}"${scope ? `,scope="${scope}"` : ""}`;
+    const bearer = `Bearer realm="${realm}",service="${spec.auth.service}"${scope ? `,scope="${scope}"` : ""}${expired ? `,error="invalid_token"` : ""}`;
     return { "www-authenticate": spec.auth.extraChallenge ? `Basic realm="${spec.auth.service}", ${bearer}` : bearer };
   }
 
@@ -69,7 +78,7 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
       entry.status = verdict === "ok" ? 200 : 401;
       if (verdict === "ok") return void res.writeHead(200, { "content-type": "application/json", "docker-distribution-api-version": "registry/2.0" }).end("{}");
       if (verdict !== "missing") entry.refused = verdict;
-      return specError(res, 401, "UNAUTHORIZED", "authentication required", challenge(spec.auth?.scopeOnPing ? "repository:user/image:pull" : undefined));
+      return specError(res, 401, "UNAUTHORIZED", "authentication required", challenge(spec.auth?.scopeOnPing ? "repository:user/image:pull" : undefined, verdict === "expired-token"));
     }
     const match = /^\/v2\/(.+)\/(manifests|blobs|tags)\/(.+)$/.exec(url.pathname);
     if (!match || (req.method !== "GET" && req.method !== "HEAD")) {
@@ -85,7 +94,7 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
       if (verdict !== "ok") {
         entry.status = 401;
         if (verdict !== "missing") entry.refused = verdict;
-        return specError(res, 401, "UNAUTHORIZED", "authentication required", challenge(scope));
+        return specError(res, 401, "UNAUTHORIZED", "authentication required", challenge(scope, verdict === "expired-token"));
       }
     }
     const backendUrl = `${backend}/v2/${spec.id}/${name}/${kind}/${reference}${url.search}`;
@@ -93,10 +102,10 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
     if (kind === "tags") return tags(req, res, backendUrl, name, entry);
     if (req.method === "GET" && hopsSpec.length > 0) {
       entry.status = hopsSpec[0];
-      res.writeHead(hopsSpec[0], { location: `${hops[0].url}${state.sign(`/blobs/${name}/${reference}`)}`, "content-length": "0" }).end();
+      res.writeHead(hopsSpec[0], { location: `${hops[0].url}${sign(`/blobs/${name}/${reference}`)}`, "content-length": "0" }).end();
       return;
     }
-    entry.status = await relayBackend(backendUrl, req, res, { keep: BLOB_HEADERS, entry });
+    entry.status = await relayBackend(backendUrl, req, res, { keep: BLOB_HEADERS, entry, ...bodyQuirks(req, reference) });
   }
 
   async function manifest(req: IncomingMessage, res: ServerResponse, backendUrl: string, entry: ReturnType<typeof logEntry>): Promise<void> {
@@ -153,10 +162,10 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
       return void res.writeHead(403, { "content-type": "text/plain" }).end(verdict);
     }
     entry.status = status;
-    res.writeHead(status, { location: `${next}${state.sign(url.pathname)}`, "content-length": "0" }).end();
+    res.writeHead(status, { location: `${next}${sign(url.pathname)}`, "content-length": "0" }).end();
   }
 
-  /** The object store or CDN: signed and expiring URLs, never an Authorization header, Range served. */
+  /** The object store or CDN: signed and expiring URLs, never an Authorization header, Range served (unless the member ignores it). */
   async function storage(req: IncomingMessage, res: ServerResponse, index: number): Promise<void> {
     const entry = logEntry(state, spec.id, `hop${index}`, req);
     const url = new URL(req.url ?? "/", "http://zoo");
@@ -178,7 +187,7 @@ export async function startMember(spec: MemberSpec, backend: string, state: ZooS
       keep: BLOB_HEADERS.filter((h) => h !== "docker-content-digest"),
       entry,
       chunked: spec.quirks.chunked === true,
-      throttle: () => state.throttle,
+      ...bodyQuirks(req, match[2]),
     });
   }
 

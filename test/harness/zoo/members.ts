@@ -36,6 +36,34 @@
 // - registry.k8s.io (kubernetes/registry.k8s.io cmd/archeio README): no auth; blob
 //   requests are redirected to a regional Artifact Registry, which redirects again to
 //   the storage bucket: 307 then 302.
+//
+// The bad-day members (BAD_DAY_MEMBERS, issue 25): registries and CDNs that misbehave
+// legally. They are not in MEMBERS, so the suites that go through every member do not
+// pay for their big, slow layers; a test asks for them by id (startZoo({members})).
+// - cut: the first GET of each blob is cut after 2 MiB. Hub's CDN and self-hosted
+//   registries do it ("unexpected EOF" part way through a layer: moby/moby#35686,
+//   docker/for-mac#4870, podman#5583; containers/image resumes with a Range since 5.24,
+//   buildah#4574, and logs "Reading blob body ... failed (unexpected EOF), reconnecting",
+//   podman#18142).
+// - short-token: Hub's token answer with `expires_in` of 2 s instead of 300, refused once
+//   expired with 401 and `error="invalid_token"` in the challenge (what distribution's
+//   token auth and dhi.io send: cesanta/docker_auth#249, docker/hub-feedback#2530; tokens
+//   expiring mid-pull: moby/moby#20308, NVIDIA/enroot#278, moby/moby#33558). Blobs served
+//   by the registry itself, 4 MB/s a connection, so a pull outlives several tokens.
+// - signed-302: 302 (not 307) to signed storage URLs good for 2 s, on a storage host that
+//   refuses Authorization with 403 (quay's and gcr's 302s above; S3/R2 answer an expired
+//   presigned URL with 403 AccessDenied "Request has expired": aws/aws-sdk-js#2306,
+//   cloudflare/cloudflare-docs#32436; signed URLs expiring before the blob is read:
+//   tonistiigi/go-actions-cache#40, distribution/distribution#4175). 2 MB/s a connection,
+//   and each blob's first GET cut after 6 MiB, i.e. after its URL expired: a client that
+//   retries the URL it was given gets 403, one that asks the registry again goes on.
+// - throttled: a slow CDN (docker/hub-feedback#1675, #1702, #2172), 3 MB/s a connection,
+//   behind 302s to URLs good for 3 s and tokens good for 3 s, so both expire mid-download.
+// - no-range: a registry that ignores Range: every GET answers 200 with the whole blob and
+//   no Accept-Ranges (RFC 9110 lets a server ignore Range; distribution's proxy cache
+//   does it before the blob is cached, distribution/distribution#4667, as do Harbor's
+//   proxy cache, goharbor/harbor#23875, artifact-keeper#3586 and nora#654). It counts its
+//   open sockets (ZooState.sockets) for the --connections ceiling.
 
 export type TokenShape = "hub" | "token-only" | "gcr";
 
@@ -60,7 +88,19 @@ export interface MemberSpec {
     noDigestHeader?: boolean;
     /** Hub's rate limit headers and counting. */
     hubRateLimit?: boolean;
+    /** Each blob's first GET is cut (its connection destroyed) after this many body bytes. */
+    cutFirstGetAfter?: number;
+    /** Blob body bytes per second on each connection of the host that sends them. */
+    throttle?: number;
+    /** Range ignored on blob GETs: 200 and the whole blob, no Accept-Ranges. */
+    ignoreRange?: boolean;
+    /** Seconds a token says it lives and does live (expires_in), rather than the zoo's default. */
+    tokenSeconds?: number;
+    /** Milliseconds a signed blob URL is good for, rather than the zoo's default. */
+    urlMs?: number;
   };
+  /** Bytes of the noise layer of its image (default 768 KiB). */
+  layerBytes?: number;
   /** The multi-platform OCI index with attestations rather than a single image. */
   index?: boolean;
 }
@@ -99,6 +139,37 @@ export const MEMBERS: MemberSpec[] = [
   {
     id: "k8s", key: "registry.k8s.io", address: "127.0.0.15",
     blobs: { hops: [307, 302], refuseAuthorization: 403 }, quirks: {},
+  },
+];
+
+const MiB = 1 << 20;
+
+/** Upstreams that misbehave legally (issue 25); started only when a test names them. */
+export const BAD_DAY_MEMBERS: MemberSpec[] = [
+  {
+    id: "cut", key: "cut.zoo.example", address: "127.0.0.21",
+    auth: { path: "/token", separateHost: false, service: "cut.zoo.example", shape: "hub" },
+    blobs: { hops: [307], refuseAuthorization: 403 }, quirks: { cutFirstGetAfter: 2 * MiB }, layerBytes: 16 * MiB,
+  },
+  {
+    id: "short-token", key: "short-token.zoo.example", address: "127.0.0.23",
+    auth: { path: "/token", separateHost: false, service: "short-token.zoo.example", shape: "hub" },
+    blobs: "direct", quirks: { tokenSeconds: 2, throttle: 4_000_000 }, layerBytes: 16 * MiB,
+  },
+  {
+    id: "signed-302", key: "signed-302.zoo.example", address: "127.0.0.25",
+    auth: { path: "/v2/token", separateHost: false, service: "signed-302.zoo.example", shape: "gcr" },
+    blobs: { hops: [302], refuseAuthorization: 403 }, quirks: { urlMs: 2000, throttle: 2_000_000, cutFirstGetAfter: 6 * MiB }, layerBytes: 12 * MiB,
+  },
+  {
+    id: "throttled", key: "throttled.zoo.example", address: "127.0.0.27",
+    auth: { path: "/token", separateHost: false, service: "throttled.zoo.example", shape: "hub" },
+    blobs: { hops: [302], refuseAuthorization: 403 }, quirks: { tokenSeconds: 3, urlMs: 3000, throttle: 3_000_000 }, layerBytes: 24 * MiB,
+  },
+  {
+    id: "no-range", key: "no-range.zoo.example", address: "127.0.0.29",
+    auth: { path: "/token", separateHost: false, service: "no-range.zoo.example", shape: "token-only" },
+    blobs: "direct", quirks: { ignoreRange: true }, layerBytes: 24 * MiB,
   },
 ];
 

@@ -1,6 +1,7 @@
 // Small HTTP plumbing the zoo's servers share: listening on one loopback address,
 // answering the spec's error shape, and relaying a backing-registry answer (blob bodies
-// counted, optionally throttled or sent chunked without Content-Length).
+// counted, optionally throttled, cut part way, sent chunked without Content-Length, or
+// whole whatever Range was asked).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ZooLogEntry, ZooState } from "./state.ts";
 
@@ -9,10 +10,12 @@ export interface Listening {
   stop(): Promise<void>;
 }
 
-export async function listen(address: string, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<Listening> {
+/** `opened`: told of each connection; what it returns is called when that connection closes. */
+export async function listen(address: string, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>, opened?: () => () => void): Promise<Listening> {
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
   });
+  if (opened) server.on("connection", (socket) => socket.once("close", opened()));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, address, resolve);
@@ -45,6 +48,10 @@ export interface RelayOptions {
   entry?: ZooLogEntry;
   chunked?: boolean;
   throttle?: () => number;
+  /** Destroys the connection once this many body bytes are sent. */
+  cutAfter?: number;
+  /** Asks the backing registry for the whole blob whatever the Range, and says nothing of ranges. */
+  ignoreRange?: boolean;
   /** Last changes to the headers before they are sent. */
   adjust?: (headers: Record<string, string>) => void;
 }
@@ -52,7 +59,7 @@ export interface RelayOptions {
 /** Asks the backing registry and passes its answer on. */
 export async function relayBackend(url: string, req: IncomingMessage, res: ServerResponse, options: RelayOptions): Promise<number> {
   const headers: Record<string, string> = {};
-  for (const name of ["accept", "range"]) {
+  for (const name of options.ignoreRange ? ["accept"] : ["accept", "range"]) {
     const value = req.headers[name];
     if (typeof value === "string") headers[name] = value;
   }
@@ -64,6 +71,7 @@ export async function relayBackend(url: string, req: IncomingMessage, res: Serve
     if (value !== null) out[name] = value;
   }
   if (options.chunked) delete out["content-length"];
+  if (options.ignoreRange) delete out["accept-ranges"];
   options.adjust?.(out);
   res.writeHead(answer.status, out);
   if (method === "HEAD" || answer.body === null) {
@@ -71,12 +79,15 @@ export async function relayBackend(url: string, req: IncomingMessage, res: Serve
     res.end();
     return answer.status;
   }
+  let sent = 0;
   for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
     const rate = options.throttle?.() ?? 0;
     for (let at = 0; at < chunk.length; at += 16 << 10) {
       const slice = chunk.subarray(at, Math.min(chunk.length, at + (16 << 10)));
       if (rate > 0) await simulatedNetwork((slice.length / rate) * 1000);
+      if (options.cutAfter !== undefined && sent >= options.cutAfter) res.destroy();
       if (res.destroyed) return answer.status;
+      sent += slice.length;
       if (!res.write(slice)) await drained(res);
       if (options.entry) options.entry.bytes += slice.length;
     }

@@ -1,8 +1,9 @@
 // What the zoo's servers share and tests steer and read: the knobs (token and signed-URL
 // lifetimes, a throttle on blob bodies, Hub's pull limits, anonymous and per account;
 // accounts and the private repositories they own), an epoch before which every
-// token and signed URL counts as expired (a test's "five minutes later"), tokens, and a
-// log of every request each zoo host answered.
+// token and signed URL counts as expired (a test's "five minutes later"), tokens, a
+// log of every request each zoo host answered, the connections open at each member, and
+// which blobs had their first GET (the one the cutting members cut).
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 
 export interface ZooLogEntry {
@@ -49,6 +50,10 @@ export class ZooState {
   /** "<member>/<repository>" → the one account that may pull it. */
   privateRepositories = new Map<string, string>();
   log: ZooLogEntry[] = [];
+  /** member → its hosts' connections open now and the most open at once since the last reset. */
+  readonly sockets = new Map<string, { open: number; max: number }>();
+  /** "<member>/<digest>" of the blobs whose first GET was cut already. */
+  readonly #cut = new Set<string>();
   #epoch = 0;
   readonly #tokens = new Map<string, Token>();
   readonly #key = randomBytes(32);
@@ -58,9 +63,10 @@ export class ZooState {
     this.#epoch = Date.now() + 1;
   }
 
-  issueToken(member: string, scopes: string[], account?: string): string {
+  /** `seconds`: the member's own token lifetime, when it has one. */
+  issueToken(member: string, scopes: string[], account?: string, seconds = this.tokenSeconds): string {
     const value = `zoo.${randomUUID()}`;
-    this.#tokens.set(value, { member, scopes: new Set(scopes), issued: Date.now(), expires: Date.now() + this.tokenSeconds * 1000, ...(account ? { account } : {}) });
+    this.#tokens.set(value, { member, scopes: new Set(scopes), issued: Date.now(), expires: Date.now() + seconds * 1000, ...(account ? { account } : {}) });
     return value;
   }
 
@@ -86,9 +92,10 @@ export class ZooState {
     return "ok";
   }
 
-  sign(path: string): string {
+  /** `ms`: the member's own URL lifetime, when it has one. */
+  sign(path: string, ms = this.urlMs): string {
     const issued = Date.now();
-    const expires = issued + this.urlMs;
+    const expires = issued + ms;
     return `${path}?expires=${expires}&issued=${issued}&sig=${this.#mac(path, expires, issued)}`;
   }
 
@@ -105,6 +112,24 @@ export class ZooState {
     return createHmac("sha256", this.#key).update(`${path}|${expires}|${issued}`).digest("hex").slice(0, 32);
   }
 
+  /** A connection to one of `member`'s hosts opened; the result is to be called when it closes. */
+  socketOpened(member: string): () => void {
+    let count = this.sockets.get(member);
+    if (count === undefined) this.sockets.set(member, (count = { open: 0, max: 0 }));
+    count.open++;
+    count.max = Math.max(count.max, count.open);
+    const c = count;
+    return () => void c.open--;
+  }
+
+  /** True the first time a blob of `member` is asked for since the last reset: that GET is to be cut. */
+  firstGet(member: string, digest: string): boolean {
+    const key = `${member}/${digest}`;
+    if (this.#cut.has(key)) return false;
+    this.#cut.add(key);
+    return true;
+  }
+
   /** Blob body bytes a member's hosts sent since the log was last cleared. */
   blobBytes(member: string): number {
     return this.log.filter((e) => e.member === member).reduce((n, e) => n + e.bytes, 0);
@@ -115,5 +140,7 @@ export class ZooState {
     this.throttle = 0;
     this.hubCount = 0;
     this.hubAccountCounts.clear();
+    this.#cut.clear();
+    for (const count of this.sockets.values()) count.max = count.open;
   }
 }

@@ -34,12 +34,13 @@ export function tokenAnswer(spec: MemberSpec, state: ZooState, req: IncomingMess
   const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" "))
     .filter((s) => /^repository:[^:]+:pull(,push)?$/.test(s))
     .filter((s) => owner(s) === undefined || owner(s) === account);
-  const token = state.issueToken(spec.id, scopes.map((s) => s.replace(/,push$/, "")), account);
+  const seconds = spec.quirks.tokenSeconds ?? state.tokenSeconds;
+  const token = state.issueToken(spec.id, scopes.map((s) => s.replace(/,push$/, "")), account, seconds);
   const issued = new Date().toISOString();
   const body = spec.auth.shape === "hub"
-    ? { token, access_token: token, expires_in: state.tokenSeconds, issued_at: issued }
+    ? { token, access_token: token, expires_in: seconds, issued_at: issued }
     : spec.auth.shape === "gcr"
-      ? { expires_in: state.tokenSeconds, issued_at: issued, token }
+      ? { expires_in: seconds, issued_at: issued, token }
       : { token };
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
   return 200;
