@@ -17,7 +17,7 @@
 // credentials (upstream/auth.ts), whatever repository its scopes name.
 import type { HttpRequestInit } from "../shared/http.ts";
 import { readBody } from "../shared/http.ts";
-import { discoverChallenge, NotATokenAnswer, readTokenAnswer, requestToken, TOKEN_ANSWER_LIMIT, tokenUrl, type TokenAnswer } from "../shared/registry/auth.ts";
+import { basicAuthorization, discoverChallenge, NotATokenAnswer, readTokenAnswer, requestToken, TOKEN_ANSWER_LIMIT, tokenUrl, type TokenAnswer } from "../shared/registry/auth.ts";
 import { parseScope } from "../shared/www-authenticate.ts";
 import type { Config, ProxyContext } from "./config.ts";
 import { acceptsCredentials, ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
@@ -76,7 +76,7 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
     const username = form.get("username");
     const password = form.get("password");
     if (grantType === "password" && username !== null && password !== null) {
-      authorization = `Basic ${btoa(`${username}:${password}`)}`;
+      authorization = basicAuthorization({ username, password });
     }
   } else if (request.method !== "GET") {
     return registryErrorResponse(405, "UNSUPPORTED", "use GET or POST for /token");

@@ -35,6 +35,17 @@ describe("/token", () => {
     expect(await response.json()).toMatchObject({ access_token: "user-token-alice", token: "user-token-alice" });
   });
 
+  test("a POST form's password outside Latin-1 reaches the realm UTF-8 encoded, as Basic credentials do, not a 500", async ({ mirror }) => {
+    const password = "пароль✓";
+    const start = mirror.upstream.log.length;
+    const form = new URLSearchParams({ grant_type: "password", username: USER.username, password, service: UPSTREAM_KEY, scope });
+    const response = await mirror.fetch("/token", { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    // The fake realm knows alice by another password: a refusal, passed on as one.
+    expect(response.status).toBe(401);
+    const asked = mirror.upstream.log.slice(start).filter((entry) => entry.path.startsWith("/token"));
+    expect(asked.map((entry) => entry.authorization)).toEqual([`Basic ${Buffer.from(`${USER.username}:${password}`, "utf8").toString("base64")}`]);
+  });
+
   test("refuses a service that is not in UPSTREAMS", async ({ mirror }) => {
     const response = await mirror.fetch("/token?service=elsewhere.example&scope=repository:x:pull");
     expect(response.status).toBe(400);
