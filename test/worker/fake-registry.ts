@@ -20,6 +20,8 @@ export interface Logged {
   authorization: string | null;
   range: string | null;
   acceptEncoding: string | null;
+  /** Body bytes the registry wrote for it (the whole body even when the reader left early). */
+  bytes: number;
 }
 
 interface Repository {
@@ -36,8 +38,10 @@ export interface FakeRegistry {
   addRepository(name: string, options: { private: boolean }): void;
   addBlob(repository: string, digest: string, bytes: Uint8Array): void;
   addManifest(repository: string, tag: string | null, manifest: { bytes: Uint8Array; mediaType: string; digest: string }): void;
-  /** From now on, `reference` (a tag or digest) of `repository` is answered by `kind`. */
+  /** From now on, `reference` (a tag, a digest, or "tags/list") of `repository` is answered by `kind`. */
   misbehave(repository: string, reference: string, kind: Misbehaviour): void;
+  /** From now on (until called with false), the token realm never answers (hostile.ts's "stall-headers"). */
+  stallTokens(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -46,8 +50,11 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   const log: Logged[] = [];
   const scopes: string[] = [];
   const misbehaviours = new Map<string, Misbehaviour>();
+  let tokensStalled = false;
   const server = createServer((request, response) => {
-    log.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null });
+    const logged: Logged = { method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null, bytes: 0 };
+    log.push(logged);
+    countBytes(response, logged);
     answer(request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -69,10 +76,10 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
 
   function answer(request: IncomingMessage, response: ServerResponse) {
     const { pathname, searchParams } = new URL(request.url ?? "/", url);
-    if (pathname === "/token") return issueToken(request, response, searchParams);
+    if (pathname === "/token") return tokensStalled ? misbehave("stall-headers", request, response, { bytes: new Uint8Array(), contentType: "" }) : issueToken(request, response, searchParams);
     if (pathname === "/v2/") return challenge(response);
     if (pathname === TEXT_PAGE_PATH) return answerTextPage(response);
-    const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname);
+    const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname) ?? /^\/v2\/(.+)\/(tags)\/(list)$/.exec(pathname);
     const repository = match && repositories.get(match[1]);
     if (!match || !repository) return error(response, 404, "NAME_UNKNOWN", "no such repository");
     const scope = `repository:${match[1]}:pull`;
@@ -80,12 +87,16 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const allowed = bearer === USER_TOKEN || (bearer === ANONYMOUS_TOKEN && !repository.private);
     if (!allowed) return challenge(response, scope);
     const head = request.method === "HEAD";
-    const reference = decodeURIComponent(match[3]);
+    const reference = match[2] === "tags" ? "tags/list" : decodeURIComponent(match[3]);
     const hostile = misbehaviours.get(`${match[1]}@${reference}`);
     if (hostile && !honestFor(hostile, request.headers.range)) {
       const manifest = repository.manifests.get(reference);
       const honest = manifest ? { bytes: manifest.bytes, contentType: manifest.mediaType } : { bytes: repository.blobs.get(reference) ?? new Uint8Array(), contentType: "application/octet-stream" };
       return misbehave(hostile, request, response, honest);
+    }
+    if (match[2] === "tags") {
+      const tags = [...repository.manifests.keys()].filter((name) => !name.startsWith("sha256:"));
+      return json(response, 200, { name: match[1], tags });
     }
     if (match[2] === "manifests") {
       const manifest = repository.manifests.get(reference);
@@ -121,8 +132,24 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       if (tag) repository(name).manifests.set(tag, manifest);
     },
     misbehave: (name, reference, kind) => void misbehaviours.set(`${name}@${reference}`, kind),
+    stallTokens: (on) => void (tokensStalled = on),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Counts the body bytes written to `response` into `logged.bytes`. */
+function countBytes(response: ServerResponse, logged: Logged): void {
+  const size = (chunk: unknown) => (typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk instanceof Uint8Array ? chunk.byteLength : 0);
+  const write = response.write.bind(response) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  const end = response.end.bind(response) as (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
+  response.write = ((chunk: unknown, ...rest: unknown[]) => {
+    logged.bytes += size(chunk);
+    return write(chunk, ...rest);
+  }) as typeof response.write;
+  response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== "function") logged.bytes += size(chunk);
+    return end(chunk, ...rest);
+  }) as typeof response.end;
 }
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
