@@ -88,6 +88,10 @@ function watchedBody(body: ReadableStream<Uint8Array>, idleMs: number, step: str
         if (timer !== undefined) clearTimeout(timer);
       }
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: async (reason) => {
+      // The reader left early (a body over its cap): the connection goes at once.
+      await reader.cancel(reason).catch(() => {});
+      controller.abort(reason);
+    },
   }, { highWaterMark: 0 });
 }

@@ -54,6 +54,9 @@ export async function* resumingChunks(first: ReadableStream<Uint8Array>, spec: R
   const max = spec.maxResumes ?? MAX_RESUMES;
   let source: Continuation = { body: first, skip: 0 };
   let sent = 0;
+  // The chunk that completes the body waits until the upstream confirms the end: bytes past
+  // the stated length mean the answer is not the blob, and the client must see a failure.
+  let last: Uint8Array | null = null;
   for (let resumes = 0; ; resumes++) {
     const before = sent;
     let cause: unknown = "the body ended early";
@@ -64,14 +67,19 @@ export async function* resumingChunks(first: ReadableStream<Uint8Array>, spec: R
           source.skip -= dropped;
           chunk = chunk.subarray(dropped);
         }
-        if (chunk.byteLength > spec.length - sent) chunk = chunk.subarray(0, spec.length - sent);
         if (chunk.byteLength === 0) continue;
+        if (chunk.byteLength > spec.length - sent) throw new ResumeFailed(`${spec.what}: the upstream sent more than the ${spec.length} bytes it stated; not passing them on`);
         sent += chunk.byteLength;
-        yield chunk;
-        if (sent === spec.length) return;
+        if (sent === spec.length) last = chunk;
+        else yield chunk;
       }
     } catch (error) {
+      if (error instanceof ResumeFailed) throw error;
       cause = error;
+    }
+    if (last) {
+      yield last;
+      return;
     }
     const reason = cause instanceof Error ? cause.message : String(cause);
     if (resumes > 0 && sent === before) throw new ResumeFailed(`${spec.what}: resumed at byte ${before} of ${spec.length}, the upstream sent nothing more (${reason})`);
