@@ -27,7 +27,7 @@ export interface Vars {
   FILL_IDLE?: string;
   /** Seconds an upstream's answer may take to send its headers, redirects included (default 30; 0: no limit). */
   UPSTREAM_HEADERS_TIMEOUT?: string;
-  /** Seconds an upstream's body may stand still (for a blob: one 1 MiB read may take) before the mirror gives up on it, or resumes a blob (default 60; 0: no limit). */
+  /** Seconds an upstream's body may stand still (for a blob the mirror resumes: one 4 MiB read may take) before the mirror gives up on it, or resumes a blob (default 60; 0: no limit). */
   UPSTREAM_IDLE_TIMEOUT?: string;
   /**
    * The account's Workers plan, "free" (default) or "paid": what one request may spend.
@@ -52,7 +52,7 @@ export interface Vars {
 export interface UpstreamDeadlines {
   /** Milliseconds an answer's headers may take, redirect hops included; 0: no limit. */
   headersMs: number;
-  /** Milliseconds a body may stand still (a blob: one 1 MiB read may take); 0: no limit. */
+  /** Milliseconds a body may stand still (a blob the mirror resumes: one 4 MiB read may take); 0: no limit. */
   idleMs: number;
 }
 

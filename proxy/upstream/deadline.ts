@@ -6,7 +6,7 @@
 // step that misses one fails with UpstreamTimeout, which the client sees as a 504 in the
 // registry's error shape naming the upstream and the step (fetch.ts upstreamFailure).
 // Small bodies (manifests, tag lists, token answers) are watched read by read here; blob
-// bodies are watched by the reader that moves them 1 MiB at a time (resuming-body.ts),
+// bodies are watched by the reader that moves them 4 MiB at a time (resuming-body.ts; on the Paid plan and for /api/download),
 // because a watch per network packet is JavaScript per packet, and CPU time is what the
 // Free plan limits.
 

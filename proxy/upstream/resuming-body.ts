@@ -10,15 +10,20 @@
 // answers 200 with the whole blob (legal) has the bytes already sent skipped. A body that
 // stands still for UPSTREAM_IDLE_TIMEOUT counts as cut.
 // Counting bytes means JavaScript reads the body instead of a native pipe; it reads in
-// chunks of 1 MiB or more (workerd's BYOB readAtLeast, as cache/chunks.ts does), so that
-// is one step of JavaScript per MiB, not per network packet (CPU time is what the Free plan
-// limits; docs/cloudflare-limits.md has what it costs).
+// chunks of 4 MiB (workerd's BYOB readAtLeast, as cache/chunks.ts does), one step of
+// JavaScript per chunk, not per network packet. Even so it costs CPU per byte that a native
+// pipe does not (docs/cloudflare-limits.md), so the Free plan's pass-through of large
+// blobs does not resume (v2/blob-answer.ts).
 import { parseContentRange } from "../../shared/http.ts";
 
 /** Resumes one body may take; each must bring bytes. */
 export const MAX_RESUMES = 3;
-/** Bytes per read of a body the client gets through the mirror (v2/): memory per blob stays at two of these. */
-export const RESUME_CHUNK = 1024 * 1024;
+/**
+ * Bytes per read of a body the client gets through the mirror (v2/; the Paid relay and
+ * /api/download read 4 MiB too): memory per blob stays at two of these. 4 MiB measured
+ * half the extra CPU of 1 MiB (docs/cloudflare-limits.md).
+ */
+export const RESUME_CHUNK = 4 * 1024 * 1024;
 
 /** The rest of a body asked afresh: `skip` leading bytes of `body` are not wanted (an upstream that ignored Range). */
 export interface Continuation {
@@ -31,7 +36,7 @@ export interface ResumeSpec {
   length: number;
   /** The body's bytes from `offset` (counted from the body's first byte) to its end, asked afresh; throws when they cannot be had. */
   reopen(offset: number): Promise<Continuation>;
-  /** Bytes per read (at least 1 MiB: one step of JavaScript each). */
+  /** Bytes per read (MiBs: one step of JavaScript each). */
   chunkSize: number;
   /** Milliseconds one read may take before the body counts as cut; 0: no limit. */
   idleMs: number;
