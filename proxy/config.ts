@@ -31,6 +31,10 @@ export interface Vars {
   DETAILS_TTL?: string;
   /** Seconds a background fill goes on after the last byte a client read of its blob. */
   FILL_IDLE?: string;
+  /** Seconds an upstream's answer may take to send its headers, redirects included (default 30; 0: no limit). */
+  UPSTREAM_HEADERS_TIMEOUT?: string;
+  /** Seconds an upstream's body may stand still (for a blob the mirror resumes: one 4 MiB read may take) before the mirror gives up on it, or resumes a blob (default 60; 0: no limit). */
+  UPSTREAM_IDLE_TIMEOUT?: string;
   /**
    * The account's Workers plan, "free" (default) or "paid": what one request may spend.
    * Free: 10 ms of CPU and 50 subrequests, so /api/download refuses larger images
@@ -55,6 +59,17 @@ export interface Vars {
    */
   CREDENTIAL_UPSTREAMS?: string;
 }
+
+/** How long an upstream may take (upstream/deadline.ts enforces them). */
+export interface UpstreamDeadlines {
+  /** Milliseconds an answer's headers may take, redirect hops included; 0: no limit. */
+  headersMs: number;
+  /** Milliseconds a body may stand still (a blob the mirror resumes: one 4 MiB read may take); 0: no limit. */
+  idleMs: number;
+}
+
+/** UPSTREAM_HEADERS_TIMEOUT and UPSTREAM_IDLE_TIMEOUT unset: 30 s for headers, 60 s of silence. */
+export const DEFAULT_DEADLINES: UpstreamDeadlines = { headersMs: 30_000, idleMs: 60_000 };
 
 export interface UpstreamCredentials {
   username: string;
@@ -82,6 +97,8 @@ export interface Config {
   detailsTtlMs: number;
   /** How long a background fill goes on with no client reading its blob. */
   fillIdleMs: number;
+  /** How long an upstream may take to answer, and to stand still in a body (upstream/deadline.ts). */
+  upstreamDeadlines: UpstreamDeadlines;
   /** The operator's credentials per UPSTREAMS key (UPSTREAM_AUTH); never sent to a client. */
   upstreamAuth: Map<string, UpstreamCredentials>;
   /** The Workers plan (PLAN), and a Paid account's own subrequest limit (SUBREQUEST_LIMIT). */
@@ -155,6 +172,10 @@ export function loadConfig(env: Vars): Config {
     popularTtlMs: parseNumber(env.POPULAR_TTL, 3600, "POPULAR_TTL") * 1000,
     detailsTtlMs: parseNumber(env.DETAILS_TTL, 1800, "DETAILS_TTL") * 1000,
     fillIdleMs: parseNumber(env.FILL_IDLE, 30, "FILL_IDLE") * 1000,
+    upstreamDeadlines: {
+      headersMs: parseNumber(env.UPSTREAM_HEADERS_TIMEOUT, DEFAULT_DEADLINES.headersMs / 1000, "UPSTREAM_HEADERS_TIMEOUT") * 1000,
+      idleMs: parseNumber(env.UPSTREAM_IDLE_TIMEOUT, DEFAULT_DEADLINES.idleMs / 1000, "UPSTREAM_IDLE_TIMEOUT") * 1000,
+    },
     upstreamAuth: parseUpstreamAuth(env.UPSTREAM_AUTH, upstreams),
     ...parsePlan(env.PLAN, env.SUBREQUEST_LIMIT),
     tokenSecret: env.TOKEN_SECRET || undefined,

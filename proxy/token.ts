@@ -19,7 +19,7 @@ import type { HttpRequestInit } from "../shared/http.ts";
 import { readBody } from "../shared/http.ts";
 import { basicAuthorization, discoverChallenge, NotATokenAnswer, readTokenAnswer, requestToken, TOKEN_ANSWER_LIMIT, tokenUrl, type TokenAnswer } from "../shared/registry/auth.ts";
 import { parseScope } from "../shared/www-authenticate.ts";
-import type { Config, ProxyContext } from "./config.ts";
+import type { Config, ProxyContext, UpstreamDeadlines } from "./config.ts";
 import { acceptsCredentials, ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
 import { SEALED_TOKEN_TTL } from "./upstream/sealed-token.ts";
 import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
@@ -41,15 +41,15 @@ const REALM_TTL_MS = 10 * 60_000;
 const realmCache = new Map<string, { value: UpstreamRealm | null; expires: number }>();
 
 /** upstreamFetch in the shape the shared token steps take: every hop through the address guard for `upstream`. */
-function guardedFor(upstream: URL) {
-  return (url: string, init: HttpRequestInit) => upstreamFetch(new URL(url), { method: init.method ?? "GET", headers: new Headers(init.headers), signal: init.signal }, upstream);
+function guardedFor(upstream: URL, deadlines: UpstreamDeadlines) {
+  return (url: string, init: HttpRequestInit) => upstreamFetch(new URL(url), { method: init.method ?? "GET", headers: new Headers(init.headers), signal: init.signal, deadlines, smallBody: true }, upstream);
 }
 
 /** The upstream's Bearer realm, from its /v2/ challenge; null when it has none (Basic auth, or none at all). */
-async function discoverRealm(upstream: URL, now: number): Promise<UpstreamRealm | null> {
+async function discoverRealm(upstream: URL, now: number, deadlines: UpstreamDeadlines): Promise<UpstreamRealm | null> {
   const cached = realmCache.get(upstream.href);
   if (cached && cached.expires > now) return cached.value;
-  const challenge = await discoverChallenge(guardedFor(upstream), upstream.href);
+  const challenge = await discoverChallenge(guardedFor(upstream, deadlines), upstream.href);
   const bearer = challenge?.scheme.toLowerCase() === "bearer" && challenge.params.realm ? challenge : null;
   const value = bearer && { realm: bearer.params.realm, service: bearer.params.service };
   realmCache.set(upstream.href, { value, expires: now + REALM_TTL_MS });
@@ -111,7 +111,7 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
   }
   let realm: UpstreamRealm | null;
   try {
-    realm = await discoverRealm(upstream, context.now());
+    realm = await discoverRealm(upstream, context.now(), config.upstreamDeadlines);
   } catch (error) {
     return upstreamFailure(error, key);
   }
@@ -131,7 +131,7 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
   }
   let response: Response;
   try {
-    response = await requestToken(guardedFor(upstream), target, isBasic(authorization) ? authorization : undefined);
+    response = await requestToken(guardedFor(upstream, config.upstreamDeadlines), target, isBasic(authorization) ? authorization : undefined);
   } catch (error) {
     return upstreamFailure(error, key);
   }
@@ -223,7 +223,7 @@ async function basicUpstreamToken(upstream: URL, key: string, authorization: str
   if (!isBasic(authorization)) return tokenResponse({ token: ANONYMOUS_TOKEN }, context.now());
   let response: Response;
   try {
-    response = await upstreamFetch(v2Url(upstream, ""), { method: "GET", headers: new Headers({ authorization }) }, upstream);
+    response = await upstreamFetch(v2Url(upstream, ""), { method: "GET", headers: new Headers({ authorization }), deadlines: context.config.upstreamDeadlines }, upstream);
   } catch (error) {
     return upstreamFailure(error, key);
   }

@@ -24,10 +24,11 @@ import { formatPlatform, type Platform } from "../../shared/platform.ts";
 import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
 import type { LayerDescriptor, RegistryClient, ResolvedImage } from "../../shared/registry/client.ts";
 import { bodyStream } from "../../shared/registry/blobs.ts";
+import type { HttpBody } from "../../shared/http.ts";
 import type { TarPlan } from "../../shared/tar.ts";
-import { chunksOf } from "../cache/chunks.ts";
 import { verifiedChunks } from "../../shared/verify.ts";
 import { meteredClient, type UpstreamRepository } from "../upstream/client.ts";
+import { resumingChunks } from "../upstream/resuming-body.ts";
 import { resolveRepository } from "../v2/route.ts";
 import { nativeSha256 } from "../sha256.ts";
 import type { ApiContext } from "./context.ts";
@@ -64,12 +65,19 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
     // A layer the cache was found not to hold goes upstream without asking it again.
     const cached = shape.cached === false ? null : await ctx.publicBlob?.(layer.digest, layer.size);
     if (cached) return cached(out);
-    // The runtime's own body, read 4 MiB at a time; verifiedChunks holds it to the layer's
-    // size and digest, and a corrupt layer ends the response short (a broken transfer),
-    // never a tar with bad bytes.
-    const body = await client.fetchWholeBlobUnchecked(ref, layer, request.signal);
-    const stream = body instanceof ReadableStream ? (body as ReadableStream<Uint8Array>) : bodyStream(body);
-    await pourChunks(verifiedChunks(chunksOf(stream, CHUNK), layer, nativeSha256(), `layer ${layer.digest} from upstream`), out);
+    // The runtime's own body, read 4 MiB at a time, and after a cut the rest asked again
+    // (resuming-body.ts; the shared client skips what a server that ignores Range sends
+    // again); verifiedChunks holds it to the layer's size and digest, and a corrupt layer
+    // ends the response short (a broken transfer), never a tar with bad bytes.
+    const what = `layer ${layer.digest} from upstream`;
+    const chunks = resumingChunks(asStream(await client.fetchWholeBlobUnchecked(ref, layer, request.signal)), {
+      length: layer.size,
+      chunkSize: CHUNK,
+      idleMs: ctx.config.upstreamDeadlines.idleMs,
+      what,
+      reopen: async (offset) => ({ body: asStream(await client.fetchBlobBody(ref, layer, { start: offset, end: layer.size }, request.signal)), skip: 0 }),
+    });
+    await pourChunks(verifiedChunks(chunks, layer, nativeSha256(), what), out);
   };
   // FixedLengthStream makes the runtime send Content-Length rather than chunked encoding.
   const { readable, writable } = new FixedLengthStream(plan.totalSize);
@@ -117,7 +125,7 @@ async function resolve({ ref: named, platform }: ImageWanted, ctx: ApiContext, m
   const ref = { ...named, registry: repository.key };
   let client = clients.get(repository.key);
   if (client === undefined) {
-    client = meteredClient(repository, (fetch) => meter.wrap(fetch));
+    client = meteredClient(repository, (fetch) => meter.wrap(fetch), ctx.config.upstreamDeadlines);
     clients.set(repository.key, client);
   }
   const before = meter.external;
@@ -256,6 +264,11 @@ async function pourChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Arra
   } finally {
     writer.releaseLock();
   }
+}
+
+/** A body as the shared client gives it, as a web stream (the runtime's own, unwrapped, when it is one). */
+function asStream(body: HttpBody): ReadableStream<Uint8Array> {
+  return body instanceof ReadableStream ? (body as ReadableStream<Uint8Array>) : bodyStream(body);
 }
 
 /** Printable ASCII only: the platform comes from upstream documents (parsing already refuses control characters). */

@@ -32,6 +32,8 @@ export async function hubGet<T>(config: Config, path: string, query: Record<stri
       method: "GET",
       headers: new Headers({ accept: "application/json", "user-agent": "dockerdl (+https://github.com/)" }),
       signal: AbortSignal.timeout(HUB_TIMEOUT_MS),
+      deadlines: config.upstreamDeadlines,
+      smallBody: true,
     }, config.hubApi);
   } catch (error) {
     const params = { host: config.hubApi.host, cause: error instanceof Error ? error.message : String(error) };

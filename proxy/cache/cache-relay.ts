@@ -7,10 +7,10 @@
 // bytes don't match its digest reaches the client as a broken transfer, never as a clean
 // end of file. JavaScript runs once per 4 MiB chunk; each side may fall a bounded window
 // behind, so memory stays bounded whichever is slower.
-import { chunksOf } from "./chunks.ts";
 import { WindowedSink } from "./windowed-sink.ts";
 
-const CHUNK = 4 * 1024 * 1024;
+/** Bytes per chunk the source should come in (the caller reads it, upstream/resuming-body.ts). */
+export const RELAY_CHUNK = 4 * 1024 * 1024;
 const CLIENT_WINDOW = 8 * 1024 * 1024;
 const CACHE_LAG = 16 * 1024 * 1024;
 
@@ -29,14 +29,15 @@ export interface RelayTarget {
 }
 
 /**
- * Copies `source` (`length` bytes) to the client and into the store. Resolves when the
+ * Copies `source` (`length` bytes, in chunks of about RELAY_CHUNK, read by the caller so a
+ * cut upstream can be resumed) to the client and into the store. Resolves when the
  * client has every byte and R2 accepted the object. Rejects, the client's transfer
  * broken, when R2 refuses the complete object (its digest does not match) or the source
  * fails or ends short; when the client leaves, the upload is abandoned too. An R2 that
  * fails part way (an outage, a rate limit) costs only the caching: the client gets the
  * rest unchecked, as a plain pass-through would give it.
  */
-export async function relayIntoCache(source: ReadableStream<Uint8Array>, length: number, target: RelayTarget): Promise<void> {
+export async function relayIntoCache(source: AsyncIterable<Uint8Array>, length: number, target: RelayTarget): Promise<void> {
   const upload = new FixedLengthStream(length);
   const stored = target.store(upload.readable as ReadableStream<Uint8Array>);
   stored.catch(() => {});
@@ -44,7 +45,8 @@ export async function relayIntoCache(source: ReadableStream<Uint8Array>, length:
   const cache = new WindowedSink(upload.writable as WritableStream<Uint8Array>, CACHE_LAG);
   let held: Uint8Array | null = null;
   try {
-    for await (const chunk of chunksOf(source, CHUNK)) {
+    // Leaving this loop early (a throw) stops the source, which cancels its upstream body.
+    for await (const chunk of source) {
       await Promise.all([cache.write(chunk), held && client.write(held)]);
       if (client.failed) throw new Error("the client went away; the blob is left uncached");
       held = chunk;
@@ -60,7 +62,6 @@ export async function relayIntoCache(source: ReadableStream<Uint8Array>, length:
     await client.close();
     if (client.failed) throw new Error("the client went away before the blob's end");
   } catch (error) {
-    await source.cancel(error).catch(() => {});
     await Promise.all([client.abort(error), cache.abort(error)]);
     throw error;
   }

@@ -8,7 +8,9 @@
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import type { Reference } from "../../shared/reference.ts";
 import { RegistryClient, type RegistryClientOptions } from "../../shared/registry/client.ts";
+import { DEFAULT_DEADLINES, type UpstreamDeadlines } from "../config.ts";
 import { checkTarget } from "./address-guard.ts";
+import { withDeadlines } from "./deadline.ts";
 
 /** The upstream side of a repository: its UPSTREAMS key and base, and its name there. */
 export interface UpstreamRepository {
@@ -35,8 +37,8 @@ export function anonymousClient(repository: UpstreamRepository): RegistryClient 
  * through `meter` first (/api/download counts its subrequests): it has a token cache of
  * its own, so what it spends is known, whatever the isolate did before.
  */
-export function meteredClient(repository: UpstreamRepository, meter: (fetch: HttpFetch) => HttpFetch): RegistryClient {
-  return new RegistryClient(clientOptions(repository, meter(guardedFetch(repository.upstream))));
+export function meteredClient(repository: UpstreamRepository, meter: (fetch: HttpFetch) => HttpFetch, deadlines?: UpstreamDeadlines): RegistryClient {
+  return new RegistryClient(clientOptions(repository, meter(guardedFetch(repository.upstream, deadlines))));
 }
 
 function clientOptions(repository: UpstreamRepository, fetch: HttpFetch): RegistryClientOptions {
@@ -57,16 +59,19 @@ export function upstreamReference(repository: UpstreamRepository, reference?: st
   return ref;
 }
 
-/** fetch for the client: redirects come back to it (it follows them), each URL guarded. */
-export function guardedFetch(upstream: URL): HttpFetch {
+/**
+ * fetch for the client: redirects come back to it (it follows them), each URL guarded,
+ * each answer's headers held to UPSTREAM_HEADERS_TIMEOUT (its bodies are the reader's to watch).
+ */
+export function guardedFetch(upstream: URL, deadlines: UpstreamDeadlines = DEFAULT_DEADLINES): HttpFetch {
   return async (url, init) => {
     checkTarget(new URL(url), upstream);
-    const response = await fetch(url, {
-      method: init.method ?? "GET",
-      headers: init.headers,
-      body: init.body,
-      redirect: "manual",
-      signal: init.signal,
+    const method = init.method ?? "GET";
+    const response = await withDeadlines((signal) => fetch(url, { method, headers: init.headers, body: init.body, redirect: "manual", signal }), {
+      deadlines,
+      step: `${method} ${url.replace(/\?.*$/, "")}`,
+      watchBody: false,
+      ...(init.signal ? { signal: init.signal } : {}),
     });
     return response as unknown as HttpResponse;
   };

@@ -9,11 +9,12 @@
 // reached. What the Worker reads for itself goes through the shared registry client
 // (client.ts), whose fetch passes the same guard.
 import { MANIFEST_ACCEPT } from "../../shared/media-types.ts";
-import type { ProxyContext } from "../config.ts";
+import { DEFAULT_DEADLINES, type ProxyContext, type UpstreamDeadlines } from "../config.ts";
 import { followRedirects } from "../../shared/registry/redirects.ts";
 import { registryErrorResponse } from "../v2/errors.ts";
 import type { V2Route } from "../v2/route.ts";
 import { checkTarget, ForbiddenTargetError } from "./address-guard.ts";
+import { UpstreamTimeout, withDeadlines } from "./deadline.ts";
 import { isAnonymous, upstreamAuthorization } from "./auth.ts";
 import { operatorAuthorization } from "./operator.ts";
 
@@ -26,16 +27,25 @@ export interface UpstreamInit {
   method: string;
   headers: Headers;
   signal?: AbortSignal;
+  /** The config's UPSTREAM_HEADERS_TIMEOUT and UPSTREAM_IDLE_TIMEOUT (deadline.ts); their defaults when not given. */
+  deadlines?: UpstreamDeadlines;
+  /** The body is small and read whole (a manifest, a tag list, a token answer): watched for idleness read by read. */
+  smallBody?: boolean;
 }
 
-/** A request to `url` on behalf of `upstream`; throws ForbiddenTargetError if the guard refuses a hop. */
+/**
+ * A request to `url` on behalf of `upstream`; throws ForbiddenTargetError if the guard
+ * refuses a hop, UpstreamTimeout if the headers (all hops) or a small body miss their deadline.
+ */
 export async function upstreamFetch(url: URL, init: UpstreamInit, upstream: URL): Promise<Response> {
   const headers: Record<string, string> = {};
   init.headers.forEach((value, name) => {
     headers[name] = value;
   });
-  const request = { method: init.method, headers, ...(init.signal ? { signal: init.signal } : {}) };
-  return followRedirects((hop, hopInit) => fetch(hop, hopInit), url.href, request, { guard: (hop) => checkTarget(hop, upstream) });
+  return withDeadlines(
+    (signal) => followRedirects((hop, hopInit) => fetch(hop, hopInit), url.href, { method: init.method, headers, signal }, { guard: (hop) => checkTarget(hop, upstream) }),
+    { deadlines: init.deadlines ?? DEFAULT_DEADLINES, step: `${init.method} ${url.origin}${url.pathname}`, watchBody: init.smallBody === true, ...(init.signal ? { signal: init.signal } : {}) },
+  );
 }
 
 export function upstreamTarget(route: V2Route, path: string): URL {
@@ -46,6 +56,8 @@ export interface CallOptions {
   method: "GET" | "HEAD";
   /** Forward the client's Range header (only for pass-through blob reads). */
   range?: boolean;
+  /** Ask for this Range instead of the client's (a blob's transfer resumed after a cut). */
+  rangeHeader?: string;
   /** Send no credentials at all (probing what anyone may read). */
   anonymous?: boolean;
   /** Send only the requester's own credentials, never the operator's (checking what they may read). */
@@ -71,7 +83,9 @@ export async function upstreamHeaders(request: Request, route: V2Route, options:
     const authorization = lent ?? await upstreamAuthorization(client, route.key, context);
     if (authorization) headers.set("authorization", authorization);
   }
-  if (options.range) {
+  if (options.rangeHeader !== undefined) {
+    headers.set("range", options.rangeHeader);
+  } else if (options.range) {
     for (const name of ["range", "if-range"]) {
       const value = request.headers.get(name);
       if (value !== null) headers.set(name, value);
@@ -86,11 +100,14 @@ export async function callUpstream(request: Request, route: V2Route, path: strin
     method: options.method,
     headers: await upstreamHeaders(request, route, options, context, path),
     signal: request.signal,
+    deadlines: context.config.upstreamDeadlines,
+    smallBody: route.kind !== "blobs",
   }, route.upstream);
 }
 
 /** The response for an upstream the proxy could not or would not reach. */
 export function upstreamFailure(error: unknown, key: string): Response {
   if (error instanceof ForbiddenTargetError) return registryErrorResponse(403, "DENIED", error.message);
+  if (error instanceof UpstreamTimeout) return registryErrorResponse(504, "UNKNOWN", `registry ${key} timed out: ${error.message}`);
   return registryErrorResponse(502, "UNKNOWN", `could not reach registry ${key}: ${error instanceof Error ? error.message : String(error)}`);
 }

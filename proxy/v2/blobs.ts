@@ -17,14 +17,15 @@ import { privateAccess } from "../upstream/access.ts";
 import { blobKey, blobMetadata, originOf, visibilityOf } from "../cache/keys.ts";
 import type { BlobStore } from "../cache/store.ts";
 import { readWindowed } from "../cache/windowed-read.ts";
-import { RefusedByStore, relayIntoCache } from "../cache/cache-relay.ts";
+import { RefusedByStore, RELAY_CHUNK, relayIntoCache } from "../cache/cache-relay.ts";
 import { claimRelay, forgetFill, isOrdered, mayOrderFill, noteFill, releaseRelay } from "../cache/background-fills.ts";
 import { chargeFill, refundFill } from "../cache/fill-budget.ts";
 import type { Mirror } from "./mirror.ts";
 import { parseContentRange } from "../../shared/http.ts";
 import { contentRange, parseRange } from "./range.ts";
 import { registryErrorResponse } from "./errors.ts";
-import { blobHeaders, checkedBlobAnswer } from "./blob-answer.ts";
+import { blobHeaders, checkedBlobAnswer, type Resume } from "./blob-answer.ts";
+import { continuationOf, resumingChunks } from "../upstream/resuming-body.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
 import { fetchWholeBlob, statedLength } from "../upstream/whole-blob.ts";
@@ -53,12 +54,17 @@ function sizeOf(response: Response): number | null {
   return length === null ? null : Number(length);
 }
 
-/** The upstream's answer, checked. */
+/** The blob's bytes `from`–`to` asked of the upstream again, for a transfer it cut (a fresh token and redirect). */
+function resumeFor(request: Request, route: V2Route, mirror: Mirror, path: string): Resume {
+  return (from, to) => callUpstream(request, route, path, { method: "GET", rangeHeader: `bytes=${from}-${to}` }, mirror);
+}
+
+/** The upstream's answer, checked, and resumed if the upstream cuts it. */
 async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, whole: boolean): Promise<Response> {
   try {
     const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true }, mirror);
     const size = whole ? await statedLength(response, request, route, path, mirror) : null;
-    return checkedBlobAnswer(response, request, route, mirror, size ?? undefined);
+    return checkedBlobAnswer(response, request, route, mirror, size ?? undefined, resumeFor(request, route, mirror, path));
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
@@ -109,14 +115,23 @@ async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cach
     return upstreamFailure(error, route.key);
   }
   const { upstream, visibility, length } = whole;
-  if (length === null) return checkedBlobAnswer(upstream, request, route, mirror);
+  const resume = resumeFor(request, route, mirror, path);
+  if (length === null) return checkedBlobAnswer(upstream, request, route, mirror, undefined, resume);
   if (length > mirror.config.singlePutLimit) {
     mirror.waitUntil(orderFill(request, route, mirror, length, true));
-    return checkedBlobAnswer(upstream, request, route, mirror, length);
+    return checkedBlobAnswer(upstream, request, route, mirror, length, resume);
   }
-  if (!claimRelay(route.reference)) return checkedBlobAnswer(upstream, request, route, mirror, length);
+  if (!claimRelay(route.reference)) return checkedBlobAnswer(upstream, request, route, mirror, length, resume);
   const client = new FixedLengthStream(length);
-  const relay = relayIntoCache(upstream.body!, length, {
+  const what = `blob ${route.reference} from ${route.key}`;
+  const chunks = resumingChunks(upstream.body!, {
+    length,
+    chunkSize: RELAY_CHUNK,
+    idleMs: mirror.config.upstreamDeadlines.idleMs,
+    what,
+    reopen: async (offset) => continuationOf(await resume(offset, length - 1), offset, length, what),
+  });
+  const relay = relayIntoCache(chunks, length, {
     client: client.writable as WritableStream<Uint8Array>,
     store: (body) => cache.put(blobKey(route.reference), body, { sha256: route.reference.replace(/^sha256:/, ""), ...blobMetadata(route, visibility) }),
   });

@@ -51,7 +51,7 @@ async function listTags(request: Request, url: URL, route: V2Route, mirror: Mirr
     if (v !== null) target.searchParams.set(p, v);
   }
   try {
-    const response = await upstreamFetch(target, { method: request.method, headers: await upstreamHeaders(request, route, { method: "GET" }, mirror), signal: request.signal }, route.upstream);
+    const response = await upstreamFetch(target, { method: request.method, headers: await upstreamHeaders(request, route, { method: "GET" }, mirror), signal: request.signal, deadlines: mirror.config.upstreamDeadlines, smallBody: true }, route.upstream);
     return relayResponse(response, request, route, mirror);
   } catch (error) {
     return upstreamFailure(error, route.key);

@@ -10,6 +10,11 @@ describe("loadConfig", () => {
     expect(Object.fromEntries([...config.upstreams].map(([key, url]) => [key, url.href.replace(/\/$/, "")]))).toEqual(DEFAULT_UPSTREAMS);
     expect(config).toMatchObject({ tagTtlSeconds: 300, rateLimitPerMinute: 100, blobRateLimitPerMinute: 1000, fillBudget: 10 * 1024 ** 3, allowedOrigins: ["*"], searchTtlMs: 300_000, popularTtlMs: 3_600_000, detailsTtlMs: 1_800_000 });
     expect(config.hubApi.href).toBe("https://hub.docker.com/");
+    expect(config.upstreamDeadlines).toEqual({ headersMs: 30_000, idleMs: 60_000 });
+  });
+
+  it("reads the upstream deadlines in seconds, 0 for none", () => {
+    expect(loadConfig({ UPSTREAM_HEADERS_TIMEOUT: "1.5", UPSTREAM_IDLE_TIMEOUT: "0" }).upstreamDeadlines).toEqual({ headersMs: 1500, idleMs: 0 });
   });
 
   it("reads UPSTREAMS, lifetimes and origins as given", () => {
@@ -35,6 +40,7 @@ describe("loadConfig", () => {
     [{ TAG_TTL: "-1" }, /^TAG_TTL must be a non-negative number, got "-1"$/],
     [{ SEARCH_TTL: "soon" }, /^SEARCH_TTL must be a non-negative number, got "soon"$/],
     [{ POPULAR_TTL: "-5" }, /^POPULAR_TTL must be a non-negative number/],
+    [{ UPSTREAM_HEADERS_TIMEOUT: "soon" }, /^UPSTREAM_HEADERS_TIMEOUT must be a non-negative number/],
   ])("refuses %j", (vars, message) => {
     expect(() => loadConfig(vars)).toThrow(ConfigError);
     expect(() => loadConfig(vars)).toThrow(message);

@@ -1,6 +1,7 @@
 // Blobs and manifests for the worker tests: random content with its digest, the R2 keys
 // the mirror keeps them under, and a client's view of the mirror (its token, its reads).
 import { createHash, randomBytes } from "node:crypto";
+import { readTar } from "../../shared/tar-reader.ts";
 import { imageConfig, imageManifest } from "../harness/image-pieces.ts";
 import type { FakeRegistry } from "./fake-registry.ts";
 import { UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
@@ -79,4 +80,17 @@ export function pushImage(upstream: FakeRegistry, repository: string, layers: (T
   const { mediaType, bytes } = imageManifest("docker", sized(configBlob), all.map(({ blob, urls }) => ({ ...sized(blob), ...(urls ? { urls } : {}) })));
   upstream.addManifest(repository, "1", { ...digestOf(bytes), mediaType });
   return `${UPSTREAM_KEY}/${repository}:1`;
+}
+
+/** The tar's blobs/sha256/<hex> files. */
+export async function blobsIn(tar: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  const source = new Blob([tar as Uint8Array<ArrayBuffer>]).stream();
+  for await (const { entry, body } of readTar(source)) {
+    if (entry.type !== "file" || !entry.name.startsWith("blobs/sha256/")) continue;
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body()) chunks.push(chunk);
+    files.set(`sha256:${entry.name.slice("blobs/sha256/".length)}`, new Uint8Array(Buffer.concat(chunks)));
+  }
+  return files;
 }

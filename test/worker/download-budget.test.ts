@@ -7,8 +7,7 @@
 // served whole, and an image that would need more is refused before the first byte.
 // A layer is checked with a HEAD only while the plan leaves room for one.
 import { afterAll, describe, expect } from "vitest";
-import { readTar } from "../../shared/tar-reader.ts";
-import { blobKey, pullToken, pushImage as pushTestImage, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
+import { blobKey, blobsIn, pullToken, pushImage as pushTestImage, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
 import { testWith, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 import { logMarks, startRedirectingFront, subrequestsSince } from "./redirecting-front.ts";
 
@@ -38,19 +37,6 @@ async function pullThrough(mirror: MirrorUnderTest, repository: string, blobs: T
   }
   await mirror.settle();
   for (const blob of blobs) expect((await mirror.bucket.head(blobKey(blob)))?.customMetadata?.visibility).toBe("public");
-}
-
-/** The tar's blobs/sha256/<hex> files. */
-async function blobsIn(tar: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const files = new Map<string, Uint8Array>();
-  const source = new Blob([tar as Uint8Array<ArrayBuffer>]).stream();
-  for await (const { entry, body } of readTar(source)) {
-    if (entry.type !== "file" || !entry.name.startsWith("blobs/sha256/")) continue;
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of body()) chunks.push(chunk);
-    files.set(`sha256:${entry.name.slice("blobs/sha256/".length)}`, new Uint8Array(Buffer.concat(chunks)));
-  }
-  return files;
 }
 
 const download = (mirror: MirrorUnderTest, image: string) => mirror.fetch(`/api/download?${new URLSearchParams({ image })}`);

@@ -20,6 +20,8 @@ export interface Logged {
   authorization: string | null;
   range: string | null;
   acceptEncoding: string | null;
+  /** Body bytes the registry wrote for it (the whole body even when the reader left early). */
+  bytes: number;
 }
 
 interface Repository {
@@ -40,6 +42,8 @@ export interface FakeRegistry {
   misbehave(repository: string, reference: string, kind: Misbehaviour): void;
   /** From now on, `repository` claims every digest to anyone (hostile.ts answerLiar); `tags` says which digest a tag names. */
   lie(repository: string, tags?: Record<string, string>): void;
+  /** From now on (until called with false), the token realm never answers (hostile.ts's "stall-headers"). */
+  stallTokens(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -49,8 +53,11 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   const scopes: string[] = [];
   const misbehaviours = new Map<string, Misbehaviour>();
   const liars = new Map<string, Record<string, string>>();
+  let tokensStalled = false;
   const server = createServer((request, response) => {
-    log.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null });
+    const logged: Logged = { method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null, bytes: 0 };
+    log.push(logged);
+    countBytes(response, logged);
     answer(request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -72,7 +79,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
 
   function answer(request: IncomingMessage, response: ServerResponse) {
     const { pathname, searchParams } = new URL(request.url ?? "/", url);
-    if (pathname === "/token") return issueToken(request, response, searchParams);
+    if (pathname === "/token") return tokensStalled ? misbehave("stall-headers", request, response, { bytes: new Uint8Array(), contentType: "" }) : issueToken(request, response, searchParams);
     if (pathname === "/v2/") return challenge(response);
     if (pathname === TEXT_PAGE_PATH) return answerTextPage(response);
     const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname) ?? /^\/v2\/(.+)\/(tags)\/(list)$/.exec(pathname);
@@ -128,6 +135,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     },
     misbehave: (name, reference, kind) => void misbehaviours.set(`${name}@${reference}`, kind),
     lie: (name, tags = {}) => void liars.set(name, tags),
+    stallTokens: (on) => void (tokensStalled = on),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -137,6 +145,21 @@ function listTags(request: IncomingMessage, response: ServerResponse, name: stri
   const list = { name, tags: [...repository.manifests.keys()].filter((reference) => !reference.includes(":")) };
   if (hostile) return misbehave(hostile, request, response, { bytes: Buffer.from(JSON.stringify(list)), contentType: "application/json" });
   json(response, 200, list);
+}
+
+/** Counts the body bytes written to `response` into `logged.bytes`. */
+function countBytes(response: ServerResponse, logged: Logged): void {
+  const size = (chunk: unknown) => (typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk instanceof Uint8Array ? chunk.byteLength : 0);
+  const write = response.write.bind(response) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  const end = response.end.bind(response) as (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
+  response.write = ((chunk: unknown, ...rest: unknown[]) => {
+    logged.bytes += size(chunk);
+    return write(chunk, ...rest);
+  }) as typeof response.write;
+  response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== "function") logged.bytes += size(chunk);
+    return end(chunk, ...rest);
+  }) as typeof response.end;
 }
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -34,12 +34,31 @@ export type Misbehaviour =
   /** Whole GETs sent chunked, without Content-Length (mcr's data endpoint); HEADs honest. */
   | "chunked"
   /** Whole GETs chunked with the honest bytes and more after them; HEADs honest. */
-  | "chunked-padded";
+  | "chunked-padded"
+  /**
+   * The first GET (whole or ranged) sends honest headers and CUT_AFTER bytes of its body,
+   * then the connection is cut, as registries and CDNs do on a bad day; later GETs honest.
+   */
+  | "cut-once"
+  /** As "cut-once", and every later GET is answered 200 with the whole blob, Range ignored (legal; some object stores do). */
+  | "cut-once-ignore-range"
+  /** Every GET is cut after CUT_EVERY bytes of its body. */
+  | "cut-always"
+  /** Never sends the answer's headers (until releaseStalled()): a manifest, tag list or token realm that hangs. */
+  | "stall-headers";
+
+/** Bytes of a body "cut-once" sends before the cut: not a multiple of any chunk size the mirror reads in. */
+export const CUT_AFTER = 1_500_000;
+/** Bytes of each body "cut-always" sends: less than the mirror's smallest chunk, so no attempt makes progress it can count. */
+export const CUT_EVERY = 100_000;
 
 export const TEXT_PAGE_PATH = "/loopback-service/page";
 export const TEXT_PAGE = "internal status page: all systems nominal\n";
 export const HTML_PAGE = "<!doctype html><script>alert(document.domain)</script>";
 export const ENDLESS_BYTES = 64 * 1024 * 1024;
+
+/** Blobs (their bytes) whose first GET "cut-once" has cut. */
+const cutAlready = new WeakSet<Uint8Array>();
 
 /** Answers of "stall-whole" waiting to be finished. */
 const stalled: (() => void)[] = [];
@@ -133,7 +152,31 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
     case "chunked":
     case "chunked-padded":
       return writeChunked(response, head, honest.bytes, kind === "chunked" ? new Uint8Array() : Buffer.from("and some more"));
+    case "cut-once":
+    case "cut-once-ignore-range":
+    case "cut-always": {
+      if (head || (kind !== "cut-always" && cutAlready.has(honest.bytes))) return answerBlob(request, response, honest.bytes, kind === "cut-once-ignore-range" && !head);
+      cutAlready.add(honest.bytes);
+      return answerBlob(request, response, honest.bytes, false, kind === "cut-always" ? CUT_EVERY : CUT_AFTER);
+    }
+    case "stall-headers":
+      return void stalled.push(() => response.destroy());
   }
+}
+
+/** A blob's honest answer (a 206 for a Range unless `ignoreRange`), its body cut after `cutAfter` bytes when given. */
+function answerBlob(request: IncomingMessage, response: ServerResponse, blob: Uint8Array, ignoreRange: boolean, cutAfter?: number): void {
+  const asked = ignoreRange ? null : /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? "");
+  const [start, end] = asked ? [Number(asked[1]), Math.min(Number(asked[2]), blob.byteLength - 1)] : [0, blob.byteLength - 1];
+  const body = blob.subarray(start, end + 1);
+  response.writeHead(asked ? 206 : 200, {
+    "content-type": "application/octet-stream",
+    "content-length": body.byteLength,
+    ...(asked ? { "content-range": `bytes ${start}-${end}/${blob.byteLength}` } : {}),
+  });
+  if (request.method === "HEAD") return void response.end();
+  if (cutAfter === undefined || cutAfter >= body.byteLength) return void response.end(body);
+  response.write(body.subarray(0, cutAfter), () => response.destroy());
 }
 
 function writeChunked(response: ServerResponse, head: boolean, honest: Uint8Array, extra: Uint8Array): void {

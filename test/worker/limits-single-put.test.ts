@@ -8,6 +8,7 @@
 // in whole, and one byte more is refused, so the limit is R2's to the byte (the client is
 // served all the same: a refused put costs only the caching). Written against the code
 // of 2026-12-05 (the limit was 5 GiB, which R2 refuses), where it failed.
+import { streamChunks } from "../../shared/http.ts";
 import { expect, it } from "vitest";
 import { relayIntoCache } from "../../proxy/cache/cache-relay.ts";
 import { loadConfig } from "../../proxy/config.ts";
@@ -40,7 +41,7 @@ async function relay(length: number) {
   const inner = fakeBucket();
   const bucket = limitedBucket(inner, new Invocation("GET /v2/…/blobs/sha256:…", FREE_PLAN, log), log, newR2Books());
   const key = `blobs/sha256/${"0".repeat(64)}`;
-  const relayed = relayIntoCache(zeros(length), length, {
+  const relayed = relayIntoCache(streamChunks(zeros(length)), length, {
     client: new WritableStream(),
     store: (body) => bucket.put(key, body, { sha256: "0".repeat(64) }),
   });

@@ -22,7 +22,7 @@ export async function startRedirectingFront(): Promise<RedirectingFront> {
   const log: Logged[] = [];
   const front: RedirectingFront = { url: "", log, target: undefined, close: () => Promise.resolve() };
   const server = createServer((request, response) => {
-    log.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null });
+    log.push({ method: request.method ?? "", path: request.url ?? "", authorization: request.headers.authorization ?? null, range: request.headers.range ?? null, acceptEncoding: request.headers["accept-encoding"] ?? null, bytes: 0 });
     const path = request.url ?? "/";
     if (request.method === "GET" && request.headers.authorization && /^\/v2\/.+\/blobs\/sha256:[0-9a-f]{64}$/.test(path)) {
       response.writeHead(307, { location: `${CDN_PREFIX}${path}`, "content-length": 0 });
