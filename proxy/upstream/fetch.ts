@@ -42,11 +42,35 @@ export async function upstreamFetch(url: URL, init: UpstreamInit, upstream: URL)
   init.headers.forEach((value, name) => {
     headers[name] = value;
   });
-  return withDeadlines(
-    (signal) => followRedirects((hop, hopInit) => fetch(hop, hopInit), url.href, { method: init.method, headers, signal }, { guard: (hop) => checkTarget(hop, upstream) }),
-    { deadlines: init.deadlines ?? DEFAULT_DEADLINES, step: `${init.method} ${url.origin}${url.pathname}`, watchBody: init.smallBody === true, ...(init.signal ? { signal: init.signal } : {}) },
-  );
+  const once = async (): Promise<{ response: Response; redirected: boolean }> => {
+    let hops = 0;
+    const response = await withDeadlines(
+      (signal) => followRedirects((hop, hopInit) => (hops++, fetch(hop, hopInit)), url.href, { method: init.method, headers, signal }, { guard: (hop) => checkTarget(hop, upstream) }),
+      { deadlines: init.deadlines ?? DEFAULT_DEADLINES, step: `${init.method} ${url.origin}${url.pathname}`, watchBody: init.smallBody === true, ...(init.signal ? { signal: init.signal } : {}) },
+    );
+    return { response, redirected: hops > 1 };
+  };
+  const first = await once();
+  // A signed storage URL may expire between the registry's redirect and its own request
+  // (quay.io's and gcr.io's last a few minutes, some CDNs' seconds; a slow hop or a
+  // throttled link is enough). Storage refusing what the registry sent us to is asked
+  // again from the registry once, for a fresh redirect; the registry's own refusal stands.
+  if (!STORAGE_REFUSALS.has(first.response.status) || !(first.redirected || fromStorage(first.response))) return first.response;
+  await first.response.body?.cancel().catch(() => {});
+  return (await once()).response;
 }
+
+/**
+ * A refusal that is not a registry's: no challenge and no JSON (the spec's errors are
+ * JSON), e.g. S3's XML. Where the runtime follows redirects itself (the local one does),
+ * the hop count cannot tell.
+ */
+function fromStorage(response: Response): boolean {
+  return !response.headers.has("www-authenticate") && !/json/i.test(response.headers.get("content-type") ?? "");
+}
+
+/** What storage answers a signed URL past its expiry: S3 403 (or 400), GCS 400/403, some CDNs 401 or 410. */
+const STORAGE_REFUSALS: ReadonlySet<number> = new Set([400, 401, 403, 410]);
 
 export function upstreamTarget(route: V2Route, path: string): URL {
   return v2Url(route.upstream, `${route.upstreamName}/${path}`);

@@ -8,7 +8,7 @@
 // or make one manifest, blob or tag list misbehave, or a whole repository lie (hostile.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { answerLiar, answerTextPage, misbehave, TEXT_PAGE_PATH, type Misbehaviour } from "./hostile.ts";
+import { answerExpiredUrl, answerLiar, answerTextPage, EXPIRED_URL_PATH, misbehave, TEXT_PAGE_PATH, type Misbehaviour } from "./hostile.ts";
 
 export const USER = { username: "alice", password: "wonderland" };
 export const USER_TOKEN = "user-token-alice";
@@ -82,6 +82,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     if (pathname === "/token") return tokensStalled ? misbehave("stall-headers", request, response, { bytes: new Uint8Array(), contentType: "" }) : issueToken(request, response, searchParams);
     if (pathname === "/v2/") return challenge(response);
     if (pathname === TEXT_PAGE_PATH) return answerTextPage(response);
+    if (pathname === EXPIRED_URL_PATH) return answerExpiredUrl(response);
     const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(pathname) ?? /^\/v2\/(.+)\/(tags)\/(list)$/.exec(pathname);
     const lies = match && match[2] !== "tags" && liars.get(match[1]);
     if (lies) return answerLiar(request, response, match[2] as "manifests" | "blobs", decodeURIComponent(match[3]), lies);

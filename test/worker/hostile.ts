@@ -45,7 +45,13 @@ export type Misbehaviour =
   /** Every GET is cut after CUT_EVERY bytes of its body. */
   | "cut-always"
   /** Never sends the answer's headers (until releaseStalled()): a manifest, tag list or token realm that hangs. */
-  | "stall-headers";
+  | "stall-headers"
+  /**
+   * The first GET is a 302 to a signed storage URL that has expired by the time it is asked
+   * (EXPIRED_URL_PATH: 403 with S3's XML error, as signed URLs of a few seconds do on a slow
+   * hop); later GETs honest.
+   */
+  | "expired-url-once";
 
 /** Bytes of a body "cut-once" sends before the cut: not a multiple of any chunk size the mirror reads in. */
 export const CUT_AFTER = 1_500_000;
@@ -53,9 +59,14 @@ export const CUT_AFTER = 1_500_000;
 export const CUT_EVERY = 100_000;
 
 export const TEXT_PAGE_PATH = "/loopback-service/page";
+/** Where "expired-url-once" redirects: storage refusing a signed URL past its expiry. */
+export const EXPIRED_URL_PATH = "/signed-storage/blob";
 export const TEXT_PAGE = "internal status page: all systems nominal\n";
 export const HTML_PAGE = "<!doctype html><script>alert(document.domain)</script>";
 export const ENDLESS_BYTES = 64 * 1024 * 1024;
+
+/** Blobs (their bytes) whose first GET "expired-url-once" has redirected to an expired URL. */
+const expiredAlready = new WeakSet<Uint8Array>();
 
 /** Blobs (their bytes) whose first GET "cut-once" has cut. */
 const cutAlready = new WeakSet<Uint8Array>();
@@ -85,6 +96,13 @@ export function answerLiar(request: IncomingMessage, response: ServerResponse, k
   const contentType = kind === "manifests" ? "application/vnd.oci.image.manifest.v1+json" : "application/octet-stream";
   response.writeHead(200, { "content-type": contentType, "docker-content-digest": digest, "content-length": Buffer.byteLength(LIAR_BYTES) });
   response.end(request.method === "HEAD" ? undefined : LIAR_BYTES);
+}
+
+/** S3's answer to a presigned URL past its X-Amz-Expires. */
+export function answerExpiredUrl(response: ServerResponse): void {
+  const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+  response.writeHead(403, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+  response.end(body);
 }
 
 export function answerTextPage(response: ServerResponse): void {
@@ -161,6 +179,12 @@ export function misbehave(kind: Misbehaviour, request: IncomingMessage, response
     }
     case "stall-headers":
       return void stalled.push(() => response.destroy());
+    case "expired-url-once": {
+      if (head || expiredAlready.has(honest.bytes)) return answerBlob(request, response, honest.bytes, false);
+      expiredAlready.add(honest.bytes);
+      response.writeHead(302, { location: `${EXPIRED_URL_PATH}?X-Amz-Expires=2` });
+      return void response.end();
+    }
   }
 }
 
