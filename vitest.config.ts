@@ -1,4 +1,4 @@
-// Test projects: "unit" is pure and fast; "worker" runs the Worker in the real workerd
+// Test projects: "unit" is pure and fast; "proxy" runs the Worker (proxy/) in the real workerd
 // in-process (wrangler's createTestHarness) with real local R2 and a fake upstream;
 // "integration" starts the real parts once (registry, token server, fixtures, wrangler
 // dev) through test/harness/global-setup.ts; "e2e" drives the PWA in headless Chromium
@@ -17,8 +17,8 @@ export default defineConfig({
       },
       {
         test: {
-          name: "worker",
-          include: ["test/worker/**/*.test.ts"],
+          name: "proxy",
+          include: ["test/proxy/**/*.test.ts"],
           environment: "node",
           // Each file starts its own workerd; one at a time keeps the machine responsive.
           fileParallelism: false,

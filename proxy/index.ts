@@ -32,7 +32,7 @@ export interface Env extends Vars {
 
 /**
  * The Worker, deciding by the clock `now` (passed down with the config, ProxyContext):
- * Date.now when deployed; the test Worker's can be moved forward (test/worker/runtime/).
+ * Date.now when deployed; the test Worker's can be moved forward (test/proxy/runtime/).
  */
 export function workerWithClock(now: () => number) {
   return {

@@ -2,7 +2,7 @@
 // one `put` holds at most 5 GiB − 5 MiB; a multipart upload has at most 10,000 parts,
 // each 5 MiB to 5 GiB and all of one size but the last; one key takes about one write a
 // second. `wrangler dev`'s local R2 checks none of these, so the code plans by them here
-// and the worker tests' store (test/worker/runtime/) refuses what R2 would refuse.
+// and the proxy tests' store (test/proxy/runtime/) refuses what R2 would refuse.
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;

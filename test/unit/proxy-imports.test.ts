@@ -68,5 +68,5 @@ it("proxy/ keeps the import rules its README states", () => {
 
 it("only the test Worker imports proxy/index.ts from outside proxy/", () => {
   const importers = ["shared", "web", "cli", "test"].flatMap(sources).flatMap(importsOf).filter((i) => i.to.startsWith("proxy/index.ts"));
-  expect(importers.map((i) => i.from)).toEqual(["test/worker/runtime/entry.ts"]);
+  expect(importers.map((i) => i.from)).toEqual(["test/proxy/runtime/entry.ts"]);
 });

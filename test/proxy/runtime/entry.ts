@@ -1,4 +1,4 @@
-// The Worker as the worker tests run it: proxy/index.ts unchanged, under Cloudflare's
+// The Worker as the proxy tests run it: proxy/index.ts unchanged, under Cloudflare's
 // limits (limits.ts says which and why): every fetch and every R2 call is counted against
 // the request it belongs to (found with AsyncLocalStorage, workerd's `nodejs_als` flag,
 // which mirror.ts sets for this Worker only), R2 refuses what R2 refuses, and waitUntil

@@ -1,4 +1,4 @@
-// Blobs and manifests for the worker tests: random content with its digest, the R2 keys
+// Blobs and manifests for the proxy tests: random content with its digest, the R2 keys
 // the mirror keeps them under, and a client's view of the mirror (its token, its reads).
 import { createHash, randomBytes } from "node:crypto";
 import { readTar } from "../../shared/tar-reader.ts";

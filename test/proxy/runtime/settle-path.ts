@@ -16,7 +16,7 @@ export const LIMITS_PATH = "/__test/limits";
 
 /**
  * Test-only routes under this prefix make the Worker break a limit on purpose, for the tests
- * of the harness itself (test/worker/limits-worker.test.ts; entry.ts's `probe`).
+ * of the harness itself (test/proxy/limits-worker.test.ts; entry.ts's `probe`).
  */
 export const LIMITS_PROBE_PATH = "/__test/limits-probe/";
 

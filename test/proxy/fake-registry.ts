@@ -1,4 +1,4 @@
-// A small upstream registry on 127.0.0.1 for the worker tests, answering in the
+// A small upstream registry on 127.0.0.1 for the proxy tests, answering in the
 // distribution spec's shapes: a Bearer challenge on /v2/, a token realm at /token (an
 // anonymous token for anyone, a user's token for the right Basic credentials), manifests
 // and blobs by GET and HEAD (blobs with Range too), tags/list, and spec-shaped errors. Repositories

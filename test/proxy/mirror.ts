@@ -1,4 +1,4 @@
-// The mirror under test for the worker project: the real Worker (proxy/index.ts, wrapped
+// The mirror under test for the proxy project: the real Worker (proxy/index.ts, wrapped
 // by runtime/entry.ts) in the real workerd with real local R2, started in-process by
 // wrangler's createTestHarness, with its one upstream a fake registry on 127.0.0.1.
 // Tests seed and read R2 through the binding itself and await the Worker's background
@@ -27,7 +27,7 @@ export const UPSTREAM_KEY = "registry.test";
 /** A second UPSTREAMS key (the same fake registry), for what must never cross between upstreams; not in CREDENTIAL_UPSTREAMS. */
 export const OTHER_KEY = "other.test";
 
-/** The platform's 30 s of waitUntil after a response, as the worker tests scale it (LIMIT_WAITUNTIL_MS). */
+/** The platform's 30 s of waitUntil after a response, as the proxy tests scale it (LIMIT_WAITUNTIL_MS). */
 export const TEST_WAITUNTIL_MS = 3000;
 
 /** The part of the R2 binding the tests use (a proxy to the Worker's own bucket). */
@@ -92,7 +92,7 @@ async function startMirror(vars: Record<string, string>): Promise<MirrorUnderTes
     workers: [{
       config: {
         name: "dockerdl-worker-tests",
-        main: "test/worker/runtime/entry.ts",
+        main: "test/proxy/runtime/entry.ts",
         compatibility_date: compatibilityDate(),
         // wrangler.toml's flags, and AsyncLocalStorage, which the limits harness finds each call's request with (the test Worker's only).
         compatibility_flags: [...compatibilityFlags(), "nodejs_als"],
@@ -168,7 +168,7 @@ export function testWith(vars: Record<string, string>) {
         // Background work of this test has its cut-off to be judged by (work whose response
         // never ended has none, hence the bound), then every breach it left fails it.
         const left = await mirror.takeViolations(Number.isFinite(waitUntilMs) ? waitUntilMs + 2000 : 5000);
-        if (left.length > 0) throw new Error(`the Worker broke Cloudflare's limits (test/worker/runtime/limits.ts):\n${describeViolations(left)}`);
+        if (left.length > 0) throw new Error(`the Worker broke Cloudflare's limits (test/proxy/runtime/limits.ts):\n${describeViolations(left)}`);
       });
     });
 }

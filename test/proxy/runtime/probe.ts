@@ -1,6 +1,6 @@
 // Test-only routes of the test Worker (LIMITS_PROBE_PATH) that break Cloudflare's limits on
 // purpose, through the same wrapped fetch, R2 binding and ctx.waitUntil the proxy gets:
-// the tests of the harness itself (test/worker/limits-worker.test.ts) prove with them that
+// the tests of the harness itself (test/proxy/limits-worker.test.ts) prove with them that
 // each rule is enforced in workerd, per request, and that SETTLE_PATH stops waiting for work
 // the platform would have cut off. Never part of the Worker that is deployed.
 // Plain TypeScript (Node's types check it too): what it needs of the Worker comes in as ProbeKit.

@@ -1,7 +1,7 @@
 // Cloudflare's limits, enforced on the Worker under test: `wrangler dev` and workerd
 // enforce none of them, so without this a design that a real account breaks passes every
 // local test. Plain TypeScript on web-platform APIs only, so the rules can be tested in
-// Node with fakes (test/worker/limits-*.test.ts); runtime/entry.ts wires them into the
+// Node with fakes (test/proxy/limits-*.test.ts); runtime/entry.ts wires them into the
 // test Worker (global fetch, the R2 binding, ctx.waitUntil, the response's end).
 //
 // What is enforced, per invocation (one incoming request, or one call of a Durable Object:
@@ -33,7 +33,7 @@
 //   until an additional 30 seconds have elapsed"). A promise cannot be killed: the
 //   harness records the breach, naming the request, and stops waiting for that work
 //   (WaitUntilBooks.settle), as the platform would have stopped it. Tests scale the 30 s
-//   down (LIMIT_WAITUNTIL_MS; test/worker/mirror.ts sets a few seconds).
+//   down (LIMIT_WAITUNTIL_MS; test/proxy/mirror.ts sets a few seconds).
 // - R2, https://developers.cloudflare.com/r2/platform/limits/: one upload (a put, or one
 //   part of a multipart upload) at most 5 GiB − 5 MiB ("The max upload size is 5 MiB less
 //   than 5 GiB, so 4.995 GiB", and it "applies to uploading a file via one request,

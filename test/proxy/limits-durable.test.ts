@@ -29,7 +29,7 @@ beforeAll(async () => {
     workers: [{
       config: {
         name: "dockerdl-limits-durable",
-        main: "test/worker/runtime/entry.ts",
+        main: "test/proxy/runtime/entry.ts",
         compatibility_date: compatibilityDate(),
         compatibility_flags: ["nodejs_als"],
         r2_buckets: [{ binding: "CACHE", bucket_name: "dockerdl-limits-durable" }],
