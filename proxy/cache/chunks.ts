@@ -8,18 +8,26 @@ interface WorkerdBYOB {
   readAtLeast(minBytes: number, view: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>>;
 }
 
+/** A BYOB reader with workerd's `readAtLeast`, which fills a whole buffer per read; null, and the source left unlocked, where there is none (tests in Node). */
+export function readAtLeastReader(source: ReadableStream<Uint8Array>): (ReadableStreamBYOBReader & WorkerdBYOB) | null {
+  let byob: (ReadableStreamBYOBReader & Partial<WorkerdBYOB>) | null;
+  try {
+    byob = source.getReader({ mode: "byob" });
+  } catch {
+    return null;
+  }
+  if (typeof (byob as Partial<WorkerdBYOB>).readAtLeast === "function") return byob as ReadableStreamBYOBReader & WorkerdBYOB;
+  byob.releaseLock();
+  return null;
+}
+
 /**
  * The source's bytes in chunks of `size` (the last may be shorter). A fetch body yields
  * chunks of a few KiB; workerd's BYOB `readAtLeast` fills a whole buffer per read instead. Other streams (tests in Node) are read as they come.
  */
 export async function* chunksOf(source: ReadableStream<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  let byob: (ReadableStreamBYOBReader & Partial<WorkerdBYOB>) | null = null;
-  try {
-    byob = source.getReader({ mode: "byob" });
-  } catch {
-    byob = null;
-  }
-  if (byob?.readAtLeast) {
+  const byob = readAtLeastReader(source);
+  if (byob) {
     try {
       for (;;) {
         const { done, value } = await byob.readAtLeast(size, new Uint8Array(size));
@@ -40,6 +48,5 @@ export async function* chunksOf(source: ReadableStream<Uint8Array>, size: number
       byob.releaseLock();
     }
   }
-  byob?.releaseLock();
   yield* streamChunks(source);
 }

@@ -15,6 +15,7 @@
 // pipe does not (docs/cloudflare-limits.md), so the Free plan's pass-through of large
 // blobs does not resume (v2/blob-answer.ts).
 import { parseContentRange } from "../../shared/http.ts";
+import { readAtLeastReader } from "../cache/chunks.ts";
 
 /** Resumes one body may take; each must bring bytes. */
 export const MAX_RESUMES = 3;
@@ -132,21 +133,10 @@ interface ChunkReader {
   release(): void;
 }
 
-/** workerd's extension of the BYOB reader (not in the DOM's types, which tests compile against). */
-interface WorkerdBYOB {
-  readAtLeast(minBytes: number, view: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>>;
-}
-
 /** workerd's BYOB readAtLeast, which fills a whole buffer per read; other streams (tests in Node) read as they come. */
 function byobReader(body: ReadableStream<Uint8Array>): ChunkReader {
-  let byob: (ReadableStreamBYOBReader & Partial<WorkerdBYOB>) | null = null;
-  try {
-    byob = body.getReader({ mode: "byob" });
-  } catch {
-    byob = null;
-  }
-  if (byob?.readAtLeast) {
-    const reader = byob as ReadableStreamBYOBReader & WorkerdBYOB;
+  const reader = readAtLeastReader(body);
+  if (reader) {
     return {
       // A short read is the end of the stream or the last bytes before it; the next read says which.
       next: (size) => reader.readAtLeast(size, new Uint8Array(size)),
@@ -154,12 +144,11 @@ function byobReader(body: ReadableStream<Uint8Array>): ChunkReader {
       release: () => reader.releaseLock(),
     };
   }
-  byob?.releaseLock();
-  const reader = body.getReader();
+  const plain = body.getReader();
   return {
-    next: () => reader.read(),
-    cancel: (reason) => reader.cancel(reason),
-    release: () => reader.releaseLock(),
+    next: () => plain.read(),
+    cancel: (reason) => plain.cancel(reason),
+    release: () => plain.releaseLock(),
   };
 }
 
