@@ -94,3 +94,13 @@ export async function blobsIn(tar: Uint8Array): Promise<Map<string, Uint8Array>>
   }
   return files;
 }
+
+/** A private repository upstream holding a 20 kB layer and its manifest (under `tag`, or by digest only when null). */
+export function addPrivateImage(mirror: MirrorUnderTest, repository: string, tag: string | null): { layer: TestBlob; manifest: ReturnType<typeof manifestFor> } {
+  const layer = randomBlob(20_000);
+  const manifest = manifestFor(layer);
+  mirror.upstream.addRepository(repository, { private: true });
+  mirror.upstream.addBlob(repository, layer.digest, layer.bytes);
+  mirror.upstream.addManifest(repository, tag, manifest);
+  return { layer, manifest };
+}

@@ -3,7 +3,7 @@
 // served from R2 once the requester's own credentials pass a HEAD upstream (no GET, so
 // no bytes move from upstream).
 import { describe, expect } from "vitest";
-import { basicAuth, blobKey, manifestFor, manifestKey, pullToken, randomBlob, readAll, v2Path } from "./blobs.ts";
+import { addPrivateImage, basicAuth, blobKey, manifestKey, pullToken, readAll, v2Path } from "./blobs.ts";
 import { USER } from "./fake-registry.ts";
 import { test, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 
@@ -11,11 +11,7 @@ const REPOSITORY = "team/private";
 
 /** A private repository upstream holding `layer` and its manifest, both already cached as private. */
 async function privateImage(mirror: MirrorUnderTest) {
-  const layer = randomBlob(20_000);
-  const manifest = manifestFor(layer);
-  mirror.upstream.addRepository(REPOSITORY, { private: true });
-  mirror.upstream.addBlob(REPOSITORY, layer.digest, layer.bytes);
-  mirror.upstream.addManifest(REPOSITORY, null, manifest);
+  const { layer, manifest } = addPrivateImage(mirror, REPOSITORY, null);
   // Where it came from, as the mirror records it (proxy/cache/keys.ts objectMetadata).
   const customMetadata = { visibility: "private", source: `${UPSTREAM_KEY}/${REPOSITORY}`, sourceKey: UPSTREAM_KEY, sourceUrl: new URL(mirror.upstream.url).href };
   await mirror.bucket.put(blobKey(layer), layer.bytes, { sha256: layer.hex, customMetadata });

@@ -5,7 +5,7 @@
 // names the private manifest. A public object is content-addressed and public: it is
 // served from the cache under any repository that names it.
 import { describe, expect } from "vitest";
-import { basicAuth, blobKey, manifestFor, manifestKey, pullToken, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
+import { addPrivateImage, basicAuth, blobKey, manifestKey, pullToken, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
 import { USER } from "./fake-registry.ts";
 import { LIAR_BYTES } from "./hostile.ts";
 import { OTHER_KEY, test, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
@@ -15,11 +15,7 @@ const LIAR = "liar/x";
 
 /** A private image upstream, pulled through the mirror by its user until both objects are cached. */
 async function pulledPrivateImage(mirror: MirrorUnderTest) {
-  const layer = randomBlob(20_000);
-  const manifest = manifestFor(layer);
-  mirror.upstream.addRepository(PRIVATE, { private: true });
-  mirror.upstream.addBlob(PRIVATE, layer.digest, layer.bytes);
-  mirror.upstream.addManifest(PRIVATE, "v1", manifest);
+  const { layer, manifest } = addPrivateImage(mirror, PRIVATE, "v1");
   const headers = { authorization: `Bearer ${await pullToken(mirror, PRIVATE, basicAuth(USER))}` };
   for (const path of ["manifests/v1", `blobs/${layer.digest}`]) {
     const response = await mirror.fetch(v2Path(PRIVATE, path), { headers });
