@@ -1,5 +1,5 @@
 // The docs stay true to the tree: the two READMEs fit on a screen or two, every relative
-// link in README*.md and docs/ reaches a file (and a heading, when it names one), and
+// link in the READMEs, docs/ and bench/results/ reaches a file (and a heading, when it names one), and
 // every file of shared/, cli/, proxy/ and web/ is named in its folder's README.
 //
 // Which README covers a file: the nearest README.md up the tree, inside its top folder
@@ -36,18 +36,23 @@ function walk(folder: string): string[] {
   });
 }
 
+/** The text outside code fences, where a line starting with # is a heading. */
+function withoutFences(markdown: string): string {
+  return markdown.replace(/^( {0,3})(```|~~~)[^\n]*\n[\s\S]*?^\1\2[^\n]*$/gm, "");
+}
+
 /** The text outside code fences and inline code, where a link is a link. */
 function prose(markdown: string): string {
-  return markdown.replace(/^( {0,3})(```|~~~)[^\n]*\n[\s\S]*?^\1\2[^\n]*$/gm, "").replace(/`[^`\n]*`/g, "");
+  return withoutFences(markdown).replace(/`[^`\n]*`/g, "");
 }
 
 /** GitHub's anchor for a heading: lowercase, punctuation dropped, spaces as hyphens, repeats numbered. */
 function anchorsOf(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const anchors = new Set<string>();
-  for (const [, heading] of prose(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const text = heading.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/[*_]/g, "");
-    const slug = text.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, "").replace(/\s/g, "-");
+  for (const [, heading] of withoutFences(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+    const text = heading.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/\*/g, "");
+    const slug = text.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
     anchors.add(count === 0 ? slug : `${slug}-${count}`);
@@ -57,10 +62,13 @@ function anchorsOf(markdown: string): Set<string> {
   return anchors;
 }
 
+/** The README*.md at the top, docs/, the folder READMEs and the benchmark stories. */
 function markdownFiles(): string[] {
   const top = readdirSync(root).filter((name) => /^README.*\.md$/.test(name));
   const docs = walk("docs").filter((path) => path.endsWith(".md"));
-  return [...top, ...docs];
+  const folders = DOCUMENTED_FOLDERS.map((folder) => `${folder}/README.md`);
+  const bench = walk("bench/results").filter((path) => path.endsWith(".md"));
+  return [...top, ...docs, ...folders, ...bench];
 }
 
 interface BrokenLink {
@@ -115,7 +123,7 @@ describe("the top-level READMEs", () => {
 });
 
 describe("links", () => {
-  it("every relative link in README*.md and docs/ reaches a file, and a heading when it names one", () => {
+  it("every relative link in the READMEs, docs/ and bench/results/ reaches a file, and a heading when it names one", () => {
     const files = markdownFiles();
     expect(files.length).toBeGreaterThan(2);
     expect(files.flatMap(brokenLinks)).toEqual([]);
@@ -126,6 +134,9 @@ describe("links", () => {
       new Set(["run-it-locally", "use-the-worker-as-a-registry-mirror", "seed-api", "seed-api-1"]),
     );
     expect(anchorsOf("### 作为镜像仓库代理使用").has("作为镜像仓库代理使用")).toBe(true);
+    expect(anchorsOf("## Registries behind a mirror (`UPSTREAMS` keys)\n## 部署者的账号（`UPSTREAM_AUTH`）")).toEqual(
+      new Set(["registries-behind-a-mirror-upstreams-keys", "部署者的账号upstream_auth"]),
+    );
     expect(prose("see `[x](nowhere.md)` and\n```\n[y](nowhere.md)\n```\n")).not.toContain("nowhere");
   });
 });
