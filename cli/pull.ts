@@ -8,6 +8,7 @@ import { archiveImageOf, planImageArchive, type ArchiveImage } from "../shared/i
 import { formatPlatform, parsePlatform } from "../shared/platform.ts";
 import { defaultFileName, familiarName, formatReference, parseReference, repoTag, type Reference } from "../shared/reference.ts";
 import { RegistryClient, type ResolvedImage } from "../shared/registry/client.ts";
+import { explainNotFound } from "../shared/registry/not-found.ts";
 import type { PullCommand, RegistryAccess } from "./args.ts";
 import { bundleFileName, gatherImages, type ImageRequest } from "./image-list.ts";
 import { registryClientOptions } from "./network/client-options.ts";
@@ -77,7 +78,10 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
   const host = hostPlatform();
   const resolved: Resolved[] = [];
   for (const { request, ref, platform } of parsed) {
-    const image = await within(request, () => clientOf(ref).resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }));
+    const client = clientOf(ref);
+    const image = await within(request, () => client.resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }).catch(async (error: unknown) => {
+      throw await explainNotFound(error, ref, client, ref.registry, io.signal);
+    }));
     resolved.push({ request, image, defaulted: platform === undefined && image.index !== undefined });
   }
   const images = resolved.map(({ image }) => (tag === undefined ? archiveImageOf(image) : retagged(archiveImageOf(image), tag)));

@@ -5,6 +5,7 @@
 // architecture or an older variant.
 
 import { DockerdlError, PlatformNotAvailableError } from "./errors.ts";
+import { causeError } from "./hints.ts";
 import type { Descriptor, ImageIndex } from "./manifest.ts";
 
 /** OCI field names, so a descriptor's platform object is a Platform as-is. */
@@ -36,8 +37,8 @@ function isArchitecture(word: string): boolean {
   return KNOWN_ARCHITECTURES.has(canonical({ os: "linux", architecture: word }, false).architecture);
 }
 
-function badPlatform(given: string, key: "invalid" | "unknown" | "reversed", message: string, extra: Record<string, string> = {}, hint = PLATFORM_EXAMPLE): DockerdlError {
-  return new DockerdlError("BAD_PLATFORM", message, { hint, key: `BAD_PLATFORM.${key}`, params: { platform: given, ...extra } });
+function badPlatform(given: string, key: "invalid" | "unknown", message: string): DockerdlError {
+  return new DockerdlError("BAD_PLATFORM", message, { hint: PLATFORM_EXAMPLE, key: `BAD_PLATFORM.${key}`, params: { platform: given } });
 }
 
 /**
@@ -60,7 +61,7 @@ export function parsePlatform(s: string): Platform {
     const osAt = rest.findIndex((p) => KNOWN_OS.has(p));
     if (osAt >= 0) {
       const meant = [rest[osAt], first, ...rest.filter((_, i) => i !== osAt)].join("/");
-      throw badPlatform(given, "reversed", `${JSON.stringify(given)} names the architecture before the operating system; did you mean ${meant}?`, { suggestion: meant }, `write the operating system first: ${meant}`);
+      throw causeError("BAD_PLATFORM.reversed", { platform: given, suggestion: meant });
     }
     if (rest.length > 1) throw invalid();
     [os, architecture, variant] = ["linux", first, rest[0]];
