@@ -184,5 +184,35 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("dockerdl pull <image> [options]");
     expect(result.stdout).toContain("--password-stdin");
+    expect(result.stdout).toContain("dockerdl <command> --help");
+  });
+
+  it("prints each command's own help for <command> --help and help <command>", async () => {
+    const pull = await runCli(["pull", "--help"], { cwd: workDir });
+    const tags = await runCli(["tags", "--help"], { cwd: workDir });
+    const helpTags = await runCli(["help", "tags"], { cwd: workDir });
+    for (const r of [pull, tags, helpTags]) expect(r.code).toBe(0);
+    expect(pull.stdout).not.toBe(tags.stdout);
+    expect(helpTags.stdout).toBe(tags.stdout);
+    expect(pull.stdout).toMatch(/^dockerdl pull — /);
+    for (const flag of ["--platform", "--output", "--file", "--tag", "--connections", "--chunk-size", "--quiet", "--proxy"]) expect(pull.stdout).toContain(flag);
+    expect(tags.stdout).toMatch(/^dockerdl tags — /);
+    expect(tags.stdout).toContain("dockerdl tags <repository>");
+    for (const flag of ["--platform", "--output", "--chunk-size"]) expect(tags.stdout).not.toContain(flag);
+  });
+
+  it("says where credentials are looked up in the order the code looks (REGISTRY_AUTH_FILE first)", async () => {
+    const { stdout } = await runCli(["pull", "--help"], { cwd: workDir });
+    const text = stdout.replace(/\s+/g, " ");
+    expect(text.indexOf("$REGISTRY_AUTH_FILE")).toBeGreaterThan(0);
+    expect(text.indexOf("$REGISTRY_AUTH_FILE")).toBeLessThan(text.indexOf("config.json"));
+  });
+
+  it("refuses an unknown command, with or without --help", async () => {
+    for (const args of [["frob"], ["frob", "--help"], ["help", "frob"]]) {
+      const result = await runCli(args, { cwd: workDir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^dockerdl: error: unknown command "frob"; the commands are pull, tags, digest, manifest, config/);
+    }
   });
 });
