@@ -3,70 +3,7 @@
 
 import { parseArgs } from "node:util";
 import { DockerdlError } from "../shared/errors.ts";
-
-export const HELP = `dockerdl — download container images as a file that docker load and podman load accept
-
-Usage:
-  dockerdl pull <image> [options]              one image
-  dockerdl pull <image> <image>… [options]     several images in one file (a bundle)
-  dockerdl pull -f compose.yaml [options]      every image a Compose file's services name
-  dockerdl pull -f images.txt [options]        every image listed, one per line (# comments)
-  dockerdl tags <repository>                   the repository's tags, one per line
-  dockerdl digest <image> [--platform P]       the manifest digest (with --platform: that platform's)
-  dockerdl manifest <image> [--platform P]     the manifest JSON, exactly as the registry serves it
-  dockerdl config <image> [--platform P]       the image's config JSON
-
-  <image>   a reference such as ubuntu:22.04, nginx@sha256:…, ghcr.io/owner/app:1.0,
-            localhost:5000/team/tool:v1
-
-Options:
-  --platform os/arch[/variant]  which platform of a multi-platform image; an architecture
-                                alone (arm64) means linux/arm64. Default: this machine's
-                                platform (linux/amd64 on x86-64), as docker does
-  -o, --output FILE             where to write the tar (default: from the image name and
-                                platform, e.g. ubuntu_22.04_linux_amd64.tar; bundle.tar,
-                                or compose.tar for -f compose.yaml). An existing folder:
-                                the default name inside it. -: standard output (no resume)
-  -f, --file FILE               read images from a Compose file or a list (repeatable)
-  --tag NAME:TAG                name the image NAME:TAG in the tar (one image only)
-  --proxy URL                   go through a dockerdl mirror (the Worker) instead of the registry
-                                (default: the DOCKERDL_PROXY environment variable)
-  --username USER               sign in to the registry as USER …
-  --password-stdin              … with the password (or token) read from standard input
-  --insecure                    use plain http for the registry (localhost is always http)
-  --ca-file FILE                also trust the CA certificates in FILE (PEM), e.g. a private CA
-  --tls-verify=false            do not verify the registry's TLS certificate (self-signed);
-                                still https, unlike --insecure. Either option (or an explicit
-                                --tls-verify=true) means https even for a localhost registry
-  --connections N               parallel connections, and the most sockets open to any one
-                                host (default 8)
-  --chunk-size SIZE             split layers larger than SIZE into parallel ranges (default 16M)
-  -q, --quiet                   no progress line, only errors
-  -v, --verbose                 say which proxy and which credentials are used for each host
-  -h, --help                    show this help
-  -V, --version                 print the version
-
-Network: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their lower-case forms) are honoured
-for every request (registry, token service, CDN redirects, --proxy mirror).
-Credentials: --username/--password-stdin, else the registry's entry in
-$DOCKER_CONFIG/config.json (~/.docker/config.json, credential helpers included), else
-$REGISTRY_AUTH_FILE or containers' auth.json (as podman login writes it).
-
-The tar is written to FILE.part and renamed to FILE only once every layer is verified.
-If the download stops (Ctrl-C, a lost connection), run the same command again: it
-resumes from FILE.part. Two runs cannot write the same FILE at once. A bundle stores a
-layer that several images share once. Load the result with: docker load -i FILE
-
-Examples:
-  dockerdl pull ubuntu:22.04
-  dockerdl pull nginx:1.27 --platform arm64 -o nginx.tar
-  dockerdl pull redis:7 postgres:16 nginx:1.27 -o stack.tar
-  dockerdl pull -f compose.yaml -o /media/usb/
-  dockerdl pull alpine -o - | ssh host docker load
-  echo "$TOKEN" | dockerdl pull ghcr.io/owner/private:1.0 --username me --password-stdin
-  dockerdl pull alpine --proxy https://dockerdl.example.workers.dev
-  dockerdl tags nginx
-`;
+import { COMMANDS } from "./help.ts";
 
 /** How to reach the registry: what pull and the inspection commands share. */
 export interface RegistryAccess {
@@ -103,10 +40,11 @@ export interface InspectCommand extends RegistryAccess {
   platform?: string;
 }
 
-export type Command = PullCommand | InspectCommand | { command: "help" } | { command: "version" };
+/** `topic`: the command whose help was asked for (dockerdl pull --help, dockerdl help pull); none for the overview. */
+export type Command = PullCommand | InspectCommand | { command: "help"; topic?: string } | { command: "version" };
 
 export function usageError(message: string): DockerdlError {
-  return new DockerdlError("USAGE", message, { hint: "run dockerdl --help for the options" });
+  return new DockerdlError("USAGE", message, { hint: "run dockerdl --help for the commands, dockerdl <command> --help for a command's options" });
 }
 
 /** `env` supplies DOCKERDL_PROXY, the default for --proxy. */
@@ -141,7 +79,12 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   }
   const { values, positionals } = parsed;
   if (values.version) return { command: "version" };
-  if (values.help || positionals.length === 0 || positionals[0] === "help") return { command: "help" };
+  if (values.help || positionals.length === 0 || positionals[0] === "help") {
+    const topic = positionals[0] === "help" ? positionals[1] : positionals[0];
+    if (topic === undefined) return { command: "help" };
+    if (!COMMANDS.includes(topic)) throw unknownCommand(topic);
+    return { command: "help", topic };
+  }
   const [command, ...rest] = positionals;
   if (values.username !== undefined && !values["password-stdin"]) {
     throw usageError("--username needs --password-stdin: pipe the password in, e.g. echo \"$PASSWORD\" | dockerdl pull … --username U --password-stdin");
@@ -173,7 +116,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     if (name === "tags" && values.platform !== undefined) throw usageError("tags lists a repository's tags, for every platform; --platform does not apply");
     return { command: name, reference: rest[0], ...access, ...(values.platform === undefined ? {} : { platform: values.platform }) };
   }
-  if (command !== "pull") throw usageError(`unknown command ${JSON.stringify(command)}; the commands are pull, ${INSPECT_COMMANDS.join(", ")}, e.g. dockerdl pull ubuntu:22.04`);
+  if (command !== "pull") throw unknownCommand(command);
   const files = values.file ?? [];
   if (rest.length === 0 && files.length === 0) throw usageError("pull needs an image reference, e.g. dockerdl pull ubuntu:22.04 (or -f compose.yaml)");
   const out: PullCommand = { command: "pull", references: rest, files, ...access, quiet: values.quiet ?? false };
@@ -193,6 +136,10 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   }
   if (values["chunk-size"] !== undefined) out.chunkSize = parseSize(values["chunk-size"]);
   return out;
+}
+
+function unknownCommand(command: string): DockerdlError {
+  return usageError(`unknown command ${JSON.stringify(command)}; the commands are ${COMMANDS.join(", ")}, e.g. dockerdl pull ubuntu:22.04`);
 }
 
 function parseSize(text: string): number {

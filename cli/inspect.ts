@@ -4,9 +4,12 @@
 // the digest) and `config` (the image config, for this machine's platform unless
 // --platform says otherwise). They reach the registry as pull does.
 
-import { parseReference } from "../shared/reference.ts";
+import { parsePlatform, type Platform } from "../shared/platform.ts";
+import { parseReference, type Reference } from "../shared/reference.ts";
+import type { RegistryClient } from "../shared/registry/client.ts";
+import { explainNotFound } from "../shared/registry/not-found.ts";
 import type { InspectCommand } from "./args.ts";
-import { hostPlatform, parsePlatformArg } from "./platform-arg.ts";
+import { hostPlatform } from "./platform-arg.ts";
 import { registryClientFor, type PullIO } from "./pull.ts";
 
 /** Enough for any real repository; a registry with more is cut off with a note. */
@@ -16,8 +19,16 @@ const TAGS_PAGE = 100;
 
 export async function inspect(cmd: InspectCommand, io: PullIO): Promise<void> {
   const ref = parseReference(cmd.reference);
-  const platform = cmd.platform === undefined ? undefined : parsePlatformArg(cmd.platform);
+  const platform = cmd.platform === undefined ? undefined : parsePlatform(cmd.platform);
   const client = await registryClientFor(cmd, ref, io);
+  try {
+    await answer(cmd, client, ref, platform, io);
+  } catch (error) {
+    throw await explainNotFound(error, ref, client, ref.registry, io.signal);
+  }
+}
+
+async function answer(cmd: InspectCommand, client: RegistryClient, ref: Reference, platform: Platform | undefined, io: PullIO): Promise<void> {
   const signal = io.signal;
   const write = (bytes: Uint8Array | string) => new Promise<void>((resolve, reject) => {
     io.stdout.write(bytes, (error) => (error ? reject(error) : resolve()));

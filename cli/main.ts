@@ -3,8 +3,9 @@
 // with a non-zero exit status (2 for usage errors, 130 when interrupted).
 
 import { DockerdlError } from "../shared/errors.ts";
-import { HELP, parseCommand } from "./args.ts";
+import { parseCommand } from "./args.ts";
 import { explainFileError, isSystemError } from "./file-errors.ts";
+import { helpText } from "./help.ts";
 import { inspect } from "./inspect.ts";
 import { pull } from "./pull.ts";
 import { cliVersion } from "./version.ts";
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const command = parseCommand(argv, process.env);
     if (command.command === "help") {
-      process.stdout.write(HELP);
+      process.stdout.write(helpText(command.topic));
       return 0;
     }
     if (command.command === "version") {

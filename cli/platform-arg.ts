@@ -1,22 +1,10 @@
-// What `--platform` means on the command line, the way docker reads it: an
-// architecture alone (`arm64`) is a Linux one, and no `--platform` at all means this
-// machine's platform. Node names CPUs its own way (x64, ia32), so they are mapped to
-// the OCI names registries use.
+// What no `--platform` means on the command line: this machine's platform, as docker
+// takes it. Node names CPUs its own way (x64, ia32), so they are mapped to the OCI names
+// registries use. What --platform itself says is read by shared/platform.ts's
+// parsePlatform, as the web app and the Worker read it.
 
 import { arch, endianness } from "node:os";
-import { parsePlatform, type Platform } from "../shared/platform.ts";
-
-const OS_NAMES = new Set(["linux", "windows", "darwin", "freebsd", "netbsd", "openbsd", "solaris", "illumos", "aix", "plan9", "js", "wasip1"]);
-
-/** `--platform` as typed: os/arch[/variant], or an architecture alone (arm64, arm/v7: Linux). */
-export function parsePlatformArg(text: string): Platform {
-  const trimmed = text.trim();
-  // "linux" alone stays an error: it names no CPU, and guessing one is what --platform is there to avoid.
-  const first = trimmed.split("/")[0].toLowerCase();
-  // arm64 or arm/v7: the first part is no OS, so it is a CPU (with its variant) on Linux.
-  if (trimmed !== "" && !OS_NAMES.has(first) && trimmed.split("/").length <= 2) return parsePlatform(`linux/${trimmed}`);
-  return parsePlatform(trimmed);
-}
+import type { Platform } from "../shared/platform.ts";
 
 /**
  * This machine's platform in OCI terms. The OS is always linux: docker on macOS and

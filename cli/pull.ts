@@ -5,14 +5,15 @@
 import { DockerdlError } from "../shared/errors.ts";
 import { formatBytes, registryBlobSource } from "../shared/engine/index.ts";
 import { archiveImageOf, planImageArchive, type ArchiveImage } from "../shared/image-archive.ts";
-import { formatPlatform } from "../shared/platform.ts";
+import { formatPlatform, parsePlatform } from "../shared/platform.ts";
 import { defaultFileName, familiarName, formatReference, parseReference, repoTag, type Reference } from "../shared/reference.ts";
 import { RegistryClient, type ResolvedImage } from "../shared/registry/client.ts";
+import { explainNotFound } from "../shared/registry/not-found.ts";
 import type { PullCommand, RegistryAccess } from "./args.ts";
 import { bundleFileName, gatherImages, type ImageRequest } from "./image-list.ts";
 import { registryClientOptions } from "./network/client-options.ts";
 import { chooseOutput } from "./output-target.ts";
-import { hostPlatform, parsePlatformArg } from "./platform-arg.ts";
+import { hostPlatform } from "./platform-arg.ts";
 import { ProgressLine } from "./progress-line.ts";
 import { writeArchiveToFile, writeArchiveToStdout, writeArchiveToStream } from "./write-archive.ts";
 
@@ -64,20 +65,23 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     if (!cmd.quiet) io.stderr.write(`dockerdl: ${text}\n`);
   };
   const requests = await gatherImages(cmd.references, cmd.files, warn);
-  const commandPlatform = cmd.platform === undefined ? undefined : parsePlatformArg(cmd.platform);
+  const commandPlatform = cmd.platform === undefined ? undefined : parsePlatform(cmd.platform);
   const tag = cmd.tag === undefined ? undefined : parseTag(cmd.tag);
   // Every reference and platform is checked before the first request.
   const parsed = requests.map((request) => within(request, () => ({
     request,
     ref: parseReference(request.reference),
-    platform: request.platform === undefined ? commandPlatform : parsePlatformArg(request.platform),
+    platform: request.platform === undefined ? commandPlatform : parsePlatform(request.platform),
   })));
   const connections = cmd.connections ?? CLI_CONNECTIONS;
   const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io, connections);
   const host = hostPlatform();
   const resolved: Resolved[] = [];
   for (const { request, ref, platform } of parsed) {
-    const image = await within(request, () => clientOf(ref).resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }));
+    const client = clientOf(ref);
+    const image = await within(request, () => client.resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }).catch(async (error: unknown) => {
+      throw await explainNotFound(error, ref, client, ref.registry, io.signal);
+    }));
     resolved.push({ request, image, defaulted: platform === undefined && image.index !== undefined });
   }
   const images = resolved.map(({ image }) => (tag === undefined ? archiveImageOf(image) : retagged(archiveImageOf(image), tag)));

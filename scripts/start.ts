@@ -6,8 +6,10 @@
 // *_TTL cache lifetimes override wrangler.toml.
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { OFFLINE_ENV } from "./offline-env.ts";
 import { assertPortFree, parsePort, PortInUseError } from "./port-check.ts";
+import { WorkerdLogFilter } from "./workerd-log.ts";
 
 const root = join(import.meta.dirname, "..");
 const port = process.env.PORT || "8787";
@@ -39,9 +41,22 @@ if (process.env.UPSTREAMS) {
   }
 }
 
+// Piped, so workerd's internal-error blocks become one line each (workerd-log.ts); the
+// colours stay where the terminal shows them.
+const colour = process.stdout.isTTY ? { FORCE_COLOR: "1" } : {};
 const wrangler = spawn(join(root, "node_modules/.bin/wrangler"), [
   "dev", "--port", port, "--ip", host, "--show-interactive-dev-session=false", "--log-level", "warn", ...vars,
-], { cwd: root, stdio: "inherit", env });
+], { cwd: root, stdio: ["inherit", "pipe", "pipe"], env: { ...env, ...colour } });
+for (const [from, to] of [[wrangler.stdout, process.stdout], [wrangler.stderr, process.stderr]] as const) {
+  const filter = new WorkerdLogFilter();
+  const lines = createInterface({ input: from, crlfDelay: Infinity });
+  lines.on("line", (line) => {
+    for (const out of filter.push(line)) to.write(`${out}\n`);
+  });
+  lines.on("close", () => {
+    for (const out of filter.end()) to.write(`${out}\n`);
+  });
+}
 
 const url = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host}:${port}`;
 void (async () => {

@@ -20,6 +20,7 @@ export type KnownErrorCode =
   | "SIZE_MISMATCH"
   | "UNAUTHORIZED"
   | "NOT_FOUND"
+  | "UNKNOWN_REGISTRY"
   | "UPSTREAM"
   | "RATE_LIMITED"
   | "NETWORK"

@@ -5,6 +5,7 @@
 // architecture or an older variant.
 
 import { DockerdlError, PlatformNotAvailableError } from "./errors.ts";
+import { causeError } from "./hints.ts";
 import type { Descriptor, ImageIndex } from "./manifest.ts";
 
 /** OCI field names, so a descriptor's platform object is a Platform as-is. */
@@ -20,30 +21,59 @@ export interface Platform {
 const PLATFORM_EXAMPLE = "write it as os/architecture[/variant], e.g. linux/amd64, linux/arm64 or linux/arm/v7";
 const TOKEN = /^[a-z0-9][a-z0-9._-]*$/;
 
-export function parsePlatform(s: string): Platform {
-  const text = s.trim().toLowerCase();
-  const parts = text.split("/");
-  if (parts.length < 2 || parts.length > 3 || !parts.every((p) => TOKEN.test(p))) {
-    throw new DockerdlError("BAD_PLATFORM", `${JSON.stringify(s.trim())} is not a valid platform`, { hint: PLATFORM_EXAMPLE, key: "BAD_PLATFORM.invalid", params: { platform: s.trim() } });
-  }
-  const [os, architecture, variant] = parts as [string, string, string | undefined];
-  if (os === "unknown" || architecture === "unknown") {
-    throw new DockerdlError("BAD_PLATFORM", `${JSON.stringify(s.trim())} is not a runnable platform: unknown/unknown marks attestations`, {
-      hint: PLATFORM_EXAMPLE,
-      key: "BAD_PLATFORM.unknown",
-      params: { platform: s.trim() },
-    });
-  }
-  return normalizePlatform(variant === undefined ? { os, architecture } : { os, architecture, variant });
+// The operating systems and architectures Go (and so containerd's platforms package)
+// knows. They tell `arm/v7` (an architecture and its variant) from `linux/arm` (an OS and
+// an architecture), and `amd64/linux` (written backwards) from either.
+const KNOWN_OS = new Set([
+  "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "macos", "nacl", "netbsd",
+  "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
+]);
+const KNOWN_ARCHITECTURES = new Set([
+  "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32",
+  "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm",
+]);
+
+function isArchitecture(word: string): boolean {
+  return KNOWN_ARCHITECTURES.has(canonical({ os: "linux", architecture: word }, false).architecture);
+}
+
+function badPlatform(given: string, key: "invalid" | "unknown", message: string): DockerdlError {
+  return new DockerdlError("BAD_PLATFORM", message, { hint: PLATFORM_EXAMPLE, key: `BAD_PLATFORM.${key}`, params: { platform: given } });
 }
 
 /**
- * A platform as a person may give it: os/architecture[/variant], or an architecture
- * alone, which means Linux (as `docker pull --platform arm64` takes it).
+ * What a person typed for a platform, read the way `docker pull --platform` reads it,
+ * for every caller (the CLI's --platform and Compose `platform:`, the web form and its
+ * address, /api/download): os/architecture[/variant]; an architecture alone, or with its
+ * variant, is Linux's (`arm64`, `arm/v7`, `amd64`); spellings normalised as containerd
+ * does (normalizePlatform). `amd64/linux` is refused with the order it meant.
  */
-export function parseWantedPlatform(s: string): Platform {
-  const text = s.trim();
-  return parsePlatform(text !== "" && !text.includes("/") ? `linux/${text}` : text);
+export function parsePlatform(s: string): Platform {
+  const given = s.trim();
+  const parts = given.toLowerCase().split("/");
+  const invalid = () => badPlatform(given, "invalid", `${JSON.stringify(given)} is not a valid platform`);
+  if (parts.length > 3 || !parts.every((p) => TOKEN.test(p))) throw invalid();
+  const [first, ...rest] = parts as [string, ...string[]];
+  let os: string;
+  let architecture: string | undefined;
+  let variant: string | undefined;
+  if (!KNOWN_OS.has(first) && isArchitecture(first)) {
+    const osAt = rest.findIndex((p) => KNOWN_OS.has(p));
+    if (osAt >= 0) {
+      const meant = [rest[osAt], first, ...rest.filter((_, i) => i !== osAt)].join("/");
+      throw causeError("BAD_PLATFORM.reversed", { platform: given, suggestion: meant });
+    }
+    if (rest.length > 1) throw invalid();
+    [os, architecture, variant] = ["linux", first, rest[0]];
+  } else {
+    // "linux" alone names no CPU: guessing one is what a platform is given to avoid.
+    [os, architecture, variant] = [first, rest[0], rest[1]];
+  }
+  if (architecture === undefined) throw invalid();
+  if (os === "unknown" || architecture === "unknown") {
+    throw badPlatform(given, "unknown", `${JSON.stringify(given)} is not a runnable platform: unknown/unknown marks attestations`);
+  }
+  return normalizePlatform(variant === undefined ? { os, architecture } : { os, architecture, variant });
 }
 
 /**

@@ -99,6 +99,12 @@ export function normaliseRegistry(registry: string): string {
   return isDockerHub(registry) ? DOCKER_HUB : registry.toLowerCase();
 }
 
+/** localhost, 127.x.x.x or [::1], with or without a port: a registry dockerdl asks over plain http. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const hostname = registry.replace(/:\d+$/, "");
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 /** The repository as the registry knows it: Docker Hub's one-component names are `library/` ones. */
 export function registryRepository(registry: string, path: string): string {
   return registry === DOCKER_HUB && !path.includes("/") ? `library/${path}` : path;

@@ -73,5 +73,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function cancelled(signal?: AbortSignal): DockerdlError {
   const reason = signal?.reason;
   if (reason instanceof DockerdlError) return reason;
-  return new DockerdlError("CANCELLED", "the download was cancelled", { hint: "run it again to resume", cause: reason });
+  // No hint: whether it can resume is the caller's to say (a file can, standard output cannot).
+  return new DockerdlError("CANCELLED", "the download was cancelled", { cause: reason });
 }

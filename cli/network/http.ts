@@ -15,7 +15,8 @@ import type { Readable } from "node:stream";
 import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
 import { DockerdlError } from "../../shared/errors.ts";
 import { readBody, type BodyReader, type HttpBody, type HttpFetch, type HttpHeaders, type HttpResponse } from "../../shared/http.ts";
-import { proxyFor, redactUrl, type Env } from "./proxy-env.ts";
+import { isAbortOrTimeout, ThroughProxyError } from "../../shared/registry/errors.ts";
+import { proxyFor, redactUrl, type Env, type ProxyChoice } from "./proxy-env.ts";
 import { tlsError } from "./tls-errors.ts";
 
 export interface HttpOptions {
@@ -66,10 +67,16 @@ export function createHttp(options: HttpOptions): HttpFetch {
     try {
       response = await send(target, init, dispatcherFor(target));
     } catch (error) {
-      throw tlsError(error, target, options.mirror) ?? error;
+      throw tlsError(error, target, options.mirror) ?? throughProxy(error, proxyFor(target, options.env)) ?? error;
     }
     return target.protocol === "http:" && response.status === 400 ? await unlessHttpsServer(response, target) : response;
   };
+}
+
+/** A failure on the way through a proxy, naming it (redacted) and the variable that chose it. */
+function throughProxy(error: unknown, choice: ProxyChoice): ThroughProxyError | undefined {
+  if (choice.proxy === undefined || !(error instanceof Error) || isAbortOrTimeout(error)) return undefined;
+  return new ThroughProxyError(error, redactUrl(choice.proxy), choice.reason);
 }
 
 /** Statuses whose responses have no body (fetch's "null body status"). */

@@ -134,7 +134,7 @@ export class RegistryAuth {
     try {
       response = await requestToken(this.#fetch, url, this.#credentials && basicAuthorization(this.#credentials), signal);
     } catch (error) {
-      throw networkError(error, url.host, what);
+      throw networkError(error, url.host, what, url.href);
     }
     if (response.status === 401 || response.status === 403) {
       await discardBody(response);

@@ -16,7 +16,7 @@ import { DockerdlError } from "../errors.ts";
 import { parseManifest } from "../manifest.ts";
 import { MANIFEST_ACCEPT } from "../media-types.ts";
 import type { Platform } from "../platform.ts";
-import { DOCKER_HUB, familiarName, familiarRepository, type Reference } from "../reference.ts";
+import { DOCKER_HUB, familiarName, familiarRepository, isLoopbackRegistry, type Reference } from "../reference.ts";
 import { pullScope } from "./auth.ts";
 import { RegistryError } from "./errors.ts";
 import { bodyStream, fetchBlobRange, type BlobBody, type BlobRange, type LayerDescriptor } from "./blobs.ts";
@@ -240,7 +240,5 @@ export class RegistryClient {
 /** Docker Hub's API host, https elsewhere, http for loopback registries. */
 export function defaultBase(registry: string, insecure: boolean): string {
   if (registry === DOCKER_HUB) return "https://registry-1.docker.io";
-  const hostname = registry.replace(/:\d+$/, "");
-  const local = hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-  return `${insecure || local ? "http" : "https"}://${registry}`;
+  return `${insecure || isLoopbackRegistry(registry) ? "http" : "https"}://${registry}`;
 }

@@ -3,7 +3,9 @@
 // retrying (network, 5xx, 429) from one that will not go away (401, 404).
 
 import { DockerdlError, type DockerdlErrorOptions, type KnownErrorCode } from "../errors.ts";
+import { causeOf } from "../hints.ts";
 import { parseRetryAfter, readPrefix, type HttpResponse } from "../http.ts";
+import { isLoopbackRegistry } from "../reference.ts";
 
 export class RegistryError extends DockerdlError {
   readonly status?: number;
@@ -24,6 +26,8 @@ export const TRANSIENT_CODES: ReadonlySet<string> = new Set(["NETWORK", "UPSTREA
 export function isTransient(error: unknown): boolean {
   return error instanceof DockerdlError && TRANSIENT_CODES.has(error.code);
 }
+
+const UNSERVED = /registry "([^"]+)" is not configured on this mirror; it serves: ([^;]*?)\.(?: |$)/;
 
 /** Characters of a gateway's own words kept in a message: enough for a sentence, not a page. */
 const MAX_SAID = 300;
@@ -57,6 +61,12 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
   const params = { host, what, status: String(status), ...(said ? { said } : {}) };
   if (status === 401 || status === 403 || errors.some((e) => e.code === "DENIED" || e.code === "UNAUTHORIZED")) {
     return new RegistryError("UNAUTHORIZED", `${host} refused access to ${what}${detail}`, { hint: AUTH_HINT, status, key: "UNAUTHORIZED.refused", params });
+  }
+  // A dockerdl mirror asked for a registry it has no upstream for (proxy/v2/route.ts's words).
+  const unserved = status === 404 ? UNSERVED.exec(said) : null;
+  if (unserved !== null) {
+    const cause = causeOf("UNKNOWN_REGISTRY.not_served", { host, registry: unserved[1], known: unserved[2] });
+    return new RegistryError(cause.code, cause.message, { ...cause.options, status });
   }
   // A 5xx naming BLOB_UNKNOWN is a mirror that could not get the blob, not a missing one.
   if (status === 404 || (status < 500 && errors.some((e) => /_UNKNOWN$/.test(e.code)))) {
@@ -106,16 +116,38 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
   });
 }
 
-export function networkError(error: unknown, host: string, what: string): DockerdlError {
+/**
+ * A request that failed on its way through an HTTP proxy (the CLI's HTTPS_PROXY and
+ * friends): which proxy, and the variable that chose it, so the message names them. Its
+ * message and cause are those of the failure itself.
+ */
+export class ThroughProxyError extends Error {
+  readonly proxy: string;
+  readonly variable: string;
+
+  constructor(failure: Error, proxy: string, variable: string) {
+    super(failure.message, { cause: (failure as { cause?: unknown }).cause });
+    this.name = "ThroughProxyError";
+    this.proxy = proxy;
+    this.variable = variable;
+  }
+}
+
+/** `url`: what was asked; a plain-http one gets no --insecure advice (it is plain http already). */
+export function networkError(error: unknown, host: string, what: string, url?: string): DockerdlError {
   if (error instanceof DockerdlError) return error;
   if (isAbortOrTimeout(error)) return new DockerdlError("CANCELLED", "the download was cancelled", { cause: error });
   const cause = error instanceof Error ? describeCause(error) : String(error);
-  return new RegistryError("NETWORK", `could not reach ${host} while fetching ${what}: ${cause}`, {
-    hint: "check the network connection and the registry or --proxy address; for a plain-http registry add --insecure",
-    cause: error,
-    key: "NETWORK.unreachable",
-    params: { host, what, cause },
-  });
+  const params = { host, what, cause };
+  const { code, message, options } = error instanceof ThroughProxyError
+    ? causeOf("NETWORK.proxy", { ...params, proxy: error.proxy, variable: error.variable })
+    : causeOf(isPlainHttp(host, url) ? "NETWORK.unreachable_http" : "NETWORK.unreachable", params);
+  return new RegistryError(code, message, { ...options, cause: error });
+}
+
+/** Asked over http, or a loopback registry, which dockerdl always asks over http (client.ts's defaultBase). */
+function isPlainHttp(host: string, url: string | undefined): boolean {
+  return (url !== undefined && url.startsWith("http:")) || isLoopbackRegistry(host);
 }
 
 export function isAbortOrTimeout(error: unknown): boolean {

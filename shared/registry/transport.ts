@@ -63,7 +63,7 @@ export class Transport {
     try {
       authorization = await this.#auth.authorization(base, scope, signal);
     } catch (error) {
-      throw networkError(error, host, what);
+      throw networkError(error, host, what, base);
     }
     for (let attempt = 0; ; attempt++) {
       const headers = { ...init.headers, ...(authorization === undefined ? {} : { authorization }) };
@@ -122,7 +122,7 @@ export class Transport {
       try {
         return await fetch(hopUrl, hopInit);
       } catch (error) {
-        throw networkError(error, new URL(hopUrl).host || host, what);
+        throw networkError(error, new URL(hopUrl).host || host, what, hopUrl);
       }
     };
     if ((this.#options.redirects ?? "manual") === "follow") {

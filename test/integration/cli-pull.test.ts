@@ -150,17 +150,17 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     },
     {
       name: "a tag that does not exist", args: [`${registry}/test/single:nope`], code: 1,
-      message: /test\/single:nope was not found/, hint: /check the name and tag/,
+      message: /test\/single has no tag nope$/, hint: /dockerdl tags .*test\/single$/,
     },
     {
       name: "a repository that does not exist, through the Worker", args: ["test/absent:v1", "--proxy", worker], code: 1,
-      message: /test\/absent:v1 was not found/,
+      message: /test\/absent does not exist on docker\.io/, hint: /spelling/,
     },
     { name: "an upper-case name", args: ["Ubuntu:22.04"], code: 1, message: /"Ubuntu" is not valid: repository names must be lowercase/, hint: /name\[:tag\]/ },
     { name: "a bad tag", args: ["ubuntu:-x"], code: 1, message: /tag "-x" is not valid/ },
     { name: "a bad digest", args: ["ubuntu@sha256:abc"], code: 1, message: /digest "sha256:abc" is not valid/ },
     { name: "a bad platform", args: [`${registry}/test/single:v1`, "--platform", "linux"], code: 1, message: /"linux" is not a valid platform/, hint: /os\/architecture/ },
-    { name: "an unreachable registry", args: ["127.0.0.1:1/x/y:z"], code: 1, message: /could not reach 127\.0\.0\.1:1/, hint: /network/ },
+    { name: "an unreachable registry", args: ["127.0.0.1:1/x/y:z"], code: 1, message: /could not reach 127\.0\.0\.1:1/, hint: /^ {2}hint: check that the registry at 127\.0\.0\.1:1 is running and that the address is right$/ },
     { name: "--username without --password-stdin", args: ["ubuntu", "--username", "me"], code: 2, message: /--username needs --password-stdin/ },
     { name: "an unknown option", args: ["ubuntu", "--frobnicate"], code: 2, message: /frobnicate/, hint: /--help/ },
   ];
@@ -184,5 +184,35 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("dockerdl pull <image> [options]");
     expect(result.stdout).toContain("--password-stdin");
+    expect(result.stdout).toContain("dockerdl <command> --help");
+  });
+
+  it("prints each command's own help for <command> --help and help <command>", async () => {
+    const pull = await runCli(["pull", "--help"], { cwd: workDir });
+    const tags = await runCli(["tags", "--help"], { cwd: workDir });
+    const helpTags = await runCli(["help", "tags"], { cwd: workDir });
+    for (const r of [pull, tags, helpTags]) expect(r.code).toBe(0);
+    expect(pull.stdout).not.toBe(tags.stdout);
+    expect(helpTags.stdout).toBe(tags.stdout);
+    expect(pull.stdout).toMatch(/^dockerdl pull — /);
+    for (const flag of ["--platform", "--output", "--file", "--tag", "--connections", "--chunk-size", "--quiet", "--proxy"]) expect(pull.stdout).toContain(flag);
+    expect(tags.stdout).toMatch(/^dockerdl tags — /);
+    expect(tags.stdout).toContain("dockerdl tags <repository>");
+    for (const flag of ["--platform", "--output", "--chunk-size"]) expect(tags.stdout).not.toContain(flag);
+  });
+
+  it("says where credentials are looked up in the order the code looks (REGISTRY_AUTH_FILE first)", async () => {
+    const { stdout } = await runCli(["pull", "--help"], { cwd: workDir });
+    const text = stdout.replace(/\s+/g, " ");
+    expect(text.indexOf("$REGISTRY_AUTH_FILE")).toBeGreaterThan(0);
+    expect(text.indexOf("$REGISTRY_AUTH_FILE")).toBeLessThan(text.indexOf("config.json"));
+  });
+
+  it("refuses an unknown command, with or without --help", async () => {
+    for (const args of [["frob"], ["frob", "--help"], ["help", "frob"]]) {
+      const result = await runCli(args, { cwd: workDir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^dockerdl: error: unknown command "frob"; the commands are pull, tags, digest, manifest, config/);
+    }
   });
 });

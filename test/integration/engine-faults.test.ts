@@ -201,6 +201,7 @@ describe("engine faults through a relay in front of the real registry", { timeou
     expect(interrupted.code).toBe(130);
     expect(interrupted.stderr).toMatch(/dockerdl: error: the download was cancelled/);
     expect(interrupted.stderr).toMatch(/run the same command again to resume/);
+    expect(interrupted.stderr.match(/again to resume/g), "the resume advice, said once").toHaveLength(1);
     expect(existsSync(output)).toBe(false);
     const afterFirst = savedBytes(state);
     expect(afterFirst).toBeGreaterThan(0);

@@ -1,24 +1,9 @@
-// The CLI's reading of --platform (an architecture alone is Linux's; no --platform is this
-// machine's, in OCI names), and file-system errors explained by what the user can do.
+// The CLI's platform when --platform is absent (this machine's, in OCI names; what
+// --platform says is shared/platform.ts's, tested by platform.test.ts's table), and
+// file-system errors explained by what the user can do.
 import { describe, expect, it } from "vitest";
 import { explainFileError } from "../../cli/file-errors.ts";
-import { hostPlatform, parsePlatformArg } from "../../cli/platform-arg.ts";
-
-describe("parsePlatformArg", () => {
-  it.each([
-    ["arm64", { os: "linux", architecture: "arm64" }],
-    ["amd64", { os: "linux", architecture: "amd64" }],
-    ["arm/v6", { os: "linux", architecture: "arm", variant: "v6" }],
-    ["x86_64", { os: "linux", architecture: "amd64" }],
-    ["linux/arm64/v8", { os: "linux", architecture: "arm64" }],
-    ["windows/amd64", { os: "windows", architecture: "amd64" }],
-  ])("%s → %j", (text, expected) => {
-    expect(parsePlatformArg(text)).toEqual(expected);
-  });
-  it.each(["linux", "windows", "", "a/b/c/d"])("refuses %j", (text) => {
-    expect(() => parsePlatformArg(text)).toThrow(/is not a valid platform/);
-  });
-});
+import { hostPlatform } from "../../cli/platform-arg.ts";
 
 describe("hostPlatform", () => {
   it.each([

@@ -14,6 +14,7 @@ import {
   selectManifest,
   type Platform,
 } from "../../shared/platform.ts";
+import { PLATFORM_CASES } from "./platform-cases.ts";
 
 function digestOf(n: number): string {
   return `sha256:${n.toString(16).padStart(64, "0")}`;
@@ -84,6 +85,27 @@ describe("parsePlatform", () => {
       }));
     },
   );
+});
+
+describe("parsePlatform: the table every caller reads alike", () => {
+  it.each(PLATFORM_CASES.filter((c) => c.platform !== undefined))("$input is $platform", ({ input, platform }) => {
+    expect(formatPlatform(parsePlatform(input))).toBe(platform);
+  });
+
+  it.each(PLATFORM_CASES.filter((c) => c.refused !== undefined))("$input is refused ($refused)", ({ input, refused, suggestion }) => {
+    expect(() => parsePlatform(input)).toThrow(expect.objectContaining({
+      code: "BAD_PLATFORM",
+      key: `BAD_PLATFORM.${refused}`,
+      params: { platform: input.trim(), ...(suggestion === undefined ? {} : { suggestion }) },
+    }));
+  });
+
+  it("says which order a backwards platform meant", () => {
+    expect(() => parsePlatform("amd64/linux")).toThrow(expect.objectContaining({
+      message: '"amd64/linux" names the architecture before the operating system; did you mean linux/amd64?',
+      hint: "write the operating system first: linux/amd64",
+    }));
+  });
 });
 
 describe("formatting and normalising", () => {

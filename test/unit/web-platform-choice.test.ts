@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { Platform } from "../../shared/platform.ts";
 import { choosePlatform } from "../../web/page/image-form/platform-choice.ts";
+import { PLATFORM_CASES } from "./platform-cases.ts";
 
 const multi: Platform[] = [
   { os: "linux", architecture: "amd64" },
@@ -23,6 +24,19 @@ describe("choosing the platform the address asks for", () => {
     ["linux/amd64", "linux/amd64"],
   ])("%s selects %s", (asked, selected) => {
     expect(choosePlatform(multi, asked, "linux/amd64", "test/multi:v1")).toEqual({ platform: selected });
+  });
+
+  // An image that offers every platform the shared table reads something as.
+  const everything: Platform[] = [
+    { os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64", variant: "v8" }, { os: "linux", architecture: "arm", variant: "v7" },
+    { os: "linux", architecture: "arm", variant: "v6" }, { os: "linux", architecture: "ppc64le" }, { os: "windows", architecture: "amd64" },
+  ];
+  const offered = (platform: string) => (platform === "linux/arm64" ? "linux/arm64/v8" : platform);
+  it.each(PLATFORM_CASES.filter((c) => c.platform !== undefined))("the shared table: $input selects $platform", ({ input, platform }) => {
+    expect(choosePlatform(everything, input, "linux/amd64", "x")).toEqual({ platform: offered(platform!) });
+  });
+  it.each(PLATFORM_CASES.filter((c) => c.refused !== undefined))("the shared table: $input is refused ($refused)", ({ input, refused }) => {
+    expect(choosePlatform(everything, input, "linux/amd64", "x")).toMatchObject({ platform: "", error: { code: "BAD_PLATFORM", key: `BAD_PLATFORM.${refused}` } });
   });
 
   it("selects nothing for a platform the image lacks, and says what it offers", () => {

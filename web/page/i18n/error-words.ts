@@ -4,6 +4,8 @@
 // the app's in both languages: shared/'s hints are written for the CLI and name its flags.
 // {placeholders} are the error's params, inserted unchanged.
 
+import { CAUSES } from "../../../shared/hints.ts";
+
 /** Chinese messages, by key ("UNAUTHORIZED.refused") or by code ("UNAUTHORIZED"). A code's entry takes no params. */
 export const ZH_MESSAGES: Record<string, string> = {
   "offline": "你已离线，因此无法获取 {what}。",
@@ -15,6 +17,9 @@ export const ZH_MESSAGES: Record<string, string> = {
   "UNAUTHORIZED.no_challenge": "{host} 要求认证，但没有说明认证方式",
   "UNAUTHORIZED": "仓库拒绝访问",
   "NOT_FOUND.missing": "在 {host} 上找不到 {what}",
+  "NOT_FOUND.repository": "{host} 上没有仓库 {repository}",
+  "NOT_FOUND.tag": "{repository} 没有标签 {tag}",
+  "NOT_FOUND.tag_nearby": "{repository} 没有标签 {tag}；相近的标签有：{nearby}",
   "NOT_FOUND": "找不到所请求的内容",
   "RATE_LIMITED.wait": "{host} 正在限制请求频率（{seconds} 秒），无法获取 {what}",
   "RATE_LIMITED.host": "{host} 正在限制请求频率，无法获取 {what}",
@@ -24,6 +29,8 @@ export const ZH_MESSAGES: Record<string, string> = {
   "UPSTREAM.unexpected": "获取 {what} 时，{host} 返回了意外的 {status}",
   "UPSTREAM": "仓库或代理返回了错误的应答",
   "NETWORK.unreachable": "获取 {what} 时无法连接 {host}",
+  "NETWORK.unreachable_http": "获取 {what} 时无法连接 {host}",
+  "NETWORK.proxy": "获取 {what} 时无法经由代理 {proxy}（来自 {variable}）连接 {host}：{cause}",
   "NETWORK.api": "无法连接服务器",
   "NETWORK": "网络连接失败",
   "TRUNCATED": "连接在传输途中断开",
@@ -33,6 +40,7 @@ export const ZH_MESSAGES: Record<string, string> = {
   "PLATFORM_NOT_AVAILABLE": "镜像不提供所选的平台",
   "BAD_PLATFORM.invalid": "“{platform}” 不是有效的平台",
   "BAD_PLATFORM.unknown": "“{platform}” 不是可运行的平台：unknown/unknown 表示证明（attestation）",
+  "BAD_PLATFORM.reversed": "“{platform}” 把架构写在了操作系统前面；你是想写 {suggestion} 吗？",
   "BAD_PLATFORM": "平台无效",
   "BAD_REFERENCE.empty": "镜像引用为空",
   "BAD_REFERENCE.spaces": "“{reference}” 无效：镜像引用不能包含空格",
@@ -148,8 +156,15 @@ function hintFor(keys: string[], hint: string): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, hint]));
 }
 
+/** Causes only the CLI meets (shared/hints.ts), with its remedy in English as in Chinese below. */
+const CLI_CAUSES = ["NETWORK.proxy", "NOT_FOUND.repository", "NOT_FOUND.tag", "NOT_FOUND.tag_nearby"] as const;
+
 export const EN_HINTS: Record<string, string> = {
+  ...Object.fromEntries(CLI_CAUSES.map((key) => [key, CAUSES[key].hint])),
   "offline": "connect to the network and try again; an unfinished download continues where it stopped",
+  // No params.what: the seed API (search, image details) failed, which needs the network and the Worker; nothing to resume.
+  "offline.plain": "connect to the network and try again: searching and image details come from the dockerdl server (the Worker)",
+  "NETWORK.api": "check the network connection and try again: searching and image details come from the dockerdl server (the Worker)",
   "UNAUTHORIZED.credentials": "check the username and password (or access token) under Credentials, and that this account may pull the image",
   "UNAUTHORIZED.not_allowed": "check the username and password (or access token) under Credentials, and that this account may pull the image",
   "UNAUTHORIZED": "if the image is private, open Credentials and enter a username and password (or access token) for its registry; otherwise check the name",
@@ -168,6 +183,12 @@ export const EN_HINTS: Record<string, string> = {
 
 export const ZH_HINTS: Record<string, string> = {
   "offline": "连接网络后重试；未完成的下载会从停下的地方继续",
+  "offline.plain": "连接网络后重试：搜索和镜像详情来自 dockerdl 服务器（Worker）",
+  "NETWORK.api": "请检查网络连接后重试：搜索和镜像详情来自 dockerdl 服务器（Worker）",
+  "NETWORK.proxy": "请检查代理 {proxy} 是否在运行、能否连接；修正或取消 {variable}，或把 {host} 加入 NO_PROXY 以直接连接",
+  "NOT_FOUND.repository": "请检查名称的拼写（Docker Hub 官方镜像的名称只有一个词：ubuntu 即 library/ubuntu）；网页应用的“搜索”可以按名称查找镜像",
+  "NOT_FOUND.tag": "标签区分大小写；用 dockerdl tags {repository} 列出它的所有标签",
+  "NOT_FOUND.tag_nearby": "标签区分大小写；用 dockerdl tags {repository} 列出它的所有标签",
   "UNAUTHORIZED.credentials": "请检查“凭据”中的用户名和密码（或访问令牌），以及该账号是否有权拉取此镜像",
   "UNAUTHORIZED.not_allowed": "请检查“凭据”中的用户名和密码（或访问令牌），以及该账号是否有权拉取此镜像",
   "UNAUTHORIZED": "如果是私有镜像，请展开“凭据”，填写该仓库的用户名和密码（或访问令牌）；否则请检查镜像名称",
@@ -179,6 +200,7 @@ export const ZH_HINTS: Record<string, string> = {
   "NO_SPACE": "请先释放磁盘空间，然后点击“继续”：下载会从已校验的部分接着进行",
   "WRITE_FAILED": "请确认磁盘有足够空间、文件可以写入，然后点击“继续”",
   "BAD_REFERENCE": "写成 名称[:标签][@sha256:摘要]，例如 ubuntu:22.04 或 ghcr.io/owner/app:1.0",
+  "BAD_PLATFORM.reversed": "请先写操作系统：{suggestion}",
   "BAD_PLATFORM": "写成 系统/架构[/变体]，例如 linux/amd64、linux/arm64 或 linux/arm/v7",
   "UPSTREAM": "仓库或其前面的代理出了问题；请稍后重试，并检查地址是否正确",
   "TRUNCATED": "请重试；未完成的下载可以继续",

@@ -4,7 +4,7 @@
 // does not offer is never swapped for another: the answer is no selection and the
 // error that lists what the image offers. Without a wish, the current choice stays,
 // else linux/amd64, else the first.
-import { formatPlatform, parseWantedPlatform, selectManifest, type Platform } from "../../../shared/platform.ts";
+import { formatPlatform, parsePlatform, selectManifest, type Platform } from "../../../shared/platform.ts";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 
 const DEFAULT_PLATFORM = "linux/amd64";
@@ -16,7 +16,7 @@ export function choosePlatform(platforms: Platform[], asked: string | undefined,
     return { platform: names.includes(DEFAULT_PLATFORM) ? DEFAULT_PLATFORM : (names[0] ?? "") };
   }
   try {
-    const wanted = parseWantedPlatform(asked);
+    const wanted = parsePlatform(asked);
     // The descriptors' digests carry the platform's name, so the one chosen names itself.
     const manifests = platforms.map((platform, i) => ({ mediaType: "", digest: names[i], size: 0, platform }));
     return { platform: selectManifest({ schemaVersion: 2, manifests }, wanted, imageName).digest };

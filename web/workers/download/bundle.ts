@@ -7,7 +7,7 @@
 
 import { DockerdlError } from "../../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../../shared/image-archive.ts";
-import { parseWantedPlatform, type Platform } from "../../../shared/platform.ts";
+import { parsePlatform, type Platform } from "../../../shared/platform.ts";
 import { familiarName, parseReference, type Reference } from "../../../shared/reference.ts";
 import type { RegistryClient, ResolvedImage } from "../../../shared/registry/client.ts";
 import type { TarPlan } from "../../../shared/tar.ts";
@@ -36,11 +36,11 @@ export const BUNDLE_LIMIT = 100;
 export async function lookUpBundle(requests: readonly BundleRequest[], defaultPlatform: string, signal?: AbortSignal): Promise<BundleAnswer> {
   checkCount(requests.length);
   const clientOf = clientsByRegistry();
-  const fallback = parseWantedPlatform(defaultPlatform);
+  const fallback = parsePlatform(defaultPlatform);
   const results = await Promise.all(requests.map(async (request): Promise<{ image: ResolvedImage } | { error: ErrorInfo }> => {
     try {
       const ref = parseReference(request.reference);
-      const platform = request.platform === undefined ? undefined : parseWantedPlatform(request.platform);
+      const platform = request.platform === undefined ? undefined : parsePlatform(request.platform);
       return { image: await (await clientOf(ref)).resolveImage(ref, platform, { defaultPlatform: fallback, ...(signal ? { signal } : {}) }) };
     } catch (error) {
       return { error: errorInfoOf(error) };

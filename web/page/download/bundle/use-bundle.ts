@@ -3,7 +3,7 @@
 // (bundle-rows.ts), and the download worker's lookup of those rows once typing pauses:
 // each image's platform and size, and the one file's total with shared layers once.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { formatPlatform, parseWantedPlatform } from "../../../../shared/platform.ts";
+import { formatPlatform, parsePlatform } from "../../../../shared/platform.ts";
 import type { HistoryEntry } from "../../../lib/db.ts";
 import { errorInfoOf, type ErrorInfo } from "../../../lib/errors.ts";
 import type { BundleAnswer, BundleRequest, ImageSummary } from "../../../lib/protocol.ts";
@@ -30,7 +30,7 @@ export function useBundle() {
   const parsed = useMemo(() => bundleRows(text, file), [text, file]);
   const platformError = useMemo(() => {
     try {
-      parseWantedPlatform(platform);
+      parsePlatform(platform);
       return undefined;
     } catch (error) {
       return errorInfoOf(error);
