@@ -76,8 +76,8 @@ describe("Bundle mode", () => {
     writeFileSync(file, bytes);
     expect(bytes.equals(readFileSync(cliFile))).toBe(true);
     const loaded = await podmanLoad(file);
-    // podman reads manifest.json's familiar RepoTags (as docker writes them) under localhost/.
-    expect(loaded.images.map((i) => i.name).sort()).toEqual(NAMES.map((n) => `localhost/${n}`));
+    // manifest.json's RepoTags are full names, so podman loads them as docker does, not under localhost/.
+    expect(loaded.images.map((i) => i.name).sort()).toEqual(NAMES.map((n) => `docker.io/${n}`));
 
     const history = (await page.textContent("#history-title + .list")) ?? "";
     expect(history).toContain("Bundle of 2 images");
@@ -159,7 +159,7 @@ describe("Bundle mode", () => {
     const cliManyFile = join(RESULTS, "cli-many-bundle.tar");
     await cliPull(worker, names, undefined, cliManyFile);
     expect(readFileSync(file).equals(readFileSync(cliManyFile))).toBe(true);
-    expect((await podmanLoad(file)).images.map((i) => i.name).sort()).toEqual(names.map((n) => `localhost/${n}`).sort());
+    expect((await podmanLoad(file)).images.map((i) => i.name).sort()).toEqual(names.map((n) => `docker.io/${n}`).sort());
     expect(browser.errors).toEqual([]);
   });
 });
