@@ -2,6 +2,7 @@
 // names), plan one tar holding them all (a layer shared by two images stored once),
 // decide where it goes before fetching anything, and fill it (write-archive.ts).
 
+import { distinctEntries, type BundleEntry } from "../shared/bundle-names.ts";
 import { DockerdlError } from "../shared/errors.ts";
 import { formatBytes, registryBlobSource } from "../shared/engine/index.ts";
 import { archiveImageOf, planImageArchive, type ArchiveImage } from "../shared/image-archive.ts";
@@ -76,7 +77,7 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
   const connections = cmd.connections ?? CLI_CONNECTIONS;
   const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io, connections);
   const host = hostPlatform();
-  const resolved: Resolved[] = [];
+  let resolved: Resolved[] = [];
   for (const { request, ref, platform } of parsed) {
     const client = clientOf(ref);
     const image = await within(request, () => client.resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }).catch(async (error: unknown) => {
@@ -84,6 +85,7 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     }));
     resolved.push({ request, image, defaulted: platform === undefined && image.index !== undefined });
   }
+  resolved = distinctEntries(resolved.map(bundleEntryOf)).map((i) => resolved[i]);
   const images = resolved.map(({ image }) => (tag === undefined ? archiveImageOf(image) : retagged(archiveImageOf(image), tag)));
   const plan = planImageArchive(images);
   const single = resolved.length === 1 ? resolved[0].image : undefined;
@@ -119,6 +121,12 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     out.write(`  platform ${formatPlatform(host)}: this machine's${resolved.length > 1 ? ` (for ${defaulted.map((r) => familiarName(r.image.reference)).join(", ")})` : ""}; choose another with --platform\n`);
   }
   if (target.kind === "file") out.write(`  load it with: docker load -i ${target.path}\n`);
+}
+
+/** An image as bundle-names.ts names it: a command-line one by its reference, a file's by its line or service. */
+function bundleEntryOf({ request, image }: Resolved): BundleEntry {
+  const origin = request.origin === "the command line" ? request.reference : request.origin;
+  return { origin, reference: image.reference, platform: image.platform, digest: image.manifest.digest };
 }
 
 function describe({ image }: Resolved): string {

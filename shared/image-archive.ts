@@ -10,7 +10,7 @@ import { planTar, type TarInput, type TarPlan } from "./tar.ts";
 export { writePlanToBuffer } from "./tar.ts";
 
 export interface ArchiveImage {
-  /** Familiar name:tag pairs for manifest.json and repositories, e.g. ["ubuntu:22.04"]. */
+  /** Full name:tag pairs for manifest.json and repositories, e.g. ["docker.io/library/ubuntu:22.04"] (reference.ts repoTag). */
   repoTags: string[];
   /** Full name for index.json's io.containerd.image.name, e.g. docker.io/library/ubuntu:22.04. */
   imageName?: string;
@@ -54,7 +54,7 @@ export function planImageArchive(images: readonly ArchiveImage[]): TarPlan {
 /** The entries planImageArchive lays out, in file order. */
 export function imageArchiveEntries(images: readonly ArchiveImage[]): TarInput[] {
   if (images.length === 0) throw new RangeError("an image archive needs at least one image");
-  for (const image of images) image.repoTags.forEach(splitRepoTag);
+  checkRepoTags(images);
   const blobs = new Map<string, TarInput>();
   const addInline = (digest: string, bytes: Uint8Array): void => {
     const hex = sha256Hex(digest);
@@ -138,6 +138,20 @@ function repositoriesJson(images: readonly ArchiveImage[]): Record<string, Recor
     out[repository] = Object.fromEntries([...tags.keys()].sort().map((tag) => [tag, tags.get(tag) as string]));
   }
   return out;
+}
+
+/**
+ * Every RepoTag well formed and given once: loading two images under one tag leaves the
+ * first untagged, so a caller that lets it through (bundle-names.ts refuses it with
+ * the entries named) has a bug, not a file to write.
+ */
+function checkRepoTags(images: readonly ArchiveImage[]): void {
+  const seen = new Set<string>();
+  for (const tag of images.flatMap((image) => image.repoTags)) {
+    splitRepoTag(tag);
+    if (seen.has(tag)) throw new RangeError(`two images are given the name ${tag}; each RepoTag names one image`);
+    seen.add(tag);
+  }
 }
 
 function splitRepoTag(repoTag: string): { repository: string; tag: string } {

@@ -1,6 +1,6 @@
 // Image references (`ubuntu:22.04`, `ghcr.io/owner/app@sha256:…`): parsing with
 // Docker's grammar (distribution/reference), normalising to the full form registries
-// are asked with, and the short forms docker shows and writes into RepoTags.
+// are asked with (also what a tar's RepoTags hold), and the short forms docker shows.
 
 import { digestProblem } from "./digest.ts";
 import { BadReferenceError } from "./errors.ts";
@@ -204,9 +204,16 @@ export function familiarName(ref: Reference): string {
   return `${familiarRepository(ref)}${suffix(ref)}`;
 }
 
-/** What `docker load` should tag the image as (manifest.json RepoTags); none when pinned by digest only. */
+/**
+ * What `docker load` and `podman load` tag the image as (manifest.json's RepoTags), none
+ * when pinned by digest only: the full name, docker.io/library/alpine:3.20. `docker save`
+ * writes the short alpine:3.20, which docker reads back as docker.io/library/alpine:3.20
+ * (it normalises every RepoTag) but podman reads as localhost/alpine:3.20 (it qualifies
+ * a short name with localhost/). Written in full, both load it under the one name, and
+ * under the name podman gives the same image from index.json when the tar holds one image.
+ */
 export function repoTag(ref: Reference): string | undefined {
-  return ref.tag === undefined ? undefined : `${familiarRepository(ref)}:${ref.tag}`;
+  return ref.tag === undefined ? undefined : `${ref.registry}/${ref.repository}:${ref.tag}`;
 }
 
 function suffix(ref: Reference): string {

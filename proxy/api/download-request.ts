@@ -16,6 +16,8 @@ const PLATFORM_LIMIT = 64;
 export interface ImageWanted {
   ref: Reference;
   platform?: Platform;
+  /** Which entry asked for it, for messages naming it: "image", or "images[2]". */
+  entry: string;
 }
 
 export const DOWNLOAD_FIELDS = { image: ["image"], platform: ["platform"], images: ["images"] };
@@ -23,7 +25,7 @@ export const DOWNLOAD_FIELDS = { image: ["image"], platform: ["platform"], image
 export function imagesWanted(params: Params): ImageWanted[] {
   const fallback = optionalText(params, "platform", "the platform", PLATFORM_LIMIT);
   if (params.images === undefined || params.images === null) {
-    return [wanted(requireText(params, "image", "the image reference", REFERENCE_LIMIT), fallback)];
+    return [wanted(requireText(params, "image", "the image reference", REFERENCE_LIMIT), fallback, "image")];
   }
   if (params.image !== undefined) throw new ApiError(400, "BAD_REQUEST", 'give either "image" or "images", not both', { key: "BAD_REQUEST.image_and_images" });
   const list = params.images;
@@ -55,12 +57,12 @@ export function imagesWanted(params: Params): ImageWanted[] {
     const key = `${image}\0${platform ?? ""}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.push(wanted(image, platform));
+    out.push(wanted(image, platform, at));
   });
   return out;
 }
 
-function wanted(image: string, platform: string | undefined): ImageWanted {
+function wanted(image: string, platform: string | undefined, entry: string): ImageWanted {
   const ref = parseReference(image);
-  return platform === undefined ? { ref } : { ref, platform: parsePlatform(platform) };
+  return platform === undefined ? { ref, entry } : { ref, entry, platform: parsePlatform(platform) };
 }

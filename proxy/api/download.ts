@@ -18,6 +18,7 @@
 // a time and hashed, its last chunk held back until the digest matches. Nothing is stored
 // here: blobs pass through.
 import type { Config } from "../config.ts";
+import { distinctEntries } from "../../shared/bundle-names.ts";
 import { isDockerdlError, PlatformNotAvailableError } from "../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
 import { formatPlatform, type Platform } from "../../shared/platform.ts";
@@ -45,9 +46,12 @@ export async function handleDownload(request: Request, ctx: ApiContext): Promise
   const limits = planLimits(ctx.config.plan, ctx.config.subrequestLimit);
   const meter = new SubrequestMeter(limits);
   const clients = new Map<string, RegistryClient>();
-  const images: Resolved[] = [];
-  for (const w of wanted) images.push(await resolve(w, ctx, meter, clients, request.signal));
-  const spent = images.reduce((sum, image) => add(sum, image.spent), NOTHING);
+  const resolved: Resolved[] = [];
+  for (const w of wanted) resolved.push(await resolve(w, ctx, meter, clients, request.signal));
+  const spent = resolved.reduce((sum, image) => add(sum, image.spent), NOTHING);
+  // Two images under one name are refused (bundle-names.ts); the same one twice is kept once.
+  const images = distinctEntries(resolved.map((r, i) => ({ origin: wanted[i].entry, reference: r.image.reference, platform: r.image.platform, digest: r.image.manifest.digest })))
+    .map((i) => resolved[i]);
   // A layer two images share is one blob of the plan: fetched from the first that has it.
   const owners = new Map<string, Layer>();
   for (const image of images) for (const layer of image.image.layers) if (!owners.has(layer.digest)) owners.set(layer.digest, { image, layer, shape: { size: layer.size, hops: image.hops } });

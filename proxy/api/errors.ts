@@ -58,7 +58,7 @@ export function toApiError(error: unknown, config?: Config): ApiError {
     return new ApiError(429, "RATE_LIMITED", words.message, { key: words.key, params: words.params, ...(seconds === undefined ? {} : { headers: { "retry-after": String(seconds) } }) });
   }
   if (error instanceof DockerdlError) {
-    const status = error.code === "BAD_REFERENCE" || error.code === "BAD_PLATFORM" ? 400
+    const status = error.code === "BAD_REFERENCE" || error.code === "BAD_PLATFORM" || error.code === "BAD_IMAGE_LIST" ? 400
       : error.code === "PLATFORM_NOT_AVAILABLE" || error.code === "NOT_FOUND" ? 404
       : error.code === "UNAUTHORIZED" ? 401
       : error.code === "RATE_LIMITED" ? 429

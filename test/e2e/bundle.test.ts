@@ -44,11 +44,15 @@ async function bundleMode(page: Page, url: string): Promise<void> {
   await page.check("input[name=mode][value=bundle]");
 }
 
-/** The table once every row is looked up: [origin, reference, platform or error, size]. */
+/** The table once every row is looked up: [origin, reference, platform or error (the row under it), size]. */
 async function bundleTable(page: Page): Promise<string[][]> {
   await page.waitForSelector("[data-bundle-row]", { timeout: 20_000 });
   await page.waitForFunction(() => document.querySelectorAll("[data-bundle-row][data-state=pending]").length === 0, null, { timeout: 20_000 });
-  return page.$$eval("[data-bundle-row]", (rows) => rows.map((row) => Array.from(row.querySelectorAll("td"), (td) => td.textContent?.trim() ?? "")));
+  return page.$$eval("[data-bundle-row]", (rows) => rows.map((row) => {
+    const cells = Array.from(row.querySelectorAll("td"), (td) => td.textContent?.trim() ?? "");
+    if (row.getAttribute("data-state") === "error") cells[2] = row.nextElementSibling?.textContent?.trim() ?? "";
+    return cells;
+  }));
 }
 
 const shownBytes = async (page: Page, testId: string) => Number(await page.getAttribute(`[data-testid=${testId}]`, "data-bytes", { timeout: 20_000 }));
@@ -76,8 +80,8 @@ describe("Bundle mode", () => {
     writeFileSync(file, bytes);
     expect(bytes.equals(readFileSync(cliFile))).toBe(true);
     const loaded = await podmanLoad(file);
-    // podman reads manifest.json's familiar RepoTags (as docker writes them) under localhost/.
-    expect(loaded.images.map((i) => i.name).sort()).toEqual(NAMES.map((n) => `localhost/${n}`));
+    // manifest.json's RepoTags are full names, so podman loads them as docker does, not under localhost/.
+    expect(loaded.images.map((i) => i.name).sort()).toEqual(NAMES.map((n) => `docker.io/${n}`));
 
     const history = (await page.textContent("#history-title + .list")) ?? "";
     expect(history).toContain("Bundle of 2 images");
@@ -132,6 +136,22 @@ describe("Bundle mode", () => {
     expect(browser.errors).toEqual([]);
   });
 
+  test("two platforms of one tag: the later row says both are one name and what to do, and the bundle cannot start", async ({ browser, page }) => {
+    await bundleMode(page, worker);
+    const compose = ["services:", "  amd:", "    image: test/multi:v1", "    platform: linux/amd64", "  arm:", "    image: test/multi:v1", "    platform: linux/arm/v7", ""].join("\n");
+    await page.setInputFiles("#bundle-file", { name: "compose.yaml", mimeType: "text/yaml", buffer: Buffer.from(compose) });
+    const rows = await bundleTable(page);
+    expect(rows[0].slice(0, 3)).toEqual(["compose.yaml, service amd", "test/multi:v1", "linux/amd64"]);
+    expect(rows[1].slice(0, 2)).toEqual(["compose.yaml, service arm", "test/multi:v1"]);
+    expect(rows[1][2]).toContain("test/multi:v1 (linux/amd64) and test/multi:v1 (linux/arm/v7) are two images with one name, docker.io/test/multi:v1");
+    expect(rows[1][2]).toContain("keep one platform of it in this bundle, or make one bundle per platform");
+    expect(await page.isDisabled(".bundle-summary button.primary")).toBe(true);
+    await page.selectOption(".lang select", "zh");
+    expect(await page.textContent("tr[data-bundle-error]")).toContain("是同名的两个镜像 docker.io/test/multi:v1");
+    await page.selectOption(".lang select", "en");
+    expect(browser.errors).toEqual([]);
+  });
+
   test("reloaded half way, is offered and resumes from its last commit to the same bytes as the CLI's", async ({ browser, page, slow, cliFile }) => {
     expect(cliFile).toBeTruthy(); // the images are pushed
     const names = ["test/many:v1", NAMES[0]];
@@ -159,7 +179,7 @@ describe("Bundle mode", () => {
     const cliManyFile = join(RESULTS, "cli-many-bundle.tar");
     await cliPull(worker, names, undefined, cliManyFile);
     expect(readFileSync(file).equals(readFileSync(cliManyFile))).toBe(true);
-    expect((await podmanLoad(file)).images.map((i) => i.name).sort()).toEqual(names.map((n) => `localhost/${n}`).sort());
+    expect((await podmanLoad(file)).images.map((i) => i.name).sort()).toEqual(names.map((n) => `docker.io/${n}`).sort());
     expect(browser.errors).toEqual([]);
   });
 });

@@ -79,17 +79,27 @@ describe("/api/download", () => {
 
   it("puts several images in one tar (POST {images}): one entry per image, every image loads in podman", async () => {
     const file = join(dir, "bundle.tar");
-    const body = { images: ["test/single:v1", { image: "test/multi:v1", platform: "linux/arm64" }, "auth.test/test/list:v1", "test/single:v1"], platform: "linux/amd64" };
+    const body = { images: ["test/single:v1", { image: "test/multi:v1", platform: "linux/arm64" }, "auth.test/test/list:v1", "test/single:v1", "docker.io/test/single:v1"], platform: "linux/amd64" };
     const headers = curlDownload(`${worker}/api/download`, file, JSON.stringify(body));
     expect(Number(headers["content-length"])).toBe(statSync(file).size);
     expect(headers["content-disposition"]).toBe('attachment; filename="bundle.tar"');
-    expect(headers["x-image-count"]).toBe("3"); // the repeated entry is one image
+    expect(headers["x-image-count"]).toBe("3"); // the repeated entries (one written in full) are one image
     const index = JSON.parse(execFileSync("tar", ["-xOf", file, "index.json"], { encoding: "utf8" })) as { manifests: { digest: string }[] };
     expect(index.manifests.map((m) => m.digest)).toEqual([
       fixtureImage("test/single").digest, fixtureImage("test/multi").platforms["linux/arm64/v8"], fixtureImage("test/list").platforms["linux/amd64"],
     ]);
     const loaded = podmanLoad(file);
-    for (const name of ["/test/single:v1", "/test/multi:v1", "auth.test/test/list:v1"]) expect(loaded).toContain(name);
+    // Full names in manifest.json's RepoTags: podman names them as docker does, as it names each of them alone.
+    for (const name of ["docker.io/test/single:v1", "docker.io/test/multi:v1", "auth.test/test/list:v1"]) expect(loaded).toContain(name);
+    expect(loaded).not.toContain("localhost/");
+  });
+
+  it("refuses two platforms of one tag with a 400 naming both entries, before any byte", async () => {
+    const both = { images: [{ image: "test/multi:v1", platform: "linux/amd64" }, "test/single:v1", { image: "test/multi:v1", platform: "linux/arm64" }] };
+    const refused = await expectApiError(postJson(`${worker}/api/download`, both), 400, "BAD_IMAGE_LIST",
+      "images[0] (linux/amd64) and images[2] (linux/arm64/v8) are two images with one name, docker.io/test/multi:v1");
+    expect(refused.error.key).toBe("BAD_IMAGE_LIST.same_tag");
+    expect(refused.error.hint).toBe("keep one platform of it in this bundle, or make one bundle per platform");
   });
 
   it("refuses a bad image list with a 400 that says what is wrong, before any byte", async () => {

@@ -34,4 +34,5 @@ export async function expectApiError(response: Promise<{ status: number; body: u
   expect(error.key === code || error.key.startsWith(`${code}.`), error.key).toBe(true);
   expect(error.params).toBeTypeOf("object");
   if (messagePart) expect(error.message).toContain(messagePart);
+  return body as ApiErrorBody;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { test } from "../harness/fixtures-vitest.ts";
 import { buildImage, noise, type FileSpec } from "../harness/image-builder.ts";
-import { fixtureImage, harness } from "../harness/injected.ts";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { podmanLoad, skopeoToOci, tarList } from "../harness/podman.ts";
 import { pushOwnImage } from "../harness/push-own.ts";
 import { startRelay, type Relay } from "../harness/relay.ts";
@@ -111,6 +111,44 @@ describe("dockerdl pull: bundles of several images in one file", { timeout: 90_0
     expect(resumed.stdout).toMatch(/3 images, .* resumed/);
     expect(sha256(output)).toBe(sha256(whole));
     await expectEveryImageLoads(output, names);
+  });
+
+  test("through a mirror, an image alone and in a bundle loads under one name, the full one docker gives it", async ({ tempDir }) => {
+    const alone = join(tempDir, "alone.tar");
+    const both = join(tempDir, "both.tar");
+    expect((await runCli(["pull", "test/single:v1", "--proxy", worker, "-o", alone], { cwd: tempDir })).code).toBe(0);
+    expect((await runCli(["pull", "test/single:v1", "bundle/first:v1", "--proxy", worker, "-o", both], { cwd: tempDir })).code).toBe(0);
+    expect(tarJson<DockerManifestEntry[]>(both, "manifest.json").map((m) => m.RepoTags)).toEqual([["docker.io/test/single:v1"], ["docker.io/bundle/first:v1"]]);
+    // Alone, podman names it from index.json; in a bundle, from manifest.json's RepoTags.
+    expect((await podmanLoad(alone)).images.map((i) => i.name)).toEqual(["docker.io/test/single:v1"]);
+    expect((await podmanLoad(both)).images.map((i) => i.name).sort()).toEqual(["docker.io/bundle/first:v1", "docker.io/test/single:v1"]);
+  });
+
+  test("two platforms of one tag are refused before anything is written, naming both services; the same image twice is stored once", async ({ tempDir }) => {
+    const compose = join(tempDir, "compose.yaml");
+    writeFileSync(compose, [
+      "services:",
+      "  amd:",
+      `    image: ${registry}/test/multi:v1`,
+      "    platform: linux/amd64",
+      "  arm:",
+      `    image: ${registry}/test/multi:v1`,
+      "    platform: linux/arm/v7",
+      "",
+    ].join("\n"));
+    const output = join(tempDir, "multi.tar");
+    const refused = await runCli(["pull", "-f", compose, "-o", output], { cwd: tempDir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`dockerdl: error: ${compose}, service amd (linux/amd64) and ${compose}, service arm (linux/arm/v7) are two images with one name, `
+      + `${registry}/test/multi:v1: docker load and podman load keep the name for one of them only\n`
+      + "  hint: keep one platform of it in this bundle, or make one bundle per platform\n");
+    expect(existsSync(output)).toBe(false);
+    expect(existsSync(`${output}.part`)).toBe(false);
+
+    // Written two ways, one image: one entry, as docker save writes an image given twice.
+    const twice = await runCli(["pull", `${registry}/bundle/first:v1`, `${registry}/bundle/first:v1@${first.manifest.digest}`, "-o", output], { cwd: tempDir });
+    expect(twice.code).toBe(0);
+    expect(tarJson<DockerManifestEntry[]>(output, "manifest.json").map((m) => m.RepoTags)).toEqual([[`${registry}/bundle/first:v1`]]);
   });
 
   test("a bad line in an image list names the file and line; --tag refuses several images", async ({ tempDir }) => {

@@ -36,7 +36,7 @@ describe("dockerdl pull: where the tar goes and what it is named", () => {
     expect(result.code).toBe(0);
     expect(readdirSync(dir)).toEqual(["mine_app_1.0_linux_amd64.tar"]);
     const file = join(dir, "mine_app_1.0_linux_amd64.tar");
-    expect(tarJson<DockerManifestEntry[]>(file, "manifest.json")[0].RepoTags).toEqual(["mine/app:1.0"]);
+    expect(tarJson<DockerManifestEntry[]>(file, "manifest.json")[0].RepoTags).toEqual(["docker.io/mine/app:1.0"]);
     const loaded = await podmanLoad(file);
     expect(loaded.images.map((i) => i.name)).toEqual(["docker.io/mine/app:1.0"]);
   });

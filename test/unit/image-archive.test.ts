@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { planImageArchive, writePlanToBuffer, type ArchiveImage } from "../../shared/image-archive.ts";
 import { assertContiguous, blobSegments, planTar } from "../../shared/tar.ts";
+import { podmanLoad } from "../harness/podman.ts";
 import { hasTool } from "../harness/tools.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "image-archive-"));
@@ -198,6 +199,8 @@ describe("planImageArchive", () => {
     ["a repo tag without a tag", [{ ...appImage, repoTags: ["example/app"] }]],
     ["a repo tag with a digest", [{ ...appImage, repoTags: [`example/app@${app.digest}`] }]],
     ["one layer digest with two sizes", [appImage, { ...toolImage, layers: [{ ...toolImage.layers[0], size: 1 }] }]],
+    // docker load would tag the second and leave the first without a name (bundle-names.ts words it for people).
+    ["two images under one repo tag", [appImage, { ...toolImage, repoTags: ["example/app:1.0"] }]],
   ])("rejects %s", (_what, images) => {
     expect(() => planImageArchive(images)).toThrow(RangeError);
   });
@@ -261,5 +264,14 @@ describe.skipIf(!podman)("podman loads the file", () => {
     } finally {
       rmSync(store, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it("names an image the same alone and in a bundle when its RepoTag is in full, as reference.ts writes it", async () => {
+    // Alone, podman reads the OCI index (io.containerd.image.name); in a bundle, manifest.json's RepoTags.
+    const full = { ...appImage, repoTags: ["docker.io/example/app:1.0"] };
+    const alone = await podmanLoad(write("podman-alone.tar", [full]));
+    const bundled = await podmanLoad(write("podman-bundled.tar", [full, { ...toolImage, repoTags: ["docker.io/library/tool:latest"] }]));
+    expect(alone.images.map((i) => i.name)).toEqual(["docker.io/example/app:1.0"]);
+    expect(bundled.images.map((i) => i.name).sort()).toEqual(["docker.io/example/app:1.0", "docker.io/library/tool:latest"]);
   }, 60_000);
 });

@@ -109,14 +109,15 @@ describe("parseReference", () => {
 
 describe("formatting a reference", () => {
   const forms: [string, string, string, string | undefined][] = [
-    ["ubuntu:22.04", "docker.io/library/ubuntu:22.04", "ubuntu:22.04", "ubuntu:22.04"],
-    ["ubuntu", "docker.io/library/ubuntu:latest", "ubuntu:latest", "ubuntu:latest"],
-    ["user/app:1", "docker.io/user/app:1", "user/app:1", "user/app:1"],
-    ["library/a/b", "docker.io/library/a/b:latest", "library/a/b:latest", "library/a/b:latest"],
+    // RepoTags in full: podman qualifies a short one with localhost/ (reference.ts repoTag).
+    ["ubuntu:22.04", "docker.io/library/ubuntu:22.04", "ubuntu:22.04", "docker.io/library/ubuntu:22.04"],
+    ["ubuntu", "docker.io/library/ubuntu:latest", "ubuntu:latest", "docker.io/library/ubuntu:latest"],
+    ["user/app:1", "docker.io/user/app:1", "user/app:1", "docker.io/user/app:1"],
+    ["library/a/b", "docker.io/library/a/b:latest", "library/a/b:latest", "docker.io/library/a/b:latest"],
     ["ghcr.io/o/a:tag", "ghcr.io/o/a:tag", "ghcr.io/o/a:tag", "ghcr.io/o/a:tag"],
     ["localhost:5000/a", "localhost:5000/a:latest", "localhost:5000/a:latest", "localhost:5000/a:latest"],
     [`ubuntu@${D}`, `docker.io/library/ubuntu@${D}`, `ubuntu@${D}`, undefined],
-    [`ubuntu:22.04@${D}`, `docker.io/library/ubuntu:22.04@${D}`, `ubuntu:22.04@${D}`, "ubuntu:22.04"],
+    [`ubuntu:22.04@${D}`, `docker.io/library/ubuntu:22.04@${D}`, `ubuntu:22.04@${D}`, "docker.io/library/ubuntu:22.04"],
   ];
 
   it.each(forms)("%j → full, familiar and RepoTag forms", (input, full, familiar, tag) => {

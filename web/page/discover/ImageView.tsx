@@ -2,6 +2,7 @@
 // description (markdown, rendered safely), and its tags with per-platform sizes, each a
 // click away from the download form or the file explorer. The state is use-image-details.ts's.
 import { useEffect, useRef } from "preact/hooks";
+import { CopyLine } from "../components/CopyButton.tsx";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { routeHref } from "../route.ts";
 import { LAST_SEARCH_KEY } from "./api.ts";
@@ -77,13 +78,17 @@ export function ImageView({ params }: { params: URLSearchParams }) {
           </a>
           <a class="button" href={routeHref("explore", { image: mainImage })}>{t("action.explore")}</a>
         </div>
+        {/* For a machine whose docker reaches a registry (or this mirror) after all. */}
+        <CopyLine text={`docker pull ${mainImage}`} label={t("image.pullLine")} />
       </div>
 
       <div class="card">
         <h3 id="tags-title">{t("image.tags")}</h3>
         {askedTag && details.tag === null && <p class="note" role="status">{t("image.noSuchTag", { tag: askedTag })}</p>}
         <p class="note" data-testid="size-note">{t("image.sizeNote")}</p>
-        {tags.length > 8 && (
+        {/* Whenever there is more than one tag to choose from (it showed past 8 only, so most
+            image pages had none). */}
+        {(tags.length > 1 || details.hasMoreTags) && (
           <label class="tag-filter">
             {t("image.filter")}
             <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} autocomplete="off" spellcheck={false} />

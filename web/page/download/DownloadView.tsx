@@ -78,7 +78,7 @@ export function DownloadView({ route }: { route: Route }) {
       </form>
       {mode === "bundle" && (
         <BundleForm
-          bundle={bundle} canPick={canPickFile()}
+          bundle={bundle} canPick={canPickFile()} busy={downloads.starting}
           onDownload={() => bundle.answer && void downloads.downloadBundle({ ...bundle.answer, images: bundle.rows.flatMap((r) => (r.summary ? [r.summary] : [])) }, bundle.fileName)}
         />
       )}
@@ -86,7 +86,7 @@ export function DownloadView({ route }: { route: Route }) {
       {mode === "image" && summary && (
         <SummaryCard
           summary={summary} via={via} canPick={canPickFile()} canStream={canStream()} onVia={setVia}
-          onDownload={() => void downloads.download(summary, via)} busy={false}
+          onDownload={() => void downloads.download(summary, via)} busy={downloads.starting}
         />
       )}
       {downloads.error && <div class="card"><ErrorMessage error={downloads.error} /></div>}

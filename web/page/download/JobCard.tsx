@@ -32,8 +32,15 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
   const eta = job.eta ?? (job.speed > 0 ? (job.total - job.done) / job.speed : NaN);
   const titleId = `job-${job.id}-title`;
   const fileName = job.handle?.name ?? job.summary?.fileName;
+  const card = useRef<HTMLElement>(null);
+  // A card appears when its download starts (or resumes from the list): where the eye and
+  // the keyboard are, not below the fold with nothing visible happening after the click.
+  useEffect(() => {
+    card.current?.scrollIntoView({ block: "nearest" });
+    card.current?.focus({ preventScroll: true });
+  }, []);
   return (
-    <section class={`card job job-${job.status}`} aria-labelledby={titleId} data-job={job.id} data-status={job.status}>
+    <section class={`card job job-${job.status}`} aria-labelledby={titleId} data-job={job.id} data-status={job.status} ref={card} tabIndex={-1}>
       <h2 id={titleId}>
         {finished && fileName
           ? t("done.title", { name: job.reference, file: fileName })

@@ -4,6 +4,7 @@ import type { ImageSummary } from "../../lib/protocol.ts";
 import { formatBytes } from "../i18n/index.ts";
 import { SaveVia } from "../components/SaveVia.tsx";
 import { useI18n } from "../i18n/context.ts";
+import { DownloadButton } from "./DownloadButton.tsx";
 
 interface Props {
   summary: ImageSummary;
@@ -46,9 +47,7 @@ export function SummaryCard({ summary, via, canPick, canStream, onVia, onDownloa
       {via === "file" && canPick && (
         <p class="note" data-testid="space-note">{t("space.file", { size: formatBytes(summary.totalSize), needed: formatBytes(2 * summary.totalSize) })}</p>
       )}
-      <button type="button" class="primary" onClick={onDownload} disabled={busy}>
-        {t("download")}
-      </button>
+      <DownloadButton busy={busy} onClick={onDownload} />
     </section>
   );
 }

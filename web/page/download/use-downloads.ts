@@ -25,6 +25,17 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
   const [unfinished, setUnfinished] = useState<UnfinishedJob[]>([]);
   const [history, setHistory] = useState<HistoryEntry[]>([]);
   const [error, setError] = useState<ErrorInfo>();
+  // From the click until the job is registered (a file picked, the job's card added):
+  // the Download button says so, rather than nothing happening while the picker opens.
+  const [starting, setStarting] = useState(false);
+  const whileStarting = <A extends unknown[]>(start: (...args: A) => Promise<void>) => async (...args: A) => {
+    setStarting(true);
+    try {
+      await start(...args);
+    } finally {
+      setStarting(false);
+    }
+  };
 
   // Stored downloads: refreshed whenever a job of this page changes status.
   const statuses = jobs.map((j) => `${j.id}:${j.status}`).join();
@@ -40,7 +51,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     if (streaming) return keepAwake();
   }, [streaming]);
 
-  const download = async (summary: ImageSummary, via: Via) => {
+  const download = whileStarting(async (summary: ImageSummary, via: Via) => {
     setError(undefined);
     rememberIfAsked();
     const job: StartJob = { id: crypto.randomUUID(), reference: summary.reference, platform: summary.platform, credentials, pinnedDigest: summary.topDigest };
@@ -62,10 +73,10 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
         setError(isDockerdlError(failure, "NO_SERVICE_WORKER") ? { code: failure.code, message: t("error.noServiceWorker") } : errorInfoOf(failure));
       }
     }
-  };
+  });
 
   /** A bundle goes into a picked file only (the streamed path takes single images). */
-  const downloadBundle = async (bundle: BundleSummary, fileName: string) => {
+  const downloadBundle = whileStarting(async (bundle: BundleSummary, fileName: string) => {
     setError(undefined);
     const picked = await pickFile(fileName, bundle.totalSize);
     if (!picked) return;
@@ -73,7 +84,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     const job: StartJob = { id: crypto.randomUUID(), reference, bundle: { images: bundle.images.map(bundleImage) } };
     addJob({ id: job.id, via: "file", reference, status: "starting", bundle, done: 0, total: bundle.totalSize, layers: [], speed: 0, ...picked });
     startFileDownload(job, picked.handle, false);
-  };
+  });
 
   /** The picked file and the room the browser reports for it, or undefined (and why) when none was picked. */
   const pickFile = async (suggestedName: string, size: number): Promise<{ handle: FileSystemFileHandle; space: Space } | undefined> => {
@@ -133,7 +144,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
   const forgetFinished = (entry: HistoryEntry) => void deleteHistory(entry.id).then(() => setHistory((h) => h.filter((x) => x.id !== entry.id)));
 
   return {
-    jobs, unfinished, history, error,
+    jobs, unfinished, history, error, starting,
     download, downloadBundle, pause, resume, cancel, dismiss: (job: JobView) => removeJob(job.id), resumeStored, discardStored, forgetFinished,
   };
 }

@@ -73,6 +73,7 @@ export const ZH_MESSAGES: Record<string, string> = {
   "BAD_IMAGE_LIST.no_default": "{file}：服务 {service} 使用了变量 {variable}，但这里没有它的值，也没有默认值",
   "BAD_IMAGE_LIST.unset": "{file}：变量 {variable} 未设置",
   "BAD_IMAGE_LIST.too_many": "一个合集最多 {limit} 个镜像，这里列出了 {count} 个",
+  "BAD_IMAGE_LIST.same_tag": "{first}（{firstPlatform}）和 {second}（{secondPlatform}）是同名的两个镜像 {tag}：docker load 和 podman load 只会把这个名字留给其中一个",
   "BAD_IMAGE_LIST": "镜像列表无效",
   "BUNDLE_NEEDS_FILE": "多个镜像的合集只能保存到你选择的文件中，不能通过浏览器下载",
   "CANCELLED": "已停止",
@@ -177,6 +178,7 @@ export const EN_HINTS: Record<string, string> = {
   "BAD_IMAGE_LIST.words": "write one image reference per line",
   "BAD_IMAGE_LIST.too_big": "check the file name",
   "BAD_IMAGE_LIST.too_many": "split it into several bundles",
+  "BAD_IMAGE_LIST.same_tag": "keep one platform of it in this bundle, or make one bundle per platform",
   "BAD_IMAGE_LIST.no_default": "write a default into the file, e.g. ${{variable}:-1.0}, or pull with the dockerdl CLI, which reads the environment and .env",
   "BAD_IMAGE_LIST": "check the file with docker compose config",
 };
@@ -210,6 +212,7 @@ export const ZH_HINTS: Record<string, string> = {
   "BAD_IMAGE_LIST.words": "每行写一个镜像引用",
   "BAD_IMAGE_LIST.too_big": "请检查文件名",
   "BAD_IMAGE_LIST.too_many": "请拆分为几个合集",
+  "BAD_IMAGE_LIST.same_tag": "在此合集中只保留它的一个平台，或每个平台做一个合集",
   "BAD_IMAGE_LIST.no_default": "在文件中写上默认值，例如 ${{variable}:-1.0}，或使用 dockerdl 命令行工具（它读取环境变量和 .env）",
   "BAD_IMAGE_LIST": "请用 docker compose config 检查文件",
   "BUNDLE_NEEDS_FILE": "请使用 Chrome 或 Edge，或使用 dockerdl 命令行工具：dockerdl pull A B -o bundle.tar",

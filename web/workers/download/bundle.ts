@@ -5,6 +5,7 @@
 // person saw. Each registry gets only the credentials remembered for it on this device:
 // a bundle may span registries, and a password must never reach another one.
 
+import { distinctEntries, sameTagConflicts, sameTagError, type BundleEntry } from "../../../shared/bundle-names.ts";
 import { DockerdlError } from "../../../shared/errors.ts";
 import { archiveImageOf, planImageArchive } from "../../../shared/image-archive.ts";
 import { parsePlatform, type Platform } from "../../../shared/platform.ts";
@@ -46,12 +47,19 @@ export async function lookUpBundle(requests: readonly BundleRequest[], defaultPl
       return { error: errorInfoOf(error) };
     }
   }));
-  // Planned in request order, as the download will be; a failed image is left out.
+  // An image under the name of an earlier, different one is that row's problem (bundle-names.ts).
+  const okIndexes = results.flatMap((r, i) => ("image" in r ? [i] : []));
+  const entries = okIndexes.map((i) => entryOf(requests[i].reference, (results[i] as { image: ResolvedImage }).image));
+  for (const { first, second, tag } of sameTagConflicts(entries)) {
+    results[okIndexes[second]] = { error: errorInfoOf(sameTagError(entries[first], entries[second], tag)) };
+  }
+  // Planned in request order, as the download will be; a failed image is left out, a repeated one counted once.
   const resolved = results.flatMap((r) => ("image" in r ? [r.image] : []));
   const summaries = new Map(resolved.map((image) => [image, summarize(image, planOf(image))]));
+  const stored = distinctEntries(resolved.map((image) => entryOf(familiarName(image.reference), image))).map((i) => resolved[i]);
   return {
     images: results.map((r) => ("image" in r ? { ok: true, summary: summaries.get(r.image) as ImageSummary } : { ok: false, error: r.error })),
-    totalSize: resolved.length > 0 ? planImageArchive(resolved.map(archiveImageOf)).totalSize : 0,
+    totalSize: stored.length > 0 ? planImageArchive(stored.map(archiveImageOf)).totalSize : 0,
     separateSize: [...summaries.values()].reduce((n, s) => n + s.totalSize, 0),
   };
 }
@@ -68,20 +76,27 @@ export async function resolveBundle(bundle: readonly BundleImage[], signal: Abor
   checkCount(bundle.length);
   const clientFor = clientsByRegistry();
   const clients = new Map<ResolvedImage, RegistryClient>();
-  const images: ResolvedImage[] = [];
+  const all: ResolvedImage[] = [];
   for (const item of bundle) {
     const ref = parseReference(item.reference);
     const client = await clientFor(ref);
     const image = await resolvePinned(client, ref, item.platform, item.pinnedDigest, signal);
     clients.set(image, client);
-    images.push(image);
+    all.push(image);
   }
+  // Refused here too, before any layer: the lookup marks it, but nothing makes a job wait for a lookup.
+  const images = distinctEntries(all.map((image, i) => entryOf(bundle[i].reference, image))).map((i) => all[i]);
   const plan = planImageArchive(images.map(archiveImageOf));
   const summaries = images.map((image) => summarize(image, planOf(image)));
   return {
     images, plan, clientOf: (image) => clients.get(image) as RegistryClient,
     summary: { images: summaries, totalSize: plan.totalSize, separateSize: summaries.reduce((n, s) => n + s.totalSize, 0) },
   };
+}
+
+/** An image as bundle-names.ts names it in a message: by the reference as written. */
+function entryOf(written: string, image: ResolvedImage): BundleEntry {
+  return { origin: written, reference: image.reference, platform: image.platform, digest: image.manifest.digest };
 }
 
 function checkCount(count: number): void {

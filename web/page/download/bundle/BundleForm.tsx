@@ -5,6 +5,7 @@
 import { ErrorMessage } from "../../components/ErrorMessage.tsx";
 import { useI18n } from "../../i18n/context.ts";
 import { formatBytes } from "../../i18n/index.ts";
+import { DownloadButton } from "../DownloadButton.tsx";
 import { BundleTable } from "./BundleTable.tsx";
 import type { BundleState } from "./use-bundle.ts";
 
@@ -13,10 +14,12 @@ const COMMON_PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/3
 interface Props {
   bundle: BundleState;
   canPick: boolean;
+  /** A download is starting (DownloadButton). */
+  busy: boolean;
   onDownload(): void;
 }
 
-export function BundleForm({ bundle, canPick, onDownload }: Props) {
+export function BundleForm({ bundle, canPick, busy, onDownload }: Props) {
   const { t } = useI18n();
   const { file } = bundle;
   const onDrop = (event: DragEvent) => {
@@ -36,17 +39,22 @@ export function BundleForm({ bundle, canPick, onDownload }: Props) {
         />
         <p id="bundle-help" class="muted">{t("bundle.help")}</p>
         <label for="bundle-file">{t("bundle.file")}</label>
-        <input id="bundle-file" name="bundle-file" type="file" accept=".yaml,.yml,.txt,.list,text/plain" onChange={(e) => {
-          const picked = e.currentTarget.files?.[0];
-          if (picked) void bundle.pickFile(picked);
-          e.currentTarget.value = "";
-        }} />
-        {file && (
-          <p class="bundle-file" data-testid="bundle-file-name">
-            {t("bundle.fromFile", { file: file.name })}{" "}
-            <button type="button" class="secondary" onClick={bundle.clearFile}>{t("bundle.removeFile")}</button>
-          </p>
-        )}
+        {/* The browser's own control said "No file chosen" once a file was read (its value is
+            cleared, so the same file can be picked again): it is hidden, still focusable, and
+            a label of ours opens it and says which file the bundle reads. */}
+        <div class="file-pick">
+          <input
+            id="bundle-file" name="bundle-file" type="file" class="visually-hidden" accept=".yaml,.yml,.txt,.list,text/plain"
+            aria-describedby="bundle-file-chosen" onChange={(e) => {
+              const picked = e.currentTarget.files?.[0];
+              if (picked) void bundle.pickFile(picked);
+              e.currentTarget.value = "";
+            }}
+          />
+          <label for="bundle-file" class="button">{t("bundle.chooseFile")}</label>
+          <span id="bundle-file-chosen" data-testid="bundle-file-name" class={file ? undefined : "muted"}>{file ? file.name : t("bundle.noFile")}</span>
+          {file && <button type="button" class="secondary" onClick={bundle.clearFile}>{t("bundle.removeFile")}</button>}
+        </div>
         {bundle.readError && <ErrorMessage error={bundle.readError} />}
         {bundle.fileError && <ErrorMessage error={bundle.fileError} id="bundle-file-error" />}
         {file && bundle.builtOnly.length > 0 && <p class="note">{t("bundle.builtOnly", { file: file.name, services: bundle.builtOnly.join(", ") })}</p>}
@@ -73,7 +81,7 @@ export function BundleForm({ bundle, canPick, onDownload }: Props) {
           {!canPick && <p class="note" data-testid="bundle-file-only">{t("bundle.fileOnly")}</p>}
           {canPick && !bundle.ready && !bundle.loading && <p class="note">{t("bundle.fix")}</p>}
           {canPick && (
-            <button type="button" class="primary" onClick={onDownload} disabled={!bundle.ready}>{t("download")}</button>
+            <DownloadButton busy={busy} disabled={!bundle.ready} onClick={onDownload} />
           )}
         </section>
       )}

@@ -1,10 +1,14 @@
 // A bundle's images, one row each: where it came from (a line of the box or the file, a
 // Compose service), the reference as written, and once looked up its platform and size,
 // or what is wrong with that line or service, in the app's language, names unchanged.
+// A problem takes a row of its own, the table's full width, under its image's row: in a
+// cell beside the others, its long words squeezed the origin and the headers into
+// columns a letter wide ("Fr/o/m", "lin/e 1").
 import { formatPlatform } from "../../../../shared/platform.ts";
 import { ErrorMessage } from "../../components/ErrorMessage.tsx";
 import { useI18n } from "../../i18n/context.ts";
 import { formatBytes } from "../../i18n/index.ts";
+import { Fragment } from "preact";
 import type { RowOrigin } from "./bundle-rows.ts";
 import type { LookedUpRow } from "./use-bundle.ts";
 
@@ -24,20 +28,27 @@ export function BundleTable({ rows, loading }: { rows: LookedUpRow[]; loading: b
           </tr>
         </thead>
         <tbody>
-          {rows.map((row) => (
-            <tr key={`${origin(row.origin)}\0${row.reference}`} data-bundle-row={row.reference} data-state={row.error ? "error" : row.summary ? "ok" : "pending"}>
-              <td>{origin(row.origin)}</td>
-              <td><code>{row.reference}</code></td>
-              {row.error ? (
-                <td colSpan={2}><ErrorMessage error={row.error} /></td>
-              ) : (
-                <>
-                  <td data-testid="bundle-platform">{row.summary ? formatPlatform(row.summary.platform) : (row.platform ?? (loading ? "…" : ""))}</td>
-                  <td data-testid="bundle-size">{row.summary ? formatBytes(row.summary.totalSize) : loading ? "…" : ""}</td>
-                </>
-              )}
-            </tr>
-          ))}
+          {rows.map((row, i) => {
+            const errorId = `bundle-row-${i}-error`;
+            return (
+              <Fragment key={`${origin(row.origin)}\0${row.reference}`}>
+                <tr
+                  data-bundle-row={row.reference} data-state={row.error ? "error" : row.summary ? "ok" : "pending"}
+                  class={row.error ? "has-error" : undefined} aria-describedby={row.error ? errorId : undefined}
+                >
+                  <td class="bundle-origin">{origin(row.origin)}</td>
+                  <td><code>{row.reference}</code></td>
+                  <td data-testid="bundle-platform">{row.error ? "" : row.summary ? formatPlatform(row.summary.platform) : (row.platform ?? (loading ? "…" : ""))}</td>
+                  <td data-testid="bundle-size">{row.error ? "" : row.summary ? formatBytes(row.summary.totalSize) : loading ? "…" : ""}</td>
+                </tr>
+                {row.error && (
+                  <tr class="bundle-error" data-bundle-error={row.reference}>
+                    <td colSpan={4} id={errorId}><ErrorMessage error={row.error} /></td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
         </tbody>
       </table>
     </div>
