@@ -5,15 +5,13 @@
 // within the budget. When the cursor reaches the end the digest is compared: a
 // mismatch restarts the blob from scratch once, then fails naming it.
 //
-// The hashing behind the cursor (the pump) runs beside the fetchers, never in their
-// way: a fetcher that wrote a piece ahead of the cursor goes back to its socket at once.
-// (When each one waited for the pump, a single big layer fetched on 8 connections
-// alternated between all of them receiving and all of them waiting for the read-back
-// to catch up: a third of the CLI's time was idle.) Memory is the only thing that holds
-// a fetcher back, through the budget, and only where pieces are held.
+// The hashing behind the cursor (the pump) runs beside the fetchers: one that wrote a
+// piece ahead of the cursor goes back to its socket at once (waiting for the pump, a
+// layer's 8 connections took turns with its read-back). Only the budget holds them back.
 
 import { DockerdlError } from "../errors.ts";
 import type { TarBlobSegment } from "../tar.ts";
+import type { BufferPool } from "./batch.ts";
 import type { Chunk } from "./chunks.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
@@ -21,8 +19,9 @@ import type { BlobState, BlobHasher, BlobHasherFactory, RandomAccessSink } from 
 import { fromBase64, toBase64 } from "./util.ts";
 
 /**
- * Read-back size: large enough to be cheap, small enough to stay out of the budget. One
- * buffer of it per blob being read back is reused for every read.
+ * Read-back size without a pool: large enough to be cheap, small enough to stay out of
+ * the budget. With one, a read back takes a batch buffer for as long as it hashes it, so
+ * the buffers held are bounded by the pool, not by the layers being read back.
  */
 const READ_BACK = 1 << 20;
 const ATTEMPTS = 2;
@@ -40,6 +39,8 @@ export interface BlobJobDeps {
   verifiedNow?: () => void;
   /** Once aborted, the pump stops at its next step. */
   signal: AbortSignal;
+  /** Buffers to read back into, shared with the fetchers' batches. */
+  buffers?: BufferPool;
 }
 
 export class BlobJob {
@@ -51,7 +52,6 @@ export class BlobJob {
   #hasher?: BlobHasher;
   #pumping: Promise<void> | null = null;
   #again = false;
-  #scratch: Uint8Array | undefined;
   /** While a digest is on its way (a hasher in another thread): the state before it, for checkpoints. */
   #beforeDigest: Promise<Uint8Array> | Uint8Array | undefined;
   /** Blob position → bytes written but not hashed yet (only without sink.read). */
@@ -202,18 +202,22 @@ export class BlobJob {
     const chunk = this.chunks.find((c) => c.start <= this.hashed && this.hashed < c.end);
     const available = chunk === undefined ? 0 : chunk.start + chunk.received - this.hashed;
     if (available <= 0) return false;
-    const length = Math.min(available, READ_BACK);
-    this.#scratch ??= new Uint8Array(READ_BACK);
-    const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length, this.#scratch);
-    if (bytes.length !== length) {
-      throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
-        hint: "the output file changed under the download; run it again",
-      });
+    const into = this.#deps.buffers?.take() ?? new Uint8Array(READ_BACK);
+    try {
+      const length = Math.min(available, into.length);
+      const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length, into);
+      if (bytes.length !== length) {
+        throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
+          hint: "the output file changed under the download; run it again",
+        });
+      }
+      const hashing = hasher.update(bytes);
+      this.hashed += length;
+      this.#dropHeldBelowCursor();
+      await hashing;
+    } finally {
+      this.#deps.buffers?.give(into);
     }
-    const hashing = hasher.update(bytes);
-    this.hashed += length;
-    this.#dropHeldBelowCursor();
-    await hashing;
     return true;
   }
 
@@ -232,7 +236,6 @@ export class BlobJob {
     if (actual === this.digest) {
       this.verified = true;
       this.#hasher = undefined;
-      this.#scratch = undefined;
       this.#progress.verified(this.digest);
       this.#deps.verifiedNow?.();
       return;

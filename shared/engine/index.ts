@@ -121,6 +121,11 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   // Random access.
   const id = planId(plan, o.chunkSize);
   const saved = options.resume === undefined ? undefined : usableState(options.resume, id, new Map([...chunksOf].map(([k, v]) => [k, v.length])));
+  // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
+  // without read, pieces ahead of the cursor are held as they came, within the budget.
+  // The pumps read back into the same buffers: at most one per connection and one per
+  // pump in use at a time, kept for reuse up to twice the connections.
+  const buffers = sink.read === undefined ? undefined : new BufferPool(2 * o.connections);
   const jobs = new Map<string, BlobJob>();
   // A layer just verified is worth saving at once: if the rest stalls, a resume must
   // not fetch it again. Saved beside the download, as every checkpoint is.
@@ -132,7 +137,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   };
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
-      sink, budget, progress, createHasher: o.createHasher, requeue, fail: failWith, verifiedNow, signal,
+      sink, budget, progress, createHasher: o.createHasher, requeue, fail: failWith, verifiedNow, signal, ...(buffers ? { buffers } : {}),
     }));
   }
   // Every job's state is taken at the same moment (each state() reads its job before it awaits).
@@ -185,9 +190,6 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
       return atIdleCursor >= 0 ? atIdleCursor : queued.findIndex((c) => gate.allows(c));
     };
     const next = (done: Chunk) => RangeGate.next(done, (jobs.get(done.digest) as BlobJob).chunks, take);
-    // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
-    // without read, pieces ahead of the cursor are held as they came, within the budget.
-    const buffers = sink.read === undefined ? undefined : new BufferPool(o.connections);
     // Nothing a fetcher does waits for hashing behind the cursor or for a checkpoint
     // (the sink's flush and the state's save): both run beside the transfers.
     pool = new ChunkPool(queue, o.connections, async (chunk, ending) => {
