@@ -1,7 +1,8 @@
 // How `npm run bench` times each tool: a command under /usr/bin/time for its peak RSS
 // (of the largest process in its tree) with the wall time taken here; dockerdl's CLI
-// as users install it (compiled by scripts/build-cli.ts, once per run), skopeo, plain
-// curl of the blobs (the I/O floor), and the CLI's start-up time.
+// as users install it (compiled by scripts/build-cli.ts, once per run), skopeo, the
+// verified-write floor (bench/floor.ts), plain curl of the blobs to /dev/null (a
+// reference: no write, no hash), and the CLI's start-up time.
 import { execFile } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -59,10 +60,19 @@ export async function skopeo(outDir: string, ref: string): Promise<Measurement> 
   }
 }
 
-/** The floor: each blob fetched by plain curl, one after another. */
+/** A reference, not a floor a verifying downloader can reach: each blob fetched by plain curl into /dev/null, one after another. */
 export async function curlFloor(outDir: string, base: string, image: BenchImage): Promise<Measurement> {
   const urls = image.layers.map((l) => `${base}/v2/${image.repository}/blobs/${l.digest}`);
   return measure(outDir, "curl", ["-sSf", "--parallel-max", "1", ...urls.flatMap((u) => ["-o", "/dev/null", u])]);
+}
+
+/**
+ * The verified-write floor: every blob fetched by curl into a file while node:crypto
+ * hashes the same bytes, all blobs at once (bench/floor.ts).
+ */
+export async function verifiedFloor(outDir: string, base: string, image: BenchImage): Promise<Measurement> {
+  const blobs = image.layers.map((l) => `${base}/v2/${image.repository}/blobs/${l.digest}=${l.digest}`);
+  return measure(outDir, process.execPath, [join(root, "bench", "floor.ts"), outDir, ...blobs]);
 }
 
 /**

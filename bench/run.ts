@@ -3,12 +3,15 @@
 // images: over loopback straight to the registry, through the Worker under wrangler
 // dev (with the PWA in headless Chromium beside the CLI), through a relay that
 // simulates a real network (per-connection cap, latency, aggregate cap), and many small
-// layers through the relay at a high latency. Plain sequential curl of the same blobs
-// is the I/O floor. Also times `dockerdl --version`. Prints a markdown table and writes
+// layers through the relay at a high latency. The floor is the verified-write floor
+// (bench/floor.ts: curl into files while node:crypto hashes the same bytes, blobs in
+// parallel), what a downloader that writes and verifies can reach; plain sequential
+// curl into /dev/null stays as a reference row. Also times `dockerdl --version`. Prints a markdown table and writes
 // it to bench/results/latest.md. Not part of npm test.
 //
-// Environment: DOCKERDL_BENCH_SCALE (default 1: 1 GiB in 8 layers and one 2 GiB layer;
-// 0.125 gives an eighth of each; the 75 layers stay 5 MiB), DOCKERDL_BENCH_RUNS (alternations,
+// Environment: DOCKERDL_BENCH_SCALE (default 1: 1 GiB in 8 layers and one 2 GiB layer,
+// through the Worker also one of 640 MiB; 0.125 gives an eighth of each; the 75 layers
+// stay 5 MiB), DOCKERDL_BENCH_RUNS (alternations,
 // default 2), DOCKERDL_BENCH_CACHE (default bench/.cache: layers and registry storage,
 // reused), DOCKERDL_BENCH_NET="perConnMBps,aggregateMBps,latencyMs" (default 10,50,20),
 // DOCKERDL_BENCH_LATENCY="perConnMBps,aggregateMBps,oneWayMs" (default 10,50,100),
@@ -27,7 +30,7 @@ import { startWorker } from "../test/harness/wrangler.ts";
 import { browserDownload, type BrowserMeasurement } from "./browser.ts";
 import { ensureImage, type BenchImage } from "./image.ts";
 import { runLimits } from "./limits/main.ts";
-import { curlFloor, median, ours, root, run, skopeo, startTime, type Measurement } from "./measure.ts";
+import { curlFloor, median, ours, root, run, skopeo, startTime, verifiedFloor, type Measurement } from "./measure.ts";
 
 const MiB = 2 ** 20;
 const scale = Number(process.env.DOCKERDL_BENCH_SCALE ?? "1");
@@ -46,6 +49,8 @@ interface Row {
   seconds: number;
   mbps: number;
   rss?: number;
+  /** The verified-write floor's time on this path and image. */
+  floor?: number;
   note?: string;
 }
 
@@ -69,6 +74,8 @@ interface Path {
   judge?: (image: BenchImage, seconds: number) => string;
   /** Read the blobs once, untimed, before the floor: it must not be the one to pay for a cold page cache. */
   warmFloor?: boolean;
+  /** Images measured on this path besides the common ones. */
+  moreImages?: BenchImage[];
 }
 
 const outDir = mkdtempSync(join(tmpdir(), "dockerdl-bench-"));
@@ -79,7 +86,7 @@ function label(image: BenchImage): string {
 }
 
 /** dockerdl and skopeo alternating (and the PWA after them on the Worker's path); rows of medians. */
-async function compare(path: Path, image: BenchImage, floor?: Measurement): Promise<void> {
+async function compare(path: Path, image: BenchImage, floors?: { verified: Measurement; curl: Measurement }): Promise<void> {
   const mb = image.layerBytes / 1e6;
   const times: Record<"dockerdl" | "skopeo", Measurement[]> = { dockerdl: [], skopeo: [] };
   const pwa: BrowserMeasurement[] = [];
@@ -103,7 +110,12 @@ async function compare(path: Path, image: BenchImage, floor?: Measurement): Prom
   const o = summary("dockerdl");
   const s = summary("skopeo");
   const notes = [`${(o.mbps / s.mbps).toFixed(2)}× skopeo`];
-  if (floor !== undefined && !path.scenario.includes("Worker")) notes.push(`${(o.mbps / (mb / floor.seconds)).toFixed(2)} of the curl floor`);
+  if (floors !== undefined) {
+    o.floor = floors.verified.seconds;
+    s.floor = floors.verified.seconds;
+    notes.push(`${(floors.verified.seconds / o.seconds).toFixed(2)} of the verified-write floor`);
+    s.note = `${(floors.verified.seconds / s.seconds).toFixed(2)} of the verified-write floor`;
+  }
   if (path.judge) notes.push(path.judge(image, o.seconds));
   o.note = notes.join(", ");
   rows.push(o, s);
@@ -116,10 +128,16 @@ async function compare(path: Path, image: BenchImage, floor?: Measurement): Prom
       note: `${(mb / seconds / o.mbps).toFixed(2)} of the CLI via the Worker; peak JS heap: page ${page.toFixed(1)} MiB, download worker ${worker.toFixed(1)} MiB`,
     });
   }
-  if (floor !== undefined) {
+  if (floors !== undefined) {
+    const { verified, curl } = floors;
     rows.push({
-      scenario: path.scenario, image: label(image), tool: path.scenario.includes("Worker") ? "curl (sequential floor; first pass, fills the Worker cache)" : "curl (sequential floor)",
-      seconds: floor.seconds, mbps: mb / floor.seconds,
+      scenario: path.scenario, image: label(image), tool: "verified-write floor (curl into files ‖ node:crypto SHA-256, blobs in parallel)",
+      seconds: verified.seconds, mbps: mb / verified.seconds, rss: verified.peakRssMiB, floor: verified.seconds,
+    });
+    rows.push({
+      scenario: path.scenario, image: label(image),
+      tool: path.scenario.includes("Worker") ? "curl -o /dev/null (reference; first pass, fills the Worker cache)" : "curl -o /dev/null (reference: no write, no hash)",
+      seconds: curl.seconds, mbps: mb / curl.seconds,
     });
   }
 }
@@ -148,6 +166,8 @@ async function main(): Promise<void> {
     paths.push({
       scenario: "loopback, via Worker (wrangler dev)", base: worker.url, ref: (i) => `${i.repository}:${i.tag}`, extra: ["--proxy", worker.url], skopeoRef: (i) => `${host}/${i.repository}:${i.tag}`,
       ...(scenarios.has("browser") ? { pwa: worker.url } : {}),
+      // One big layer: the CLI's ranged requests (each a windowed R2 read) against skopeo's one stream.
+      moreImages: [await ensureImage(registry.url, cacheDir, "bench/single640", [Math.round(640 * MiB * scale)])],
     });
   }
   if (scenarios.has("network")) {
@@ -161,15 +181,17 @@ async function main(): Promise<void> {
   }
 
   for (const path of paths) {
-    for (const image of images) {
+    for (const image of [...images, ...(path.moreImages ?? [])]) {
       console.log(`\n${path.scenario} — ${label(image)}`);
-      // curl first: through the Worker it also warms the cache, so both tools meet the same state.
-      // Straight from the registry, after a run that evicted the images from the page cache
-      // (the scale run), a cold first read made the floor 2.8-3.4x slower than a warm one.
+      // curl first: through the Worker it also warms the cache, so both tools (and the
+      // floor) meet the same state. Straight from the registry, after a run that evicted
+      // the images from the page cache (the scale run), a cold first read made the floor
+      // 2.8-3.4x slower than a warm one.
       if (path.warmFloor) await curlFloor(outDir, path.base, image);
-      const floor = await curlFloor(outDir, path.base, image);
-      console.log(`  curl      ${floor.seconds.toFixed(2)} s`);
-      await compare(path, image, floor);
+      const curl = await curlFloor(outDir, path.base, image);
+      const verified = await verifiedFloor(outDir, path.base, image);
+      console.log(`  curl -o /dev/null ${curl.seconds.toFixed(2)} s, verified-write floor ${verified.seconds.toFixed(2)} s`);
+      await compare(path, image, { verified, curl });
     }
   }
 
@@ -183,9 +205,11 @@ async function main(): Promise<void> {
     `Scale ${scale} (layer bytes as listed), ${runs} alternating runs per tool (median time, max RSS), skopeo ${(await run("skopeo", ["--version"])).stdout.trim().split(" ").at(-1)}, Node ${process.version}, ${(await run("nproc")).stdout.trim()} CPUs.`,
     "MB/s = layer bytes / wall time (10^6 bytes). Ratio = dockerdl MB/s / skopeo MB/s. dockerdl runs as the installed CLI (compiled, `npm run build:cli`); the PWA is timed from the click on Download to the job's end.",
     "",
-    "| path | image | tool | time (s) | MB/s | peak RSS (MiB) | notes |",
-    "| --- | --- | --- | ---: | ---: | ---: | --- |",
-    ...rows.map((r) => `| ${r.scenario} | ${r.image} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.mbps.toFixed(1)} | ${r.rss === undefined ? "" : r.rss.toFixed(0)} | ${r.note ?? ""} |`),
+    "The verified-write floor: the same blobs fetched by curl into files while node:crypto's SHA-256 hashes the same bytes, blobs in parallel (bench/floor.ts); \"x of the verified-write floor\" = floor time / tool time. `curl -o /dev/null` neither writes nor hashes: a reference no verifying downloader can reach.",
+    "",
+    "| path | image | tool | time (s) | MB/s | peak RSS (MiB) | floor (s) | notes |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ...rows.map((r) => `| ${r.scenario} | ${r.image} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.mbps.toFixed(1)} | ${r.rss === undefined ? "" : r.rss.toFixed(0)} | ${r.floor === undefined ? "" : r.floor.toFixed(2)} | ${r.note ?? ""} |`),
     ...(start ? ["", `\`dockerdl ${start.flag}\` (process start to exit, median of 5): ${(start.seconds * 1000).toFixed(0)} ms, peak RSS ${start.peakRssMiB.toFixed(0)} MiB.`] : []),
     "",
   ].join("\n");

@@ -4,9 +4,14 @@
 // it is read back from the sink later, or, if the sink cannot read, held in memory
 // within the budget. When the cursor reaches the end the digest is compared: a
 // mismatch restarts the blob from scratch once, then fails naming it.
+//
+// The hashing behind the cursor (the pump) runs beside the fetchers: one that wrote a
+// piece ahead of the cursor goes back to its socket at once (waiting for the pump, a
+// layer's 8 connections took turns with its read-back). Only the budget holds them back.
 
 import { DockerdlError } from "../errors.ts";
 import type { TarBlobSegment } from "../tar.ts";
+import type { BufferPool } from "./batch.ts";
 import type { Chunk } from "./chunks.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
@@ -14,11 +19,29 @@ import type { BlobState, BlobHasher, BlobHasherFactory, RandomAccessSink } from 
 import { fromBase64, toBase64 } from "./util.ts";
 
 /**
- * Read-back size: large enough to be cheap, small enough to stay out of the budget. One
- * buffer of it per blob being read back is reused for every read.
+ * Read-back size without a pool: large enough to be cheap, small enough to stay out of
+ * the budget. With one, a read back takes a batch buffer for as long as it hashes it, so
+ * the buffers held are bounded by the pool, not by the layers being read back.
  */
 const READ_BACK = 1 << 20;
 const ATTEMPTS = 2;
+
+export interface BlobJobDeps {
+  sink: RandomAccessSink;
+  budget: MemoryBudget;
+  progress: ProgressTracker;
+  createHasher: BlobHasherFactory;
+  /** Puts chunks back in the queue after a digest mismatch. */
+  requeue: (chunks: Chunk[]) => void;
+  /** A pump that ran on its own failed (reading back): the download fails with it. */
+  fail: (error: unknown) => void;
+  /** The blob was just verified (worth a checkpoint at once). */
+  verifiedNow?: () => void;
+  /** Once aborted, the pump stops at its next step. */
+  signal: AbortSignal;
+  /** Buffers to read back into, shared with the fetchers' batches. */
+  buffers?: BufferPool;
+}
 
 export class BlobJob {
   readonly segment: TarBlobSegment;
@@ -29,7 +52,6 @@ export class BlobJob {
   #hasher?: BlobHasher;
   #pumping: Promise<void> | null = null;
   #again = false;
-  #scratch: Uint8Array | undefined;
   /** While a digest is on its way (a hasher in another thread): the state before it, for checkpoints. */
   #beforeDigest: Promise<Uint8Array> | Uint8Array | undefined;
   /** Blob position → bytes written but not hashed yet (only without sink.read). */
@@ -38,21 +60,16 @@ export class BlobJob {
   readonly #budget: MemoryBudget;
   readonly #progress: ProgressTracker;
   readonly #createHasher: BlobHasherFactory;
-  /** Puts chunks back in the queue after a digest mismatch. */
-  readonly #requeue: (chunks: Chunk[]) => void;
+  readonly #deps: BlobJobDeps;
 
-  constructor(
-    segment: TarBlobSegment,
-    chunks: Chunk[],
-    deps: { sink: RandomAccessSink; budget: MemoryBudget; progress: ProgressTracker; createHasher: BlobHasherFactory; requeue: (chunks: Chunk[]) => void },
-  ) {
+  constructor(segment: TarBlobSegment, chunks: Chunk[], deps: BlobJobDeps) {
     this.segment = segment;
     this.chunks = chunks;
     this.#sink = deps.sink;
     this.#budget = deps.budget;
     this.#progress = deps.progress;
     this.#createHasher = deps.createHasher;
-    this.#requeue = deps.requeue;
+    this.#deps = deps;
   }
 
   get digest(): string {
@@ -110,10 +127,10 @@ export class BlobJob {
   }
 
   /**
-   * A piece of `chunk` arrived: write it at its place, then hash what can be hashed.
-   * With a sink that reads back, nothing of `bytes` is kept once this settles (the
-   * caller reuses the buffer): a piece at the cursor is hashed here, one ahead of it
-   * is read back later.
+   * A piece of `chunk` arrived: write it at its place, hash it if it is at the cursor,
+   * and set the pump going for what follows (not waited for). With a sink that reads
+   * back, nothing of `bytes` is kept once this settles (the caller reuses the buffer): a
+   * piece at the cursor is hashed here, one ahead of it is read back later.
    */
   async accept(chunk: Chunk, bytes: Uint8Array): Promise<void> {
     const position = chunk.start + chunk.received;
@@ -132,7 +149,12 @@ export class BlobJob {
         await hashing;
       }
     }
-    await this.pump();
+    this.kick();
+  }
+
+  /** Runs the pump on its own: nobody waits for it here, a failure fails the download. */
+  kick(): void {
+    this.pump().catch(this.#deps.fail);
   }
 
   /** May `chunk`'s fetcher read on while the budget is spent? Only at the hash cursor. */
@@ -160,7 +182,7 @@ export class BlobJob {
   }
 
   async #step(): Promise<boolean> {
-    if (this.verified) return false;
+    if (this.verified || this.#deps.signal.aborted) return false;
     if (this.hashed === this.segment.size) {
       await this.#finish();
       return false;
@@ -180,18 +202,22 @@ export class BlobJob {
     const chunk = this.chunks.find((c) => c.start <= this.hashed && this.hashed < c.end);
     const available = chunk === undefined ? 0 : chunk.start + chunk.received - this.hashed;
     if (available <= 0) return false;
-    const length = Math.min(available, READ_BACK);
-    this.#scratch ??= new Uint8Array(READ_BACK);
-    const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length, this.#scratch);
-    if (bytes.length !== length) {
-      throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
-        hint: "the output file changed under the download; run it again",
-      });
+    const into = this.#deps.buffers?.take() ?? new Uint8Array(READ_BACK);
+    try {
+      const length = Math.min(available, into.length);
+      const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length, into);
+      if (bytes.length !== length) {
+        throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
+          hint: "the output file changed under the download; run it again",
+        });
+      }
+      const hashing = hasher.update(bytes);
+      this.hashed += length;
+      this.#dropHeldBelowCursor();
+      await hashing;
+    } finally {
+      this.#deps.buffers?.give(into);
     }
-    const hashing = hasher.update(bytes);
-    this.hashed += length;
-    this.#dropHeldBelowCursor();
-    await hashing;
     return true;
   }
 
@@ -210,8 +236,8 @@ export class BlobJob {
     if (actual === this.digest) {
       this.verified = true;
       this.#hasher = undefined;
-      this.#scratch = undefined;
       this.#progress.verified(this.digest);
+      this.#deps.verifiedNow?.();
       return;
     }
     if (this.#attempt >= ATTEMPTS) {
@@ -229,7 +255,7 @@ export class BlobJob {
     // with the old ones and must not see them reopen under it.
     this.chunks = this.chunks.map((c) => ({ ...c, received: 0 }));
     this.#progress.reset(this.digest);
-    this.#requeue(this.chunks);
+    this.#deps.requeue(this.chunks);
   }
 
   /** The blob's hasher, created once even when two callers ask at the same time. */

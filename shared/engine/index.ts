@@ -121,10 +121,23 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   // Random access.
   const id = planId(plan, o.chunkSize);
   const saved = options.resume === undefined ? undefined : usableState(options.resume, id, new Map([...chunksOf].map(([k, v]) => [k, v.length])));
+  // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
+  // without read, pieces ahead of the cursor are held as they came, within the budget.
+  // The pumps read back into the same buffers: at most one per connection and one per
+  // pump in use at a time, kept for reuse up to twice the connections.
+  const buffers = sink.read === undefined ? undefined : new BufferPool(2 * o.connections);
   const jobs = new Map<string, BlobJob>();
+  // A layer just verified is worth saving at once: if the rest stalls, a resume must
+  // not fetch it again. Saved beside the download, as every checkpoint is.
+  const verifiedNow = () => void checkpoint(true).catch(failWith);
+  let requeued = false;
+  const requeue = (chunks: Chunk[]) => {
+    requeued = true;
+    pool?.requeue(chunks);
+  };
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
-      sink, budget, progress, createHasher: o.createHasher, requeue: (chunks) => pool?.requeue(chunks),
+      sink, budget, progress, createHasher: o.createHasher, requeue, fail: failWith, verifiedNow, signal, ...(buffers ? { buffers } : {}),
     }));
   }
   // Every job's state is taken at the same moment (each state() reads its job before it awaits).
@@ -135,7 +148,6 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     blobs: Object.fromEntries(await Promise.all([...jobs].map(async ([digest, job]) => [digest, await job.state()] as const))),
   });
   let lastCheckpoint = Date.now();
-  const checkpointedVerified = new Set<string>();
   let checkpointing: Promise<void> | undefined;
   const checkpoint = async (force: boolean) => {
     if (!options.onCheckpoint) return;
@@ -178,25 +190,24 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
       return atIdleCursor >= 0 ? atIdleCursor : queued.findIndex((c) => gate.allows(c));
     };
     const next = (done: Chunk) => RangeGate.next(done, (jobs.get(done.digest) as BlobJob).chunks, take);
-    // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
-    // without read, pieces ahead of the cursor are held as they came, within the budget.
-    const buffers = sink.read === undefined ? undefined : new BufferPool(o.connections);
+    // Nothing a fetcher does waits for hashing behind the cursor or for a checkpoint
+    // (the sink's flush and the state's save): both run beside the transfers.
     pool = new ChunkPool(queue, o.connections, async (chunk, ending) => {
       const job = jobs.get(chunk.digest) as BlobJob;
       await gate.running(chunk.digest, () => fetchChunk(chunk, source, async (c, bytes) => {
         await job.accept(c, bytes);
         await budget.waitForRoom(() => job.isAtCursor(c), signal);
-        await checkpoint(false);
+        void checkpoint(false).catch(failWith);
       }, policy, signal, counted, { next, ...(buffers ? { buffers } : {}), ...(o.earlyRequests > 0 ? { onTail: ending } : {}) }));
-      await job.pump();
-      // A layer just verified is worth saving at once: if the rest stalls, a resume
-      // must not fetch it again.
-      if (job.verified && !checkpointedVerified.has(job.digest)) {
-        checkpointedVerified.add(job.digest);
-        await checkpoint(true);
-      }
+      job.kick(); // an empty blob has no piece that would
     }, failWith, { pick, early: o.earlyRequests });
-    await pool.run();
+    // The pumps finish after the last transfer; one that finds a corrupt blob puts its
+    // chunks back in the queue, for the pool to run again.
+    do {
+      requeued = false;
+      await pool.run();
+      await Promise.all([...jobs.values()].map((job) => job.pump()));
+    } while (requeued && !signal.aborted);
     const unverified = [...jobs.values()].find((j) => !j.verified);
     if (unverified) {
       throw new DockerdlError("SIZE_MISMATCH", `layer ${unverified.digest} ended at ${unverified.hashed} of ${unverified.segment.size} bytes`, {
@@ -204,9 +215,13 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
       });
     }
   } catch (error) {
+    const thrown = signal.aborted ? cancelled(signal) : error;
+    // Every pump stops (at its next step, once aborted) before the sink is left alone.
+    internal.abort(thrown);
+    await Promise.allSettled([...jobs.values()].map((job) => job.pump()));
     await checkpoint(true).catch(() => {});
     progress.maybeEmit(true);
-    throw signal.aborted ? cancelled(signal) : error;
+    throw thrown;
   }
   await checkpoint(true);
   progress.maybeEmit(true);

@@ -1,7 +1,7 @@
 // The download engine with an in-memory source and sinks (engine-doubles.ts): parallel
 // ranged chunks give the same bytes as the planned archive, hashing stays in order,
 // faults are retried from the last byte, corrupt blobs are refetched once then refused,
-// and memory stays in its budget. Stopping and resuming: engine-resume.test.ts.
+// memory stays in its budget, and neither read-back nor a checkpoint holds a transfer. Stopping and resuming: engine-resume.test.ts.
 import { createSHA256 } from "hash-wasm";
 import { describe, expect, it } from "vitest";
 import { downloadArchive, type BlobHasher, type Progress, type RandomAccessSink } from "../../shared/engine/index.ts";
@@ -116,6 +116,58 @@ describe("downloadArchive into a random-access sink", () => {
     await downloadArchive({ plan, source: memorySource(blobs), sink: counting, createHasher: hasher, chunkSize: 64 * 1024, connections: 6, memoryBudget: budget, ...fast });
     expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
     expect(peak).toBeLessThan(budget + 6 * 8 * 1024);
+  });
+
+  /** A readable memory sink counting what is written; `gate` holds every read back until it settles. */
+  function countingSink(size: number, gate?: Promise<void>): RandomAccessSink & { bytes: Uint8Array; written: number } {
+    const inner = memorySink(size, true);
+    const sink = {
+      kind: "random-access" as const,
+      bytes: inner.bytes,
+      written: 0,
+      write: async (position: number, data: Uint8Array) => {
+        await inner.write(position, data);
+        sink.written += data.length;
+      },
+      read: async (position: number, length: number) => {
+        await gate;
+        return inner.bytes.slice(position, position + length);
+      },
+    };
+    return sink;
+  }
+
+  it("lets every fetcher write on while the hashing behind the cursor is stuck reading back", async () => {
+    const { image: img, blobs } = image([600_000]);
+    const plan = planImageArchive([img]);
+    let release!: () => void;
+    const sink = countingSink(plan.totalSize, new Promise<void>((resolve) => (release = resolve)));
+    const download = downloadArchive({ plan, source: memorySource(blobs), sink, createHasher: nodeHasher, chunkSize: 64 * 1024, connections: 4, ...fast });
+    // Nothing can be read back yet, so nothing past the first chunk is hashed: the fetchers ahead must not wait for it.
+    await expect.poll(() => sink.written, { timeout: 5000 }).toBe(plan.totalSize);
+    release();
+    await download;
+    expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
+  });
+
+  it("lets the transfers go on while a checkpoint is being saved", async () => {
+    const { image: img, blobs } = image([400_000]);
+    const plan = planImageArchive([img]);
+    const sink = countingSink(plan.totalSize);
+    let release!: () => void;
+    const saving = new Promise<void>((resolve) => (release = resolve));
+    let saves = 0;
+    const onCheckpoint = () => {
+      saves++;
+      return saving;
+    };
+    const download = downloadArchive({ plan, source: memorySource(blobs), sink, createHasher: nodeHasher, chunkSize: 64 * 1024, connections: 1, checkpointIntervalMs: 0, onCheckpoint, ...fast });
+    await expect.poll(() => sink.written, { timeout: 5000 }).toBe(plan.totalSize);
+    expect(saves).toBe(1); // the first save is still on its way; none overlaps it
+    release();
+    await download;
+    expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
+    expect(saves).toBeGreaterThan(1); // the verified layer and the end were saved after it
   });
 });
 
