@@ -14,6 +14,7 @@ import { describe, expect } from "vitest";
 import { test as base } from "../harness/fixtures-vitest.ts";
 import { podman, run, skopeoCopy } from "../harness/mirror-clients.ts";
 import { skopeoToOci } from "../harness/podman.ts";
+import { cacheKey, missingFromR2 } from "../harness/r2-cache.ts";
 import { pushFreshImage, type FreshImage } from "../harness/zoo/fresh-image.ts";
 import { BAD_DAY_MEMBERS, startZoo, type MemberSpec, type Zoo } from "../harness/zoo/index.ts";
 import { runCli } from "./cli-helpers.ts";
@@ -127,5 +128,37 @@ describe("through the mirror, each bad-day upstream", () => {
     checkUpstream(zoo, member, fresh);
     await skopeoToOci(file);
     expect(readFileSync(file).equals(await directTar(zoo, fresh, tempDir))).toBe(true);
+  });
+});
+
+describe("a registry that ignores Range, through the mirror", () => {
+  const noRange = BAD_DAY_MEMBERS.find((m) => m.id === "no-range")!;
+  /** Bytes the member sent for `fresh`'s layer once the mirror has cached it (its fill's read counted too). */
+  async function sentForLayer(zoo: Zoo, fresh: FreshImage): Promise<{ size: number; sent: number }> {
+    const layer = fresh.image.layers[0];
+    await expect.poll(() => missingFromR2(zoo.worker!.url, [cacheKey.blob(layer.digest)]), { timeout: 60_000 }).toEqual([]);
+    const sent = zoo.state.log.filter((e) => e.member === noRange.id && e.path.includes(layer.digest)).reduce((n, e) => n + e.bytes, 0);
+    return { size: layer.bytes.length, sent };
+  }
+
+  test("the CLI's ranged pull costs the upstream each layer at most 1.2 times", async ({ zoo, tempDir }) => {
+    const fresh = await pushFreshImage(zoo, noRange, "ranged-bytes", 24 * MiB);
+    zoo.state.reset();
+    const output = join(mkdtempSync(join(tempDir, "bytes-cli-")), "image.tar");
+    const result = await runCli(["pull", fresh.mirrorName, "--proxy", zoo.worker!.url, "--chunk-size", "4M", "-o", output], { cwd: tempDir });
+    expect(result.code, result.stderr).toBe(0);
+    const { size, sent } = await sentForLayer(zoo, fresh);
+    console.log(`no-range through the mirror, dockerdl pull: ${sent} bytes sent for a layer of ${size}`);
+    expect(sent).toBeLessThanOrEqual(size * 1.2);
+  });
+
+  test("skopeo's whole GET costs the upstream each layer at most 1.2 times", async ({ zoo, tempDir }) => {
+    const fresh = await pushFreshImage(zoo, noRange, "whole-bytes", 24 * MiB);
+    zoo.state.reset();
+    const copied = await skopeoCopy(new URL(zoo.worker!.url).host, fresh.mirrorName, join(mkdtempSync(join(tempDir, "bytes-skopeo-")), "oci"));
+    expect(copied.code, copied.stderr).toBe(0);
+    const { size, sent } = await sentForLayer(zoo, fresh);
+    console.log(`no-range through the mirror, skopeo: ${sent} bytes sent for a layer of ${size}`);
+    expect(sent).toBeLessThanOrEqual(size * 1.2);
   });
 });
