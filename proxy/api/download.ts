@@ -216,7 +216,7 @@ function refusal(over: "external" | "services" | "total", count: SubrequestCount
   if (over === "external") {
     const left = coldLayersLeft(spent, hops, limits);
     message = `${what} needs ${count.external} subrequests to its registry: ${spent.external} to resolve it (token, manifests, config) and ${1 + hops} for each of its ${cold} layers not in this mirror's cache `
-      + `(the GET and ${hops === 1 ? "its redirect" : `${hops} redirects`}), besides new tokens as old ones expire. ${planFirst} allows ${limits.external} subrequests per request (${LIMITS_PAGE}), `
+      + `(the GET and ${hops === 1 ? "its redirect" : `${hops} redirects`}), besides new tokens as old ones expire and room to resume a layer the registry cuts. ${planFirst} allows ${limits.external} subrequests per request (${LIMITS_PAGE}), `
       + `so one /api/download here takes at most ${left} such layers${cached > 0 ? ` besides the ${cached} the cache holds` : ""}`;
   } else if (over === "services") {
     message = `${what} needs ${count.services} calls to this mirror's R2 cache (a lookup and a read per ${formatMiB(window)} of each of its ${layers.length} layers), but ${plan} allows ${limits.services} such subrequests per request (${LIMITS_PAGE})`;
