@@ -162,3 +162,46 @@ describe("a registry that ignores Range, through the mirror", () => {
     expect(sent).toBeLessThanOrEqual(size * 1.2);
   });
 });
+
+describe("what resuming a cut costs through the mirror", () => {
+  const cut = BAD_DAY_MEMBERS.find((m) => m.id === "cut")!;
+  const SIZE = 32 * MiB;
+
+  /** Pulls `fresh` with `client`; the member's blob bytes for its layer and the pull's seconds. */
+  async function measured(zoo: Zoo, fresh: FreshImage, client: () => Promise<void>): Promise<{ sent: number; seconds: number }> {
+    zoo.state.log = [];
+    const started = performance.now();
+    await client();
+    const seconds = (performance.now() - started) / 1000;
+    const layer = fresh.image.layers[0].digest;
+    return { sent: zoo.state.log.filter((e) => e.member === cut.id && e.path.includes(layer)).reduce((n, e) => n + e.bytes, 0), seconds };
+  }
+
+  test.for(["skopeo", "/api/download"] as const)("%s: extra bytes and seconds of a cut layer against the same pull uncut", async (client, { zoo, tempDir }) => {
+    zoo.state.reset();
+    const name = client === "skopeo" ? "cost-skopeo" : "cost-api";
+    const [cutImage, whole] = [await pushFreshImage(zoo, cut, `${name}-cut`, SIZE), await pushFreshImage(zoo, cut, `${name}-whole`, SIZE)];
+    // The uncut one's first GET counts as spent: it is not cut.
+    for (const blob of [whole.image.config, ...whole.image.layers]) zoo.state.firstGet(cut.id, blob.digest);
+    const pull = (fresh: FreshImage) => async () => {
+      if (client === "skopeo") {
+        const copied = await skopeoCopy(new URL(zoo.worker!.url).host, fresh.mirrorName, join(mkdtempSync(join(tempDir, `${name}-`)), "oci"));
+        expect(copied.code, copied.stderr).toBe(0);
+      } else {
+        const file = join(mkdtempSync(join(tempDir, `${name}-`)), "image.tar");
+        const curl = await run("curl", ["-sSf", "-o", file, `${zoo.worker!.url}/api/download?${new URLSearchParams({ image: fresh.mirrorName, platform: "linux/amd64" })}`]);
+        expect(curl.code, curl.stderr).toBe(0);
+        await skopeoToOci(file);
+      }
+    };
+    const plain = await measured(zoo, whole, pull(whole));
+    const resumed = await measured(zoo, cutImage, pull(cutImage));
+    const size = cutImage.image.layers[0].bytes.length;
+    console.log(`resuming through the mirror (${client}, a ${size}-byte layer cut after ${cut.quirks.cutFirstGetAfter} bytes): `
+      + `${resumed.sent - size} extra bytes from the upstream, ${(resumed.seconds - plain.seconds).toFixed(2)} s more (${resumed.seconds.toFixed(2)} s against ${plain.seconds.toFixed(2)} s uncut)`);
+    expect(plain.sent).toBe(whole.image.layers[0].bytes.length);
+    // At most what the cut interrupted is asked twice: the mirror's read chunk (4 MiB),
+    // whose bytes are lost with the read the cut fails.
+    expect(resumed.sent).toBeLessThanOrEqual(size + 4 * MiB);
+  });
+});
