@@ -45,7 +45,8 @@ describe("downloading from the zoo's bad-day members in the browser", () => {
     expect(await podmanLoad(file)).toMatch(/Loaded image: /);
     expect(zoo.state.log.filter((e) => e.role.startsWith("hop") && e.authorization)).toEqual([]);
     const cut = member.quirks.cutFirstGetAfter;
-    if (cut !== undefined) expect(zoo.state.log.filter((e) => e.member === id).map((e) => e.bytes)).toContain(cut);
+    // Some layer's first GET ended part way (the cut sends a slice or two past its mark).
+    if (cut !== undefined) expect(image.image.layers.some((l) => zoo.state.log.some((e) => e.member === id && e.path.includes(l.digest) && e.bytes >= cut && e.bytes < l.bytes.length))).toBe(true);
     if (member.quirks.ignoreRange) {
       // Counted once the mirror has cached the layers: a fill's read would count too.
       const layers = image.image.layers;

@@ -64,7 +64,8 @@ function checkUpstream(zoo: Zoo, member: MemberSpec, fresh: FreshImage): void {
   expect(gets.length).toBeGreaterThan(0);
   // A cutting member did cut this path's first GET of the layer: the client finished anyway.
   const cut = member.quirks.cutFirstGetAfter;
-  if (cut !== undefined) expect(gets.map((e) => e.bytes)).toContain(cut);
+  const size = fresh.image.layers[0].bytes.length;
+  if (cut !== undefined) expect(gets.some((e) => e.bytes >= cut && e.bytes < size), `GETs of ${size} bytes: ${gets.map((e) => e.bytes).join(", ")}`).toBe(true);
 }
 
 /** The copied layout's layer digests (skopeo keeps layer bytes through the conversion). */
