@@ -78,13 +78,38 @@ export function createHttp(options: HttpOptions): HttpFetch {
         response = await send(target, init, dispatcher);
       } else {
         const lease = await options.sockets.acquire(`${route.key}\n${target.origin}`, route.open, init.signal);
-        response = await send(target, init, lease.dispatcher, lease.release);
+        response = await send(target, init, releasedAtEnd(lease.dispatcher, lease.release), lease.release);
       }
     } catch (error) {
       throw tlsError(error, target, options.mirror) ?? error;
     }
     return target.protocol === "http:" && response.status === 400 ? await unlessHttpsServer(response, target) : response;
   };
+}
+
+/** A handler's callbacks that end its request, the new API's and the legacy one's. */
+const ENDINGS: ReadonlySet<PropertyKey> = new Set(["onResponseEnd", "onResponseError", "onComplete", "onError"]);
+
+/**
+ * `dispatcher`, calling `release` when a request's response has all arrived (or failed)
+ * at the socket, which is then free, whether or not its body has been read yet: a reader
+ * that stops at the bytes it wanted (a chunked body's last, empty chunk unread) does not
+ * hold the slot.
+ */
+function releasedAtEnd(dispatcher: Dispatcher, release: () => void): Dispatcher {
+  return dispatcher.compose((dispatch) => (opts, handler) => dispatch(opts, new Proxy(handler, {
+    get(target, name) {
+      const value: unknown = Reflect.get(target, name);
+      if (typeof value !== "function") return value;
+      const method = value as (...args: unknown[]) => unknown;
+      return ENDINGS.has(name)
+        ? (...args: unknown[]) => {
+          release();
+          return method.apply(target, args);
+        }
+        : method.bind(target);
+    },
+  })));
 }
 
 /** Statuses whose responses have no body (fetch's "null body status"). */

@@ -6,8 +6,10 @@
 // A request takes a slot for its origin: an idle one already connected there (the socket
 // is reused), else an empty one, else an idle one connected elsewhere, whose socket is
 // closed first (gracefully, so the server has let it go before the next one opens); with
-// none idle it waits. The slot is the request's until its body is read, cancelled or
-// failed. A body nobody reads or cancels holds its slot, as it holds its socket.
+// none idle it waits. The slot is the request's until its response has all arrived at
+// the socket (or failed), as undici frees the socket then, read or not (http.ts
+// releasedAtEnd); a large body nobody reads or cancels holds its slot, as it holds its
+// socket (the connection pauses).
 import type { Socket } from "node:net";
 import type { Dispatcher } from "undici";
 
