@@ -13,6 +13,7 @@ import { explainNotFound } from "../shared/registry/not-found.ts";
 import type { PullCommand, RegistryAccess } from "./args.ts";
 import { bundleFileName, gatherImages, type ImageRequest } from "./image-list.ts";
 import { registryClientOptions } from "./network/client-options.ts";
+import { SocketSlots } from "./network/socket-slots.ts";
 import { chooseOutput } from "./output-target.ts";
 import { hostPlatform } from "./platform-arg.ts";
 import { ProgressLine } from "./progress-line.ts";
@@ -31,8 +32,8 @@ export interface PullIO {
  * The registry client for `ref`: its proxies and TLS settings, and the credentials given
  * for it (--username/--password-stdin) or stored for its registry by docker/podman login.
  */
-export async function registryClientFor(cmd: RegistryAccess, ref: Reference, io: Pick<PullIO, "readPassword" | "stderr">, connections?: number): Promise<RegistryClient> {
-  return new RegistryClient(await registryClientOptions(cmd, ref, { ...io, env: process.env }, connections));
+export async function registryClientFor(cmd: RegistryAccess, ref: Reference, io: Pick<PullIO, "readPassword" | "stderr">, sockets?: SocketSlots): Promise<RegistryClient> {
+  return new RegistryClient(await registryClientOptions(cmd, ref, { ...io, env: process.env }, sockets));
 }
 
 /**
@@ -40,7 +41,7 @@ export async function registryClientFor(cmd: RegistryAccess, ref: Reference, io:
  * credentials found for one registry are never sent to another. --username names one
  * registry's account, so a bundle from several registries refuses it.
  */
-async function clientsFor(cmd: RegistryAccess, refs: readonly Reference[], io: Pick<PullIO, "readPassword" | "stderr">, connections: number): Promise<(ref: Reference) => RegistryClient> {
+async function clientsFor(cmd: RegistryAccess, refs: readonly Reference[], io: Pick<PullIO, "readPassword" | "stderr">, sockets: SocketSlots): Promise<(ref: Reference) => RegistryClient> {
   const keyOf = (ref: Reference) => (cmd.proxy === undefined ? ref.registry : "mirror");
   const registries = [...new Set(refs.map(keyOf))];
   if (cmd.username !== undefined && registries.length > 1) {
@@ -49,7 +50,7 @@ async function clientsFor(cmd: RegistryAccess, refs: readonly Reference[], io: P
     });
   }
   const clients = new Map<string, RegistryClient>();
-  for (const ref of refs) if (!clients.has(keyOf(ref))) clients.set(keyOf(ref), await registryClientFor(cmd, ref, io, connections));
+  for (const ref of refs) if (!clients.has(keyOf(ref))) clients.set(keyOf(ref), await registryClientFor(cmd, ref, io, sockets));
   return (ref) => clients.get(keyOf(ref))!;
 }
 
@@ -75,7 +76,8 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     platform: request.platform === undefined ? commandPlatform : parsePlatform(request.platform),
   })));
   const connections = cmd.connections ?? CLI_CONNECTIONS;
-  const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io, connections);
+  // One ceiling for every client of the pull: --connections counts sockets, every host together.
+  const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io, new SocketSlots(connections));
   const host = hostPlatform();
   let resolved: Resolved[] = [];
   for (const { request, ref, platform } of parsed) {

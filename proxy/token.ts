@@ -15,14 +15,13 @@
 // used here: an anonymous client gets the upstream's anonymous token, marked as such when
 // the operator set credentials for that upstream or the upstream takes no client
 // credentials (upstream/auth.ts), whatever repository its scopes name.
-import type { HttpRequestInit } from "../shared/http.ts";
 import { readBody } from "../shared/http.ts";
 import { basicAuthorization, discoverChallenge, NotATokenAnswer, readTokenAnswer, requestToken, TOKEN_ANSWER_LIMIT, tokenUrl, type TokenAnswer } from "../shared/registry/auth.ts";
 import { parseScope } from "../shared/www-authenticate.ts";
 import type { Config, ProxyContext, UpstreamDeadlines } from "./config.ts";
 import { acceptsCredentials, ANONYMOUS_TOKEN, basicCredentialsToken, markAnonymous } from "./upstream/auth.ts";
 import { SEALED_TOKEN_TTL } from "./upstream/sealed-token.ts";
-import { upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
+import { realmFetch, upstreamFailure, upstreamFetch, v2Url } from "./upstream/fetch.ts";
 import { registryErrorResponse, retryAfterSeconds, upstreamRateLimitMessage } from "./v2/errors.ts";
 import { resolveRepository, RouteError } from "./v2/route.ts";
 
@@ -40,16 +39,11 @@ const REALM_TTL_MS = 10 * 60_000;
 
 const realmCache = new Map<string, { value: UpstreamRealm | null; expires: number }>();
 
-/** upstreamFetch in the shape the shared token steps take: every hop through the address guard for `upstream`. */
-function guardedFor(upstream: URL, deadlines: UpstreamDeadlines) {
-  return (url: string, init: HttpRequestInit) => upstreamFetch(new URL(url), { method: init.method ?? "GET", headers: new Headers(init.headers), signal: init.signal, deadlines, smallBody: true }, upstream);
-}
-
 /** The upstream's Bearer realm, from its /v2/ challenge; null when it has none (Basic auth, or none at all). */
 async function discoverRealm(upstream: URL, now: number, deadlines: UpstreamDeadlines): Promise<UpstreamRealm | null> {
   const cached = realmCache.get(upstream.href);
   if (cached && cached.expires > now) return cached.value;
-  const challenge = await discoverChallenge(guardedFor(upstream, deadlines), upstream.href);
+  const challenge = await discoverChallenge(realmFetch(upstream, deadlines), upstream.href);
   const bearer = challenge?.scheme.toLowerCase() === "bearer" && challenge.params.realm ? challenge : null;
   const value = bearer && { realm: bearer.params.realm, service: bearer.params.service };
   realmCache.set(upstream.href, { value, expires: now + REALM_TTL_MS });
@@ -131,7 +125,7 @@ export async function handleToken(request: Request, context: ProxyContext): Prom
   }
   let response: Response;
   try {
-    response = await requestToken(guardedFor(upstream, config.upstreamDeadlines), target, isBasic(authorization) ? authorization : undefined);
+    response = await requestToken(realmFetch(upstream, config.upstreamDeadlines), target, isBasic(authorization) ? authorization : undefined);
   } catch (error) {
     return upstreamFailure(error, key);
   }

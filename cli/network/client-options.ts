@@ -8,6 +8,7 @@ import { defaultBase, type Credentials, type RegistryClientOptions } from "../..
 import type { RegistryAccess } from "../args.ts";
 import { findStoredCredentials } from "../credentials/stored.ts";
 import { createHttp } from "./http.ts";
+import type { SocketSlots } from "./socket-slots.ts";
 
 export interface ClientIO {
   stderr: NodeJS.WritableStream;
@@ -15,8 +16,8 @@ export interface ClientIO {
   env: NodeJS.ProcessEnv;
 }
 
-/** `connections`: sockets open to one host at most (pull's --connections). */
-export async function registryClientOptions(cmd: RegistryAccess, ref: Reference, io: ClientIO, connections?: number): Promise<RegistryClientOptions> {
+/** `sockets`: the pull's ceiling on sockets open at once, every host together (--connections). */
+export async function registryClientOptions(cmd: RegistryAccess, ref: Reference, io: ClientIO, sockets?: SocketSlots): Promise<RegistryClientOptions> {
   const log = cmd.verbose ? (line: string) => void io.stderr.write(`dockerdl: ${line}\n`) : () => {};
   // TLS options say the registry speaks https, even on localhost (podman's --tls-verify too).
   const httpsAsked = cmd.caFile !== undefined || cmd.tlsVerify !== undefined;
@@ -28,7 +29,7 @@ export async function registryClientOptions(cmd: RegistryAccess, ref: Reference,
     ...(cmd.caFile === undefined ? {} : { caFile: cmd.caFile }),
     ...(cmd.tlsVerify === false ? { unverifiedHosts: [base.hostname] } : {}),
     ...(cmd.proxy === undefined ? {} : { mirror: cmd.proxy }),
-    ...(connections === undefined ? {} : { connections }),
+    ...(sockets === undefined ? {} : { sockets }),
     log,
   });
   const credentials = await credentialsFor(cmd, ref, base, io, log);

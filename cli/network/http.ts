@@ -12,11 +12,12 @@ import { getMaxListeners, setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import type { Readable } from "node:stream";
-import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
+import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from "undici";
 import { DockerdlError } from "../../shared/errors.ts";
 import { readBody, type BodyReader, type HttpBody, type HttpFetch, type HttpHeaders, type HttpResponse } from "../../shared/http.ts";
 import { isAbortOrTimeout, ThroughProxyError } from "../../shared/registry/errors.ts";
 import { proxyFor, redactUrl, type Env, type ProxyChoice } from "./proxy-env.ts";
+import type { OpenDispatcher, SocketSlots } from "./socket-slots.ts";
 import { tlsError } from "./tls-errors.ts";
 
 export interface HttpOptions {
@@ -30,18 +31,20 @@ export interface HttpOptions {
   /** -v: where each host's requests go. */
   log?: (line: string) => void;
   /**
-   * Sockets open to one host at most (--connections), whatever the engine asks: requests
-   * beyond it wait for a socket. A hard ceiling, since an abandoned body's socket only
-   * closes once its body is cancelled.
+   * Sockets open at once, every host together (--connections; socket-slots.ts), whatever
+   * the engine asks: requests beyond it wait for a socket. A hard ceiling, since an
+   * abandoned body's socket only closes once its body is cancelled. One pull's clients
+   * share one.
    */
-  connections?: number;
+  sockets?: SocketSlots;
 }
 
 export function createHttp(options: HttpOptions): HttpFetch {
   const ca = options.caFile === undefined ? undefined : [...rootCertificates, readCaFile(options.caFile)];
   const dispatchers = new Map<string, Dispatcher>();
   const told = new Set<string>();
-  const dispatcherFor = (url: URL): Dispatcher => {
+  /** The URL's route (direct or which proxy, verified or not), and how a dispatcher for it is made. */
+  const routeOf = (url: URL): { key: string; open: OpenDispatcher } => {
     const choice = proxyFor(url, options.env);
     const verify = !options.unverifiedHosts?.includes(url.hostname);
     if (!told.has(url.host)) {
@@ -49,23 +52,35 @@ export function createHttp(options: HttpOptions): HttpFetch {
       const route = choice.proxy === undefined ? `direct (${choice.reason})` : `through proxy ${redactUrl(choice.proxy)} (${choice.reason})`;
       options.log?.(`${url.host}: ${route}${verify || url.protocol !== "https:" ? "" : ", TLS certificate not verified (--tls-verify=false)"}`);
     }
-    const key = `${choice.proxy ?? "direct"}\n${verify}`;
-    let dispatcher = dispatchers.get(key);
-    if (dispatcher === undefined) {
-      const tls = { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: verify };
-      const limit = options.connections === undefined ? {} : { connections: options.connections };
-      dispatcher = choice.proxy === undefined
-        ? new Agent({ connect: tls, ...limit })
-        : new ProxyAgent({ uri: choice.proxy, requestTls: tls, proxyTls: { ...(ca === undefined ? {} : { ca }) }, ...limit });
-      dispatchers.set(key, dispatcher);
-    }
-    return dispatcher;
+    const tls = { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: verify };
+    // Under a SocketSlots, a dispatcher serves one slot: one connection.
+    const limit = options.sockets === undefined ? {} : { connections: 1 };
+    const open: OpenDispatcher = (onSocket) => {
+      if (choice.proxy !== undefined) return new ProxyAgent({ uri: choice.proxy, requestTls: tls, proxyTls: { ...(ca === undefined ? {} : { ca }) }, ...limit });
+      const connector = buildConnector(tls);
+      return new Agent({
+        ...limit,
+        connect: (connectOptions, callback) => connector(connectOptions, (...args) => {
+          if (args[1] !== null) onSocket(args[1]);
+          callback(...args);
+        }),
+      });
+    };
+    return { key: `${choice.proxy ?? "direct"}\n${verify}`, open };
   };
   return async (url, init) => {
     const target = new URL(url);
+    const route = routeOf(target);
     let response;
     try {
-      response = await send(target, init, dispatcherFor(target));
+      if (options.sockets === undefined) {
+        let dispatcher = dispatchers.get(route.key);
+        if (dispatcher === undefined) dispatchers.set(route.key, (dispatcher = route.open(() => {})));
+        response = await send(target, init, dispatcher);
+      } else {
+        const lease = await options.sockets.acquire(`${route.key}\n${target.origin}`, route.open, init.signal);
+        response = await send(target, init, releasedAtEnd(lease.dispatcher, lease.release), lease.release);
+      }
     } catch (error) {
       throw tlsError(error, target, options.mirror) ?? throughProxy(error, proxyFor(target, options.env)) ?? error;
     }
@@ -79,6 +94,39 @@ function throughProxy(error: unknown, choice: ProxyChoice): ThroughProxyError | 
   return new ThroughProxyError(error, redactUrl(choice.proxy), choice.reason);
 }
 
+/** A handler's callbacks that end its request, the new API's and the legacy one's. */
+const ENDINGS: ReadonlySet<PropertyKey> = new Set(["onResponseEnd", "onResponseError", "onComplete", "onError"]);
+
+/**
+ * `dispatcher`, calling `release` when a request's response has all arrived (or failed)
+ * at the socket, which is then free, whether or not its body has been read yet: a reader
+ * that stops at the bytes it wanted (a chunked body's last, empty chunk unread) does not
+ * hold the slot.
+ */
+function releasedAtEnd(dispatcher: Dispatcher, release: () => void): Dispatcher {
+  return dispatcher.compose((dispatch) => (opts, handler) => {
+    // Each method wrapped once per request, not on every call: the body's data callback
+    // runs once per socket read.
+    const wrapped = new Map<PropertyKey, unknown>();
+    return dispatch(opts, new Proxy(handler, {
+      get(target, name) {
+        if (wrapped.has(name)) return wrapped.get(name);
+        const value: unknown = Reflect.get(target, name);
+        if (typeof value !== "function") return value;
+        const method = value as (...args: unknown[]) => unknown;
+        const bound = ENDINGS.has(name)
+          ? (...args: unknown[]) => {
+            release();
+            return method.apply(target, args);
+          }
+          : method.bind(target);
+        wrapped.set(name, bound);
+        return bound;
+      },
+    }));
+  });
+}
+
 /** Statuses whose responses have no body (fetch's "null body status"). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -90,7 +138,8 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  */
 const SIGNAL_LISTENERS = 1000;
 
-async function send(url: URL, init: Parameters<HttpFetch>[1], dispatcher: Dispatcher): Promise<HttpResponse> {
+/** `release`: called once the answer's body is done with (read, cancelled, failed), or the request failed. */
+async function send(url: URL, init: Parameters<HttpFetch>[1], dispatcher: Dispatcher, release: () => void = () => {}): Promise<HttpResponse> {
   if (init.signal !== undefined && getMaxListeners(init.signal) < SIGNAL_LISTENERS) setMaxListeners(SIGNAL_LISTENERS, init.signal);
   let answer;
   try {
@@ -102,6 +151,7 @@ async function send(url: URL, init: Parameters<HttpFetch>[1], dispatcher: Dispat
       dispatcher,
     });
   } catch (error) {
+    release();
     if (error instanceof Error && error.name === "AbortError") throw error;
     // The shape fetch gives (and messages are made from): "fetch failed", the socket's error as its cause.
     throw new TypeError("fetch failed", { cause: error });
@@ -110,6 +160,7 @@ async function send(url: URL, init: Parameters<HttpFetch>[1], dispatcher: Dispat
   // Errors reach the reader through the iterator; cancelling destroys the stream, which
   // undici reports as an 'error' event that must not go unheard.
   body.on("error", () => {});
+  body.once("close", release);
   const empty = init.method === "HEAD" || NULL_BODY.has(statusCode);
   if (empty) body.resume();
   return {

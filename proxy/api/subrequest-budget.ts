@@ -24,13 +24,16 @@
 //   each layer the cache was asked about ahead (a probe: R2's lookup and, for one it holds,
 //     the first read or two, cancelled): a cached one its reads again, a cold one only
 //     the upstream requests;
-//   each layer checked with a HEAD before the first byte: one more and its hops.
+//   each layer checked with a HEAD before the first byte: one more and its hops;
+//   one resume, should the upstream cut a layer part way (resuming-body.ts): the ranged
+//   GET, its hops and a token (resumeReserve), reserved once per download with upstream
+//   layers, so a cut does not meet the limit mid-transfer.
 // So what limits an image is its layer count when cold, and its size only when warm:
 //   Free, cold, Hub-like (index, 1 hop, which download.ts assumes at least): 6 + 2 per
-//     layer + renewals <= 50, 21 small layers, 14 of 10 GiB;
+//     layer + renewals + 3 for a resume <= 50, 19 small layers, 13 of 10 GiB;
 //   Free, warm: 4 R2 calls per small layer <= 1,000 (250 layers), and one per 32 MiB
 //     read: 27 layers of 1 GiB, 7 of 4 GiB, so about 27 GiB in all;
-//   Paid (10,000): cold, 2,498 layers of 10 GiB; warm, 293 layers of 1 GiB (293 GiB).
+//   Paid (10,000): cold, 2,497 layers of 10 GiB; warm, 293 layers of 1 GiB (293 GiB).
 // largestImage() computes these; test/unit/subrequest-budget.test.ts states them.
 
 import { DockerdlError } from "../../shared/errors.ts";
@@ -143,12 +146,26 @@ export function layerSubrequests(layer: LayerShape, readWindow: number): Subrequ
   return add(count, { external: head, services: 0, total: head });
 }
 
-/** `spent` (resolving, as counted), every layer, and the tokens renewed for those that may come from upstream. */
+/**
+ * What resuming one layer the upstream cut part way costs (upstream/resuming-body.ts):
+ * the ranged GET, its redirect hops (a fresh redirect: the URL first given may have
+ * expired), and a token, the one it had may have expired since.
+ */
+export function resumeReserve(hops: number): number {
+  return 1 + hops + 1;
+}
+
+/**
+ * `spent` (resolving, as counted), every layer, the tokens renewed for those that may come
+ * from upstream, and one resume of theirs: a download the plan fits to its last
+ * subrequest would otherwise end short at the first cut, where its meter refuses the resume.
+ */
 export function downloadSubrequests(spent: SubrequestCount, layers: readonly LayerShape[], readWindow: number): SubrequestCount {
   const upstream = layers.filter((layer) => layer.cached !== true);
   const renewals = tokenRenewals(upstream.length, upstream.reduce((sum, layer) => sum + layer.size, 0));
+  const resume = upstream.length === 0 ? 0 : resumeReserve(Math.max(...upstream.map((layer) => layer.hops)));
   const sum = layers.reduce((total, layer) => add(total, layerSubrequests(layer, readWindow)), spent);
-  return add(sum, { external: renewals, services: 0, total: renewals });
+  return add(sum, { external: renewals + resume, services: 0, total: renewals + resume });
 }
 
 /** Which of the plan's limits `count` is over; null within all. */
@@ -203,10 +220,10 @@ export function largestImage(limits: PlanLimits, shape: ImageShape & { layerSize
   return fits(low) ? low : 0;
 }
 
-/** The most small layers not in the cache that `limits` leaves room for after `spent` (a token renewal reserved). */
+/** The most small layers not in the cache that `limits` leaves room for after `spent` (a token renewal and a resume reserved). */
 export function coldLayersLeft(spent: SubrequestCount, hops: number, limits: PlanLimits): number {
   const each = 1 + hops;
-  const reserve = tokenRenewals(1, 0);
+  const reserve = tokenRenewals(1, 0) + resumeReserve(hops);
   return Math.max(0, Math.min(Math.floor((limits.external - spent.external - reserve) / each), Math.floor((limits.total - spent.total - reserve) / (each + 1))));
 }
 

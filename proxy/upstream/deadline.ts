@@ -5,11 +5,12 @@
 // within so many seconds; UPSTREAM_IDLE_TIMEOUT, a body must not stand still longer. A
 // step that misses one fails with UpstreamTimeout, which the client sees as a 504 in the
 // registry's error shape naming the upstream and the step (fetch.ts upstreamFailure).
-// Small bodies (manifests, tag lists, token answers) are watched read by read here; blob
+// Small bodies (manifests, tag lists, token answers) are watched 64 KiB by 64 KiB here; blob
 // bodies are watched by the reader that moves them 4 MiB at a time (resuming-body.ts; on the Paid plan and for /api/download),
 // because a watch per network packet is JavaScript per packet, and CPU time is what the
 // Free plan limits.
 
+import { chunksOf } from "../cache/chunks.ts";
 import type { UpstreamDeadlines } from "../config.ts";
 
 /** An upstream step that missed its deadline. */
@@ -67,31 +68,30 @@ export async function withDeadlines(call: (signal: AbortSignal) => Promise<Respo
   return new Response(watchedBody(response.body, deadlines.idleMs, step, controller), response);
 }
 
-/** `body`, each read of which must bring something within `idleMs`, else the step is aborted. */
+/** Bytes per read of a small body: the whole of most (a token answer, a manifest's first part). */
+const SMALL_READ = 64 * 1024;
+
+/**
+ * `body`, each read of which (SMALL_READ bytes, or the end) must come within `idleMs`,
+ * else the step is aborted (cache/chunks.ts watches the reads).
+ */
 function watchedBody(body: ReadableStream<Uint8Array>, idleMs: number, step: string, controller: AbortController): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+  const stalled = () => {
+    const missed = new UpstreamTimeout(step, "idle", idleMs);
+    controller.abort(missed);
+    return missed;
+  };
+  const chunks = chunksOf(body, SMALL_READ, { idleMs, stalled });
   return new ReadableStream<Uint8Array>({
     async pull(out) {
-      const missed = new UpstreamTimeout(step, "idle", idleMs);
-      const timer = setTimeout(() => {
-        controller.abort(missed);
-        void reader.cancel(missed).catch(() => {});
-      }, idleMs);
-      try {
-        const { done, value } = await reader.read();
-        if (controller.signal.reason === missed) throw missed;
-        if (done) out.close();
-        else out.enqueue(value);
-      } catch (error) {
-        throw controller.signal.reason === missed ? missed : error;
-      } finally {
-        if (timer !== undefined) clearTimeout(timer);
-      }
+      const { done, value } = await chunks.next();
+      if (done) out.close();
+      else out.enqueue(value);
     },
     cancel: async (reason) => {
       // The reader left early (a body over its cap): the connection goes at once.
-      await reader.cancel(reason).catch(() => {});
       controller.abort(reason);
+      await chunks.return(undefined).catch(() => {});
     },
   }, { highWaterMark: 0 });
 }

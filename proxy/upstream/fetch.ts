@@ -16,6 +16,8 @@ import type { V2Route } from "../v2/route.ts";
 import { checkTarget, ForbiddenTargetError } from "./address-guard.ts";
 import { UpstreamTimeout, withDeadlines } from "./deadline.ts";
 import { isAnonymous, upstreamAuthorization } from "./auth.ts";
+import { anonymousRenewal } from "./expired-token.ts";
+import type { HttpRequestInit } from "../../shared/http.ts";
 import { operatorAuthorization } from "./operator.ts";
 
 /** `<upstream base>/v2/<path>`; the base may carry a path prefix, never a doubled slash. */
@@ -118,15 +120,27 @@ export async function upstreamHeaders(request: Request, route: V2Route, options:
   return headers;
 }
 
-/** One request upstream for `path` under the route's repository; throws if the guard refuses. */
+/** upstreamFetch in the shape the shared token steps take (a token realm): every hop through the address guard for `upstream`. */
+export function realmFetch(upstream: URL, deadlines: UpstreamDeadlines) {
+  return (url: string, init: HttpRequestInit) => upstreamFetch(new URL(url), { method: init.method ?? "GET", headers: new Headers(init.headers), signal: init.signal, deadlines, smallBody: true }, upstream);
+}
+
+/**
+ * One request upstream for `path` under the route's repository; throws if the guard
+ * refuses. A client token the upstream refuses as expired is replaced by an anonymous one
+ * once (expired-token.ts).
+ */
 export async function callUpstream(request: Request, route: V2Route, path: string, options: CallOptions, context: ProxyContext): Promise<Response> {
-  return upstreamFetch(upstreamTarget(route, path), {
-    method: options.method,
-    headers: await upstreamHeaders(request, route, options, context, path),
-    signal: request.signal,
-    deadlines: context.config.upstreamDeadlines,
-    smallBody: route.kind !== "blobs",
-  }, route.upstream);
+  const headers = await upstreamHeaders(request, route, options, context, path);
+  const init = { method: options.method, headers, signal: request.signal, deadlines: context.config.upstreamDeadlines, smallBody: route.kind !== "blobs" };
+  const target = upstreamTarget(route, path);
+  const response = await upstreamFetch(target, init, route.upstream);
+  if (!headers.has("authorization")) return response;
+  const renewed = await anonymousRenewal(response, realmFetch(route.upstream, context.config.upstreamDeadlines));
+  if (renewed === null) return response;
+  await response.body?.cancel().catch(() => {});
+  headers.set("authorization", renewed);
+  return upstreamFetch(target, init, route.upstream);
 }
 
 /** The response for an upstream the proxy could not or would not reach. */

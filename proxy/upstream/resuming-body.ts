@@ -10,12 +10,12 @@
 // answers 200 with the whole blob (legal) has the bytes already sent skipped. A body that
 // stands still for UPSTREAM_IDLE_TIMEOUT counts as cut.
 // Counting bytes means JavaScript reads the body instead of a native pipe; it reads in
-// chunks of 4 MiB (workerd's BYOB readAtLeast, as cache/chunks.ts does), one step of
+// chunks of 4 MiB (cache/chunks.ts: workerd's BYOB readAtLeast, each read watched), one step of
 // JavaScript per chunk, not per network packet. Even so it costs CPU per byte that a native
 // pipe does not (docs/cloudflare-limits.md), so the Free plan's pass-through of large
 // blobs does not resume (v2/blob-answer.ts).
 import { parseContentRange } from "../../shared/http.ts";
-import { readAtLeastReader } from "../cache/chunks.ts";
+import { chunksOf } from "../cache/chunks.ts";
 
 /** Resumes one body may take; each must bring bytes. */
 export const MAX_RESUMES = 3;
@@ -63,11 +63,12 @@ export async function* resumingChunks(first: ReadableStream<Uint8Array>, spec: R
   // The chunk that completes the body waits until the upstream confirms the end: bytes past
   // the stated length mean the answer is not the blob, and the client must see a failure.
   let last: Uint8Array | null = null;
+  const stalled = () => new Error(`${spec.what} sent nothing for ${spec.idleMs / 1000} s (UPSTREAM_IDLE_TIMEOUT)`);
   for (let resumes = 0; ; resumes++) {
     const before = sent;
     let cause: unknown = "the body ended early";
     try {
-      for await (let chunk of timedChunks(source.body, spec.chunkSize, spec.idleMs, spec.what)) {
+      for await (let chunk of chunksOf(source.body, spec.chunkSize, { idleMs: spec.idleMs, stalled })) {
         if (source.skip > 0) {
           const dropped = Math.min(source.skip, chunk.byteLength);
           source.skip -= dropped;
@@ -93,63 +94,6 @@ export async function* resumingChunks(first: ReadableStream<Uint8Array>, spec: R
     console.warn(`${spec.what}: the upstream's body stopped at byte ${sent} of ${spec.length} (${reason}); asking again from there`);
     source = await spec.reopen(sent);
   }
-}
-
-/** The body in chunks of `size` (the last may be shorter), each read given `idleMs` before the body is cancelled as stalled. */
-async function* timedChunks(body: ReadableStream<Uint8Array>, size: number, idleMs: number, what: string): AsyncGenerator<Uint8Array> {
-  const reader = byobReader(body);
-  let finished = false;
-  try {
-    for (;;) {
-      let stalled = false;
-      const timer: ReturnType<typeof setTimeout> | undefined = idleMs > 0
-        ? setTimeout(() => {
-          stalled = true;
-          void reader.cancel(new Error(`stalled for ${idleMs} ms`)).catch(() => {});
-        }, idleMs)
-        : undefined;
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.next(size);
-      } finally {
-        if (timer !== undefined) clearTimeout(timer);
-      }
-      if (stalled) throw new Error(`${what} sent nothing for ${idleMs / 1000} s (UPSTREAM_IDLE_TIMEOUT)`);
-      if (result.value && result.value.byteLength > 0) yield result.value;
-      if (result.done) {
-        finished = true;
-        return;
-      }
-    }
-  } finally {
-    if (!finished) await reader.cancel("not read further").catch(() => {});
-    reader.release();
-  }
-}
-
-interface ChunkReader {
-  next(size: number): Promise<ReadableStreamReadResult<Uint8Array>>;
-  cancel(reason: unknown): Promise<void>;
-  release(): void;
-}
-
-/** workerd's BYOB readAtLeast, which fills a whole buffer per read; other streams (tests in Node) read as they come. */
-function byobReader(body: ReadableStream<Uint8Array>): ChunkReader {
-  const reader = readAtLeastReader(body);
-  if (reader) {
-    return {
-      // A short read is the end of the stream or the last bytes before it; the next read says which.
-      next: (size) => reader.readAtLeast(size, new Uint8Array(size)),
-      cancel: (reason) => reader.cancel(reason),
-      release: () => reader.releaseLock(),
-    };
-  }
-  const plain = body.getReader();
-  return {
-    next: () => plain.read(),
-    cancel: (reason) => plain.cancel(reason),
-    release: () => plain.releaseLock(),
-  };
 }
 
 /**

@@ -19,6 +19,11 @@ export async function fetchWholeBlob(request: Request, route: V2Route, path: str
     callUpstream(request, route, path, { method: "GET" }, context),
     visibilityFor(request, route, path, context),
   ]);
+  return wholeBlobOf(upstream, visibility, request, route, path, context);
+}
+
+/** An upstream's answer that may be the whole blob (a whole GET's, or a range's the upstream ignored), with what the cache needs to know. */
+export async function wholeBlobOf(upstream: Response, visibility: Visibility, request: Request, route: V2Route, path: string, context: ProxyContext): Promise<WholeBlob> {
   const length = await statedLength(upstream, request, route, path, context);
   const encoded = (upstream.headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
   const cacheable = upstream.status === 200 && upstream.body !== null && length !== null && Number.isSafeInteger(length) && !encoded;

@@ -3,7 +3,8 @@
 // blob's requester upstream. Otherwise from upstream:
 // - on the Paid plan, a full GET of a blob that fits one R2 put is relayed to the client
 //   and into R2 in one pass (cache/cache-relay.ts): R2 checks the digest, the Worker hashes
-//   nothing, and the client's last bytes wait for R2's verdict;
+//   nothing, and the client's last bytes wait for R2's verdict; so is a range the upstream
+//   answers with the whole blob (it ignores Range), instead of a fill reading it again;
 // - anything else (a range, a HEAD, a blob too large for one put, any blob on the Free
 //   plan, whose 10 ms of CPU a relay in JavaScript would exceed) passes straight through,
 //   and the blob's fill is ordered from its Durable Object (fill/blob-fill.ts), which
@@ -13,7 +14,7 @@
 //   counts against the requester's rate limit, and its blob's size against the
 //   requester's FILL_BUDGET (cache/fill-budget.ts), so one-byte ranges can't make the
 //   Worker download whole blobs for nobody.
-import { privateAccess } from "../upstream/access.ts";
+import { privateAccess, visibilityFor } from "../upstream/access.ts";
 import { blobKey, blobMetadata, originOf, visibilityOf } from "../cache/keys.ts";
 import type { BlobStore } from "../cache/store.ts";
 import { readWindowed } from "../cache/windowed-read.ts";
@@ -28,7 +29,7 @@ import { blobHeaders, checkedBlobAnswer, type Resume } from "./blob-answer.ts";
 import { continuationOf, resumingChunks } from "../upstream/resuming-body.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
-import { fetchWholeBlob, statedLength } from "../upstream/whole-blob.ts";
+import { fetchWholeBlob, statedLength, wholeBlobOf, type WholeBlob } from "../upstream/whole-blob.ts";
 
 export async function handleBlob(request: Request, route: V2Route, mirror: Mirror): Promise<Response> {
   const cache = mirror.cache;
@@ -42,8 +43,8 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   // many: the client gets the upstream's body natively, and the blob's Durable Object fills
   // the cache with a native put of its own (a second upstream read, no JavaScript per byte).
   if (cache && whole && mirror.config.plan === "paid") return relayWhole(request, route, mirror, cache, path);
-  const response = await passThrough(request, route, mirror, path, whole);
-  if (cache && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response), whole));
+  const { response, relayed } = await passThrough(request, route, mirror, path, whole);
+  if (cache && !relayed && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response), whole));
   return response;
 }
 
@@ -59,14 +60,24 @@ function resumeFor(request: Request, route: V2Route, mirror: Mirror, path: strin
   return (from, to) => callUpstream(request, route, path, { method: "GET", rangeHeader: `bytes=${from}-${to}` }, mirror);
 }
 
-/** The upstream's answer, checked, and resumed if the upstream cuts it. */
-async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, whole: boolean): Promise<Response> {
+/**
+ * The upstream's answer, checked, and resumed if the upstream cuts it. `relayed`: the
+ * answer goes into the cache as it reaches the client, so no fill is to be ordered.
+ */
+async function passThrough(request: Request, route: V2Route, mirror: Mirror, path: string, whole: boolean): Promise<{ response: Response; relayed: boolean }> {
   try {
     const response = await callUpstream(request, route, path, { method: request.method as "GET" | "HEAD", range: true }, mirror);
+    // An upstream that ignores Range sent the whole blob for the range: on the Paid plan it
+    // is relayed into the cache as a whole GET's is, rather than read a second time by a
+    // fill (the client, told 200, takes it as the blob's one stream; issue #25).
+    if (mirror.cache && !whole && request.method === "GET" && response.status === 200 && mirror.config.plan === "paid") {
+      const visibility = await visibilityFor(request, route, path, mirror);
+      return { response: await relayAnswer(request, route, mirror, mirror.cache, path, await wholeBlobOf(response, visibility, request, route, path, mirror)), relayed: true };
+    }
     const size = whole ? await statedLength(response, request, route, path, mirror) : null;
-    return checkedBlobAnswer(response, request, route, mirror, size ?? undefined, resumeFor(request, route, mirror, path));
+    return { response: await checkedBlobAnswer(response, request, route, mirror, size ?? undefined, resumeFor(request, route, mirror, path)), relayed: false };
   } catch (error) {
-    return upstreamFailure(error, route.key);
+    return { response: upstreamFailure(error, route.key), relayed: false };
   }
 }
 
@@ -108,12 +119,17 @@ async function fromCache(request: Request, route: V2Route, mirror: Mirror, cache
  * through, a blob too large for one put filled by its Durable Object.
  */
 async function relayWhole(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string): Promise<Response> {
-  let whole: Awaited<ReturnType<typeof fetchWholeBlob>>;
+  let whole: WholeBlob;
   try {
     whole = await fetchWholeBlob(request, route, path, mirror);
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
+  return relayAnswer(request, route, mirror, cache, path, whole);
+}
+
+/** The upstream's whole answer relayed to the client and into R2 at once where it can be (see relayWhole). */
+async function relayAnswer(request: Request, route: V2Route, mirror: Mirror, cache: BlobStore, path: string, whole: WholeBlob): Promise<Response> {
   const { upstream, visibility, length } = whole;
   const resume = resumeFor(request, route, mirror, path);
   if (length === null) return checkedBlobAnswer(upstream, request, route, mirror, undefined, resume);

@@ -34,7 +34,7 @@ export interface BlobLocation {
 
 /**
  * How a body is handed on: "sliced" holds it to the range asked; "unsliced" hands a whole
- * blob's 200 body on as the transport gave it, for a caller that holds it to the size and
+ * blob's 200 body (or a 206 of the rest of it, from a byte on) on as the transport gave it, for a caller that holds it to the size and
  * digest itself and reads it in large chunks (the Worker: every wrapper is JavaScript per
  * network packet, and CPU time is what its plan limits); "run-on" lets the body of a
  * server that ignored Range run on to the blob's end, marked `runsOn` (the engine).
@@ -71,6 +71,8 @@ export async function fetchBlobRange(transport: Transport, where: BlobLocation, 
         hint: "the registry or proxy handles range requests wrongly; try again without --proxy",
       });
     }
+    // The rest of the blob, for a caller that holds it to its size itself: as it came.
+    if (mode === "unsliced" && end === blob.size) return response.body;
     return sliceBody(response.body, 0, end - start);
   }
   // A 200: the whole blob, whatever was asked.

@@ -179,12 +179,14 @@ export class RegistryClient {
   }
 
   /**
-   * The whole blob's body as the transport gave it (a Worker's native stream), not held to
-   * its length: only for a caller that checks size and digest itself (shared/verify.ts).
+   * The whole blob's body (from byte `from` to its end: a transfer resumed) as the
+   * transport gave it (a Worker's native stream, read in large chunks), not held to its
+   * length: only for a caller that checks size and digest itself (shared/verify.ts).
    */
-  async fetchWholeBlobUnchecked(ref: Reference, blob: LayerDescriptor, signal?: AbortSignal): Promise<HttpBody> {
+  async fetchWholeBlobUnchecked(ref: Reference, blob: LayerDescriptor, signal?: AbortSignal, from = 0): Promise<HttpBody> {
     if (blob.urls !== undefined) this.#checkForeign(ref, blob);
-    return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, undefined, signal, "unsliced");
+    const range = from === 0 ? undefined : { start: from, end: blob.size };
+    return fetchBlobRange(this.#transport, this.#locate(ref, `blobs/${blob.digest}`), blob, `blob ${blob.digest} of ${familiarName(ref)}`, range, signal, "unsliced");
   }
 
   /** The same as a web ReadableStream, to hand on. */

@@ -99,6 +99,18 @@ describe("302s to signed URLs that expire in 2 s, cut after they expired", () =>
   });
 });
 
+describe("--connections, a ceiling on sockets open at once", () => {
+  test("a registry that redirects to its CDN never sees more sockets than --connections, the two hosts together", async ({ zoo, tempDir }) => {
+    zoo.state.reset();
+    // Small chunks, so the engine asks for many at once, each a GET at the registry and one at its storage host.
+    await pull(zoo, "signed-302", tempDir, ["--connections", "3", "--chunk-size", "1M"]);
+    const redirected = zoo.state.log.filter((e) => e.member === "signed-302" && e.role === "registry" && e.status === 302).length;
+    console.log(`signed-302: ${redirected} redirected GETs, at most ${zoo.state.sockets.get("signed-302")?.max} sockets open at once`);
+    expect(redirected).toBeGreaterThan(3);
+    expect(zoo.state.sockets.get("signed-302")?.max).toBeLessThanOrEqual(3);
+  });
+});
+
 describe("a throttled CDN behind short tokens and URLs", () => {
   test("tokens and URLs that expire mid-download are renewed, not reused", async ({ zoo, tempDir }) => {
     zoo.state.reset();

@@ -17,7 +17,7 @@ const download = (mirror: MirrorUnderTest, image: string) => mirror.fetch(`/api/
 
 describe("/api/download with PLAN=paid and SUBREQUEST_LIMIT=20", () => {
   test("serves an image within the account's limit", async ({ mirror }) => {
-    // 5 to resolve it, 3 a layer from the one pool (its R2 lookup, the GET, a redirect) and 2 token renewals: 16.
+    // 5 to resolve it, 3 a layer from the one pool (its R2 lookup, the GET, a redirect), 2 token renewals and 3 for a resume: 19.
     const response = await download(mirror, pushImage(mirror, [randomBlob(1000), randomBlob(2000), randomBlob(3000)]));
     expect(response.status).toBe(200);
     const tar = (await readAll(response)).bytes;
@@ -25,8 +25,8 @@ describe("/api/download with PLAN=paid and SUBREQUEST_LIMIT=20", () => {
   });
 
   test("refuses one beyond it before the first byte, naming the limit and how to raise it", async ({ mirror }) => {
-    // 5 + 6 × 2 + 2 token renewals = 19 to the registry, and 6 R2 lookups: 25.
-    const response = await download(mirror, pushImage(mirror, Array.from({ length: 6 }, () => randomBlob(1000))));
+    // 5 + 5 × 2 + 2 token renewals + 3 for a resume = 20 to the registry, and 5 R2 lookups: 25.
+    const response = await download(mirror, pushImage(mirror, Array.from({ length: 5 }, () => randomBlob(1000))));
     expect(response.status).toBe(422);
     const { error } = (await response.json()) as { error: { code: string; message: string; hint: string } };
     expect(error).toMatchObject({ code: "TOO_MANY_SUBREQUESTS" });

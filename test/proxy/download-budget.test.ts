@@ -9,13 +9,15 @@
 import { afterAll, describe, expect } from "vitest";
 import { blobKey, blobsIn, pullToken, pushImage as pushTestImage, randomBlob, readAll, v2Path, type TestBlob } from "./blobs.ts";
 import { testWith, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
+import { CUT_AFTER } from "./hostile.ts";
 import { logMarks, startRedirectingFront, subrequestsSince } from "./redirecting-front.ts";
 
 const FREE_PLAN_EXTERNAL = 50;
 
 const front = await startRedirectingFront();
 afterAll(() => front.close());
-const test = testWith({ UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: front.url }) });
+// A cut reaches the Worker here as a body that stands still (upstream-cuts.test.ts): seen after 2 s.
+const test = testWith({ UPSTREAMS: JSON.stringify({ [UPSTREAM_KEY]: front.url }), UPSTREAM_IDLE_TIMEOUT: "2" });
 
 let images = 0;
 
@@ -66,10 +68,10 @@ describe("/api/download on the Workers Free plan", () => {
   });
 
   test("checks no layer with a HEAD when the plan has no room left: one missing upstream ends the transfer short", async ({ mirror }) => {
-    // 5 to resolve it, 2 for each of 21 layers (GET, redirect) and 2 token renewals: 49,
-    // no room left for a HEAD (2 with its redirect).
-    const layers = Array.from({ length: 21 }, () => randomBlob(1500));
-    const { reference } = pushImage(mirror, layers, [layers[20]]);
+    // 5 to resolve it, 2 for each of 20 layers (GET, redirect), 2 token renewals and 3
+    // for a resume: 50, no room left for a HEAD (2 with its redirect).
+    const layers = Array.from({ length: 20 }, () => randomBlob(1500));
+    const { reference } = pushImage(mirror, layers, [layers[19]]);
     const since = logMarks(front, mirror.upstream);
     const response = await download(mirror, reference);
     expect(response.status).toBe(200);
@@ -80,6 +82,38 @@ describe("/api/download on the Workers Free plan", () => {
     const made = subrequestsSince(front, mirror.upstream, since);
     expect(made.filter((r) => r.method === "HEAD")).toEqual([]);
     expect(made.length).toBeLessThanOrEqual(FREE_PLAN_EXTERNAL);
+  });
+
+  test("an image planned to the plan's last subrequest has room to resume a layer the upstream cuts: the tar arrives whole", async ({ mirror }) => {
+    // 5 + 20 × 2 + 2 renewals + 3 for a resume: 50. The last layer is cut part way.
+    const layers = [...Array.from({ length: 19 }, () => randomBlob(1500)), randomBlob(CUT_AFTER + 500_000)];
+    const { repository, reference } = pushImage(mirror, layers);
+    mirror.upstream.misbehave(repository, layers[19].digest, "cut-once");
+    const since = logMarks(front, mirror.upstream);
+    const response = await download(mirror, reference);
+    expect(response.status).toBe(200);
+    const { bytes, error } = await readAll(response);
+    expect(error).toBeUndefined();
+    const files = await blobsIn(bytes!);
+    for (const layer of layers) expect(files.get(layer.digest), `layer ${layer.digest}`).toEqual(layer.bytes);
+    await mirror.settle();
+    const made = subrequestsSince(front, mirror.upstream, since);
+    // The cut layer was asked twice (the resume a ranged GET), within the plan.
+    expect(made.filter((r) => r.method === "GET" && r.path.endsWith(layers[19].digest)).length).toBeGreaterThan(2);
+    expect(made.length).toBeLessThanOrEqual(FREE_PLAN_EXTERNAL);
+  });
+
+  test("one more layer leaves no room for a resume: refused before the first byte, never cut off at the resume", async ({ mirror }) => {
+    // 5 + 21 × 2 + 2 renewals: 49 fits without a resume, 52 with one. Without the reserve
+    // it started, and the cut's resume was the 51st subrequest: the tar ended short.
+    const layers = [...Array.from({ length: 20 }, () => randomBlob(1500)), randomBlob(CUT_AFTER + 500_000)];
+    const { repository, reference } = pushImage(mirror, layers);
+    mirror.upstream.misbehave(repository, layers[20].digest, "cut-once");
+    const response = await download(mirror, reference);
+    expect(response.status).toBe(422);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("TOO_MANY_SUBREQUESTS");
+    expect(error.message).toContain("needs 52 subrequests");
   });
 
   test("refuses an image beyond the plan's 50 subrequests before the first byte, naming the limit and what to do", async ({ mirror }) => {

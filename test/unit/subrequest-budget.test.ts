@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import {
-  affordableChecks, coldLayersLeft, downloadSubrequests, largestImage, layerSubrequests, overLimit, planLimits, planName, resolveSubrequests, tokenRenewals,
+  affordableChecks, coldLayersLeft, downloadSubrequests, largestImage, layerSubrequests, overLimit, planLimits, planName, resolveSubrequests, resumeReserve, tokenRenewals,
   SubrequestLimitError, SubrequestMeter, type LayerShape, type SubrequestCount,
 } from "../../proxy/api/subrequest-budget.ts";
 
@@ -61,9 +61,19 @@ describe("what one layer costs", () => {
     expect(tokenRenewals(layers, bytes)).toBe(renewals);
   });
 
-  it("a download is what resolving spent, every layer, and the token renewals of its upstream layers", () => {
+  it("a download is what resolving spent, every layer, the token renewals of its upstream layers and one resume of theirs", () => {
     const spent = resolveSubrequests({ manifests: 2, hops: 1 });
-    expect(downloadSubrequests(spent, [{ size: 1, hops: 1, cached: true }, { size: 1, hops: 1, cached: false }], WINDOW)).toEqual({ external: 9, services: 5, total: 14 });
+    // 6 + 0 + 2 + 1 renewal + 3 for a resume (the ranged GET, its redirect, a token).
+    expect(downloadSubrequests(spent, [{ size: 1, hops: 1, cached: true }, { size: 1, hops: 1, cached: false }], WINDOW)).toEqual({ external: 12, services: 5, total: 17 });
+    // Nothing from upstream, nothing to resume.
+    expect(downloadSubrequests(spent, [{ size: 1, hops: 1, cached: true }], WINDOW)).toEqual({ external: 6, services: 4, total: 10 });
+  });
+
+  it.each([
+    ["blobs served directly: the GET and a token", 0, 2],
+    ["a Hub-like redirect: the GET, a fresh redirect and a token", 1, 3],
+  ])("a resume's reserve, %s", (_, hops, reserve) => {
+    expect(resumeReserve(hops)).toBe(reserve);
   });
 });
 
@@ -93,27 +103,27 @@ describe("HEADs before the first byte", () => {
 
 describe("the largest image each plan serves (one image, an index, one /api/download)", () => {
   it.each([
-    ["Free, cold, Hub-like (1 hop): layers of any size", 14, FREE, { hops: 1, cached: false, layerSize: 10 * GiB }],
-    ["Free, cold, Hub-like (1 hop): small layers", 21, FREE, { hops: 1, cached: false, layerSize: 5000 }],
-    ["Free, cold, blobs served directly", 43, FREE, { hops: 0, cached: false, layerSize: 5000 }],
-    ["Free, cold, 2 hops", 13, FREE, { hops: 2, cached: false, layerSize: 5000 }],
+    ["Free, cold, Hub-like (1 hop): layers of any size", 13, FREE, { hops: 1, cached: false, layerSize: 10 * GiB }],
+    ["Free, cold, Hub-like (1 hop): small layers", 19, FREE, { hops: 1, cached: false, layerSize: 5000 }],
+    ["Free, cold, blobs served directly", 41, FREE, { hops: 0, cached: false, layerSize: 5000 }],
+    ["Free, cold, 2 hops", 12, FREE, { hops: 2, cached: false, layerSize: 5000 }],
     ["Free, warm, small layers", 250, FREE, { hops: 1, cached: true, layerSize: 5000 }],
     ["Free, warm, 100 MiB layers (12.2 GiB)", 125, FREE, { hops: 1, cached: true, layerSize: 100 * MiB }],
     ["Free, warm, 1 GiB layers (27 GiB)", 27, FREE, { hops: 1, cached: true, layerSize: GiB }],
     ["Free, warm, 4 GiB layers (28 GiB)", 7, FREE, { hops: 1, cached: true, layerSize: 4 * GiB }],
-    ["Paid, cold, layers of any size", 2498, PAID, { hops: 1, cached: false, layerSize: 10 * GiB }],
-    ["Paid, warm, small layers", 3330, PAID, { hops: 1, cached: true, layerSize: 5000 }],
+    ["Paid, cold, layers of any size", 2497, PAID, { hops: 1, cached: false, layerSize: 10 * GiB }],
+    ["Paid, warm, small layers", 3329, PAID, { hops: 1, cached: true, layerSize: 5000 }],
     ["Paid, warm, 1 GiB layers (293 GiB)", 293, PAID, { hops: 1, cached: true, layerSize: GiB }],
-    ["Paid with SUBREQUEST_LIMIT 1000, cold", 248, planLimits("paid", 1000), { hops: 1, cached: false, layerSize: GiB }],
+    ["Paid with SUBREQUEST_LIMIT 1000, cold", 247, planLimits("paid", 1000), { hops: 1, cached: false, layerSize: GiB }],
   ] as const)("%s: %i layers", (_, layers, limits, shape) => {
     expect(largestImage(limits, { manifests: 2, readWindow: WINDOW, ...shape })).toBe(layers);
   });
 
   it.each([
-    [FREE, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 21],
-    [FREE, { external: 5, services: 0, total: 5 }, 0, 44],
+    [FREE, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 20],
+    [FREE, { external: 5, services: 0, total: 5 }, 0, 42],
     [FREE, { external: 49, services: 0, total: 49 }, 1, 0],
-    [PAID, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 3331],
+    [PAID, resolveSubrequests({ manifests: 2, hops: 1 }), 1, 3330],
   ])("cold layers left on %o after %o with %i hops: %i", (limits, spent, hops, left) => {
     expect(coldLayersLeft(spent, hops, limits)).toBe(left);
   });

@@ -3,7 +3,6 @@
 // member's pull never fills the mirror's cache for another), and optionally the Worker
 // under `wrangler dev` with UPSTREAMS naming every member by its real registry name.
 // A test file starts one (startZoo) and steers and reads it through `state`.
-import { createCipheriv, createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { pushFixtures } from "../fixtures.ts";
 import { buildImage, buildIndex, noise, type BuiltImage, type BuiltIndex } from "../image-builder.ts";
 import { startRegistry, type Registry } from "../registry.ts";
 import { startWorker, type RunningWorker } from "../wrangler.ts";
+import { bulkNoise } from "./fresh-image.ts";
 import { startMember, type RunningMember } from "./front.ts";
 import { BAD_DAY_MEMBERS, MEMBERS, repositoryOf, ZOO_TAG, type MemberSpec } from "./members.ts";
 import { ZooState } from "./state.ts";
@@ -41,12 +41,6 @@ export interface Zoo {
 
 /** Big enough that a throttled download can be stopped half way; small enough to stay quick. */
 const NOISE_BYTES = 768 << 10;
-
-/** Noise for the bad-day members' layers of tens of MiB: AES-CTR's keystream, as fixed as noise() and far quicker. */
-function bulkNoise(seed: string, length: number): Uint8Array {
-  const cipher = createCipheriv("aes-256-ctr", createHash("sha256").update(seed).digest(), Buffer.alloc(16));
-  return new Uint8Array(cipher.update(Buffer.alloc(length)));
-}
 
 function imageFor(spec: MemberSpec): BuiltImage | BuiltIndex {
   const content = (arch: string) => spec.layerBytes === undefined ? noise(`zoo/${spec.id}/${arch}`, NOISE_BYTES) : bulkNoise(`zoo/${spec.id}/${arch}`, spec.layerBytes);
