@@ -58,6 +58,7 @@ import { cancelled } from "../retry.ts";
 
 export type * from "./types.ts";
 export { registryBlobSource } from "./registry-source.ts";
+export { MultiSource, type SourceEvent, type SourceSpec, type SourceStats } from "./multi-source.ts";
 export { formatBytes } from "./util.ts";
 
 export const DEFAULTS = {
@@ -124,7 +125,11 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   const jobs = new Map<string, BlobJob>();
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
-      sink, budget, progress, createHasher: o.createHasher, requeue: (chunks) => pool?.requeue(chunks),
+      sink, budget, progress, createHasher: o.createHasher, requeue: (chunks) => {
+        // Before the refetch is queued: a source over several must find who lied first.
+        o.source.corrupt?.(segment.key);
+        pool?.requeue(chunks);
+      },
     }));
   }
   // Every job's state is taken at the same moment (each state() reads its job before it awaits).
