@@ -233,13 +233,17 @@ export class MultiSource implements BlobSource, LegHost {
   }
 }
 
-/** The unmeasured first (to measure them), then the fastest per connection. */
+/**
+ * The unmeasured first, the least busy of them (to measure them all), then the fastest
+ * per connection (a source capped as a whole slows per connection as it takes more).
+ */
 function best(meters: readonly SourceMeter[]): SourceMeter | undefined {
   let pick: SourceMeter | undefined;
   for (const m of meters) {
-    if (pick === undefined) pick = m;
-    else if (m.perConnection === undefined && pick.perConnection !== undefined) pick = m;
-    else if (m.perConnection !== undefined && pick.perConnection !== undefined && m.perConnection > pick.perConnection) pick = m;
+    const better = pick === undefined || (m.perConnection === undefined
+      ? pick.perConnection !== undefined || m.active < pick.active
+      : pick.perConnection !== undefined && m.perConnection > pick.perConnection);
+    if (better) pick = m;
   }
   return pick;
 }
