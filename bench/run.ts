@@ -12,8 +12,9 @@
 // default 2), DOCKERDL_BENCH_CACHE (default bench/.cache: layers and registry storage,
 // reused), DOCKERDL_BENCH_NET="perConnMBps,aggregateMBps,latencyMs" (default 10,50,20),
 // DOCKERDL_BENCH_LATENCY="perConnMBps,aggregateMBps,oneWayMs" (default 10,50,100),
-// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,start,limits;
-// default all; browser runs with worker). `limits` measures the Worker's own CPU per path
+// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,multi,start,limits;
+// default all; browser runs with worker; multi: one layer from three capped mirrors at
+// once, clean, one killed, one lying, one without the layer — bench/multi-source.ts). `limits` measures the Worker's own CPU per path
 // against Cloudflare's plan limits and writes bench/results/worker-limits.md instead
 // (bench/limits/main.ts; two layers of 512 MiB at scale 1, DOCKERDL_BENCH_RUNS fresh runs);
 // DOCKERDL_BENCH_LIMITS_REPORT=bench/results/worker-limits.json only writes that report again.
@@ -28,6 +29,7 @@ import { browserDownload, type BrowserMeasurement } from "./browser.ts";
 import { ensureImage, type BenchImage } from "./image.ts";
 import { runLimits } from "./limits/main.ts";
 import { curlFloor, median, ours, root, run, skopeo, startTime, type Measurement } from "./measure.ts";
+import { runMultiSource } from "./multi-source.ts";
 
 const MiB = 2 ** 20;
 const scale = Number(process.env.DOCKERDL_BENCH_SCALE ?? "1");
@@ -35,9 +37,9 @@ const runs = Number(process.env.DOCKERDL_BENCH_RUNS ?? "2");
 const cacheDir = process.env.DOCKERDL_BENCH_CACHE ?? join(root, "bench", ".cache");
 const [perConnMBps, aggregateMBps, latencyMs] = (process.env.DOCKERDL_BENCH_NET ?? "10,50,20").split(",").map(Number);
 const [farPerConnMBps, farAggregateMBps, oneWayMs] = (process.env.DOCKERDL_BENCH_LATENCY ?? "10,50,100").split(",").map(Number);
-const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,browser,network,latency,start,limits").split(","));
+const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,browser,network,latency,multi,start,limits").split(","));
 /** Scenarios that compare tools and write bench/results/latest.md. */
-const COMPARED = ["direct", "worker", "browser", "network", "latency", "start"];
+const COMPARED = ["direct", "worker", "browser", "network", "latency", "multi", "start"];
 
 interface Row {
   scenario: string;
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
   }
 
   if (scenarios.has("latency")) await manySmallLayers(registry.url);
+  if (scenarios.has("multi")) rows.push(...(await runMultiSource({ scale, outDir, cacheDir, registry })));
   const start = scenarios.has("start") ? await startTime(outDir, 5) : undefined;
   if (start) console.log(`\ndockerdl ${start.flag}: ${(start.seconds * 1000).toFixed(0)} ms`);
 
