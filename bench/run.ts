@@ -132,10 +132,11 @@ async function main(): Promise<void> {
   const registry = await startRegistry("bench", join(cacheDir, "registry"), { kind: "none" });
   if (scenarios.has("limits")) await runLimits({ scale, runs, cacheDir, outDir, registry });
   if (!COMPARED.some((s) => scenarios.has(s))) return;
-  const images = [
+  // Built only for the scenarios that compare tools on them (multi and latency have their own).
+  const images = ["direct", "worker", "browser", "network"].some((s) => scenarios.has(s)) ? [
     await ensureImage(registry.url, cacheDir, "bench/layers8", Array.from({ length: 8 }, () => Math.round(128 * MiB * scale))),
     await ensureImage(registry.url, cacheDir, "bench/single", [Math.round(2048 * MiB * scale)]),
-  ];
+  ] : [];
   const paths: Path[] = [];
   const registryHost = new URL(registry.url).host;
   if (scenarios.has("direct")) {

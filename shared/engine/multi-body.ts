@@ -52,8 +52,8 @@ export class Leg {
     if (finished) this.reader.releaseLock();
     else void this.reader.cancel().catch(() => {});
     const seconds = (this.lastByte - this.opened) / 1000;
-    // Short bodies say more about latency than speed.
-    if (this.bytes >= 64 * 1024 && seconds > 0.05) this.meter.sample(this.bytes / seconds);
+    // Small bodies say more about latency than speed; a fast one may take under a millisecond.
+    if (this.bytes >= 64 * 1024) this.meter.sample(this.bytes / Math.max(seconds, 0.001));
     this.meter.release(now);
   }
 }

@@ -49,6 +49,8 @@ export class MultiSource implements BlobSource, LegHost {
   readonly #bodies = new Set<MultiBody>();
   readonly #waiters = new Set<() => void>();
   readonly #pending = new Set<Leg>();
+  /** Bodies a race is being opened for (open is async; the next tick must not open a second). */
+  readonly #racing = new Set<MultiBody>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(sources: readonly SourceSpec[], options: MultiSourceOptions) {
@@ -221,14 +223,19 @@ export class MultiSource implements BlobSource, LegHost {
     if (idle.length === 0) return;
     const gain = this.#options.raceGain ?? 2;
     for (const body of this.#bodies) {
-      if (body.finished || body.legs.length !== 1) continue;
+      if (body.finished || body.legs.length !== 1 || this.#racing.has(body)) continue;
       const slow = body.legs[0];
       const left = body.end - body.delivered;
       const slowRate = Math.max(1, (slow.bytes * 1000) / Math.max(1, now - slow.opened));
       const fast = best(idle.filter((m) => m !== slow.meter && m.usable(body.digest, now)));
       if (fast === undefined || fast.perConnection === undefined || (left * 1000) / slowRate < (this.#options.raceMinMs ?? 1000) || left / slowRate < gain * (left / fast.perConnection)) continue;
-      const leg = await this.open(body.digest, body.delivered, body.end, new AbortController().signal, new Set(this.#meters.filter((m) => m !== fast))).catch(() => undefined);
-      if (leg !== undefined) body.race(leg);
+      this.#racing.add(body);
+      try {
+        const leg = await this.open(body.digest, body.delivered, body.end, new AbortController().signal, new Set(this.#meters.filter((m) => m !== fast))).catch(() => undefined);
+        if (leg !== undefined) body.race(leg);
+      } finally {
+        this.#racing.delete(body);
+      }
     }
   }
 }

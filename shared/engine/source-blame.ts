@@ -49,24 +49,45 @@ export interface BlameHost {
   blame(meter: SourceMeter, start: number, end: number, reason: string): void;
 }
 
-/** Compares each served range with another source's; blames the first liar found. */
+/** Comparisons running at once: the refetch waits for the verdict. */
+const PARALLEL = 4;
+
+/**
+ * Compares each served range with another source's, a few at a time, taking each
+ * source's ranges in turn (a liar is met in the first round); stops at the first liar.
+ */
 export async function investigate(digest: string, served: readonly Served[], host: BlameHost, createHasher: BlobHasherFactory): Promise<void> {
-  for (const range of served) {
-    if (range.end <= range.start) continue;
+  const queue = roundRobin(served.filter((r) => r.end > r.start));
+  let found = false;
+  const check = async (range: Served) => {
     await range.hashing;
     const mine = await (await range.hasher).digest("hex");
     const [second, third] = host.others(new Set([range.meter]));
-    if (second === undefined) return;
+    if (second === undefined || found) return;
     const theirs = await rangeHash(second, digest, range.start, range.end, createHasher);
-    if (theirs === undefined || theirs === mine) continue;
+    if (theirs === undefined || theirs === mine || found) return;
     const tiebreak = third === undefined ? undefined : await rangeHash(third, digest, range.start, range.end, createHasher);
+    if (found) return;
+    found = true;
     if (tiebreak !== undefined && tiebreak === mine) {
       host.blame(second, range.start, range.end, `${range.meter.name} and ${third?.name} agree on those bytes and it does not`);
     } else {
       host.blame(range.meter, range.start, range.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third?.name}`} sent different bytes there, and the layer failed its digest`);
     }
-    return;
-  }
+  };
+  const worker = async () => {
+    for (let range = queue.shift(); range !== undefined && !found; range = queue.shift()) await check(range);
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+}
+
+/** One range of each source in turn. */
+function roundRobin(served: readonly Served[]): Served[] {
+  const bySource = new Map<SourceMeter, Served[]>();
+  for (const range of served) bySource.set(range.meter, [...(bySource.get(range.meter) ?? []), range]);
+  const out: Served[] = [];
+  for (let i = 0; out.length < served.length; i++) for (const list of bySource.values()) if (i < list.length) out.push(list[i]);
+  return out;
 }
 
 /** SHA-256 of [start, end) of `digest` fetched from `meter`; undefined if it cannot be had. */
