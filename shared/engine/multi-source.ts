@@ -228,7 +228,11 @@ export class MultiSource implements BlobSource, LegHost {
       const left = body.end - body.delivered;
       const slowRate = Math.max(1, (slow.bytes * 1000) / Math.max(1, now - slow.opened));
       const fast = best(idle.filter((m) => m !== slow.meter && m.usable(body.digest, now)));
-      if (fast === undefined || fast.perConnection === undefined || (left * 1000) / slowRate < (this.#options.raceMinMs ?? 1000) || left / slowRate < gain * (left / fast.perConnection)) continue;
+      if (fast === undefined || fast.perConnection === undefined) continue;
+      // A source capped as a whole runs faster per connection once it is idle: what it
+      // delivered in all lately is the better guess then.
+      const fastRate = Math.max(fast.perConnection, fast.recentRate(now));
+      if ((left * 1000) / slowRate < (this.#options.raceMinMs ?? 1000) || left / slowRate < gain * (left / fastRate)) continue;
       this.#racing.add(body);
       try {
         const leg = await this.open(body.digest, body.delivered, body.end, new AbortController().signal, new Set(this.#meters.filter((m) => m !== fast))).catch(() => undefined);

@@ -97,14 +97,18 @@ export class SourceMeter {
     return this.failures >= FAILURES_TO_DROP;
   }
 
-  stats(now: number): SourceStats {
+  /** All its connections together over the last few seconds. */
+  recentRate(now: number): number {
     const recent = this.#recent.filter((r) => r.at >= now - WINDOW_MS);
     const first = recent[0]?.at ?? now;
-    const span = Math.max(1000, now - first);
+    return (recent.reduce((n, r) => n + r.bytes, 0) * 1000) / Math.max(1000, now - first);
+  }
+
+  stats(now: number): SourceStats {
     const out: SourceStats = {
       name: this.name,
       bytes: this.bytes,
-      bytesPerSecond: Math.round((recent.reduce((n, r) => n + r.bytes, 0) * 1000) / span),
+      bytesPerSecond: Math.round(this.recentRate(now)),
       active: this.active,
       skipped: this.out.size,
     };
