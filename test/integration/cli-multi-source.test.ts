@@ -3,7 +3,8 @@
 // (a Docker Hub name goes to <mirror>/v2/<repository>, which the relay passes on). Every
 // mirror takes a share and the file is byte-identical to a one-mirror pull and loads;
 // a mirror missing a layer (404) is skipped; one that flips a byte is named, dropped and
-// the file is still right; one killed half way is left behind and the pull finishes.
+// the file is still right; one killed half way is left behind and the pull finishes;
+// --trust resolves the tag on the mirror it names.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
@@ -105,6 +106,15 @@ describe("dockerdl pull from several mirrors at once", { timeout: 120_000 }, () 
     const done = events.find((e) => e.type === "done");
     expect(done?.sources?.map((s) => s.name)).toEqual(relays.map((r) => r.url));
     expect(events.some((e) => e.type === "progress" && e.sources !== undefined)).toBe(true);
+  });
+
+  test("--trust resolves the tag on the mirror it names, and no other is asked for the manifest", async ({ relays, tempDir, reference }) => {
+    const result = await pull(relays, tempDir, ["--trust", relays[2].url]);
+    expect(result.code).toBe(0);
+    const manifestRequests = relays.map((r) => r.log.filter((e) => e.path.includes("/manifests/")).length);
+    expect(manifestRequests[2]).toBeGreaterThan(0);
+    expect(manifestRequests[0] + manifestRequests[1]).toBe(0);
+    expect(readFileSync(result.output).equals(reference)).toBe(true);
   });
 
   test("a mirror that flips a byte in one range of the big layer is named, dropped, and the file is right", async ({ relays, tempDir, reference }) => {

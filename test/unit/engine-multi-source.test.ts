@@ -1,7 +1,8 @@
 // One pull from several sources (shared/engine/multi-source.ts) with in-memory sources
 // (engine-doubles.ts): every source takes a share and the archive is exact; a source
 // missing a blob is skipped for it; one that flips bytes is found, named, dropped, and
-// the archive is still exact; one that dies part way is dropped and the others finish;
+// the archive is still exact; one that dies part way is left and the others finish;
+// one that never answers is given up on after stallMs;
 // the faster source takes more; a slow source's last range is raced by an idle fast one.
 import { describe, expect, it } from "vitest";
 import { downloadArchive, MultiSource, type BlobSource, type SourceEvent } from "../../shared/engine/index.ts";
@@ -91,6 +92,28 @@ describe("MultiSource: one pull from several sources", () => {
     const [dyingStats, goodStats] = multi.stats();
     expect(goodStats.bytes).toBeGreaterThan(dyingStats.bytes);
     expect(retries).toEqual([]);
+  });
+
+  it("gives up on a source that does not answer within stallMs and goes on elsewhere", async () => {
+    const { blobs } = image([400_000]);
+    let asked = 0;
+    const silent: BlobSource = {
+      fetchRange: (_digest, _start, _end, signal) => new Promise((_resolve, reject) => {
+        asked++;
+        signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+      }),
+    };
+    const { image: img } = image([400_000]);
+    const plan = planImageArchive([img]);
+    const sink = memorySink(plan.totalSize, true);
+    const multi = new MultiSource([{ name: "silent", source: silent, connections: 1 }, { name: "good", source: memorySource(blobs), connections: 1 }], { createHasher: nodeHasher, tickMs: 20, stallMs: 200 });
+    const started = Date.now();
+    await downloadArchive({ plan, source: multi, sink, createHasher: nodeHasher, chunkSize: 64 * 1024, connections: multi.connections, ...fast });
+    multi.close();
+    expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
+    expect(asked).toBeGreaterThan(0);
+    expect(multi.stats()[0].bytes).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("gives the faster source more of the work", async () => {
