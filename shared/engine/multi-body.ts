@@ -21,6 +21,9 @@ export class Leg {
   readonly end: number;
   readonly opened: number;
   lastByte: number;
+  /** When the read now pending was asked for, and whether it has its answer (waiting to be taken). */
+  askedAt = 0;
+  answered = false;
   bytes = 0;
   /** Set when the scheduler stops it (a stall): what to say about it. */
   stopped: DockerdlError | undefined;
@@ -37,10 +40,19 @@ export class Leg {
     this.lastByte = now;
   }
 
-  next(): NonNullable<Leg["pending"]> {
-    this.pending ??= this.reader.read().then(
-      ({ value, done }) => ({ leg: this as Leg, ...(value === undefined ? {} : { value }), ...(done === undefined ? {} : { done }) }),
-      (error: unknown) => ({ leg: this as Leg, error }),
+  next(now: number): NonNullable<Leg["pending"]> {
+    if (this.pending !== undefined) return this.pending;
+    this.askedAt = now;
+    this.answered = false;
+    this.pending = this.reader.read().then(
+      ({ value, done }) => {
+        this.answered = true;
+        return { leg: this as Leg, ...(value === undefined ? {} : { value }), ...(done === undefined ? {} : { done }) };
+      },
+      (error: unknown) => {
+        this.answered = true;
+        return { leg: this as Leg, error };
+      },
     );
     return this.pending;
   }
@@ -110,7 +122,8 @@ export class MultiBody implements RangeBody, BodyReader {
         return { done: true };
       }
       if (this.legs.length === 0) await this.#failover();
-      const { leg, value, done, error } = await Promise.race(this.legs.map((l) => l.next()));
+      const asked = this.#host.now();
+      const { leg, value, done, error } = await Promise.race(this.legs.map((l) => l.next(asked)));
       leg.pending = undefined;
       const now = this.#host.now();
       if (error !== undefined || done === true || value === undefined) {

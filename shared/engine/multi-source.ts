@@ -209,7 +209,10 @@ export class MultiSource implements BlobSource, LegHost {
         this.#bodies.delete(body);
         continue;
       }
-      for (const leg of body.legs) if (now - leg.lastByte > stallMs) stop(leg, `${leg.meter.name} sent nothing for ${Math.round(stallMs / 1000)} s`);
+      for (const leg of body.legs) {
+        // Only while a read waits on it: the engine may hold off reading (its memory budget, a slow output).
+        if (leg.pending !== undefined && !leg.answered && now - Math.max(leg.lastByte, leg.askedAt) > stallMs) stop(leg, `${leg.meter.name} sent nothing for ${Math.round(stallMs / 1000)} s`);
+      }
     }
     for (const leg of this.#pending) if (now - leg.opened > stallMs) stop(leg, `${leg.meter.name} did not answer within ${Math.round(stallMs / 1000)} s`);
     if (this.#bodies.size > 0 || this.#pending.size > 0) this.#startTimer();

@@ -116,6 +116,27 @@ describe("MultiSource: one pull from several sources", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("stops a body whose read waits past stallMs, not one the engine has not read for as long", async () => {
+    const { blobs } = image([200_000]);
+    const [digest, bytes] = [...blobs][0];
+    const served = memorySource(blobs);
+    const mixed: BlobSource = {
+      fetchRange: (d, start, end, signal) => (d === digest ? served.fetchRange(d, start, end, signal) : Promise.resolve(new ReadableStream<Uint8Array>({ cancel: () => {} }))),
+    };
+    let clock = 1_000_000;
+    const multi = new MultiSource([{ name: "mixed", source: mixed, connections: 4 }], { createHasher: nodeHasher, tickMs: 10, stallMs: 1000, now: () => clock });
+    const signal = new AbortController().signal;
+    const unread = (await multi.fetchRange(digest, 0, bytes.length, signal)).getReader();
+    const first = await unread.read();
+    const waiting = (await multi.fetchRange("sha256:other", 0, 100, signal)).getReader().read();
+    clock += 5000; // the engine reads nothing of the first body meanwhile
+    await expect(waiting).rejects.toThrow(/no source is left/);
+    const parts = [first.value!];
+    for (let r = await unread.read(); r.value !== undefined; r = await unread.read()) parts.push(r.value);
+    expect(Buffer.concat(parts).equals(Buffer.from(bytes))).toBe(true);
+    multi.close();
+  });
+
   it("gives the faster source more of the work", async () => {
     const { blobs } = image([2_000_000]);
     const quick = memorySource(blobs);
