@@ -15,8 +15,9 @@
 // default 2), DOCKERDL_BENCH_CACHE (default bench/.cache: layers and registry storage,
 // reused), DOCKERDL_BENCH_NET="perConnMBps,aggregateMBps,latencyMs" (default 10,50,20),
 // DOCKERDL_BENCH_LATENCY="perConnMBps,aggregateMBps,oneWayMs" (default 10,50,100),
-// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,start,limits;
-// default all; browser runs with worker). `limits` measures the Worker's own CPU per path
+// DOCKERDL_BENCH_SCENARIOS (comma list of direct,worker,browser,network,latency,multi,start,limits;
+// default all; browser runs with worker; multi: one layer from three capped mirrors at
+// once, clean, one killed, one lying, one without the layer — bench/multi-source.ts). `limits` measures the Worker's own CPU per path
 // against Cloudflare's plan limits and writes bench/results/worker-limits.md instead
 // (bench/limits/main.ts; two layers of 512 MiB at scale 1, DOCKERDL_BENCH_RUNS fresh runs);
 // DOCKERDL_BENCH_LIMITS_REPORT=bench/results/worker-limits.json only writes that report again.
@@ -31,6 +32,7 @@ import { browserDownload, type BrowserMeasurement } from "./browser.ts";
 import { ensureImage, type BenchImage } from "./image.ts";
 import { runLimits } from "./limits/main.ts";
 import { curlFloor, median, ours, root, run, skopeo, startTime, verifiedFloor, type Measurement } from "./measure.ts";
+import { runMultiSource } from "./multi-source.ts";
 
 const MiB = 2 ** 20;
 const scale = Number(process.env.DOCKERDL_BENCH_SCALE ?? "1");
@@ -38,9 +40,9 @@ const runs = Number(process.env.DOCKERDL_BENCH_RUNS ?? "2");
 const cacheDir = process.env.DOCKERDL_BENCH_CACHE ?? join(root, "bench", ".cache");
 const [perConnMBps, aggregateMBps, latencyMs] = (process.env.DOCKERDL_BENCH_NET ?? "10,50,20").split(",").map(Number);
 const [farPerConnMBps, farAggregateMBps, oneWayMs] = (process.env.DOCKERDL_BENCH_LATENCY ?? "10,50,100").split(",").map(Number);
-const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,browser,network,latency,start,limits").split(","));
+const scenarios = new Set((process.env.DOCKERDL_BENCH_SCENARIOS ?? "direct,worker,browser,network,latency,multi,start,limits").split(","));
 /** Scenarios that compare tools and write bench/results/latest.md. */
-const COMPARED = ["direct", "worker", "browser", "network", "latency", "start"];
+const COMPARED = ["direct", "worker", "browser", "network", "latency", "multi", "start"];
 
 interface Row {
   scenario: string;
@@ -148,10 +150,11 @@ async function main(): Promise<void> {
   const registry = await startRegistry("bench", join(cacheDir, "registry"), { kind: "none" });
   if (scenarios.has("limits")) await runLimits({ scale, runs, cacheDir, outDir, registry });
   if (!COMPARED.some((s) => scenarios.has(s))) return;
-  const images = [
+  // Built only for the scenarios that compare tools on them (multi and latency have their own).
+  const images = ["direct", "worker", "browser", "network"].some((s) => scenarios.has(s)) ? [
     await ensureImage(registry.url, cacheDir, "bench/layers8", Array.from({ length: 8 }, () => Math.round(128 * MiB * scale))),
     await ensureImage(registry.url, cacheDir, "bench/single", [Math.round(2048 * MiB * scale)]),
-  ];
+  ] : [];
   const paths: Path[] = [];
   const registryHost = new URL(registry.url).host;
   if (scenarios.has("direct")) {
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
   }
 
   if (scenarios.has("latency")) await manySmallLayers(registry.url);
+  if (scenarios.has("multi")) rows.push(...(await runMultiSource({ scale, outDir, cacheDir, registry })));
   const start = scenarios.has("start") ? await startTime(outDir, 5) : undefined;
   if (start) console.log(`\ndockerdl ${start.flag}: ${(start.seconds * 1000).toFixed(0)} ms`);
 

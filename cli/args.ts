@@ -29,6 +29,14 @@ export interface PullCommand extends RegistryAccess {
   connections?: number;
   chunkSize?: number;
   quiet: boolean;
+  /** --mirror, in order (DOCKERDL_MIRRORS and the config file are read by sources-config.ts). */
+  mirrors: string[];
+  /** --no-direct: the registry itself is not one of the sources. */
+  noDirect: boolean;
+  /** --trust URL: the source the tag is resolved on. */
+  trust?: string;
+  /** --json: progress and source events as JSON lines on standard error. */
+  json: boolean;
 }
 
 export const INSPECT_COMMANDS = ["tags", "digest", "manifest", "config"] as const;
@@ -42,6 +50,8 @@ export interface InspectCommand extends RegistryAccess {
 
 /** `topic`: the command whose help was asked for (dockerdl pull --help, dockerdl help pull); none for the overview. */
 export type Command = PullCommand | InspectCommand | { command: "help"; topic?: string } | { command: "version" };
+
+const HTTP_URL = /^https?:\/\/[^/]+/;
 
 export function usageError(message: string): DockerdlError {
   return new DockerdlError("USAGE", message, { hint: "run dockerdl --help for the commands, dockerdl <command> --help for a command's options" });
@@ -72,6 +82,10 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         verbose: { type: "boolean", short: "v", default: false },
         "ca-file": { type: "string" },
         "tls-verify": { type: "string" },
+        mirror: { type: "string", multiple: true },
+        "no-direct": { type: "boolean", default: false },
+        trust: { type: "string" },
+        json: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -92,7 +106,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (values["password-stdin"] && values.username === undefined) throw usageError("--password-stdin needs --username");
   const proxySource = values.proxy !== undefined ? "--proxy" : "DOCKERDL_PROXY";
   const proxy = values.proxy ?? (env.DOCKERDL_PROXY || undefined);
-  if (proxy !== undefined && !/^https?:\/\/[^/]+/.test(proxy)) {
+  if (proxy !== undefined && !HTTP_URL.test(proxy)) {
     throw usageError(`${proxySource} ${JSON.stringify(proxy)} is not an http(s) URL; give the mirror's address, e.g. https://dockerdl.example.workers.dev`);
   }
   const tlsVerify = values["tls-verify"];
@@ -111,7 +125,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     const name = command as InspectName;
     const what = name === "tags" ? "a repository, e.g. dockerdl tags nginx" : `an image reference, e.g. dockerdl ${name} ubuntu:22.04`;
     if (rest.length !== 1) throw usageError(`${name} takes ${what}${rest.length > 1 ? `; got ${rest.length}: ${rest.join(" ")}` : ""}`);
-    const pullOnly = (["output", "file", "tag", "connections", "chunk-size"] as const).find((k) => values[k] !== undefined);
+    const pullOnly = (["output", "file", "tag", "connections", "chunk-size", "mirror", "trust"] as const).find((k) => values[k] !== undefined)
+      ?? (["no-direct", "json"] as const).find((k) => values[k] === true);
     if (pullOnly !== undefined) throw usageError(`--${pullOnly} is an option of pull, not of ${name}`);
     if (name === "tags" && values.platform !== undefined) throw usageError("tags lists a repository's tags, for every platform; --platform does not apply");
     return { command: name, reference: rest[0], ...access, ...(values.platform === undefined ? {} : { platform: values.platform }) };
@@ -119,7 +134,14 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (command !== "pull") throw unknownCommand(command);
   const files = values.file ?? [];
   if (rest.length === 0 && files.length === 0) throw usageError("pull needs an image reference, e.g. dockerdl pull ubuntu:22.04 (or -f compose.yaml)");
-  const out: PullCommand = { command: "pull", references: rest, files, ...access, quiet: values.quiet ?? false };
+  const mirrors = values.mirror ?? [];
+  for (const mirror of mirrors) if (!HTTP_URL.test(mirror)) throw usageError(`--mirror ${JSON.stringify(mirror)} is not an http(s) URL; give the mirror's address, e.g. https://mirror.example.com`);
+  if (values.trust !== undefined && !HTTP_URL.test(values.trust)) throw usageError(`--trust ${JSON.stringify(values.trust)} is not an http(s) URL; give one of the --mirror or --proxy addresses`);
+  const out: PullCommand = {
+    command: "pull", references: rest, files, ...access, quiet: values.quiet ?? false,
+    mirrors, noDirect: values["no-direct"] ?? false, json: values.json ?? false,
+    ...(values.trust === undefined ? {} : { trust: values.trust }),
+  };
   if (values.platform !== undefined) out.platform = values.platform;
   if (values.output !== undefined) {
     if (values.output === "") throw usageError("-o \"\" is not a file name");

@@ -78,6 +78,15 @@ ${PLATFORM_OPTION}
                                 host (default 8)
   --chunk-size SIZE             split layers larger than SIZE into parallel ranges (default 16M)
   -q, --quiet                   no progress line, only errors
+  --mirror URL                  also fetch layers from this mirror (repeatable): every source
+                                (the registry, --proxy, each mirror) takes ranges as it is
+                                fast; one that fails, lacks a layer or sends wrong bytes is
+                                left out, and named. Default: see Sources below.
+                                --connections is then per source
+  --no-direct                   leave the registry itself out of the sources
+  --trust URL                   resolve the tag on this mirror (default: the registry, else
+                                the first mirror that answers)
+  --json                        progress and source events as JSON lines on standard error
 ${ACCESS_OPTIONS}
 
 The tar is written to FILE.part and renamed to FILE only once every layer is verified.
@@ -86,6 +95,10 @@ resumes from FILE.part. Two runs cannot write the same FILE at once. A bundle st
 layer that several images share once. Load the result with: docker load -i FILE
 
 ${NETWORK}
+Sources: without --mirror, the mirrors in DOCKERDL_MIRRORS (comma or space separated),
+else those of "mirrors" in $XDG_CONFIG_HOME/dockerdl/config.json (by default
+~/.config/dockerdl/config.json: {"mirrors": ["https://…"]}). With -v, each source's bytes
+and speed are printed every few seconds and at the end.
 
 Examples:
   dockerdl pull ubuntu:22.04
@@ -95,6 +108,7 @@ Examples:
   dockerdl pull alpine -o - | ssh host docker load
   echo "$TOKEN" | dockerdl pull ghcr.io/owner/private:1.0 --username me --password-stdin
   dockerdl pull alpine --proxy https://dockerdl.example.workers.dev
+  dockerdl pull postgres:16 --mirror https://a.example.com --mirror https://b.example.com
 `;
 
 const TAGS = `dockerdl tags — list a repository's tags, one per line, in the registry's order

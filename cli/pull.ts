@@ -4,7 +4,7 @@
 
 import { distinctEntries, type BundleEntry } from "../shared/bundle-names.ts";
 import { DockerdlError } from "../shared/errors.ts";
-import { formatBytes, registryBlobSource } from "../shared/engine/index.ts";
+import { formatBytes } from "../shared/engine/index.ts";
 import { archiveImageOf, planImageArchive, type ArchiveImage } from "../shared/image-archive.ts";
 import { formatPlatform, parsePlatform } from "../shared/platform.ts";
 import { defaultFileName, familiarName, formatReference, parseReference, repoTag, type Reference } from "../shared/reference.ts";
@@ -17,6 +17,9 @@ import { SocketSlots } from "./network/socket-slots.ts";
 import { chooseOutput } from "./output-target.ts";
 import { hostPlatform } from "./platform-arg.ts";
 import { ProgressLine } from "./progress-line.ts";
+import { blobSourceOf, pullSources, resolveOnFirst } from "./pull-sources.ts";
+import { PullReporter } from "./source-progress.ts";
+import { chooseSources } from "./sources-config.ts";
 import { writeArchiveToFile, writeArchiveToStdout, writeArchiveToStream } from "./write-archive.ts";
 
 const CLI_CONNECTIONS = 8;
@@ -62,9 +65,10 @@ interface Resolved {
 }
 
 export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
-  const line = new ProgressLine(io.stderr, !cmd.quiet);
+  const line = new PullReporter(new ProgressLine(io.stderr, !cmd.quiet && !cmd.json), { stderr: io.stderr, json: cmd.json, verbose: cmd.verbose, quiet: cmd.quiet });
   const warn = (text: string) => {
-    if (!cmd.quiet) io.stderr.write(`dockerdl: ${text}\n`);
+    if (cmd.json) line.json({ type: "warning", text });
+    else if (!cmd.quiet) io.stderr.write(`dockerdl: ${text}\n`);
   };
   const requests = await gatherImages(cmd.references, cmd.files, warn);
   const commandPlatform = cmd.platform === undefined ? undefined : parsePlatform(cmd.platform);
@@ -75,16 +79,22 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     ref: parseReference(request.reference),
     platform: request.platform === undefined ? commandPlatform : parsePlatform(request.platform),
   })));
+  // With several sources, --connections is each one's.
   const connections = cmd.connections ?? CLI_CONNECTIONS;
-  // One ceiling for every client of the pull: --connections counts sockets, every host together.
-  const clientOf = await clientsFor(cmd, parsed.map((p) => p.ref), io, new SocketSlots(connections));
+  const refs = parsed.map((p) => p.ref);
+  // One ceiling per source: --connections counts its sockets, every host it reaches
+  // together (a registry and the CDN it redirects to share it).
+  const sources = await pullSources(cmd, await chooseSources(cmd, process.env), refs, (access, r) => clientsFor(access, r, io, new SocketSlots(connections)));
   const host = hostPlatform();
   let resolved: Resolved[] = [];
   for (const { request, ref, platform } of parsed) {
-    const client = clientOf(ref);
-    const image = await within(request, () => client.resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }).catch(async (error: unknown) => {
-      throw await explainNotFound(error, ref, client, ref.registry, io.signal);
-    }));
+    const image = await within(request, () => resolveOnFirst(
+      sources,
+      (client) => client.resolveImage(ref, platform, { defaultPlatform: host, signal: io.signal }),
+      (error, client) => explainNotFound(error, ref, client, ref.registry, io.signal),
+      warn,
+      ref,
+    ));
     resolved.push({ request, image, defaulted: platform === undefined && image.index !== undefined });
   }
   resolved = distinctEntries(resolved.map(bundleEntryOf)).map((i) => resolved[i]);
@@ -97,19 +107,36 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
   for (const r of resolved) line.note(`${describe(r)} → ${shownOutput}`);
   if (resolved.length > 1) line.note(`${resolved.length} images, ${formatBytes(plan.totalSize)} (shared layers stored once)`);
 
+  const blobs = blobSourceOf(sources, resolved.map((r) => r.image), connections, (event) => line.event(event));
+  if (blobs.multi !== undefined) {
+    const multi = blobs.multi;
+    line.stats = () => multi.stats();
+    line.note(`${sources.length} sources: ${sources.map((s) => s.name).join(", ")}`);
+  }
   const job = {
     plan,
-    source: registryBlobSource((image) => clientOf(image.reference), resolved.map((r) => r.image)),
+    source: blobs.source,
     reference: requests.map((r) => r.reference).join(" "),
     manifestDigest: resolved.map((r) => r.image.manifest.digest).join(","),
-    connections,
+    connections: blobs.connections,
     ...(cmd.chunkSize === undefined ? {} : { chunkSize: cmd.chunkSize }),
     line,
     signal: io.signal,
   };
-  const result = target.kind === "stdout" ? await writeArchiveToStdout(job, io.stdout)
-    : target.kind === "stream" ? await writeArchiveToStream(job, target.path)
-    : await writeArchiveToFile(job, target.path);
+  let result;
+  try {
+    result = target.kind === "stdout" ? await writeArchiveToStdout(job, io.stdout)
+      : target.kind === "stream" ? await writeArchiveToStream(job, target.path)
+      : await writeArchiveToFile(job, target.path);
+  } finally {
+    blobs.multi?.close();
+  }
+  if (cmd.json) {
+    line.json({
+      type: "done", output: shownOutput, totalBytes: plan.totalSize, fetchedBytes: result.fetchedBytes, resumedBytes: result.resumedBytes,
+      ...(blobs.multi === undefined ? {} : { sources: blobs.multi.stats() }),
+    });
+  }
 
   if (cmd.quiet) return;
   // With -o - the tar is on standard output, so the summary goes to stderr.

@@ -22,7 +22,8 @@ export interface ArchiveJob {
   manifestDigest: string;
   connections: number;
   chunkSize?: number;
-  line: ProgressLine;
+  /** The progress line, or anything that shows progress the same way (source-progress.ts). */
+  line: Pick<ProgressLine, "update" | "finish" | "note">;
   signal: AbortSignal;
 }
 

@@ -58,6 +58,7 @@ import { cancelled } from "../retry.ts";
 
 export type * from "./types.ts";
 export { registryBlobSource } from "./registry-source.ts";
+export { MultiSource, type SourceEvent, type SourceSpec, type SourceStats } from "./multi-source.ts";
 export { formatBytes } from "./util.ts";
 
 export const DEFAULTS = {
@@ -137,7 +138,12 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   };
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
-      sink, budget, progress, createHasher: o.createHasher, requeue, fail: failWith, verifiedNow, signal, ...(buffers ? { buffers } : {}),
+      sink, budget, progress, createHasher: o.createHasher, fail: failWith, verifiedNow, signal, ...(buffers ? { buffers } : {}),
+      requeue: (chunks) => {
+        // Before the refetch is queued: a source over several must find who lied first.
+        o.source.corrupt?.(segment.key);
+        requeue(chunks);
+      },
     }));
   }
   // Every job's state is taken at the same moment (each state() reads its job before it awaits).

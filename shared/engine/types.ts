@@ -20,6 +20,12 @@ export interface BlobSource {
    * error fails the download.
    */
   fetchRange(digest: string, start: number, end: number, signal: AbortSignal): Promise<RangeBody>;
+  /**
+   * Optional: `digest` failed its digest and is about to be fetched again from scratch.
+   * A source over several (multi-source.ts) finds and drops the one that lied before
+   * it serves that refetch.
+   */
+  corrupt?(digest: string): void;
 }
 
 /** A body fetchRange answers. */
