@@ -74,8 +74,8 @@ ${PLATFORM_OPTION}
                                 the default name inside it. -: standard output (no resume)
   -f, --file FILE               read images from a Compose file or a list (repeatable)
   --tag NAME:TAG                name the image NAME:TAG in the tar (one image only)
-  --connections N               parallel connections, and the most sockets open to any one
-                                host (default 8)
+  --connections N               parallel connections, and the most sockets open at once, every
+                                host together (default 8)
   --chunk-size SIZE             split layers larger than SIZE into parallel ranges (default 16M)
   -q, --quiet                   no progress line, only errors
   --mirror URL                  also fetch layers from this mirror (repeatable): every source
