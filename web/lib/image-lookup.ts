@@ -19,11 +19,12 @@ export interface ImageOverview {
   platforms: Platform[];
 }
 
-export function proxyClient(credentials?: Credentials): RegistryClient {
+/** A client through this app's own Worker, or through `proxy` (an extra source's URL). */
+export function proxyClient(credentials?: Credentials, proxy = self.location.origin): RegistryClient {
   return new RegistryClient({
     // Never a cached answer: tags move, and tokens ride on these requests.
     fetch: (url, init) => fetch(url, { ...init, cache: "no-store" }),
-    proxy: self.location.origin,
+    proxy,
     ...(credentials && credentials.username !== "" ? { credentials } : {}),
     // The proxy follows upstream redirects itself; the browser hides manual ones anyway.
     redirects: "follow",

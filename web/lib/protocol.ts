@@ -3,7 +3,7 @@
 // from each worker's handlers (lib/rpc.ts); this is what they take and report. Plain
 // structured-clonable data only.
 
-import type { Progress } from "../../shared/engine/index.ts";
+import type { Progress, SourceEvent, SourceStats } from "../../shared/engine/index.ts";
 import type { Platform } from "../../shared/platform.ts";
 import type { ErrorInfo } from "./errors.ts";
 import type { Credentials } from "./image-lookup.ts";
@@ -73,6 +73,8 @@ export interface StartJob {
   pinnedDigest?: string;
   /** Several images in one file (File System Access only); `reference` and `platform` are then unused. */
   bundle?: { images: BundleImage[] };
+  /** Extra sources' URLs from settings, beside this app's own Worker (single images, File System Access only). */
+  sources?: string[];
 }
 
 export type JobStatus = "starting" | "running" | "paused" | "done" | "failed" | "cancelled";
@@ -82,7 +84,9 @@ export type JobStatus = "starting" | "running" | "paused" | "done" | "failed" | 
  * worker reports through its calls' progress, the service worker over PROGRESS_CHANNEL.
  */
 export type JobEvent =
-  | { kind: "progress"; id: string; done: number; total: number; layers: number[]; speed: number; eta?: number }
+  | { kind: "progress"; id: string; done: number; total: number; layers: number[]; speed: number; eta?: number; sources?: SourceStats[] }
+  /** With several sources: one skipped for a layer, dropped, or caught sending wrong bytes. */
+  | { kind: "source"; id: string; event: SourceEvent }
   | { kind: "status"; id: string; status: JobStatus; summary?: ImageSummary; bundle?: BundleSummary; error?: ErrorInfo };
 
 /** The engine's progress report as the page's event; `speed` overrides the measured one (0 while paused). */

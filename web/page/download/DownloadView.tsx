@@ -16,6 +16,7 @@ import { useBundle } from "./bundle/use-bundle.ts";
 import { downloadWorker } from "./download-client.ts";
 import { HistoryList } from "./HistoryList.tsx";
 import { JobCard } from "./JobCard.tsx";
+import { SourcesSettings } from "./sources/SourcesSettings.tsx";
 import { SummaryCard } from "./SummaryCard.tsx";
 import { UnfinishedList } from "./UnfinishedList.tsx";
 import { useDownloads, type Via } from "./use-downloads.ts";
@@ -76,6 +77,7 @@ export function DownloadView({ route }: { route: Route }) {
           form={form} placeholder="ubuntu:22.04" help={t("ref.help")} inputRef={input} suggestions={suggestions} forgottenNotice={t("creds.forgotten")}
         />
       </form>
+      {mode === "image" && <SourcesSettings />}
       {mode === "bundle" && (
         <BundleForm
           bundle={bundle} canPick={canPickFile()} busy={downloads.starting}

@@ -15,6 +15,7 @@ import type { ImageLookup } from "../image-form/use-image-lookup.ts";
 import { keepAwake } from "../sw-client.ts";
 import { controlFileDownload, controlStreamDownload, startFileDownload, startStreamDownload } from "./download-client.ts";
 import { spaceFor, type Space } from "./disk-space.ts";
+import { loadSources } from "./sources/source-urls.ts";
 import { useJobs, type JobView } from "./use-jobs.ts";
 
 export type { Via };
@@ -54,7 +55,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
   const download = whileStarting(async (summary: ImageSummary, via: Via) => {
     setError(undefined);
     rememberIfAsked();
-    const job: StartJob = { id: crypto.randomUUID(), reference: summary.reference, platform: summary.platform, credentials, pinnedDigest: summary.topDigest };
+    const job: StartJob = { id: crypto.randomUUID(), reference: summary.reference, platform: summary.platform, credentials, pinnedDigest: summary.topDigest, ...extraSources() };
     const view: JobView = {
       id: job.id, via, reference: summary.reference, status: "starting", summary, done: 0, total: summary.totalSize,
       layers: [], speed: 0, credentials,
@@ -114,7 +115,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     updateJob(job.id, { status: "starting", error: undefined });
     const what = job.bundle
       ? { bundle: { images: job.bundle.images.map(bundleImage) } }
-      : { platform: job.summary!.platform, credentials: job.credentials, pinnedDigest: job.summary!.topDigest };
+      : { platform: job.summary!.platform, credentials: job.credentials, pinnedDigest: job.summary!.topDigest, ...extraSources() };
     startFileDownload({ id: job.id, reference: job.reference, ...what }, job.handle, true);
   };
 
@@ -131,7 +132,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
       layers: [], speed: 0, handle, credentials: saved,
     });
     setUnfinished((list) => list.filter((j) => j.id !== stored.id));
-    const what = stored.bundle ? { bundle: { images: stored.bundle } } : { platform: stored.platform, credentials: saved, pinnedDigest: stored.pinnedDigest };
+    const what = stored.bundle ? { bundle: { images: stored.bundle } } : { platform: stored.platform, credentials: saved, pinnedDigest: stored.pinnedDigest, ...extraSources() };
     startFileDownload({ id: stored.id, reference: stored.reference, ...what }, handle, true);
   };
 
@@ -147,6 +148,12 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     jobs, unfinished, history, error, starting,
     download, downloadBundle, pause, resume, cancel, dismiss: (job: JobView) => removeJob(job.id), resumeStored, discardStored, forgetFinished,
   };
+}
+
+/** The extra sources in settings now (a resume uses the list as it is then); none: the job as before. */
+function extraSources(): Pick<StartJob, "sources"> {
+  const sources = loadSources();
+  return sources.length > 0 ? { sources } : {};
 }
 
 /** A bundle's title: its images' names, unchanged, as the worker records it. */

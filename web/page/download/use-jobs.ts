@@ -2,6 +2,7 @@
 // from the workers' events. Also mirrors the most active one into the tab title.
 
 import { useEffect, useState } from "preact/hooks";
+import type { SourceEvent, SourceStats } from "../../../shared/engine/index.ts";
 import type { ErrorInfo } from "../../lib/errors.ts";
 import type { BundleSummary, ImageSummary, JobStatus } from "../../lib/protocol.ts";
 import type { Credentials } from "../../lib/image-lookup.ts";
@@ -27,6 +28,9 @@ export interface JobView {
   /** The room the file needs, and what is free where the browser can tell. */
   space?: Space;
   credentials?: Credentials;
+  /** With extra sources: each one's bytes and speed, and what happened to them. */
+  sources?: SourceStats[];
+  sourceEvents?: SourceEvent[];
 }
 
 const BASE_TITLE = document.title;
@@ -41,7 +45,9 @@ export function useJobs(): [JobView[], (job: JobView) => void, (id: string, patc
     () =>
       onJobEvent((event) => {
         if (event.kind === "progress") {
-          update(event.id, { done: event.done, total: event.total, layers: event.layers, speed: event.speed, eta: event.eta });
+          update(event.id, { done: event.done, total: event.total, layers: event.layers, speed: event.speed, eta: event.eta, ...(event.sources ? { sources: event.sources } : {}) });
+        } else if (event.kind === "source") {
+          update(event.id, (job) => ({ sourceEvents: [...(job.sourceEvents ?? []), event.event] }));
         } else if (event.kind === "status") {
           update(event.id, (job) => ({
             status: event.status,

@@ -8,12 +8,14 @@ import { CheckpointedFile } from "./checkpointed-file.ts";
 import { remoteSHA256 } from "./remote-hasher.ts";
 
 // One below the browser's 6 connections per host, so the page's own requests still go.
-const CONNECTIONS = 5;
+export const CONNECTIONS = 5;
 
 export interface FileDownload {
   plan: TarPlan;
   /** Where the plan's blobs come from: one image's registry, or each image's of a bundle. */
   source: BlobSource;
+  /** Requests at once: CONNECTIONS, or a multi-source's sum of every source's. */
+  connections?: number;
   handle: FileSystemFileHandle;
   /** The state saved by an earlier run into this same file, if any. */
   resume?: EngineState;
@@ -24,7 +26,8 @@ export interface FileDownload {
 }
 
 export async function downloadToFile(d: FileDownload): Promise<void> {
-  const file = new CheckpointedFile(d.handle, d.plan.totalSize, CONNECTIONS, blobSegments(d.plan).map((s) => s.offset + s.size));
+  const connections = d.connections ?? CONNECTIONS;
+  const file = new CheckpointedFile(d.handle, d.plan.totalSize, connections, blobSegments(d.plan).map((s) => s.offset + s.size));
   await file.open(d.resume !== undefined);
   await d.onCommit(d.resume);
   // The engine reports a consistent state as bytes arrive; a commit keeps the latest one
@@ -45,7 +48,7 @@ export async function downloadToFile(d: FileDownload): Promise<void> {
       source: d.source,
       sink: { kind: "random-access", write: (position, bytes) => file.unit((write) => write(position, bytes)) },
       createHasher: remoteSHA256,
-      connections: CONNECTIONS,
+      connections,
       ...(d.resume ? { resume: d.resume } : {}),
       onCheckpoint: async (state) => {
         latest = state;

@@ -32,20 +32,22 @@ export async function runJob(job: StartJob, handle: FileSystemFileHandle, resume
   const controller = new AbortController();
   running.set(job.id, controller);
   report({ kind: "status", id: job.id, status: "starting" });
+  let closeSources = () => {};
   try {
     const saved = resume ? await loadJob(job.id) : undefined;
-    const target = await resolveTarget(job, saved, controller.signal);
+    const target = await resolveTarget(job, saved, controller.signal, (event) => report({ kind: "source", id: job.id, event }));
     const { plan } = target;
+    closeSources = () => target.multi?.close();
     report({ kind: "status", id: job.id, status: "running", ...target.report });
     let done = 0;
     const progress = (p: Progress) => {
       done = p.doneBytes;
-      report(progressEvent(job.id, p));
+      report({ ...progressEvent(job.id, p), ...(target.multi ? { sources: target.multi.stats() } : {}) });
     };
     // A saved state for another plan (the file changed size) is not resumable: start afresh.
     const resumeState = saved && saved.totalSize === plan.totalSize ? saved.state : undefined;
     await downloadToFile({
-      plan, source: target.source, handle, signal: controller.signal, onProgress: progress,
+      plan, source: target.source, ...(target.multi ? { connections: target.multi.connections } : {}), handle, signal: controller.signal, onProgress: progress,
       ...(resumeState ? { resume: resumeState } : {}),
       onCommit: async (state) => {
         await saveJob({
@@ -72,6 +74,7 @@ export async function runJob(job: StartJob, handle: FileSystemFileHandle, resume
       report({ kind: "status", id: job.id, status: "failed", error: errorInfoOf(error) });
     }
   } finally {
+    closeSources();
     running.delete(job.id);
   }
 }

@@ -3,7 +3,7 @@
 // a plan, where its blobs come from, and what the job reports, stores to resume the same
 // images, records in history, and records of the saved file for the explorer.
 
-import { registryBlobSource, type BlobSource } from "../../../shared/engine/index.ts";
+import { registryBlobSource, type BlobSource, type MultiSource, type SourceEvent } from "../../../shared/engine/index.ts";
 import { familiarName, parseReference } from "../../../shared/reference.ts";
 import type { Platform } from "../../../shared/platform.ts";
 import type { TarPlan } from "../../../shared/tar.ts";
@@ -11,10 +11,13 @@ import type { HistoryEntry, UnfinishedJob } from "../../lib/db.ts";
 import { planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
 import type { BundleSummary, ImageSummary, StartJob } from "../../lib/protocol.ts";
 import { bundleImageOf, resolveBundle } from "./bundle.ts";
+import { multiSourceOf } from "./job-sources.ts";
 
 export interface JobTarget {
   plan: TarPlan;
   source: BlobSource;
+  /** With extra sources: the same source, whose per-source figures the card shows. */
+  multi?: MultiSource;
   /** Sent with "running" and "done". */
   report: { summary: ImageSummary } | { bundle: BundleSummary };
   /** What an unfinished job keeps, so a resume fetches the same images. */
@@ -24,7 +27,7 @@ export interface JobTarget {
   saved: { reference: string; platform: Platform; manifestDigest: string };
 }
 
-export async function resolveTarget(job: StartJob, saved: UnfinishedJob | undefined, signal: AbortSignal): Promise<JobTarget> {
+export async function resolveTarget(job: StartJob, saved: UnfinishedJob | undefined, signal: AbortSignal, onSourceEvent: (event: SourceEvent) => void): Promise<JobTarget> {
   const bundle = saved?.bundle ?? job.bundle?.images;
   if (bundle) {
     const { images, plan, summary, clientOf } = await resolveBundle(bundle, signal);
@@ -43,8 +46,11 @@ export async function resolveTarget(job: StartJob, saved: UnfinishedJob | undefi
   const image = await resolvePinned(client, ref, job.platform, saved?.pinnedDigest ?? job.pinnedDigest, signal);
   const plan = planOf(image);
   const summary = summarize(image, plan);
+  const own = registryBlobSource(client, image);
+  // Credentials stay with the own Worker: a signed-in download uses it alone.
+  const multi = job.sources?.length && !job.credentials?.username ? multiSourceOf(own, job.sources, image, onSourceEvent) : undefined;
   return {
-    plan, source: registryBlobSource(client, image), report: { summary },
+    plan, source: multi ?? own, ...(multi ? { multi } : {}), report: { summary },
     stored: { reference: summary.reference, platform: image.platform, pinnedDigest: topDigest(image), registry: ref.registry },
     history: { reference: summary.reference, platform: image.platform, digest: summary.digest },
     saved: { reference: summary.reference, platform: image.platform, manifestDigest: image.manifest.digest },
