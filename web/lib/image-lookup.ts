@@ -1,7 +1,8 @@
-// The web app's use of the shared registry client: always through the same-origin
-// proxy (the Worker serving this app), looking an image up for the platform picker,
-// resolving it for one platform (optionally pinned to the digest the person saw), and
-// the facts shown before downloading. Runs in the dedicated worker and the service worker.
+// The web app's use of the shared registry client: through the same-origin proxy (the
+// Worker serving this app; an extra download source is another such proxy), looking an
+// image up for the platform picker, resolving it for one platform (optionally pinned to
+// the digest the person saw), and the facts shown before downloading. Runs in the
+// dedicated worker and the service worker.
 
 import { archiveImageOf, planImageArchive } from "../../shared/image-archive.ts";
 import { parseManifest } from "../../shared/manifest.ts";

@@ -1,0 +1,74 @@
+// Several sources in the web app (issue #29): an extra source added in settings (a relay
+// in front of the harness Worker: another origin, whose answers carry the Worker's CORS
+// headers) is fetched from beside the app's own Worker. The file matches the CLI's byte
+// for byte and loads with podman; the card shows bytes from both sources; a URL that is
+// not https (nor this machine's http) is refused with a message that says what to write.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { describe, expect } from "vitest";
+import { worker } from "../harness/injected.ts";
+import { startRelay, type Relay } from "../harness/relay.ts";
+import { clickDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
+import { test as base } from "./browser-test.ts";
+import { readOpfsFile } from "./browser.ts";
+import { RESULTS, cliPull, podmanLoad } from "./files.ts";
+
+const test = base.extend<{ $file: { mirror: Relay } }>({
+  mirror: [
+    async ({}, use) => {
+      const relay = await startRelay(worker);
+      await use(relay);
+      await relay.stop();
+    },
+    { scope: "file" },
+  ],
+});
+
+async function addSource(page: Page, url: string): Promise<void> {
+  const settings = await page.waitForSelector("[data-testid=sources]");
+  if (!(await settings.evaluate((d) => (d as HTMLDetailsElement).open))) await page.click("[data-testid=sources] summary");
+  await page.fill("#source-url", url);
+  await page.press("#source-url", "Enter");
+}
+
+describe("a download from several sources", () => {
+  test("refuses a source URL that is not https, saying what to write", async ({ page }) => {
+    await openApp(page, worker);
+    await addSource(page, "http://mirror.example.com");
+    expect(await page.textContent("[data-testid=source-refusal]")).toBe(
+      "http://mirror.example.com/ is refused: a source must use https (plain http only on this machine: localhost, 127.0.0.1). Write its https:// address.",
+    );
+    await addSource(page, "not a url");
+    expect(await page.textContent("[data-testid=source-refusal]")).toContain("\"not a url\" is not a URL");
+    expect(await page.$$("[data-testid=sources] .source-list li")).toHaveLength(0);
+  });
+
+  test("fetches layers from the app's Worker and the extra source, into the same file the CLI writes", async ({ browser, page, mirror }) => {
+    await openApp(page, worker);
+    await addSource(page, mirror.url);
+    expect(await page.textContent("[data-testid=sources] .source-list")).toContain(mirror.url.replace(/\/$/, ""));
+    expect(await page.$("[data-testid=source-refusal]")).toBeNull();
+
+    await typeReference(page, "test/many:v1");
+    await waitForSummary(page);
+    await saveWith(page, "file");
+    await clickDownload(page);
+    expect(await waitForJobEnd(page)).toBe("done");
+
+    const bytesBySource = await page.$$eval(".job [data-testid=job-sources] li[data-source]", (items) =>
+      Object.fromEntries(items.map((li) => [li.getAttribute("data-source"), Number(li.getAttribute("data-bytes"))])));
+    expect(Object.keys(bytesBySource).sort()).toEqual([new URL(worker).origin, mirror.url.replace(/\/$/, "")].sort());
+    for (const bytes of Object.values(bytesBySource)) expect(bytes).toBeGreaterThan(0);
+    // The relay saw the blob bytes the card credits to it.
+    expect(mirror.bytesFor("/blobs/")).toBeGreaterThan(0);
+
+    const file = join(RESULTS, "several-sources-many.tar");
+    writeFileSync(file, await readOpfsFile(page, "test_many_v1_linux_amd64.tar"));
+    const cliFile = join(RESULTS, "cli-many-sources.tar");
+    await cliPull(worker, "test/many:v1", undefined, cliFile);
+    expect(readFileSync(file).equals(readFileSync(cliFile))).toBe(true);
+    expect(await podmanLoad(file)).toContain("Loaded image: docker.io/test/many:v1");
+    expect(browser.errors).toEqual([]);
+  });
+});
