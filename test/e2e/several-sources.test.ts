@@ -1,8 +1,9 @@
 // Several sources in the web app (issue #29): an extra source added in settings (a relay
 // in front of the harness Worker: another origin, whose answers carry the Worker's CORS
 // headers) is fetched from beside the app's own Worker. The file matches the CLI's byte
-// for byte and loads with podman; the card shows bytes from both sources; a URL that is
-// not https (nor this machine's http) is refused with a message that says what to write.
+// for byte and loads with podman; the card shows bytes from both sources; a source that
+// sends wrong bytes is named on the card and dropped, and the file is still right; a URL
+// that is not https (nor this machine's http) is refused with a message that says what to write.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -32,6 +33,25 @@ async function addSource(page: Page, url: string): Promise<void> {
   await page.press("#source-url", "Enter");
 }
 
+/** Downloads test/many:v1 into a picked (OPFS) file; its bytes, and each source's bytes as the card shows them. */
+async function downloadMany(page: Page): Promise<{ file: Buffer; bytesBySource: Record<string, number> }> {
+  await typeReference(page, "test/many:v1");
+  await waitForSummary(page);
+  await saveWith(page, "file");
+  await clickDownload(page);
+  expect(await waitForJobEnd(page)).toBe("done");
+  const bytesBySource = await page.$$eval(".job[data-status=done] [data-testid=job-sources] li[data-source]", (items) =>
+    Object.fromEntries(items.map((li) => [li.getAttribute("data-source") ?? "", Number(li.getAttribute("data-bytes"))])));
+  return { file: await readOpfsFile(page, "test_many_v1_linux_amd64.tar"), bytesBySource };
+}
+
+/** What the files must equal: the CLI's download of test/many:v1 through the same Worker. */
+async function cliMany(): Promise<Buffer> {
+  const cliFile = join(RESULTS, "cli-many-sources.tar");
+  await cliPull(worker, "test/many:v1", undefined, cliFile);
+  return readFileSync(cliFile);
+}
+
 describe("a download from several sources", () => {
   test("refuses a source URL that is not https, saying what to write", async ({ page }) => {
     await openApp(page, worker);
@@ -50,25 +70,41 @@ describe("a download from several sources", () => {
     expect(await page.textContent("[data-testid=sources] .source-list")).toContain(mirror.url.replace(/\/$/, ""));
     expect(await page.$("[data-testid=source-refusal]")).toBeNull();
 
-    await typeReference(page, "test/many:v1");
-    await waitForSummary(page);
-    await saveWith(page, "file");
-    await clickDownload(page);
-    expect(await waitForJobEnd(page)).toBe("done");
-
-    const bytesBySource = await page.$$eval(".job [data-testid=job-sources] li[data-source]", (items) =>
-      Object.fromEntries(items.map((li) => [li.getAttribute("data-source"), Number(li.getAttribute("data-bytes"))])));
+    const { file: bytes, bytesBySource } = await downloadMany(page);
     expect(Object.keys(bytesBySource).sort()).toEqual([new URL(worker).origin, mirror.url.replace(/\/$/, "")].sort());
     for (const bytes of Object.values(bytesBySource)) expect(bytes).toBeGreaterThan(0);
     // The relay saw the blob bytes the card credits to it.
     expect(mirror.bytesFor("/blobs/")).toBeGreaterThan(0);
 
     const file = join(RESULTS, "several-sources-many.tar");
-    writeFileSync(file, await readOpfsFile(page, "test_many_v1_linux_amd64.tar"));
-    const cliFile = join(RESULTS, "cli-many-sources.tar");
-    await cliPull(worker, "test/many:v1", undefined, cliFile);
-    expect(readFileSync(file).equals(readFileSync(cliFile))).toBe(true);
+    writeFileSync(file, bytes);
+    expect(bytes.equals(await cliMany())).toBe(true);
     expect(await podmanLoad(file)).toContain("Loaded image: docker.io/test/many:v1");
     expect(browser.errors).toEqual([]);
+  });
+
+  test("names a source that sent wrong bytes on the card, drops it, and still writes the right file", async ({ page, mirror }) => {
+    // One layer from the extra source has a byte flipped: the first asked again with a
+    // token after a 401 (a fresh client's first requests get the token's challenge).
+    let flipped = false;
+    mirror.fault = (request) => {
+      if (flipped || request.method !== "GET" || !request.path.includes("/blobs/")) return undefined;
+      if (!mirror.log.some((e) => e.path === request.path && e.status === 401)) return undefined;
+      flipped = true;
+      return { kind: "corrupt", atByte: 10 };
+    };
+    await openApp(page, worker);
+    const source = mirror.url.replace(/\/$/, "");
+    if (!(await page.textContent("[data-testid=sources]"))?.includes(source)) await addSource(page, source);
+    await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry("test_many_v1_linux_amd64.tar").catch(() => {}));
+
+    const { file, bytesBySource } = await downloadMany(page);
+    expect(flipped).toBe(true);
+    const events = await page.textContent(".job[data-status=done] [data-testid=source-events]");
+    expect(events).toMatch(new RegExp(`Source ${source} sent wrong bytes for layer sha256:[0-9a-f]{64} \\(bytes \\d+-\\d+\\) and was dropped`));
+    expect(await page.textContent(`.job[data-status=done] li[data-source="${source}"]`)).toContain("dropped");
+    expect(bytesBySource[new URL(worker).origin]).toBeGreaterThan(0);
+    expect(file.equals(await cliMany())).toBe(true);
+    mirror.reset();
   });
 });
