@@ -10,7 +10,8 @@ export type SourceCheck = { ok: true; url: string } | { ok: false; key: MessageK
 
 /**
  * A source's URL as the download uses it (no trailing slash), or why it is refused:
- * https only (plain http only for this machine: localhost, 127.0.0.1, [::1]), no query or
+ * https only (plain http only for this machine: localhost, 127.0.0.1; the app's CSP names
+ * just these two, as CSP cannot name an IPv6 address), no query or
  * fragment, not this app's own origin (always a source) and not listed twice.
  */
 export function checkSourceUrl(text: string, listed: readonly string[], ownOrigin: string): SourceCheck {
@@ -20,7 +21,7 @@ export function checkSourceUrl(text: string, listed: readonly string[], ownOrigi
   } catch {
     return { ok: false, key: "sources.invalid", params: { url: text.trim() } };
   }
-  const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  const local = ["localhost", "127.0.0.1"].includes(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) return { ok: false, key: "sources.notHttps", params: { url: url.href } };
   if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return { ok: false, key: "sources.extra", params: { url: url.href } };
   const clean = url.href.replace(/\/+$/, "");
