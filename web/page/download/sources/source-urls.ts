@@ -23,7 +23,11 @@ export function checkSourceUrl(text: string, listed: readonly string[], ownOrigi
   }
   const local = ["localhost", "127.0.0.1"].includes(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) return { ok: false, key: "sources.notHttps", params: { url: url.href } };
-  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return { ok: false, key: "sources.extra", params: { url: url.href } };
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    // The refusal is shown on screen: a password typed into the URL is not repeated there.
+    if (url.password !== "") url.password = "***";
+    return { ok: false, key: "sources.extra", params: { url: url.href } };
+  }
   const clean = url.href.replace(/\/+$/, "");
   if (url.origin === ownOrigin && url.pathname === "/") return { ok: false, key: "sources.isOwn", params: { url: clean } };
   if (listed.includes(clean)) return { ok: false, key: "sources.duplicate", params: { url: clean } };
