@@ -2,7 +2,7 @@
 // each plan's limits, what resolving an image and each layer costs (from the cache,
 // from upstream, not yet known, checked with a HEAD), which limit a count is over, the
 // HEADs the plan leaves room for, and the largest image each plan serves, which is what
-// the README and the refusal state. The meter counts what a client really sends.
+// docs/api.md, docs/cloudflare-limits.md and the refusal state. The meter counts what a client really sends.
 import { describe, expect, it } from "vitest";
 import type { HttpFetch, HttpResponse } from "../../shared/http.ts";
 import {
