@@ -1,16 +1,31 @@
 // What the end-to-end tests check a downloaded file against: the CLI's output for the
 // same image (byte for byte) and `podman load` into a fresh, throwaway storage root.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { Page } from "playwright-core";
+import { readOpfsFile } from "./browser.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
 
 export const RESULTS = join(root, "test-results", "e2e");
 mkdirSync(RESULTS, { recursive: true });
+
+/**
+ * The file a finished job saved (the one its `docker load -i` line names), copied out of
+ * the page's OPFS into RESULTS as `name`; its path.
+ */
+export async function copyFinishedFile(page: Page, name: string): Promise<string> {
+  const command = (await page.textContent(".job .load-commands")) ?? "";
+  const saved = /docker load -i (\S+\.tar)/.exec(command)?.[1];
+  if (saved === undefined) throw new Error(`the finished job names no file to load: ${JSON.stringify(command)}`);
+  const file = join(RESULTS, name);
+  writeFileSync(file, await readOpfsFile(page, saved));
+  return file;
+}
 
 /** `dockerdl pull` through the same Worker, as a person with the CLI would; several references make a bundle. */
 export async function cliPull(worker: string, reference: string | string[], platform: string | undefined, out: string, credentials?: { username: string; password: string }): Promise<void> {

@@ -4,27 +4,15 @@
 // CDN behind 3 s tokens and URLs, a registry that ignores Range. Each saved file loads
 // with podman; the range-ignoring member sends each layer at most 1.2 times, though the
 // app asks for ranges.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect } from "vitest";
-import { BAD_DAY_MEMBERS, startZoo, type Zoo } from "../harness/zoo/index.ts";
+import { BAD_DAY_MEMBERS, type Zoo } from "../harness/zoo/index.ts";
 import { cacheKey, missingFromR2 } from "../harness/r2-cache.ts";
-import { mirrorName } from "../harness/zoo/vitest.ts";
+import { badDayZooFixture, mirrorName } from "../harness/zoo/vitest.ts";
 import { clickDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { browserTest } from "./browser-test.ts";
-import { readOpfsFile } from "./browser.ts";
-import { RESULTS, podmanLoad } from "./files.ts";
+import { copyFinishedFile, podmanLoad } from "./files.ts";
 
-const test = browserTest().extend<{ $file: { zoo: Zoo } }>({
-  zoo: [
-    async ({}, use) => {
-      const zoo = await startZoo({ worker: true, members: BAD_DAY_MEMBERS.map((m) => m.id), vars: { PLAN: "paid" } });
-      await use(zoo);
-      await zoo.stop();
-    },
-    { scope: "file" },
-  ],
-});
+const test = browserTest().extend<{ $file: { zoo: Zoo } }>({ zoo: [badDayZooFixture, { scope: "file" }] });
 
 describe("downloading from the zoo's bad-day members in the browser", () => {
   test.for(BAD_DAY_MEMBERS.map((m) => [m.id, m] as const))("%s: saves the image through the mirror, and it loads", async ([id, member], { browser, page, zoo }) => {
@@ -37,11 +25,7 @@ describe("downloading from the zoo's bad-day members in the browser", () => {
     await saveWith(page, "file");
     await clickDownload(page);
     expect(await waitForJobEnd(page)).toBe("done");
-    const command = (await page.textContent(".job .load-commands")) ?? "";
-    const name = /docker load -i (\S+\.tar)/.exec(command)?.[1];
-    expect(name).toBeDefined();
-    const file = join(RESULTS, `zoo-bad-day-${id}.tar`);
-    writeFileSync(file, await readOpfsFile(page, name!));
+    const file = await copyFinishedFile(page, `zoo-bad-day-${id}.tar`);
     expect(await podmanLoad(file)).toMatch(/Loaded image: /);
     expect(zoo.state.log.filter((e) => e.role.startsWith("hop") && e.authorization)).toEqual([]);
     const cut = member.quirks.cutFirstGetAfter;

@@ -2,15 +2,12 @@
 // and mcr-like members of the registry zoo (test/harness/zoo/): token realms on other
 // hosts, blob redirects to signed CDN URLs, an OCI index with attestations, chunked
 // blobs. Each saved file loads with podman; no Authorization reaches a redirect host.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { MEMBERS, mirrorName, zooFixture } from "../harness/zoo/vitest.ts";
 import type { Zoo } from "../harness/zoo/index.ts";
 import { choosePlatform, clickDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
 import { browserTest } from "./browser-test.ts";
-import { readOpfsFile } from "./browser.ts";
-import { RESULTS, podmanLoad } from "./files.ts";
+import { copyFinishedFile, podmanLoad } from "./files.ts";
 
 const test = browserTest().extend<{ $file: { zoo: Zoo } }>({ zoo: [zooFixture, { scope: "file" }] });
 const members = MEMBERS.filter((m) => ["hub", "ghcr", "mcr"].includes(m.id)).map((m) => [m.id, m] as const);
@@ -27,11 +24,7 @@ describe("downloading from the registry zoo in the browser", () => {
     await saveWith(page, "file");
     await clickDownload(page);
     expect(await waitForJobEnd(page)).toBe("done");
-    const command = (await page.textContent(".job .load-commands")) ?? "";
-    const name = /docker load -i (\S+\.tar)/.exec(command)?.[1];
-    expect(name).toBeDefined();
-    const file = join(RESULTS, `zoo-${member.id}.tar`);
-    writeFileSync(file, await readOpfsFile(page, name!));
+    const file = await copyFinishedFile(page, `zoo-${member.id}.tar`);
     expect(await podmanLoad(file)).toMatch(/Loaded image: /);
     expect(zoo.state.log.filter((e) => e.role.startsWith("hop") && e.authorization)).toEqual([]);
     expect(browser.errors).toEqual([]);

@@ -16,7 +16,8 @@ import { podman, run, skopeoCopy } from "../harness/mirror-clients.ts";
 import { skopeoToOci } from "../harness/podman.ts";
 import { cacheKey, missingFromR2 } from "../harness/r2-cache.ts";
 import { pushFreshImage, type FreshImage } from "../harness/zoo/fresh-image.ts";
-import { BAD_DAY_MEMBERS, startZoo, type MemberSpec, type Zoo } from "../harness/zoo/index.ts";
+import { BAD_DAY_MEMBERS, type MemberSpec, type Zoo } from "../harness/zoo/index.ts";
+import { badDayZooFixture } from "../harness/zoo/vitest.ts";
 import { runCli } from "./cli-helpers.ts";
 
 const MiB = 1 << 20;
@@ -34,16 +35,7 @@ const LAYER: Record<string, number> = {
   "no-range": 8 * MiB,
 };
 
-const test = base.extend<{ $file: { zoo: Zoo } }>({
-  zoo: [
-    async ({}, use) => {
-      const zoo = await startZoo({ worker: true, members: BAD_DAY_MEMBERS.map((m) => m.id), vars: { PLAN: "paid" } });
-      await use(zoo);
-      await zoo.stop();
-    },
-    { scope: "file" },
-  ],
-});
+const test = base.extend<{ $file: { zoo: Zoo } }>({ zoo: [badDayZooFixture, { scope: "file" }] });
 
 const members = BAD_DAY_MEMBERS.map((m) => [m.id, m] as const);
 

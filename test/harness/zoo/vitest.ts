@@ -2,14 +2,22 @@
 // front of it), and the names a client uses for a member's image directly and through
 // the mirror.
 import { test as base } from "../fixtures-vitest.ts";
-import { MEMBERS, repositoryOf, startZoo, ZOO_TAG, type MemberSpec, type Zoo } from "./index.ts";
+import { BAD_DAY_MEMBERS, MEMBERS, repositoryOf, startZoo, ZOO_TAG, type MemberSpec, type Zoo } from "./index.ts";
 
-/** The zoo and its Worker, for a file-scoped fixture (e2e extends its browser test with it). */
-export async function zooFixture({}, use: (zoo: Zoo) => Promise<void>): Promise<void> {
-  const zoo = await startZoo({ worker: true });
-  await use(zoo);
-  await zoo.stop();
+/** A file-scoped fixture of a zoo started with `options` (e2e extends its browser test with one). */
+function zooFixtureOf(options: Parameters<typeof startZoo>[0]) {
+  return async ({}, use: (zoo: Zoo) => Promise<void>): Promise<void> => {
+    const zoo = await startZoo(options);
+    await use(zoo);
+    await zoo.stop();
+  };
 }
+
+/** The zoo and its Worker. */
+export const zooFixture = zooFixtureOf({ worker: true });
+
+/** The bad-day members behind a Worker on the Paid plan (which resumes every blob a cut breaks). */
+export const badDayZooFixture = zooFixtureOf({ worker: true, members: BAD_DAY_MEMBERS.map((m) => m.id), vars: { PLAN: "paid" } });
 
 export const zooTest = base.extend<{ $file: { zoo: Zoo } }>({ zoo: [zooFixture, { scope: "file" }] });
 
