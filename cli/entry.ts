@@ -7,6 +7,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.write(`dockerdl ${cliVersion()}\n`);
 } else {
+  (await import("./small-heap.ts")).keepYoungGenerationSmall();
   const { main } = await import("./main.ts");
   process.exitCode = await main(argv);
 }

@@ -8,6 +8,7 @@ import { explainFileError, isSystemError } from "./file-errors.ts";
 import { helpText } from "./help.ts";
 import { inspect } from "./inspect.ts";
 import { pull } from "./pull.ts";
+import { keepYoungGenerationSmall } from "./small-heap.ts";
 import { cliVersion } from "./version.ts";
 
 async function readStdin(): Promise<string> {
@@ -59,5 +60,6 @@ export function formatError(error: unknown): string {
 }
 
 if (import.meta.main) {
+  keepYoungGenerationSmall();
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -23,6 +23,13 @@ export interface BodyReader {
   cancel(reason?: unknown): Promise<void>;
   /** Done reading a body that has ended. */
   releaseLock(): void;
+  /**
+   * The caller is done with `piece` (and every view of it): a runtime whose pieces are
+   * fresh memory per read may free it now instead of when the collector finds it (the
+   * CLI: cli/network/http.ts). The piece must not be used after. Optional both ways: a
+   * reader need not have it, a caller need not call it.
+   */
+  recycle?(piece: Uint8Array): void;
 }
 
 /**

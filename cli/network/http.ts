@@ -191,8 +191,25 @@ function nodeBody(stream: Readable): HttpBody {
     read: () => pieces.next(),
     cancel,
     releaseLock() {},
+    recycle: freePiece,
   };
   return { getReader: () => reader, cancel };
+}
+
+/**
+ * Frees a body piece its reader is done with, now. Each socket read is a fresh 64 KiB
+ * of memory outside V8's heap, freed only once the collector has found the Buffer that
+ * holds it: at a pull's pace that was 30-50 MiB of dead pieces at any moment. A piece
+ * that is its memory's only view (undici hands on a body read whole as a view of the
+ * whole read) is detached by transferring it to an empty buffer, which frees the
+ * memory at once. A piece that shares its memory (the end of a read with the next
+ * response's head in it), or a Node without ArrayBuffer.prototype.transfer (before 21),
+ * is left to the collector.
+ */
+function freePiece(piece: Uint8Array): void {
+  const memory = piece.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (piece.byteOffset !== 0 || piece.byteLength !== memory.byteLength || typeof memory.transfer !== "function") return;
+  memory.transfer(0);
 }
 
 /**

@@ -95,15 +95,25 @@ export async function fetchChunk(
   });
 }
 
-/** A body's reader that takes back the part of a piece that belongs to the next chunk. */
+/**
+ * A body's reader that takes back the part of a piece that belongs to the next chunk.
+ * When its caller copies every piece before reading the next (`recycles`: pieces are
+ * gathered into pooled batches), a piece read whole is handed back to the body's reader
+ * to free (BodyReader.recycle): the CLI's socket reads are then freed as they are used,
+ * not when the collector gets to them (tens of MiB of a pull's peak memory).
+ */
 class PieceReader {
   readonly #reader: BodyReader;
   readonly #counted: (bytes: number) => void;
+  readonly #recycles: boolean;
   #back: Uint8Array | undefined;
+  /** The last piece read from the body, until it is used up. */
+  #current: Uint8Array | undefined;
 
-  constructor(reader: BodyReader, counted: (bytes: number) => void) {
+  constructor(reader: BodyReader, counted: (bytes: number) => void, recycles: boolean) {
     this.#reader = reader;
     this.#counted = counted;
+    this.#recycles = recycles && reader.recycle !== undefined;
   }
 
   async read(): Promise<Uint8Array | undefined> {
@@ -112,10 +122,21 @@ class PieceReader {
       this.#back = undefined;
       return back;
     }
+    // Nothing of the last piece was put back, and its caller has copied it.
+    this.recycle();
     const { done, value } = await this.#reader.read();
     if (done || value === undefined) return undefined;
     this.#counted(value.length);
+    if (this.#recycles) this.#current = value;
     return value;
+  }
+
+  /** Frees the last piece if none of it is still to be read. */
+  recycle(): void {
+    const current = this.#current;
+    if (current === undefined || this.#back !== undefined) return;
+    this.#current = undefined;
+    this.#reader.recycle?.(current);
   }
 
   unread(bytes: Uint8Array): void {
@@ -135,7 +156,7 @@ async function fetchOnce(
   const asked = Date.now();
   const body = await source.fetchRange(at.chunk.digest, from, at.chunk.end, signal);
   const reader = body.getReader();
-  const pieces = new PieceReader(reader, counted);
+  const pieces = new PieceReader(reader, counted, extras.buffers !== undefined);
   // Overlapping the next request with this one's tail is for bodies that end with their chunk.
   const onTail = body.runsOn ? undefined : extras.onTail;
   let skip = 0;
@@ -152,6 +173,7 @@ async function fetchOnce(
       skip = next.received;
     }
   } finally {
+    pieces.recycle();
     // A body that runs on is cancelled whatever was read of it: its connection must not linger.
     if (body.runsOn || at.chunk.start + at.chunk.received < at.chunk.end || signal.aborted) await reader.cancel().catch(() => {});
     else reader.releaseLock();

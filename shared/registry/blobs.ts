@@ -139,6 +139,9 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
     releaseLock() {
       reader?.releaseLock();
     },
+    recycle(piece) {
+      reader?.recycle?.(piece);
+    },
   };
   return { getReader: () => sliced, cancel: (reason) => sliced.cancel(reason) };
 }

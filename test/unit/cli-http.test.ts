@@ -12,8 +12,11 @@ import { readBody } from "../../shared/http.ts";
 let server: Server;
 let base: string;
 
+/** 4 MiB whose every byte says where it is, for /big. */
+const BIG = Uint8Array.from({ length: 4 << 20 }, (_, i) => (i * 7 + (i >> 12)) & 0xff);
+
 beforeAll(async () => {
-  server = createServer((_, res) => res.end("x".repeat(1000)));
+  server = createServer((req, res) => res.end(req.url === "/big" ? BIG : "x".repeat(1000)));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -28,4 +31,30 @@ test("30 requests at once on one signal leave no listener on it once read", asyn
   }));
   expect(bodies.map((b) => b.length)).toEqual(Array(30).fill(1000));
   expect(getEventListeners(signal, "abort")).toHaveLength(0);
+});
+
+test("a body piece handed back is freed at once when it is its memory's only view, and left alone when it shares it", async () => {
+  const http = createHttp({ env: {} });
+  const response = await http(`${base}/big`, { method: "GET" });
+  const reader = response.body!.getReader();
+  const got = new Uint8Array(BIG.length);
+  let at = 0;
+  let whole = 0;
+  let pieces = 0;
+  for (let r = await reader.read(); !r.done && r.value; r = await reader.read()) {
+    const piece = r.value;
+    got.set(piece, at);
+    at += piece.length;
+    pieces++;
+    const sole = piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength;
+    const length = piece.length;
+    reader.recycle?.(piece);
+    if (sole) whole++;
+    // Freed: the piece is detached. Shared: untouched, its memory's other views with it.
+    expect(piece.length).toBe(sole ? 0 : length);
+  }
+  expect(at).toBe(BIG.length);
+  expect(Buffer.compare(got, BIG)).toBe(0);
+  // Socket reads of a body in flight are whole reads: most pieces are freed here.
+  expect(whole).toBeGreaterThan(pieces / 2);
 });
