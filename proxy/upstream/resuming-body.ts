@@ -118,11 +118,11 @@ export async function continuationOf(response: Response, from: number, total: nu
  * A stream of exactly `length` bytes (the runtime's FixedLengthStream: it sends
  * Content-Length, and a body that ends short is an error), fed from `chunks`; when they
  * fail, the stream errors. One chunk may be on its way to the client while the next is read.
+ * `poured`: when all of it has been handed on (or it failed).
  */
-export function fixedLengthBody(chunks: AsyncIterable<Uint8Array>, length: number): ReadableStream<Uint8Array> {
+export function fixedLengthPour(chunks: AsyncIterable<Uint8Array>, length: number): { readable: ReadableStream<Uint8Array>; poured: Promise<void> } {
   const { readable, writable } = new FixedLengthStream(length);
-  void pour(chunks, writable as WritableStream<Uint8Array>);
-  return readable as ReadableStream<Uint8Array>;
+  return { readable: readable as ReadableStream<Uint8Array>, poured: pour(chunks, writable as WritableStream<Uint8Array>) };
 }
 
 async function pour(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<Uint8Array>): Promise<void> {

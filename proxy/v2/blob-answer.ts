@@ -21,7 +21,7 @@ import { registryErrorResponse } from "./errors.ts";
 import { parseRange } from "./range.ts";
 import { relayResponse } from "./relay.ts";
 import type { V2Route } from "./route.ts";
-import { continuationOf, fixedLengthBody, RESUME_CHUNK, resumingChunks, type Continuation } from "../upstream/resuming-body.ts";
+import { continuationOf, fixedLengthPour, RESUME_CHUNK, resumingChunks, type Continuation } from "../upstream/resuming-body.ts";
 
 /** The blob's bytes `from`–`to` (inclusive) asked of the upstream again: its raw answer. */
 export type Resume = (from: number, to: number) => Promise<Response>;
@@ -87,18 +87,18 @@ export async function checkedBlobAnswer(response: Response, request: Request, ro
     headers.set("content-range", response.headers.get("content-range")!);
     headers.set("content-length", String(length));
     const { first, total } = parseContentRange(response.headers.get("content-range"))!;
-    return new Response(resumable(response.body, first, length, total, route, context, paidOnly(context, resume)), { status: 206, headers });
+    return streamed(resumable(response.body, first, length, total, route, context, paidOnly(context, resume)), 206, headers);
   }
   if (response.status === 200) {
     if (size === null || !response.body) {
       void response.body?.cancel();
       return refused(`${route.key} answered blob ${route.reference} without a Content-Length; it cannot be checked against the digest`);
     }
-    if (size <= CHECKED_WHOLE) return checkedWhole(resumable(response.body, 0, size, size, route, context, resume), route, size, headers);
+    if (size <= CHECKED_WHOLE) return checkedWhole(resumable(response.body, 0, size, size, route, context, resume).body, route, size, headers);
     // Held to its length; its digest is the client's to check (every registry client
     // does): hashing it here would cost CPU per byte, which the platform counts.
     headers.set("content-length", String(size));
-    return new Response(resumable(response.body, 0, size, size, route, context, paidOnly(context, resume)), { status: 200, headers });
+    return streamed(resumable(response.body, 0, size, size, route, context, paidOnly(context, resume)), 200, headers);
   }
   return upstreamError(response, request, route, context);
 }
@@ -115,13 +115,38 @@ function paidOnly(context: ProxyContext, resume?: Resume): Resume | undefined {
   return context.config.plan === "paid" ? resume : undefined;
 }
 
-function resumable(body: ReadableStream<Uint8Array>, first: number, length: number, total: number, route: V2Route, context: ProxyContext, resume?: Resume): ReadableStream<Uint8Array> {
-  if (!resume) return body.pipeThrough(new FixedLengthStream(length));
+/** A body on its way to the client, and when it has all been handed on (or failed). */
+interface Streamed {
+  body: ReadableStream<Uint8Array>;
+  ended: Promise<void>;
+}
+
+function resumable(body: ReadableStream<Uint8Array>, first: number, length: number, total: number, route: V2Route, context: ProxyContext, resume?: Resume): Streamed {
+  if (!resume) {
+    // pipeTo, not pipeThrough: as native, and its promise says when the client has had it all.
+    const fixed = new FixedLengthStream(length);
+    return { body: fixed.readable as ReadableStream<Uint8Array>, ended: body.pipeTo(fixed.writable as WritableStream<Uint8Array>).catch(() => {}) };
+  }
   const what = `blob ${route.reference} from ${route.key}`;
   const last = first + length - 1;
   const reopen = async (offset: number): Promise<Continuation> => continuationOf(await resume(first + offset, last), first + offset, total, what);
   const chunks = resumingChunks(body, { length, reopen, chunkSize: RESUME_CHUNK, idleMs: context.config.upstreamDeadlines.idleMs, what });
-  return fixedLengthBody(chunks, length);
+  const { readable, poured } = fixedLengthPour(chunks, length);
+  return { body: readable, ended: poured };
+}
+
+/** When each streamed blob answer's body has all been handed on: a fill is wanted while its client reads (blobs.ts). */
+const answerEnds = new WeakMap<Response, Promise<void>>();
+
+function streamed(answer: Streamed, status: number, headers: Headers): Response {
+  const response = new Response(answer.body, { status, headers });
+  answerEnds.set(response, answer.ended);
+  return response;
+}
+
+/** When `response`'s body (a blob streamed from upstream) has all gone to the client, or failed; undefined for any other answer. */
+export function answerEnded(response: Response): Promise<void> | undefined {
+  return answerEnds.get(response);
 }
 
 async function checkedWhole(body: ReadableStream<Uint8Array>, route: V2Route, size: number, headers: Headers): Promise<Response> {

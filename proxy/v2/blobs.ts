@@ -25,7 +25,7 @@ import type { Mirror } from "./mirror.ts";
 import { parseContentRange } from "../../shared/http.ts";
 import { contentRange, parseRange } from "./range.ts";
 import { registryErrorResponse } from "./errors.ts";
-import { blobHeaders, checkedBlobAnswer, type Resume } from "./blob-answer.ts";
+import { answerEnded, blobHeaders, checkedBlobAnswer, type Resume } from "./blob-answer.ts";
 import { continuationOf, resumingChunks } from "../upstream/resuming-body.ts";
 import type { V2Route } from "./route.ts";
 import { callUpstream, upstreamFailure } from "../upstream/fetch.ts";
@@ -44,7 +44,7 @@ export async function handleBlob(request: Request, route: V2Route, mirror: Mirro
   // the cache with a native put of its own (a second upstream read, no JavaScript per byte).
   if (cache && whole && mirror.config.plan === "paid") return relayWhole(request, route, mirror, cache, path);
   const { response, relayed } = await passThrough(request, route, mirror, path, whole);
-  if (cache && !relayed && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response), whole));
+  if (cache && !relayed && request.method === "GET" && (response.status === 200 || response.status === 206)) mirror.waitUntil(orderFill(request, route, mirror, sizeOf(response), whole, answerEnded(response)));
   return response;
 }
 
@@ -134,8 +134,9 @@ async function relayAnswer(request: Request, route: V2Route, mirror: Mirror, cac
   const resume = resumeFor(request, route, mirror, path);
   if (length === null) return checkedBlobAnswer(upstream, request, route, mirror, undefined, resume);
   if (length > mirror.config.singlePutLimit) {
-    mirror.waitUntil(orderFill(request, route, mirror, length, true));
-    return checkedBlobAnswer(upstream, request, route, mirror, length, resume);
+    const answer = await checkedBlobAnswer(upstream, request, route, mirror, length, resume);
+    mirror.waitUntil(orderFill(request, route, mirror, length, true, answerEnded(answer)));
+    return answer;
   }
   if (!claimRelay(route.reference)) return checkedBlobAnswer(upstream, request, route, mirror, length, resume);
   const client = new FixedLengthStream(length);
@@ -165,9 +166,15 @@ async function relayAnswer(request: Request, route: V2Route, mirror: Mirror, cac
  * Tells the blob's fill that a client wants the blob, and orders one if none runs and
  * this client may start one. A client reading the whole blob may always: it moves the
  * whole blob itself (docker pulls every layer at once); the bounds and the rate limit keep
- * cheap ranges from starting whole downloads. Never throws: caching is a favour.
+ * cheap ranges from starting whole downloads. While this request's answer is still
+ * streaming (`answerEnds` not yet settled), it says again every half FILL_IDLE that the
+ * blob is wanted: one long read (docker, skopeo and containerd read a layer in one GET)
+ * is a client reading, and its fill must not stop FILL_IDLE after the request began
+ * (it did: a 2 GiB layer whose fill outlasted 30 s was never cached). A client that
+ * leaves stops the saying at once (request.signal), and the platform ends it 30 s after
+ * the answer at the latest (waitUntil). Never throws: caching is a favour.
  */
-async function orderFill(request: Request, route: V2Route, mirror: Mirror, size: number | null, whole: boolean): Promise<void> {
+async function orderFill(request: Request, route: V2Route, mirror: Mirror, size: number | null, whole: boolean, answerEnds?: Promise<void>): Promise<void> {
   const fills = mirror.fills;
   if (!fills) return;
   try {
@@ -193,7 +200,33 @@ async function orderFill(request: Request, route: V2Route, mirror: Mirror, size:
     if (charged && !answer.started) refundFill(client, size, now);
     if (answer.running) noteFill(route.reference, client, now);
     else forgetFill(route.reference);
+    if (answer.running && answerEnds !== undefined) {
+      await wantedWhileStreaming(answerEnds, request.signal, mirror.config.fillIdleMs / 2, async () => (await fills.want({
+        digest: route.reference,
+        url: request.url,
+        authorization: request.headers.get("authorization"),
+        accept: request.headers.get("accept"),
+        size,
+        mayStart: false,
+      })).running);
+    }
   } catch (error) {
     console.warn(`could not order the fill of ${route.reference}: ${String(error)}`);
+  }
+}
+
+/** Calls `wanted` every `everyMs` until the answer has streamed, the client left, or `wanted` says the fill is over. */
+async function wantedWhileStreaming(answerEnds: Promise<void>, clientGone: AbortSignal | undefined, everyMs: number, wanted: () => Promise<boolean>): Promise<void> {
+  let streaming = true;
+  const ended = answerEnds.finally(() => (streaming = false));
+  for (;;) {
+    let wake = () => {};
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, everyMs);
+    clientGone?.addEventListener("abort", wake, { once: true });
+    await Promise.race([ended, woken]);
+    clearTimeout(timer);
+    clientGone?.removeEventListener("abort", wake);
+    if (!streaming || clientGone?.aborted === true || !(await wanted())) return;
   }
 }
