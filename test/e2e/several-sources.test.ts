@@ -2,17 +2,19 @@
 // in front of the harness Worker: another origin, whose answers carry the Worker's CORS
 // headers) is fetched from beside the app's own Worker, for one image, a bundle and the
 // streamed download (the service worker's, as in Firefox). Each file matches the CLI's
-// byte for byte and loads with podman; the card shows bytes from both sources; a source
-// that sends wrong bytes is named on the card and dropped, and a picked file is still
-// right, while a stream (which cannot take bytes back) stops, naming the source and
-// saying to remove it, in English and Chinese; a URL that is not https (nor this
-// machine's http) is refused with a message that says what to write.
+// byte for byte and loads with podman; the card shows bytes from both sources. A source
+// lacking a layer is skipped for it, named on the card; a bundle's image signed in to
+// never reaches the extra source. A source that sends wrong bytes is named on the card
+// and dropped, and a picked file is still right, while a stream (which cannot take bytes
+// back) stops, naming the source and saying to remove it, in English and Chinese. A URL
+// that is not https (nor this machine's http) is refused with a message that says what to write.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Download, Page } from "playwright-core";
 import { describe, expect } from "vitest";
-import { worker } from "../harness/injected.ts";
-import { startRelay, type Relay } from "../harness/relay.ts";
+import { TOKEN_REGISTRY_KEY } from "../harness/harness.ts";
+import { harness, worker } from "../harness/injected.ts";
+import { startRelay, type Relay, type RelayFault } from "../harness/relay.ts";
 import { clickDownload, clickStreamDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForServiceWorker, waitForSummary } from "./app-page.ts";
 import { test as base } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
@@ -43,6 +45,39 @@ async function useSource(page: Page, mirror: Relay): Promise<string> {
   return source;
 }
 
+/** Credentials remembered on this device for `registry` (none: forgotten), as the form's "remember" keeps them (lib/db.ts). */
+async function remembered(page: Page, registry: string, user: { username: string; password: string } | undefined): Promise<void> {
+  // The page creates its database as it loads (the unfinished downloads are listed at once).
+  await page.waitForFunction(async () => (await indexedDB.databases()).some((d) => d.name === "dockerdl"));
+  await page.evaluate(({ registry, user }) => new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open("dockerdl");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const store = open.result.transaction("credentials", "readwrite").objectStore("credentials");
+      const change = user ? store.put({ registry, ...user }) : store.delete(registry);
+      change.onsuccess = () => {
+        open.result.close();
+        resolve();
+      };
+      change.onerror = () => reject(change.error);
+    };
+  }), { registry, user });
+}
+
+/**
+ * The first layer the extra source is asked for gets `fault`, every time it is asked (a
+ * fresh client's first request may get a 401, the token's challenge); the layer's path.
+ */
+function faultOnFirstLayer(mirror: Relay, fault: RelayFault): () => string | undefined {
+  let first: string | undefined;
+  mirror.fault = (request) => {
+    if (request.method !== "GET" || !request.path.includes("/blobs/")) return undefined;
+    first ??= request.path;
+    return request.path === first ? fault : undefined;
+  };
+  return () => first;
+}
+
 /** Each source's bytes as the finished job's card shows them. */
 function cardBytesBySource(page: Page): Promise<Record<string, number>> {
   return page.$$eval(".job[data-status=done] [data-testid=job-sources] li[data-source]", (items) =>
@@ -54,6 +89,7 @@ async function downloadMany(page: Page): Promise<{ file: Buffer; bytesBySource: 
   await typeReference(page, "test/many:v1");
   await waitForSummary(page);
   await saveWith(page, "file");
+  await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry("test_many_v1_linux_amd64.tar").catch(() => {}));
   await clickDownload(page);
   expect(await waitForJobEnd(page)).toBe("done");
   return { file: await readOpfsFile(page, "test_many_v1_linux_amd64.tar"), bytesBySource: await cardBytesBySource(page) };
@@ -69,6 +105,16 @@ async function streamMany(page: Page, mirror: Relay): Promise<{ download: Downlo
   await waitForSummary(page);
   await saveWith(page, "stream");
   return { download: await clickStreamDownload(page), source };
+}
+
+/** Downloads `images` as a bundle into a picked (OPFS) file; its bytes, and each source's bytes as the card shows them. */
+async function downloadBundle(page: Page, images: string[]): Promise<{ file: Buffer; bytesBySource: Record<string, number> }> {
+  await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry("bundle.tar").catch(() => {}));
+  await page.check("input[name=mode][value=bundle]");
+  await page.fill("#bundle-references", images.join("\n"));
+  await page.click(".bundle-summary button.primary:not([disabled])", { timeout: 20_000 });
+  expect(await waitForJobEnd(page)).toBe("done");
+  return { file: await readOpfsFile(page, "bundle.tar"), bytesBySource: await cardBytesBySource(page) };
 }
 
 /** What the files must equal: the CLI's download of `reference` (several: a bundle) through the same Worker. */
@@ -112,17 +158,9 @@ describe("a download from several sources", () => {
   });
 
   test("names a source that sent wrong bytes on the card, drops it, and still writes the right file", async ({ page, mirror }) => {
-    // The first layer the extra source is asked for comes with a byte flipped, every time
-    // it is asked (a fresh client's first request may get a 401, the token's challenge).
-    let corrupted: string | undefined;
-    mirror.fault = (request) => {
-      if (request.method !== "GET" || !request.path.includes("/blobs/")) return undefined;
-      corrupted ??= request.path;
-      return request.path === corrupted ? { kind: "corrupt", atByte: 10 } : undefined;
-    };
+    faultOnFirstLayer(mirror, { kind: "corrupt", atByte: 10 });
     await openApp(page, worker);
     const source = await useSource(page, mirror);
-    await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry("test_many_v1_linux_amd64.tar").catch(() => {}));
 
     const { file, bytesBySource } = await downloadMany(page);
     expect(mirror.log.some((e) => e.fault === "corrupt" && e.status >= 200 && e.status < 300 && e.bytes > 10)).toBe(true);
@@ -135,22 +173,53 @@ describe("a download from several sources", () => {
     expect(file.equals(await cliMany())).toBe(true);
     mirror.reset();
   });
+  test("skips a source that lacks a layer, saying so on the card, and fetches that layer from the app's Worker", async ({ page, mirror }) => {
+    mirror.reset();
+    const missing = faultOnFirstLayer(mirror, { kind: "status", status: 404 });
+    await openApp(page, worker);
+    const source = await useSource(page, mirror);
+    const { file, bytesBySource } = await downloadMany(page);
+    const layer = /sha256:[0-9a-f]{64}/.exec(missing() ?? "")?.[0];
+    expect(layer).toBeDefined();
+    const skipped = await page.$$eval(".job[data-status=done] [data-testid=source-events] li[data-kind=skipped]", (items) => items.map((li) => li.textContent));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatch(new RegExp(`^Source ${source} skipped for layer ${layer}: `));
+    // Skipped for that layer only: it still served others, and is not dropped.
+    expect(bytesBySource[source]).toBeGreaterThan(0);
+    expect(await page.textContent(`.job[data-status=done] li[data-source="${source}"]`)).not.toContain("dropped");
+    expect(file.equals(await cliMany())).toBe(true);
+    mirror.reset();
+  });
+
+  test("a bundle with an image signed in to: its layers come from the app's Worker alone, the others' from both", async ({ browser, page, mirror }) => {
+    const images = ["test/many:v1", `${TOKEN_REGISTRY_KEY}/private/secret:v1`];
+    mirror.reset();
+    await openApp(page, worker);
+    await useSource(page, mirror);
+    await remembered(page, TOKEN_REGISTRY_KEY, harness.user);
+    const { file: bytes, bytesBySource } = await downloadBundle(page, images);
+    for (const bytes of Object.values(bytesBySource)) expect(bytes).toBeGreaterThan(0);
+    expect(mirror.log.some((e) => e.path.includes("/blobs/"))).toBe(true);
+    expect(mirror.log.filter((e) => e.path.includes("private/secret"))).toEqual([]);
+    // Nothing of the signed-in image reached the other source, and no skip says so either.
+    expect(await page.$$(".job[data-status=done] [data-testid=source-events] li")).toHaveLength(0);
+    const file = join(RESULTS, "several-sources-signed-in-bundle.tar");
+    writeFileSync(file, bytes);
+    const loaded = await podmanLoad(file);
+    for (const image of images) expect(loaded).toContain(image.startsWith(TOKEN_REGISTRY_KEY) ? image : `docker.io/${image}`);
+    expect(browser.errors).toEqual([]);
+    await remembered(page, TOKEN_REGISTRY_KEY, undefined);
+  });
+
   test("a bundle fetches its images' layers from the app's Worker and the extra source, into the same file the CLI writes", async ({ browser, page, mirror }) => {
     const images = ["test/many:v1", "test/single:v1"];
     mirror.reset();
     await openApp(page, worker);
     await useSource(page, mirror);
-    await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry("bundle.tar").catch(() => {}));
-    await page.check("input[name=mode][value=bundle]");
-    await page.fill("#bundle-references", images.join("\n"));
-    await page.click(".bundle-summary button.primary:not([disabled])", { timeout: 20_000 });
-    expect(await waitForJobEnd(page)).toBe("done");
-
-    const bytesBySource = await cardBytesBySource(page);
+    const { file: bytes, bytesBySource } = await downloadBundle(page, images);
     expect(Object.keys(bytesBySource).sort()).toEqual([new URL(worker).origin, mirror.url.replace(/\/$/, "")].sort());
     for (const bytes of Object.values(bytesBySource)) expect(bytes).toBeGreaterThan(0);
     expect(mirror.bytesFor("/blobs/")).toBeGreaterThan(0);
-    const bytes = await readOpfsFile(page, "bundle.tar");
     const file = join(RESULTS, "several-sources-bundle.tar");
     writeFileSync(file, bytes);
     expect(bytes.equals(await cliFile(images, "cli-bundle-sources.tar"))).toBe(true);
