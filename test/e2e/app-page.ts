@@ -1,5 +1,5 @@
 // Steps a person takes in the app, named for what they do, so the tests read as the flow.
-import type { Page } from "playwright-core";
+import type { Download, Page } from "playwright-core";
 
 export async function openApp(page: Page, url: string): Promise<void> {
   await page.goto(url);
@@ -36,6 +36,13 @@ export async function saveWith(page: Page, via: "file" | "stream"): Promise<void
 
 export async function clickDownload(page: Page): Promise<void> {
   await page.click(".summary button.primary");
+}
+
+/** Clicks Download with "Browser download" chosen; the download the service worker's stream answers. */
+export async function clickStreamDownload(page: Page): Promise<Download> {
+  const started = page.waitForEvent("download", { timeout: 30_000 });
+  await clickDownload(page);
+  return started;
 }
 
 export async function waitForJobEnd(page: Page): Promise<string> {

@@ -120,6 +120,8 @@ export async function startRelay(target: string, options: { shaping?: RelayShapi
       entry.status = fault.status;
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (fault.retryAfter !== undefined) headers["retry-after"] = fault.retryAfter;
+      // Readable from a page of another origin, as a dockerdl Worker's own error answers are.
+      if (req.headers.origin !== undefined) headers["access-control-allow-origin"] = "*";
       const code = fault.status === 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE";
       res.writeHead(fault.status, headers).end(JSON.stringify({ errors: [{ code, message: `relay fault ${fault.status}` }] }));
       return;

@@ -73,7 +73,7 @@ export interface StartJob {
   pinnedDigest?: string;
   /** Several images in one file (File System Access only); `reference` and `platform` are then unused. */
   bundle?: { images: BundleImage[] };
-  /** Extra sources' URLs from settings, beside this app's own Worker (single images, File System Access only). */
+  /** Extra sources' URLs from settings, beside this app's own Worker (for what is fetched without credentials). */
   sources?: string[];
 }
 

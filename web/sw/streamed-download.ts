@@ -2,17 +2,24 @@
 // page hands the job over, then navigates a hidden iframe to STREAM_PATH + id (an
 // <a download> would bypass the service worker). This worker resolves the image, plans
 // the tar and answers with it as a stream with an exact Content-Length, filled by the
-// shared engine through its sequential sink (parallel fetches, verified in order).
-// Progress goes to the page over a BroadcastChannel.
+// shared engine through its sequential sink (parallel fetches, verified in order), from
+// the own Worker and the extra sources in settings (lib/extra-sources.ts). Progress, with
+// each source's figures and events, goes to the page over a BroadcastChannel.
 
 import { createSHA256 } from "hash-wasm";
 import { downloadArchive, registryBlobSource, type Progress } from "../../shared/engine/index.ts";
-import { DockerdlError } from "../../shared/errors.ts";
+import { DockerdlError, isDockerdlError } from "../../shared/errors.ts";
 import { parseReference } from "../../shared/reference.ts";
 import { addHistory } from "../lib/db.ts";
 import { errorInfoOf } from "../lib/errors.ts";
+import { jobSources } from "../lib/extra-sources.ts";
 import { planOf, proxyClient, resolvePinned, summarize } from "../lib/image-lookup.ts";
 import { PROGRESS_CHANNEL, STREAM_PATH, progressEvent, type JobEvent, type StartJob } from "../lib/protocol.ts";
+
+/** Requests at once to each source (the browser's limit is per host). */
+const CONNECTIONS = 5;
+/** The layer a DIGEST_MISMATCH names (the engine's sequential sink: "layer sha256:… is corrupt"). */
+const CORRUPT_LAYER = /^layer (sha256:[0-9a-f]{64}) is corrupt/;
 
 interface Control {
   controller: AbortController;
@@ -65,6 +72,11 @@ export async function streamResponse(id: string): Promise<Response> {
     const plan = planOf(image);
     const summary = summarize(image, plan);
     broadcast({ kind: "status", id, status: "running", summary });
+    // Credentials stay with the own Worker: a signed-in download uses it alone.
+    const { source, multi } = jobSources(registryBlobSource(client, image), {
+      extra: job.sources, anonymous: job.credentials?.username ? [] : [image], connections: CONNECTIONS, createHasher: createSHA256,
+      onEvent: (event) => broadcast({ kind: "source", id, event }),
+    });
 
     // The engine's writes resolve only when the browser has taken the bytes: that is the
     // backpressure that keeps memory bounded whatever the image's size.
@@ -73,10 +85,10 @@ export async function streamResponse(id: string): Promise<Response> {
     const waitWhilePaused = async () => {
       while (control.paused && !signal.aborted) await new Promise<void>((resolve) => (control.wake = resolve));
     };
-    const progress = (p: Progress) => broadcast(progressEvent(id, p, control.paused ? 0 : p.bytesPerSecond));
+    const progress = (p: Progress) => broadcast({ ...progressEvent(id, p, control.paused ? 0 : p.bytesPerSecond), ...(multi ? { sources: multi.stats() } : {}) });
     downloadArchive({
       plan,
-      source: registryBlobSource(client, image),
+      source,
       sink: {
         kind: "sequential",
         write: async (bytes) => {
@@ -85,10 +97,10 @@ export async function streamResponse(id: string): Promise<Response> {
         },
       },
       createHasher: createSHA256,
-      connections: 5,
+      connections: multi?.connections ?? CONNECTIONS,
       onProgress: progress,
       signal,
-    }).then(
+    }).finally(() => multi?.close()).then(
       async () => {
         await writer.close();
         controls.delete(id);
@@ -101,6 +113,10 @@ export async function streamResponse(id: string): Promise<Response> {
       async (error: unknown) => {
         // An errored body tells the browser the download failed, so no truncated file looks complete.
         await writer.abort(error).catch(() => {});
+        // A stream cannot take a corrupt layer back, so the engine stops rather than refetching
+        // it; with several sources, still find who sent the wrong bytes, for the card to name.
+        const corrupt = multi && isDockerdlError(error, "DIGEST_MISMATCH") ? CORRUPT_LAYER.exec(error.message)?.[1] : undefined;
+        if (corrupt !== undefined) multi?.corrupt(corrupt);
         fail(id, control, error);
       },
     );

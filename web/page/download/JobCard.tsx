@@ -64,7 +64,7 @@ export function JobCard({ job, onPause, onResume, onCancel, onDismiss }: Props) 
         {job.status === "running" && job.speed > 0 && <span>{t("progress.eta", { eta: formatDuration(eta, lang) })}</span>}
       </p>
       <p class="visually-hidden" aria-live="polite">{announced}</p>
-      {job.sources && <JobSources sources={job.sources} events={job.sourceEvents ?? []} running={job.status === "running"} />}
+      {job.sources && <JobSources sources={job.sources} events={job.sourceEvents ?? []} status={job.status} />}
       {job.space?.free !== undefined && !finished && (
         <p class="muted" data-testid="space-free">
           {t(job.space.free < job.space.needed ? "space.reportedShort" : "space.free", { free: formatBytes(job.space.free), needed: formatBytes(job.space.needed) })}

@@ -82,7 +82,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     const picked = await pickFile(fileName, bundle.totalSize);
     if (!picked) return;
     const reference = bundleLabel(bundle);
-    const job: StartJob = { id: crypto.randomUUID(), reference, bundle: { images: bundle.images.map(bundleImage) } };
+    const job: StartJob = { id: crypto.randomUUID(), reference, bundle: { images: bundle.images.map(bundleImage) }, ...extraSources() };
     addJob({ id: job.id, via: "file", reference, status: "starting", bundle, done: 0, total: bundle.totalSize, layers: [], speed: 0, ...picked });
     startFileDownload(job, picked.handle, false);
   });
@@ -114,7 +114,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
     if (!job.handle || !(job.summary || job.bundle)) return;
     updateJob(job.id, { status: "starting", error: undefined });
     const what = job.bundle
-      ? { bundle: { images: job.bundle.images.map(bundleImage) } }
+      ? { bundle: { images: job.bundle.images.map(bundleImage) }, ...extraSources() }
       : { platform: job.summary!.platform, credentials: job.credentials, pinnedDigest: job.summary!.topDigest, ...extraSources() };
     startFileDownload({ id: job.id, reference: job.reference, ...what }, job.handle, true);
   };
@@ -132,7 +132,7 @@ export function useDownloads({ credentials, registry, rememberIfAsked }: ImageLo
       layers: [], speed: 0, handle, credentials: saved,
     });
     setUnfinished((list) => list.filter((j) => j.id !== stored.id));
-    const what = stored.bundle ? { bundle: { images: stored.bundle } } : { platform: stored.platform, credentials: saved, pinnedDigest: stored.pinnedDigest, ...extraSources() };
+    const what = stored.bundle ? { bundle: { images: stored.bundle }, ...extraSources() } : { platform: stored.platform, credentials: saved, pinnedDigest: stored.pinnedDigest, ...extraSources() };
     startFileDownload({ id: stored.id, reference: stored.reference, ...what }, handle, true);
   };
 

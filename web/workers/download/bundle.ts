@@ -3,7 +3,8 @@
 // written for it, else the bundle's default) and answers per image, so one bad line does
 // not hide the others; downloading resolves the same images again, pinned to what the
 // person saw. Each registry gets only the credentials remembered for it on this device:
-// a bundle may span registries, and a password must never reach another one.
+// a bundle may span registries, and a password must never reach another one. The extra
+// sources in settings serve only the layers of the images fetched without credentials.
 
 import { distinctEntries, sameTagConflicts, sameTagError, type BundleEntry } from "../../../shared/bundle-names.ts";
 import { DockerdlError } from "../../../shared/errors.ts";
@@ -17,16 +18,23 @@ import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
 import type { BundleAnswer, BundleImage, BundleRequest, BundleSummary, ImageSummary } from "../../lib/protocol.ts";
 
+interface RegistryAccess {
+  client: RegistryClient;
+  /** Credentials are remembered for the registry: its images stay with the own Worker. */
+  signedIn: boolean;
+}
+
 /** One client per registry, with the credentials remembered for that registry. */
-function clientsByRegistry(): (ref: Reference) => Promise<RegistryClient> {
-  const clients = new Map<string, Promise<RegistryClient>>();
+function clientsByRegistry(): (ref: Reference) => Promise<RegistryAccess> {
+  const clients = new Map<string, Promise<RegistryAccess>>();
   return (ref) => {
-    let client = clients.get(ref.registry);
-    if (!client) {
-      client = rememberedCredentials(ref.registry).catch(() => undefined).then((credentials) => proxyClient(credentials));
-      clients.set(ref.registry, client);
+    let access = clients.get(ref.registry);
+    if (!access) {
+      access = rememberedCredentials(ref.registry).catch(() => undefined)
+        .then((credentials) => ({ client: proxyClient(credentials), signedIn: Boolean(credentials?.username) }));
+      clients.set(ref.registry, access);
     }
-    return client;
+    return access;
   };
 }
 
@@ -42,7 +50,7 @@ export async function lookUpBundle(requests: readonly BundleRequest[], defaultPl
     try {
       const ref = parseReference(request.reference);
       const platform = request.platform === undefined ? undefined : parsePlatform(request.platform);
-      return { image: await (await clientOf(ref)).resolveImage(ref, platform, { defaultPlatform: fallback, ...(signal ? { signal } : {}) }) };
+      return { image: await (await clientOf(ref)).client.resolveImage(ref, platform, { defaultPlatform: fallback, ...(signal ? { signal } : {}) }) };
     } catch (error) {
       return { error: errorInfoOf(error) };
     }
@@ -69,19 +77,21 @@ export interface ResolvedBundle {
   plan: TarPlan;
   summary: BundleSummary;
   clientOf(image: ResolvedImage): RegistryClient;
+  /** The images fetched without credentials (extra sources may serve their layers). */
+  anonymous: ResolvedImage[];
 }
 
 /** The images of a bundle download, each pinned to the digest the person saw. */
 export async function resolveBundle(bundle: readonly BundleImage[], signal: AbortSignal): Promise<ResolvedBundle> {
   checkCount(bundle.length);
   const clientFor = clientsByRegistry();
-  const clients = new Map<ResolvedImage, RegistryClient>();
+  const clients = new Map<ResolvedImage, RegistryAccess>();
   const all: ResolvedImage[] = [];
   for (const item of bundle) {
     const ref = parseReference(item.reference);
-    const client = await clientFor(ref);
-    const image = await resolvePinned(client, ref, item.platform, item.pinnedDigest, signal);
-    clients.set(image, client);
+    const access = await clientFor(ref);
+    const image = await resolvePinned(access.client, ref, item.platform, item.pinnedDigest, signal);
+    clients.set(image, access);
     all.push(image);
   }
   // Refused here too, before any layer: the lookup marks it, but nothing makes a job wait for a lookup.
@@ -89,7 +99,8 @@ export async function resolveBundle(bundle: readonly BundleImage[], signal: Abor
   const plan = planImageArchive(images.map(archiveImageOf));
   const summaries = images.map((image) => summarize(image, planOf(image)));
   return {
-    images, plan, clientOf: (image) => clients.get(image) as RegistryClient,
+    images, plan, clientOf: (image) => (clients.get(image) as RegistryAccess).client,
+    anonymous: images.filter((image) => !clients.get(image)?.signedIn),
     summary: { images: summaries, totalSize: plan.totalSize, separateSize: summaries.reduce((n, s) => n + s.totalSize, 0) },
   };
 }

@@ -1,12 +1,18 @@
 // A download card's sources, once it has several (issue #29): each source's bytes and
-// speed (or why it was dropped), and each event as it happened: a source skipped for a
-// layer, dropped, or caught sending wrong bytes. Names and reasons are shown unchanged.
+// speed (or that it was dropped), and each event as it happened: a source skipped for a
+// layer, dropped, or caught sending wrong bytes (one line: that it was dropped for it is
+// said there); a failed download says to remove a source caught lying, since the next
+// attempt would ask it again. Names and reasons are shown unchanged.
 import type { SourceEvent, SourceStats } from "../../../../shared/engine/index.ts";
+import type { JobStatus } from "../../../lib/protocol.ts";
 import { formatBytes } from "../../i18n/index.ts";
 import { useI18n } from "../../i18n/context.ts";
 
-export function JobSources({ sources, events, running }: { sources: SourceStats[]; events: SourceEvent[]; running: boolean }) {
+export function JobSources({ sources, events, status }: { sources: SourceStats[]; events: SourceEvent[]; status: JobStatus }) {
   const { t } = useI18n();
+  const running = status === "running";
+  const blamed = [...new Set(events.flatMap((e) => (e.kind === "blamed" ? [e.source] : [])))];
+  const shown = events.filter((e) => e.kind !== "dropped" || !blamed.includes(e.source));
   return (
     <div class="job-sources" data-testid="job-sources">
       <p class="muted">{t("sources.card", { count: sources.length })}</p>
@@ -18,11 +24,12 @@ export function JobSources({ sources, events, running }: { sources: SourceStats[
           </li>
         ))}
       </ul>
-      {events.length > 0 && (
+      {shown.length > 0 && (
         <ul class="source-events" data-testid="source-events">
-          {events.map((e, i) => <li key={i}>{eventText(e, t)}</li>)}
+          {shown.map((e, i) => <li key={i} data-kind={e.kind}>{eventText(e, t)}</li>)}
         </ul>
       )}
+      {status === "failed" && blamed.map((source) => <p key={source} class="note" data-testid="source-advice">{t("sources.removeBlamed", { source })}</p>)}
     </div>
   );
 }

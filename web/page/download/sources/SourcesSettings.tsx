@@ -1,4 +1,4 @@
-// Settings: the extra sources a file download fetches layers from beside this app's own
+// Settings: the extra sources a download fetches layers from beside this app's own
 // Worker (issue #29). Each URL is checked as it is added (source-urls.ts); a refused
 // one says why, in the person's language, the URL unchanged.
 import { useState } from "preact/hooks";

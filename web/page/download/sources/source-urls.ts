@@ -1,4 +1,4 @@
-// The extra sources a file download may fetch layers from (issue #29), as the person
+// The extra sources a download may fetch layers from (issue #29), as the person
 // lists them in settings: checked here, kept in localStorage (a short list of URLs, read
 // when a download starts, like the language choice).
 
