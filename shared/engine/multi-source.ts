@@ -8,7 +8,8 @@
 // stands idle while a slower one holds a range, the idle one races it. When a blob
 // fails its digest the engine calls `corrupt` before it refetches: the ranges each
 // source served are fetched again elsewhere and compared (source-blame.ts), the one that
-// sent wrong bytes is dropped and named, and the refetch waits for that verdict.
+// sent wrong bytes is dropped and named, and the ranges it served are the engine's to
+// fetch again (from the others); the rest of the blob as written is good.
 // Pure: no Node, DOM or Workers APIs.
 
 import { DockerdlError } from "../errors.ts";
@@ -17,7 +18,7 @@ import { cancelled } from "../retry.ts";
 import { Leg, MultiBody, runOnBody, type LegHost } from "./multi-body.ts";
 import { investigate, ServedLog } from "./source-blame.ts";
 import { FAILURES_TO_DROP, SourceMeter, type SourceSpec, type SourceStats } from "./source-meter.ts";
-import type { BlobHasherFactory, BlobSource, RangeBody } from "./types.ts";
+import type { BlobHasherFactory, BlobSource, CorruptContext, CorruptVerdict, RangeBody } from "./types.ts";
 
 export type { SourceSpec, SourceStats };
 
@@ -85,17 +86,31 @@ export class MultiSource implements BlobSource, LegHost {
     return body;
   }
 
-  /** The engine found `digest` corrupt and is about to fetch it again: find who lied first. */
-  corrupt(digest: string): void {
-    const served = this.#served.take(digest);
-    const work = investigate(digest, served, {
+  /** Told by the engine: with a sink that reads back, served ranges are hashed only when investigated. */
+  prepare(download: { readBack: boolean }): void {
+    this.#served.readBack = download.readBack;
+  }
+
+  /** The engine found `digest` corrupt: who lied, and what of it to fetch again (from the others). */
+  corrupt(digest: string, context: CorruptContext): Promise<CorruptVerdict | undefined> {
+    const work = this.#investigate(digest, context);
+    this.#investigations.set(digest, work.then(() => {}, () => {}));
+    return work.finally(() => this.#investigations.delete(digest));
+  }
+
+  async #investigate(digest: string, context: CorruptContext): Promise<CorruptVerdict | undefined> {
+    const liar = await investigate(digest, this.#served.of(digest), {
       others: (exclude) => this.#meters.filter((m) => m.eligible(digest) && !exclude.has(m)),
       blame: (meter, start, end, reason) => {
         this.#drop(meter, `it sent wrong bytes for ${digest} (bytes ${start}-${end}): ${reason}`);
         this.#options.onEvent?.({ kind: "blamed", source: meter.name, digest, start, end, reason });
       },
-    }, this.#options.createHasher).catch(() => {}).finally(() => this.#investigations.delete(digest));
-    this.#investigations.set(digest, work);
+    }, { createHasher: this.#options.createHasher, signal: context.signal, ...(context.read ? { read: context.read } : {}) }).catch(() => undefined);
+    const wrong = liar === undefined ? [] : this.#served.of(digest).filter((s) => s.meter === liar).map(({ start, end }) => ({ start, end }));
+    // Only a blob the engine can read back is mended in place; any other starts over.
+    if (liar === undefined || context.read === undefined) this.#served.forget(digest);
+    else this.#served.forget(digest, new Set([liar]));
+    return liar === undefined ? undefined : { liars: [liar.name], wrong };
   }
 
   /** Stops the scheduler's timer; running bodies are the engine's to finish or cancel. */
@@ -140,8 +155,8 @@ export class MultiSource implements BlobSource, LegHost {
     }
   }
 
-  async record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array): Promise<void> {
-    await this.#served.record(digest, meter, start, bytes, this.#options.createHasher);
+  record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array): Promise<void> | undefined {
+    return this.#served.record(digest, meter, start, bytes, this.#options.createHasher);
   }
 
   failed(meter: SourceMeter, digest: string, error: unknown): void {
