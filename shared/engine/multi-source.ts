@@ -47,6 +47,8 @@ export class MultiSource implements BlobSource, LegHost {
   readonly #options: MultiSourceOptions;
   readonly #served = new ServedLog();
   readonly #investigations = new Map<string, Promise<void>>();
+  /** Sources caught sending wrong bytes: whatever else of theirs is in a failing blob goes too. */
+  readonly #liars = new Set<SourceMeter>();
   readonly #bodies = new Set<MultiBody>();
   readonly #waiters = new Set<() => void>();
   readonly #pending = new Set<Leg>();
@@ -98,19 +100,33 @@ export class MultiSource implements BlobSource, LegHost {
     return work.finally(() => this.#investigations.delete(digest));
   }
 
+  /**
+   * Only the piece the liar was caught on is fetched again first: one flipped chunk costs
+   * a chunk. If the blob still fails, all else the liar served goes next, unchecked.
+   */
   async #investigate(digest: string, context: CorruptContext): Promise<CorruptVerdict | undefined> {
-    const liar = await investigate(digest, this.#served.of(digest), {
+    const left = this.#served.of(digest).filter((s) => this.#liars.has(s.meter));
+    if (left.length > 0 && context.read !== undefined) {
+      this.#served.forget(digest, this.#liars);
+      return { liars: [...new Set(left.map((s) => s.meter.name))], wrong: left.map(({ start, end }) => ({ start, end })) };
+    }
+    const caught = await investigate(digest, this.#served.of(digest), {
       others: (exclude) => this.#meters.filter((m) => m.eligible(digest) && !exclude.has(m)),
       blame: (meter, start, end, reason) => {
         this.#drop(meter, `it sent wrong bytes for ${digest} (bytes ${start}-${end}): ${reason}`);
         this.#options.onEvent?.({ kind: "blamed", source: meter.name, digest, start, end, reason });
       },
     }, { createHasher: this.#options.createHasher, signal: context.signal, ...(context.read ? { read: context.read } : {}) }).catch(() => undefined);
-    const wrong = liar === undefined ? [] : this.#served.of(digest).filter((s) => s.meter === liar).map(({ start, end }) => ({ start, end }));
     // Only a blob the engine can read back is mended in place; any other starts over.
-    if (liar === undefined || context.read === undefined) this.#served.forget(digest);
-    else this.#served.forget(digest, new Set([liar]));
-    return liar === undefined ? undefined : { liars: [liar.name], wrong };
+    if (caught === undefined || context.read === undefined) {
+      this.#served.forget(digest);
+      return caught === undefined ? undefined : { liars: [caught.liar.name], wrong: [] };
+    }
+    this.#liars.add(caught.liar);
+    // Caught on a piece the file does not hold from it: what it did serve is suspect at once.
+    if (!caught.written) return this.#investigate(digest, context);
+    this.#served.cut(digest, caught.start, caught.end);
+    return { liars: [caught.liar.name], wrong: [{ start: caught.start, end: caught.end }] };
   }
 
   /** Stops the scheduler's timer; running bodies are the engine's to finish or cancel. */

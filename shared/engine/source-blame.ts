@@ -61,6 +61,14 @@ export class ServedLog {
     if (meters === undefined) this.#byDigest.delete(digest);
     else this.#byDigest.set(digest, this.of(digest).filter((s) => !meters.has(s.meter)));
   }
+
+  /** Forgets who served bytes [start, end) of `digest` (to be fetched again); read-back ranges only. */
+  cut(digest: string, start: number, end: number): void {
+    this.#byDigest.set(digest, this.of(digest).flatMap((s) => (s.end <= start || end <= s.start ? [s] : [
+      ...(s.start < start ? [{ meter: s.meter, start: s.start, end: start, agreed: new Set<number>() }] : []),
+      ...(end < s.end ? [{ meter: s.meter, start: end, end: s.end, agreed: new Set<number>() }] : []),
+    ])));
+  }
 }
 
 export interface BlameHost {
@@ -87,15 +95,23 @@ interface Piece {
   mine: () => Promise<string | undefined>;
 }
 
+/** The source caught lying, the piece it was caught on, and whether its bytes of it are the ones written. */
+export interface Caught {
+  liar: SourceMeter;
+  start: number;
+  end: number;
+  written: boolean;
+}
+
 /**
  * Compares served pieces with another source's, a few at a time, taking each source's
  * in turn (a liar is met in the first round) and those already agreed on last; stops at
  * the first liar, which it answers.
  */
-export async function investigate(digest: string, served: readonly Served[], host: BlameHost, o: Investigation): Promise<SourceMeter | undefined> {
+export async function investigate(digest: string, served: readonly Served[], host: BlameHost, o: Investigation): Promise<Caught | undefined> {
   const pieces = served.flatMap((range) => piecesOf(range, o));
   const queue = [...roundRobin(pieces.filter((p) => !p.range.agreed.has(p.start))), ...roundRobin(pieces.filter((p) => p.range.agreed.has(p.start)))];
-  let liar: SourceMeter | undefined;
+  let liar: Caught | undefined;
   const check = async (piece: Piece) => {
     const [second, third] = host.others(new Set([piece.range.meter]));
     if (second === undefined) return;
@@ -108,11 +124,11 @@ export async function investigate(digest: string, served: readonly Served[], hos
     const tiebreak = third === undefined ? undefined : await rangeHash(third, digest, piece.start, piece.end, o);
     if (liar !== undefined) return;
     if (tiebreak !== undefined && tiebreak === mine) {
-      liar = second;
+      liar = { liar: second, start: piece.start, end: piece.end, written: false };
       host.blame(second, piece.start, piece.end, `${piece.range.meter.name} and ${third?.name} agree on those bytes and it does not`);
     } else {
-      liar = piece.range.meter;
-      host.blame(liar, piece.start, piece.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third?.name}`} sent different bytes there, and the layer failed its digest`);
+      liar = { liar: piece.range.meter, start: piece.start, end: piece.end, written: true };
+      host.blame(liar.liar, piece.start, piece.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third?.name}`} sent different bytes there, and the layer failed its digest`);
     }
   };
   const worker = async () => {

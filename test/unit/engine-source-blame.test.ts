@@ -58,6 +58,14 @@ describe("a lying source in a multi-source pull", () => {
     });
   }
 
+  it("a liar that flipped bytes in two of its ranges: the piece it was caught on, then the rest of what it served; the file is exact", async () => {
+    const { blobs } = image([SIZE]);
+    const liar = memorySource(blobs, (_d, _s, _e, n) => (n === 0 || n === 3 ? "corrupt" : undefined));
+    const { events, stats, rewritten } = await pull([liar, memorySource(blobs), memorySource(blobs)]);
+    expect(events.filter((e) => e.kind === "blamed").map((e) => e.source)).toEqual(["s0"]);
+    expect(rewritten).toBeLessThanOrEqual(stats[0].bytes + 2 * 64 * 1024);
+  });
+
   it("finds, names and drops two liars flipping bytes in different ranges; the file is exact", async () => {
     const { blobs } = image([SIZE]);
     const sources = [memorySource(blobs, liarOn(0)), memorySource(blobs), memorySource(blobs, liarOn(1)), memorySource(blobs)];
