@@ -242,10 +242,11 @@ export class BlobJob {
       this.#deps.verifiedNow?.();
       return;
     }
+    // A digested hasher is spent: a checkpoint while the sources are asked must not save it.
+    this.#hasher = undefined;
+    this.hashed = 0;
     const mend = this.#retries.mayMend(this.#sink.read !== undefined);
     this.chunks = this.#retries.chunksAfter(this.segment, actual, this.chunks, await this.#deps.suspect?.(mend), mend);
-    this.#hasher = await this.#newHasher();
-    this.hashed = 0;
     for (const [, bytes] of this.#held) this.#budget.release(bytes.length);
     this.#held.clear();
     const kept = this.chunks.reduce((n, c) => n + c.received, 0);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { downloadArchive, MultiSource, type BlobHasher, type BlobSource, type SourceEvent } from "../../shared/engine/index.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
+import { createSHA256 } from "hash-wasm";
 import { fast, image, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
 
 const SIZE = 2_000_000;
@@ -22,7 +23,23 @@ function countingHasher(): { createHasher: () => Promise<BlobHasher>; hashed: ()
   };
 }
 
-async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: ReturnType<typeof countingHasher> } = {}) {
+/** hash-wasm with saved states, refusing any call once digested (as the web app's hashing thread does). */
+async function spentHasher(): Promise<BlobHasher> {
+  const h = await createSHA256();
+  let spent = false;
+  const live = () => {
+    if (spent) throw new Error("this hasher has digested already");
+  };
+  return {
+    init: () => void (live(), h.init()),
+    update: (d) => void (live(), h.update(d)),
+    save: () => (live(), h.save()),
+    load: (state) => void (live(), h.load(state)),
+    digest: () => (live(), (spent = true), h.digest("hex")),
+  };
+}
+
+async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: Pick<ReturnType<typeof countingHasher>, "createHasher">; checkpoints?: number[] } = {}) {
   const { image: img, blobs } = image([SIZE]);
   const plan = planImageArchive([img]);
   const sink = memorySink(plan.totalSize, o.readable ?? true);
@@ -35,7 +52,11 @@ async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: Ret
   const events: SourceEvent[] = [];
   const createHasher = o.hasher?.createHasher ?? nodeHasher;
   const multi = new MultiSource(sources.map((source, i) => ({ name: `s${i}`, source, connections: 2 })), { createHasher, onEvent: (e) => events.push(e), tickMs: 20, stallMs: 2000, raceMinMs: 60_000 });
-  await downloadArchive({ plan, source: multi, sink, createHasher, chunkSize: 64 * 1024, connections: multi.connections, ...fast });
+  const { checkpoints } = o;
+  await downloadArchive({
+    plan, source: multi, sink, createHasher, chunkSize: 64 * 1024, connections: multi.connections, ...fast,
+    ...(checkpoints ? { checkpointIntervalMs: 0, onCheckpoint: (state) => void checkpoints.push(Object.values(state.blobs)[0].hashed) } : {}),
+  });
   multi.close();
   expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
   return { events, stats: multi.stats(), rewritten: written - plan.totalSize, blobs };
@@ -64,6 +85,14 @@ describe("a lying source in a multi-source pull", () => {
     const { events, stats, rewritten } = await pull([liar, memorySource(blobs), memorySource(blobs)]);
     expect(events.filter((e) => e.kind === "blamed").map((e) => e.source)).toEqual(["s0"]);
     expect(rewritten).toBeLessThanOrEqual(stats[0].bytes + 2 * 64 * 1024);
+  });
+
+  it("saves checkpoints while the sources are asked who lied, without touching the spent hasher", async () => {
+    const { blobs } = image([SIZE]);
+    const checkpoints: number[] = [];
+    const { events } = await pull([memorySource(blobs, liarOn(0)), memorySource(blobs), memorySource(blobs)], { hasher: { createHasher: spentHasher }, checkpoints });
+    expect(events.filter((e) => e.kind === "blamed").map((e) => e.source)).toEqual(["s0"]);
+    expect(checkpoints.length).toBeGreaterThan(0);
   });
 
   it("finds, names and drops two liars flipping bytes in different ranges; the file is exact", async () => {
