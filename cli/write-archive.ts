@@ -120,10 +120,29 @@ export async function writeArchiveToStdout(job: ArchiveJob, stdout: NodeJS.Writa
     await sink.flush();
     return result;
   } catch (error) {
-    throw explainFileError(error, shownAs, "stream") ?? error;
+    throw explainFileError(error, shownAs, "stream") ?? (await brokenStream(error, job, shownAs));
   } finally {
     job.line.finish();
   }
+}
+
+/**
+ * A layer that failed its digest on its way into a stream is out already, wrong bytes and
+ * all. With several sources, they are asked who sent them (as for a file), and the
+ * message says the stream is broken, who lied, and how to get a good one.
+ */
+async function brokenStream(error: unknown, job: ArchiveJob, shownAs: string): Promise<unknown> {
+  const digest = error instanceof DockerdlError && error.code === "DIGEST_MISMATCH" ? error.params?.digest : undefined;
+  if (digest === undefined || job.source.corrupt === undefined) return error;
+  const verdict = await job.source.corrupt(digest, { signal: job.signal })?.catch(() => undefined);
+  const liars = verdict?.liars ?? [];
+  const where = shownAs === "-" ? "standard output" : shownAs;
+  const without = liars.map((name) => (name === "registry" ? "--no-direct" : `--mirror ${name}`)).join(" and ");
+  return new DockerdlError("DIGEST_MISMATCH", `the tar stream on ${where} is broken: layer ${digest} failed its digest${liars.length > 0 ? `; source ${liars.join(", ")} sent wrong bytes for it` : ""}`, {
+    hint: `throw away what was written; run again${liars.length > 0 ? ` without ${without} (and out of DOCKERDL_MIRRORS and the config file)` : ""}, or write to a file with -o FILE, where a source's wrong bytes are fetched again from the others`,
+    params: { digest, ...(liars.length > 0 ? { sources: liars.join(", ") } : {}) },
+    cause: error,
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { handleManifest } from "./manifests.ts";
 import type { Mirror } from "./mirror.ts";
 import { registryErrorResponse } from "./errors.ts";
 import { registryHeaders, relayResponse } from "./relay.ts";
-import { parseV2Path, RouteError, type V2Route } from "./route.ts";
+import { parseV2Path, RouteError, unknownRegistry, type V2Route } from "./route.ts";
 import { explainWithheldCredentials } from "../upstream/auth.ts";
 import { upstreamFailure, upstreamFetch, upstreamHeaders, upstreamTarget } from "../upstream/fetch.ts";
 
@@ -21,7 +21,7 @@ export async function handleV2(request: Request, mirror: Mirror): Promise<Respon
   try {
     route = parseV2Path(url.pathname, url.searchParams, mirror.config);
   } catch (error) {
-    if (error instanceof RouteError) return registryErrorResponse(error.status, error.code, error.message);
+    if (error instanceof RouteError) return routeErrorResponse(error);
     throw error;
   }
   if (!route) return handleBase(request, url, mirror.config);
@@ -36,7 +36,7 @@ async function handleBase(request: Request, url: URL, config: Config): Promise<R
   // /token with it for every registry they name by host prefix (token.ts).
   const ns = url.searchParams.get("ns")?.toLowerCase();
   const headers = registryHeaders();
-  if (ns !== undefined && !config.upstreams.has(ns)) return registryErrorResponse(404, "NAME_UNKNOWN", `registry "${ns}" is not configured on this mirror`);
+  if (ns !== undefined && !config.upstreams.has(ns)) return routeErrorResponse(unknownRegistry(ns, config));
   if (!request.headers.get("authorization")) {
     headers.set("www-authenticate", `Bearer realm="${url.origin}/token",service="${ns ?? url.host}"`);
     return new Response(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }), { status: 401, headers });
@@ -56,4 +56,8 @@ async function listTags(request: Request, url: URL, route: V2Route, mirror: Mirr
   } catch (error) {
     return upstreamFailure(error, route.key);
   }
+}
+
+function routeErrorResponse(error: RouteError): Response {
+  return registryErrorResponse(error.status, error.code, error.message, error.detail);
 }

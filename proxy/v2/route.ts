@@ -4,6 +4,7 @@
 // the one references are parsed with (shared/reference.ts, shared/digest.ts).
 import { digestProblem, isDigest } from "../../shared/digest.ts";
 import { fullNameLength, isPathComponent, isTag, NAME_MAX, namesRegistry, registryRepository } from "../../shared/reference.ts";
+import { notServed, type NotServedDetail } from "../../shared/registry/not-served.ts";
 import type { Config } from "../config.ts";
 
 export type V2Kind = "manifests" | "blobs" | "tags";
@@ -24,10 +25,13 @@ export interface V2Route {
 export class RouteError extends Error {
   readonly status: number;
   readonly code: "NAME_INVALID" | "NAME_UNKNOWN" | "TAG_INVALID" | "DIGEST_INVALID" | "UNSUPPORTED";
-  constructor(status: number, code: RouteError["code"], message: string) {
+  /** The error's `detail`: a marker a client reads instead of the message's words. */
+  readonly detail?: NotServedDetail;
+  constructor(status: number, code: RouteError["code"], message: string, detail?: NotServedDetail) {
     super(message);
     this.status = status;
     this.code = code;
+    if (detail !== undefined) this.detail = detail;
   }
 }
 
@@ -98,7 +102,8 @@ export function resolveRepository(name: string, ns: string | null, config: Confi
   return { key, upstream, clientName: name, upstreamName };
 }
 
-function unknownRegistry(key: string, config: Config): RouteError {
-  const known = [...config.upstreams.keys()].join(", ");
-  return new RouteError(404, "NAME_UNKNOWN", `registry "${key}" is not configured on this mirror; it serves: ${known}. The operator can add it to UPSTREAMS.`);
+/** A registry with no upstream here, in the one wording with its marker (shared/registry/not-served.ts). */
+export function unknownRegistry(key: string, config: Config): RouteError {
+  const { message, detail } = notServed(key, [...config.upstreams.keys()]);
+  return new RouteError(404, "NAME_UNKNOWN", message, detail);
 }

@@ -3,7 +3,7 @@
 // (the hash cursor). A piece that lands at the cursor is hashed at once; one ahead of
 // it is read back from the sink later, or, if the sink cannot read, held in memory
 // within the budget. When the cursor reaches the end the digest is compared: a
-// mismatch restarts the blob from scratch once, then fails naming it.
+// mismatch restarts it (blob-mend.ts: from scratch, or only a liar's chunks).
 //
 // The hashing behind the cursor (the pump) runs beside the fetchers: one that wrote a
 // piece ahead of the cursor goes back to its socket at once (waiting for the pump, a
@@ -15,7 +15,8 @@ import type { BufferPool } from "./batch.ts";
 import type { Chunk } from "./chunks.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
-import type { BlobState, BlobHasher, BlobHasherFactory, RandomAccessSink } from "./types.ts";
+import type { BlobState, BlobHasher, BlobHasherFactory, CorruptVerdict, RandomAccessSink } from "./types.ts";
+import { BlobRetries } from "./blob-mend.ts";
 import { fromBase64, toBase64 } from "./util.ts";
 
 /**
@@ -24,7 +25,6 @@ import { fromBase64, toBase64 } from "./util.ts";
  * the buffers held are bounded by the pool, not by the layers being read back.
  */
 const READ_BACK = 1 << 20;
-const ATTEMPTS = 2;
 
 export interface BlobJobDeps {
   sink: RandomAccessSink;
@@ -33,6 +33,8 @@ export interface BlobJobDeps {
   createHasher: BlobHasherFactory;
   /** Puts chunks back in the queue after a digest mismatch. */
   requeue: (chunks: Chunk[]) => void;
+  /** After a digest mismatch: who lied, and where (the source's `corrupt`; `mend`: the blob may be read back). */
+  suspect?: (mend: boolean) => Promise<CorruptVerdict | undefined>;
   /** A pump that ran on its own failed (reading back): the download fails with it. */
   fail: (error: unknown) => void;
   /** The blob was just verified (worth a checkpoint at once). */
@@ -48,7 +50,7 @@ export class BlobJob {
   chunks: Chunk[];
   hashed = 0;
   verified = false;
-  #attempt = 1;
+  readonly #retries = new BlobRetries();
   #hasher?: BlobHasher;
   #pumping: Promise<void> | null = null;
   #again = false;
@@ -240,22 +242,19 @@ export class BlobJob {
       this.#deps.verifiedNow?.();
       return;
     }
-    if (this.#attempt >= ATTEMPTS) {
-      throw new DockerdlError("DIGEST_MISMATCH", `layer ${this.digest} is corrupt: the ${this.segment.size} bytes received hash to ${actual} (tried ${this.#attempt} times)`, {
-        hint: "the registry or a proxy in between keeps sending wrong data for this layer; try again later or without --proxy",
-      });
-    }
-    // Corrupt somewhere: nothing of it can be trusted, so start it over.
-    this.#attempt++;
-    this.#hasher = await this.#newHasher();
+    // A digested hasher is spent: a checkpoint while the sources are asked must not save it.
+    this.#hasher = undefined;
     this.hashed = 0;
+    const mend = this.#retries.mayMend(this.#sink.read !== undefined);
+    this.chunks = this.#retries.chunksAfter(this.segment, actual, this.chunks, await this.#deps.suspect?.(mend), mend);
     for (const [, bytes] of this.#held) this.#budget.release(bytes.length);
     this.#held.clear();
-    // Fresh chunk objects: the fetcher that delivered the last byte is still finishing
-    // with the old ones and must not see them reopen under it.
-    this.chunks = this.chunks.map((c) => ({ ...c, received: 0 }));
+    const kept = this.chunks.reduce((n, c) => n + c.received, 0);
     this.#progress.reset(this.digest);
-    this.#deps.requeue(this.chunks);
+    this.#progress.add(this.digest, kept);
+    this.#deps.requeue(this.chunks.filter((c) => c.received === 0));
+    // What is kept is hashed again from the file at once, not when the next piece arrives.
+    this.#again = kept > 0;
   }
 
   /** The blob's hasher, created once even when two callers ask at the same time. */

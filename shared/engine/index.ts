@@ -32,8 +32,9 @@
 //   unwritten).
 //
 // Guarantees: every blob's SHA-256 and size are checked (hashing in order even when
-// chunks arrive out of order); a corrupt blob is refetched from scratch once, then the
-// download fails naming it; resets, truncated bodies, 5xx and 429 (Retry-After) are
+// chunks arrive out of order); a corrupt blob is refetched from scratch once (only the
+// ranges of a source found lying, when the source says and the sink reads back), then
+// the download fails naming it; resets, truncated bodies, 5xx and 429 (Retry-After) are
 // retried with backoff, resuming with Range from the first missing byte; a server that
 // ignores Range gets one request per blob at a time (range-gate.ts); the returned
 // promise settles only after every request has stopped and nothing more will be
@@ -92,6 +93,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   if (options.onRetry) policy.onRetry = options.onRetry;
   const chunksOf = new Map(segments.map((s) => [s.key, splitBlob(s.key, s.size, o.chunkSize)]));
   if (signal.aborted) throw cancelled(signal);
+  o.source.prepare?.({ readBack: sink.kind === "random-access" && sink.read !== undefined });
   let pool: ChunkPool | undefined;
   const gate = new RangeGate(() => pool?.poke());
   const source = gate.watch(o.source);
@@ -139,11 +141,11 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
       sink, budget, progress, createHasher: o.createHasher, fail: failWith, verifiedNow, signal, ...(buffers ? { buffers } : {}),
-      requeue: (chunks) => {
-        // Before the refetch is queued: a source over several must find who lied first.
-        o.source.corrupt?.(segment.key);
-        requeue(chunks);
-      },
+      requeue,
+      // A source over several finds who lied before anything is fetched again.
+      suspect: async (mend) => o.source.corrupt?.(segment.key, {
+        signal, ...(mend && sink.read ? { read: (start, length) => (sink.read as NonNullable<typeof sink.read>).call(sink, segment.offset + start, length) } : {}),
+      }),
     }));
   }
   // Every job's state is taken at the same moment (each state() reads its job before it awaits).

@@ -74,8 +74,8 @@ export class Leg {
 export interface LegHost {
   /** A leg for [start, end) on the best usable source not in `exclude`; undefined when none is left (`lastError` then stands). */
   open(digest: string, start: number, end: number, signal: AbortSignal, exclude: ReadonlySet<SourceMeter>): Promise<Leg | undefined>;
-  /** Bytes [start, start + bytes.length) of `digest` were handed on, from `meter`. */
-  record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array): Promise<void>;
+  /** Bytes [start, start + bytes.length) of `digest` were handed on, from `meter`; a promise only while it hashes them. */
+  record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array): Promise<void> | undefined;
   /** A leg failed with `error`; the source is cooled, dropped, or left out for the blob. */
   failed(meter: SourceMeter, digest: string, error: unknown): void;
   now(): number;
@@ -140,7 +140,8 @@ export class MultiBody implements RangeBody, BodyReader {
       const piece = value.subarray(Math.max(0, this.delivered - from), value.length - Math.max(0, leg.pos - this.end));
       const at = this.delivered;
       this.delivered += piece.length;
-      await this.#host.record(this.digest, leg.meter, at, piece);
+      const recording = this.#host.record(this.digest, leg.meter, at, piece);
+      if (recording !== undefined) await recording;
       // The first leg to reach the end wins: it closes cleanly, the others are cancelled.
       if (this.delivered >= this.end) this.#finish(leg.pos === this.end, leg);
       return { value: piece };
@@ -205,7 +206,8 @@ export function runOnBody(host: LegHost, digest: string, leg: Leg): RangeBody {
       leg.lastByte = now;
       const at = leg.pos;
       leg.pos += value.length;
-      await host.record(digest, leg.meter, at, value);
+      const recording = host.record(digest, leg.meter, at, value);
+      if (recording !== undefined) await recording;
       return { value };
     },
     async cancel() {

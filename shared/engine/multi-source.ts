@@ -8,7 +8,8 @@
 // stands idle while a slower one holds a range, the idle one races it. When a blob
 // fails its digest the engine calls `corrupt` before it refetches: the ranges each
 // source served are fetched again elsewhere and compared (source-blame.ts), the one that
-// sent wrong bytes is dropped and named, and the refetch waits for that verdict.
+// sent wrong bytes is dropped and named, and the ranges it served are the engine's to
+// fetch again (from the others); the rest of the blob as written is good.
 // Pure: no Node, DOM or Workers APIs.
 
 import { DockerdlError } from "../errors.ts";
@@ -17,7 +18,7 @@ import { cancelled } from "../retry.ts";
 import { Leg, MultiBody, runOnBody, type LegHost } from "./multi-body.ts";
 import { investigate, ServedLog } from "./source-blame.ts";
 import { FAILURES_TO_DROP, SourceMeter, type SourceSpec, type SourceStats } from "./source-meter.ts";
-import type { BlobHasherFactory, BlobSource, RangeBody } from "./types.ts";
+import type { BlobHasherFactory, BlobSource, CorruptContext, CorruptVerdict, RangeBody } from "./types.ts";
 
 export type { SourceSpec, SourceStats };
 
@@ -46,6 +47,8 @@ export class MultiSource implements BlobSource, LegHost {
   readonly #options: MultiSourceOptions;
   readonly #served = new ServedLog();
   readonly #investigations = new Map<string, Promise<void>>();
+  /** Sources caught sending wrong bytes: whatever else of theirs is in a failing blob goes too. */
+  readonly #liars = new Set<SourceMeter>();
   readonly #bodies = new Set<MultiBody>();
   readonly #waiters = new Set<() => void>();
   readonly #pending = new Set<Leg>();
@@ -85,17 +88,45 @@ export class MultiSource implements BlobSource, LegHost {
     return body;
   }
 
-  /** The engine found `digest` corrupt and is about to fetch it again: find who lied first. */
-  corrupt(digest: string): void {
-    const served = this.#served.take(digest);
-    const work = investigate(digest, served, {
+  /** Told by the engine: with a sink that reads back, served ranges are hashed only when investigated. */
+  prepare(download: { readBack: boolean }): void {
+    this.#served.readBack = download.readBack;
+  }
+
+  /** The engine found `digest` corrupt: who lied, and what of it to fetch again (from the others). */
+  corrupt(digest: string, context: CorruptContext): Promise<CorruptVerdict | undefined> {
+    const work = this.#investigate(digest, context);
+    this.#investigations.set(digest, work.then(() => {}, () => {}));
+    return work.finally(() => this.#investigations.delete(digest));
+  }
+
+  /**
+   * Only the piece the liar was caught on is fetched again first: one flipped chunk costs
+   * a chunk. If the blob still fails, all else the liar served goes next, unchecked.
+   */
+  async #investigate(digest: string, context: CorruptContext): Promise<CorruptVerdict | undefined> {
+    const left = this.#served.of(digest).filter((s) => this.#liars.has(s.meter));
+    if (left.length > 0 && context.read !== undefined) {
+      this.#served.forget(digest, this.#liars);
+      return { liars: [...new Set(left.map((s) => s.meter.name))], wrong: left.map(({ start, end }) => ({ start, end })) };
+    }
+    const caught = await investigate(digest, this.#served.of(digest), {
       others: (exclude) => this.#meters.filter((m) => m.eligible(digest) && !exclude.has(m)),
       blame: (meter, start, end, reason) => {
         this.#drop(meter, `it sent wrong bytes for ${digest} (bytes ${start}-${end}): ${reason}`);
         this.#options.onEvent?.({ kind: "blamed", source: meter.name, digest, start, end, reason });
       },
-    }, this.#options.createHasher).catch(() => {}).finally(() => this.#investigations.delete(digest));
-    this.#investigations.set(digest, work);
+    }, { createHasher: this.#options.createHasher, signal: context.signal, ...(context.read ? { read: context.read } : {}) }).catch(() => undefined);
+    // Only a blob the engine can read back is mended in place; any other starts over.
+    if (caught === undefined || context.read === undefined) {
+      this.#served.forget(digest);
+      return caught === undefined ? undefined : { liars: [caught.liar.name], wrong: [] };
+    }
+    this.#liars.add(caught.liar);
+    // Caught on a piece the file does not hold from it: what it did serve is suspect at once.
+    if (!caught.written) return this.#investigate(digest, context);
+    this.#served.cut(digest, caught.start, caught.end);
+    return { liars: [caught.liar.name], wrong: [{ start: caught.start, end: caught.end }] };
   }
 
   /** Stops the scheduler's timer; running bodies are the engine's to finish or cancel. */
@@ -140,8 +171,8 @@ export class MultiSource implements BlobSource, LegHost {
     }
   }
 
-  async record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array): Promise<void> {
-    await this.#served.record(digest, meter, start, bytes, this.#options.createHasher);
+  record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array): Promise<void> | undefined {
+    return this.#served.record(digest, meter, start, bytes, this.#options.createHasher);
   }
 
   failed(meter: SourceMeter, digest: string, error: unknown): void {

@@ -81,6 +81,7 @@ export class SequentialAssembler {
       if (actual !== digest) {
         throw new DockerdlError("DIGEST_MISMATCH", `layer ${digest} is corrupt: the ${segment.size} bytes received hash to ${actual}`, {
           hint: "the stream was stopped so no broken file is saved; try the download again",
+          params: { digest }, // a caller over several sources asks them who lied (cli/write-archive.ts)
         });
       }
       this.#progress.verified(digest);

@@ -1,45 +1,73 @@
-// Who lied: a multi-source pull (multi-source.ts) hashes the bytes each source served
-// of each blob, range by range (ServedLog). When the blob fails its digest, each range
-// is fetched again from another source and the hashes compared: a range whose bytes
-// differ is asked of a third source when there is one, and the source the others
-// contradict is blamed; with only two, the one whose bytes made the corrupt blob is.
+// Who lied: a multi-source pull (multi-source.ts) notes which source served which bytes
+// of each blob (ServedLog). With a sink that reads back, the ranges are all it notes:
+// when it has to, it reads a range back from the file and hashes it then, so a pull
+// where nobody lies hashes each byte once (the blob's own digest). Without one, each
+// range is hashed as it passes (its bytes are gone by the time anybody asks).
+// When the blob fails its digest, pieces of the ranges are fetched again from another
+// source and the hashes compared: a piece whose bytes differ is asked of a third source
+// when there is one, and the source the others contradict is blamed; with only two, the
+// one whose bytes made the corrupt blob is.
 
 import type { SourceMeter } from "./source-meter.ts";
 import type { BlobHasher, BlobHasherFactory } from "./types.ts";
 
-/** Bytes [start, end) of a blob, as one source sent them, hashed as they came. */
+/** Ranges are compared in pieces of at most this: a comparison costs at most this much. */
+export const PIECE = 4 << 20;
+/** Read back in steps of this, so a long range never sits in memory whole. */
+const READ_STEP = 1 << 20;
+
+/** Bytes [start, end) of a blob, as one source sent them. */
 export interface Served {
   meter: SourceMeter;
   start: number;
   end: number;
-  hasher: Promise<BlobHasher>;
-  /** Updates in the order they were made. */
-  hashing: Promise<unknown>;
+  /** Without read-back: the range hashed as it came (updates in the order they were made). */
+  hash?: { hasher: Promise<BlobHasher>; hashing: Promise<unknown>; hex?: Promise<string> };
+  /** Starts of the pieces another source agreed on: compared last in a later investigation. */
+  readonly agreed: Set<number>;
 }
 
 export class ServedLog {
+  /** The engine can read back what it wrote: note ranges only, hash nothing as it passes. */
+  readBack = false;
   readonly #byDigest = new Map<string, Served[]>();
 
-  async record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array, createHasher: BlobHasherFactory): Promise<void> {
+  /** Bytes [start, start + bytes.length) of `digest` came from `meter`; a promise only while hashing. */
+  record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array, createHasher: BlobHasherFactory): Promise<void> | undefined {
     let list = this.#byDigest.get(digest);
     if (list === undefined) this.#byDigest.set(digest, (list = []));
-    let served = list.findLast((s) => s.meter === meter && s.end === start);
+    // A hashed range is compared whole, so it stops growing at a piece's size.
+    let served = list.findLast((s) => s.meter === meter && s.end === start && (s.hash === undefined || s.end - s.start < PIECE));
     if (served === undefined) {
-      served = { meter, start, end: start, hasher: newHasher(createHasher), hashing: Promise.resolve() };
+      served = { meter, start, end: start, agreed: new Set() };
+      if (!this.readBack) served.hash = { hasher: newHasher(createHasher), hashing: Promise.resolve() };
       list.push(served);
     }
     // Extended before anything is awaited, so the next piece finds this range.
     served.end = start + bytes.length;
-    const { hasher } = served;
-    served.hashing = served.hashing.then(async () => (await hasher).update(bytes));
-    await served.hashing;
+    const { hash } = served;
+    if (hash === undefined) return undefined;
+    hash.hashing = hash.hashing.then(async () => (await hash.hasher).update(bytes));
+    return hash.hashing.then(() => {});
   }
 
-  /** The ranges served of `digest` so far, forgotten here (a refetch starts a new log). */
-  take(digest: string): Served[] {
-    const list = this.#byDigest.get(digest) ?? [];
-    this.#byDigest.delete(digest);
-    return list;
+  /** Who served what of `digest` now (the bytes in the file, when it reads back). */
+  of(digest: string): readonly Served[] {
+    return this.#byDigest.get(digest) ?? [];
+  }
+
+  /** Forgets what `meters` served of `digest` (to be fetched again); everything without `meters`. */
+  forget(digest: string, meters?: ReadonlySet<SourceMeter>): void {
+    if (meters === undefined) this.#byDigest.delete(digest);
+    else this.#byDigest.set(digest, this.of(digest).filter((s) => !meters.has(s.meter)));
+  }
+
+  /** Forgets who served bytes [start, end) of `digest` (to be fetched again); read-back ranges only. */
+  cut(digest: string, start: number, end: number): void {
+    this.#byDigest.set(digest, this.of(digest).flatMap((s) => (s.end <= start || end <= s.start ? [s] : [
+      ...(s.start < start ? [{ meter: s.meter, start: s.start, end: start, agreed: new Set<number>() }] : []),
+      ...(end < s.end ? [{ meter: s.meter, start: end, end: s.end, agreed: new Set<number>() }] : []),
+    ])));
   }
 }
 
@@ -49,54 +77,116 @@ export interface BlameHost {
   blame(meter: SourceMeter, start: number, end: number, reason: string): void;
 }
 
+export interface Investigation {
+  createHasher: BlobHasherFactory;
+  signal: AbortSignal;
+  /** The blob's bytes as written, when the sink reads back. */
+  read?: (start: number, length: number) => Promise<Uint8Array>;
+}
+
 /** Comparisons running at once: the refetch waits for the verdict. */
 const PARALLEL = 4;
 
+/** A piece of a served range, and how to get the hash of the bytes it holds. */
+interface Piece {
+  range: Served;
+  start: number;
+  end: number;
+  mine: () => Promise<string | undefined>;
+}
+
+/** The source caught lying, the piece it was caught on, and whether its bytes of it are the ones written. */
+export interface Caught {
+  liar: SourceMeter;
+  start: number;
+  end: number;
+  written: boolean;
+}
+
 /**
- * Compares each served range with another source's, a few at a time, taking each
- * source's ranges in turn (a liar is met in the first round); stops at the first liar.
+ * Compares served pieces with another source's, a few at a time, taking each source's
+ * in turn (a liar is met in the first round) and those already agreed on last; stops at
+ * the first liar, which it answers.
  */
-export async function investigate(digest: string, served: readonly Served[], host: BlameHost, createHasher: BlobHasherFactory): Promise<void> {
-  const queue = roundRobin(served.filter((r) => r.end > r.start));
-  let found = false;
-  const check = async (range: Served) => {
-    await range.hashing;
-    const mine = await (await range.hasher).digest("hex");
-    const [second, third] = host.others(new Set([range.meter]));
-    if (second === undefined || found) return;
-    const theirs = await rangeHash(second, digest, range.start, range.end, createHasher);
-    if (theirs === undefined || theirs === mine || found) return;
-    const tiebreak = third === undefined ? undefined : await rangeHash(third, digest, range.start, range.end, createHasher);
-    if (found) return;
-    found = true;
+export async function investigate(digest: string, served: readonly Served[], host: BlameHost, o: Investigation): Promise<Caught | undefined> {
+  const pieces = served.flatMap((range) => piecesOf(range, o));
+  const queue = [...roundRobin(pieces.filter((p) => !p.range.agreed.has(p.start))), ...roundRobin(pieces.filter((p) => p.range.agreed.has(p.start)))];
+  let liar: Caught | undefined;
+  const check = async (piece: Piece) => {
+    const [second, third] = host.others(new Set([piece.range.meter]));
+    if (second === undefined) return;
+    const [mine, theirs] = await Promise.all([piece.mine(), rangeHash(second, digest, piece.start, piece.end, o)]);
+    if (mine === undefined || theirs === undefined || liar !== undefined) return;
+    if (theirs === mine) {
+      piece.range.agreed.add(piece.start);
+      return;
+    }
+    const tiebreak = third === undefined ? undefined : await rangeHash(third, digest, piece.start, piece.end, o);
+    if (liar !== undefined) return;
     if (tiebreak !== undefined && tiebreak === mine) {
-      host.blame(second, range.start, range.end, `${range.meter.name} and ${third?.name} agree on those bytes and it does not`);
+      liar = { liar: second, start: piece.start, end: piece.end, written: false };
+      host.blame(second, piece.start, piece.end, `${piece.range.meter.name} and ${third?.name} agree on those bytes and it does not`);
     } else {
-      host.blame(range.meter, range.start, range.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third?.name}`} sent different bytes there, and the layer failed its digest`);
+      liar = { liar: piece.range.meter, start: piece.start, end: piece.end, written: true };
+      host.blame(liar.liar, piece.start, piece.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third?.name}`} sent different bytes there, and the layer failed its digest`);
     }
   };
   const worker = async () => {
-    for (let range = queue.shift(); range !== undefined && !found; range = queue.shift()) await check(range);
+    for (let piece = queue.shift(); piece !== undefined && liar === undefined && !o.signal.aborted; piece = queue.shift()) await check(piece);
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+  return liar;
 }
 
-/** One range of each source in turn. */
-function roundRobin(served: readonly Served[]): Served[] {
-  const bySource = new Map<SourceMeter, Served[]>();
-  for (const range of served) bySource.set(range.meter, [...(bySource.get(range.meter) ?? []), range]);
-  const out: Served[] = [];
-  for (let i = 0; out.length < served.length; i++) for (const list of bySource.values()) if (i < list.length) out.push(list[i]);
+/** A hashed range is one piece; one read back is cut in pieces of PIECE. */
+function piecesOf(range: Served, o: Investigation): Piece[] {
+  const { hash } = range;
+  if (hash !== undefined) {
+    const mine = () => (hash.hex ??= hash.hashing.then(async () => (await hash.hasher).digest("hex")));
+    return range.end > range.start ? [{ range, start: range.start, end: range.end, mine }] : [];
+  }
+  const { read } = o;
+  if (read === undefined) return [];
+  const out: Piece[] = [];
+  for (let start = range.start; start < range.end; start += PIECE) {
+    const end = Math.min(range.end, start + PIECE);
+    out.push({ range, start, end, mine: () => readHash(read, start, end, o.createHasher) });
+  }
   return out;
 }
 
+/** One piece of each source in turn. */
+function roundRobin(pieces: readonly Piece[]): Piece[] {
+  const bySource = new Map<SourceMeter, Piece[]>();
+  for (const piece of pieces) bySource.set(piece.range.meter, [...(bySource.get(piece.range.meter) ?? []), piece]);
+  const out: Piece[] = [];
+  for (let i = 0; out.length < pieces.length; i++) for (const list of bySource.values()) if (i < list.length) out.push(list[i]);
+  return out;
+}
+
+/** SHA-256 of [start, end) of the blob as written; undefined if it cannot be read. */
+async function readHash(read: NonNullable<Investigation["read"]>, start: number, end: number, createHasher: BlobHasherFactory): Promise<string | undefined> {
+  try {
+    const hasher = await newHasher(createHasher);
+    for (let at = start; at < end; at += READ_STEP) {
+      const length = Math.min(READ_STEP, end - at);
+      const bytes = await read(at, length);
+      if (bytes.length !== length) return undefined;
+      await hasher.update(bytes);
+    }
+    return await hasher.digest("hex");
+  } catch {
+    return undefined;
+  }
+}
+
 /** SHA-256 of [start, end) of `digest` fetched from `meter`; undefined if it cannot be had. */
-async function rangeHash(meter: SourceMeter, digest: string, start: number, end: number, createHasher: BlobHasherFactory): Promise<string | undefined> {
+async function rangeHash(meter: SourceMeter, digest: string, start: number, end: number, o: Investigation): Promise<string | undefined> {
   const controller = new AbortController();
   try {
-    const body = await meter.source.fetchRange(digest, start, end, controller.signal);
+    const body = await meter.source.fetchRange(digest, start, end, AbortSignal.any([o.signal, controller.signal]));
     const reader = body.getReader();
-    const hasher = await newHasher(createHasher);
+    const hasher = await newHasher(o.createHasher);
     let at = start;
     try {
       while (at < end) {

@@ -21,11 +21,32 @@ export interface BlobSource {
    */
   fetchRange(digest: string, start: number, end: number, signal: AbortSignal): Promise<RangeBody>;
   /**
-   * Optional: `digest` failed its digest and is about to be fetched again from scratch.
-   * A source over several (multi-source.ts) finds and drops the one that lied before
-   * it serves that refetch.
+   * Optional: told once, before a download starts, whether the engine can read back what
+   * it wrote (a random-access sink with `read`): a source over several (multi-source.ts)
+   * then notes only which source served which range, and reads a range back to hash it
+   * when it has to find who lied, instead of hashing every byte as it passes.
    */
-  corrupt?(digest: string): void;
+  prepare?(download: { readBack: boolean }): void;
+  /**
+   * Optional: `digest` failed its digest. A source over several (multi-source.ts) finds
+   * and drops the one that lied, and answers which ranges of the blob it served (only
+   * they need fetching again, the rest of the written blob is good) and who it was;
+   * undefined when it found nobody (then the whole blob is fetched again).
+   */
+  corrupt?(digest: string, context: CorruptContext): Promise<CorruptVerdict | undefined> | undefined;
+}
+
+/** What a source is given to investigate a blob that failed its digest. */
+export interface CorruptContext {
+  signal: AbortSignal;
+  /** Bytes [start, start + length) of the blob as written, when the sink can read back. */
+  read?(start: number, length: number): Promise<Uint8Array>;
+}
+
+/** Who sent wrong bytes for a blob, and where (ranges within the blob, end exclusive). */
+export interface CorruptVerdict {
+  liars: string[];
+  wrong: { start: number; end: number }[];
 }
 
 /** A body fetchRange answers. */

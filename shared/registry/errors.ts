@@ -6,6 +6,7 @@ import { DockerdlError, type DockerdlErrorOptions, type KnownErrorCode } from ".
 import { causeOf } from "../hints.ts";
 import { parseRetryAfter, readPrefix, type HttpResponse } from "../http.ts";
 import { isLoopbackRegistry } from "../reference.ts";
+import { readNotServed } from "./not-served.ts";
 
 export class RegistryError extends DockerdlError {
   readonly status?: number;
@@ -27,6 +28,7 @@ export function isTransient(error: unknown): boolean {
   return error instanceof DockerdlError && TRANSIENT_CODES.has(error.code);
 }
 
+/** Older dockerdl Workers' words for a registry not served, before the `detail` marker (not-served.ts). */
 const UNSERVED = /registry "([^"]+)" is not configured on this mirror; it serves: ([^;]*?)\.(?: |$)/;
 
 /** Characters of a gateway's own words kept in a message: enough for a sentence, not a page. */
@@ -35,12 +37,12 @@ const MAX_SAID = 300;
 export const AUTH_HINT =
   "if the image is private, give the registry's username and password (dockerdl pull --username U --password-stdin); otherwise check the image name";
 
-/** The spec's {errors:[{code,message}]} body, if the registry sent one. */
-export function registryErrorCodes(body: string): { code: string; message: string }[] {
+/** The spec's {errors:[{code,message,detail}]} body, if the registry sent one. */
+export function registryErrorCodes(body: string): { code: string; message: string; detail?: unknown }[] {
   try {
-    const json = JSON.parse(body) as { errors?: { code?: unknown; message?: unknown }[] };
+    const json = JSON.parse(body) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
     if (!Array.isArray(json.errors)) return [];
-    return json.errors.map((e) => ({ code: String(e.code ?? ""), message: String(e.message ?? "") }));
+    return json.errors.map((e) => ({ code: String(e.code ?? ""), message: String(e.message ?? ""), ...(e.detail === undefined ? {} : { detail: e.detail }) }));
   } catch {
     return [];
   }
@@ -62,10 +64,10 @@ export async function errorFromResponse(response: HttpResponse, what: string, ho
   if (status === 401 || status === 403 || errors.some((e) => e.code === "DENIED" || e.code === "UNAUTHORIZED")) {
     return new RegistryError("UNAUTHORIZED", `${host} refused access to ${what}${detail}`, { hint: AUTH_HINT, status, key: "UNAUTHORIZED.refused", params });
   }
-  // A dockerdl mirror asked for a registry it has no upstream for (proxy/v2/route.ts's words).
-  const unserved = status === 404 ? UNSERVED.exec(said) : null;
-  if (unserved !== null) {
-    const cause = causeOf("UNKNOWN_REGISTRY.not_served", { host, registry: unserved[1], known: unserved[2] });
+  // A dockerdl mirror asked for a registry it has no upstream for: its marker, else an older one's words.
+  const unserved = status === 404 ? notServedIn(errors, said) : undefined;
+  if (unserved !== undefined) {
+    const cause = causeOf("UNKNOWN_REGISTRY.not_served", { host, ...unserved });
     return new RegistryError(cause.code, cause.message, { ...cause.options, status });
   }
   // A 5xx naming BLOB_UNKNOWN is a mirror that could not get the blob, not a missing one.
@@ -164,4 +166,13 @@ function describeCause(error: Error): string {
     cause = (cause as { cause?: unknown }).cause;
   }
   return parts.filter(Boolean).join(": ");
+}
+
+function notServedIn(errors: readonly { detail?: unknown }[], said: string): { registry: string; known: string } | undefined {
+  for (const e of errors) {
+    const marked = readNotServed(e.detail);
+    if (marked !== undefined) return { registry: marked.registry, known: marked.serves.join(", ") };
+  }
+  const worded = UNSERVED.exec(said);
+  return worded === null ? undefined : { registry: worded[1], known: worded[2] };
 }

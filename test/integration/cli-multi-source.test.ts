@@ -3,9 +3,11 @@
 // (a Docker Hub name goes to <mirror>/v2/<repository>, which the relay passes on). Every
 // mirror takes a share and the file is byte-identical to a one-mirror pull and loads;
 // a mirror missing a layer (404) is skipped; one that flips a byte is named, dropped and
-// the file is still right; one killed half way is left behind and the pull finishes;
-// --trust resolves the tag on the mirror it names.
-import { mkdtempSync, readFileSync } from "node:fs";
+// the file is still right, and two such among four are both; with -o - the stream is
+// out already, so the liar is named and the pull fails saying what to do; one killed
+// half way is left behind and the pull finishes; --trust resolves the tag on the mirror
+// it names.
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { test as base } from "../harness/fixtures-vitest.ts";
@@ -65,6 +67,16 @@ test.beforeEach(({ relays }) => {
     r.shaping = {};
   }
 });
+
+/** A fault flipping a byte in a relay's first range of the big layer, and in no other. */
+function flipOnce(): Relay["fault"] {
+  let fired = false;
+  return (r) => {
+    if (fired || r.method !== "GET" || !r.path.includes(`/blobs/${big}`)) return undefined;
+    fired = true;
+    return { kind: "corrupt", atByte: 1000 };
+  };
+}
 
 /** The environment without the machine's proxies, mirrors or config file. */
 function env(dir: string): NodeJS.ProcessEnv {
@@ -131,6 +143,37 @@ describe("dockerdl pull from several mirrors at once", { timeout: 120_000 }, () 
     expect(result.stderr).toContain(`dockerdl: warning: source ${relays[0].url} sent wrong bytes for layer ${big}`);
     expect(result.stderr).toContain(`dockerdl: warning: source ${relays[0].url} dropped: it sent wrong bytes`);
     expect(readFileSync(result.output).equals(reference)).toBe(true);
+  });
+
+  test("two mirrors of four flipping bytes in different ranges are both named and dropped, and the file is right", async ({ registry, relays, tempDir, reference }) => {
+    const fourth = await startRelay(registry.url);
+    const liars = [relays[0], relays[2]];
+    for (const liar of liars) liar.fault = flipOnce();
+    try {
+      const result = await pull([...relays, fourth], tempDir);
+      expect(result.code).toBe(0);
+      for (const liar of liars) {
+        expect(result.stderr).toContain(`dockerdl: warning: source ${liar.url} sent wrong bytes for layer ${big}`);
+        expect(result.stderr).toContain(`dockerdl: warning: source ${liar.url} dropped: it sent wrong bytes`);
+      }
+      expect(result.stderr).not.toContain(`source ${relays[1].url} dropped`);
+      expect(result.stderr).not.toContain(`source ${fourth.url} dropped`);
+      expect(readFileSync(result.output).equals(reference)).toBe(true);
+    } finally {
+      await fourth.stop();
+    }
+  });
+
+  test("with -o - a mirror that flips a byte is named, and the pull fails saying the stream on standard output is broken", async ({ relays, tempDir }) => {
+    relays[0].fault = flipOnce();
+    const stdoutFile = join(mkdtempSync(join(tempDir, "run-")), "stdout.tar");
+    const result = await startCli(["pull", REFERENCE, ...mirrorArgs(relays), "--chunk-size", "1M", "-o", "-"], { cwd: tempDir, env: env(tempDir), stdoutFile }).done;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`dockerdl: warning: source ${relays[0].url} sent wrong bytes for layer ${big}`);
+    expect(result.stderr).toContain(`the tar stream on standard output is broken: layer ${big} failed its digest; source ${relays[0].url} sent wrong bytes for it`);
+    expect(result.stderr).toContain(`run again without --mirror ${relays[0].url}`);
+    expect(result.stderr).toContain("-o FILE");
+    expect(statSync(stdoutFile).size).toBeGreaterThan(0); // out already: why the message says so
   });
 
   test("a mirror killed half way is left behind and the pull finishes", async ({ registry, relays, tempDir, reference }) => {

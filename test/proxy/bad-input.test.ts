@@ -1,10 +1,13 @@
 // Malformed requests to the Worker (bad-input-cases.ts) each get a 4xx: never a 5xx,
 // never a stack trace, never a hang (each request has its own time limit); the seed
-// API's come with the message key and params the web app words them from.
+// API's come with the message key and params the web app words them from; a registry the
+// mirror does not serve carries the marker clients read (shared/registry/not-served.ts).
 import { expect } from "vitest";
 import { randomBlob } from "./blobs.ts";
 import { BAD_REQUESTS, CACHED_BLOB_PATH, type BadRequest } from "./bad-input-cases.ts";
 import type { ApiErrorBody } from "../../shared/seed-api.ts";
+import { errorFromResponse } from "../../shared/registry/errors.ts";
+import { NOT_SERVED } from "../../shared/registry/not-served.ts";
 import { test, UPSTREAM_KEY, type MirrorUnderTest } from "./mirror.ts";
 
 const PER_REQUEST_MS = 10_000;
@@ -75,4 +78,18 @@ test.for([
   const response = await mirror.fetch(`${CACHED_BLOB_PATH.replace(/blobs\/$/, "")}${path}`);
   expect(response.status).toBe(400);
   expect(await response.json()).toMatchObject({ errors: [{ code }] });
+});
+
+test("a registry the mirror does not serve: one wording and one marker in `detail`, by path or by ?ns=, which the client reads", async ({ mirror }) => {
+  const errors = [];
+  for (const path of ["/v2/evil.example/x/manifests/latest", "/v2/?ns=evil.example"]) {
+    const response = await mirror.fetch(path);
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { errors: { code: string; message: string; detail?: unknown }[] };
+    expect(body.errors).toEqual([{ code: "NAME_UNKNOWN", message: expect.any(String), detail: { reason: NOT_SERVED, registry: "evil.example", serves: expect.arrayContaining([UPSTREAM_KEY]) } }]);
+    errors.push(body.errors[0]);
+  }
+  expect(errors[1]).toEqual(errors[0]);
+  const read = await errorFromResponse(new Response(JSON.stringify({ errors }), { status: 404 }), "evil.example/x:latest", "mirror.example");
+  expect(read).toMatchObject({ code: "UNKNOWN_REGISTRY", key: "UNKNOWN_REGISTRY.not_served", params: { registry: "evil.example", known: expect.stringContaining(UPSTREAM_KEY) } });
 });

@@ -8,6 +8,7 @@ import { CAUSES, causeError, fillTemplate, placeholders, type CauseKey } from ".
 import { parseReference } from "../../shared/reference.ts";
 import { errorFromResponse, networkError, ThroughProxyError } from "../../shared/registry/errors.ts";
 import { explainNotFound, nearestTags, type TagLister } from "../../shared/registry/not-found.ts";
+import { notServed } from "../../shared/registry/not-served.ts";
 import { cancelled } from "../../shared/retry.ts";
 import { errorInfoOf } from "../../web/lib/errors.ts";
 import { errorText } from "../../web/page/i18n/error-text.ts";
@@ -56,6 +57,25 @@ describe("each cause gives its own remedy", () => {
     });
     expect(error.hint).toContain("add quay.io to UPSTREAMS");
     expect(error.hint).not.toMatch(/check the name/);
+  });
+
+  it("a registry the mirror does not serve, told by the marker in `detail`, whatever the message says", async () => {
+    const answer = new Response(JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message: "nope", detail: notServed("quay.io", ["docker.io", "ghcr.io"]).detail }] }), { status: 404 });
+    const error = await errorFromResponse(answer, "quay.io/foo/bar:1", "mirror.example");
+    expect(error).toMatchObject({ code: "UNKNOWN_REGISTRY", key: "UNKNOWN_REGISTRY.not_served", params: { registry: "quay.io", known: "docker.io, ghcr.io" } });
+  });
+
+  it("the marker's message is the wording older clients recognise", async () => {
+    const { message } = notServed("quay.io", ["docker.io", "ghcr.io"]);
+    const error = await errorFromResponse(new Response(JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message }] }), { status: 404 }), "quay.io/foo/bar:1", "mirror.example");
+    expect(error.key).toBe("UNKNOWN_REGISTRY.not_served");
+  });
+
+  it("a detail that is not the marker (another registry's, or a malformed one) is a plain not found", async () => {
+    for (const detail of [{ reason: "REGISTRY_NOT_SERVED", registry: "quay.io" }, { name: "foo/bar" }, "REGISTRY_NOT_SERVED"]) {
+      const error = await errorFromResponse(new Response(JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message: "repository name not known", detail }] }), { status: 404 }), "quay.io/foo/bar:1", "registry.example");
+      expect(error.code).toBe("NOT_FOUND");
+    }
   });
 
   it("an unreachable loopback or plain-http registry: no --insecure (it is plain http already)", () => {

@@ -1,0 +1,123 @@
+// What a lying source costs a multi-source pull (shared/engine/source-blame.ts and
+// blob-mend.ts), with in-memory sources (engine-doubles.ts): once the liar is known only
+// what it served is fetched again, not the whole blob; two liars are both found; a pull
+// where nobody lies hashes each byte once when the sink reads back (the served ranges
+// are hashed only to investigate), and per range as it passes when it cannot.
+import { describe, expect, it } from "vitest";
+import { downloadArchive, MultiSource, type BlobHasher, type BlobSource, type SourceEvent } from "../../shared/engine/index.ts";
+import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
+import { createSHA256 } from "hash-wasm";
+import { fast, image, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
+
+const SIZE = 2_000_000;
+
+/** nodeHasher, counting every byte any hasher is given. */
+function countingHasher(): { createHasher: () => Promise<BlobHasher>; hashed: () => number } {
+  let hashed = 0;
+  return {
+    hashed: () => hashed,
+    createHasher: async () => {
+      const inner = await nodeHasher();
+      return { init: () => inner.init?.(), update: (d) => { hashed += d.length; return inner.update(d); }, digest: (e) => inner.digest(e) };
+    },
+  };
+}
+
+/** hash-wasm with saved states, refusing any call once digested (as the web app's hashing thread does). */
+async function spentHasher(): Promise<BlobHasher> {
+  const h = await createSHA256();
+  let spent = false;
+  const live = () => {
+    if (spent) throw new Error("this hasher has digested already");
+  };
+  return {
+    init: () => void (live(), h.init()),
+    update: (d) => void (live(), h.update(d)),
+    save: () => (live(), h.save()),
+    load: (state) => void (live(), h.load(state)),
+    digest: () => (live(), (spent = true), h.digest("hex")),
+  };
+}
+
+async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: Pick<ReturnType<typeof countingHasher>, "createHasher">; checkpoints?: number[] } = {}) {
+  const { image: img, blobs } = image([SIZE]);
+  const plan = planImageArchive([img]);
+  const sink = memorySink(plan.totalSize, o.readable ?? true);
+  let written = 0;
+  const write = sink.write.bind(sink);
+  sink.write = (position, bytes) => {
+    written += bytes.length;
+    return write(position, bytes);
+  };
+  const events: SourceEvent[] = [];
+  const createHasher = o.hasher?.createHasher ?? nodeHasher;
+  const multi = new MultiSource(sources.map((source, i) => ({ name: `s${i}`, source, connections: 2 })), { createHasher, onEvent: (e) => events.push(e), tickMs: 20, stallMs: 2000, raceMinMs: 60_000 });
+  const { checkpoints } = o;
+  await downloadArchive({
+    plan, source: multi, sink, createHasher, chunkSize: 64 * 1024, connections: multi.connections, ...fast,
+    ...(checkpoints ? { checkpointIntervalMs: 0, onCheckpoint: (state) => void checkpoints.push(Object.values(state.blobs)[0].hashed) } : {}),
+  });
+  multi.close();
+  expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
+  return { events, stats: multi.stats(), rewritten: written - plan.totalSize, blobs };
+}
+
+/** Flips a byte in the range of call `call` and no other. */
+const liarOn = (call: number) => (_d: string, _s: number, _e: number, n: number) => (n === call ? "corrupt" as const : undefined);
+
+describe("a lying source in a multi-source pull", () => {
+  for (const honest of [1, 2]) {
+    it(`fetches again only the ranges the liar served, not the whole layer (${honest} honest beside it)`, async () => {
+      const { blobs } = image([SIZE]);
+      const liar = memorySource(blobs, liarOn(0));
+      const { events, stats, rewritten } = await pull([liar, ...Array.from({ length: honest }, () => memorySource(blobs))]);
+      expect(events.filter((e) => e.kind === "blamed").map((e) => e.source)).toEqual(["s0"]);
+      // The liar's bytes, in whole chunks (64 KiB) at most, written again; nobody else's.
+      expect(rewritten).toBeGreaterThan(0);
+      expect(rewritten).toBeLessThanOrEqual(stats[0].bytes + 64 * 1024);
+      expect(rewritten).toBeLessThan(SIZE * 0.75);
+    });
+  }
+
+  it("a liar that flipped bytes in two of its ranges: the piece it was caught on, then the rest of what it served; the file is exact", async () => {
+    const { blobs } = image([SIZE]);
+    const liar = memorySource(blobs, (_d, _s, _e, n) => (n === 0 || n === 3 ? "corrupt" : undefined));
+    const { events, stats, rewritten } = await pull([liar, memorySource(blobs), memorySource(blobs)]);
+    expect(events.filter((e) => e.kind === "blamed").map((e) => e.source)).toEqual(["s0"]);
+    expect(rewritten).toBeLessThanOrEqual(stats[0].bytes + 2 * 64 * 1024);
+  });
+
+  it("saves checkpoints while the sources are asked who lied, without touching the spent hasher", async () => {
+    const { blobs } = image([SIZE]);
+    const checkpoints: number[] = [];
+    const { events } = await pull([memorySource(blobs, liarOn(0)), memorySource(blobs), memorySource(blobs)], { hasher: { createHasher: spentHasher }, checkpoints });
+    expect(events.filter((e) => e.kind === "blamed").map((e) => e.source)).toEqual(["s0"]);
+    expect(checkpoints.length).toBeGreaterThan(0);
+  });
+
+  it("finds, names and drops two liars flipping bytes in different ranges; the file is exact", async () => {
+    const { blobs } = image([SIZE]);
+    const sources = [memorySource(blobs, liarOn(0)), memorySource(blobs), memorySource(blobs, liarOn(1)), memorySource(blobs)];
+    const { events, stats } = await pull(sources);
+    expect(events.filter((e) => e.kind === "blamed").map((e) => e.source).sort()).toEqual(["s0", "s2"]);
+    expect(stats.map((s) => s.dropped === undefined)).toEqual([false, true, false, true]);
+  });
+
+});
+
+describe("hashing in a multi-source pull where nobody lies", () => {
+  it("hashes each byte once when the sink reads back", async () => {
+    const { blobs } = image([SIZE]);
+    const hasher = countingHasher();
+    await pull([0, 1, 2].map(() => memorySource(blobs)), { hasher });
+    const blobBytes = [...blobs.values()].reduce((n, b) => n + b.length, 0);
+    expect(hasher.hashed()).toBe(blobBytes);
+  });
+
+  it("hashes each source's ranges as they pass when the sink cannot read back (nothing is left to read)", async () => {
+    const { blobs } = image([SIZE]);
+    const hasher = countingHasher();
+    await pull([0, 1, 2].map(() => memorySource(blobs)), { hasher, readable: false });
+    expect(hasher.hashed()).toBe(2 * [...blobs.values()].reduce((n, b) => n + b.length, 0));
+  });
+});
