@@ -18,8 +18,8 @@ import { PROGRESS_CHANNEL, STREAM_PATH, progressEvent, type JobEvent, type Start
 
 /** Requests at once to each source (the browser's limit is per host). */
 const CONNECTIONS = 5;
-/** The layer a DIGEST_MISMATCH names (the engine's sequential sink: "layer sha256:… is corrupt"). */
-const CORRUPT_LAYER = /^layer (sha256:[0-9a-f]{64}) is corrupt/;
+/** How long the sources are asked who sent a corrupt layer's wrong bytes, before the job is told it failed. */
+const INVESTIGATION_MS = 60_000;
 
 interface Control {
   controller: AbortController;
@@ -115,8 +115,8 @@ export async function streamResponse(id: string): Promise<Response> {
         await writer.abort(error).catch(() => {});
         // A stream cannot take a corrupt layer back, so the engine stops rather than refetching
         // it; with several sources, still find who sent the wrong bytes, for the card to name.
-        const corrupt = multi && isDockerdlError(error, "DIGEST_MISMATCH") ? CORRUPT_LAYER.exec(error.message)?.[1] : undefined;
-        if (corrupt !== undefined) multi?.corrupt(corrupt);
+        const corrupt = multi && isDockerdlError(error, "DIGEST_MISMATCH") ? error.params?.digest : undefined;
+        if (corrupt !== undefined) await multi?.corrupt(corrupt, { signal: AbortSignal.timeout(INVESTIGATION_MS) }).catch(() => undefined);
         fail(id, control, error);
       },
     );
