@@ -73,3 +73,22 @@ export async function committedLayers(page: Page): Promise<number> {
     return Object.values(blobs).filter((b) => b.verified).length;
   });
 }
+
+/** Credentials remembered on this device for `registry` (none: forgotten), as the form's "remember" keeps them (lib/db.ts). */
+export async function remembered(page: Page, registry: string, user: { username: string; password: string } | undefined): Promise<void> {
+  // The page creates its database as it loads (the unfinished downloads are listed at once).
+  await page.waitForFunction(async () => (await indexedDB.databases()).some((d) => d.name === "dockerdl"));
+  await page.evaluate(({ registry, user }) => new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open("dockerdl");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const store = open.result.transaction("credentials", "readwrite").objectStore("credentials");
+      const change = user ? store.put({ registry, ...user }) : store.delete(registry);
+      change.onsuccess = () => {
+        open.result.close();
+        resolve();
+      };
+      change.onerror = () => reject(change.error);
+    };
+  }), { registry, user });
+}

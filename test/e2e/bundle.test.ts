@@ -3,16 +3,19 @@
 // and size and the total with the shared layer counted once; saved through File System
 // Access (an OPFS file behind the stubbed picker) into one file that equals the CLI's
 // `dockerdl pull A B` byte for byte and that podman loads with both images; recorded in
-// history; and, reloaded half way, resumed from its last commit to the same bytes.
+// history; and, reloaded half way, resumed from its last commit to the same bytes. An
+// image on the Basic-auth registry (its password remembered) resolves beside a public
+// one: its 401 must not open the browser's own password prompt, which hung the row.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect } from "vitest";
 import { buildImage, noise, type FileSpec } from "../harness/image-builder.ts";
-import { fixtureImage, worker } from "../harness/injected.ts";
+import { BASIC_REGISTRY_KEY } from "../harness/harness.ts";
+import { fixtureImage, harness, worker } from "../harness/injected.ts";
 import { podmanLoad } from "../harness/podman.ts";
 import { pushOwnImage } from "../harness/push-own.ts";
-import { committedLayers, openApp, waitForJobEnd } from "./app-page.ts";
+import { committedLayers, openApp, remembered, waitForJobEnd } from "./app-page.ts";
 import { test as base } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull } from "./files.ts";
@@ -150,6 +153,28 @@ describe("Bundle mode", () => {
     expect(await page.textContent("tr[data-bundle-error]")).toContain("是同名的两个镜像 docker.io/test/multi:v1");
     await page.selectOption(".lang select", "en");
     expect(browser.errors).toEqual([]);
+  });
+
+  test("an image on a Basic-auth registry beside a public one: each row resolves with the remembered password, and the file podman loads holds both", async ({ browser, page }) => {
+    const images = [`${BASIC_REGISTRY_KEY}/team/tool:v1`, "test/single:v1"];
+    await openApp(page, worker);
+    await remembered(page, BASIC_REGISTRY_KEY, harness.basicUser);
+    await bundleMode(page, worker);
+    await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry("bundle.tar").catch(() => {}));
+    await page.fill("#bundle-references", images.join("\n"));
+    const rows = await bundleTable(page);
+    expect(rows.map((r) => r.slice(0, 3))).toEqual([
+      ["line 1", images[0], "linux/amd64"],
+      ["line 2", images[1], "linux/amd64"],
+    ]);
+    await page.click(".bundle-summary button.primary");
+    expect(await waitForJobEnd(page)).toBe("done");
+    const file = join(RESULTS, "basic-auth-web-bundle.tar");
+    writeFileSync(file, await readOpfsFile(page, "bundle.tar"));
+    const loaded = await podmanLoad(file);
+    expect(loaded.images.map((i) => i.name).sort()).toEqual([images[0], `docker.io/${images[1]}`].sort());
+    expect(browser.errors).toEqual([]);
+    await remembered(page, BASIC_REGISTRY_KEY, undefined);
   });
 
   test("reloaded half way, is offered and resumes from its last commit to the same bytes as the CLI's", async ({ browser, page, slow, cliFile }) => {

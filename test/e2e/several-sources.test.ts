@@ -15,7 +15,7 @@ import { describe, expect } from "vitest";
 import { TOKEN_REGISTRY_KEY } from "../harness/harness.ts";
 import { harness, worker } from "../harness/injected.ts";
 import { startRelay, type Relay, type RelayFault } from "../harness/relay.ts";
-import { clickDownload, clickStreamDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForServiceWorker, waitForSummary } from "./app-page.ts";
+import { clickDownload, clickStreamDownload, openApp, remembered, saveWith, typeReference, waitForJobEnd, waitForServiceWorker, waitForSummary } from "./app-page.ts";
 import { test as base } from "./browser-test.ts";
 import { readOpfsFile } from "./browser.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
@@ -43,25 +43,6 @@ async function useSource(page: Page, mirror: Relay): Promise<string> {
   const source = mirror.url.replace(/\/$/, "");
   if (!(await page.textContent("[data-testid=sources]"))?.includes(source)) await addSource(page, source);
   return source;
-}
-
-/** Credentials remembered on this device for `registry` (none: forgotten), as the form's "remember" keeps them (lib/db.ts). */
-async function remembered(page: Page, registry: string, user: { username: string; password: string } | undefined): Promise<void> {
-  // The page creates its database as it loads (the unfinished downloads are listed at once).
-  await page.waitForFunction(async () => (await indexedDB.databases()).some((d) => d.name === "dockerdl"));
-  await page.evaluate(({ registry, user }) => new Promise<void>((resolve, reject) => {
-    const open = indexedDB.open("dockerdl");
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const store = open.result.transaction("credentials", "readwrite").objectStore("credentials");
-      const change = user ? store.put({ registry, ...user }) : store.delete(registry);
-      change.onsuccess = () => {
-        open.result.close();
-        resolve();
-      };
-      change.onerror = () => reject(change.error);
-    };
-  }), { registry, user });
 }
 
 /**

@@ -23,8 +23,13 @@ export interface ImageOverview {
 /** A client through this app's own Worker, or through `proxy` (an extra source's URL). */
 export function proxyClient(credentials?: Credentials, proxy = self.location.origin): RegistryClient {
   return new RegistryClient({
-    // Never a cached answer: tags move, and tokens ride on these requests.
-    fetch: (url, init) => fetch(url, { ...init, cache: "no-store" }),
+    // Never a cached answer: tags move, and tokens ride on these requests. No browser
+    // credentials either: a Basic-auth upstream's 401 (the Worker passes its Basic
+    // challenge on) would otherwise open the browser's own password prompt, which a
+    // worker's request waits on for ever (headless Chromium never answers it); the client
+    // answers that challenge itself with the remembered password, as an Authorization
+    // header, which "omit" still sends.
+    fetch: (url, init) => fetch(url, { ...init, cache: "no-store", credentials: "omit" }),
     proxy,
     ...(credentials && credentials.username !== "" ? { credentials } : {}),
     // The proxy follows upstream redirects itself; the browser hides manual ones anyway.
