@@ -138,6 +138,7 @@ export const ZH_MESSAGES: Record<string, string> = {
   "INTERNAL": "服务器内部错误",
   "MISCONFIGURED.config": "镜像站配置有误：{detail}",
   "MISCONFIGURED": "镜像站配置有误",
+  "NETWORK.lookup_timeout": "查询 {what} 超过 {seconds} 秒仍无应答",
 };
 
 /** Messages the app words itself in English too (shared/ has no such error). */
@@ -145,6 +146,7 @@ export const EN_MESSAGES: Record<string, string> = {
   "offline": "You are offline, so {what} could not be fetched.",
   "offline.plain": "You are offline, so the server cannot be reached.",
   "NETWORK.api": "The server could not be reached.",
+  "NETWORK.lookup_timeout": "Looking up {what} took more than {seconds} s with no answer.",
   "NO_SPACE": "The disk (or this browser's storage) is full, so the download stopped. What was verified is kept in the file.",
   // The table beside it says which line, so the message need not name the box.
   "BAD_IMAGE_LIST.words": "This line holds more than one word: {text}",
@@ -166,6 +168,7 @@ export const EN_HINTS: Record<string, string> = {
   // No params.what: the seed API (search, image details) failed, which needs the network and the Worker; nothing to resume.
   "offline.plain": "connect to the network and try again: searching and image details come from the dockerdl server (the Worker)",
   "NETWORK.api": "check the network connection and try again: searching and image details come from the dockerdl server (the Worker)",
+  "NETWORK.lookup_timeout": "check the network connection and that the registry answers, then look it up again (edit the name or reload the page)",
   "UNAUTHORIZED.credentials": "check the username and password (or access token) under Credentials, and that this account may pull the image",
   "UNAUTHORIZED.not_allowed": "check the username and password (or access token) under Credentials, and that this account may pull the image",
   "UNAUTHORIZED": "if the image is private, open Credentials and enter a username and password (or access token) for its registry; otherwise check the name",
@@ -187,6 +190,7 @@ export const ZH_HINTS: Record<string, string> = {
   "offline": "连接网络后重试；未完成的下载会从停下的地方继续",
   "offline.plain": "连接网络后重试：搜索和镜像详情来自 dockerdl 服务器（Worker）",
   "NETWORK.api": "请检查网络连接后重试：搜索和镜像详情来自 dockerdl 服务器（Worker）",
+  "NETWORK.lookup_timeout": "请检查网络连接以及仓库是否有应答，然后再次查询（修改名称或刷新页面）",
   "NETWORK.proxy": "请检查代理 {proxy} 是否在运行、能否连接；修正或取消 {variable}，或把 {host} 加入 NO_PROXY 以直接连接",
   "NOT_FOUND.repository": "请检查名称的拼写（Docker Hub 官方镜像的名称只有一个词：ubuntu 即 library/ubuntu）；网页应用的“搜索”可以按名称查找镜像",
   "NOT_FOUND.tag": "标签区分大小写；用 dockerdl tags {repository} 列出它的所有标签",

@@ -16,6 +16,7 @@ import type { TarPlan } from "../../../shared/tar.ts";
 import { rememberedCredentials } from "../../lib/db.ts";
 import { errorInfoOf, type ErrorInfo } from "../../lib/errors.ts";
 import { planOf, proxyClient, resolvePinned, summarize, topDigest } from "../../lib/image-lookup.ts";
+import { withLookupDeadline } from "../../lib/lookup-deadline.ts";
 import type { BundleAnswer, BundleImage, BundleRequest, BundleSummary, ImageSummary } from "../../lib/protocol.ts";
 
 interface RegistryAccess {
@@ -50,7 +51,9 @@ export async function lookUpBundle(requests: readonly BundleRequest[], defaultPl
     try {
       const ref = parseReference(request.reference);
       const platform = request.platform === undefined ? undefined : parsePlatform(request.platform);
-      return { image: await (await clientOf(ref)).client.resolveImage(ref, platform, { defaultPlatform: fallback, ...(signal ? { signal } : {}) }) };
+      const { client } = await clientOf(ref);
+      // Each row ends, answered or with an error: none keeps the table pending for ever.
+      return { image: await withLookupDeadline(request.reference, (deadline) => client.resolveImage(ref, platform, { defaultPlatform: fallback, signal: deadline }), signal) };
     } catch (error) {
       return { error: errorInfoOf(error) };
     }

@@ -7,18 +7,20 @@
 import type { Platform } from "../../../shared/platform.ts";
 import { parseReference } from "../../../shared/reference.ts";
 import { lookUp, planOf, proxyClient, summarize } from "../../lib/image-lookup.ts";
+import { withLookupDeadline } from "../../lib/lookup-deadline.ts";
 import type { BundleRequest, ImageQuery, JobEvent, StartJob } from "../../lib/protocol.ts";
 import type { Call } from "../../lib/rpc.ts";
 import { lookUpBundle } from "./bundle.ts";
 import { cancelJob, pauseJob, runJob } from "./file-job.ts";
 
 export const services = {
-  overview: ({ reference, credentials }: ImageQuery) => lookUp(proxyClient(credentials), parseReference(reference)),
+  overview: ({ reference, credentials }: ImageQuery) =>
+    withLookupDeadline(reference, (signal) => lookUp(proxyClient(credentials), parseReference(reference), signal)),
 
-  resolve: async ({ reference, platform, credentials }: ImageQuery & { platform?: Platform | undefined }) => {
-    const image = await proxyClient(credentials).resolveImage(parseReference(reference), platform);
+  resolve: ({ reference, platform, credentials }: ImageQuery & { platform?: Platform | undefined }) => withLookupDeadline(reference, async (signal) => {
+    const image = await proxyClient(credentials).resolveImage(parseReference(reference), platform, { signal });
     return summarize(image, planOf(image));
-  },
+  }),
 
   /** A bundle's images, each resolved or not (per image), and the one file's size with shared layers once. */
   resolveBundle: ({ images, platform }: { images: BundleRequest[]; platform: string }) => lookUpBundle(images, platform),
