@@ -10,6 +10,7 @@ import { availablePlatforms, type Platform } from "../../shared/platform.ts";
 import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
 import { RegistryClient, type Credentials, type ResolvedImage } from "../../shared/registry/client.ts";
 import type { TarPlan } from "../../shared/tar.ts";
+import { readableInto } from "./byob-body.ts";
 import type { ImageSummary } from "./protocol.ts";
 
 export type { Credentials } from "../../shared/registry/client.ts";
@@ -24,7 +25,7 @@ export interface ImageOverview {
 export function proxyClient(credentials?: Credentials, proxy = self.location.origin): RegistryClient {
   return new RegistryClient({
     // Never a cached answer: tags move, and tokens ride on these requests.
-    fetch: (url, init) => fetch(url, { ...init, cache: "no-store" }),
+    fetch: async (url, init) => readableInto(await fetch(url, { ...init, cache: "no-store" })),
     proxy,
     ...(credentials && credentials.username !== "" ? { credentials } : {}),
     // The proxy follows upstream redirects itself; the browser hides manual ones anyway.
