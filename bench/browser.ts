@@ -4,6 +4,8 @@
 // Download would. Timed from the click to the job's "done"; the JS heap of the page
 // and of its workers is sampled throughout. A fresh browser profile per run, so no file
 // or job carries over.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { launchBenchBrowser, type BenchBrowser } from "./cdp.ts";
 
 export interface BrowserMeasurement {
@@ -25,7 +27,12 @@ const waitFor = (selector: string, ms: number) => `new Promise((resolve, reject)
   setTimeout(() => { observer.disconnect(); reject(new Error("no ${selector.replace(/"/g, "'")} after ${ms} ms")); }, ${ms});
 })`;
 
-export async function browserDownload(workerUrl: string, reference: string): Promise<BrowserMeasurement> {
+/**
+ * `profileDir`: a CPU profile of each worker (the download worker, its hashing thread)
+ * from the click to the job's end is written there as NAME.cpuprofile (Chromium's
+ * DevTools opens it).
+ */
+export async function browserDownload(workerUrl: string, reference: string, options: { profileDir?: string } = {}): Promise<BrowserMeasurement> {
   const browser = await launchBenchBrowser();
   try {
     await browser.send("Page.navigate", { url: workerUrl });
@@ -39,11 +46,13 @@ export async function browserDownload(workerUrl: string, reference: string): Pro
     await browser.evaluate(waitFor("[data-testid=digest]", 30_000));
     await browser.evaluate(`document.querySelector("input[name=via][value=file]").click()`);
     const sampler = sampleHeap(browser, 250);
+    const profiles = options.profileDir === undefined ? undefined : profileWorkers(browser, options.profileDir);
     const started = performance.now();
     await browser.evaluate(`document.querySelector(".summary button.primary").click()`);
     const status = await browser.evaluate<string>(waitFor(".job[data-status=done], .job[data-status=failed]", 30 * 60_000));
     const seconds = (performance.now() - started) / 1000;
     const heap = await sampler.stop();
+    await profiles?.stop();
     if (status !== "done") {
       const error = await browser.evaluate<string>(`document.querySelector(".job .error")?.textContent ?? ""`);
       throw new Error(`the PWA's download of ${reference} ended ${status}: ${error}`);
@@ -73,6 +82,29 @@ function sampleHeap(browser: BenchBrowser, periodMs: number): { stop(): Promise<
       sampling = false;
       await loop;
       return peaks;
+    },
+  };
+}
+
+/** Profiles every worker from now on (those that start later too); stop() writes the profiles. */
+function profileWorkers(browser: BenchBrowser, dir: string): { stop(): Promise<void> } {
+  const started = new Map<string, Promise<string>>();
+  browser.onWorker((sessionId, name) => {
+    started.set(sessionId, (async () => {
+      await browser.send("Profiler.enable", {}, sessionId);
+      await browser.send("Profiler.setSamplingInterval", { interval: 200 }, sessionId);
+      await browser.send("Profiler.start", {}, sessionId);
+      return name;
+    })());
+  });
+  return {
+    async stop() {
+      mkdirSync(dir, { recursive: true });
+      for (const [sessionId, starting] of started) {
+        const name = (await starting.catch(() => "gone")).replace(/[^\w.-]+/g, "_") || "worker";
+        const stopped = await browser.send<{ profile: unknown }>("Profiler.stop", {}, sessionId).catch(() => undefined);
+        if (stopped) writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(stopped.profile));
+      }
     },
   };
 }

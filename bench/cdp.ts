@@ -19,6 +19,8 @@ export interface BenchBrowser {
   evaluate<T>(expression: string): Promise<T>;
   /** Sessions of the page's dedicated workers and theirs, attached as they start. */
   workers: Set<string>;
+  /** Calls `listener` with each worker's session and name (its title), those attached already first. */
+  onWorker(listener: (sessionId: string, name: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -42,14 +44,18 @@ export async function launchBenchBrowser(): Promise<BenchBrowser> {
     let nextId = 0;
     const answers = new Map<number, (message: { result?: unknown; error?: { message: string } }) => void>();
     const workers = new Set<string>();
+    const names = new Map<string, string>();
+    const listeners: ((sessionId: string, name: string) => void)[] = [];
     ws.addEventListener("message", (event) => {
       const message = JSON.parse(String(event.data)) as {
-        id?: number; method?: string; result?: unknown; error?: { message: string }; params?: { sessionId: string; targetInfo?: { type: string } };
+        id?: number; method?: string; result?: unknown; error?: { message: string }; params?: { sessionId: string; targetInfo?: { type: string; title: string } };
       };
       if (message.id !== undefined) answers.get(message.id)?.(message);
       else if (message.method === "Target.attachedToTarget" && message.params?.targetInfo?.type === "worker") {
         const worker = message.params.sessionId;
         workers.add(worker);
+        names.set(worker, message.params.targetInfo.title);
+        for (const listener of listeners) listener(worker, message.params.targetInfo.title);
         // A worker's own workers too (the download worker's hashing thread).
         void call("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, worker).catch(() => {});
       }
@@ -73,6 +79,10 @@ export async function launchBenchBrowser(): Promise<BenchBrowser> {
     await call("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, page);
     return {
       workers,
+      onWorker(listener) {
+        listeners.push(listener);
+        for (const worker of workers) listener(worker, names.get(worker) ?? "");
+      },
       send: (method, params, sessionId) => call(method, params, sessionId ?? page),
       async evaluate<T>(expression: string) {
         const answer = await call<{ result: { value: T }; exceptionDetails?: { exception?: { description?: string }; text: string } }>(

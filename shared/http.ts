@@ -30,6 +30,14 @@ export interface BodyReader {
    * reader need not have it, a caller need not call it.
    */
   recycle?(piece: Uint8Array): void;
+  /**
+   * Reads the next bytes straight into `into` (a web byte stream's BYOB read: nothing is
+   * allocated per piece) and returns them as a view at the start of `into`'s place in
+   * its memory: empty at the end. `into`'s ArrayBuffer may be transferred by the read:
+   * from then on its memory is the returned view's buffer (one of byteLength 0 if a
+   * failed read lost it). Optional: a reader without it is read with read().
+   */
+  readInto?(into: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /**

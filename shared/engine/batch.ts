@@ -11,26 +11,27 @@ const BATCH_MAX_AGE_MS = 200;
 
 /** Batch buffers to reuse: at most one per connection is in use at a time. */
 export class BufferPool {
-  readonly #free: Uint8Array[] = [];
+  readonly #free: Uint8Array<ArrayBuffer>[] = [];
   readonly #keep: number;
 
   constructor(keep: number) {
     this.#keep = keep;
   }
 
-  take(): Uint8Array {
+  take(): Uint8Array<ArrayBuffer> {
     return this.#free.pop() ?? new Uint8Array(BATCH_SIZE);
   }
 
-  give(buffer: Uint8Array): void {
-    if (this.#free.length < this.#keep) this.#free.push(buffer);
+  give(buffer: Uint8Array<ArrayBuffer>): void {
+    // One a read into it lost (transferred, then failed) has no memory left to reuse.
+    if (this.#free.length < this.#keep && buffer.buffer.byteLength === BATCH_SIZE) this.#free.push(new Uint8Array(buffer.buffer));
   }
 }
 
 /** The pieces of one chunk's response on their way to `accept`, gathered when there is a pool. */
 export class Batch {
   filled = 0;
-  #buffer: Uint8Array | undefined;
+  #buffer: Uint8Array<ArrayBuffer> | undefined;
   #started = 0;
   readonly #chunk: Chunk;
   readonly #accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>;
@@ -42,19 +43,69 @@ export class Batch {
     this.#pool = pool;
   }
 
+  /** Whether pieces are gathered here (and may be read straight in: readFrom). */
+  get pooled(): boolean {
+    return this.#pool !== undefined;
+  }
+
   async add(bytes: Uint8Array): Promise<void> {
     if (this.#pool === undefined) return this.#accept(this.#chunk, bytes);
+    const buffer = this.#open();
+    const capacity = this.#capacity(buffer);
+    const fits = Math.min(bytes.length, capacity - this.filled);
+    buffer.set(fits === bytes.length ? bytes : bytes.subarray(0, fits), this.filled);
+    this.filled += fits;
+    await this.added();
+    if (fits < bytes.length) await this.add(bytes.subarray(fits));
+  }
+
+  /**
+   * Reads the next piece from `pieces` straight into the buffer (no copy, nothing
+   * allocated per piece where the body reads into: BodyReader.readInto) and counts it
+   * as gathered; empty at the body's end. Call added() after it.
+   */
+  async readFrom(pieces: { readInto(into: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> }): Promise<Uint8Array> {
+    const buffer = this.#open();
+    const size = buffer.length; // before the read, which may transfer (detach) the buffer
+    let bytes;
+    try {
+      bytes = await pieces.readInto(buffer.subarray(this.filled, this.#capacity(buffer)));
+    } catch (error) {
+      // A failed read may have taken the memory with it: what was gathered is gone then,
+      // and the retry asks for it again (it was never counted as received).
+      if (buffer.buffer.byteLength === 0) {
+        this.#buffer = undefined;
+        this.filled = 0;
+      }
+      throw error;
+    }
+    if (bytes.buffer.byteLength !== size) {
+      // The body ended by being cancelled, and its last read kept the memory.
+      this.#buffer = undefined;
+      this.filled = 0;
+      return bytes.subarray(0, 0);
+    }
+    this.#buffer = new Uint8Array(bytes.buffer);
+    this.filled += bytes.length;
+    return bytes;
+  }
+
+  /** Hands the gathered bytes on if the buffer is full or its first byte is old enough. */
+  async added(): Promise<void> {
+    const buffer = this.#buffer;
+    if (buffer !== undefined && (this.filled === this.#capacity(buffer) || Date.now() - this.#started >= BATCH_MAX_AGE_MS)) await this.flush();
+  }
+
+  #open(): Uint8Array<ArrayBuffer> {
     if (this.#buffer === undefined) {
-      this.#buffer = this.#pool.take();
+      this.#buffer = (this.#pool as BufferPool).take();
       this.#started = Date.now();
     }
-    const left = this.#chunk.end - this.#chunk.start - this.#chunk.received;
-    const capacity = Math.min(this.#buffer.length, left);
-    const fits = Math.min(bytes.length, capacity - this.filled);
-    this.#buffer.set(fits === bytes.length ? bytes : bytes.subarray(0, fits), this.filled);
-    this.filled += fits;
-    if (this.filled === capacity || Date.now() - this.#started >= BATCH_MAX_AGE_MS) await this.flush();
-    if (fits < bytes.length) await this.add(bytes.subarray(fits));
+    return this.#buffer;
+  }
+
+  #capacity(buffer: Uint8Array): number {
+    return Math.min(buffer.length, this.#chunk.end - this.#chunk.start - this.#chunk.received);
   }
 
   /** Hands on what is gathered; the buffer goes back to the pool once `accept` is done with it. */

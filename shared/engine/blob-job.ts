@@ -11,7 +11,7 @@
 
 import { DockerdlError } from "../errors.ts";
 import type { TarBlobSegment } from "../tar.ts";
-import type { BufferPool } from "./batch.ts";
+import { BATCH_SIZE, type BufferPool } from "./batch.ts";
 import type { Chunk } from "./chunks.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
@@ -57,7 +57,7 @@ export class BlobJob {
   /** While a digest is on its way (a hasher in another thread): the state before it, for checkpoints. */
   #beforeDigest: Promise<Uint8Array> | Uint8Array | undefined;
   /** Blob position → bytes written but not hashed yet (only without sink.read). */
-  readonly #held = new Map<number, Uint8Array>();
+  readonly #held = new Map<number, Uint8Array<ArrayBuffer>>();
   readonly #sink: RandomAccessSink;
   readonly #budget: MemoryBudget;
   readonly #progress: ProgressTracker;
@@ -130,9 +130,10 @@ export class BlobJob {
 
   /**
    * A piece of `chunk` arrived: write it at its place, hash it if it is at the cursor,
-   * and set the pump going for what follows (not waited for). With a sink that reads
-   * back, nothing of `bytes` is kept once this settles (the caller reuses the buffer): a
-   * piece at the cursor is hashed here, one ahead of it is read back later.
+   * and set the pump going for what follows (not waited for). Nothing of `bytes` is
+   * kept once this settles (the caller reuses the buffer): with a sink that reads back,
+   * a piece at the cursor is hashed here, one ahead of it is read back later; without,
+   * a copy is held (in a buffer from the pool) until the pump hashes it.
    */
   async accept(chunk: Chunk, bytes: Uint8Array): Promise<void> {
     const position = chunk.start + chunk.received;
@@ -140,7 +141,9 @@ export class BlobJob {
     chunk.received += bytes.length;
     this.#progress.add(this.digest, bytes.length);
     if (this.#sink.read === undefined) {
-      this.#held.set(position, bytes);
+      const pooled = bytes.length <= BATCH_SIZE ? this.#deps.buffers?.take() : undefined;
+      pooled?.set(bytes);
+      this.#held.set(position, pooled?.subarray(0, bytes.length) ?? bytes.slice());
       this.#budget.hold(bytes.length);
     } else if (position === this.hashed && this.#pumping === null && !this.verified) {
       const hasher = await this.#currentHasher();
@@ -197,6 +200,7 @@ export class BlobJob {
       this.hashed += held.length;
       this.#budget.release(held.length);
       await hashing;
+      this.#deps.buffers?.give(held);
       return true;
     }
     const read = this.#sink.read;
@@ -247,7 +251,7 @@ export class BlobJob {
     this.hashed = 0;
     const mend = this.#retries.mayMend(this.#sink.read !== undefined);
     this.chunks = this.#retries.chunksAfter(this.segment, actual, this.chunks, await this.#deps.suspect?.(mend), mend);
-    for (const [, bytes] of this.#held) this.#budget.release(bytes.length);
+    for (const [, bytes] of this.#held) this.#release(bytes);
     this.#held.clear();
     const kept = this.chunks.reduce((n, c) => n + c.received, 0);
     this.#progress.reset(this.digest);
@@ -276,9 +280,15 @@ export class BlobJob {
     for (const [position, bytes] of this.#held) {
       if (position < this.hashed) {
         this.#held.delete(position);
-        this.#budget.release(bytes.length);
+        this.#release(bytes);
       }
     }
+  }
+
+  /** A held piece let go unhashed: out of the budget, its buffer back to the pool. */
+  #release(bytes: Uint8Array<ArrayBuffer>): void {
+    this.#budget.release(bytes.length);
+    this.#deps.buffers?.give(bytes);
   }
 
   async #write(position: number, bytes: Uint8Array): Promise<void> {

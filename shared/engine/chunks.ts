@@ -139,6 +139,21 @@ class PieceReader {
     this.#reader.recycle?.(current);
   }
 
+  /** The next bytes straight into `into` (see BodyReader.readInto); empty at the end. */
+  async readInto(into: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#back === undefined && this.#reader.readInto !== undefined) {
+      const bytes = await this.#reader.readInto(into);
+      this.#counted(bytes.length);
+      return bytes;
+    }
+    const bytes = await this.read();
+    if (bytes === undefined) return into.subarray(0, 0);
+    const n = Math.min(bytes.length, into.length);
+    into.set(bytes.subarray(0, n));
+    this.unread(bytes.subarray(n));
+    return into.subarray(0, n);
+  }
+
   unread(bytes: Uint8Array): void {
     if (bytes.length > 0) this.#back = bytes;
   }
@@ -199,9 +214,11 @@ async function fillChunk(
   let firstByte = 0;
   let arrived = 0;
   while (skip > 0 || chunk.start + chunk.received + batch.filled < chunk.end) {
+    // Straight into the batch's buffer where there is one: no copy, nothing allocated.
+    const inPlace = skip === 0 && batch.pooled;
     let bytes;
     try {
-      bytes = await pieces.read();
+      bytes = inPlace ? await batch.readFrom(pieces) : await pieces.read();
     } catch (error) {
       if (signal.aborted) throw cancelled(signal);
       if (error instanceof DockerdlError) throw error;
@@ -212,15 +229,15 @@ async function fillChunk(
         cause: error,
       });
     }
-    if (bytes === undefined) break;
-    if (skip > 0) {
+    if (bytes === undefined || (inPlace && bytes.length === 0)) break;
+    const room = chunk.end - chunk.start - chunk.received - batch.filled + (inPlace ? bytes.length : 0);
+    if (!inPlace && skip > 0) {
       const passed = Math.min(skip, bytes.length);
       skip -= passed;
       bytes = bytes.subarray(passed);
     }
     if (bytes.length === 0) continue;
-    const room = chunk.end - chunk.start - chunk.received - batch.filled;
-    if (bytes.length > room) {
+    if (!inPlace && bytes.length > room) {
       pieces.unread(bytes.subarray(room));
       if (room === 0) break;
       bytes = bytes.subarray(0, room);
@@ -236,7 +253,8 @@ async function fillChunk(
         tail = undefined;
       }
     }
-    await batch.add(bytes);
+    if (inPlace) await batch.added();
+    else await batch.add(bytes);
   }
   await batch.flush();
 }

@@ -45,7 +45,7 @@
 
 import { DockerdlError } from "../errors.ts";
 import { blobSegments } from "../tar.ts";
-import { BufferPool } from "./batch.ts";
+import { BATCH_SIZE, BufferPool } from "./batch.ts";
 import { BlobJob, writeError } from "./blob-job.ts";
 import { DEFAULT_CHUNK_SIZE, fetchChunk, splitBlob, type Chunk, type RetryPolicy } from "./chunks.ts";
 import { MemoryBudget } from "./memory.ts";
@@ -124,11 +124,13 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   // Random access.
   const id = planId(plan, o.chunkSize);
   const saved = options.resume === undefined ? undefined : usableState(options.resume, id, new Map([...chunksOf].map(([k, v]) => [k, v.length])));
-  // Batches only where BlobJob keeps nothing after accept (a sink that reads back);
-  // without read, pieces ahead of the cursor are held as they came, within the budget.
-  // The pumps read back into the same buffers: at most one per connection and one per
-  // pump in use at a time, kept for reuse up to twice the connections.
-  const buffers = sink.read === undefined ? undefined : new BufferPool(2 * o.connections);
+  // Pieces are gathered into batches from a pool of buffers, read straight into them
+  // where the body can (BodyReader.readInto), reused once accepted. The pumps read back
+  // into the same buffers: at most one per connection and one per pump in use at a time,
+  // kept for reuse up to twice the connections. Without read, BlobJob keeps a piece
+  // ahead of the cursor in a buffer of its own from the pool until it is hashed: the
+  // pool keeps as many more as the budget holds.
+  const buffers = new BufferPool(2 * o.connections + (sink.read === undefined ? Math.ceil(o.memoryBudget / BATCH_SIZE) : 0));
   const jobs = new Map<string, BlobJob>();
   // A layer just verified is worth saving at once: if the rest stalls, a resume must
   // not fetch it again. Saved beside the download, as every checkpoint is.
@@ -140,7 +142,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   };
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
-      sink, budget, progress, createHasher: o.createHasher, fail: failWith, verifiedNow, signal, ...(buffers ? { buffers } : {}),
+      sink, budget, progress, createHasher: o.createHasher, fail: failWith, verifiedNow, signal, buffers,
       requeue,
       // A source over several finds who lied before anything is fetched again.
       suspect: async (mend) => o.source.corrupt?.(segment.key, {
@@ -206,7 +208,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
         await job.accept(c, bytes);
         await budget.waitForRoom(() => job.isAtCursor(c), signal);
         void checkpoint(false).catch(failWith);
-      }, policy, signal, counted, { next, ...(buffers ? { buffers } : {}), ...(o.earlyRequests > 0 ? { onTail: ending } : {}) }));
+      }, policy, signal, counted, { next, buffers, ...(o.earlyRequests > 0 ? { onTail: ending } : {}) }));
       job.kick(); // an empty blob has no piece that would
     }, failWith, { pick, early: o.earlyRequests });
     // The pumps finish after the last transfer; one that finds a corrupt blob puts its

@@ -109,9 +109,16 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
   let reader: BodyReader | undefined;
   let toSkip = skip;
   let left = length;
+  /** What a read() gave beyond what readInto's `into` held (a source that cannot read into). */
+  let over: Uint8Array | undefined;
   const sliced: BodyReader = {
     async read() {
       reader ??= source.getReader();
+      if (over !== undefined) {
+        const rest = over;
+        over = undefined;
+        return { done: false, value: rest };
+      }
       for (;;) {
         if (left <= 0) {
           await reader.cancel().catch(() => {});
@@ -132,8 +139,28 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
         return { done: false, value: chunk };
       }
     },
+    async readInto(into) {
+      reader ??= source.getReader();
+      if (over === undefined && toSkip === 0 && reader.readInto !== undefined) {
+        if (left <= 0) {
+          await reader.cancel().catch(() => {});
+          return into.subarray(0, 0);
+        }
+        const bytes = await reader.readInto(into.subarray(0, Math.min(into.length, left)));
+        left -= bytes.length;
+        if (left === 0 && more) await reader.cancel().catch(() => {});
+        return bytes;
+      }
+      const { done, value } = await sliced.read();
+      if (done || value === undefined) return into.subarray(0, 0);
+      const n = Math.min(value.length, into.length);
+      into.set(value.subarray(0, n));
+      if (n < value.length) over = value.subarray(n);
+      return into.subarray(0, n);
+    },
     cancel(reason) {
       left = 0;
+      over = undefined;
       return (reader ?? source).cancel(reason);
     },
     releaseLock() {

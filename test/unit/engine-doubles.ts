@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { createSHA256 } from "hash-wasm";
 import type { BlobSource, BlobHasher, RandomAccessSink, SequentialSink } from "../../shared/engine/index.ts";
+import type { HttpBody } from "../../shared/http.ts";
 import type { ArchiveImage } from "../../shared/image-archive.ts";
 import { RegistryError } from "../../shared/registry/errors.ts";
 
@@ -45,12 +46,17 @@ export function image(layerSizes: number[]): { image: ArchiveImage; blobs: Map<s
 
 type Fault = (digest: string, start: number, end: number, call: number) => "reset" | "truncate" | "corrupt" | "503" | "429" | "404" | undefined;
 
-/** Serves ranges from memory in small pieces, yielding between them so chunks interleave. */
-export function memorySource(blobs: Map<string, Uint8Array>, fault: Fault = () => undefined): BlobSource & { fetched: number; calls: number } {
+/**
+ * Serves ranges from memory in small pieces, yielding between them so chunks interleave.
+ * `bodies` wraps each range's stream (a byte stream then: type "bytes").
+ */
+export function memorySource(
+  blobs: Map<string, Uint8Array>, fault: Fault = () => undefined, bodies?: (stream: ReadableStream<Uint8Array>) => HttpBody,
+): BlobSource & { fetched: number; calls: number } {
   const source = {
     fetched: 0,
     calls: 0,
-    async fetchRange(digest: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
+    async fetchRange(digest: string, start: number, end: number): Promise<HttpBody> {
       const call = source.calls++;
       const bytes = blobs.get(digest);
       if (!bytes) throw new Error(`no blob ${digest}`);
@@ -60,22 +66,25 @@ export function memorySource(blobs: Map<string, Uint8Array>, fault: Fault = () =
       if (f === "404") throw new RegistryError("NOT_FOUND", `blob ${digest} was not found`, { status: 404 });
       const stop = f === "reset" || f === "truncate" ? start + Math.floor((end - start) / 2) : end;
       let at = start;
-      return new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          // Deliberate: a macrotask between pieces, as a network gives, so parallel chunks interleave.
-          await new Promise((r) => setTimeout(r, 0));
-          if (at >= stop) {
-            if (f === "reset") controller.error(new TypeError("terminated: other side closed"));
-            else controller.close();
-            return;
-          }
-          const piece = bytes.slice(at, Math.min(stop, at + 4096 + (at % 3) * 1000));
-          if (f === "corrupt" && at === start) piece[0] ^= 0xff;
-          at += piece.length;
-          source.fetched += piece.length;
-          controller.enqueue(piece);
-        },
-      });
+      const pull = async (controller: {
+        enqueue(piece: Uint8Array<ArrayBuffer>): void; error(error: unknown): void; close(): void; byobRequest?: ReadableStreamBYOBRequest | null;
+      }) => {
+        // Deliberate: a macrotask between pieces, as a network gives, so parallel chunks interleave.
+        await new Promise((r) => setTimeout(r, 0));
+        if (at >= stop) {
+          if (f === "reset") controller.error(new TypeError("terminated: other side closed"));
+          else controller.close();
+          // A byte stream's read waiting for bytes ends only when told none will come.
+          controller.byobRequest?.respond(0);
+          return;
+        }
+        const piece = bytes.slice(at, Math.min(stop, at + 4096 + (at % 3) * 1000));
+        if (f === "corrupt" && at === start) piece[0] ^= 0xff;
+        at += piece.length;
+        source.fetched += piece.length;
+        controller.enqueue(piece);
+      };
+      return bodies ? bodies(new ReadableStream({ type: "bytes", pull })) : new ReadableStream({ pull });
     },
   };
   return source;

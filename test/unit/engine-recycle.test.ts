@@ -1,8 +1,8 @@
 // Body pieces handed back to be freed (BodyReader.recycle, used by the CLI to free each
 // socket read at once): the engine hands a piece back only once every byte of it has
 // been copied into a batch, never one whose tail it put back for the next chunk (a
-// server that ignores Range), and never when it keeps pieces as they came (a sink that
-// cannot read back). The reader here frees a piece as the CLI's does, by detaching its
+// server that ignores Range), and never when it keeps pieces as they came (a stream
+// written in order). The reader here frees a piece as the CLI's does, by detaching its
 // memory, so a piece handed back too early leaves wrong bytes and a failed digest.
 import { describe, expect, it } from "vitest";
 import { downloadArchive, type BlobSource, type RangeBody } from "../../shared/engine/index.ts";
@@ -75,13 +75,20 @@ describe("body pieces handed back to be freed", () => {
     expect(source.handedBack).toBeGreaterThan(0);
   });
 
-  it("hands back nothing when the engine keeps pieces as they came (a sink that cannot read back)", async () => {
+  it("hands back every piece to a sink that cannot read back too: what waits for the hash is kept as a copy", async () => {
     const { image: img, blobs } = image([200_000, 60_000]);
     const plan = planImageArchive([img]);
     const source = recyclingSource(blobs, false);
     const random = memorySink(plan.totalSize, false);
     await downloadArchive({ plan, source, sink: random, createHasher: nodeHasher, chunkSize: 64 * 1024, connections: 3, ...fast });
     expect(random.bytes).toEqual(writePlanToBuffer(plan, blobs));
+    expect(source.handedBack).toBe(source.served);
+  });
+
+  it("hands back nothing when the engine keeps pieces as they came (a stream, written in order)", async () => {
+    const { image: img, blobs } = image([200_000, 60_000]);
+    const plan = planImageArchive([img]);
+    const source = recyclingSource(blobs, false);
     const stream = streamSink();
     await downloadArchive({ plan, source, sink: stream, createHasher: nodeHasher, chunkSize: 64 * 1024, connections: 3, ...fast });
     expect(Buffer.concat(stream.parts)).toEqual(Buffer.from(writePlanToBuffer(plan, blobs)));

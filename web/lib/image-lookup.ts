@@ -10,6 +10,7 @@ import { availablePlatforms, type Platform } from "../../shared/platform.ts";
 import { defaultFileName, familiarName, type Reference } from "../../shared/reference.ts";
 import { RegistryClient, type Credentials, type ResolvedImage } from "../../shared/registry/client.ts";
 import type { TarPlan } from "../../shared/tar.ts";
+import { readableInto } from "./byob-body.ts";
 import type { ImageSummary } from "./protocol.ts";
 
 export type { Credentials } from "../../shared/registry/client.ts";
@@ -29,7 +30,7 @@ export function proxyClient(credentials?: Credentials, proxy = self.location.ori
     // worker's request waits on for ever (headless Chromium never answers it); the client
     // answers that challenge itself with the remembered password, as an Authorization
     // header, which "omit" still sends.
-    fetch: (url, init) => fetch(url, { ...init, cache: "no-store", credentials: "omit" }),
+    fetch: async (url, init) => readableInto(await fetch(url, { ...init, cache: "no-store", credentials: "omit" })),
     proxy,
     ...(credentials && credentials.username !== "" ? { credentials } : {}),
     // The proxy follows upstream redirects itself; the browser hides manual ones anyway.
