@@ -25,7 +25,9 @@ export type { SourceSpec, SourceStats };
 export type SourceEvent =
   | { kind: "skipped"; source: string; digest: string; reason: string }
   | { kind: "dropped"; source: string; reason: string }
-  | { kind: "blamed"; source: string; digest: string; start: number; end: number; reason: string };
+  | { kind: "blamed"; source: string; digest: string; start: number; end: number; reason: string }
+  /** Two sources sent different bytes and which one lied cannot be told: neither is blamed. */
+  | { kind: "disagree"; sources: [string, string]; digest: string; start: number; end: number; reason: string };
 
 export interface MultiSourceOptions {
   /** Hashes what each source served, to find who lied when a blob fails its digest. */
@@ -49,6 +51,8 @@ export class MultiSource implements BlobSource, LegHost {
   readonly #investigations = new Map<string, Promise<void>>();
   /** Sources caught sending wrong bytes: whatever else of theirs is in a failing blob goes too. */
   readonly #liars = new Set<SourceMeter>();
+  /** Blobs two sources were found to disagree on: said once, though every try finds it again. */
+  readonly #disputed = new Set<string>();
   readonly #bodies = new Set<MultiBody>();
   readonly #waiters = new Set<() => void>();
   readonly #pending = new Set<Leg>();
@@ -116,6 +120,11 @@ export class MultiSource implements BlobSource, LegHost {
         this.#drop(meter, `it sent wrong bytes for ${digest} (bytes ${start}-${end}): ${reason}`);
         this.#options.onEvent?.({ kind: "blamed", source: meter.name, digest, start, end, reason });
       },
+      disagree: (meters, start, end, reason) => {
+        if (this.#disputed.has(digest)) return;
+        this.#disputed.add(digest);
+        this.#options.onEvent?.({ kind: "disagree", sources: [meters[0].name, meters[1].name], digest, start, end, reason });
+      },
     }, { createHasher: this.#options.createHasher, signal: context.signal, ...(context.read ? { read: context.read } : {}) }).catch(() => undefined);
     // Only a blob the engine can read back is mended in place; any other starts over.
     if (caught === undefined || context.read === undefined) {
@@ -123,8 +132,9 @@ export class MultiSource implements BlobSource, LegHost {
       return caught === undefined ? undefined : { liars: [caught.liar.name], wrong: [] };
     }
     this.#liars.add(caught.liar);
-    // Caught on a piece the file does not hold from it: what it did serve is suspect at once.
-    if (!caught.written) return this.#investigate(digest, context);
+    // Caught on a piece the file does not hold from it, or proven wrong over all it served:
+    // what it did serve is to be fetched again at once.
+    if (!caught.written || caught.all === true) return this.#investigate(digest, context);
     this.#served.cut(digest, caught.start, caught.end);
     return { liars: [caught.liar.name], wrong: [{ start: caught.start, end: caught.end }] };
   }
