@@ -9,7 +9,8 @@
 // fails its digest the engine calls `corrupt` before it refetches: the ranges each
 // source served are fetched again elsewhere and compared (source-blame.ts), the one that
 // sent wrong bytes is dropped and named, and the ranges it served are the engine's to
-// fetch again (from the others); the rest of the blob as written is good.
+// fetch again (from the others); the rest of the blob as written is good. Two sources
+// whose liar cannot be told are named as disagreeing, and neither is dropped.
 // Pure: no Node, DOM or Workers APIs.
 
 import { DockerdlError } from "../errors.ts";
@@ -17,7 +18,7 @@ import { isTransient } from "../registry/errors.ts";
 import { cancelled } from "../retry.ts";
 import { Leg, MultiBody, runOnBody, type LegHost } from "./multi-body.ts";
 import { investigate, ServedLog } from "./source-blame.ts";
-import { FAILURES_TO_DROP, SourceMeter, type SourceSpec, type SourceStats } from "./source-meter.ts";
+import { bestSource, FAILURES_TO_DROP, SourceMeter, type SourceSpec, type SourceStats } from "./source-meter.ts";
 import type { BlobHasherFactory, BlobSource, CorruptContext, CorruptVerdict, RangeBody } from "./types.ts";
 
 export type { SourceSpec, SourceStats };
@@ -151,7 +152,7 @@ export class MultiSource implements BlobSource, LegHost {
       const now = this.now();
       const candidates = this.#meters.filter((m) => m.eligible(digest) && !exclude.has(m));
       if (candidates.length === 0) return undefined;
-      const meter = best(candidates.filter((m) => m.usable(digest, now)));
+      const meter = bestSource(candidates.filter((m) => m.usable(digest, now)));
       if (meter === undefined) {
         await this.#slotFreed(signal, Math.max(0, Math.min(...candidates.map((m) => m.coolUntil)) - now));
         continue;
@@ -271,7 +272,7 @@ export class MultiSource implements BlobSource, LegHost {
       const slow = body.legs[0];
       const left = body.end - body.delivered;
       const slowRate = Math.max(1, (slow.bytes * 1000) / Math.max(1, now - slow.opened));
-      const fast = best(idle.filter((m) => m !== slow.meter && m.usable(body.digest, now)));
+      const fast = bestSource(idle.filter((m) => m !== slow.meter && m.usable(body.digest, now)));
       if (fast === undefined || fast.perConnection === undefined) continue;
       // A source capped as a whole runs faster per connection once it is idle: what it
       // delivered in all lately is the better guess then.
@@ -286,21 +287,6 @@ export class MultiSource implements BlobSource, LegHost {
       }
     }
   }
-}
-
-/**
- * The unmeasured first, the least busy of them (to measure them all), then the fastest
- * per connection (a source capped as a whole slows per connection as it takes more).
- */
-function best(meters: readonly SourceMeter[]): SourceMeter | undefined {
-  let pick: SourceMeter | undefined;
-  for (const m of meters) {
-    const better = pick === undefined || (m.perConnection === undefined
-      ? pick.perConnection !== undefined || m.active < pick.active
-      : pick.perConnection !== undefined && m.perConnection > pick.perConnection);
-    if (better) pick = m;
-  }
-  return pick;
 }
 
 function stop(leg: Leg, why: string): void {
