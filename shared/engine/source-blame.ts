@@ -108,8 +108,8 @@ export interface Caught {
 /**
  * Compares served pieces with another source's, a few at a time, taking each source's
  * in turn (a liar is met in the first round) and those already agreed on last; stops at
- * the first liar, which it answers, or at the first difference no third source settles,
- * which the digest is asked to (source-dispute.ts).
+ * the first liar, which it answers, or at the first difference with no third source to
+ * ask, which the digest is asked to settle (source-dispute.ts).
  */
 export async function investigate(digest: string, served: readonly Served[], host: BlameHost, o: Investigation): Promise<Caught | undefined> {
   const pieces = served.flatMap((range) => piecesOf(range, o));
@@ -125,16 +125,19 @@ export async function investigate(digest: string, served: readonly Served[], hos
       piece.range.agreed.add(piece.start);
       return;
     }
-    const tiebreak = third === undefined ? undefined : await rangeHash(third, digest, piece.start, piece.end, o);
-    if (liar !== undefined || dispute !== undefined) return;
-    if (tiebreak === mine) {
-      liar = { liar: second, start: piece.start, end: piece.end, written: false };
-      host.blame(second, piece.start, piece.end, `${piece.range.meter.name} and ${third?.name} agree on those bytes and it does not`);
-    } else if (tiebreak === theirs) {
-      liar = { liar: piece.range.meter, start: piece.start, end: piece.end, written: true };
-      host.blame(liar.liar, piece.start, piece.end, `${second.name} and ${third?.name} sent different bytes there, and the layer failed its digest`);
-    } else {
+    if (third === undefined) {
       dispute = { piece, other: second };
+      return;
+    }
+    const tiebreak = await rangeHash(third, digest, piece.start, piece.end, o);
+    if (liar !== undefined || dispute !== undefined) return;
+    if (tiebreak !== undefined && tiebreak === mine) {
+      liar = { liar: second, start: piece.start, end: piece.end, written: false };
+      host.blame(second, piece.start, piece.end, `${piece.range.meter.name} and ${third.name} agree on those bytes and it does not`);
+    } else {
+      // Two of three against the writer, or no two agreeing: its bytes made the corrupt blob.
+      liar = { liar: piece.range.meter, start: piece.start, end: piece.end, written: true };
+      host.blame(liar.liar, piece.start, piece.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third.name}`} sent different bytes there, and the layer failed its digest`);
     }
   };
   const worker = async () => {
