@@ -50,7 +50,7 @@ export class PullReporter {
     }
   }
 
-  /** A source skipped, dropped or blamed: always said (it changes where bytes come from). */
+  /** A source skipped, dropped or blamed, or two that disagree: always said (it changes where bytes come from). */
   event(e: SourceEvent): void {
     if (this.#options.json) {
       this.json({ type: "source", ...e });
@@ -59,6 +59,7 @@ export class PullReporter {
     if (this.#options.quiet) return;
     const text = e.kind === "skipped" ? `source ${e.source} skipped for layer ${e.digest}: ${e.reason}`
       : e.kind === "dropped" ? `source ${e.source} dropped: ${e.reason}`
+      : e.kind === "disagree" ? `sources ${e.sources.join(" and ")} sent different bytes for layer ${e.digest} (bytes ${e.start}-${e.end}) and neither is blamed: ${e.reason}; if the pull fails, leave one of them out`
       : `source ${e.source} sent wrong bytes for layer ${e.digest} (bytes ${e.start}-${e.end}): ${e.reason}`;
     this.#say(`warning: ${text}`);
   }

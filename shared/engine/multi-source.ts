@@ -9,7 +9,8 @@
 // fails its digest the engine calls `corrupt` before it refetches: the ranges each
 // source served are fetched again elsewhere and compared (source-blame.ts), the one that
 // sent wrong bytes is dropped and named, and the ranges it served are the engine's to
-// fetch again (from the others); the rest of the blob as written is good.
+// fetch again (from the others); the rest of the blob as written is good. Two sources
+// whose liar cannot be told are named as disagreeing, and neither is dropped.
 // Pure: no Node, DOM or Workers APIs.
 
 import { DockerdlError } from "../errors.ts";
@@ -17,7 +18,7 @@ import { isTransient } from "../registry/errors.ts";
 import { cancelled } from "../retry.ts";
 import { Leg, MultiBody, runOnBody, type LegHost } from "./multi-body.ts";
 import { investigate, ServedLog } from "./source-blame.ts";
-import { FAILURES_TO_DROP, SourceMeter, type SourceSpec, type SourceStats } from "./source-meter.ts";
+import { bestSource, FAILURES_TO_DROP, SourceMeter, type SourceSpec, type SourceStats } from "./source-meter.ts";
 import type { BlobHasherFactory, BlobSource, CorruptContext, CorruptVerdict, RangeBody } from "./types.ts";
 
 export type { SourceSpec, SourceStats };
@@ -25,7 +26,9 @@ export type { SourceSpec, SourceStats };
 export type SourceEvent =
   | { kind: "skipped"; source: string; digest: string; reason: string }
   | { kind: "dropped"; source: string; reason: string }
-  | { kind: "blamed"; source: string; digest: string; start: number; end: number; reason: string };
+  | { kind: "blamed"; source: string; digest: string; start: number; end: number; reason: string }
+  /** Two sources sent different bytes and which one lied cannot be told: neither is blamed. */
+  | { kind: "disagree"; sources: [string, string]; digest: string; start: number; end: number; reason: string };
 
 export interface MultiSourceOptions {
   /** Hashes what each source served, to find who lied when a blob fails its digest. */
@@ -49,6 +52,8 @@ export class MultiSource implements BlobSource, LegHost {
   readonly #investigations = new Map<string, Promise<void>>();
   /** Sources caught sending wrong bytes: whatever else of theirs is in a failing blob goes too. */
   readonly #liars = new Set<SourceMeter>();
+  /** Blobs two sources were found to disagree on: said once, though every try finds it again. */
+  readonly #disputed = new Set<string>();
   readonly #bodies = new Set<MultiBody>();
   readonly #waiters = new Set<() => void>();
   readonly #pending = new Set<Leg>();
@@ -116,6 +121,11 @@ export class MultiSource implements BlobSource, LegHost {
         this.#drop(meter, `it sent wrong bytes for ${digest} (bytes ${start}-${end}): ${reason}`);
         this.#options.onEvent?.({ kind: "blamed", source: meter.name, digest, start, end, reason });
       },
+      disagree: (meters, start, end, reason) => {
+        if (this.#disputed.has(digest)) return;
+        this.#disputed.add(digest);
+        this.#options.onEvent?.({ kind: "disagree", sources: [meters[0].name, meters[1].name], digest, start, end, reason });
+      },
     }, { createHasher: this.#options.createHasher, signal: context.signal, ...(context.read ? { read: context.read } : {}) }).catch(() => undefined);
     // Only a blob the engine can read back is mended in place; any other starts over.
     if (caught === undefined || context.read === undefined) {
@@ -123,8 +133,9 @@ export class MultiSource implements BlobSource, LegHost {
       return caught === undefined ? undefined : { liars: [caught.liar.name], wrong: [] };
     }
     this.#liars.add(caught.liar);
-    // Caught on a piece the file does not hold from it: what it did serve is suspect at once.
-    if (!caught.written) return this.#investigate(digest, context);
+    // Caught on a piece the file does not hold from it, or proven wrong over all it served:
+    // what it did serve is to be fetched again at once.
+    if (!caught.written || caught.all === true) return this.#investigate(digest, context);
     this.#served.cut(digest, caught.start, caught.end);
     return { liars: [caught.liar.name], wrong: [{ start: caught.start, end: caught.end }] };
   }
@@ -141,7 +152,7 @@ export class MultiSource implements BlobSource, LegHost {
       const now = this.now();
       const candidates = this.#meters.filter((m) => m.eligible(digest) && !exclude.has(m));
       if (candidates.length === 0) return undefined;
-      const meter = best(candidates.filter((m) => m.usable(digest, now)));
+      const meter = bestSource(candidates.filter((m) => m.usable(digest, now)));
       if (meter === undefined) {
         await this.#slotFreed(signal, Math.max(0, Math.min(...candidates.map((m) => m.coolUntil)) - now));
         continue;
@@ -261,7 +272,7 @@ export class MultiSource implements BlobSource, LegHost {
       const slow = body.legs[0];
       const left = body.end - body.delivered;
       const slowRate = Math.max(1, (slow.bytes * 1000) / Math.max(1, now - slow.opened));
-      const fast = best(idle.filter((m) => m !== slow.meter && m.usable(body.digest, now)));
+      const fast = bestSource(idle.filter((m) => m !== slow.meter && m.usable(body.digest, now)));
       if (fast === undefined || fast.perConnection === undefined) continue;
       // A source capped as a whole runs faster per connection once it is idle: what it
       // delivered in all lately is the better guess then.
@@ -276,21 +287,6 @@ export class MultiSource implements BlobSource, LegHost {
       }
     }
   }
-}
-
-/**
- * The unmeasured first, the least busy of them (to measure them all), then the fastest
- * per connection (a source capped as a whole slows per connection as it takes more).
- */
-function best(meters: readonly SourceMeter[]): SourceMeter | undefined {
-  let pick: SourceMeter | undefined;
-  for (const m of meters) {
-    const better = pick === undefined || (m.perConnection === undefined
-      ? pick.perConnection !== undefined || m.active < pick.active
-      : pick.perConnection !== undefined && m.perConnection > pick.perConnection);
-    if (better) pick = m;
-  }
-  return pick;
 }
 
 function stop(leg: Leg, why: string): void {

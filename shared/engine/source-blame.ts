@@ -5,16 +5,16 @@
 // range is hashed as it passes (its bytes are gone by the time anybody asks).
 // When the blob fails its digest, pieces of the ranges are fetched again from another
 // source and the hashes compared: a piece whose bytes differ is asked of a third source
-// when there is one, and the source the others contradict is blamed; with only two, the
-// one whose bytes made the corrupt blob is.
+// when there is one, and the source the others contradict is blamed; with only two, a
+// difference alone does not say who lied, and source-dispute.ts asks the digest.
 
+import { COMPARISONS, newHasher, rangeHash, readHash } from "./range-hash.ts";
+import { settle, type Dispute } from "./source-dispute.ts";
 import type { SourceMeter } from "./source-meter.ts";
 import type { BlobHasher, BlobHasherFactory } from "./types.ts";
 
 /** Ranges are compared in pieces of at most this: a comparison costs at most this much. */
 export const PIECE = 4 << 20;
-/** Read back in steps of this, so a long range never sits in memory whole. */
-const READ_STEP = 1 << 20;
 
 /** Bytes [start, end) of a blob, as one source sent them. */
 export interface Served {
@@ -75,6 +75,8 @@ export interface BlameHost {
   /** Sources that could serve the blob, other than those in `exclude`, best first. */
   others(exclude: ReadonlySet<SourceMeter>): SourceMeter[];
   blame(meter: SourceMeter, start: number, end: number, reason: string): void;
+  /** Two sources sent different bytes for [start, end) and which one lied cannot be told. */
+  disagree(meters: [SourceMeter, SourceMeter], start: number, end: number, reason: string): void;
 }
 
 export interface Investigation {
@@ -84,11 +86,9 @@ export interface Investigation {
   read?: (start: number, length: number) => Promise<Uint8Array>;
 }
 
-/** Comparisons running at once: the refetch waits for the verdict. */
-const PARALLEL = 4;
 
 /** A piece of a served range, and how to get the hash of the bytes it holds. */
-interface Piece {
+export interface Piece {
   range: Served;
   start: number;
   end: number;
@@ -101,41 +101,50 @@ export interface Caught {
   start: number;
   end: number;
   written: boolean;
+  /** Proven by the digest with everything it served replaced: all of that is to be fetched again. */
+  all?: boolean;
 }
 
 /**
  * Compares served pieces with another source's, a few at a time, taking each source's
  * in turn (a liar is met in the first round) and those already agreed on last; stops at
- * the first liar, which it answers.
+ * the first liar, which it answers, or at the first difference with no third source to
+ * ask, which the digest is asked to settle (source-dispute.ts).
  */
 export async function investigate(digest: string, served: readonly Served[], host: BlameHost, o: Investigation): Promise<Caught | undefined> {
   const pieces = served.flatMap((range) => piecesOf(range, o));
   const queue = [...roundRobin(pieces.filter((p) => !p.range.agreed.has(p.start))), ...roundRobin(pieces.filter((p) => p.range.agreed.has(p.start)))];
   let liar: Caught | undefined;
+  let dispute: Dispute | undefined;
   const check = async (piece: Piece) => {
     const [second, third] = host.others(new Set([piece.range.meter]));
     if (second === undefined) return;
     const [mine, theirs] = await Promise.all([piece.mine(), rangeHash(second, digest, piece.start, piece.end, o)]);
-    if (mine === undefined || theirs === undefined || liar !== undefined) return;
+    if (mine === undefined || theirs === undefined || liar !== undefined || dispute !== undefined) return;
     if (theirs === mine) {
       piece.range.agreed.add(piece.start);
       return;
     }
-    const tiebreak = third === undefined ? undefined : await rangeHash(third, digest, piece.start, piece.end, o);
-    if (liar !== undefined) return;
+    if (third === undefined) {
+      dispute = { piece, other: second };
+      return;
+    }
+    const tiebreak = await rangeHash(third, digest, piece.start, piece.end, o);
+    if (liar !== undefined || dispute !== undefined) return;
     if (tiebreak !== undefined && tiebreak === mine) {
       liar = { liar: second, start: piece.start, end: piece.end, written: false };
-      host.blame(second, piece.start, piece.end, `${piece.range.meter.name} and ${third?.name} agree on those bytes and it does not`);
+      host.blame(second, piece.start, piece.end, `${piece.range.meter.name} and ${third.name} agree on those bytes and it does not`);
     } else {
+      // Two of three against the writer, or no two agreeing: its bytes made the corrupt blob.
       liar = { liar: piece.range.meter, start: piece.start, end: piece.end, written: true };
-      host.blame(liar.liar, piece.start, piece.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third?.name}`} sent different bytes there, and the layer failed its digest`);
+      host.blame(liar.liar, piece.start, piece.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third.name}`} sent different bytes there, and the layer failed its digest`);
     }
   };
   const worker = async () => {
-    for (let piece = queue.shift(); piece !== undefined && liar === undefined && !o.signal.aborted; piece = queue.shift()) await check(piece);
+    for (let piece = queue.shift(); piece !== undefined && liar === undefined && dispute === undefined && !o.signal.aborted; piece = queue.shift()) await check(piece);
   };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
-  return liar;
+  await Promise.all(Array.from({ length: COMPARISONS }, worker));
+  return liar ?? (dispute === undefined || o.signal.aborted ? undefined : settle(digest, pieces, served, dispute, host, o));
 }
 
 /** A hashed range is one piece; one read back is cut in pieces of PIECE. */
@@ -162,53 +171,4 @@ function roundRobin(pieces: readonly Piece[]): Piece[] {
   const out: Piece[] = [];
   for (let i = 0; out.length < pieces.length; i++) for (const list of bySource.values()) if (i < list.length) out.push(list[i]);
   return out;
-}
-
-/** SHA-256 of [start, end) of the blob as written; undefined if it cannot be read. */
-async function readHash(read: NonNullable<Investigation["read"]>, start: number, end: number, createHasher: BlobHasherFactory): Promise<string | undefined> {
-  try {
-    const hasher = await newHasher(createHasher);
-    for (let at = start; at < end; at += READ_STEP) {
-      const length = Math.min(READ_STEP, end - at);
-      const bytes = await read(at, length);
-      if (bytes.length !== length) return undefined;
-      await hasher.update(bytes);
-    }
-    return await hasher.digest("hex");
-  } catch {
-    return undefined;
-  }
-}
-
-/** SHA-256 of [start, end) of `digest` fetched from `meter`; undefined if it cannot be had. */
-async function rangeHash(meter: SourceMeter, digest: string, start: number, end: number, o: Investigation): Promise<string | undefined> {
-  const controller = new AbortController();
-  try {
-    const body = await meter.source.fetchRange(digest, start, end, AbortSignal.any([o.signal, controller.signal]));
-    const reader = body.getReader();
-    const hasher = await newHasher(o.createHasher);
-    let at = start;
-    try {
-      while (at < end) {
-        const { done, value } = await reader.read();
-        if (done === true || value === undefined) return undefined;
-        const piece = value.subarray(0, Math.min(value.length, end - at));
-        await hasher.update(piece);
-        at += piece.length;
-      }
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
-    return await hasher.digest("hex");
-  } catch {
-    return undefined;
-  } finally {
-    controller.abort();
-  }
-}
-
-async function newHasher(createHasher: BlobHasherFactory): Promise<BlobHasher> {
-  const hasher = await createHasher();
-  hasher.init?.();
-  return hasher;
 }

@@ -1,6 +1,7 @@
 // One source of a multi-source pull (multi-source.ts) as the scheduler sees it: its
 // connection slots, what it delivered and how fast per connection, its recent failures
-// (a cool-down before it is tried again) and, once it is out for good, why.
+// (a cool-down before it is tried again) and, once it is out for good, why; and which
+// of several to ask next.
 
 import type { BlobSource } from "./types.ts";
 
@@ -115,4 +116,19 @@ export class SourceMeter {
     if (this.dropped !== undefined) out.dropped = this.dropped;
     return out;
   }
+}
+
+/**
+ * The unmeasured first, the least busy of them (to measure them all), then the fastest
+ * per connection (a source capped as a whole slows per connection as it takes more).
+ */
+export function bestSource(meters: readonly SourceMeter[]): SourceMeter | undefined {
+  let pick: SourceMeter | undefined;
+  for (const m of meters) {
+    const better = pick === undefined || (m.perConnection === undefined
+      ? pick.perConnection !== undefined || m.active < pick.active
+      : pick.perConnection !== undefined && m.perConnection > pick.perConnection);
+    if (better) pick = m;
+  }
+  return pick;
 }

@@ -4,9 +4,11 @@
 // mirror takes a share and the file is byte-identical to a one-mirror pull and loads;
 // a mirror missing a layer (404) is skipped; one that flips a byte is named, dropped and
 // the file is still right, and two such among four are both; with -o - the stream is
-// out already, so the liar is named and the pull fails saying what to do; one killed
-// half way is left behind and the pull finishes; --trust resolves the tag on the mirror
-// it names.
+// out already, so the liar is named and the pull fails saying what to do; with only two
+// mirrors, one flipping a byte in every range it sends (its refetches too) is the one
+// named, never the honest one, and with -o - (nothing to read back) both are named as
+// disagreeing; one killed half way is left behind and the pull finishes; --trust
+// resolves the tag on the mirror it names.
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
@@ -77,6 +79,16 @@ function flipOnce(): Relay["fault"] {
     return { kind: "corrupt", atByte: 1000 };
   };
 }
+
+/**
+ * Flips a byte in every range of the big layer, refetches too; has no other layer (404),
+ * so it spends its connections on the big one and its bytes are written there.
+ */
+const liesOnBig: Relay["fault"] = (r) => {
+  if (r.method !== "GET" || !r.path.includes("/blobs/")) return undefined;
+  if (r.path.includes(`/blobs/${big}`)) return { kind: "corrupt", atByte: 1000 };
+  return image.layers.some((l) => r.path.includes(`/blobs/${l.digest}`)) ? { kind: "status", status: 404 } : undefined;
+};
 
 /** The environment without the machine's proxies, mirrors or config file. */
 function env(dir: string): NodeJS.ProcessEnv {
@@ -174,6 +186,32 @@ describe("dockerdl pull from several mirrors at once", { timeout: 120_000 }, () 
     expect(result.stderr).toContain(`run again without --mirror ${relays[0].url}`);
     expect(result.stderr).toContain("-o FILE");
     expect(statSync(stdoutFile).size).toBeGreaterThan(0); // out already: why the message says so
+  });
+
+  test("of two mirrors, the one flipping a byte in every range of the big layer it sends is named and dropped, the other not, and the file is right", async ({ relays, tempDir, reference }) => {
+    const [liar, honest] = relays;
+    liar.fault = liesOnBig;
+    const result = await pull([liar, honest], tempDir);
+    expect(result.code).toBe(0);
+    expect(honest.bytesFor(big)).toBeGreaterThan(0);
+    expect(result.stderr).toContain(`dockerdl: warning: source ${liar.url} sent wrong bytes for layer ${big}`);
+    expect(result.stderr).toContain(`dockerdl: warning: source ${liar.url} dropped: it sent wrong bytes`);
+    expect(result.stderr).not.toContain(`source ${honest.url} sent wrong bytes`);
+    expect(result.stderr).not.toContain(`source ${honest.url} dropped`);
+    expect(readFileSync(result.output).equals(reference)).toBe(true);
+  });
+
+  test("with -o - and two mirrors, one flipping a byte in every range it sends: both are named as disagreeing, neither blamed, and the pull fails", async ({ relays, tempDir }) => {
+    const [liar, honest] = relays;
+    liar.fault = liesOnBig;
+    const stdoutFile = join(mkdtempSync(join(tempDir, "run-")), "stdout.tar");
+    const result = await startCli(["pull", REFERENCE, ...mirrorArgs([liar, honest]), "--chunk-size", "1M", "-o", "-"], { cwd: tempDir, env: env(tempDir), stdoutFile }).done;
+    expect(result.code).not.toBe(0);
+    expect(honest.bytesFor(big)).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(new RegExp(`dockerdl: warning: sources (${liar.url} and ${honest.url}|${honest.url} and ${liar.url}) sent different bytes for layer ${big} \\(bytes \\d+-\\d+\\) and neither is blamed`));
+    expect(result.stderr).not.toContain("sent wrong bytes");
+    expect(result.stderr).toContain(`the tar stream on standard output is broken: layer ${big} failed its digest`);
+    expect(result.stderr).toContain("-o FILE");
   });
 
   test("a mirror killed half way is left behind and the pull finishes", async ({ registry, relays, tempDir, reference }) => {

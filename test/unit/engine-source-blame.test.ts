@@ -39,7 +39,7 @@ async function spentHasher(): Promise<BlobHasher> {
   };
 }
 
-async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: Pick<ReturnType<typeof countingHasher>, "createHasher">; checkpoints?: number[] } = {}) {
+async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: Pick<ReturnType<typeof countingHasher>, "createHasher">; checkpoints?: number[]; events?: SourceEvent[] } = {}) {
   const { image: img, blobs } = image([SIZE]);
   const plan = planImageArchive([img]);
   const sink = memorySink(plan.totalSize, o.readable ?? true);
@@ -49,7 +49,7 @@ async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: Pic
     written += bytes.length;
     return write(position, bytes);
   };
-  const events: SourceEvent[] = [];
+  const events: SourceEvent[] = o.events ?? [];
   const createHasher = o.hasher?.createHasher ?? nodeHasher;
   const multi = new MultiSource(sources.map((source, i) => ({ name: `s${i}`, source, connections: 2 })), { createHasher, onEvent: (e) => events.push(e), tickMs: 20, stallMs: 2000, raceMinMs: 60_000 });
   const { checkpoints } = o;
@@ -64,6 +64,18 @@ async function pull(sources: BlobSource[], o: { readable?: boolean; hasher?: Pic
 
 /** Flips a byte in the range of call `call` and no other. */
 const liarOn = (call: number) => (_d: string, _s: number, _e: number, n: number) => (n === call ? "corrupt" as const : undefined);
+/** Flips a byte in every range it sends, the investigation's refetches too. */
+const alwaysLies = () => "corrupt" as const;
+
+/** `source` with each body answered `ms` late: which source's comparison ends first is set by it. */
+function late(source: BlobSource, ms: number): BlobSource {
+  return {
+    async fetchRange(digest, start, end, signal) {
+      await new Promise((r) => setTimeout(r, ms)); // deliberate: a slow answer
+      return source.fetchRange(digest, start, end, signal);
+    },
+  };
+}
 
 describe("a lying source in a multi-source pull", () => {
   for (const honest of [1, 2]) {
@@ -103,6 +115,44 @@ describe("a lying source in a multi-source pull", () => {
     expect(stats.map((s) => s.dropped === undefined)).toEqual([false, true, false, true]);
   });
 
+});
+
+describe("two sources, one flipping a byte in everything it sends (its refetches too)", () => {
+  // A layer of many chunks split between the two: every comparison differs, so a mere
+  // difference cannot say who lied; the honest source answering late makes the first
+  // difference found the one on a range the honest source served.
+  for (const [name, order] of [["the liar first", [0, 1]], ["the honest source first", [1, 0]]] as const) {
+    it(`blames the liar, never the honest source, and the file is exact (${name} in the list)`, async () => {
+      const { blobs } = image([SIZE]);
+      const sources = [late(memorySource(blobs, alwaysLies), 0), late(memorySource(blobs), 15)];
+      const liarName = `s${order.indexOf(0)}`;
+      const { events, stats } = await pull(order.map((i) => sources[i]));
+      const blamed = events.filter((e) => e.kind === "blamed");
+      expect(blamed.map((e) => e.source)).toEqual([liarName]);
+      // Every comparison differed: the digest, with the liar's bytes replaced, told who lied.
+      expect(blamed[0].kind === "blamed" && blamed[0].reason).toMatch(/matches its digest with everything s\d sent replaced/);
+      expect(stats.filter((s) => s.dropped !== undefined).map((s) => s.name)).toEqual([liarName]);
+      expect(stats.find((s) => s.name !== liarName)?.bytes).toBeGreaterThan(0);
+    });
+  }
+
+  it("a liar flipping one range, without read-back: the other's ranges all agree with it asked again, so it is the one blamed; the file is exact", async () => {
+    const { blobs } = image([SIZE]);
+    const { events } = await pull([late(memorySource(blobs, liarOn(0)), 0), late(memorySource(blobs), 15)], { readable: false });
+    const blamed = events.filter((e) => e.kind === "blamed");
+    expect(blamed.map((e) => e.source)).toEqual(["s0"]);
+    expect(blamed[0].kind === "blamed" && blamed[0].reason).toMatch(/s0 agrees with everything else in the layer/);
+  });
+
+  it("without read-back (-o -): names both as disagreeing, blames neither, and the pull fails", async () => {
+    const { blobs } = image([SIZE]);
+    const events: SourceEvent[] = [];
+    await expect(pull([late(memorySource(blobs, alwaysLies), 0), late(memorySource(blobs), 15)], { readable: false, events })).rejects.toThrow(/corrupt/);
+    expect(events.filter((e) => e.kind === "blamed")).toEqual([]);
+    const disagree = events.filter((e) => e.kind === "disagree");
+    expect(disagree.length).toBeGreaterThan(0);
+    for (const e of disagree) expect(e.kind === "disagree" && [...e.sources].sort()).toEqual(["s0", "s1"]);
+  });
 });
 
 describe("hashing in a multi-source pull where nobody lies", () => {

@@ -95,6 +95,8 @@ export const en = {
   "sources.dropped": "Source {source} dropped: {reason}",
   "sources.blamed": "Source {source} sent wrong bytes for layer {layer} (bytes {start}-{end}) and was dropped: {reason}",
   "sources.removeBlamed": "Remove {source} under Sources before downloading again (or ask whoever runs it to fix it): until then every download asks it too.",
+  "sources.disagree": "Sources {a} and {b} sent different bytes for layer {layer} (bytes {start}-{end}); which one is wrong cannot be told, so neither was dropped: {reason}",
+  "sources.removeOne": "Leave out {a} or {b} under Sources and download again: one of them sends wrong bytes.",
   "pause": "Pause",
   "resume": "Resume",
   "cancel": "Cancel",

@@ -97,6 +97,8 @@ export const zh: Record<MessageKey, string> = {
   "sources.dropped": "下载源 {source} 已弃用：{reason}",
   "sources.blamed": "下载源 {source} 发送了错误的数据（层 {layer}，字节 {start}-{end}），已弃用：{reason}",
   "sources.removeBlamed": "重新下载前，请在“下载源”中移除 {source}（或请其维护者修复）：在移除之前，每次下载仍会向它请求数据。",
+  "sources.disagree": "下载源 {a} 和 {b} 为层 {layer}（字节 {start}-{end}）发送的数据不一致；无法判断哪一个出错，因此都未弃用：{reason}",
+  "sources.removeOne": "请在“下载源”中移除 {a} 或 {b} 后重新下载：其中一个发送了错误的数据。",
   "pause": "暂停",
   "resume": "继续",
   "cancel": "取消",

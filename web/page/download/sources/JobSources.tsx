@@ -1,8 +1,9 @@
 // A download card's sources, once it has several (issue #29): each source's bytes and
 // speed (or that it was dropped), and each event as it happened: a source skipped for a
-// layer, dropped, or caught sending wrong bytes (one line: that it was dropped for it is
-// said there); a failed download says to remove a source caught lying, since the next
-// attempt would ask it again. Names and reasons are shown unchanged.
+// layer, dropped, caught sending wrong bytes (one line: that it was dropped for it is
+// said there), or two disagreeing when which one lies cannot be told; a failed download
+// says to remove a source caught lying, since the next attempt would ask it again (or
+// one of two that disagreed). Names and reasons are shown unchanged.
 import type { SourceEvent, SourceStats } from "../../../../shared/engine/index.ts";
 import type { JobStatus } from "../../../lib/protocol.ts";
 import { formatBytes } from "../../i18n/index.ts";
@@ -12,6 +13,7 @@ export function JobSources({ sources, events, status }: { sources: SourceStats[]
   const { t } = useI18n();
   const running = status === "running";
   const blamed = [...new Set(events.flatMap((e) => (e.kind === "blamed" ? [e.source] : [])))];
+  const disputes = [...new Map(events.flatMap((e) => (e.kind === "disagree" ? [[e.sources.join(" "), e.sources] as const] : []))).values()];
   const shown = events.filter((e) => e.kind !== "dropped" || !blamed.includes(e.source));
   return (
     <div class="job-sources" data-testid="job-sources">
@@ -30,6 +32,7 @@ export function JobSources({ sources, events, status }: { sources: SourceStats[]
         </ul>
       )}
       {status === "failed" && blamed.map((source) => <p key={source} class="note" data-testid="source-advice">{t("sources.removeBlamed", { source })}</p>)}
+      {status === "failed" && disputes.map(([a, b]) => <p key={`${a} ${b}`} class="note" data-testid="source-advice">{t("sources.removeOne", { a, b })}</p>)}
     </div>
   );
 }
@@ -37,5 +40,6 @@ export function JobSources({ sources, events, status }: { sources: SourceStats[]
 function eventText(e: SourceEvent, t: ReturnType<typeof useI18n>["t"]): string {
   if (e.kind === "skipped") return t("sources.skipped", { source: e.source, layer: e.digest, reason: e.reason });
   if (e.kind === "dropped") return t("sources.dropped", { source: e.source, reason: e.reason });
+  if (e.kind === "disagree") return t("sources.disagree", { a: e.sources[0], b: e.sources[1], layer: e.digest, start: String(e.start), end: String(e.end), reason: e.reason });
   return t("sources.blamed", { source: e.source, layer: e.digest, start: String(e.start), end: String(e.end), reason: e.reason });
 }
