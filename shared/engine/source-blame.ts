@@ -36,6 +36,15 @@ export class ServedLog {
   record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array, createHasher: BlobHasherFactory): Promise<void> | undefined {
     let list = this.#byDigest.get(digest);
     if (list === undefined) this.#byDigest.set(digest, (list = []));
+    const end = start + bytes.length;
+    // The file's bytes there are these now: whoever the log said wrote them before (a
+    // chunk fetched again after a blame, all of it, where only the piece the liar was
+    // caught on was cut) is forgotten there, or a later investigation reads these bytes
+    // back as theirs and blames them for what another source sent.
+    if (this.readBack && list.some((s) => s.start < end && start < s.end)) {
+      this.cut(digest, start, end);
+      list = this.of(digest) as Served[];
+    }
     // A hashed range is compared whole, so it stops growing at a piece's size.
     let served = list.findLast((s) => s.meter === meter && s.end === start && (s.hash === undefined || s.end - s.start < PIECE));
     if (served === undefined) {
@@ -44,7 +53,7 @@ export class ServedLog {
       list.push(served);
     }
     // Extended before anything is awaited, so the next piece finds this range.
-    served.end = start + bytes.length;
+    served.end = end;
     const { hash } = served;
     if (hash === undefined) return undefined;
     hash.hashing = hash.hashing.then(async () => (await hash.hasher).update(bytes));

@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { downloadArchive, MultiSource, type BlobHasher, type BlobSource, type SourceEvent } from "../../shared/engine/index.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
 import { createSHA256 } from "hash-wasm";
+import { ServedLog } from "../../shared/engine/source-blame.ts";
+import { SourceMeter } from "../../shared/engine/source-meter.ts";
 import { fast, image, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
 
 const SIZE = 2_000_000;
@@ -169,5 +171,20 @@ describe("hashing in a multi-source pull where nobody lies", () => {
     const hasher = countingHasher();
     await pull([0, 1, 2].map(() => memorySource(blobs)), { hasher, readable: false });
     expect(hasher.hashed()).toBe(2 * [...blobs.values()].reduce((n, b) => n + b.length, 0));
+  });
+});
+
+describe("the served log", () => {
+  it("says who wrote the file's bytes now: a range written again is no longer the first writer's", () => {
+    const log = new ServedLog();
+    log.readBack = true;
+    const noSource = { fetchRange: () => Promise.reject(new Error("not asked")) };
+    const [a, b] = ["a", "b"].map((name) => new SourceMeter({ name, source: noSource, connections: 1 }, 0));
+    const bytes = (n: number) => new Uint8Array(n);
+    log.record("d", a, 0, bytes(60), nodeHasher);
+    log.record("d", a, 60, bytes(40), nodeHasher);
+    // A chunk fetched again after a blame, from another source.
+    log.record("d", b, 50, bytes(30), nodeHasher);
+    expect(log.of("d").map((s) => [s.meter.name, s.start, s.end]).sort((x, y) => (x[1] as number) - (y[1] as number))).toEqual([["a", 0, 50], ["b", 50, 80], ["a", 80, 100]]);
   });
 });
