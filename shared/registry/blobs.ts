@@ -155,7 +155,9 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
       if (done || value === undefined) return into.subarray(0, 0);
       const n = Math.min(value.length, into.length);
       into.set(value.subarray(0, n));
+      // Copied whole: the source may free it now (the CLI's socket reads: BodyReader.recycle).
       if (n < value.length) over = value.subarray(n);
+      else reader.recycle?.(value);
       return into.subarray(0, n);
     },
     cancel(reason) {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { downloadArchive, type BlobSource, type RangeBody } from "../../shared/engine/index.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
 import type { BodyReader } from "../../shared/http.ts";
+import { sliceBody } from "../../shared/registry/blobs.ts";
 import { fast, image, memorySink, nodeHasher, streamSink } from "./engine-doubles.ts";
 
 interface Recycling {
@@ -93,5 +94,26 @@ describe("body pieces handed back to be freed", () => {
     await downloadArchive({ plan, source, sink: stream, createHasher: nodeHasher, chunkSize: 64 * 1024, connections: 3, ...fast });
     expect(Buffer.concat(stream.parts)).toEqual(Buffer.from(writePlanToBuffer(plan, blobs)));
     expect(source.handedBack).toBe(0);
+  });
+});
+
+describe("a sliced body read into a buffer", () => {
+  it("hands a piece it copied whole back to its source, and keeps one it copied in part until the rest is read", async () => {
+    const pieces = [new Uint8Array(100).fill(1), new Uint8Array(300).fill(2)];
+    const handedBack: Uint8Array[] = [];
+    const source: BodyReader = {
+      read: async () => (pieces.length > 0 ? { done: false, value: pieces.shift() } : { done: true, value: undefined }),
+      cancel: async () => {},
+      releaseLock() {},
+      recycle: (piece) => void handedBack.push(piece),
+    };
+    const sliced = sliceBody({ getReader: () => source, cancel: async () => {} }, 0, 400).getReader();
+    const first = await sliced.readInto!(new Uint8Array(200));
+    expect([first.length, handedBack.length]).toEqual([100, 1]);
+    const part = await sliced.readInto!(new Uint8Array(200));
+    // 200 of the second piece's 300 copied: the rest waits in it.
+    expect([part.length, handedBack.length]).toEqual([200, 1]);
+    const rest = await sliced.readInto!(new Uint8Array(200));
+    expect(rest.length).toBe(100);
   });
 });
