@@ -109,16 +109,9 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
   let reader: BodyReader | undefined;
   let toSkip = skip;
   let left = length;
-  /** What a read() gave beyond what readInto's `into` held (a source that cannot read into). */
-  let over: Uint8Array | undefined;
   const sliced: BodyReader = {
     async read() {
       reader ??= source.getReader();
-      if (over !== undefined) {
-        const rest = over;
-        over = undefined;
-        return { done: false, value: rest };
-      }
       for (;;) {
         if (left <= 0) {
           await reader.cancel().catch(() => {});
@@ -139,30 +132,8 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
         return { done: false, value: chunk };
       }
     },
-    async readInto(into) {
-      reader ??= source.getReader();
-      if (over === undefined && toSkip === 0 && reader.readInto !== undefined) {
-        if (left <= 0) {
-          await reader.cancel().catch(() => {});
-          return into.subarray(0, 0);
-        }
-        const bytes = await reader.readInto(into.subarray(0, Math.min(into.length, left)));
-        left -= bytes.length;
-        if (left === 0 && more) await reader.cancel().catch(() => {});
-        return bytes;
-      }
-      const { done, value } = await sliced.read();
-      if (done || value === undefined) return into.subarray(0, 0);
-      const n = Math.min(value.length, into.length);
-      into.set(value.subarray(0, n));
-      // Copied whole: the source may free it now (the CLI's socket reads: BodyReader.recycle).
-      if (n < value.length) over = value.subarray(n);
-      else reader.recycle?.(value);
-      return into.subarray(0, n);
-    },
     cancel(reason) {
       left = 0;
-      over = undefined;
       return (reader ?? source).cancel(reason);
     },
     releaseLock() {
@@ -172,7 +143,38 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
       reader?.recycle?.(piece);
     },
   };
-  return { getReader: () => sliced, cancel: (reason) => sliced.cancel(reason) };
+  /**
+   * Only over a source that reads into a buffer itself: over any other, the caller's own
+   * fallback (the engine's: read, copy, hand the piece back) is the one way to do it.
+   * What comes before the slice is read into the caller's buffer and passed over.
+   */
+  const readInto = async (into: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> => {
+    const from = reader as BodyReader & Required<Pick<BodyReader, "readInto">>;
+    const size = into.length; // before a read, which may transfer (detach) `into`
+    let target = into;
+    while (toSkip > 0) {
+      const passed = await from.readInto(target.subarray(0, Math.min(target.length, toSkip)));
+      if (passed.length === 0) return passed;
+      toSkip -= passed.length;
+      // The read may have moved the memory: the caller's place in it, in its new home.
+      target = new Uint8Array(passed.buffer, passed.byteOffset, size);
+    }
+    if (left <= 0) {
+      await from.cancel().catch(() => {});
+      return target.subarray(0, 0);
+    }
+    const bytes = await from.readInto(target.subarray(0, Math.min(target.length, left)));
+    left -= bytes.length;
+    if (left === 0 && more) await from.cancel().catch(() => {});
+    return bytes;
+  };
+  return {
+    getReader: () => {
+      reader ??= source.getReader();
+      return reader.readInto === undefined ? sliced : { ...sliced, readInto };
+    },
+    cancel: (reason) => sliced.cancel(reason),
+  };
 }
 
 /** A body as a web ReadableStream, for callers that hand it on (a Worker's Response). */

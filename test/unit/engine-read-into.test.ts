@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { downloadArchive } from "../../shared/engine/index.ts";
 import type { HttpBody } from "../../shared/http.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
+import { sliceBody } from "../../shared/registry/blobs.ts";
 import { readableIntoBody } from "../../web/lib/byob-body.ts";
 import { fast, image, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
 
@@ -62,5 +63,25 @@ describe("downloadArchive reading bodies into its batches", () => {
     expect(sink.bytes).toEqual(writePlanToBuffer(plan, blobs));
     expect(retries).toHaveLength(1);
     expect(counter.readsInto).toBeGreaterThan(10);
+  });
+});
+
+describe("a slice of a byte stream read into a buffer", () => {
+  it("passes over what comes before the slice and stops at its end, in the caller's buffer", async () => {
+    const bytes = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 7) % 251);
+    // A server that ignored Range: the whole blob, of which bytes 3000-12999 are wanted.
+    const stream = new ReadableStream({ type: "bytes", start(controller) {
+      controller.enqueue(bytes.slice());
+      controller.close();
+    } });
+    const reader = sliceBody(readableIntoBody(stream), 3_000, 10_000, true).getReader();
+    expect(reader.readInto).toBeDefined();
+    const got: Uint8Array[] = [];
+    let into = new Uint8Array(4_096);
+    for (let piece = await reader.readInto!(into); piece.length > 0; piece = await reader.readInto!(into)) {
+      got.push(piece.slice());
+      into = new Uint8Array(piece.buffer);
+    }
+    expect(Buffer.concat(got)).toEqual(Buffer.from(bytes.subarray(3_000, 13_000)));
   });
 });
