@@ -31,6 +31,8 @@ export class ServedLog {
   /** The engine can read back what it wrote: note ranges only, hash nothing as it passes. */
   readBack = false;
   readonly #byDigest = new Map<string, Served[]>();
+  /** Blobs some of whose ranges were forgotten to be fetched again: a write there may overlap an older writer's range. */
+  readonly #mended = new Set<string>();
 
   /** Bytes [start, start + bytes.length) of `digest` came from `meter`; a promise only while hashing. */
   record(digest: string, meter: SourceMeter, start: number, bytes: Uint8Array, createHasher: BlobHasherFactory): Promise<void> | undefined {
@@ -40,8 +42,9 @@ export class ServedLog {
     // The file's bytes there are these now: whoever the log said wrote them before (a
     // chunk fetched again after a blame, all of it, where only the piece the liar was
     // caught on was cut) is forgotten there, or a later investigation reads these bytes
-    // back as theirs and blames them for what another source sent.
-    if (this.readBack && list.some((s) => s.start < end && start < s.end)) {
+    // back as theirs and blames them for what another source sent. Looked for only in a
+    // blob being mended: a first fetch overlaps nothing, and this runs for every piece.
+    if (this.readBack && this.#mended.has(digest) && list.some((s) => s.start < end && start < s.end)) {
       this.cut(digest, start, end);
       list = this.of(digest) as Served[];
     }
@@ -67,12 +70,18 @@ export class ServedLog {
 
   /** Forgets what `meters` served of `digest` (to be fetched again); everything without `meters`. */
   forget(digest: string, meters?: ReadonlySet<SourceMeter>): void {
-    if (meters === undefined) this.#byDigest.delete(digest);
-    else this.#byDigest.set(digest, this.of(digest).filter((s) => !meters.has(s.meter)));
+    if (meters === undefined) {
+      this.#byDigest.delete(digest);
+      this.#mended.delete(digest);
+      return;
+    }
+    this.#byDigest.set(digest, this.of(digest).filter((s) => !meters.has(s.meter)));
+    this.#mended.add(digest);
   }
 
   /** Forgets who served bytes [start, end) of `digest` (to be fetched again); read-back ranges only. */
   cut(digest: string, start: number, end: number): void {
+    this.#mended.add(digest);
     this.#byDigest.set(digest, this.of(digest).flatMap((s) => (s.end <= start || end <= s.start ? [s] : [
       ...(s.start < start ? [{ meter: s.meter, start: s.start, end: start, agreed: new Set<number>() }] : []),
       ...(end < s.end ? [{ meter: s.meter, start: end, end: s.end, agreed: new Set<number>() }] : []),

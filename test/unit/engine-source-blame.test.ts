@@ -183,7 +183,8 @@ describe("the served log", () => {
     const bytes = (n: number) => new Uint8Array(n);
     log.record("d", a, 0, bytes(60), nodeHasher);
     log.record("d", a, 60, bytes(40), nodeHasher);
-    // A chunk fetched again after a blame, from another source.
+    // A liar caught on bytes 50-60: that piece is cut, and its whole chunk (50-80) fetched again from another source.
+    log.cut("d", 50, 60);
     log.record("d", b, 50, bytes(30), nodeHasher);
     expect(log.of("d").map((s) => [s.meter.name, s.start, s.end]).sort((x, y) => (x[1] as number) - (y[1] as number))).toEqual([["a", 0, 50], ["b", 50, 80], ["a", 80, 100]]);
   });
