@@ -4,9 +4,10 @@
 // where nobody lies hashes each byte once (the blob's own digest). Without one, each
 // range is hashed as it passes (its bytes are gone by the time anybody asks).
 // When the blob fails its digest, pieces of the ranges are fetched again from another
-// source and the hashes compared: a piece whose bytes differ is asked of a third source
-// when there is one, and the source the others contradict is blamed; with only two, a
-// difference alone does not say who lied, and source-dispute.ts asks the digest.
+// source and the hashes compared: a piece whose bytes differ is asked of the other
+// sources one by one until two agree, and the source they contradict is blamed (two
+// liars may be asked first); with only one answer against the writer's, a difference
+// alone does not say who lied, and source-dispute.ts asks the digest.
 
 import { COMPARISONS, newHasher, rangeHash, readHash } from "./range-hash.ts";
 import { settle, type Dispute } from "./source-dispute.ts";
@@ -135,7 +136,8 @@ export async function investigate(digest: string, served: readonly Served[], hos
   let liar: Caught | undefined;
   let dispute: Dispute | undefined;
   const check = async (piece: Piece) => {
-    const [second, third] = host.others(new Set([piece.range.meter]));
+    const writer = piece.range.meter;
+    const [second, ...rest] = host.others(new Set([writer]));
     if (second === undefined) return;
     const [mine, theirs] = await Promise.all([piece.mine(), rangeHash(second, digest, piece.start, piece.end, o)]);
     if (mine === undefined || theirs === undefined || liar !== undefined || dispute !== undefined) return;
@@ -143,20 +145,36 @@ export async function investigate(digest: string, served: readonly Served[], hos
       piece.range.agreed.add(piece.start);
       return;
     }
-    if (third === undefined) {
+    // The writer and `second` differ: the others are asked one by one until two agree.
+    // Two liars may be asked before an honest source is (or be the writer and one asked):
+    // only two matching answers say which bytes are right.
+    const dissent: { meter: SourceMeter; hash: string }[] = [{ meter: second, hash: theirs }];
+    for (const next of rest) {
+      const hash = await rangeHash(next, digest, piece.start, piece.end, o);
+      if (liar !== undefined || dispute !== undefined || o.signal.aborted) return;
+      if (hash === undefined) continue;
+      if (hash === mine) {
+        // The writer's bytes are right: the first to differ lied (in its answer now).
+        liar = { liar: second, start: piece.start, end: piece.end, written: false };
+        host.blame(second, piece.start, piece.end, `${writer.name} and ${next.name} agree on those bytes and it does not`);
+        return;
+      }
+      const twin = dissent.find((d) => d.hash === hash);
+      if (twin !== undefined) {
+        liar = { liar: writer, start: piece.start, end: piece.end, written: true };
+        host.blame(writer, piece.start, piece.end, `${twin.meter.name} and ${next.name} agree on those bytes and it does not`);
+        return;
+      }
+      dissent.push({ meter: next, hash });
+    }
+    if (dissent.length === 1) {
+      // One answer against the writer's: it alone does not say who lied; the digest does.
       dispute = { piece, other: second };
       return;
     }
-    const tiebreak = await rangeHash(third, digest, piece.start, piece.end, o);
-    if (liar !== undefined || dispute !== undefined) return;
-    if (tiebreak !== undefined && tiebreak === mine) {
-      liar = { liar: second, start: piece.start, end: piece.end, written: false };
-      host.blame(second, piece.start, piece.end, `${piece.range.meter.name} and ${third.name} agree on those bytes and it does not`);
-    } else {
-      // Two of three against the writer, or no two agreeing: its bytes made the corrupt blob.
-      liar = { liar: piece.range.meter, start: piece.start, end: piece.end, written: true };
-      host.blame(liar.liar, piece.start, piece.end, `${second.name}${tiebreak === undefined ? "" : ` and ${third.name}`} sent different bytes there, and the layer failed its digest`);
-    }
+    // No two of three or more agree: at most one of them is right; the writer's bytes are in the failed layer.
+    liar = { liar: writer, start: piece.start, end: piece.end, written: true };
+    host.blame(writer, piece.start, piece.end, `${dissent.map((d) => d.meter.name).join(", ")} each sent different bytes there, none agreeing with it, and the layer failed its digest`);
   };
   const worker = async () => {
     for (let piece = queue.shift(); piece !== undefined && liar === undefined && dispute === undefined && !o.signal.aborted; piece = queue.shift()) await check(piece);

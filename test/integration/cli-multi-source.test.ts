@@ -3,7 +3,7 @@
 // (a Docker Hub name goes to <mirror>/v2/<repository>, which the relay passes on). Every
 // mirror takes a share and the file is byte-identical to a one-mirror pull and loads;
 // a mirror missing a layer (404) is skipped; one that flips a byte is named, dropped and
-// the file is still right, and two such among four are both; with -o - the stream is
+// the file is still right, and two among four lying differently in all they send are both; with -o - the stream is
 // out already, so the liar is named and the pull fails saying what to do; with only two
 // mirrors, one flipping a byte in every range it sends (its refetches too) is the one
 // named, never the honest one, and with -o - (nothing to read back) both are named as
@@ -81,14 +81,17 @@ function flipOnce(): Relay["fault"] {
 }
 
 /**
- * Flips a byte in every range of the big layer, refetches too; has no other layer (404),
- * so it spends its connections on the big one and its bytes are written there.
+ * Flips byte `atByte` of every range of the big layer it sends, refetches too; has no
+ * other layer (404), so it spends its connections on the big one and its bytes are
+ * written there. Two with different `atByte` lie differently, as two broken mirrors would.
  */
-const liesOnBig: Relay["fault"] = (r) => {
-  if (r.method !== "GET" || !r.path.includes("/blobs/")) return undefined;
-  if (r.path.includes(`/blobs/${big}`)) return { kind: "corrupt", atByte: 1000 };
-  return image.layers.some((l) => r.path.includes(`/blobs/${l.digest}`)) ? { kind: "status", status: 404 } : undefined;
-};
+function liesOnBig(atByte = 1000): Relay["fault"] {
+  return (r) => {
+    if (r.method !== "GET" || !r.path.includes("/blobs/")) return undefined;
+    if (r.path.includes(`/blobs/${big}`)) return { kind: "corrupt", atByte };
+    return image.layers.some((l) => r.path.includes(`/blobs/${l.digest}`)) ? { kind: "status", status: 404 } : undefined;
+  };
+}
 
 /** The environment without the machine's proxies, mirrors or config file. */
 function env(dir: string): NodeJS.ProcessEnv {
@@ -157,10 +160,11 @@ describe("dockerdl pull from several mirrors at once", { timeout: 120_000 }, () 
     expect(readFileSync(result.output).equals(reference)).toBe(true);
   });
 
-  test("two mirrors of four flipping bytes in different ranges are both named and dropped, and the file is right", async ({ registry, relays, tempDir, reference }) => {
+  test("two mirrors of four flipping different bytes of every range are both named and dropped, never an honest one, and the file is right", async ({ registry, relays, tempDir, reference }) => {
     const fourth = await startRelay(registry.url);
     const liars = [relays[0], relays[2]];
-    for (const liar of liars) liar.fault = flipOnce();
+    liars[0].fault = liesOnBig(1000);
+    liars[1].fault = liesOnBig(2000);
     try {
       const result = await pull([...relays, fourth], tempDir);
       expect(result.code).toBe(0);
@@ -190,7 +194,7 @@ describe("dockerdl pull from several mirrors at once", { timeout: 120_000 }, () 
 
   test("of two mirrors, the one flipping a byte in every range of the big layer it sends is named and dropped, the other not, and the file is right", async ({ relays, tempDir, reference }) => {
     const [liar, honest] = relays;
-    liar.fault = liesOnBig;
+    liar.fault = liesOnBig();
     const result = await pull([liar, honest], tempDir);
     expect(result.code).toBe(0);
     expect(honest.bytesFor(big)).toBeGreaterThan(0);
@@ -203,7 +207,7 @@ describe("dockerdl pull from several mirrors at once", { timeout: 120_000 }, () 
 
   test("with -o - and two mirrors, one flipping a byte in every range it sends: both are named as disagreeing, neither blamed, and the pull fails", async ({ relays, tempDir }) => {
     const [liar, honest] = relays;
-    liar.fault = liesOnBig;
+    liar.fault = liesOnBig();
     const stdoutFile = join(mkdtempSync(join(tempDir, "run-")), "stdout.tar");
     const result = await startCli(["pull", REFERENCE, ...mirrorArgs([liar, honest]), "--chunk-size", "1M", "-o", "-"], { cwd: tempDir, env: env(tempDir), stdoutFile }).done;
     expect(result.code).not.toBe(0);

@@ -44,7 +44,8 @@ export function image(layerSizes: number[]): { image: ArchiveImage; blobs: Map<s
   };
 }
 
-type Fault = (digest: string, start: number, end: number, call: number) => "reset" | "truncate" | "corrupt" | "503" | "429" | "404" | undefined;
+/** "corrupt" flips the first byte of the range, "corrupt-last" its last (a different lie). */
+type Fault = (digest: string, start: number, end: number, call: number) => "reset" | "truncate" | "corrupt" | "corrupt-last" | "503" | "429" | "404" | undefined;
 
 /**
  * Serves ranges from memory in small pieces, yielding between them so chunks interleave.
@@ -80,6 +81,7 @@ export function memorySource(
         }
         const piece = bytes.slice(at, Math.min(stop, at + 4096 + (at % 3) * 1000));
         if (f === "corrupt" && at === start) piece[0] ^= 0xff;
+        if (f === "corrupt-last" && at + piece.length === stop) piece[piece.length - 1] ^= 0xff;
         at += piece.length;
         source.fetched += piece.length;
         controller.enqueue(piece);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { downloadArchive, MultiSource, type BlobHasher, type BlobSource, type SourceEvent } from "../../shared/engine/index.ts";
 import { planImageArchive, writePlanToBuffer } from "../../shared/image-archive.ts";
 import { createSHA256 } from "hash-wasm";
-import { ServedLog } from "../../shared/engine/source-blame.ts";
+import { investigate, ServedLog } from "../../shared/engine/source-blame.ts";
 import { SourceMeter } from "../../shared/engine/source-meter.ts";
 import { fast, image, memorySink, memorySource, nodeHasher } from "./engine-doubles.ts";
 
@@ -117,6 +117,7 @@ describe("a lying source in a multi-source pull", () => {
     expect(stats.map((s) => s.dropped === undefined)).toEqual([false, true, false, true]);
   });
 
+
 });
 
 describe("two sources, one flipping a byte in everything it sends (its refetches too)", () => {
@@ -171,6 +172,27 @@ describe("hashing in a multi-source pull where nobody lies", () => {
     const hasher = countingHasher();
     await pull([0, 1, 2].map(() => memorySource(blobs)), { hasher, readable: false });
     expect(hasher.hashed()).toBe(2 * [...blobs.values()].reduce((n, b) => n + b.length, 0));
+  });
+});
+
+describe("asking who lied", () => {
+  // A range an honest source wrote, the layer failed (elsewhere): the others are asked in
+  // list order, two liars lying differently first. Only asking on until two answers agree
+  // keeps the honest writer from being blamed for what the two liars each said.
+  it("asks on past two liars that disagree with the writer and each other until two agree, and blames the first liar, not the writer", async () => {
+    const { blobs } = image([SIZE]);
+    const [digest, bytes] = [...blobs][0];
+    const meter = (name: string, source: BlobSource) => new SourceMeter({ name, source, connections: 1 }, 0);
+    const writer = meter("writer", memorySource(blobs));
+    const others = [meter("first-liar", memorySource(blobs, alwaysLies)), meter("last-liar", memorySource(blobs, () => "corrupt-last")), meter("honest", memorySource(blobs))];
+    const blamed: string[] = [];
+    const caught = await investigate(digest, [{ meter: writer, start: 0, end: 100_000, agreed: new Set() }], {
+      others: (exclude) => others.filter((m) => !exclude.has(m)),
+      blame: (m, start, end, reason) => void blamed.push(`${m.name} ${start}-${end}: ${reason}`),
+      disagree: () => expect.unreachable("a third source was there to ask"),
+    }, { createHasher: nodeHasher, signal: new AbortController().signal, read: async (start, length) => bytes.slice(start, start + length) });
+    expect(blamed).toEqual(["first-liar 0-100000: writer and honest agree on those bytes and it does not"]);
+    expect(caught).toEqual({ liar: others[0], start: 0, end: 100_000, written: false });
   });
 });
 
