@@ -59,7 +59,10 @@ export function formatError(error: unknown): string {
   return `dockerdl: unexpected error: ${detail}\n  hint: this is a bug in dockerdl; please report it with the command you ran\n`;
 }
 
-if (import.meta.main) {
+/** A whole run of the command: the heap kept small, then `main` (entry.ts and a clone's bin both come here). */
+export function run(argv: string[]): Promise<number> {
   keepYoungGenerationSmall();
-  process.exitCode = await main(process.argv.slice(2));
+  return main(argv);
 }
+
+if (import.meta.main) process.exitCode = await run(process.argv.slice(2));

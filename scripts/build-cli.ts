@@ -32,7 +32,7 @@ export async function buildCli(outDir = CLI_DIST): Promise<string> {
     logLevel: "warning",
     define: {
       __DOCKERDL_VERSION__: JSON.stringify(rootPackage.version),
-      // main.ts runs itself when it is the entry module; inside the bundle entry.ts is.
+      // main.ts runs itself when it is the entry module; in the build, dockerdl.mjs is.
       "import.meta.main": "false",
     },
   } as const;
@@ -46,13 +46,13 @@ export async function buildCli(outDir = CLI_DIST): Promise<string> {
     plugins: [{
       name: "run-apart",
       setup(b) {
-        b.onResolve({ filter: /^\.\/run\.ts$/ }, () => ({ path: `./${CLI_MAIN}`, external: true }));
+        b.onResolve({ filter: /^\.\/main\.ts$/ }, () => ({ path: `./${CLI_MAIN}`, external: true }));
       },
     }],
   });
   await build({
     ...common,
-    entryPoints: [join(root, "cli", "run.ts")],
+    entryPoints: [join(root, "cli", "main.ts")],
     outfile: join(outDir, CLI_MAIN),
     // undici is CommonJS: its require() calls of node: modules need a real require.
     banner: { js: 'import { createRequire as __dockerdlRequire } from "node:module";\nconst require = __dockerdlRequire(import.meta.url);' },
