@@ -1,7 +1,8 @@
 // `npm run bench`: dockerdl's CLI against `skopeo copy docker://… docker-archive:…` (the
 // tool a user would pick instead), in the same run and alternating, on the same
 // images: over loopback straight to the registry, through the Worker under wrangler
-// dev (with the PWA in headless Chromium beside the CLI), through a relay that
+// dev (with the PWA in headless Chromium beside the CLI, and the browser's floor:
+// bench/browser-floor.ts), through a relay that
 // simulates a real network (per-connection cap, latency, aggregate cap), and many small
 // layers through the relay at a high latency. The floor is the verified-write floor
 // (bench/floor.ts: curl into files while node:crypto hashes the same bytes, blobs in
@@ -29,6 +30,7 @@ import { startRegistry } from "../test/harness/registry.ts";
 import { startRelay } from "../test/harness/relay.ts";
 import { startWorker } from "../test/harness/wrangler.ts";
 import { browserDownload, type BrowserMeasurement } from "./browser.ts";
+import { browserFloor } from "./browser-floor.ts";
 import { ensureImage, type BenchImage } from "./image.ts";
 import { runLimits } from "./limits/main.ts";
 import { curlFloor, median, ours, root, run, skopeo, startTime, verifiedFloor, type Measurement } from "./measure.ts";
@@ -92,6 +94,7 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
   const mb = image.layerBytes / 1e6;
   const times: Record<"dockerdl" | "skopeo", Measurement[]> = { dockerdl: [], skopeo: [] };
   const pwa: BrowserMeasurement[] = [];
+  const pageFloor: number[] = [];
   for (let r = 0; r < runs; r++) {
     const order = r % 2 === 0 ? (["dockerdl", "skopeo"] as const) : (["skopeo", "dockerdl"] as const);
     for (const tool of order) {
@@ -103,6 +106,9 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
       const b = await browserDownload(path.pwa, `${image.repository}:${image.tag}`);
       pwa.push(b);
       console.log(`  PWA       ${b.seconds.toFixed(2)} s  ${(mb / b.seconds).toFixed(1)} MB/s  JS heap page ${b.pageHeapMiB.toFixed(1)} MiB, worker ${b.workerHeapMiB.toFixed(1)} MiB`);
+      const f = await browserFloor(path.pwa, image);
+      pageFloor.push(f);
+      console.log(`  browser floor ${f.toFixed(2)} s  ${(mb / f).toFixed(1)} MB/s`);
     }
   }
   const summary = (tool: "dockerdl" | "skopeo"): Row => {
@@ -125,9 +131,14 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
     const seconds = median(pwa.map((b) => b.seconds));
     const page = Math.max(...pwa.map((b) => b.pageHeapMiB));
     const worker = Math.max(...pwa.map((b) => b.workerHeapMiB));
+    const floor = median(pageFloor);
     rows.push({
       scenario: path.scenario, image: label(image), tool: "PWA (headless Chromium, File System Access → OPFS)", seconds, mbps: mb / seconds,
-      note: `${(mb / seconds / o.mbps).toFixed(2)} of the CLI via the Worker; peak JS heap: page ${page.toFixed(1)} MiB, download worker ${worker.toFixed(1)} MiB`,
+      note: `${(mb / seconds / o.mbps).toFixed(2)} of the CLI via the Worker, ${(floor / seconds).toFixed(2)} of the browser floor; peak JS heap: page ${page.toFixed(1)} MiB, download worker ${worker.toFixed(1)} MiB`,
+    });
+    rows.push({
+      scenario: path.scenario, image: label(image), tool: "browser floor (16 MiB ranges read whole into Blobs, five at once → File System Access ‖ hash-wasm SHA-256 on a worker)", seconds: floor, mbps: mb / floor,
+      note: `${(mb / floor / o.mbps).toFixed(2)} of the CLI via the Worker`,
     });
   }
   if (floors !== undefined) {

@@ -38,6 +38,24 @@ export interface BodyReader {
    * failed read lost it). Optional: a reader without it is read with read().
    */
   readInto?(into: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * Reads the rest of the body, `length` bytes expected, into storage the runtime keeps
+   * outside JavaScript (a browser's Blob: the network's bytes go to the browser's own
+   * store, never through the page's thread), or declines (undefined: read on with
+   * read() or readInto()). Only before anything else was read. Holds fewer bytes only if
+   * the body ended early; never more than `length`. Fails as read() would when the
+   * connection breaks. Optional: see HeldBytes for who takes such bytes.
+   */
+  readHeld?(length: number): Promise<HeldBytes | undefined>;
+}
+
+/**
+ * Bytes a runtime holds for shared/ (a browser's Blob), known here only by their size:
+ * the engine hands them to a sink and a hasher that can take them (RandomAccessSink's
+ * writeHeld, BlobHasher's updateHeld) and never reads them itself.
+ */
+export interface HeldBytes {
+  readonly size: number;
 }
 
 /**

@@ -7,6 +7,7 @@
 // The hasher is passed in: hash-wasm's `createSHA256` in browsers and Node, the runtime's
 // native DigestStream in a Worker (which may not compile WebAssembly from bytes).
 import { DockerdlError } from "./errors.ts";
+import type { HeldBytes } from "./http.ts";
 
 export interface ExpectedBlob {
   /** sha256:<64 hex>. */
@@ -31,6 +32,8 @@ export interface ExpectedBlob {
 export interface BlobHasher {
   init?(): unknown;
   update(data: Uint8Array): unknown;
+  /** Hashes bytes the runtime holds (shared/http.ts's HeldBytes), as update() would; needed by engines whose sink has writeHeld. */
+  updateHeld?(held: HeldBytes): unknown;
   digest(outputType?: "hex"): string | Promise<string>;
   save?(): Uint8Array | Promise<Uint8Array>;
   load?(state: Uint8Array): unknown;

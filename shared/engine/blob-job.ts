@@ -13,6 +13,7 @@ import { DockerdlError } from "../errors.ts";
 import type { TarBlobSegment } from "../tar.ts";
 import { BATCH_SIZE, type BufferPool } from "./batch.ts";
 import type { Chunk } from "./chunks.ts";
+import type { HeldBytes } from "../http.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { ProgressTracker } from "./progress.ts";
 import type { BlobState, BlobHasher, BlobHasherFactory, CorruptVerdict, RandomAccessSink } from "./types.ts";
@@ -56,8 +57,8 @@ export class BlobJob {
   #again = false;
   /** While a digest is on its way (a hasher in another thread): the state before it, for checkpoints. */
   #beforeDigest: Promise<Uint8Array> | Uint8Array | undefined;
-  /** Blob position → bytes written but not hashed yet (only without sink.read). */
-  readonly #held = new Map<number, Uint8Array<ArrayBuffer>>();
+  /** Blob position → bytes written but not hashed yet (only without sink.read): a pooled copy, or bytes the runtime holds. */
+  readonly #unhashed = new Map<number, Uint8Array<ArrayBuffer> | HeldBytes>();
   readonly #sink: RandomAccessSink;
   readonly #budget: MemoryBudget;
   readonly #progress: ProgressTracker;
@@ -133,24 +134,25 @@ export class BlobJob {
    * and set the pump going for what follows (not waited for). Nothing of `bytes` is
    * kept once this settles (the caller reuses the buffer): with a sink that reads back,
    * a piece at the cursor is hashed here, one ahead of it is read back later; without,
-   * a copy is held (in a buffer from the pool) until the pump hashes it.
+   * a copy is held (in a buffer from the pool) until the pump hashes it. Bytes the
+   * runtime holds (a range read whole: BodyReader.readHeld) go to the sink's writeHeld
+   * and the hasher's updateHeld instead, and wait for the pump as they are.
    */
-  async accept(chunk: Chunk, bytes: Uint8Array): Promise<void> {
+  async accept(chunk: Chunk, bytes: Uint8Array | HeldBytes): Promise<void> {
     const position = chunk.start + chunk.received;
+    const size = sizeOf(bytes);
     await this.#write(this.segment.offset + position, bytes);
-    chunk.received += bytes.length;
-    this.#progress.add(this.digest, bytes.length);
+    chunk.received += size;
+    this.#progress.add(this.digest, size);
     if (this.#sink.read === undefined) {
-      const pooled = bytes.length <= BATCH_SIZE ? this.#deps.buffers?.take() : undefined;
-      pooled?.set(bytes);
-      this.#held.set(position, pooled?.subarray(0, bytes.length) ?? bytes.slice());
-      this.#budget.hold(bytes.length);
+      this.#unhashed.set(position, bytes instanceof Uint8Array ? this.#copy(bytes) : bytes);
+      this.#budget.hold(size);
     } else if (position === this.hashed && this.#pumping === null && !this.verified) {
       const hasher = await this.#currentHasher();
       // Still at the cursor after that wait: nothing else hashes while no pump runs.
       if (position === this.hashed && this.#pumping === null) {
-        const hashing = hasher.update(bytes);
-        this.hashed += bytes.length;
+        const hashing = hashInto(hasher, bytes);
+        this.hashed += size;
         await hashing;
       }
     }
@@ -193,14 +195,14 @@ export class BlobJob {
       return false;
     }
     const hasher = await this.#currentHasher();
-    const held = this.#held.get(this.hashed);
+    const held = this.#unhashed.get(this.hashed);
     if (held !== undefined) {
-      this.#held.delete(this.hashed);
-      const hashing = hasher.update(held);
-      this.hashed += held.length;
-      this.#budget.release(held.length);
+      this.#unhashed.delete(this.hashed);
+      const hashing = hashInto(hasher, held);
+      this.hashed += sizeOf(held);
+      this.#budget.release(sizeOf(held));
       await hashing;
-      this.#deps.buffers?.give(held);
+      if (held instanceof Uint8Array) this.#deps.buffers?.give(held);
       return true;
     }
     const read = this.#sink.read;
@@ -251,8 +253,8 @@ export class BlobJob {
     this.hashed = 0;
     const mend = this.#retries.mayMend(this.#sink.read !== undefined);
     this.chunks = this.#retries.chunksAfter(this.segment, actual, this.chunks, await this.#deps.suspect?.(mend), mend);
-    for (const [, bytes] of this.#held) this.#release(bytes);
-    this.#held.clear();
+    for (const [, bytes] of this.#unhashed) this.#release(bytes);
+    this.#unhashed.clear();
     const kept = this.chunks.reduce((n, c) => n + c.received, 0);
     this.#progress.reset(this.digest);
     this.#progress.add(this.digest, kept);
@@ -277,27 +279,49 @@ export class BlobJob {
   }
 
   #dropHeldBelowCursor(): void {
-    for (const [position, bytes] of this.#held) {
+    for (const [position, bytes] of this.#unhashed) {
       if (position < this.hashed) {
-        this.#held.delete(position);
+        this.#unhashed.delete(position);
         this.#release(bytes);
       }
     }
   }
 
-  /** A held piece let go unhashed: out of the budget, its buffer back to the pool. */
-  #release(bytes: Uint8Array<ArrayBuffer>): void {
-    this.#budget.release(bytes.length);
-    this.#deps.buffers?.give(bytes);
+  /** A piece let go unhashed: out of the budget, its buffer back to the pool. */
+  #release(bytes: Uint8Array<ArrayBuffer> | HeldBytes): void {
+    this.#budget.release(sizeOf(bytes));
+    if (bytes instanceof Uint8Array) this.#deps.buffers?.give(bytes);
   }
 
-  async #write(position: number, bytes: Uint8Array): Promise<void> {
+  /** A copy of `bytes` to hold until hashed, in a buffer from the pool where it fits one. */
+  #copy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+    const pooled = bytes.length <= BATCH_SIZE ? this.#deps.buffers?.take() : undefined;
+    pooled?.set(bytes);
+    return pooled?.subarray(0, bytes.length) ?? bytes.slice();
+  }
+
+  async #write(position: number, bytes: Uint8Array | HeldBytes): Promise<void> {
     try {
-      await this.#sink.write(position, bytes);
+      if (bytes instanceof Uint8Array) await this.#sink.write(position, bytes);
+      else if (this.#sink.writeHeld !== undefined) await this.#sink.writeHeld(position, bytes);
+      else throw new DockerdlError("WRITE_FAILED", "held bytes reached a sink without writeHeld", { hint: "this is a bug in dockerdl's engine" });
     } catch (error) {
       throw writeError(error);
     }
   }
+}
+
+function sizeOf(bytes: Uint8Array | HeldBytes): number {
+  return bytes instanceof Uint8Array ? bytes.length : bytes.size;
+}
+
+/** Feeds `bytes` to `hasher`: its update, or its updateHeld for bytes the runtime holds. */
+function hashInto(hasher: BlobHasher, bytes: Uint8Array | HeldBytes): unknown {
+  if (bytes instanceof Uint8Array) return hasher.update(bytes);
+  if (hasher.updateHeld === undefined) {
+    throw new DockerdlError("WRITE_FAILED", "held bytes reached a hasher without updateHeld", { hint: "this is a bug in dockerdl's engine" });
+  }
+  return hasher.updateHeld(bytes);
 }
 
 export function writeError(error: unknown): DockerdlError {

@@ -7,7 +7,7 @@ import { DockerdlError } from "../errors.ts";
 import { RegistryError } from "../registry/errors.ts";
 import { cancelled, retrying } from "../retry.ts";
 import { Batch, type BufferPool } from "./batch.ts";
-import type { BodyReader } from "../http.ts";
+import type { BodyReader, HeldBytes } from "../http.ts";
 import type { BlobSource, RetryEvent } from "./types.ts";
 
 export interface Chunk {
@@ -34,6 +34,11 @@ export interface FetchExtras {
    * whose bytes are then passed over); undefined stops it there.
    */
   next?: (done: Chunk) => Chunk | undefined;
+  /**
+   * Takes a range read whole into the runtime's own storage (BodyReader.readHeld) where
+   * the body offers it; `accept` is given pieces otherwise. Must advance chunk.received.
+   */
+  acceptHeld?: (chunk: Chunk, held: HeldBytes) => Promise<void>;
 }
 
 /** Equal chunks of about chunkSize; a blob of up to 1.5 chunks stays whole. */
@@ -175,8 +180,11 @@ async function fetchOnce(
   // Overlapping the next request with this one's tail is for bodies that end with their chunk.
   const onTail = body.runsOn ? undefined : extras.onTail;
   let skip = 0;
+  const { acceptHeld } = extras;
   try {
-    for (;;) {
+    // Whole into the runtime's storage where the body can; piece by piece otherwise.
+    const tookHeld = acceptHeld !== undefined && !body.runsOn && (await takeHeld(at.chunk, from, reader, acceptHeld, signal, counted));
+    while (!tookHeld) {
       await fillChunk(at.chunk, pieces, skip, accept, signal, extras.buffers, onTail === undefined ? undefined : { asked, onTail: () => {
         onTail();
         delete extras.onTail;
@@ -198,6 +206,43 @@ async function fetchOnce(
       hint: "try again",
     });
   }
+}
+
+/**
+ * The rest of `chunk` read whole into the runtime's storage and handed to `accept`;
+ * false when the body declines (it is then read piece by piece). A break loses what the
+ * attempt held: the retry asks again from the same byte.
+ */
+async function takeHeld(
+  chunk: Chunk,
+  from: number,
+  reader: BodyReader,
+  accept: (chunk: Chunk, held: HeldBytes) => Promise<void>,
+  signal: AbortSignal,
+  counted: (bytes: number) => void,
+): Promise<boolean> {
+  if (reader.readHeld === undefined) return false;
+  const wanted = chunk.end - from;
+  let held;
+  try {
+    held = await reader.readHeld(wanted);
+  } catch (error) {
+    if (signal.aborted) throw cancelled(signal);
+    if (error instanceof DockerdlError) throw error;
+    throw new RegistryError("TRUNCATED", `the connection broke while a range of ${chunk.digest} (${wanted} bytes) was read whole`, {
+      hint: "try again",
+      cause: error,
+    });
+  }
+  if (held === undefined) return false;
+  if (held.size > wanted) {
+    throw new RegistryError("UPSTREAM", `a range of ${chunk.digest} came as ${held.size} bytes where ${wanted} were asked`, {
+      hint: "the registry or proxy handles range requests wrongly; try again",
+    });
+  }
+  counted(held.size);
+  if (held.size > 0) await accept(chunk, held);
+  return true;
 }
 
 /** Reads `chunk`'s missing bytes from `pieces` after passing over `skip` of them; what comes after the chunk is put back. */

@@ -25,6 +25,9 @@
 //   writes every tar header first, then every chunk at its final offset, in parallel.
 //   With `read`, chunks ahead of a blob's hash cursor are read back instead of held in
 //   memory, and resume keeps them. Resume (`resume` + `onCheckpoint`) needs this kind.
+//   With `writeHeld` (the browser's), a range whose body the runtime can read whole into
+//   its own storage (BodyReader.readHeld: a Blob) is written and hashed (the hasher's
+//   updateHeld) without its bytes passing through the engine.
 // - sequential `{kind: "sequential", write(bytes)}`: a stream (Service Worker download,
 //   HTTP response). Written strictly in order; chunks ahead are prefetched within the
 //   memory budget; write()'s promise is the backpressure. Content-Length is
@@ -55,6 +58,7 @@ import { RangeGate } from "./range-gate.ts";
 import { SequentialAssembler } from "./sequential.ts";
 import { planId, usableState } from "./state.ts";
 import type { DownloadOptions, DownloadResult, EngineState } from "./types.ts";
+import type { HeldBytes } from "../http.ts";
 import { cancelled } from "../retry.ts";
 
 export type * from "./types.ts";
@@ -204,11 +208,14 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     // (the sink's flush and the state's save): both run beside the transfers.
     pool = new ChunkPool(queue, o.connections, async (chunk, ending) => {
       const job = jobs.get(chunk.digest) as BlobJob;
-      await gate.running(chunk.digest, () => fetchChunk(chunk, source, async (c, bytes) => {
+      const accept = async (c: Chunk, bytes: Uint8Array | HeldBytes) => {
         await job.accept(c, bytes);
         await budget.waitForRoom(() => job.isAtCursor(c), signal);
         void checkpoint(false).catch(failWith);
-      }, policy, signal, counted, { next, buffers, ...(o.earlyRequests > 0 ? { onTail: ending } : {}) }));
+      };
+      await gate.running(chunk.digest, () => fetchChunk(chunk, source, accept, policy, signal, counted, {
+        next, buffers, ...(o.earlyRequests > 0 ? { onTail: ending } : {}), ...(sink.writeHeld ? { acceptHeld: accept } : {}),
+      }));
       job.kick(); // an empty blob has no piece that would
     }, failWith, { pick, early: o.earlyRequests });
     // The pumps finish after the last transfer; one that finds a corrupt blob puts its

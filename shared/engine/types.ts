@@ -3,7 +3,7 @@
 // what it saves to resume. All runtime-agnostic: see index.ts for how each runtime
 // plugs in.
 
-import type { HttpBody } from "../http.ts";
+import type { HeldBytes, HttpBody } from "../http.ts";
 import type { TarPlan } from "../tar.ts";
 import type { BlobHasher } from "../verify.ts";
 
@@ -72,6 +72,13 @@ export interface RandomAccessSink {
    * of it rather than a new buffer.
    */
   read?(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: writes bytes the runtime holds (a browser's Blob, shared/http.ts's
+   * HeldBytes) at `position`. With it, a range whose body can be read whole that way
+   * (BodyReader.readHeld) never passes through the engine: the sink writes it and the
+   * hasher hashes it (so every hasher the download creates must have updateHeld).
+   */
+  writeHeld?(position: number, held: HeldBytes): Promise<void>;
 }
 
 /** A stream written front to back: a Service Worker download, an HTTP response, stdout. */

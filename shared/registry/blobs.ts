@@ -5,7 +5,7 @@
 // engine, handed on marked `runsOn`; one that answers a different range than asked is
 // refused. Digests are checked by the engine, which sees the whole blob.
 
-import type { BodyReader, HttpBody, HttpResponse } from "../http.ts";
+import type { BodyReader, HeldBytes, HttpBody, HttpResponse } from "../http.ts";
 import { discardBody, parseContentRange } from "../http.ts";
 import { errorFromResponse, RegistryError } from "./errors.ts";
 import type { AuthTarget, Transport } from "./transport.ts";
@@ -168,10 +168,18 @@ export function sliceBody(source: HttpBody, skip: number, length: number, more =
     if (left === 0 && more) await from.cancel().catch(() => {});
     return bytes;
   };
+  /** Only a slice that is the source's whole body, read whole from its start. */
+  const readHeld = async (wanted: number): Promise<HeldBytes | undefined> => {
+    const from = reader as BodyReader & Required<Pick<BodyReader, "readHeld">>;
+    if (toSkip > 0 || more || wanted !== left) return undefined;
+    const held = await from.readHeld(wanted);
+    if (held !== undefined) left -= held.size;
+    return held;
+  };
   return {
     getReader: () => {
       reader ??= source.getReader();
-      return reader.readInto === undefined ? sliced : { ...sliced, readInto };
+      return { ...sliced, ...(reader.readInto === undefined ? {} : { readInto }), ...(reader.readHeld === undefined ? {} : { readHeld }) };
     },
     cancel: (reason) => sliced.cancel(reason),
   };

@@ -16,7 +16,7 @@
 // the disk needs about twice the file's size free: a full disk (or storage quota) fails
 // a write, a close or that copy, and is reported as NO_SPACE; the last commit stays.
 // Writes are gathered into large ones (write-runs.ts) and each commit writes what is
-// gathered first; a gathered write that fails leaves the file uncommittable from then on.
+// gathered first (a Blob, a range read whole, is written as it is); a gathered write that fails leaves the file uncommittable from then on.
 
 import { DockerdlError } from "../../../shared/errors.ts";
 import { WriteRuns } from "./write-runs.ts";
@@ -78,14 +78,16 @@ export class CheckpointedFile {
    * commits wait for running units and hold new ones back, so that whatever state a
    * unit updates after its write is consistent with the bytes the commit keeps.
    */
-  async unit<T>(work: (write: (position: number, data: Uint8Array) => Promise<void>) => Promise<T>): Promise<T> {
+  async unit<T>(work: (write: (position: number, data: Uint8Array | Blob) => Promise<void>) => Promise<T>): Promise<T> {
     while (this.gate) await this.gate;
     this.inFlight++;
     try {
       return await work(async (position, data) => {
         if (this.lost || this.broken || !this.writable) throw this.lost ?? this.broken ?? new DockerdlError("WRITE_FAILED", "the file is closed");
         this.dirty = true;
-        await this.runs.write(position, data);
+        // A Blob (a range read whole) is one large write already; it never overlaps a run.
+        if (data instanceof Blob) await this.writeNow(position, data);
+        else await this.runs.write(position, data);
       });
     } finally {
       this.inFlight--;
@@ -93,10 +95,10 @@ export class CheckpointedFile {
     }
   }
 
-  private async writeNow(position: number, data: Uint8Array): Promise<void> {
+  private async writeNow(position: number, data: Uint8Array | Blob): Promise<void> {
     try {
       if (this.broken || !this.writable) throw this.broken ?? new DockerdlError("WRITE_FAILED", "the file is closed");
-      await this.writable.write({ type: "write", position, data: data as Uint8Array<ArrayBuffer> });
+      await this.writable.write({ type: "write", position, data: data as Uint8Array<ArrayBuffer> | Blob });
     } catch (error) {
       this.lost ??= fileError(error);
       throw this.lost;

@@ -5,6 +5,7 @@
 import { downloadArchive, type BlobSource, type EngineState, type Progress } from "../../../shared/engine/index.ts";
 import { blobSegments, type TarPlan } from "../../../shared/tar.ts";
 import { CheckpointedFile } from "./checkpointed-file.ts";
+import { asBlob } from "./hash-blob.ts";
 import { remoteSHA256 } from "./remote-hasher.ts";
 
 // One below the browser's 6 connections per host, so the page's own requests still go.
@@ -46,7 +47,12 @@ export async function downloadToFile(d: FileDownload): Promise<void> {
     await downloadArchive({
       plan: d.plan,
       source: d.source,
-      sink: { kind: "random-access", write: (position, bytes) => file.unit((write) => write(position, bytes)) },
+      sink: {
+        kind: "random-access",
+        write: (position, bytes) => file.unit((write) => write(position, bytes)),
+        // Ranges read whole into Blobs (web/lib/held-bodies.ts) are written as they are.
+        writeHeld: (position, held) => file.unit((write) => write(position, asBlob(held))),
+      },
       createHasher: remoteSHA256,
       connections,
       ...(d.resume ? { resume: d.resume } : {}),
@@ -66,3 +72,4 @@ export async function downloadToFile(d: FileDownload): Promise<void> {
   }
   await file.commit(() => d.onCommit(latest), false);
 }
+

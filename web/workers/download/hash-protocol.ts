@@ -5,6 +5,8 @@
 export type HashRequest =
   | { op: "init"; id: number }
   | { op: "update"; id: number; data: Uint8Array }
+  /** A range read whole (a Blob), read back and hashed there. */
+  | { op: "updateHeld"; id: number; blob: Blob }
   | { op: "load"; id: number; state: Uint8Array }
   | { op: "save"; id: number }
   | { op: "digest"; id: number }
@@ -13,6 +15,8 @@ export type HashRequest =
 export type HashReply =
   /** An update hashed: its slot, transferred back for the next one. */
   | { id: number; hashed: number; slot: ArrayBuffer }
+  /** A Blob hashed: its size. */
+  | { id: number; heldHashed: number }
   | { id: number; saved: Uint8Array }
   | { id: number; hex: string }
   | { id: number; error: string };

@@ -3,6 +3,7 @@
 // with its byte count once hashed, so the sender can hold back; save and digest are
 // answered with their result, an unknown id or a failure with its message.
 import { createSHA256, type IHasher } from "hash-wasm";
+import { hashBlob } from "./hash-blob.ts";
 import type { HashReply, HashRequest } from "./hash-protocol.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -26,6 +27,9 @@ async function handle(m: HashRequest): Promise<HashReply | undefined> {
     case "update":
       h.update(m.data);
       return { id: m.id, hashed: m.data.length, slot: m.data.buffer as ArrayBuffer };
+    case "updateHeld":
+      await hashBlob(h, m.blob);
+      return { id: m.id, heldHashed: m.blob.size };
     case "load":
       h.load(m.state);
       return undefined;

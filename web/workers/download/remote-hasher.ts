@@ -8,12 +8,16 @@
 // SLOTS MiB wait to be hashed. A hasher's updates, saves and digest reach the thread in
 // the order they are called, so digest() and save() answer after every update before
 // them (the engine's BlobHasher contract).
+// A range read whole (a Blob: web/lib/held-bodies.ts) goes over as it is, in the same
+// order, and is read back on the thread (hash-blob.ts).
 // A state to resume from is loaded into a hasher here first, so a state from another
 // build fails at load(), where the engine expects it to. Where a worker cannot start a
 // worker of its own, hashing stays on the calling thread.
 
 import { createSHA256, type IHasher } from "hash-wasm";
 import type { BlobHasher, BlobHasherFactory } from "../../../shared/engine/index.ts";
+import type { HeldBytes } from "../../../shared/http.ts";
+import { asBlob, hashBlob } from "./hash-blob.ts";
 import type { HashReply, HashRequest } from "./hash-protocol.ts";
 
 const SLOT = 1 << 20;
@@ -155,22 +159,28 @@ class RemoteHasher implements BlobHasher {
     return this;
   }
 
+  /** A range read whole (a Blob): read back and hashed on the thread; resolves once hashed. */
+  async updateHeld(held: HeldBytes): Promise<void> {
+    const reply = await this.#ask({ op: "updateHeld", id: this.#id, blob: asBlob(held) });
+    if (!("heldHashed" in reply)) throw new Error("the hashing thread did not hash a held range");
+  }
+
   async save(): Promise<Uint8Array> {
-    const reply = await this.#ask("save");
+    const reply = await this.#ask({ op: "save", id: this.#id });
     if (!("saved" in reply)) throw new Error("the hashing thread did not save");
     return reply.saved;
   }
 
   async digest(): Promise<string> {
-    const reply = await this.#ask("digest");
+    const reply = await this.#ask({ op: "digest", id: this.#id });
     if (!("hex" in reply)) throw new Error("the hashing thread gave no digest");
     return reply.hex;
   }
 
-  #ask(op: "save" | "digest"): Promise<HashReply> {
-    if (!this.#draining) return this.#thread.ask({ op, id: this.#id });
+  #ask(request: HashRequest): Promise<HashReply> {
+    if (!this.#draining) return this.#thread.ask(request);
     return new Promise((resolve, fail) => {
-      this.#queue.push({ kind: "ask", post: () => void this.#thread.ask({ op, id: this.#id }).then(resolve, fail), fail });
+      this.#queue.push({ kind: "ask", post: () => void this.#thread.ask(request).then(resolve, fail), fail });
     });
   }
 
@@ -209,7 +219,10 @@ let checker: Promise<IHasher> | undefined;
 
 /** SHA-256 on the hashing thread (started on first use), or here where no worker can start. */
 export const remoteSHA256: BlobHasherFactory = async () => {
-  if (typeof Worker !== "function") return createSHA256();
+  if (typeof Worker !== "function") {
+    const local = await createSHA256();
+    return Object.assign(local, { updateHeld: (held: HeldBytes) => hashBlob(local, asBlob(held)) });
+  }
   if (thread === undefined || thread.failure !== undefined) thread = new HashThread();
   checker ??= createSHA256();
   return new RemoteHasher(thread, await checker);
