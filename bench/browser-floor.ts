@@ -61,7 +61,6 @@ self.onmessage = async (event) => {
     await verified;
     for (const layer of layers) if ("sha256:" + digests.get(layer.digest) !== layer.digest) throw new Error(layer.digest + " hashed as " + digests.get(layer.digest));
     postMessage({ seconds: (performance.now() - started) / 1000 });
-    await root.removeEntry("floor.tar");
   } catch (error) {
     postMessage({ error: String(error) });
   }

@@ -221,7 +221,7 @@ export class BlobJob {
       }
       const hashing = hasher.update(bytes);
       this.hashed += length;
-      this.#dropHeldBelowCursor();
+      this.#dropUnhashedBelowCursor();
       await hashing;
     } finally {
       this.#deps.buffers?.give(into);
@@ -278,7 +278,7 @@ export class BlobJob {
     return hasher;
   }
 
-  #dropHeldBelowCursor(): void {
+  #dropUnhashedBelowCursor(): void {
     for (const [position, bytes] of this.#unhashed) {
       if (position < this.hashed) {
         this.#unhashed.delete(position);

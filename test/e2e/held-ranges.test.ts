@@ -22,6 +22,7 @@ import { pushOwnImage } from "../harness/push-own.ts";
 import { startRelay, type Relay } from "../harness/relay.ts";
 import { uncachedConfig } from "../harness/wrangler.ts";
 import { clickDownload, openApp, saveWith, typeReference, waitForJobEnd, waitForSummary } from "./app-page.ts";
+import { saveOpfsFile } from "./browser.ts";
 import { test as base } from "./browser-test.ts";
 import { RESULTS, cliPull, podmanLoad } from "./files.ts";
 
@@ -91,27 +92,6 @@ async function heldInDownloadWorker(page: Page): Promise<{ bodies: number; bytes
   const download = counts.filter((c) => c.held !== undefined && c.url.includes("download.worker"));
   expect(download, `workers: ${JSON.stringify(counts)}`).toHaveLength(1);
   return download[0]!.held!;
-}
-
-/**
- * Copies OPFS file `name` out to `to` as a browser download of it (a blob: URL): the
- * browser writes the bytes itself, where readOpfsFile's base64 through the DevTools
- * protocol takes over 20 s for 128 MiB.
- */
-async function saveOpfsFile(page: Page, name: string, to: string): Promise<void> {
-  const started = page.waitForEvent("download", { timeout: 30_000 });
-  const url = await page.evaluate(async (fileName) => {
-    const file = await (await (await navigator.storage.getDirectory()).getFileHandle(fileName)).getFile();
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(file);
-    link.download = fileName;
-    link.click();
-    return link.href;
-  }, name);
-  const download = await started;
-  await download.saveAs(to);
-  expect(await download.failure()).toBeNull();
-  await page.evaluate((href) => URL.revokeObjectURL(href), url);
 }
 
 /** Downloads the big image from `app` into a picked (OPFS) file; the file copied out as `name`. */

@@ -2,7 +2,7 @@
 // by piece. A Blob from response.blob() is filled in the browser's own store, straight
 // from the network: the bytes never cross into the page's thread, and a Blob is written
 // to a picked file the same way (FileSystemWritableFileStream.write takes it as it is).
-// Measured in the bench's Chromium on a 640 MiB layer from loopback, 16 MiB ranges, five
+// Measured in the bench's Chromium on a 640 MiB layer from loopback, 16 MiB ranges, six
 // at once, into an OPFS file: read piece by piece and written in 4 MiB runs, 70–75 MB/s;
 // read whole and written as Blobs, 173–175 MB/s (125–131 MB/s with SHA-256 on a thread
 // of its own reading the Blobs back).
