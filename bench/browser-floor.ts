@@ -8,6 +8,11 @@
 // Chromium was found to do each part (reading ranges piece by piece and writing 4 MiB
 // runs reached 70–75 MB/s where Blobs reached 173–175 MB/s, without hashing), so the
 // PWA's time over this one is what its engine costs: resume, progress, retries, checks.
+//
+// "fetch" mode is a reference, as `curl -o /dev/null` is for the CLI: the same ranges
+// read whole into Blobs, five at once, checked for size and let go, nothing written and
+// nothing hashed. No page that saves the layers can be faster than the page that only
+// fetches them.
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -21,9 +26,29 @@ const CONNECTIONS = 5;
 /** The page's worker: fetches, writes and hands Blobs to the hashing worker; answers the seconds taken or an error. */
 const FLOOR_WORKER = `
 self.onmessage = async (event) => {
-  const { base, repository, layers, chunk, connections } = event.data;
+  const { base, repository, layers, chunk, connections, fetchOnly } = event.data;
   try {
     const started = performance.now();
+    const ranges = [];
+    let offset = 0;
+    for (const layer of layers) {
+      for (let start = 0; start < layer.size; start += chunk) ranges.push({ layer, start, end: Math.min(layer.size, start + chunk), at: offset + start });
+      offset += layer.size;
+    }
+    const fetchRange = async (r) => {
+      const response = await fetch(base + "/v2/" + repository + "/blobs/" + r.layer.digest, { headers: { range: "bytes=" + r.start + "-" + (r.end - 1) } });
+      const blob = await response.blob();
+      if (blob.size !== r.end - r.start) throw new Error("range " + r.start + " of " + r.layer.digest + " came as " + blob.size + " bytes");
+      return blob;
+    };
+    if (fetchOnly) {
+      const lane = async () => {
+        for (let r = ranges.shift(); r !== undefined; r = ranges.shift()) await fetchRange(r);
+      };
+      await Promise.all(Array.from({ length: connections }, lane));
+      postMessage({ seconds: (performance.now() - started) / 1000 });
+      return;
+    }
     const total = layers.reduce((n, l) => n + l.size, 0);
     const root = await navigator.storage.getDirectory();
     const handle = await root.getFileHandle("floor.tar", { create: true });
@@ -39,18 +64,10 @@ self.onmessage = async (event) => {
       };
     });
     hasher.postMessage({ layers });
-    const ranges = [];
-    let offset = 0;
-    for (const layer of layers) {
-      for (let start = 0; start < layer.size; start += chunk) ranges.push({ layer, start, end: Math.min(layer.size, start + chunk), at: offset + start });
-      offset += layer.size;
-    }
     let writes = Promise.resolve();
     const lane = async () => {
       for (let r = ranges.shift(); r !== undefined; r = ranges.shift()) {
-        const response = await fetch(base + "/v2/" + repository + "/blobs/" + r.layer.digest, { headers: { range: "bytes=" + r.start + "-" + (r.end - 1) } });
-        const blob = await response.blob();
-        if (blob.size !== r.end - r.start) throw new Error("range " + r.start + " of " + r.layer.digest + " came as " + blob.size + " bytes");
+        const blob = await fetchRange(r);
         hasher.postMessage({ digest: r.layer.digest, start: r.start, blob });
         writes = writes.then(() => file.write({ type: "write", position: r.at, data: blob }));
         await writes;
@@ -103,8 +120,11 @@ self.onmessage = (event) => {
 };
 `;
 
-/** Seconds the browser's floor took for `image`'s layers from the Worker at `base` (a fresh browser profile). */
-export async function browserFloor(base: string, image: BenchImage): Promise<number> {
+/**
+ * Seconds the browser's floor took for `image`'s layers from the Worker at `base` (a
+ * fresh browser profile); with "fetch", the page that only fetches them.
+ */
+export async function browserFloor(base: string, image: BenchImage, mode: "save" | "fetch" = "save"): Promise<number> {
   const sha256 = readFileSync(join(root, "node_modules", "hash-wasm", "dist", "sha256.umd.min.js"), "utf8");
   const pages: Record<string, string> = { "/": "<!doctype html><title>browser floor</title>", "/floor.js": FLOOR_WORKER, "/floor-hash.js": HASH_WORKER, "/sha256.js": sha256 };
   const server: Server = createServer((request, response) => {
@@ -117,14 +137,14 @@ export async function browserFloor(base: string, image: BenchImage): Promise<num
   try {
     await browser.send("Page.navigate", { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` });
     await browser.evaluate(`new Promise((resolve) => document.readyState === "complete" ? resolve() : addEventListener("load", resolve))`);
-    const task = { base, repository: image.repository, layers: image.layers, chunk: CHUNK, connections: CONNECTIONS };
+    const task = { base, repository: image.repository, layers: image.layers, chunk: CHUNK, connections: CONNECTIONS, fetchOnly: mode === "fetch" };
     const answer = await browser.evaluate<{ seconds?: number; error?: string }>(`new Promise((resolve) => {
       const worker = new Worker("/floor.js");
       worker.onmessage = (event) => resolve(event.data);
       worker.onerror = (event) => resolve({ error: event.message });
       worker.postMessage(${JSON.stringify(task)});
     })`);
-    if (answer.seconds === undefined) throw new Error(`the browser floor failed: ${answer.error}`);
+    if (answer.seconds === undefined) throw new Error(`the browser floor (${mode}) failed: ${answer.error}`);
     return answer.seconds;
   } finally {
     await browser.close();

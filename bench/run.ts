@@ -95,6 +95,7 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
   const times: Record<"dockerdl" | "skopeo", Measurement[]> = { dockerdl: [], skopeo: [] };
   const pwa: BrowserMeasurement[] = [];
   const pageFloor: number[] = [];
+  const pageFetch: number[] = [];
   for (let r = 0; r < runs; r++) {
     const order = r % 2 === 0 ? (["dockerdl", "skopeo"] as const) : (["skopeo", "dockerdl"] as const);
     for (const tool of order) {
@@ -109,6 +110,9 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
       const f = await browserFloor(path.pwa, image);
       pageFloor.push(f);
       console.log(`  browser floor ${f.toFixed(2)} s  ${(mb / f).toFixed(1)} MB/s`);
+      const c = await browserFloor(path.pwa, image, "fetch");
+      pageFetch.push(c);
+      console.log(`  browser fetch only ${c.toFixed(2)} s  ${(mb / c).toFixed(1)} MB/s`);
     }
   }
   const summary = (tool: "dockerdl" | "skopeo"): Row => {
@@ -139,6 +143,11 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
     rows.push({
       scenario: path.scenario, image: label(image), tool: "browser floor (16 MiB ranges read whole into Blobs, five at once → File System Access ‖ hash-wasm SHA-256 on a worker)", seconds: floor, mbps: mb / floor,
       note: `${(mb / floor / o.mbps).toFixed(2)} of the CLI via the Worker`,
+    });
+    const fetchOnly = median(pageFetch);
+    rows.push({
+      scenario: path.scenario, image: label(image), tool: "browser fetch only (reference: the same ranges read whole into Blobs, five at once, let go: no write, no hash)", seconds: fetchOnly, mbps: mb / fetchOnly,
+      note: `${(mb / fetchOnly / o.mbps).toFixed(2)} of the CLI via the Worker`,
     });
   }
   if (floors !== undefined) {
