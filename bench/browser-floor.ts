@@ -1,18 +1,20 @@
 // The browser's floor on the Worker's path: the least a page must do to save an image's
 // layers verified, with nothing of dockerdl's in it. In the bench's headless Chromium, a
-// page of its own (served here on 127.0.0.1) fetches every layer from the Worker in 16 MiB
+// page of its own (served here on 127.0.0.1) fetches every layer from the Worker in 64 MiB
 // ranges, five at once (the PWA's connections), each read whole into a Blob, writes each
 // Blob at its place in one OPFS file through File System Access (createWritable, as a
 // picked file is written), and hashes the Blobs of each layer in order with hash-wasm's
 // SHA-256 on a worker of its own, checking each digest. The fastest way this machine's
-// Chromium was found to do each part (reading ranges piece by piece and writing 4 MiB
-// runs reached 70–75 MB/s where Blobs reached 173–175 MB/s, without hashing), so the
-// PWA's time over this one is what its engine costs: resume, progress, retries, checks.
+// Chromium was found to do each part: reading ranges piece by piece and writing 4 MiB
+// runs reached 70–75 MB/s where Blobs reached 173–175 MB/s, without hashing; and fewer,
+// larger ranges are faster (every request and every File System Access write has a cost
+// of its own): by hand, for 640 MiB, 16 MiB ranges took 7.6–10.6 s, 32 MiB 6.8–7.5 s,
+// 64 MiB 6.0–7.3 s and 128 MiB 6.0–7.1 s. So the PWA's time over this one is what its
+// engine costs (resume, progress, retries, checks) and what its 16 MiB ranges cost.
 //
 // "fetch" mode is a reference, as `curl -o /dev/null` is for the CLI: the same ranges
 // read whole into Blobs, five at once, checked for size and let go, nothing written and
-// nothing hashed. No page that saves the layers can be faster than the page that only
-// fetches them.
+// nothing hashed. A page that saves the layers this way is no faster than that.
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -20,7 +22,7 @@ import { launchBenchBrowser } from "./cdp.ts";
 import type { BenchImage } from "./image.ts";
 import { root } from "./measure.ts";
 
-const CHUNK = 16 << 20;
+const CHUNK = 64 << 20;
 const CONNECTIONS = 5;
 
 /** The page's worker: fetches, writes and hands Blobs to the hashing worker; answers the seconds taken or an error. */

@@ -141,7 +141,7 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
       note: `${(mb / seconds / o.mbps).toFixed(2)} of the CLI via the Worker, ${(floor / seconds).toFixed(2)} of the browser floor; peak JS heap: page ${page.toFixed(1)} MiB, download worker ${worker.toFixed(1)} MiB`,
     });
     rows.push({
-      scenario: path.scenario, image: label(image), tool: "browser floor (16 MiB ranges read whole into Blobs, five at once → File System Access ‖ hash-wasm SHA-256 on a worker)", seconds: floor, mbps: mb / floor,
+      scenario: path.scenario, image: label(image), tool: "browser floor (64 MiB ranges read whole into Blobs, five at once → File System Access ‖ hash-wasm SHA-256 on a worker)", seconds: floor, mbps: mb / floor,
       note: `${(mb / floor / o.mbps).toFixed(2)} of the CLI via the Worker`,
     });
     const fetchOnly = median(pageFetch);
