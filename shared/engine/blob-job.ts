@@ -21,11 +21,14 @@ import { BlobRetries } from "./blob-mend.ts";
 import { fromBase64, toBase64 } from "./util.ts";
 
 /**
- * Read-back size without a pool: large enough to be cheap, small enough to stay out of
- * the budget. With one, a read back takes a batch buffer for as long as it hashes it, so
- * the buffers held are bounded by the pool, not by the layers being read back.
+ * Read-back size: large enough to be cheap, small enough to stay out of the budget. A
+ * pump reads back, then hashes, then reads the next: each read is a round trip to the
+ * file, so fewer and larger reads keep one big layer's hash moving (reading back into
+ * the 512 KiB batch buffers made a 2 GiB layer about a tenth slower). A pump holds one such buffer
+ * from its first read back to its end, from `readBacks`, so the buffers held are bounded
+ * by the pumps running, not by the layers being read back.
  */
-const READ_BACK = 1 << 20;
+export const READ_BACK = 1 << 20;
 
 export interface BlobJobDeps {
   sink: RandomAccessSink;
@@ -42,8 +45,10 @@ export interface BlobJobDeps {
   verifiedNow?: () => void;
   /** Once aborted, the pump stops at its next step. */
   signal: AbortSignal;
-  /** Buffers to read back into, shared with the fetchers' batches. */
+  /** The fetchers' batch buffers, which a piece ahead of the cursor stays in until hashed. */
   buffers?: BufferPool;
+  /** Buffers of READ_BACK bytes to read back into, one per pump that reads back. */
+  readBacks?: BufferPool;
 }
 
 export class BlobJob {
@@ -64,6 +69,8 @@ export class BlobJob {
   readonly #progress: ProgressTracker;
   readonly #createHasher: BlobHasherFactory;
   readonly #deps: BlobJobDeps;
+  /** The running pump's read-back buffer, from its first read back to its end. */
+  #readBack: Uint8Array<ArrayBuffer> | undefined;
 
   constructor(segment: TarBlobSegment, chunks: Chunk[], deps: BlobJobDeps) {
     this.segment = segment;
@@ -183,6 +190,8 @@ export class BlobJob {
         } while (this.#again);
       } finally {
         this.#pumping = null;
+        if (this.#readBack !== undefined) this.#deps.readBacks?.give(this.#readBack);
+        this.#readBack = undefined;
       }
     })();
     return this.#pumping;
@@ -210,22 +219,20 @@ export class BlobJob {
     const chunk = this.chunks.find((c) => c.start <= this.hashed && this.hashed < c.end);
     const available = chunk === undefined ? 0 : chunk.start + chunk.received - this.hashed;
     if (available <= 0) return false;
-    const into = this.#deps.buffers?.take() ?? new Uint8Array(READ_BACK);
-    try {
-      const length = Math.min(available, into.length);
-      const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length, into);
-      if (bytes.length !== length) {
-        throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
-          hint: "the output file changed under the download; run it again",
-        });
-      }
-      const hashing = hasher.update(bytes);
-      this.hashed += length;
-      this.#dropUnhashedBelowCursor();
-      await hashing;
-    } finally {
-      this.#deps.buffers?.give(into);
+    // One a read lost (transferred, then failed) is replaced.
+    if (this.#readBack?.byteLength !== READ_BACK) this.#readBack = this.#deps.readBacks?.take() ?? new Uint8Array(READ_BACK);
+    const into = this.#readBack;
+    const length = Math.min(available, into.length);
+    const bytes = await read.call(this.#sink, this.segment.offset + this.hashed, length, into);
+    if (bytes.length !== length) {
+      throw new DockerdlError("WRITE_FAILED", `reading back ${length} bytes of ${this.digest} from the output gave ${bytes.length}`, {
+        hint: "the output file changed under the download; run it again",
+      });
     }
+    const hashing = hasher.update(bytes);
+    this.hashed += length;
+    this.#dropUnhashedBelowCursor();
+    await hashing;
     return true;
   }
 

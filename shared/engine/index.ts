@@ -49,7 +49,7 @@
 import { DockerdlError } from "../errors.ts";
 import { blobSegments } from "../tar.ts";
 import { BATCH_SIZE, BufferPool } from "./batch.ts";
-import { BlobJob, writeError } from "./blob-job.ts";
+import { BlobJob, READ_BACK, writeError } from "./blob-job.ts";
 import { DEFAULT_CHUNK_SIZE, fetchChunk, splitBlob, type Chunk, type RetryPolicy } from "./chunks.ts";
 import { MemoryBudget } from "./memory.ts";
 import { ChunkPool } from "./pool.ts";
@@ -129,12 +129,14 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   const id = planId(plan, o.chunkSize);
   const saved = options.resume === undefined ? undefined : usableState(options.resume, id, new Map([...chunksOf].map(([k, v]) => [k, v.length])));
   // Pieces are gathered into batches from a pool of buffers, read straight into them
-  // where the body can (BodyReader.readInto), reused once accepted. The pumps read back
-  // into the same buffers: at most one per connection and one per pump in use at a time,
-  // kept for reuse up to twice the connections. Without read, BlobJob keeps a piece
-  // ahead of the cursor in a buffer of its own from the pool until it is hashed: the
-  // pool keeps as many more as the budget holds.
+  // where the body can (BodyReader.readInto), reused once accepted: about two per
+  // connection in use at a time (one filling, one being written), kept for reuse up to
+  // twice the connections. Without read, BlobJob keeps a piece ahead of the cursor in a
+  // buffer of its own from the pool until it is hashed: the pool keeps as many more as
+  // the budget holds. With read, the pumps read back into larger buffers of their own
+  // (READ_BACK), one per pump running.
   const buffers = new BufferPool(2 * o.connections + (sink.read === undefined ? Math.ceil(o.memoryBudget / BATCH_SIZE) : 0));
+  const readBacks = sink.read === undefined ? undefined : new BufferPool(o.connections, READ_BACK);
   const jobs = new Map<string, BlobJob>();
   // A layer just verified is worth saving at once: if the rest stalls, a resume must
   // not fetch it again. Saved beside the download, as every checkpoint is.
@@ -146,7 +148,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   };
   for (const segment of segments) {
     jobs.set(segment.key, new BlobJob(segment, chunksOf.get(segment.key) as Chunk[], {
-      sink, budget, progress, createHasher: o.createHasher, fail: failWith, verifiedNow, signal, buffers,
+      sink, budget, progress, createHasher: o.createHasher, fail: failWith, verifiedNow, signal, buffers, ...(readBacks ? { readBacks } : {}),
       requeue,
       // A source over several finds who lied before anything is fetched again.
       suspect: async (mend) => o.source.corrupt?.(segment.key, {
