@@ -4,9 +4,11 @@ import { DockerdlError } from "../../../shared/errors.ts";
 import type { HeldBytes } from "../../../shared/http.ts";
 
 /**
- * Bytes read back at once: a range read whole (16–24 MiB) in one read. Each read of a
- * Blob is a round trip to the browser's store and its blob files: by hand, a 640 MiB
- * layer through the PWA took 12.2–13.9 s in 1 MiB slices and 8.7–8.9 s in these.
+ * Bytes read back at once: HELD_MAX of web/lib/held-bodies.ts, the most a body is read
+ * whole, so each held range is one read (not imported: that module sets a global the
+ * browser tests look for in the download worker, not here). Each read of a Blob is a round trip to the browser's store and its blob
+ * files: by hand, a 640 MiB layer through the PWA took 12.2–13.9 s in 1 MiB slices and
+ * 8.7–8.9 s in one read per range.
  */
 const PIECE = 32 << 20;
 
@@ -21,7 +23,7 @@ export function asBlob(held: HeldBytes): Blob {
  * Read with arrayBuffer(), a slice of PIECE at a time, not through blob.stream(): in the bench's
  * Chromium, a download of a 2 GiB layer whose 16 MiB ranges were read whole stalled for
  * good, at random, after some 90 of them, every Blob built and waiting to be hashed and
- * written (3 runs in 4, by hand); a range read whole is a Blob partly in memory and
+ * written (3 runs in 5, by hand; none in 7 since); a range read whole is a Blob partly in memory and
  * partly in the browser's blob files.
  */
 export async function hashBlob(hasher: { update(data: Uint8Array): unknown }, blob: Blob): Promise<void> {
