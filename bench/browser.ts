@@ -12,6 +12,8 @@ export interface BrowserMeasurement {
   seconds: number;
   pageHeapMiB: number;
   workerHeapMiB: number;
+  /** The download worker's `dockerdlHeld` (web/lib/held-bodies.ts): ranges read whole, and read-backs that stalled. */
+  held: { bodies: number; bytes: number; stalled: number };
 }
 
 /** Resolves with the first element matching `selector` (its data-status), waiting up to `ms`. */
@@ -53,14 +55,30 @@ export async function browserDownload(workerUrl: string, reference: string, opti
     const seconds = (performance.now() - started) / 1000;
     const heap = await sampler.stop();
     await profiles?.stop();
+    const held = await heldCounts(browser);
     if (status !== "done") {
       const error = await browser.evaluate<string>(`document.querySelector(".job .error")?.textContent ?? ""`);
       throw new Error(`the PWA's download of ${reference} ended ${status}: ${error}`);
     }
-    return { seconds, pageHeapMiB: heap.page / 2 ** 20, workerHeapMiB: heap.workers / 2 ** 20 };
+    return { seconds, pageHeapMiB: heap.page / 2 ** 20, workerHeapMiB: heap.workers / 2 ** 20, held };
   } finally {
     await browser.close();
   }
+}
+
+/** The counts of ranges read whole in the workers that keep them (the download worker). */
+async function heldCounts(browser: BenchBrowser): Promise<BrowserMeasurement["held"]> {
+  const sum = { bodies: 0, bytes: 0, stalled: 0 };
+  for (const worker of browser.workers) {
+    const reply = await browser.send<{ result: { value?: Partial<BrowserMeasurement["held"]> } }>(
+      "Runtime.evaluate", { expression: "globalThis.dockerdlHeld", returnByValue: true }, worker).catch(() => undefined);
+    const counts = reply?.result.value;
+    if (counts === undefined || counts === null) continue;
+    sum.bodies += counts.bodies ?? 0;
+    sum.bytes += counts.bytes ?? 0;
+    sum.stalled += counts.stalled ?? 0;
+  }
+  return sum;
 }
 
 /** The largest used JS heap of the page, and of its workers together, seen every `periodMs`. */

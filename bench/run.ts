@@ -106,7 +106,7 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
     if (path.pwa !== undefined) {
       const b = await browserDownload(path.pwa, `${image.repository}:${image.tag}`);
       pwa.push(b);
-      console.log(`  PWA       ${b.seconds.toFixed(2)} s  ${(mb / b.seconds).toFixed(1)} MB/s  JS heap page ${b.pageHeapMiB.toFixed(1)} MiB, worker ${b.workerHeapMiB.toFixed(1)} MiB`);
+      console.log(`  PWA       ${b.seconds.toFixed(2)} s  ${(mb / b.seconds).toFixed(1)} MB/s  JS heap page ${b.pageHeapMiB.toFixed(1)} MiB, worker ${b.workerHeapMiB.toFixed(1)} MiB, ${b.held.bodies} ranges read whole, ${b.held.stalled} read back after a stall`);
       const f = await browserFloor(path.pwa, image);
       pageFloor.push(f);
       console.log(`  browser floor ${f.toFixed(2)} s  ${(mb / f).toFixed(1)} MB/s`);
@@ -136,9 +136,11 @@ async function compare(path: Path, image: BenchImage, floors?: { verified: Measu
     const page = Math.max(...pwa.map((b) => b.pageHeapMiB));
     const worker = Math.max(...pwa.map((b) => b.workerHeapMiB));
     const floor = median(pageFloor);
+    const held = pwa.map((b) => b.held.bodies).join(" and ");
+    const stalled = pwa.reduce((n, b) => n + b.held.stalled, 0);
     rows.push({
       scenario: path.scenario, image: label(image), tool: "PWA (headless Chromium, File System Access → OPFS)", seconds, mbps: mb / seconds,
-      note: `${(mb / seconds / o.mbps).toFixed(2)} of the CLI via the Worker, ${(floor / seconds).toFixed(2)} of the browser floor; peak JS heap: page ${page.toFixed(1)} MiB, download worker ${worker.toFixed(1)} MiB`,
+      note: `${(mb / seconds / o.mbps).toFixed(2)} of the CLI via the Worker, ${(floor / seconds).toFixed(2)} of the browser floor; peak JS heap: page ${page.toFixed(1)} MiB, download worker ${worker.toFixed(1)} MiB; ranges read whole: ${held}, of which ${stalled} stalled when read back for hashing and were read another way`,
     });
     rows.push({
       scenario: path.scenario, image: label(image), tool: "browser floor (64 MiB ranges read whole into Blobs, five at once → File System Access ‖ hash-wasm SHA-256 on a worker)", seconds: floor, mbps: mb / floor,

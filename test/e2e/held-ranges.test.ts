@@ -129,7 +129,7 @@ describe("ranges read whole into Blobs", () => {
     const file = await downloadBig(page, slow.url, "fsa-held-slow.tar");
     // The layer came through the capped relay, not from anywhere faster.
     expect(slow.relay.bytesFor(big.layer.digest)).toBeGreaterThanOrEqual(big.layer.size);
-    expect(await heldInDownloadWorker(page)).toEqual({ bodies: 1, bytes: 16 << 20 });
+    expect(await heldInDownloadWorker(page)).toMatchObject({ bodies: 1, bytes: 16 << 20 });
 
     expect(readFileSync(file).equals(readFileSync(big.cliFile))).toBe(true);
     expect(await podmanLoad(file)).toContain(`Loaded image: docker.io/${REFERENCE}`);

@@ -26,10 +26,12 @@ export const HELD_MIN = 1 << 20;
 export const REPROBE_AFTER = 16;
 
 /**
- * Bodies read whole so far in this thread, and their bytes: the browser tests read them
- * as the download worker's global `dockerdlHeld`, to tell which path a download took.
+ * Bodies read whole so far in this thread, their bytes, and how many of them stalled
+ * while read back for hashing (web/workers/download/hash-blob.ts): the browser tests and
+ * the bench read them as the download worker's global `dockerdlHeld`, to tell which path
+ * a download took.
  */
-export const heldSoFar = { bodies: 0, bytes: 0 };
+export const heldSoFar = { bodies: 0, bytes: 0, stalled: 0 };
 (globalThis as { dockerdlHeld?: typeof heldSoFar }).dockerdlHeld = heldSoFar;
 
 interface OriginPace {

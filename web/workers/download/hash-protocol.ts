@@ -15,8 +15,8 @@ export type HashRequest =
 export type HashReply =
   /** An update hashed: its slot, transferred back for the next one. */
   | { id: number; hashed: number; slot: ArrayBuffer }
-  /** A Blob hashed: its size. */
-  | { id: number; heldHashed: number }
+  /** A Blob hashed: its size, and whether its stream stalled and it was read another way (hash-blob.ts). */
+  | { id: number; heldHashed: number; stalled: boolean }
   | { id: number; saved: Uint8Array }
   | { id: number; hex: string }
   | { id: number; error: string };

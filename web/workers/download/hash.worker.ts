@@ -28,8 +28,7 @@ async function handle(m: HashRequest): Promise<HashReply | undefined> {
       h.update(m.data);
       return { id: m.id, hashed: m.data.length, slot: m.data.buffer as ArrayBuffer };
     case "updateHeld":
-      await hashBlob(h, m.blob);
-      return { id: m.id, heldHashed: m.blob.size };
+      return { id: m.id, heldHashed: m.blob.size, stalled: (await hashBlob(h, m.blob)).stalled };
     case "load":
       h.load(m.state);
       return undefined;

@@ -9,7 +9,8 @@
 // the order they are called, so digest() and save() answer after every update before
 // them (the engine's BlobHasher contract).
 // A range read whole (a Blob: web/lib/held-bodies.ts) goes over as it is, in the same
-// order, and is read back on the thread (hash-blob.ts).
+// order, and is read back on the thread (hash-blob.ts); a read back that stalled and was
+// read another way is counted in heldSoFar.stalled.
 // A state to resume from is loaded into a hasher here first, so a state from another
 // build fails at load(), where the engine expects it to. Where a worker cannot start a
 // worker of its own, hashing stays on the calling thread.
@@ -17,6 +18,7 @@
 import { createSHA256, type IHasher } from "hash-wasm";
 import type { BlobHasher, BlobHasherFactory } from "../../../shared/engine/index.ts";
 import type { HeldBytes } from "../../../shared/http.ts";
+import { heldSoFar } from "../../lib/held-bodies.ts";
 import { asBlob, hashBlob } from "./hash-blob.ts";
 import type { HashReply, HashRequest } from "./hash-protocol.ts";
 
@@ -163,6 +165,7 @@ class RemoteHasher implements BlobHasher {
   async updateHeld(held: HeldBytes): Promise<void> {
     const reply = await this.#ask({ op: "updateHeld", id: this.#id, blob: asBlob(held) });
     if (!("heldHashed" in reply)) throw new Error("the hashing thread did not hash a held range");
+    if (reply.stalled) heldSoFar.stalled++;
   }
 
   async save(): Promise<Uint8Array> {
@@ -221,7 +224,11 @@ let checker: Promise<IHasher> | undefined;
 export const remoteSHA256: BlobHasherFactory = async () => {
   if (typeof Worker !== "function") {
     const local = await createSHA256();
-    return Object.assign(local, { updateHeld: (held: HeldBytes) => hashBlob(local, asBlob(held)) });
+    return Object.assign(local, {
+      updateHeld: async (held: HeldBytes) => {
+        if ((await hashBlob(local, asBlob(held))).stalled) heldSoFar.stalled++;
+      },
+    });
   }
   if (thread === undefined || thread.failure !== undefined) thread = new HashThread();
   checker ??= createSHA256();
