@@ -28,6 +28,8 @@ export interface PullCommand extends RegistryAccess {
   tag?: string;
   connections?: number;
   chunkSize?: number;
+  /** --read-timeout: a request that brings nothing for this long is retried (the engine's stallMs). */
+  readTimeoutMs?: number;
   quiet: boolean;
   /** --mirror, in order (DOCKERDL_MIRRORS and the config file are read by sources-config.ts). */
   mirrors: string[];
@@ -76,6 +78,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         insecure: { type: "boolean", default: false },
         connections: { type: "string" },
         "chunk-size": { type: "string" },
+        "read-timeout": { type: "string" },
         quiet: { type: "boolean", short: "q", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
@@ -125,7 +128,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     const name = command as InspectName;
     const what = name === "tags" ? "a repository, e.g. dockerdl tags nginx" : `an image reference, e.g. dockerdl ${name} ubuntu:22.04`;
     if (rest.length !== 1) throw usageError(`${name} takes ${what}${rest.length > 1 ? `; got ${rest.length}: ${rest.join(" ")}` : ""}`);
-    const pullOnly = (["output", "file", "tag", "connections", "chunk-size", "mirror", "trust"] as const).find((k) => values[k] !== undefined)
+    const pullOnly = (["output", "file", "tag", "connections", "chunk-size", "read-timeout", "mirror", "trust"] as const).find((k) => values[k] !== undefined)
       ?? (["no-direct", "json"] as const).find((k) => values[k] === true);
     if (pullOnly !== undefined) throw usageError(`--${pullOnly} is an option of pull, not of ${name}`);
     if (name === "tags" && values.platform !== undefined) throw usageError("tags lists a repository's tags, for every platform; --platform does not apply");
@@ -157,6 +160,13 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     out.connections = n;
   }
   if (values["chunk-size"] !== undefined) out.chunkSize = parseSize(values["chunk-size"]);
+  if (values["read-timeout"] !== undefined) {
+    const seconds = Number(values["read-timeout"].replace(/s$/, ""));
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+      throw usageError(`--read-timeout ${values["read-timeout"]} must be whole seconds from 1 to 3600, e.g. --read-timeout 120`);
+    }
+    out.readTimeoutMs = seconds * 1000;
+  }
   return out;
 }
 

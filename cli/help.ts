@@ -77,6 +77,8 @@ ${PLATFORM_OPTION}
   --connections N               parallel connections, and the most sockets open at once, every
                                 host together (default 8)
   --chunk-size SIZE             split layers larger than SIZE into parallel ranges (default 16M)
+  --read-timeout SECONDS        a request that brings nothing for this long is dropped and
+                                retried from its first missing byte (default 60)
   -q, --quiet                   no progress line, only errors
   --mirror URL                  also fetch layers from this mirror (repeatable): every source
                                 (the registry, --proxy, each mirror) takes ranges as it is

@@ -63,10 +63,10 @@ export async function resolveOnFirst(
 
 /** The engine's blob source: one source's own, or every source's behind a MultiSource. */
 export function blobSourceOf(
-  sources: readonly PullSource[], images: readonly ResolvedImage[], connections: number, onEvent: (event: SourceEvent) => void,
+  sources: readonly PullSource[], images: readonly ResolvedImage[], connections: number, onEvent: (event: SourceEvent) => void, stallMs?: number,
 ): { source: BlobSource; connections: number; multi?: MultiSource } {
   const specs = sources.map((s) => ({ name: s.name, source: registryBlobSource((image) => s.clientOf(image.reference), images), connections }));
   if (specs.length === 1) return { source: specs[0].source, connections };
-  const multi = new MultiSource(specs, { createHasher: nodeHasher, onEvent });
+  const multi = new MultiSource(specs, { createHasher: nodeHasher, onEvent, ...(stallMs === undefined ? {} : { stallMs }) });
   return { source: multi, connections: multi.connections, multi };
 }

@@ -107,7 +107,7 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
   for (const r of resolved) line.note(`${describe(r)} → ${shownOutput}`);
   if (resolved.length > 1) line.note(`${resolved.length} images, ${formatBytes(plan.totalSize)} (shared layers stored once)`);
 
-  const blobs = blobSourceOf(sources, resolved.map((r) => r.image), connections, (event) => line.event(event));
+  const blobs = blobSourceOf(sources, resolved.map((r) => r.image), connections, (event) => line.event(event), cmd.readTimeoutMs);
   if (blobs.multi !== undefined) {
     const multi = blobs.multi;
     line.stats = () => multi.stats();
@@ -120,6 +120,7 @@ export async function pull(cmd: PullCommand, io: PullIO): Promise<void> {
     manifestDigest: resolved.map((r) => r.image.manifest.digest).join(","),
     connections: blobs.connections,
     ...(cmd.chunkSize === undefined ? {} : { chunkSize: cmd.chunkSize }),
+    ...(cmd.readTimeoutMs === undefined ? {} : { stallMs: cmd.readTimeoutMs }),
     line,
     signal: io.signal,
   };

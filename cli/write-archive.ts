@@ -22,6 +22,8 @@ export interface ArchiveJob {
   manifestDigest: string;
   connections: number;
   chunkSize?: number;
+  /** The engine's stallMs (--read-timeout). */
+  stallMs?: number;
   /** The progress line, or anything that shows progress the same way (source-progress.ts). */
   line: Pick<ProgressLine, "update" | "finish" | "note">;
   signal: AbortSignal;
@@ -62,6 +64,7 @@ async function fillPartFile(job: ArchiveJob, output: string): Promise<DownloadRe
       // A far registry's round trips overlap transfers (random-access sinks only).
       earlyRequests: job.connections,
       ...(job.chunkSize === undefined ? {} : { chunkSize: job.chunkSize }),
+      ...(job.stallMs === undefined ? {} : { stallMs: job.stallMs }),
       ...(resumable ? { resume: rehashedOnResume(previous.engine) } : {}),
       onCheckpoint: async (state) => {
         // The state vouches for written bytes: get them to the disk first.
@@ -114,6 +117,7 @@ export async function writeArchiveToStdout(job: ArchiveJob, stdout: NodeJS.Writa
       createHasher: nodeHasher,
       connections: job.connections,
       ...(job.chunkSize === undefined ? {} : { chunkSize: job.chunkSize }),
+      ...(job.stallMs === undefined ? {} : { stallMs: job.stallMs }),
       onProgress: (p) => job.line.update(p),
       signal: job.signal,
     });

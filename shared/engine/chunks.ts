@@ -7,6 +7,7 @@ import { DockerdlError } from "../errors.ts";
 import { RegistryError } from "../registry/errors.ts";
 import { cancelled, retrying } from "../retry.ts";
 import { Batch, type BufferPool } from "./batch.ts";
+import { DEFAULT_STALL_MS, StallWatch } from "./stall-watch.ts";
 import type { BodyReader, HeldBytes } from "../http.ts";
 import type { BlobSource, RetryEvent } from "./types.ts";
 
@@ -57,6 +58,8 @@ export interface RetryPolicy {
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** A wait on the network longer than this gives the attempt up, to be retried (stall-watch.ts; default DEFAULT_STALL_MS, 0 for never). */
+  stallMs?: number;
   onRetry?(event: RetryEvent): void;
 }
 
@@ -82,7 +85,7 @@ export async function fetchChunk(
   await retrying(async () => {
     if (signal.aborted) throw cancelled(signal);
     before = { chunk: at.chunk, received: at.chunk.received };
-    await fetchOnce(at, source, accept, signal, counted, extras);
+    await fetchWatched(at, source, accept, signal, counted, extras, policy.stallMs ?? DEFAULT_STALL_MS);
   }, {
     retries: policy.retries,
     baseDelayMs: policy.baseDelayMs,
@@ -111,14 +114,16 @@ class PieceReader {
   readonly #reader: BodyReader;
   readonly #counted: (bytes: number) => void;
   readonly #recycles: boolean;
+  readonly #watch: StallWatch | undefined;
   #back: Uint8Array | undefined;
   /** The last piece read from the body, until it is used up. */
   #current: Uint8Array | undefined;
 
-  constructor(reader: BodyReader, counted: (bytes: number) => void, recycles: boolean) {
+  constructor(reader: BodyReader, counted: (bytes: number) => void, recycles: boolean, watch?: StallWatch) {
     this.#reader = reader;
     this.#counted = counted;
     this.#recycles = recycles && reader.recycle !== undefined;
+    this.#watch = watch;
   }
 
   async read(): Promise<Uint8Array | undefined> {
@@ -129,7 +134,8 @@ class PieceReader {
     }
     // Nothing of the last piece was put back, and its caller has copied it.
     this.recycle();
-    const { done, value } = await this.#reader.read();
+    const read = this.#reader.read();
+    const { done, value } = await (this.#watch?.wait(read) ?? read);
     if (done || value === undefined) return undefined;
     this.#counted(value.length);
     if (this.#recycles) this.#current = value;
@@ -147,7 +153,8 @@ class PieceReader {
   /** The next bytes straight into `into` (see BodyReader.readInto); empty at the end. */
   async readInto(into: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#back === undefined && this.#reader.readInto !== undefined) {
-      const bytes = await this.#reader.readInto(into);
+      const read = this.#reader.readInto(into);
+      const bytes = await (this.#watch?.wait(read) ?? read);
       this.#counted(bytes.length);
       return bytes;
     }
@@ -164,6 +171,28 @@ class PieceReader {
   }
 }
 
+/** One attempt at what is left of at.chunk, under a StallWatch: one that went quiet fails as the watch says. */
+async function fetchWatched(
+  at: { chunk: Chunk },
+  source: BlobSource,
+  accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
+  signal: AbortSignal,
+  counted: (bytes: number) => void,
+  extras: FetchExtras,
+  stallMs: number,
+): Promise<void> {
+  const watch = new StallWatch(signal, stallMs, () => `a range of ${at.chunk.digest} (at byte ${at.chunk.start + at.chunk.received})`);
+  try {
+    await fetchOnce(at, source, accept, signal, counted, extras, watch);
+  } catch (error) {
+    throw watch.stalled ?? error;
+  } finally {
+    watch.close();
+  }
+  // A body whose reads ended (not failed) when the watch gave it up.
+  if (watch.stalled) throw watch.stalled;
+}
+
 async function fetchOnce(
   at: { chunk: Chunk },
   source: BlobSource,
@@ -171,19 +200,21 @@ async function fetchOnce(
   signal: AbortSignal,
   counted: (bytes: number) => void,
   extras: FetchExtras,
+  watch: StallWatch,
 ): Promise<void> {
   const from = at.chunk.start + at.chunk.received;
   const asked = Date.now();
-  const body = await source.fetchRange(at.chunk.digest, from, at.chunk.end, signal);
+  const body = await watch.wait(source.fetchRange(at.chunk.digest, from, at.chunk.end, watch.signal));
   const reader = body.getReader();
-  const pieces = new PieceReader(reader, counted, extras.buffers !== undefined);
+  watch.onStall(() => void reader.cancel(watch.stalled).catch(() => {}));
+  const pieces = new PieceReader(reader, counted, extras.buffers !== undefined, watch);
   // Overlapping the next request with this one's tail is for bodies that end with their chunk.
   const onTail = body.runsOn ? undefined : extras.onTail;
   let skip = 0;
   const { acceptHeld } = extras;
   try {
     // Whole into the runtime's storage where the body can; piece by piece otherwise.
-    const tookHeld = acceptHeld !== undefined && !body.runsOn && (await takeHeld(at.chunk, from, reader, acceptHeld, signal, counted));
+    const tookHeld = acceptHeld !== undefined && !body.runsOn && (await takeHeld(at.chunk, from, reader, acceptHeld, signal, counted, watch));
     while (!tookHeld) {
       await fillChunk(at.chunk, pieces, skip, accept, signal, extras.buffers, onTail === undefined ? undefined : { asked, onTail: () => {
         onTail();
@@ -220,12 +251,13 @@ async function takeHeld(
   accept: (chunk: Chunk, held: HeldBytes) => Promise<void>,
   signal: AbortSignal,
   counted: (bytes: number) => void,
+  watch: StallWatch,
 ): Promise<boolean> {
   if (reader.readHeld === undefined) return false;
   const wanted = chunk.end - from;
   let held;
   try {
-    held = await reader.readHeld(wanted);
+    held = await watch.wait(reader.readHeld(wanted));
   } catch (error) {
     if (signal.aborted) throw cancelled(signal);
     if (error instanceof DockerdlError) throw error;
@@ -266,9 +298,12 @@ async function fillChunk(
       bytes = inPlace ? await batch.readFrom(pieces) : await pieces.read();
     } catch (error) {
       if (signal.aborted) throw cancelled(signal);
-      if (error instanceof DockerdlError) throw error;
+      // A body that went quiet (stall-watch.ts) fails as TRUNCATED: kept like a break.
+      const quiet = error instanceof RegistryError && error.code === "TRUNCATED";
+      if (error instanceof DockerdlError && !quiet) throw error;
       // What arrived before the break is good: write it, so the retry starts after it.
       await batch.flush();
+      if (quiet) throw error;
       throw new RegistryError("TRUNCATED", `the connection broke after ${chunk.received} of ${chunk.end - chunk.start} bytes of a range of ${chunk.digest}`, {
         hint: "try again",
         cause: error,

@@ -60,6 +60,7 @@ import { planId, usableState } from "./state.ts";
 import type { DownloadOptions, DownloadResult, EngineState } from "./types.ts";
 import type { HeldBytes } from "../http.ts";
 import { cancelled } from "../retry.ts";
+import { DEFAULT_STALL_MS } from "./stall-watch.ts";
 
 export type * from "./types.ts";
 export { registryBlobSource } from "./registry-source.ts";
@@ -74,6 +75,7 @@ export const DEFAULTS = {
   retries: 6,
   baseDelayMs: 500,
   maxDelayMs: 15_000,
+  stallMs: DEFAULT_STALL_MS,
   checkpointIntervalMs: 1000,
   progressIntervalMs: 250,
 } as const;
@@ -93,7 +95,7 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   const counted = (n: number) => {
     result.fetchedBytes += n;
   };
-  const policy: RetryPolicy = { retries: o.retries, baseDelayMs: o.baseDelayMs, maxDelayMs: o.maxDelayMs };
+  const policy: RetryPolicy = { retries: o.retries, baseDelayMs: o.baseDelayMs, maxDelayMs: o.maxDelayMs, stallMs: o.source.watchesStalls === true ? 0 : o.stallMs };
   if (options.onRetry) policy.onRetry = options.onRetry;
   const chunksOf = new Map(segments.map((s) => [s.key, splitBlob(s.key, s.size, o.chunkSize)]));
   if (signal.aborted) throw cancelled(signal);

@@ -46,6 +46,8 @@ export interface MultiSourceOptions {
 }
 
 export class MultiSource implements BlobSource, LegHost {
+  /** Its scheduler stops a leg that sends nothing for stallMs and goes on elsewhere. */
+  readonly watchesStalls = true;
   readonly #meters: SourceMeter[];
   readonly #options: MultiSourceOptions;
   readonly #served = new ServedLog();

@@ -28,6 +28,12 @@ export interface BlobSource {
    */
   prepare?(download: { readBack: boolean }): void;
   /**
+   * Optional: true for a source that gives up its own quiet requests (multi-source.ts,
+   * which also waits for a free source inside fetchRange): the engine then does not
+   * watch its requests (stallMs).
+   */
+  readonly watchesStalls?: boolean;
+  /**
    * Optional: `digest` failed its digest. A source over several (multi-source.ts) finds
    * and drops the one that lied, and answers which ranges of the blob it served (only
    * they need fetching again, the rest of the written blob is good) and who it was;
@@ -161,6 +167,12 @@ export interface DownloadOptions {
   /** First backoff delay, doubled per failure up to maxDelayMs (defaults 500 and 15 000). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * A range request whose answer or next bytes (or whole body, read whole) take longer
+   * than this is given up and retried from its first missing byte (stall-watch.ts;
+   * default 60 000; 0 for never). Time spent not reading (a slow sink) does not count.
+   */
+  stallMs?: number;
   /** A state saved from an earlier run of the same plan (random-access sinks only). */
   resume?: EngineState;
   /** Called with a consistent state at most every checkpointIntervalMs, and at the end. */

@@ -1,5 +1,5 @@
 // A loopback HTTP relay in front of a real server (the registry, the Worker), for
-// fault injection and network simulation: it can reset or truncate a response part way,
+// fault injection and network simulation: it can reset, truncate or stall a response part way,
 // flip a byte, answer 5xx or 429 instead of forwarding, cap each connection's and the
 // total throughput, add latency, and count the body bytes it delivers per path.
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
@@ -10,6 +10,8 @@ export type RelayFault =
   | { kind: "reset"; afterBytes: number }
   /** Sends `afterBytes` of the body, then closes the connection cleanly short of Content-Length. */
   | { kind: "truncate"; afterBytes: number }
+  /** Sends `afterBytes` of the body, then nothing more, the connection left open until the client closes it. */
+  | { kind: "stall"; afterBytes: number }
   /** Forwards everything but flips the byte at `atByte` of the body. */
   | { kind: "corrupt"; atByte: number }
   /** Answers this status instead of forwarding (e.g. 503, or 429 with Retry-After seconds). */
@@ -144,12 +146,14 @@ export async function startRelay(target: string, options: { shaping?: RelayShapi
     for await (const data of response as AsyncIterable<Buffer>) {
       for (let at = 0; at < data.length; at += SLICE) {
         let slice = data.subarray(at, Math.min(data.length, at + SLICE));
-        if (fault?.kind === "reset" || fault?.kind === "truncate") {
+        if (fault?.kind === "reset" || fault?.kind === "truncate" || fault?.kind === "stall") {
           if (sent + slice.length > fault.afterBytes) {
             slice = slice.subarray(0, Math.max(0, fault.afterBytes - sent));
             if (slice.length > 0) await write(res, slice);
             entry.bytes = sent + slice.length;
             response.destroy();
+            // Quiet, the connection open: until the client gives up on it (or the relay stops).
+            if (fault.kind === "stall") return void (await new Promise((resolve) => res.once("close", resolve)));
             if (fault.kind === "reset") req.socket.resetAndDestroy();
             else req.socket.end();
             return;

@@ -195,7 +195,7 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     expect(pull.stdout).not.toBe(tags.stdout);
     expect(helpTags.stdout).toBe(tags.stdout);
     expect(pull.stdout).toMatch(/^dockerdl pull — /);
-    for (const flag of ["--platform", "--output", "--file", "--tag", "--connections", "--chunk-size", "--quiet", "--proxy"]) expect(pull.stdout).toContain(flag);
+    for (const flag of ["--platform", "--output", "--file", "--tag", "--connections", "--chunk-size", "--read-timeout", "--quiet", "--proxy"]) expect(pull.stdout).toContain(flag);
     expect(tags.stdout).toMatch(/^dockerdl tags — /);
     expect(tags.stdout).toContain("dockerdl tags <repository>");
     for (const flag of ["--platform", "--output", "--chunk-size"]) expect(tags.stdout).not.toContain(flag);
@@ -206,6 +206,14 @@ describe("dockerdl pull refuses clearly and leaves no file", () => {
     const text = stdout.replace(/\s+/g, " ");
     expect(text.indexOf("$REGISTRY_AUTH_FILE")).toBeGreaterThan(0);
     expect(text.indexOf("$REGISTRY_AUTH_FILE")).toBeLessThan(text.indexOf("config.json"));
+  });
+
+  it("refuses a --read-timeout that is not whole seconds from 1 to 3600, saying what to write", async () => {
+    for (const bad of ["0", "1.5", "soon", "3601"]) {
+      const result = await runCli(["pull", "alpine", "--read-timeout", bad], { cwd: workDir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`dockerdl: error: --read-timeout ${bad} must be whole seconds from 1 to 3600, e.g. --read-timeout 120`);
+    }
   });
 
   it("refuses an unknown command, with or without --help", async () => {

@@ -103,6 +103,18 @@ describe("engine faults through a relay in front of the real registry", { timeou
     await expectLoads(relay, run.output);
   });
 
+  test("gives up a body that goes quiet with its connection open (--read-timeout) and resumes it from the last byte received", async ({ relay, tempDir }) => {
+    relay.fault = once(big.digest, { kind: "stall", afterBytes: 400_000 });
+    const output = join(mkdtempSync(join(tempDir, "run-")), "faults.tar");
+    const run = await runCli([...pullArgs(relay, output), "--read-timeout", "1"], { cwd: tempDir, stdin: password });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const resumed = relay.log.filter((e) => e.path.includes(big.digest) && rangeStart(e.range) % (1 << 20) !== 0);
+    expect(resumed.map((e) => rangeStart(e.range))).toEqual([400_000]);
+    expect(relay.bytesFor(big.digest)).toBe(big.size);
+    await expectLoads(relay, output);
+  });
+
   test("refetches a blob with a corrupted byte from scratch, once", async ({ relay, tempDir }) => {
     relay.fault = once(big.digest, { kind: "corrupt", atByte: 1234 }, (range) => rangeStart(range) === 0);
     const run = await pull(relay, tempDir);

@@ -1,0 +1,92 @@
+// A range request that goes quiet: no answer, or a body that stops sending while the
+// connection stays open (a dropped route, a middlebox that forgets the flow, a server
+// that hangs). Nothing errors then: a browser's fetch has no read timeout at all, and
+// the download would sit at the same byte for good. So each attempt at a range is
+// watched while it waits on the network (for the answer, for the next bytes, or for a
+// body read whole), and a wait longer than the limit gives the attempt up as TRUNCATED:
+// the engine retries it from the first missing byte. Time the engine spends not reading
+// (a slow disk, the memory budget) is never counted: only a read that is asked for and
+// unanswered. Checked on a timer a few times per limit, not per read: a read is a
+// timestamp, not a timer.
+
+import { RegistryError } from "../registry/errors.ts";
+
+/** How long a wait on the network may bring nothing before the attempt is retried (wget's read timeout is 900 s, curl has none; 60 s rides out TCP's retransmissions after a loss, about 30 s in all). */
+export const DEFAULT_STALL_MS = 60_000;
+
+export class StallWatch {
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  readonly #what: () => string;
+  readonly #outer: AbortSignal;
+  readonly #onOuterAbort = () => this.#controller.abort(this.#outer.reason);
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the read now pending was asked for; undefined while none is. */
+  #since: number | undefined;
+  #stalled: RegistryError | undefined;
+  #onStall: (() => void) | undefined;
+
+  /** Watches one attempt under `outer` (never when `ms` is 0); `what` names what it fetches, for the message. */
+  constructor(outer: AbortSignal, ms: number, what: () => string) {
+    this.#outer = outer;
+    this.#ms = ms;
+    this.#what = what;
+    if (outer.aborted) this.#controller.abort(outer.reason);
+    else outer.addEventListener("abort", this.#onOuterAbort, { once: true });
+    if (ms > 0) this.#tick();
+  }
+
+  /** The attempt's signal: the engine's, and aborted as well when the attempt stalls. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Why the attempt was given up, once it stalled. */
+  get stalled(): RegistryError | undefined {
+    return this.#stalled;
+  }
+
+  /** Also done on a stall: for a body whose reads do not end when its request is aborted. */
+  onStall(giveUp: () => void): void {
+    this.#onStall = giveUp;
+  }
+
+  /** `wait` (an answer, the next bytes, a body read whole), timed while it is pending. */
+  wait<T>(wait: Promise<T>): Promise<T> {
+    this.#since = Date.now();
+    return wait.then(
+      (value) => {
+        this.#since = undefined;
+        return value;
+      },
+      (error: unknown) => {
+        this.#since = undefined;
+        throw error;
+      },
+    );
+  }
+
+  close(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#outer.removeEventListener("abort", this.#onOuterAbort);
+  }
+
+  #tick(): void {
+    this.#timer = setTimeout(() => {
+      if (this.#stalled !== undefined || this.#controller.signal.aborted) return;
+      if (this.#since !== undefined && Date.now() - this.#since >= this.#ms) {
+        this.#stalled = new RegistryError("TRUNCATED", `nothing arrived for ${seconds(this.#ms)} on ${this.#what()}: the connection went quiet`, {
+          hint: "it is retried from the first missing byte; if this keeps happening, check the network or the proxy",
+        });
+        this.#controller.abort(this.#stalled);
+        this.#onStall?.();
+        return;
+      }
+      this.#tick();
+    }, Math.max(10, Math.min(5_000, this.#ms / 4)));
+  }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(2)} s`;
+}
