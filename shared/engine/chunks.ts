@@ -257,7 +257,7 @@ async function takeHeld(
   const wanted = chunk.end - from;
   let held;
   try {
-    held = await watch.wait(reader.readHeld(wanted));
+    held = await watch.wait(reader.readHeld(wanted), true);
   } catch (error) {
     if (signal.aborted) throw cancelled(signal);
     if (error instanceof DockerdlError) throw error;

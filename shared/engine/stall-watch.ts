@@ -4,7 +4,10 @@
 // the download would sit at the same byte for good. So each attempt at a range is
 // watched while it waits on the network (for the answer, for the next bytes, or for a
 // body read whole), and a wait longer than the limit gives the attempt up as TRUNCATED:
-// the engine retries it from the first missing byte. Time the engine spends not reading
+// the engine retries it from the first missing byte. A body read whole (only from an
+// origin measured fast, or as one probe: web/lib/held-bodies.ts) shows no bytes until it
+// ends, so it must end within the limit; one that does not marks its origin slow, and
+// the retry reads the range piece by piece. Time the engine spends not reading
 // (a slow disk, the memory budget) is never counted: only a read that is asked for and
 // unanswered. Checked on a timer a few times per limit, not per read: a read is a
 // timestamp, not a timer.
@@ -23,6 +26,8 @@ export class StallWatch {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the read now pending was asked for; undefined while none is. */
   #since: number | undefined;
+  /** Whether that read is of a body whole (no bytes show until it ends). */
+  #whole = false;
   #stalled: RegistryError | undefined;
   #onStall: (() => void) | undefined;
 
@@ -51,9 +56,10 @@ export class StallWatch {
     this.#onStall = giveUp;
   }
 
-  /** `wait` (an answer, the next bytes, a body read whole), timed while it is pending. */
-  wait<T>(wait: Promise<T>): Promise<T> {
+  /** `wait` (an answer, the next bytes, or with `whole` a body read whole), timed while it is pending. */
+  wait<T>(wait: Promise<T>, whole = false): Promise<T> {
     this.#since = Date.now();
+    this.#whole = whole;
     return wait.then(
       (value) => {
         this.#since = undefined;
@@ -75,7 +81,10 @@ export class StallWatch {
     this.#timer = setTimeout(() => {
       if (this.#stalled !== undefined || this.#controller.signal.aborted) return;
       if (this.#since !== undefined && Date.now() - this.#since >= this.#ms) {
-        this.#stalled = new RegistryError("TRUNCATED", `nothing arrived for ${seconds(this.#ms)} on ${this.#what()}: the connection went quiet`, {
+        const said = this.#whole
+          ? `${this.#what()}, read whole, did not end within ${seconds(this.#ms)}`
+          : `nothing arrived for ${seconds(this.#ms)} on ${this.#what()}: the connection went quiet`;
+        this.#stalled = new RegistryError("TRUNCATED", said, {
           hint: "it is retried from the first missing byte; if this keeps happening, check the network or the proxy",
         });
         this.#controller.abort(this.#stalled);
