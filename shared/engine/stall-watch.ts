@@ -14,7 +14,11 @@
 
 import { RegistryError } from "../registry/errors.ts";
 
-/** How long a wait on the network may bring nothing before the attempt is retried (wget's read timeout is 900 s, curl has none; 60 s rides out TCP's retransmissions after a loss, about 30 s in all). */
+/**
+ * How long a wait on the network may bring nothing before the attempt is retried: long
+ * enough for five of TCP's doubling retransmission waits after a loss (1 + 2 + 4 + 8 + 16 s
+ * from a 1 s timeout); wget's default read timeout is 900 s, curl has none.
+ */
 export const DEFAULT_STALL_MS = 60_000;
 
 export class StallWatch {
