@@ -23,10 +23,10 @@ export const DEFAULT_STALL_MS = 60_000;
 
 export class StallWatch {
   readonly #controller = new AbortController();
+  /** The engine's signal and the watch's own: no listener on the engine's (many attempts run at once). */
+  readonly #signal: AbortSignal;
   readonly #ms: number;
   readonly #what: () => string;
-  readonly #outer: AbortSignal;
-  readonly #onOuterAbort = () => this.#controller.abort(this.#outer.reason);
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the read now pending was asked for; undefined while none is. */
   #since: number | undefined;
@@ -37,17 +37,15 @@ export class StallWatch {
 
   /** Watches one attempt under `outer` (never when `ms` is 0); `what` names what it fetches, for the message. */
   constructor(outer: AbortSignal, ms: number, what: () => string) {
-    this.#outer = outer;
+    this.#signal = AbortSignal.any([outer, this.#controller.signal]);
     this.#ms = ms;
     this.#what = what;
-    if (outer.aborted) this.#controller.abort(outer.reason);
-    else outer.addEventListener("abort", this.#onOuterAbort, { once: true });
     if (ms > 0) this.#tick();
   }
 
   /** The attempt's signal: the engine's, and aborted as well when the attempt stalls. */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return this.#signal;
   }
 
   /** Why the attempt was given up, once it stalled. */
@@ -78,12 +76,11 @@ export class StallWatch {
 
   close(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#outer.removeEventListener("abort", this.#onOuterAbort);
   }
 
   #tick(): void {
     this.#timer = setTimeout(() => {
-      if (this.#stalled !== undefined || this.#controller.signal.aborted) return;
+      if (this.#stalled !== undefined || this.#signal.aborted) return;
       if (this.#since !== undefined && Date.now() - this.#since >= this.#ms) {
         const said = this.#whole
           ? `${this.#what()}, read whole, did not end within ${seconds(this.#ms)}`
