@@ -85,7 +85,17 @@ export async function fetchChunk(
   await retrying(async () => {
     if (signal.aborted) throw cancelled(signal);
     before = { chunk: at.chunk, received: at.chunk.received };
-    await fetchWatched(at, source, accept, signal, counted, extras, policy.stallMs ?? DEFAULT_STALL_MS);
+    const watch = new StallWatch(signal, policy.stallMs ?? DEFAULT_STALL_MS, () => `a range of ${at.chunk.digest} (at byte ${at.chunk.start + at.chunk.received})`);
+    try {
+      await fetchOnce(at, source, accept, signal, counted, extras, watch);
+      // A body whose reads ended (not failed) when the watch gave it up.
+      if (watch.stalled) throw watch.stalled;
+    } catch (error) {
+      // One that went quiet fails as the watch says, whatever its reads said.
+      throw watch.stalled ?? error;
+    } finally {
+      watch.close();
+    }
   }, {
     retries: policy.retries,
     baseDelayMs: policy.baseDelayMs,
@@ -169,28 +179,6 @@ class PieceReader {
   unread(bytes: Uint8Array): void {
     if (bytes.length > 0) this.#back = bytes;
   }
-}
-
-/** One attempt at what is left of at.chunk, under a StallWatch: one that went quiet fails as the watch says. */
-async function fetchWatched(
-  at: { chunk: Chunk },
-  source: BlobSource,
-  accept: (chunk: Chunk, bytes: Uint8Array) => Promise<void>,
-  signal: AbortSignal,
-  counted: (bytes: number) => void,
-  extras: FetchExtras,
-  stallMs: number,
-): Promise<void> {
-  const watch = new StallWatch(signal, stallMs, () => `a range of ${at.chunk.digest} (at byte ${at.chunk.start + at.chunk.received})`);
-  try {
-    await fetchOnce(at, source, accept, signal, counted, extras, watch);
-  } catch (error) {
-    throw watch.stalled ?? error;
-  } finally {
-    watch.close();
-  }
-  // A body whose reads ended (not failed) when the watch gave it up.
-  if (watch.stalled) throw watch.stalled;
 }
 
 async function fetchOnce(
@@ -298,12 +286,10 @@ async function fillChunk(
       bytes = inPlace ? await batch.readFrom(pieces) : await pieces.read();
     } catch (error) {
       if (signal.aborted) throw cancelled(signal);
-      // A body that went quiet (stall-watch.ts) fails as TRUNCATED: kept like a break.
-      const quiet = error instanceof RegistryError && error.code === "TRUNCATED";
-      if (error instanceof DockerdlError && !quiet) throw error;
-      // What arrived before the break is good: write it, so the retry starts after it.
+      // What arrived before the break is good, whatever broke it (a reset, a body that
+      // went quiet: stall-watch.ts): write it, so the retry starts after it.
       await batch.flush();
-      if (quiet) throw error;
+      if (error instanceof DockerdlError) throw error;
       throw new RegistryError("TRUNCATED", `the connection broke after ${chunk.received} of ${chunk.end - chunk.start} bytes of a range of ${chunk.digest}`, {
         hint: "try again",
         cause: error,
