@@ -33,26 +33,19 @@ export function asBlob(held: HeldBytes): Blob {
   return held;
 }
 
-/** How a Blob was read back: `stalled` when its stream was given up for arrayBuffer(). */
+/** How a Blob was read back: `stalled` when its stream stalled, failed or ended short and the rest was read with arrayBuffer(). */
 export interface HashedBlob {
   stalled: boolean;
 }
 
 /**
  * Feeds every byte of `blob` to `hasher`, in order; fails if the Blob cannot be read whole.
- * Reads through blob.stream(); if that brings nothing for `stallMs` or fails, the rest
- * is read with slice() and arrayBuffer(), each read under the same watchdog.
+ * Reads through blob.stream(); if that brings nothing for `stallMs`, fails or ends short,
+ * the rest is read with slice() and arrayBuffer(), each read under the same watchdog.
  */
 export async function hashBlob(hasher: { update(data: Uint8Array): unknown }, blob: Blob, stallMs = STALL_MS): Promise<HashedBlob> {
-  let hashed = 0;
-  let stalled = false;
-  try {
-    hashed = await hashStream(hasher, blob, stallMs);
-  } catch (error) {
-    if (!(error instanceof HashedSoFar)) throw error;
-    hashed = error.hashed;
-    stalled = true;
-  }
+  const streamed = await hashStream(hasher, blob, stallMs);
+  let hashed = streamed.hashed;
   for (let at = hashed; at < blob.size; at += FALLBACK_PIECE) {
     const end = Math.min(blob.size, at + FALLBACK_PIECE);
     const piece = new Uint8Array(await watched(blob.slice(at, end).arrayBuffer(), stallMs, () => {}));
@@ -61,39 +54,30 @@ export async function hashBlob(hasher: { update(data: Uint8Array): unknown }, bl
     hashed += piece.length;
   }
   if (hashed !== blob.size) throw new Error(`reading back a range held in the browser gave ${hashed} of its ${blob.size} bytes`);
-  return { stalled };
+  return { stalled: streamed.stalled };
 }
 
-/** The stream read stopped (stalled or failed) after `hashed` bytes fed to the hasher. */
-class HashedSoFar extends Error {
-  readonly hashed: number;
-  constructor(hashed: number) {
-    super(`reading back a held range stopped after ${hashed} bytes`);
-    this.hashed = hashed;
-  }
-}
-
-/** Hashes `blob` through its stream; returns the bytes hashed, or throws HashedSoFar where it stopped. */
-async function hashStream(hasher: { update(data: Uint8Array): unknown }, blob: Blob, stallMs: number): Promise<number> {
+/** Hashes `blob` through its stream as far as it goes: the bytes hashed, and whether it stopped short of the end. */
+async function hashStream(hasher: { update(data: Uint8Array): unknown }, blob: Blob, stallMs: number): Promise<{ hashed: number; stalled: boolean }> {
   let byob: ReadableStreamBYOBReader;
   try {
     byob = blob.stream().getReader({ mode: "byob" });
   } catch {
     // a browser whose Blob streams are not byte streams: the fallback reads it all
-    return 0;
+    return { hashed: 0, stalled: false };
   }
   let hashed = 0;
   let buffer = new ArrayBuffer(STREAM_PIECE);
   try {
     for (;;) {
       const { done, value } = await watched(byob.read(new Uint8Array(buffer)), stallMs, () => void byob.cancel().catch(() => {}));
-      if (value === undefined || done) return hashed;
+      if (value === undefined || done) return { hashed, stalled: hashed < blob.size };
       buffer = value.buffer;
       hasher.update(value);
       hashed += value.length;
     }
   } catch (error) {
-    if (error instanceof Stalled || error instanceof TypeError || (error instanceof Error && error.name === "NotReadableError")) throw new HashedSoFar(hashed);
+    if (error instanceof Stalled || error instanceof TypeError || (error instanceof Error && error.name === "NotReadableError")) return { hashed, stalled: true };
     throw error;
   }
 }

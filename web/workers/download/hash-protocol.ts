@@ -15,7 +15,7 @@ export type HashRequest =
 export type HashReply =
   /** An update hashed: its slot, transferred back for the next one. */
   | { id: number; hashed: number; slot: ArrayBuffer }
-  /** A Blob hashed: its size, and whether its stream stalled and it was read another way (hash-blob.ts). */
+  /** A Blob hashed: its size, and whether its stream stalled, failed or ended short and the rest was read another way (hash-blob.ts). */
   | { id: number; heldHashed: number; stalled: boolean }
   | { id: number; saved: Uint8Array }
   | { id: number; hex: string }
